@@ -1,0 +1,138 @@
+//! Exit codes and the mapping from errors to them.
+
+use crate::db::DbError;
+use serde_json::json;
+use std::fmt;
+
+/// Documented exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// 0: success.
+    Ok,
+    /// 1: a query failed.
+    QueryError,
+    /// 2: usage or configuration error.
+    Usage,
+    /// 3: connection or authentication error.
+    Connection,
+    /// 4: blocked by a safety rule.
+    Blocked,
+    /// 130: interrupted (Ctrl-C).
+    Interrupted,
+}
+
+impl ExitCode {
+    /// Numeric process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitCode::Ok => 0,
+            ExitCode::QueryError => 1,
+            ExitCode::Usage => 2,
+            ExitCode::Connection => 3,
+            ExitCode::Blocked => 4,
+            ExitCode::Interrupted => 130,
+        }
+    }
+}
+
+/// An error that carries its own exit code and stable error code.
+#[derive(Debug)]
+pub struct Failure {
+    /// Process exit code.
+    pub exit: ExitCode,
+    /// Stable code (`SAFETY_READ_ONLY`, `USAGE`, ...).
+    pub code: &'static str,
+    /// Message: what failed, why, what to do next.
+    pub message: String,
+}
+
+impl Failure {
+    /// A new failure.
+    pub fn new(exit: ExitCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            exit,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A usage/config failure (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(ExitCode::Usage, "USAGE", message)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Exit code and stable code for any error in the chain.
+pub fn classify(err: &anyhow::Error) -> (ExitCode, &'static str) {
+    for cause in err.chain() {
+        if let Some(f) = cause.downcast_ref::<Failure>() {
+            return (f.exit, f.code);
+        }
+        if let Some(db) = cause.downcast_ref::<DbError>() {
+            let exit = if db.code == crate::db::ErrorCode::DbBadUrl {
+                ExitCode::Usage
+            } else if db.code.is_connection() {
+                ExitCode::Connection
+            } else if db.code == crate::db::ErrorCode::DbTimeout && db.sqlstate.is_none() {
+                ExitCode::Connection
+            } else {
+                ExitCode::QueryError
+            };
+            return (exit, db.code.as_str());
+        }
+        if let Some(s) = cause.downcast_ref::<crate::secrets::SecretError>() {
+            return match s {
+                crate::secrets::SecretError::WrongPassphrase(_) => (ExitCode::Connection, "SECRET_WRONG_PASSPHRASE"),
+                crate::secrets::SecretError::NoPassphrase => (ExitCode::Usage, "SECRET_NO_PASSPHRASE"),
+                _ => (ExitCode::Usage, "SECRET_STORE"),
+            };
+        }
+        if cause.downcast_ref::<crate::store::StoreError>().is_some() {
+            let code = match cause.downcast_ref::<crate::store::StoreError>() {
+                Some(crate::store::StoreError::NotFound { .. }) => "NOT_FOUND",
+                Some(crate::store::StoreError::Exists { .. }) => "ALREADY_EXISTS",
+                _ => "METADATA",
+            };
+            return (ExitCode::Usage, code);
+        }
+        if cause.downcast_ref::<crate::config::ConfigError>().is_some() {
+            return (ExitCode::Usage, "CONFIG_INVALID");
+        }
+        if cause.downcast_ref::<crate::workspace::WorkspaceError>().is_some() {
+            return (ExitCode::Usage, "WORKSPACE");
+        }
+    }
+    (ExitCode::Usage, "ERROR")
+}
+
+/// Print an error (plain or JSON) to stderr and return its exit code.
+pub fn report(err: &anyhow::Error, json: bool) -> ExitCode {
+    let (exit, code) = classify(err);
+    let message = crate::logging::redact(&format!("{err:#}"));
+    tracing::warn!(code, "{message}");
+    if json {
+        let mut obj = json!({"error": {"code": code, "message": message, "exit_code": exit.code()}});
+        for cause in err.chain() {
+            if let Some(db) = cause.downcast_ref::<DbError>() {
+                if let Some(s) = &db.sqlstate {
+                    obj["error"]["sqlstate"] = json!(s);
+                }
+                if let Some(p) = db.position {
+                    obj["error"]["position"] = json!(p);
+                }
+            }
+        }
+        eprintln!("{obj}");
+    } else {
+        eprintln!("dbn: error: {message}");
+    }
+    exit
+}

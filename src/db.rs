@@ -1,0 +1,15 @@
+//! Database drivers behind one async `Session` trait, and the shared value model.
+
+mod error;
+pub mod mysql;
+pub mod postgres;
+pub mod quote;
+mod session;
+mod spec;
+pub mod sqlite;
+mod value;
+
+pub use error::{DbError, DbResult, ErrorCode};
+pub use session::{BATCH_ROWS, Canceller, Column, Frame, Session, Summary, connect, query_all};
+pub use spec::{ConnSpec, DEFAULT_CONNECT_TIMEOUT, Engine, SslMode, redact_url};
+pub use value::{Interval, Value};

@@ -1,0 +1,102 @@
+//! The driver abstraction every engine implements.
+
+use super::{ConnSpec, DbResult, Engine, Value};
+use crate::schema::Schema;
+use async_trait::async_trait;
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+/// Metadata of one result column.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Column {
+    /// Column label as the server reports it.
+    pub name: String,
+    /// Engine type name (`int4`, `varchar`, `INTEGER`, ...).
+    pub type_name: String,
+}
+
+/// What a finished statement reports.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Rows returned to the client.
+    pub rows_returned: u64,
+    /// Rows changed by DML, when the server reports it.
+    pub rows_affected: Option<u64>,
+    /// Command tag (`SELECT 3`, `UPDATE 2`, `OK`), when known.
+    pub tag: Option<String>,
+}
+
+/// One message of a streaming result: columns first, then row batches.
+/// The stream ends when `Session::execute` returns its `Summary`.
+#[derive(Debug, Clone)]
+pub enum Frame {
+    /// Column metadata; sent once, before any rows, for row-returning statements.
+    Columns(Vec<Column>),
+    /// A batch of rows, each as long as the column list.
+    Rows(Vec<Vec<Value>>),
+}
+
+/// Rows per `Frame::Rows` that drivers aim for.
+pub const BATCH_ROWS: usize = 1024;
+
+/// Stops a running statement on the server from another task.
+#[async_trait]
+pub trait Canceller: Send + Sync {
+    /// Ask the server to cancel whatever the session is running now.
+    async fn cancel(&self) -> DbResult<()>;
+}
+
+/// A live connection to one database.
+#[async_trait]
+pub trait Session: Send {
+    /// The engine behind this session.
+    fn engine(&self) -> Engine;
+
+    /// Server product and version, e.g. `PostgreSQL 15.18`.
+    async fn server_version(&mut self) -> DbResult<String>;
+
+    /// Run one statement, streaming frames into `tx`. Returns once the
+    /// statement is complete. When the receiver is dropped the driver stops
+    /// fetching and returns `QUERY_CANCELLED`.
+    async fn execute(&mut self, sql: &str, tx: mpsc::Sender<Frame>) -> DbResult<Summary>;
+
+    /// A handle that cancels the running statement on the server.
+    fn canceller(&self) -> Box<dyn Canceller>;
+
+    /// Read the database's structure into the normalized model.
+    async fn introspect(&mut self) -> DbResult<Schema>;
+
+    /// Cheap round trip (`SELECT 1`) used for latency and liveness.
+    async fn ping(&mut self) -> DbResult<()>;
+
+    /// Whether this session was opened read-only at the database level.
+    fn is_read_only(&self) -> bool;
+}
+
+/// Run a statement and collect the whole result. For internal queries with
+/// small, known-bounded results (introspection, checks), never user queries.
+pub async fn query_all(session: &mut dyn Session, sql: &str) -> DbResult<(Vec<Column>, Vec<Vec<Value>>, Summary)> {
+    let (tx, mut rx) = mpsc::channel(16);
+    let collect = async {
+        let mut cols = Vec::new();
+        let mut rows = Vec::new();
+        while let Some(frame) = rx.recv().await {
+            match frame {
+                Frame::Columns(c) => cols = c,
+                Frame::Rows(mut r) => rows.append(&mut r),
+            }
+        }
+        (cols, rows)
+    };
+    let (summary, (cols, rows)) = tokio::join!(session.execute(sql, tx), collect);
+    Ok((cols, rows, summary?))
+}
+
+/// Open a session for a connection spec (password already resolved).
+pub async fn connect(spec: &ConnSpec) -> DbResult<Box<dyn Session>> {
+    match spec.engine {
+        Engine::Postgres => super::postgres::connect(spec).await,
+        Engine::Mysql => super::mysql::connect(spec).await,
+        Engine::Sqlite => super::sqlite::connect(spec).await,
+    }
+}

@@ -1,0 +1,9 @@
+//! The `dbn` binary: parse, dispatch, exit. Everything else is in the library.
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = dbn::cli::Cli::parse();
+    let code = dbn::cli::dispatch(cli);
+    std::process::ExitCode::from(code.code())
+}

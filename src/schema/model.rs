@@ -1,0 +1,261 @@
+//! One normalized schema model for all engines. Every list is kept sorted
+//! by name (see `Schema::normalize`) so that canonical JSON is stable.
+
+use crate::db::Engine;
+use serde::{Deserialize, Serialize};
+
+/// A whole database's structure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Schema {
+    /// Engine the schema was read from.
+    pub engine: Engine,
+    /// Schema (namespace) names; `main` for SQLite, the database for MySQL.
+    #[serde(default)]
+    pub schemas: Vec<String>,
+    /// Tables.
+    #[serde(default)]
+    pub tables: Vec<Table>,
+    /// Views and materialized views.
+    #[serde(default)]
+    pub views: Vec<View>,
+    /// Sequences.
+    #[serde(default)]
+    pub sequences: Vec<Sequence>,
+    /// Enum types (Postgres).
+    #[serde(default)]
+    pub enums: Vec<EnumType>,
+}
+
+impl Schema {
+    /// An empty schema for an engine.
+    pub fn empty(engine: Engine) -> Self {
+        Self {
+            engine,
+            schemas: Vec::new(),
+            tables: Vec::new(),
+            views: Vec::new(),
+            sequences: Vec::new(),
+            enums: Vec::new(),
+        }
+    }
+
+    /// Sort every list so equal schemas serialize identically.
+    pub fn normalize(&mut self) {
+        self.schemas.sort();
+        self.schemas.dedup();
+        self.tables
+            .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        for t in &mut self.tables {
+            t.normalize();
+        }
+        self.views
+            .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        self.sequences
+            .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        self.enums
+            .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+    }
+
+    /// Find a table by schema and name.
+    pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.schema == schema && t.name == name)
+    }
+
+    /// Find a table by a user-written name: `schema.table` or a bare name
+    /// (the first match across schemas, the default schema first).
+    pub fn find_table(&self, written: &str) -> Option<&Table> {
+        if let Some((s, n)) = written.split_once('.') {
+            return self.table(s, n);
+        }
+        let preferred = ["public", "main"];
+        self.tables
+            .iter()
+            .filter(|t| t.name == written)
+            .min_by_key(|t| !preferred.contains(&t.schema.as_str()))
+    }
+}
+
+/// A table and everything attached to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    /// Schema (namespace).
+    pub schema: String,
+    /// Table name.
+    pub name: String,
+    /// Columns in ordinal order.
+    pub columns: Vec<ColumnDef>,
+    /// Primary key, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_key: Option<KeyConstraint>,
+    /// Unique constraints.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uniques: Vec<KeyConstraint>,
+    /// Foreign keys.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Check constraints.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckConstraint>,
+    /// Indexes that are not the backing index of a PK/unique constraint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+    /// Table comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Table {
+    fn normalize(&mut self) {
+        self.uniques.sort_by(|a, b| a.name.cmp(&b.name));
+        self.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+        self.checks.sort_by(|a, b| a.name.cmp(&b.name));
+        self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+
+    /// A column by name.
+    pub fn column(&self, name: &str) -> Option<&ColumnDef> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Primary key columns, or the first unique constraint's, if any.
+    pub fn key_columns(&self) -> Option<Vec<String>> {
+        self.primary_key
+            .as_ref()
+            .or_else(|| self.uniques.first())
+            .map(|k| k.columns.clone())
+    }
+}
+
+/// A column definition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnDef {
+    /// Column name.
+    pub name: String,
+    /// Formatted type as the engine prints it (`character varying(20)`, `int`).
+    pub data_type: String,
+    /// Whether NULL is allowed.
+    pub nullable: bool,
+    /// Default expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Identity (`ALWAYS`/`BY DEFAULT`) or `auto_increment`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// Generation expression for generated columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<String>,
+    /// Non-default collation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// Column comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A primary key or unique constraint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyConstraint {
+    /// Constraint name.
+    pub name: String,
+    /// Columns in key order.
+    pub columns: Vec<String>,
+}
+
+/// A foreign key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    /// Constraint name.
+    pub name: String,
+    /// Referencing columns.
+    pub columns: Vec<String>,
+    /// Referenced schema.
+    pub ref_schema: String,
+    /// Referenced table.
+    pub ref_table: String,
+    /// Referenced columns.
+    pub ref_columns: Vec<String>,
+    /// ON UPDATE action (`NO ACTION`, `CASCADE`, ...).
+    pub on_update: String,
+    /// ON DELETE action.
+    pub on_delete: String,
+    /// `DEFERRABLE INITIALLY DEFERRED` etc., when deferrable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferrable: Option<String>,
+}
+
+/// A check constraint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckConstraint {
+    /// Constraint name.
+    pub name: String,
+    /// Boolean expression, without the `CHECK` keyword.
+    pub expression: String,
+}
+
+/// An index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Index {
+    /// Index name.
+    pub name: String,
+    /// Key columns or expressions, in order.
+    pub columns: Vec<String>,
+    /// Unique index.
+    pub unique: bool,
+    /// Partial index predicate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<String>,
+    /// Access method (`btree`, `gin`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+}
+
+/// A view or materialized view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct View {
+    /// Schema.
+    pub schema: String,
+    /// View name.
+    pub name: String,
+    /// Whether it is a materialized view.
+    pub materialized: bool,
+    /// Defining query.
+    pub definition: String,
+    /// Output columns (name and type).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<ColumnDef>,
+}
+
+/// A sequence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sequence {
+    /// Schema.
+    pub schema: String,
+    /// Sequence name.
+    pub name: String,
+    /// Data type (`bigint`).
+    pub data_type: String,
+    /// START WITH.
+    pub start: i64,
+    /// INCREMENT BY.
+    pub increment: i64,
+    /// MINVALUE.
+    pub min_value: i64,
+    /// MAXVALUE.
+    pub max_value: i64,
+    /// CYCLE.
+    pub cycle: bool,
+    /// `table.column` owning the sequence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<String>,
+}
+
+/// An enum type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnumType {
+    /// Schema.
+    pub schema: String,
+    /// Type name.
+    pub name: String,
+    /// Labels in sort order.
+    pub values: Vec<String>,
+}
