@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions and dispatch. One file per
 //! subcommand under `cli/`, each with `run(args, &mut Ctx) -> Result<ExitCode>`.
 
+mod audit;
 mod ctx;
 pub mod exit;
 mod init;
@@ -34,6 +35,8 @@ pub struct Cli {
 pub enum Command {
     /// Create a workspace (dbnexus.config.json + .dbnexus/) here or in DIR.
     Init(init::Args),
+    /// Show the audit log of writes, DDL, unlocks and refusals.
+    Audit(audit::Args),
 }
 
 /// Run a parsed command line.
@@ -44,6 +47,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
     };
     let result = match cli.command {
         Some(Command::Init(a)) => init::run(a, &mut ctx),
+        Some(Command::Audit(a)) => audit::run(a, &mut ctx),
         None => Ok(ExitCode::Ok),
     };
     match result {

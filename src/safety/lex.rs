@@ -48,10 +48,9 @@ pub fn tokenize(sql: &str, engine: Engine) -> Vec<Token> {
                 i += 1;
             }
             TokenKind::Space
-        } else if c == b'-' && b.get(i + 1) == Some(&b'-') && dash_comment_ok(b, i, engine) {
-            i = line_end(b, i);
-            TokenKind::Comment
-        } else if c == b'#' && engine == Engine::Mysql {
+        } else if (c == b'-' && b.get(i + 1) == Some(&b'-') && dash_comment_ok(b, i, engine))
+            || (c == b'#' && engine == Engine::Mysql)
+        {
             i = line_end(b, i);
             TokenKind::Comment
         } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
