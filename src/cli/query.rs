@@ -94,6 +94,14 @@ fn record_history(ctx: &mut Ctx, conn: &str, done: &[StatementOutcome]) {
     let Ok(store) = ctx.store() else { return };
     for s in done {
         let redacted = crate::logging::redact(&s.sql);
+        tracing::info!(
+            connection = conn,
+            outcome = %s.outcome,
+            rows = ?s.rows,
+            ms = s.duration.as_millis() as u64,
+            "statement: {}",
+            redacted.chars().take(200).collect::<String>()
+        );
         let _ = store.add_history(&crate::store::history::NewHistory {
             connection: conn,
             sql: &redacted,
