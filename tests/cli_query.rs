@@ -8,11 +8,18 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn text(o: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 fn query(s: &Sandbox, url: &str, sql: &str, extra: &[&str]) -> Output {
-    s.cmd().args(["query", "--url", url, "--sql", sql]).args(extra).output().unwrap()
+    s.cmd()
+        .args(["query", "--url", url, "--sql", sql])
+        .args(extra)
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -42,7 +49,11 @@ fn postgres_formats() {
     let out = query(&s, &url, sql, &["--format", "tsv"]);
     assert!(text(&out).0.ends_with("2\t\\N\t\\N\t\\N\t\\N\n"), "{:?}", text(&out));
     let out = query(&s, &url, sql, &["--format", "markdown"]);
-    assert!(text(&out).0.starts_with("| id | name | amount | tags | doc |\n| --- |"), "{:?}", text(&out));
+    assert!(
+        text(&out).0.starts_with("| id | name | amount | tags | doc |\n| --- |"),
+        "{:?}",
+        text(&out)
+    );
     let out = query(&s, &url, sql, &[]);
     let table = text(&out).0;
     assert!(table.contains("(2 rows)") && table.contains("NULL"), "{table}");
@@ -57,9 +68,16 @@ fn postgres_multiple_statements_report_status_and_stop_at_error() {
     assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
     let (stdout, stderr) = text(&out);
     assert_eq!(stdout, "n\n2\n");
-    assert!(stderr.contains("CREATE TABLE") && stderr.contains("INSERT 0 2"), "{stderr}");
+    assert!(
+        stderr.contains("CREATE TABLE") && stderr.contains("INSERT 0 2"),
+        "{stderr}"
+    );
     assert!(stderr.contains("syntax error") && stderr.contains('^'), "{stderr}");
-    assert_eq!(psql(&url, "SELECT count(*) FROM m").trim(), "2", "statements after the error must not run");
+    assert_eq!(
+        psql(&url, "SELECT count(*) FROM m").trim(),
+        "2",
+        "statements after the error must not run"
+    );
     let out = query(&s, &url, "SELEC 1", &["--format", "json"]);
     let err: serde_json::Value = serde_json::from_str(text(&out).1.lines().last().unwrap()).unwrap();
     assert_eq!(err["error"]["code"], "QUERY_SYNTAX_ERROR");
@@ -78,12 +96,22 @@ fn stdin_file_and_database_url() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"SELECT 'it''s; fine' AS a;\n-- trailing comment\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"SELECT 'it''s; fine' AS a;\n-- trailing comment\n")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(text(&out).0, "a\nit's; fine\n", "{:?}", text(&out));
     let f = s.ws().join("q.sql");
     std::fs::write(&f, "SELECT 40 + 2 AS answer").unwrap();
-    let out = s.cmd().env("DATABASE_URL", &url).args(["query", "--file", "q.sql", "--format", "csv"]).output().unwrap();
+    let out = s
+        .cmd()
+        .env("DATABASE_URL", &url)
+        .args(["query", "--file", "q.sql", "--format", "csv"])
+        .output()
+        .unwrap();
     assert_eq!(text(&out).0, "answer\n42\n", "{:?}", text(&out));
 }
 
@@ -94,7 +122,12 @@ fn connection_errors_have_codes_and_exit_3() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
-    let out = query(&s, &format!("postgres://postgres@127.0.0.1:{port}/x"), "SELECT 1", &["--format", "json"]);
+    let out = query(
+        &s,
+        &format!("postgres://postgres@127.0.0.1:{port}/x"),
+        "SELECT 1",
+        &["--format", "json"],
+    );
     assert_eq!(out.status.code(), Some(3), "{:?}", text(&out));
     assert!(text(&out).1.contains("DB_CONN_REFUSED"), "{:?}", text(&out));
 
@@ -102,7 +135,10 @@ fn connection_errors_have_codes_and_exit_3() {
     let out = query(&s, &wrong, "SELECT 1", &["--format", "json"]);
     assert_eq!(out.status.code(), Some(3), "{:?}", text(&out));
     assert!(text(&out).1.contains("DB_AUTH_FAILED"), "{:?}", text(&out));
-    assert!(!text(&out).1.contains("Wrong-Pa55word"), "password leaked into the error");
+    assert!(
+        !text(&out).1.contains("Wrong-Pa55word"),
+        "password leaked into the error"
+    );
 
     let unknown = common::with_database(&pw_url, "no_such_db_here");
     let out = query(&s, &unknown, "SELECT 1", &[]);
@@ -116,7 +152,15 @@ fn connection_errors_have_codes_and_exit_3() {
     let out = s
         .cmd()
         .env("DBN_CONNECT_TIMEOUT", "1")
-        .args(["query", "--url", &format!("postgres://u@127.0.0.1:{hport}/x"), "--sql", "SELECT 1", "--format", "json"])
+        .args([
+            "query",
+            "--url",
+            &format!("postgres://u@127.0.0.1:{hport}/x"),
+            "--sql",
+            "SELECT 1",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{:?}", text(&out));
@@ -129,11 +173,21 @@ fn connection_errors_have_codes_and_exit_3() {
 fn limit_timeout_and_broken_pipe_cancel_on_the_server() {
     let Some(url) = pg_url() else { return };
     let s = Sandbox::new();
-    let out = query(&s, &url, "SELECT g FROM generate_series(1, 5000000) g", &["--format", "csv", "--limit", "3"]);
+    let out = query(
+        &s,
+        &url,
+        "SELECT g FROM generate_series(1, 5000000) g",
+        &["--format", "csv", "--limit", "3"],
+    );
     assert_eq!(text(&out).0, "g\n1\n2\n3\n", "{:?}", text(&out));
     assert!(out.status.success());
 
-    let out = query(&s, &url, "SELECT pg_sleep(20)", &["--timeout", "1s", "--format", "json"]);
+    let out = query(
+        &s,
+        &url,
+        "SELECT pg_sleep(20)",
+        &["--timeout", "1s", "--format", "json"],
+    );
     assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
     assert!(text(&out).1.contains("DB_TIMEOUT"), "{:?}", text(&out));
 
@@ -141,7 +195,15 @@ fn limit_timeout_and_broken_pipe_cancel_on_the_server() {
     let t0 = Instant::now();
     let mut child = s
         .cmd()
-        .args(["query", "--url", &url, "--format", "csv", "--sql", "SELECT g, repeat('x', 100) FROM generate_series(1, 20000000) g"])
+        .args([
+            "query",
+            "--url",
+            &url,
+            "--format",
+            "csv",
+            "--sql",
+            "SELECT g, repeat('x', 100) FROM generate_series(1, 20000000) g",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -153,7 +215,10 @@ fn limit_timeout_and_broken_pipe_cancel_on_the_server() {
     drop(stdout);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
-    assert!(t0.elapsed() < Duration::from_secs(15), "broken pipe did not stop the query");
+    assert!(
+        t0.elapsed() < Duration::from_secs(15),
+        "broken pipe did not stop the query"
+    );
 }
 
 #[test]
@@ -162,7 +227,13 @@ fn ctrl_c_cancels_on_the_server_and_exits_130() {
     let s = Sandbox::new();
     let child = s
         .cmd()
-        .args(["query", "--url", &url, "--sql", "SELECT pg_sleep(60) /* dbn-ctrlc-test */"])
+        .args([
+            "query",
+            "--url",
+            &url,
+            "--sql",
+            "SELECT pg_sleep(60) /* dbn-ctrlc-test */",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -171,7 +242,10 @@ fn ctrl_c_cancels_on_the_server_and_exits_130() {
     // Wait until the statement is running on the server.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let n = psql(&url, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%dbn-ctrlc-test%' AND pid <> pg_backend_pid()");
+        let n = psql(
+            &url,
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%dbn-ctrlc-test%' AND pid <> pg_backend_pid()",
+        );
         if n.trim() == "1" || Instant::now() > deadline {
             break;
         }
@@ -195,7 +269,16 @@ fn saved_connection_with_password_leaves_no_trace() {
     let without_pw = pw_url.replace(":dbn_test_pw", "");
     let mut child = s
         .cmd()
-        .args(["--log-level", "trace", "connect", "add", "pwdb", "--url", &without_pw, "--password-stdin"])
+        .args([
+            "--log-level",
+            "trace",
+            "connect",
+            "add",
+            "pwdb",
+            "--url",
+            &without_pw,
+            "--password-stdin",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -205,11 +288,25 @@ fn saved_connection_with_password_leaves_no_trace() {
     assert!(child.wait_with_output().unwrap().status.success());
     let out = s
         .cmd()
-        .args(["--log-level", "trace", "query", "--conn", "pwdb", "--format", "csv", "--sql", "SELECT current_user AS u"])
+        .args([
+            "--log-level",
+            "trace",
+            "query",
+            "--conn",
+            "pwdb",
+            "--format",
+            "csv",
+            "--sql",
+            "SELECT current_user AS u",
+        ])
         .output()
         .unwrap();
     assert_eq!(text(&out).0, "u\ndbn_user\n", "{:?}", text(&out));
-    let out = s.cmd().args(["--log-level", "trace", "connect", "test", "pwdb", "--json"]).output().unwrap();
+    let out = s
+        .cmd()
+        .args(["--log-level", "trace", "connect", "test", "pwdb", "--json"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{:?}", text(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["server_version"].as_str().unwrap().contains("PostgreSQL"));
@@ -224,7 +321,11 @@ fn saved_connection_with_password_leaves_no_trace() {
         .unwrap();
     child.stdin.take().unwrap().write_all(b"Another-Wrong-One\n").unwrap();
     assert!(child.wait_with_output().unwrap().status.success());
-    let out = s.cmd().args(["query", "--conn", "pwdb", "--sql", "SELECT 1"]).output().unwrap();
+    let out = s
+        .cmd()
+        .args(["query", "--conn", "pwdb", "--sql", "SELECT 1"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
     for needle in ["dbn_test_pw", "Another-Wrong-One"] {
         for dir in [s.ws(), s.dir.path().join("home")] {
@@ -261,7 +362,11 @@ fn libpq_environment_and_pgpass() {
     let s = Sandbox::new();
     let home = s.dir.path().join("home");
     let pgpass = home.join(".pgpass");
-    std::fs::write(&pgpass, format!("127.0.0.1:{}:*:dbn_user:dbn_test_pw\n", u.port().unwrap())).unwrap();
+    std::fs::write(
+        &pgpass,
+        format!("127.0.0.1:{}:*:dbn_user:dbn_test_pw\n", u.port().unwrap()),
+    )
+    .unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -287,12 +392,25 @@ fn mariadb_and_sqlite_queries() {
     assert!(out.status.success(), "{:?}", text(&out));
     let out = s
         .cmd()
-        .args(["query", "--conn", "demo", "--format", "csv", "--sql", "SELECT count(*) AS n FROM orders; SELECT code FROM regions ORDER BY id LIMIT 2"])
+        .args([
+            "query",
+            "--conn",
+            "demo",
+            "--format",
+            "csv",
+            "--sql",
+            "SELECT count(*) AS n FROM orders; SELECT code FROM regions ORDER BY id LIMIT 2",
+        ])
         .output()
         .unwrap();
     assert_eq!(text(&out).0, "n\n3000\ncode\nEU-W\nEU-N\n", "{:?}", text(&out));
     let Some(url) = mysql_url() else { return };
-    let out = query(&s, &url, "SELECT 1 AS one, CAST(12.50 AS DECIMAL(10,2)) AS d, NULL AS n", &["--format", "json"]);
+    let out = query(
+        &s,
+        &url,
+        "SELECT 1 AS one, CAST(12.50 AS DECIMAL(10,2)) AS d, NULL AS n",
+        &["--format", "json"],
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     assert_eq!(v[0]["one"], 1, "{:?}", text(&out));
     assert_eq!(v[0]["d"], "12.50");
