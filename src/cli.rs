@@ -7,6 +7,7 @@ pub mod connect;
 mod ctx;
 pub mod demo;
 pub mod exit;
+pub mod guard;
 mod init;
 pub mod panic;
 pub mod pgenv;
