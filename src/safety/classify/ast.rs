@@ -175,6 +175,18 @@ fn statement_verdict(stmt: &Statement, engine: Engine) -> Verdict3 {
     match stmt {
         Statement::Query(_) => v(Read, "reads only"),
         Statement::Insert(_) | Statement::Merge(_) | Statement::LoadData { .. } => v(Write, "inserts or merges rows"),
+        Statement::Update(u)
+            if u.table
+                .relation
+                .to_string()
+                .to_ascii_lowercase()
+                .ends_with("pg_settings") =>
+        {
+            v(
+                SessionUnlock,
+                "UPDATE pg_settings changes server settings such as default_transaction_read_only",
+            )
+        }
         Statement::Update(u) => {
             if bounded(u.selection.as_ref()) {
                 v(Write, "updates rows matching its WHERE")
@@ -312,9 +324,12 @@ fn statement_verdict(stmt: &Statement, engine: Engine) -> Verdict3 {
         | Statement::Fetch { .. }
         | Statement::Close { .. }
         | Statement::Deallocate { .. }
-        | Statement::Discard { .. }
         | Statement::LISTEN { .. }
         | Statement::UNLISTEN { .. } => v(Read, "reads or changes only session state"),
+        Statement::Discard { object_type } => match object_type {
+            sqlparser::ast::DiscardObject::ALL => v(SessionUnlock, "DISCARD ALL resets default_transaction_read_only"),
+            _ => v(Read, "discards session caches"),
+        },
         Statement::Declare { .. } => v(Read, "declares a cursor over a query"),
         Statement::Prepare { .. } => v(Read, "prepares a statement (judged by its body)"),
         Statement::Call(_) => v(Write, "CALL runs a procedure, which may write"),
