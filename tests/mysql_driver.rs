@@ -411,3 +411,34 @@ async fn statement_errors_are_classified() {
     assert!(err.message.contains("no_such_table"), "{}", err.message);
     s.ping().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_abandoned_execute_is_killed_and_the_session_recovers() {
+    let Some((mut s, _)) = fresh("myabandon").await else {
+        return;
+    };
+    let (tx, _rx) = mpsc::channel(4);
+    let abandoned = tokio::time::timeout(Duration::from_millis(300), s.execute("SELECT SLEEP(30)", tx)).await;
+    assert!(abandoned.is_err());
+    let started = Instant::now();
+    let (_, rows, _) = query_all(s.as_mut(), "SELECT 7").await.unwrap();
+    assert_eq!(rows, vec![vec![Value::Int(7)]]);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+
+    // Abandoned mid-stream, with rows still unread in the channel.
+    let (tx, _rx) = mpsc::channel(1);
+    let sql = if is_mariadb(&mut s).await {
+        "SELECT a.seq FROM seq_1_to_100000 a, seq_1_to_100000 b"
+    } else {
+        "SELECT 1 FROM information_schema.columns a, information_schema.columns b, information_schema.columns c"
+    };
+    let abandoned = tokio::time::timeout(Duration::from_millis(300), s.execute(sql, tx)).await;
+    assert!(abandoned.is_err());
+    let (_, rows, _) = query_all(s.as_mut(), "SELECT 8").await.unwrap();
+    assert_eq!(rows, vec![vec![Value::Int(8)]]);
+    s.ping().await.unwrap();
+}

@@ -350,3 +350,21 @@ async fn in_memory_database_works() {
         ]]
     );
 }
+
+#[tokio::test]
+async fn an_abandoned_execute_is_interrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(&dir.path().join("a.db"), false).await;
+    let sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
+    let (tx, _rx) = mpsc::channel(4);
+    let abandoned = tokio::time::timeout(Duration::from_millis(300), s.execute(sql, tx)).await;
+    assert!(abandoned.is_err(), "the infinite query cannot finish");
+    let started = Instant::now();
+    let (_, rows, _) = query_all(s.as_mut(), "SELECT 7").await.unwrap();
+    assert_eq!(rows, vec![vec![Value::Int(7)]]);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -5,18 +5,14 @@
 
 mod convert;
 mod error;
+mod session;
 mod stream;
 
-use super::{Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Session, SslMode, Summary};
-use crate::schema::Schema;
-use async_trait::async_trait;
+use super::{ConnSpec, DbError, DbResult, ErrorCode, Session, SslMode};
 use error::{Target, map_err};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, DriverError, Opts, OptsBuilder, SslOpts};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
-use tokio::sync::mpsc;
+use session::MysqlSession;
 use tokio::time::Instant;
 
 /// Open a MySQL/MariaDB session.
@@ -53,26 +49,10 @@ pub async fn connect(spec: &ConnSpec) -> DbResult<Box<dyn Session>> {
         .await
         .map_err(|e| map_err(e, &target))?;
     if spec.read_only {
-        conn.query_drop("SET SESSION TRANSACTION READ ONLY")
-            .await
-            .map_err(|e| map_err(e, &target))?;
+        session::make_read_only(&mut conn, &target).await?;
     }
-    let killer = Arc::new(Killer {
-        opts,
-        conn_id: conn.id(),
-        timeout: spec.connect_timeout,
-        requested: AtomicBool::new(false),
-        addr: addr.clone(),
-        user: spec.user.clone(),
-    });
-    Ok(Box::new(MysqlSession {
-        conn,
-        killer,
-        version: product_version(version.as_deref().unwrap_or_default()),
-        read_only: spec.read_only,
-        addr,
-        user: spec.user.clone(),
-    }))
+    let version = product_version(version.as_deref().unwrap_or_default());
+    Ok(Box::new(MysqlSession::new(conn, opts, spec, addr, version)))
 }
 
 /// `host:port`, or the socket path when the host is one.
@@ -173,113 +153,6 @@ fn product_version(raw: &str) -> String {
         "MySQL"
     };
     format!("{product} {number}")
-}
-
-/// Sends `KILL QUERY` for one session from a separate connection.
-struct Killer {
-    opts: Opts,
-    conn_id: u32,
-    timeout: Duration,
-    /// Set by a cancel; checked when the statement ends, because a killed
-    /// `SLEEP()` returns normally instead of failing.
-    requested: AtomicBool,
-    addr: String,
-    user: Option<String>,
-}
-
-impl Killer {
-    async fn kill(&self) -> DbResult<()> {
-        let target = Target {
-            addr: &self.addr,
-            user: self.user.as_deref(),
-            sql: None,
-        };
-        let mut side = match tokio::time::timeout(self.timeout, Conn::new(self.opts.clone())).await {
-            Ok(conn) => conn.map_err(|e| map_err(e, &target))?,
-            Err(_) => {
-                return Err(DbError::new(
-                    ErrorCode::DbTimeout,
-                    format!("could not reach {} in time to cancel the query", self.addr),
-                ));
-            }
-        };
-        let result = side.query_drop(format!("KILL QUERY {}", self.conn_id)).await;
-        let _ = side.disconnect().await;
-        match result {
-            // 1094: unknown thread id; the session is already gone.
-            Err(mysql_async::Error::Server(s)) if s.code == 1094 => Ok(()),
-            other => other.map_err(|e| map_err(e, &target)),
-        }
-    }
-}
-
-struct MysqlSession {
-    conn: Conn,
-    killer: Arc<Killer>,
-    version: String,
-    read_only: bool,
-    addr: String,
-    user: Option<String>,
-}
-
-#[async_trait]
-impl Session for MysqlSession {
-    fn engine(&self) -> Engine {
-        Engine::Mysql
-    }
-
-    async fn server_version(&mut self) -> DbResult<String> {
-        Ok(self.version.clone())
-    }
-
-    /// Several statements in one text run in order; rows of the first
-    /// row-returning statement are streamed, later result sets are drained.
-    async fn execute(&mut self, sql: &str, tx: mpsc::Sender<Frame>) -> DbResult<Summary> {
-        self.killer.requested.store(false, Ordering::SeqCst);
-        let target = Target {
-            addr: &self.addr,
-            user: self.user.as_deref(),
-            sql: Some(sql),
-        };
-        let result = stream::execute(&mut self.conn, sql, &tx, &self.killer, &target).await;
-        let cancelled = self.killer.requested.swap(false, Ordering::SeqCst);
-        match result {
-            Ok(_) if cancelled => Err(DbError::new(ErrorCode::QueryCancelled, "query cancelled")),
-            other => other,
-        }
-    }
-
-    fn canceller(&self) -> Box<dyn Canceller> {
-        Box::new(MysqlCanceller(Arc::clone(&self.killer)))
-    }
-
-    async fn introspect(&mut self) -> DbResult<Schema> {
-        crate::schema::introspect::mysql::introspect(self).await
-    }
-
-    async fn ping(&mut self) -> DbResult<()> {
-        let target = Target {
-            addr: &self.addr,
-            user: self.user.as_deref(),
-            sql: None,
-        };
-        self.conn.ping().await.map_err(|e| map_err(e, &target))
-    }
-
-    fn is_read_only(&self) -> bool {
-        self.read_only
-    }
-}
-
-/// Cancels the running statement of a MySQL session with `KILL QUERY`.
-struct MysqlCanceller(Arc<Killer>);
-
-#[async_trait]
-impl Canceller for MysqlCanceller {
-    async fn cancel(&self) -> DbResult<()> {
-        self.0.requested.store(true, Ordering::SeqCst);
-        self.0.kill().await
-    }
 }
 
 #[cfg(test)]

@@ -93,7 +93,13 @@ impl Session for SqliteSession {
     /// their rows are discarded (send one statement per call to see them).
     async fn execute(&mut self, sql: &str, tx: mpsc::Sender<Frame>) -> DbResult<Summary> {
         let sql = sql.to_string();
-        self.call(move |reply| Command::Execute { sql, tx, reply }).await
+        let mut guard = InterruptOnDrop {
+            handle: Arc::clone(&self.interrupt),
+            armed: true,
+        };
+        let result = self.call(move |reply| Command::Execute { sql, tx, reply }).await;
+        guard.armed = false;
+        result
     }
 
     fn canceller(&self) -> Box<dyn Canceller> {
@@ -110,6 +116,21 @@ impl Session for SqliteSession {
 
     fn is_read_only(&self) -> bool {
         self.read_only
+    }
+}
+
+/// Stops the statement when its `execute` future is dropped half-way, so
+/// an abandoned query does not keep the connection thread busy.
+struct InterruptOnDrop {
+    handle: Arc<InterruptHandle>,
+    armed: bool,
+}
+
+impl Drop for InterruptOnDrop {
+    fn drop(&mut self) {
+        if self.armed {
+            self.handle.interrupt();
+        }
     }
 }
 

@@ -1,8 +1,8 @@
 //! Streaming one statement's results in batches with bounded memory.
 
-use super::Killer;
 use super::convert::{to_value, type_name};
 use super::error::{Target, map_err};
+use super::session::Killer;
 use crate::db::{BATCH_ROWS, Column, DbError, DbResult, ErrorCode, Frame, Summary, Value};
 use futures::StreamExt;
 use mysql_async::prelude::Queryable;
