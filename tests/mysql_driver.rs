@@ -68,8 +68,23 @@ async fn connects_reports_version_and_counts_changes() {
     assert_eq!(cols[1].type_name, "VARCHAR");
     assert!(rows.is_empty());
     assert_eq!(sum.rows_returned, 0);
-    let (_, rows, _) = query_all(s.as_mut(), "SELECT 1; SELECT 2").await.unwrap();
-    assert_eq!(rows, vec![vec![Value::Int(1)]], "first result set is streamed");
+    let (tx, mut rx) = mpsc::channel(8);
+    let (sum, ()) = tokio::join!(
+        s.execute("SELECT 1 AS a; UPDATE t SET name = 'y'; SELECT 2 AS b", tx),
+        async {
+            let mut frames = Vec::new();
+            while let Some(f) = rx.recv().await {
+                frames.push(match f {
+                    Frame::Columns(c) => format!("cols {}", c[0].name),
+                    Frame::Rows(r) => format!("rows {:?}", r),
+                });
+            }
+            assert_eq!(frames, ["cols a", "rows [[Int(1)]]", "cols b", "rows [[Int(2)]]"]);
+        }
+    );
+    let sum = sum.unwrap();
+    assert_eq!(sum.rows_returned, 2);
+    assert_eq!(sum.rows_affected, Some(3));
 }
 
 #[tokio::test]

@@ -65,6 +65,31 @@ async fn connects_creates_file_and_reports_version() {
 }
 
 #[tokio::test]
+async fn several_statements_stream_each_result_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(&dir.path().join("m.db"), false).await;
+    let (tx, mut rx) = mpsc::channel(8);
+    let sql = "CREATE TABLE t(a); INSERT INTO t VALUES (1), (2); SELECT a FROM t ORDER BY a; SELECT 'x' AS b";
+    let (sum, ()) = tokio::join!(s.execute(sql, tx), async {
+        let mut frames = Vec::new();
+        while let Some(f) = rx.recv().await {
+            frames.push(match f {
+                Frame::Columns(c) => format!("cols {}", c[0].name),
+                Frame::Rows(r) => format!("rows {:?}", r),
+            });
+        }
+        assert_eq!(
+            frames,
+            ["cols a", "rows [[Int(1)], [Int(2)]]", "cols b", "rows [[Text(\"x\")]]"]
+        );
+    });
+    let sum = sum.unwrap();
+    assert_eq!(sum.rows_returned, 3);
+    assert_eq!(sum.rows_affected, Some(2));
+    assert_eq!(sum.tag.as_deref(), Some("SELECT 1"));
+}
+
+#[tokio::test]
 async fn empty_result_still_sends_columns() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = open(&dir.path().join("e.db"), false).await;

@@ -88,9 +88,8 @@ impl Session for SqliteSession {
         Ok(library_version())
     }
 
-    /// Runs the text in order, statement by statement. Rows of the first
-    /// row-returning statement are streamed; later statements still run but
-    /// their rows are discarded (send one statement per call to see them).
+    /// Runs the text in order, statement by statement. Each row-returning
+    /// statement sends its own `Frame::Columns` followed by its rows.
     async fn execute(&mut self, sql: &str, tx: mpsc::Sender<Frame>) -> DbResult<Summary> {
         let sql = sql.to_string();
         let mut guard = InterruptOnDrop {
@@ -147,20 +146,30 @@ impl Canceller for SqliteCanceller {
     }
 }
 
-/// A short command tag (`SELECT 3`, `UPDATE 2`, `CREATE`) from the first
-/// keyword of a statement and its row count.
+/// A short command tag (`SELECT 3`, `UPDATE 2`, `CREATE TABLE`) from the
+/// leading keywords of a statement and its row counts.
 pub(crate) fn command_tag(sql: &str, rows_returned: Option<u64>, rows_affected: Option<u64>) -> Option<String> {
-    let keyword = first_keyword(sql)?;
+    let words = leading_words(sql, 6);
+    let keyword = words.first()?.clone();
     Some(match (rows_returned, rows_affected) {
         (Some(n), _) => format!("{} {n}", if keyword == "WITH" { "SELECT" } else { &keyword }),
         (None, Some(n)) if matches!(keyword.as_str(), "INSERT" | "UPDATE" | "DELETE" | "REPLACE") => {
             format!("{keyword} {n}")
         }
+        _ if matches!(keyword.as_str(), "CREATE" | "DROP" | "ALTER") => {
+            // `CREATE UNIQUE INDEX` -> `CREATE INDEX`, `CREATE OR REPLACE VIEW` -> `CREATE VIEW`.
+            const MODIFIERS: [&str; 7] = ["OR", "REPLACE", "TEMP", "TEMPORARY", "UNIQUE", "VIRTUAL", "DEFINER"];
+            match words.iter().skip(1).find(|w| !MODIFIERS.contains(&w.as_str())) {
+                Some(object) => format!("{keyword} {object}"),
+                None => keyword,
+            }
+        }
         _ => keyword,
     })
 }
 
-fn first_keyword(sql: &str) -> Option<String> {
+/// The first `n` words of a statement, upper-cased, after leading comments.
+fn leading_words(sql: &str, n: usize) -> Vec<String> {
     let mut rest = sql.trim_start();
     loop {
         if let Some(r) = rest.strip_prefix("--") {
@@ -171,8 +180,11 @@ fn first_keyword(sql: &str) -> Option<String> {
             break;
         }
     }
-    let word: String = rest.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
-    (!word.is_empty()).then(|| word.to_ascii_uppercase())
+    rest.split(|c: char| !c.is_ascii_alphabetic())
+        .take_while(|w| !w.is_empty())
+        .take(n)
+        .map(str::to_ascii_uppercase)
+        .collect()
 }
 
 #[cfg(test)]
@@ -192,8 +204,17 @@ mod tests {
         );
         assert_eq!(
             command_tag("create table t(a)", None, Some(0)).as_deref(),
-            Some("CREATE")
+            Some("CREATE TABLE")
         );
+        assert_eq!(
+            command_tag("CREATE UNIQUE INDEX i ON t(a)", None, Some(0)).as_deref(),
+            Some("CREATE INDEX")
+        );
+        assert_eq!(
+            command_tag("drop table t", None, Some(0)).as_deref(),
+            Some("DROP TABLE")
+        );
+        assert_eq!(command_tag("vacuum", None, None).as_deref(), Some("VACUUM"));
         assert_eq!(command_tag("  ", None, None), None);
     }
 }

@@ -193,8 +193,8 @@ impl Session for MysqlSession {
         Ok(self.version.clone())
     }
 
-    /// Several statements in one text run in order; rows of the first
-    /// row-returning statement are streamed, later result sets are drained.
+    /// Several statements in one text run in order; each row-returning one
+    /// sends its own `Frame::Columns` followed by its rows.
     async fn execute(&mut self, sql: &str, tx: mpsc::Sender<Frame>) -> DbResult<Summary> {
         if self.dirty {
             self.recover().await?;

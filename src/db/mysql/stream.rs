@@ -22,7 +22,8 @@ enum SetOutcome {
     ReceiverGone,
 }
 
-/// Run `sql`, streaming the first row set into `tx`.
+/// Run `sql`, streaming every row set into `tx`, each after its own
+/// `Frame::Columns`.
 pub(super) async fn execute(
     conn: &mut Conn,
     sql: &str,
@@ -42,15 +43,8 @@ pub(super) async fn execute(
             rows_affected = Some(rows_affected.unwrap_or(0) + set.affected_rows());
             continue;
         }
-        if rows_returned.is_some() {
-            // Only the first row set is streamed; later ones are read and dropped.
-            while let Some(row) = set.next().await {
-                row.map_err(|e| map_err(e, target))?;
-            }
-            continue;
-        }
         match stream_set(&mut set, tx).await.map_err(|e| map_err(e, target))? {
-            SetOutcome::Finished(n) => rows_returned = Some(n),
+            SetOutcome::Finished(n) => rows_returned = Some(rows_returned.unwrap_or(0) + n),
             SetOutcome::ReceiverGone => {
                 receiver_gone = true;
                 break;

@@ -135,41 +135,44 @@ fn open_error(path: &str, e: rusqlite::Error) -> DbError {
     }
 }
 
-/// Run every statement in `sql` in order; stream the first row set.
+/// Run every statement in `sql` in order. Each row-returning statement
+/// streams its own `Columns` frame and rows; the tag describes the last.
 fn execute(conn: &Connection, sql: &str, tx: &mpsc::Sender<Frame>) -> DbResult<Summary> {
     let mut batch = Batch::new(conn, sql);
-    let mut rows_returned: Option<u64> = None;
+    let mut rows_returned = 0u64;
     let mut rows_affected: Option<u64> = None;
-    let mut tag_sql = String::new();
+    let mut tag = None;
     while let Some(mut stmt) = batch.next().map_err(map_err)? {
         let before = conn.total_changes();
         // The statement's own text (no parameters are bound, so this is verbatim).
         let text = stmt.expanded_sql().unwrap_or_default();
-        if stmt.column_count() > 0 && rows_returned.is_none() {
-            rows_returned = Some(stream(&mut stmt, tx)?);
-            tag_sql = text;
+        let returned = if stmt.column_count() > 0 {
+            let n = stream(&mut stmt, tx)?;
+            rows_returned += n;
+            Some(n)
         } else {
             let mut rows = stmt.raw_query();
             while rows.next().map_err(map_err)?.is_some() {}
-            if rows_returned.is_none() {
-                tag_sql = text;
-            }
-        }
-        if !stmt.readonly() {
+            None
+        };
+        let affected = (!stmt.readonly()).then(|| {
             // changes() keeps the count of the last INSERT/UPDATE/DELETE, even
             // across DDL; trust it only when this statement changed something.
-            let n = if conn.total_changes() != before {
+            if conn.total_changes() != before {
                 conn.changes()
             } else {
                 0
-            };
+            }
+        });
+        if let Some(n) = affected {
             rows_affected = Some(rows_affected.unwrap_or(0) + n);
         }
+        tag = super::command_tag(&text, returned, affected);
     }
     Ok(Summary {
-        rows_returned: rows_returned.unwrap_or(0),
+        rows_returned,
         rows_affected,
-        tag: super::command_tag(&tag_sql, rows_returned, rows_affected),
+        tag,
     })
 }
 
