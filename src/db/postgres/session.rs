@@ -7,9 +7,11 @@ use super::text::{TextDec, decode_text, text_decoder_for};
 use crate::db::{BATCH_ROWS, Canceller, Column, DbError, DbResult, Engine, ErrorCode, Frame, Session, Summary, Value};
 use crate::schema::Schema;
 use async_trait::async_trait;
-use futures::{FutureExt, StreamExt};
+use futures::{FutureExt, Stream, StreamExt};
 use std::pin::pin;
+use std::time::Duration;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{CancelToken, Client, NoTls, SimpleQueryMessage, Statement};
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -101,17 +103,7 @@ impl PgSession {
             .map_err(|e| query_error(&e))?;
         let mut stream = pin!(stream);
         let mut batch = Batch::new(tx);
-        loop {
-            // Hand over a partial batch when the server is slow, so the
-            // first rows show without waiting for a full batch.
-            let next = match stream.next().now_or_never() {
-                Some(item) => item,
-                None => {
-                    batch.flush().await?;
-                    stream.next().await
-                }
-            };
-            let Some(row) = next else { break };
+        while let Some(row) = next_or_flush(&mut stream, &mut batch).await? {
             let row = row.map_err(|e| query_error(&e))?;
             batch.push(decode_row(&row, decs)?).await?;
         }
@@ -136,15 +128,7 @@ impl PgSession {
         let mut decs: Vec<TextDec> = Vec::new();
         let mut has_columns = false;
         let mut count = None;
-        loop {
-            let next = match stream.next().now_or_never() {
-                Some(item) => item,
-                None => {
-                    batch.flush().await?;
-                    stream.next().await
-                }
-            };
-            let Some(msg) = next else { break };
+        while let Some(msg) = next_or_flush(&mut stream, &mut batch).await? {
             match msg.map_err(|e| query_error(&e))? {
                 SimpleQueryMessage::RowDescription(cols) => {
                     // Types from the prepared statement apply only when they
@@ -175,11 +159,35 @@ impl PgSession {
     }
 }
 
+/// How long rows may wait in a partial batch while the server is slow,
+/// so the first rows of a trickling result show without a full batch.
+const FLUSH_AFTER: Duration = Duration::from_millis(100);
+
+/// The next stream item; when none is ready and the pending batch is older
+/// than `FLUSH_AFTER`, hand the batch over first.
+async fn next_or_flush<S: Stream + Unpin>(stream: &mut S, batch: &mut Batch<'_>) -> DbResult<Option<S::Item>> {
+    if let Some(item) = stream.next().now_or_never() {
+        return Ok(item);
+    }
+    let Some(started) = batch.started else {
+        return Ok(stream.next().await);
+    };
+    match tokio::time::timeout_at(started + FLUSH_AFTER, stream.next()).await {
+        Ok(item) => Ok(item),
+        Err(_) => {
+            batch.flush().await?;
+            Ok(stream.next().await)
+        }
+    }
+}
+
 /// Accumulates rows and sends them in batches of about `BATCH_ROWS`.
 struct Batch<'a> {
     tx: &'a mpsc::Sender<Frame>,
     rows: Vec<Vec<Value>>,
     total: u64,
+    /// When the first row of the pending batch arrived.
+    started: Option<Instant>,
 }
 
 impl<'a> Batch<'a> {
@@ -188,10 +196,14 @@ impl<'a> Batch<'a> {
             tx,
             rows: Vec::with_capacity(BATCH_ROWS),
             total: 0,
+            started: None,
         }
     }
 
     async fn push(&mut self, row: Vec<Value>) -> DbResult<()> {
+        if self.rows.is_empty() {
+            self.started = Some(Instant::now());
+        }
         self.rows.push(row);
         self.total += 1;
         if self.rows.len() >= BATCH_ROWS {
@@ -204,6 +216,7 @@ impl<'a> Batch<'a> {
         if self.rows.is_empty() {
             return Ok(());
         }
+        self.started = None;
         let rows = std::mem::replace(&mut self.rows, Vec::with_capacity(BATCH_ROWS));
         send(self.tx, Frame::Rows(rows)).await
     }
@@ -252,11 +265,13 @@ fn words(sql: &str) -> impl Iterator<Item = String> + '_ {
     let mut rest = sql;
     std::iter::from_fn(move || {
         loop {
-            rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '(' || c == ';');
+            rest = rest.trim_start_matches(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '/'));
             if let Some(r) = rest.strip_prefix("--") {
                 rest = r.split_once('\n').map(|(_, t)| t).unwrap_or("");
             } else if let Some(r) = rest.strip_prefix("/*") {
                 rest = r.split_once("*/").map(|(_, t)| t).unwrap_or("");
+            } else if rest.starts_with(['-', '/']) {
+                rest = &rest[1..];
             } else {
                 break;
             }
