@@ -205,8 +205,8 @@ fn date(days: i32) -> Option<Value> {
             .and_then(NaiveDate::from_num_days_from_ce_opt)
         {
             Some(date) => Value::Date(date),
-            // Before 0001-01-01 or beyond chrono's range: keep a readable form.
-            None => Value::Text(format!("{d} days from 2000-01-01")),
+            // Beyond chrono's range (Postgres dates reach year 5874897).
+            None => Value::Text(civil_date(i64::from(d))),
         },
     })
 }
@@ -266,9 +266,33 @@ fn timestamp(micros: i64) -> Option<Result<DateTime<chrono::Utc>, Value>> {
             .and_then(DateTime::from_timestamp_micros)
         {
             Some(t) => Ok(t),
-            None => Err(Value::Text(format!("{m} microseconds from 2000-01-01"))),
+            None => {
+                let day = m.div_euclid(86_400_000_000);
+                let clock = fmt_clock(m.rem_euclid(86_400_000_000));
+                Err(Value::Text(format!("{} {clock}", civil_date(day))))
+            }
         },
     })
+}
+
+/// `YYYY-MM-DD` (or `... BC`) for days since 2000-01-01, for dates
+/// outside chrono's range (proleptic Gregorian, as Postgres prints them).
+fn civil_date(days_since_2000: i64) -> String {
+    // Howard Hinnant's days-to-civil algorithm, from 0000-03-01.
+    let z = days_since_2000 + 10_957 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    if year <= 0 {
+        format!("{:04}-{month:02}-{day:02} BC", 1 - year)
+    } else {
+        format!("{year:04}-{month:02}-{day:02}")
+    }
 }
 
 /// Binary array: ndim, has-null flag, element oid, (length, lower bound)
@@ -335,6 +359,13 @@ mod tests {
         assert_eq!(
             decode(&Dec::Timestamp, &i64::MIN.to_be_bytes()),
             Some(Value::Text("-infinity".into()))
+        );
+        assert_eq!(civil_date(0), "2000-01-01");
+        assert_eq!(civil_date(-730_119), "0001-01-01");
+        assert_eq!(civil_date(-730_120), "0001-12-31 BC");
+        assert_eq!(
+            decode(&Dec::Date, &2_145_031_948i32.to_be_bytes()),
+            Some(Value::Text("5874897-12-31".into()))
         );
         assert_eq!(
             decode(&Dec::Time, &86_400_000_000i64.to_be_bytes()),

@@ -74,8 +74,7 @@ fn connect_server_error(db: &PgDbError, database: &str) -> DbError {
         (
             ErrorCode::DbUnknownDatabase,
             format!(
-                "database \"{database}\" does not exist on the server ({}). List databases with `SELECT datname FROM pg_database` or fix the database name",
-                db.message()
+                "database \"{database}\" does not exist on the server. List databases with `SELECT datname FROM pg_database` or fix the database name in the connection"
             ),
         )
     } else if *code == SqlState::CANNOT_CONNECT_NOW || *code == SqlState::TOO_MANY_CONNECTIONS {
@@ -149,10 +148,7 @@ pub(super) fn server_error(db: &PgDbError) -> DbError {
     let (kind, message) = if *code == SqlState::READ_ONLY_SQL_TRANSACTION {
         (ErrorCode::DbReadOnly, format!("{}: {READ_ONLY_HINT}", db.message()))
     } else if *code == SqlState::QUERY_CANCELED {
-        (
-            ErrorCode::QueryCancelled,
-            format!("{}: the statement was cancelled", db.message()),
-        )
+        (ErrorCode::QueryCancelled, db.message().to_string())
     } else if *code == SqlState::SYNTAX_ERROR {
         let at = position.map(|p| format!(" (at character {p})")).unwrap_or_default();
         (ErrorCode::QuerySyntaxError, format!("{}{at}", db.message()))

@@ -24,18 +24,18 @@ pub(super) fn numeric_to_string(raw: &[u8]) -> Option<String> {
         _ => return None,
     }
     let body = raw.get(8..8 + 2 * ndigits)?;
-    let digits: Vec<u16> = body.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
-    if digits.iter().any(|d| *d > 9999) {
+    if body.chunks_exact(2).any(|c| u16::from_be_bytes([c[0], c[1]]) > 9999) {
         return None;
     }
+    // Read digits straight from the buffer: no per-cell digit vector.
     let digit_at = |i: i32| -> u16 {
         usize::try_from(i)
             .ok()
-            .and_then(|i| digits.get(i).copied())
-            .unwrap_or(0)
+            .and_then(|i| body.get(2 * i..2 * i + 2))
+            .map_or(0, |c| u16::from_be_bytes([c[0], c[1]]))
     };
     let mut out = String::with_capacity(ndigits * 4 + dscale + 3);
-    if sign == NUMERIC_NEG && digits.iter().any(|d| *d != 0) {
+    if sign == NUMERIC_NEG && body.iter().any(|b| *b != 0) {
         out.push('-');
     }
     if weight < 0 {

@@ -60,6 +60,10 @@ impl PgSession {
                 "COPY ... FROM STDIN is not supported: load data with INSERT statements or with psql's \\copy",
             ));
         }
+        if keyword == "COPY" && copies_to_client(sql) {
+            let (returned, count) = self.run_copy_out(sql, tx).await?;
+            return Ok(summary(&keyword, returned, count, true));
+        }
         let stmt = match self.client.prepare(sql).await {
             Ok(stmt) => Some(stmt),
             Err(e) if needs_simple_protocol(&e) => None,
@@ -109,6 +113,32 @@ impl PgSession {
         }
         batch.flush().await?;
         Ok((batch.total, stream.rows_affected(), has_columns))
+    }
+
+    /// `COPY ... TO STDOUT`: each data line becomes a one-column row, so
+    /// exports in the server's own CSV or text format stream like results.
+    async fn run_copy_out(&self, sql: &str, tx: &mpsc::Sender<Frame>) -> DbResult<(u64, Option<u64>)> {
+        let stream = self.client.copy_out(sql).await.map_err(|e| query_error(&e))?;
+        let mut stream = pin!(stream);
+        send(
+            tx,
+            Frame::Columns(vec![Column {
+                name: "copy".into(),
+                type_name: "text".into(),
+            }]),
+        )
+        .await?;
+        let mut batch = Batch::new(tx);
+        while let Some(chunk) = next_or_flush(&mut stream, &mut batch).await? {
+            let chunk = chunk.map_err(|e| query_error(&e))?;
+            // The server sends one row per CopyData message.
+            let line = chunk.strip_suffix(b"\n").unwrap_or(&chunk);
+            batch
+                .push(vec![Value::Text(String::from_utf8_lossy(line).into_owned())])
+                .await?;
+        }
+        batch.flush().await?;
+        Ok((batch.total, Some(batch.total)))
     }
 
     /// Simple protocol, text results: for types without a binary decoder
@@ -289,8 +319,16 @@ fn words(sql: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 fn copies_from_client(sql: &str) -> bool {
+    has_pair(sql, "FROM", "STDIN")
+}
+
+fn copies_to_client(sql: &str) -> bool {
+    has_pair(sql, "TO", "STDOUT")
+}
+
+fn has_pair(sql: &str, a: &str, b: &str) -> bool {
     let w: Vec<String> = words(sql).collect();
-    w.windows(2).any(|p| p[0] == "FROM" && p[1] == "STDIN")
+    w.windows(2).any(|p| p[0] == a && p[1] == b)
 }
 
 /// The summary with a command tag like the server's (`SELECT 3`,
@@ -416,6 +454,7 @@ mod tests {
         assert_eq!(first_keyword(""), "");
         assert!(copies_from_client("copy t (a) from stdin with csv"));
         assert!(!copies_from_client("copy t to stdout"));
+        assert!(copies_to_client("COPY (SELECT 1) TO STDOUT (FORMAT csv)"));
         let s = summary("INSERT", 0, Some(2), false);
         assert_eq!((s.tag.as_deref(), s.rows_affected), (Some("INSERT 0 2"), Some(2)));
         let s = summary("SELECT", 3, Some(3), true);
