@@ -1,5 +1,6 @@
 //! PostgreSQL driver against a real server: streaming, cancellation, type
 //! round-trips, connection errors, read-only sessions and TLS modes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -495,4 +496,20 @@ async fn unix_socket_directory_as_host() {
     let mut s = dbn::db::connect(&sp).await.expect("socket connect");
     let row = one_row(s.as_mut(), "SELECT current_setting('application_name')").await;
     assert_eq!(row, vec![Value::Text("dbn".into())]);
+}
+
+#[tokio::test]
+async fn terminated_backend_is_db_conn_lost() {
+    let Some(url) = common::pg_url() else { return };
+    let mut s = open(&url).await;
+    let pid = match one_row(s.as_mut(), "SELECT pg_backend_pid()").await[0] {
+        Value::Int(p) => p,
+        ref other => panic!("pid {other:?}"),
+    };
+    common::psql(&url, &format!("SELECT pg_terminate_backend({pid})"));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let err = exec_err(s.as_mut(), "SELECT 1").await;
+    assert_eq!(err.code, ErrorCode::DbConnLost, "{err:?}");
+    let err = s.ping().await.expect_err("still lost");
+    assert_eq!(err.code, ErrorCode::DbConnLost, "{err:?}");
 }

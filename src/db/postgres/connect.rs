@@ -127,7 +127,9 @@ pub(super) fn build_config(spec: &ConnSpec) -> DbResult<Config> {
     }
     let mut app_name = None;
     let mut fallback_app = None;
-    let mut options: Vec<String> = Vec::new();
+    // The text protocol path parses dates and intervals in these styles;
+    // user-supplied options come later and win.
+    let mut options: Vec<String> = vec!["-c DateStyle=ISO,MDY -c IntervalStyle=postgres".into()];
     for (key, value) in &spec.params {
         match key.as_str() {
             "application_name" => app_name = Some(value.clone()),
@@ -198,6 +200,7 @@ fn bad_param(key: &str, value: &str, expected: &str) -> DbError {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -212,7 +215,9 @@ mod tests {
         assert_eq!(c.get_application_name(), Some("me"));
         assert_eq!(
             c.get_options(),
-            Some("-c search_path=x -c statement_timeout=5s -c default_transaction_read_only=on")
+            Some(
+                "-c DateStyle=ISO,MDY -c IntervalStyle=postgres -c search_path=x -c statement_timeout=5s -c default_transaction_read_only=on"
+            )
         );
         assert_eq!(target_label(&spec), "h:6000");
         let spec = ConnSpec::parse_url("postgres://u@/db?host=/tmp/s").unwrap();
