@@ -326,9 +326,12 @@ async fn statements_without_rows_report_counts_and_tags() {
     query_all(s.as_mut(), "VACUUM t").await.expect("vacuum");
     let row = one_row(s.as_mut(), "SHOW statement_timeout").await;
     assert_eq!(row, vec![Value::Text("5s".into())]);
-    let (cols, rows, sum) = query_all(s.as_mut(), "COPY (SELECT id, v FROM t ORDER BY id) TO STDOUT (FORMAT csv)")
-        .await
-        .expect("copy out");
+    let (cols, rows, sum) = query_all(
+        s.as_mut(),
+        "COPY (SELECT id, v FROM t ORDER BY id) TO STDOUT (FORMAT csv)",
+    )
+    .await
+    .expect("copy out");
     assert_eq!(cols[0].name, "copy");
     let lines: Vec<String> = rows.iter().map(|r| r[0].to_string()).collect();
     assert_eq!(lines, ["2,v2", "3,v3", "4,x", "5,x"]);
