@@ -292,7 +292,7 @@ async fn statements_without_rows_report_counts_and_tags() {
         .await
         .expect("ddl");
     assert!(cols.is_empty() && rows.is_empty());
-    assert_eq!(sum.tag.as_deref(), Some("CREATE"));
+    assert_eq!(sum.tag.as_deref(), Some("CREATE TABLE"));
     query_all(s.as_mut(), "BEGIN").await.expect("begin");
     let (_, _, sum) = query_all(
         s.as_mut(),

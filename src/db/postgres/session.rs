@@ -80,7 +80,11 @@ impl PgSession {
             Some((stmt, decs)) => self.run_binary(stmt, &decs, tx).await?,
             None => self.run_text(sql, stmt.as_ref(), tx).await?,
         };
-        Ok(summary(&keyword, returned, count, has_columns))
+        let mut summary = summary(&keyword, returned, count, has_columns);
+        if matches!(keyword.as_str(), "CREATE" | "ALTER" | "DROP") {
+            summary.tag = Some(ddl_tag(sql));
+        }
+        Ok(summary)
     }
 
     /// Extended protocol, binary results, rows streamed with backpressure.
@@ -318,6 +322,40 @@ fn words(sql: &str) -> impl Iterator<Item = String> + '_ {
     })
 }
 
+/// `CREATE TABLE`, `DROP MATERIALIZED VIEW`, ...: the verb and the object
+/// kind, as the server's command tag names them.
+fn ddl_tag(sql: &str) -> String {
+    const MODIFIERS: &[&str] = &[
+        "OR",
+        "REPLACE",
+        "UNIQUE",
+        "TEMP",
+        "TEMPORARY",
+        "UNLOGGED",
+        "GLOBAL",
+        "LOCAL",
+        "RECURSIVE",
+        "TRUSTED",
+        "PROCEDURAL",
+        "CONSTRAINT",
+    ];
+    let mut w = words(sql);
+    let verb = w.next().unwrap_or_default();
+    let mut rest = w.skip_while(|x| MODIFIERS.contains(&x.as_str()));
+    let mut tag = verb;
+    if let Some(kind) = rest.next() {
+        let two = matches!(
+            kind.as_str(),
+            "MATERIALIZED" | "FOREIGN" | "EVENT" | "ACCESS" | "USER" | "TEXT"
+        );
+        tag = format!("{tag} {kind}");
+        if two && let Some(next) = rest.next() {
+            tag = format!("{tag} {next}");
+        }
+    }
+    tag
+}
+
 fn copies_from_client(sql: &str) -> bool {
     has_pair(sql, "FROM", "STDIN")
 }
@@ -460,7 +498,9 @@ mod tests {
         assert_eq!((s.tag.as_deref(), s.rows_affected), (Some("INSERT 0 2"), Some(2)));
         let s = summary("SELECT", 3, Some(3), true);
         assert_eq!((s.tag.as_deref(), s.rows_affected), (Some("SELECT 3"), None));
-        assert_eq!(summary("CREATE", 0, Some(0), false).tag.as_deref(), Some("CREATE"));
+        assert_eq!(ddl_tag("create or replace view v as select 1"), "CREATE VIEW");
+        assert_eq!(ddl_tag("CREATE UNIQUE INDEX CONCURRENTLY i ON t (a)"), "CREATE INDEX");
+        assert_eq!(ddl_tag("drop materialized view m"), "DROP MATERIALIZED VIEW");
         assert_eq!(pretty_version("15.18 (Debian 15.18-1.pgdg120+1)"), "PostgreSQL 15.18");
     }
 }
