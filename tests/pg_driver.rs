@@ -630,3 +630,23 @@ async fn tls_handshake_modes_against_a_tls_server() {
     assert_eq!(err.code, ErrorCode::DbTls, "{err:?}");
     assert!(err.message.to_lowercase().contains("certificate"), "{}", err.message);
 }
+
+#[tokio::test]
+async fn several_statements_fall_back_to_the_simple_protocol() {
+    let Some(url) = common::pg_url() else { return };
+    let mut s = open(&url).await;
+    let (tx, mut rx) = mpsc::channel(8);
+    let sum = s
+        .execute("SELECT 1 AS a; SET search_path = public; SELECT 'x' AS b, 2 AS c", tx)
+        .await
+        .expect("multi");
+    let mut frames = Vec::new();
+    while let Some(f) = rx.recv().await {
+        frames.push(match f {
+            Frame::Columns(c) => c.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(","),
+            Frame::Rows(r) => format!("{r:?}"),
+        });
+    }
+    assert_eq!(frames, ["a", "[[Text(\"1\")]]", "b,c", "[[Text(\"x\"), Text(\"2\")]]"]);
+    assert_eq!(sum.rows_returned, 2);
+}

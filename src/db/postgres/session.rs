@@ -170,11 +170,12 @@ impl PgSession {
                     let typed = types.len() == cols.len();
                     let ty = |i: usize| if typed { types.get(i) } else { None };
                     decs = (0..cols.len()).map(|i| text_decoder_for(ty(i))).collect();
-                    if !has_columns {
-                        has_columns = true;
-                        let meta = cols.iter().enumerate().map(|(i, c)| column(c.name(), ty(i))).collect();
-                        send(tx, Frame::Columns(meta)).await?;
-                    }
+                    // A text with several statements (the fallback for what
+                    // cannot be prepared) announces each result set anew.
+                    has_columns = true;
+                    batch.flush().await?;
+                    let meta = cols.iter().enumerate().map(|(i, c)| column(c.name(), ty(i))).collect();
+                    send(tx, Frame::Columns(meta)).await?;
                 }
                 SimpleQueryMessage::Row(row) => {
                     let mut values = Vec::with_capacity(decs.len());
