@@ -108,7 +108,10 @@ async fn dropping_the_receiver_cancels_a_huge_result() {
         let _ = rx.recv().await;
     });
     let err = s
-        .execute("SELECT g FROM generate_series(1, 10000000) g", tx)
+        .execute(
+            "SELECT a * 10000 + b FROM generate_series(0, 999) a, generate_series(1, 10000) b",
+            tx,
+        )
         .await
         .expect_err("must stop");
     reader.await.expect("reader");
