@@ -63,6 +63,16 @@ fn lost(t: &Target<'_>, why: &str) -> DbError {
 
 fn io_error(io: &std::io::Error, t: &Target<'_>) -> DbError {
     use std::io::ErrorKind as K;
+    // rustls reports handshake and certificate failures as I/O errors.
+    if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
+        return DbError::new(
+            ErrorCode::DbTls,
+            format!(
+                "TLS with {} failed: {io}; check the CA file (sslrootcert) and that the certificate names this host, or use sslmode=require to skip verification",
+                t.addr
+            ),
+        );
+    }
     match io.kind() {
         K::ConnectionRefused => DbError::new(
             ErrorCode::DbConnRefused,
