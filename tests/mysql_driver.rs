@@ -382,6 +382,17 @@ async fn connection_errors_are_classified() {
     );
     drop(silent);
 
+    // A host name that cannot resolve (.invalid never does).
+    let mut spec = good.clone();
+    spec.host = Some("no-such-host.invalid".into());
+    spec.connect_timeout = Duration::from_secs(3);
+    let err = connect(&spec).await.err().expect("unresolvable");
+    assert!(
+        matches!(err.code, ErrorCode::DbConnRefused | ErrorCode::DbTimeout),
+        "{err:?}"
+    );
+    assert!(err.message.contains("no-such-host.invalid"), "{}", err.message);
+
     // Database is optional.
     let mut spec = good.clone();
     spec.database = None;
