@@ -468,3 +468,17 @@ async fn an_abandoned_execute_is_killed_and_the_session_recovers() {
     assert_eq!(rows, vec![vec![Value::Int(8)]]);
     s.ping().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_killed_connection_is_reported_as_lost() {
+    let Some((mut s, _)) = fresh("mylost").await else { return };
+    let (_, rows, _) = query_all(s.as_mut(), "SELECT CONNECTION_ID()").await.unwrap();
+    let id = match &rows[0][0] {
+        Value::Int(i) => *i,
+        other => panic!("connection id {other:?}"),
+    };
+    common::mysql(&common::mysql_url().unwrap(), &format!("KILL CONNECTION {id}"));
+    let err = query_all(s.as_mut(), "SELECT 1").await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::DbConnLost, "{err:?}");
+    assert!(err.message.contains("reconnect"), "{}", err.message);
+}
