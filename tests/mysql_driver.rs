@@ -471,7 +471,9 @@ async fn an_abandoned_execute_is_killed_and_the_session_recovers() {
 
 #[tokio::test]
 async fn a_killed_connection_is_reported_as_lost() {
-    let Some((mut s, _)) = fresh("mylost").await else { return };
+    let Some((mut s, _)) = fresh("mylost").await else {
+        return;
+    };
     let (_, rows, _) = query_all(s.as_mut(), "SELECT CONNECTION_ID()").await.unwrap();
     let id = match &rows[0][0] {
         Value::Int(i) => *i,
