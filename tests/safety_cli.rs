@@ -48,6 +48,8 @@ struct Db {
     name: &'static str,
     /// Counts tables named `scratch` (1 while it exists).
     scratch_exists: &'static str,
+    /// A read that reports whether the session is read-only (server side).
+    ro_probe: Option<(&'static str, &'static str, &'static str)>,
 }
 
 impl Db {
@@ -97,6 +99,7 @@ fn pg() -> Option<Db> {
         sandbox: s,
         name: "prod-pg",
         scratch_exists: "SELECT count(*) FROM information_schema.tables WHERE table_name = 'scratch'",
+        ro_probe: Some(("SELECT current_setting('transaction_read_only') AS ro", "on", "off")),
     })
 }
 
@@ -115,6 +118,7 @@ fn my() -> Option<Db> {
         sandbox: s,
         name: "prod-my",
         scratch_exists: "SELECT count(*) FROM information_schema.tables WHERE table_schema = database() AND table_name = 'scratch'",
+        ro_probe: Some(("SELECT @@tx_read_only AS ro", "1", "0")),
     })
 }
 
@@ -139,6 +143,7 @@ fn lite() -> Db {
         sandbox: s,
         name: "prod-lite",
         scratch_exists: "SELECT count(*) FROM sqlite_master WHERE name = 'scratch'",
+        ro_probe: None,
     }
 }
 
@@ -171,6 +176,24 @@ fn scenario(db: Db) {
     let out = db.query("SELECT bal FROM acct WHERE id = 2", &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("20"), "{}", text(&out));
+
+    // The session itself is read-only until unlocked (safety, twice).
+    if let Some((probe, locked, unlocked)) = db.ro_probe {
+        let out = db.query(probe, &[]);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("ro\n{locked}\n"),
+            "{}",
+            text(&out)
+        );
+        let out = db.query(probe, &["--unlock-writes", "--confirm", name]);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("ro\n{unlocked}\n"),
+            "{}",
+            text(&out)
+        );
+    }
 
     // 2. Non-interactive unlock without --confirm: exit 4 at once, no prompt.
     let t0 = Instant::now();
