@@ -257,6 +257,14 @@ fn scenario(db: Db) {
         text(&out)
     );
     assert_eq!(bal(&db), "13");
+    let out = db.query("UPDATE acct SET bal = 14 WHERE id = 1", &["--read-only"]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "--read-only beats an active unlock: {}",
+        text(&out)
+    );
+    assert_eq!(bal(&db), "13");
     let out = db.query("DROP TABLE scratch", &[]);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr).to_string();

@@ -26,6 +26,10 @@ pub struct SafetyArgs {
     /// Run UPDATE/DELETE without WHERE on prod or read-only connections.
     #[arg(long)]
     pub allow_unbounded: bool,
+    /// Set by commands whose own flags demand read-only (`--read-only`):
+    /// unlocks, even active timed ones, are then ignored.
+    #[arg(skip)]
+    pub forced_read_only: bool,
 }
 
 /// What the check granted, for sending and for the audit log.
@@ -71,7 +75,7 @@ pub fn clear(
     let mut cleared = Cleared::default();
     let mut confirmations = Vec::new();
     let wants_unlock = flags.unlock_writes || flags.unlock_minutes.is_some();
-    if read_only {
+    if read_only && !flags.forced_read_only {
         if let Some(u) = ctx.store()?.active_unlock(&target.name)? {
             cleared.unlocked = true;
             confirmations.push(format!("unlock until {} ({})", u.until, u.confirmed_by));
@@ -94,7 +98,7 @@ pub fn clear(
                 Err(r) => return Err(refuse(ctx, target, sql, verdicts, r)),
             }
         }
-    } else if wants_unlock {
+    } else if wants_unlock && !read_only {
         eprintln!(
             "dbn: note: connection '{}' is not read-only; nothing to unlock",
             crate::sanitize::sanitize(&target.name)
@@ -126,6 +130,34 @@ pub fn clear(
     }
     cleared.confirmed_by = (!confirmations.is_empty()).then(|| confirmations.join("; "));
     Ok(cleared)
+}
+
+/// A typed confirmation for commands that change a target (migration
+/// apply, sync apply, restore, import): `--confirm NAME` or the name typed
+/// on a terminal. A refusal is audited under `action` and becomes exit 4.
+pub fn confirm_or_refuse(
+    ctx: &mut Ctx,
+    conn_name: &str,
+    action: &str,
+    prompt: &str,
+    confirm: Option<&str>,
+) -> Result<crate::safety::confirm::Confirmation> {
+    match crate::safety::confirm::confirm_typed(conn_name, prompt, confirm) {
+        Ok(c) => Ok(c),
+        Err(r) => {
+            audit(
+                ctx,
+                &AuditEntry {
+                    connection: Some(conn_name.to_string()),
+                    action: action.to_string(),
+                    outcome: Outcome::Refused(r.code.to_string()).as_text(),
+                    detail: Some(serde_json::json!({"rule": r.code, "message": r.message}).to_string()),
+                    ..Default::default()
+                },
+            );
+            Err(Failure::new(ExitCode::Blocked, r.code, r.message).into())
+        }
+    }
 }
 
 /// One statement that was sent, as the runner reports it.

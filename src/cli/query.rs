@@ -78,7 +78,9 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         return Err(Failure::usage("no SQL statements found in the input").into());
     }
     // Every statement is judged before the first is sent.
-    let cleared = super::guard::clear(ctx, &target, &sql, &verdicts, &args.safety)?;
+    let mut safety = args.safety.clone();
+    safety.forced_read_only = args.read_only;
+    let cleared = super::guard::clear(ctx, &target, &sql, &verdicts, &safety)?;
     if cleared.unlocked {
         target.spec.read_only = false;
     }
