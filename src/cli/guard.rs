@@ -11,6 +11,15 @@ use crate::store::audit::AuditEntry;
 use anyhow::Result;
 use std::time::Duration;
 
+/// `--confirm NAME` alone, for commands that confirm but never unlock
+/// (migration apply, sync apply, restore, import).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConfirmArgs {
+    /// Confirm non-interactively by giving the target connection's name.
+    #[arg(long, value_name = "NAME")]
+    pub confirm: Option<String>,
+}
+
 /// `--unlock-writes`, `--unlock-minutes`, `--confirm`, `--allow-unbounded`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SafetyArgs {
@@ -174,23 +183,42 @@ pub struct Sent<'a> {
     pub duration: Duration,
 }
 
-/// Audit every statement that was sent and is not a plain read.
+/// Audit every statement that was sent and is not a plain read, in one
+/// metadata transaction (a long script must not pay a commit per row).
 pub fn audit_sent(ctx: &mut Ctx, target: &Target, sent: &[Sent<'_>], confirmed_by: Option<&str>) {
-    for s in sent.iter().filter(|s| should_audit(s.verdict)) {
-        let outcome = match s.outcome {
-            "ok" => Outcome::Ok,
-            "cancelled" => Outcome::Cancelled,
-            _ => Outcome::Error(s.error.unwrap_or("failed").to_string()),
-        };
-        let entry = statement_entry(
-            &target.name,
-            target.spec.engine,
-            s.verdict,
-            &outcome,
-            s.rows,
-            Some(s.duration),
-            confirmed_by,
-        );
-        audit(ctx, &entry);
+    let entries: Vec<AuditEntry> = sent
+        .iter()
+        .filter(|s| should_audit(s.verdict))
+        .map(|s| {
+            let outcome = match s.outcome {
+                "ok" => Outcome::Ok,
+                "cancelled" => Outcome::Cancelled,
+                _ => Outcome::Error(s.error.unwrap_or("failed").to_string()),
+            };
+            statement_entry(
+                &target.name,
+                target.spec.engine,
+                s.verdict,
+                &outcome,
+                s.rows,
+                Some(s.duration),
+                confirmed_by,
+            )
+        })
+        .collect();
+    if entries.is_empty() {
+        return;
+    }
+    let path = jsonl(ctx);
+    let result = ctx.store().and_then(|store| {
+        let tx = store.conn().unchecked_transaction()?;
+        for e in &entries {
+            store.append_audit(e, path.as_deref())?;
+        }
+        tx.commit()?;
+        Ok(())
+    });
+    if let Err(e) = result {
+        eprintln!("dbn: warning: could not write the audit log: {e:#}");
     }
 }
