@@ -281,8 +281,23 @@ fn scenario(db: Db) {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!((db.read)(db.scratch_exists), "0", "scratch must be dropped");
 
+    // A write that fails on the server is on record too.
+    let out = db.query(
+        "UPDATE no_such_table SET a = 1 WHERE id = 1",
+        &["--unlock-writes", "--confirm", name],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+
     // 6. Everything is on record.
     let log = db.audit();
+    let failed = log
+        .iter()
+        .find(|e| e["statement"].as_str().is_some_and(|s| s.contains("no_such_table")))
+        .unwrap_or_else(|| panic!("no audit row for the failed UPDATE: {log:#?}"));
+    assert!(
+        failed["outcome"].as_str().is_some_and(|o| o.starts_with("error")),
+        "{failed}"
+    );
     let actions: Vec<&str> = log.iter().filter_map(|e| e["action"].as_str()).collect();
     assert!(actions.contains(&"unlock"), "{log:#?}");
     assert!(actions.contains(&"blocked"), "{log:#?}");
@@ -336,6 +351,24 @@ fn mariadb_guardrails() {
 #[test]
 fn sqlite_guardrails() {
     scenario(lite());
+}
+
+#[test]
+fn postgres_cancelled_write_is_audited() {
+    let Some(db) = pg() else { return };
+    let out = db.query(
+        "UPDATE acct SET bal = 50 WHERE id = 1 AND pg_sleep(5) IS NOT NULL",
+        &["--unlock-writes", "--confirm", db.name, "--timeout", "1s"],
+    );
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!((db.read)("SELECT bal FROM acct WHERE id = 1"), "10");
+    let log = db.audit();
+    let row = log
+        .iter()
+        .find(|e| e["action"] == "write")
+        .unwrap_or_else(|| panic!("no audit row for the cancelled UPDATE: {log:#?}"));
+    assert_eq!(row["outcome"], "cancelled", "{row}");
+    assert!(row["duration_ms"].as_i64().is_some_and(|ms| ms >= 900), "{row}");
 }
 
 #[test]
