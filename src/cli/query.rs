@@ -97,7 +97,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     let rt = super::runtime()?;
     let outcome = rt.block_on(run::run_all(&target, &statements, &opts));
     if !args.no_history {
-        record_history(ctx, &target.name, &outcome.statements);
+        record_history(ctx, &target.name, target.spec.engine, &outcome.statements);
     }
     let sent: Vec<super::guard::Sent<'_>> = verdicts
         .iter()
@@ -117,10 +117,11 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     }
 }
 
-fn record_history(ctx: &mut Ctx, conn: &str, done: &[StatementOutcome]) {
+fn record_history(ctx: &mut Ctx, conn: &str, engine: crate::db::Engine, done: &[StatementOutcome]) {
     let Ok(store) = ctx.store() else { return };
     for s in done {
-        let redacted = crate::logging::redact(&s.sql);
+        // Token-aware: masks PASSWORD/IDENTIFIED BY literals however they are spaced.
+        let redacted = crate::safety::audit::redact_sql(&s.sql, engine);
         tracing::info!(
             connection = conn,
             outcome = %s.outcome,
