@@ -33,6 +33,13 @@
 //! | `SET x = v` / `SET GLOBAL x = v` | read / ddl | session vs server-wide |
 //! | `SET ... read_only`, `RESET ALL`, `... READ WRITE`, `SESSION CHARACTERISTICS` | session unlock | could lift read-only |
 //! | `UPDATE`/`DELETE` without a WHERE naming a column (`WHERE 1=1`) | unbounded write | touches every row |
+//! | MariaDB `ANALYZE <stmt>` | verdict of `<stmt>` | runs it |
+//! | `UPDATE pg_settings ...`, `DISCARD ALL` | session unlock | could lift read-only |
+//! | unparseable text | write, or worse when it mentions `DROP`/`TRUNCATE` or `DELETE`/`UPDATE` without `WHERE` | fail closed |
+//!
+//! Known limits (the read-only database session is the backstop): custom
+//! operators and type input functions can run user code without a visible
+//! function call; a server may parse text differently from sqlparser.
 
 mod ast;
 mod fallback;
