@@ -1,6 +1,8 @@
 //! Command-line interface: clap definitions and dispatch. One file per
 //! subcommand under `cli/`, each with `run(args, &mut Ctx) -> Result<ExitCode>`.
 
+mod bundle_export;
+mod bundle_import;
 pub mod connect;
 mod ctx;
 pub mod demo;
@@ -48,6 +50,10 @@ pub enum Command {
     Demo(demo::Args),
     /// Inspect the secret store.
     Secrets(secrets::Args),
+    /// Write the workspace (connections, saved queries, jobs, schedules, overrides) as a portable bundle.
+    Export(bundle_export::Args),
+    /// Add a bundle written by `dbn export` to this workspace.
+    Import(bundle_import::Args),
 }
 
 /// Run a parsed command line.
@@ -62,6 +68,8 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Query(a)) => query::run(a, &mut ctx),
         Some(Command::Demo(a)) => demo::run(a, &mut ctx),
         Some(Command::Secrets(a)) => secrets::run(a, &mut ctx),
+        Some(Command::Export(a)) => bundle_export::run(a, &mut ctx),
+        Some(Command::Import(a)) => bundle_import::run(a, &mut ctx),
         None => open_default(&mut ctx),
     };
     match result {
