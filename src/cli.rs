@@ -2,9 +2,9 @@
 //! subcommand under `cli/`, each with `run(args, &mut Ctx) -> Result<ExitCode>`.
 
 mod audit;
-mod completions;
 mod bundle_export;
 mod bundle_import;
+mod completions;
 pub mod connect;
 mod ctx;
 pub mod demo;

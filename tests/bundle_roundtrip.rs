@@ -50,13 +50,29 @@ fn seeded() -> Sandbox {
     let s = Sandbox::new();
     ok(&s
         .cmd()
-        .args(["connect", "add", "shop", "--url", "postgres://app@db.internal:5432/shop", "--tag", "prod"])
+        .args([
+            "connect",
+            "add",
+            "shop",
+            "--url",
+            "postgres://app@db.internal:5432/shop",
+            "--tag",
+            "prod",
+        ])
         .arg("--no-password")
         .output()
         .unwrap());
     ok(&s
         .cmd()
-        .args(["connect", "add", "local", "--url", "sqlite:data/app.db", "--color", "green"])
+        .args([
+            "connect",
+            "add",
+            "local",
+            "--url",
+            "sqlite:data/app.db",
+            "--color",
+            "green",
+        ])
         .output()
         .unwrap());
     let c = meta(&s);
@@ -83,13 +99,27 @@ fn seeded() -> Sandbox {
 
 fn export(s: &Sandbox, extra: &[&str]) -> (PathBuf, Value) {
     let out = s.dir.path().join(format!("bundle-{}.json", extra.len()));
-    ok(&s.cmd().arg("export").arg("--out").arg(&out).args(extra).output().unwrap());
+    ok(&s
+        .cmd()
+        .arg("export")
+        .arg("--out")
+        .arg(&out)
+        .args(extra)
+        .output()
+        .unwrap());
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     (out, v)
 }
 
 fn import_json(s: &Sandbox, file: &Path, extra: &[&str]) -> Value {
-    let o = s.cmd().arg("import").arg(file).arg("--json").args(extra).output().unwrap();
+    let o = s
+        .cmd()
+        .arg("import")
+        .arg(file)
+        .arg("--json")
+        .args(extra)
+        .output()
+        .unwrap();
     serde_json::from_str(&ok(&o)).unwrap()
 }
 
@@ -117,10 +147,18 @@ fn round_trip_into_an_empty_workspace_gives_identical_content() {
     assert_eq!(bundle_a["version"], 1);
     let body = &bundle_a["body"];
     assert_eq!(body["connections"].as_array().unwrap().len(), 2);
-    assert_eq!(body["connections"][0]["url"], "sqlite:data/app.db", "SQLite path must stay relative");
+    assert_eq!(
+        body["connections"][0]["url"], "sqlite:data/app.db",
+        "SQLite path must stay relative"
+    );
     assert_eq!(body["folders"].as_array().unwrap().len(), 3);
     assert_eq!(body["saved_queries"].as_array().unwrap().len(), 3);
-    assert_eq!(body["saved_queries"][0]["folder"], serde_json::json!(["reports"]));
+    assert_eq!(body["saved_queries"][0]["folder"], serde_json::json!([]));
+    assert_eq!(body["saved_queries"][1]["folder"], serde_json::json!(["reports"]));
+    assert_eq!(
+        body["saved_queries"][2]["folder"],
+        serde_json::json!(["reports", "monthly"])
+    );
     assert_eq!(body["sync_jobs"][0]["name"], "nightly");
     assert_eq!(body["backup_schedules"][0]["keep"], 7);
     assert_eq!(body["overrides"].as_array().unwrap().len(), 2);
@@ -136,7 +174,10 @@ fn round_trip_into_an_empty_workspace_gives_identical_content() {
 
     // The rows themselves, not only the bundle view of them.
     assert_eq!(
-        sql_rows(&b, "SELECT f.name, p.name FROM folders f LEFT JOIN folders p ON p.id = f.parent_id ORDER BY f.name"),
+        sql_rows(
+            &b,
+            "SELECT f.name, p.name FROM folders f LEFT JOIN folders p ON p.id = f.parent_id ORDER BY f.name"
+        ),
         ["adhoc|NULL", "monthly|reports", "reports|NULL"]
     );
     assert_eq!(
@@ -149,9 +190,15 @@ fn round_trip_into_an_empty_workspace_gives_identical_content() {
             std::fs::read(b.ws().join(".dbnexus").join(f)).unwrap()
         );
     }
-    let audit = sql_rows(&b, "SELECT action, outcome, detail FROM audit_log WHERE action = 'import'");
+    let audit = sql_rows(
+        &b,
+        "SELECT action, outcome, detail FROM audit_log WHERE action = 'import'",
+    );
     assert_eq!(audit.len(), 1);
-    assert!(audit[0].starts_with("import|ok|") && audit[0].contains("\"add\":12"), "{audit:?}");
+    assert!(
+        audit[0].starts_with("import|ok|") && audit[0].contains("\"add\":12"),
+        "{audit:?}"
+    );
 
     // Importing the same bundle again changes nothing.
     let again = import_json(&b, &file_a, &["--on-conflict", "overwrite"]);
@@ -165,7 +212,11 @@ fn passwords_travel_only_encrypted_and_work_after_import() {
     let Some(pw_url) = common::pg_pw_url() else { return };
     let password = url::Url::parse(&pw_url).unwrap().password().unwrap().to_string();
     let a = Sandbox::new();
-    ok(&a.cmd().args(["connect", "add", "app", "--url", &pw_url]).output().unwrap());
+    ok(&a
+        .cmd()
+        .args(["connect", "add", "app", "--url", &pw_url])
+        .output()
+        .unwrap());
     let (plain, v) = export(&a, &[]);
     assert!(v["body"]["secrets"].is_null());
     assert_eq!(v["body"]["connections"][0]["has_password"], true);
@@ -195,7 +246,10 @@ fn passwords_travel_only_encrypted_and_work_after_import() {
         .unwrap();
     let stdout = ok(&o);
     assert!(stdout.contains("password included"), "{stdout}");
-    assert!(stdout.contains("Passwords stored in the file secret store for: app."), "{stdout}");
+    assert!(
+        stdout.contains("Passwords stored in the file secret store for: app."),
+        "{stdout}"
+    );
     let status: Value = serde_json::from_slice(
         &b.cmd()
             .env("DBN_MASTER_PASSWORD", "another-master")
@@ -218,7 +272,15 @@ fn passwords_travel_only_encrypted_and_work_after_import() {
     let q = b
         .cmd()
         .env("DBN_MASTER_PASSWORD", "another-master")
-        .args(["query", "--conn", "app", "--format", "csv", "--sql", "SELECT current_user AS u"])
+        .args([
+            "query",
+            "--conn",
+            "app",
+            "--format",
+            "csv",
+            "--sql",
+            "SELECT current_user AS u",
+        ])
         .output()
         .unwrap();
     assert_eq!(ok(&q).trim(), "u\ndbn_user");
@@ -266,12 +328,27 @@ fn conflicting() -> Sandbox {
     let s = Sandbox::new();
     ok(&s
         .cmd()
-        .args(["connect", "add", "shop", "--url", "postgres://other@elsewhere/shop", "--no-password"])
+        .args([
+            "connect",
+            "add",
+            "shop",
+            "--url",
+            "postgres://other@elsewhere/shop",
+            "--no-password",
+        ])
         .output()
         .unwrap());
     ok(&s
         .cmd()
-        .args(["connect", "add", "local", "--url", "sqlite:data/app.db", "--color", "green"])
+        .args([
+            "connect",
+            "add",
+            "local",
+            "--url",
+            "sqlite:data/app.db",
+            "--color",
+            "green",
+        ])
         .output()
         .unwrap());
     meta(&s)
@@ -299,12 +376,22 @@ fn files_of(s: &Sandbox) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn dry_run_shows_the_plan_and_changes_nothing() {
-    let (file, _) = export(&seeded(), &[]);
+    let a = seeded();
+    let (file, _) = export(&a, &[]);
     let b = conflicting();
     let before = files_of(&b);
-    let o = b.cmd().arg("import").arg(&file).args(["--dry-run", "--on-conflict", "rename"]).output().unwrap();
+    let o = b
+        .cmd()
+        .arg("import")
+        .arg(&file)
+        .args(["--dry-run", "--on-conflict", "rename"])
+        .output()
+        .unwrap();
     let out = ok(&o);
-    assert!(out.contains("connections:\n  rename     shop -> shop-2"), "{out}");
+    assert!(
+        out.contains("  rename     shop -> shop-2  (exists with other settings)"),
+        "{out}"
+    );
     assert!(out.contains("  unchanged  local"), "{out}");
     assert!(out.contains("Dry run: nothing was changed."), "{out}");
     assert_eq!(files_of(&b), before, "a dry run must not touch any file");
@@ -312,7 +399,8 @@ fn dry_run_shows_the_plan_and_changes_nothing() {
 
 #[test]
 fn on_conflict_skip_is_the_default_and_keeps_local_entries() {
-    let (file, _) = export(&seeded(), &[]);
+    let a = seeded();
+    let (file, _) = export(&a, &[]);
     let b = conflicting();
     let v = import_json(&b, &file, &[]);
     assert_eq!(v["on_conflict"], "skip");
@@ -331,16 +419,26 @@ fn on_conflict_skip_is_the_default_and_keeps_local_entries() {
     ] {
         assert!(acts.contains(&want.to_string()), "missing {want} in {acts:#?}");
     }
-    assert_eq!(sql_rows(&b, "SELECT url FROM connections WHERE name='shop'"), ["postgres://other@elsewhere/shop"]);
-    assert_eq!(sql_rows(&b, "SELECT sql FROM saved_queries WHERE name='top'"), ["SELECT 42"]);
+    assert_eq!(
+        sql_rows(&b, "SELECT url FROM connections WHERE name='shop'"),
+        ["postgres://other@elsewhere/shop"]
+    );
+    assert_eq!(
+        sql_rows(&b, "SELECT sql FROM saved_queries WHERE name='top'"),
+        ["SELECT 42"]
+    );
     assert_eq!(sql_rows(&b, "SELECT keep FROM backup_schedules"), ["30"]);
-    assert_eq!(std::fs::read_to_string(b.ws().join(".dbnexus/keymap.toml")).unwrap(), "# mine\n");
+    assert_eq!(
+        std::fs::read_to_string(b.ws().join(".dbnexus/keymap.toml")).unwrap(),
+        "# mine\n"
+    );
     assert!(b.ws().join(".dbnexus/theme.toml").exists());
 }
 
 #[test]
 fn on_conflict_overwrite_replaces_local_entries() {
-    let (file, _) = export(&seeded(), &[]);
+    let a = seeded();
+    let (file, _) = export(&a, &[]);
     let b = conflicting();
     let v = import_json(&b, &file, &["--on-conflict", "overwrite"]);
     assert_eq!(v["summary"]["overwrite"], 5, "{v:#}");
@@ -348,7 +446,10 @@ fn on_conflict_overwrite_replaces_local_entries() {
         sql_rows(&b, "SELECT url, tag, read_only FROM connections WHERE name='shop'"),
         ["postgres://app@db.internal:5432/shop|prod|1"]
     );
-    assert_eq!(sql_rows(&b, "SELECT sql FROM saved_queries WHERE name='top'"), ["SELECT * FROM customers LIMIT 10"]);
+    assert_eq!(
+        sql_rows(&b, "SELECT sql FROM saved_queries WHERE name='top'"),
+        ["SELECT * FROM customers LIMIT 10"]
+    );
     assert_eq!(sql_rows(&b, "SELECT kind FROM sync_jobs"), ["data"]);
     assert_eq!(sql_rows(&b, "SELECT keep FROM backup_schedules"), ["7"]);
     assert_eq!(
@@ -359,7 +460,8 @@ fn on_conflict_overwrite_replaces_local_entries() {
 
 #[test]
 fn on_conflict_rename_imports_beside_and_follows_renamed_connections() {
-    let (file, _) = export(&seeded(), &[]);
+    let a = seeded();
+    let (file, _) = export(&a, &[]);
     let b = conflicting();
     // A name already taken pushes the rename to the next number.
     ok(&b
@@ -389,14 +491,27 @@ fn on_conflict_rename_imports_beside_and_follows_renamed_connections() {
     );
     // Imported queries and schedules point at the connection they came with.
     assert_eq!(
-        sql_rows(&b, "SELECT name, connection, sql FROM saved_queries WHERE folder_id = 1 ORDER BY name"),
+        sql_rows(
+            &b,
+            "SELECT name, connection, sql FROM saved_queries WHERE folder_id = 1 ORDER BY name"
+        ),
         ["top|shop|SELECT 42", "top-2|shop-3|SELECT * FROM customers LIMIT 10"]
     );
     assert_eq!(
         sql_rows(&b, "SELECT connection, keep FROM backup_schedules ORDER BY connection"),
         ["shop|30", "shop-3|7"]
     );
-    assert_eq!(sql_rows(&b, "SELECT name, kind FROM sync_jobs ORDER BY name"), ["nightly|schema", "nightly-2|data"]);
-    assert_eq!(std::fs::read_to_string(b.ws().join(".dbnexus/keymap.toml")).unwrap(), "# mine\n");
-    assert!(std::fs::read_to_string(b.ws().join(".dbnexus/keymap-2.toml")).unwrap().contains("ctrl-q"));
+    assert_eq!(
+        sql_rows(&b, "SELECT name, kind FROM sync_jobs ORDER BY name"),
+        ["nightly|schema", "nightly-2|data"]
+    );
+    assert_eq!(
+        std::fs::read_to_string(b.ws().join(".dbnexus/keymap.toml")).unwrap(),
+        "# mine\n"
+    );
+    assert!(
+        std::fs::read_to_string(b.ws().join(".dbnexus/keymap-2.toml"))
+            .unwrap()
+            .contains("ctrl-q")
+    );
 }
