@@ -131,6 +131,7 @@ fn invalid(path: &str, why: &str) -> BundleError {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
