@@ -22,6 +22,7 @@ mod collect;
 mod crypto;
 mod format;
 mod plan;
+mod validate;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;

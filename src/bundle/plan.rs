@@ -3,9 +3,8 @@
 //! never writes.
 
 use super::collect::folder_paths;
-use super::{Body, BundleError, BundleResult, OVERRIDE_FILES};
+use super::{Body, BundleError, BundleResult};
 use crate::store::Store;
-use crate::store::connections::Tag;
 use rusqlite::OptionalExtension;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
@@ -145,7 +144,7 @@ pub fn plan(
     with_passwords: &BTreeSet<String>,
     path: &str,
 ) -> BundleResult<Plan> {
-    validate(body, path)?;
+    super::validate::validate(body, path)?;
     let mut items = Vec::new();
     let mut out = body.clone();
     let mut renamed: BTreeMap<String, String> = BTreeMap::new();
@@ -413,75 +412,4 @@ fn join(a: Option<String>, b: &str) -> String {
         Some(a) => format!("{a}; {b}"),
         None => b.to_string(),
     }
-}
-
-/// Refuse content the workspace could not hold, before planning anything.
-fn validate(body: &Body, path: &str) -> BundleResult<()> {
-    let bad = |why: String| BundleError::Invalid {
-        path: path.to_string(),
-        why,
-    };
-    let mut seen = HashSet::new();
-    for c in &body.connections {
-        if c.name.is_empty()
-            || c.name.len() > 64
-            || c.name.contains(['/', '@', ' '])
-            || c.name.chars().any(char::is_control)
-        {
-            return Err(bad(format!("connection name '{}' is not valid", c.name)));
-        }
-        if !seen.insert(c.name.as_str()) {
-            return Err(bad(format!("connection '{}' appears twice", c.name)));
-        }
-        if crate::db::Engine::parse(&c.engine).is_err() {
-            return Err(bad(format!(
-                "connection '{}' has unknown engine '{}'",
-                c.name, c.engine
-            )));
-        }
-        match crate::db::ConnSpec::parse_url(&c.url) {
-            Err(e) => return Err(bad(format!("connection '{}' has an unusable URL: {e}", c.name))),
-            // Saved URLs never hold passwords; one here would land in plain text.
-            Ok(spec) if spec.password.is_some() => {
-                return Err(bad(format!("connection '{}' has a password inside its URL", c.name)));
-            }
-            Ok(_) => {}
-        }
-        if Tag::parse(&c.tag).is_none() {
-            return Err(bad(format!("connection '{}' has unknown tag '{}'", c.name, c.tag)));
-        }
-    }
-    for f in body
-        .folders
-        .iter()
-        .map(|f| &f.path)
-        .chain(body.saved_queries.iter().map(|q| &q.folder))
-    {
-        if f.iter().any(String::is_empty) {
-            return Err(bad(format!("folder path '{}' has an empty name", f.join("/"))));
-        }
-    }
-    if body.folders.iter().any(|f| f.path.is_empty()) {
-        return Err(bad("a folder has an empty path".into()));
-    }
-    for j in &body.sync_jobs {
-        if j.kind != "schema" && j.kind != "data" {
-            return Err(bad(format!("sync job '{}' has unknown kind '{}'", j.name, j.kind)));
-        }
-    }
-    let mut seen = HashSet::new();
-    for o in &body.overrides {
-        // The name becomes a file name: only the known ones are accepted.
-        if !OVERRIDE_FILES.contains(&o.name.as_str()) {
-            return Err(bad(format!(
-                "unknown override '{}' (expected one of: {})",
-                o.name,
-                OVERRIDE_FILES.join(", ")
-            )));
-        }
-        if !seen.insert(o.name.as_str()) {
-            return Err(bad(format!("override '{}' appears twice", o.name)));
-        }
-    }
-    Ok(())
 }
