@@ -162,7 +162,8 @@ fn prompt(text: &str) -> BundleResult<Zeroizing<String>> {
             "passwords in a bundle need a passphrase: set {ENV_BUNDLE_PASSPHRASE} or run dbn in a terminal to be asked (or leave passwords out: no --with-secrets on export, --no-secrets on import)"
         ))
     };
-    if !std::io::stderr().is_terminal() || !std::io::stdin().is_terminal() {
+    // rpassword reads /dev/tty, so a bundle piped on stdin can still be opened interactively.
+    if !std::io::stderr().is_terminal() {
         return Err(no_pass());
     }
     let p = Zeroizing::new(rpassword::prompt_password(text).map_err(|_| no_pass())?);
