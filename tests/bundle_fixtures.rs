@@ -224,3 +224,45 @@ fn passwords_without_a_passphrase_are_a_clear_error() {
         "no bundle is written when the passwords cannot be sealed"
     );
 }
+
+#[test]
+fn a_failure_while_applying_rolls_everything_back() {
+    // The bundle opens, but this workspace's own secret store does not
+    // (wrong master passphrase): the import fails half-way and must undo.
+    let s = workspace_with_secret();
+    let (_, enc_before, files_before) = state(&s);
+    let o = s
+        .cmd()
+        .env("DBN_BUNDLE_PASSPHRASE", "fixture-passphrase")
+        .env("DBN_MASTER_PASSWORD", "not-the-master-passphrase")
+        .arg("import")
+        .arg(fixture("valid/with-secrets.json"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("the import was rolled back") && stderr.contains("master passphrase does not open"),
+        "{stderr}"
+    );
+    let (_, enc_after, files_after) = state(&s);
+    assert_eq!(enc_after, enc_before);
+    assert_eq!(files_after, files_before, "no override file may be left behind");
+    let c = rusqlite::Connection::open(s.ws().join(".dbnexus/metadata.db")).unwrap();
+    let names: Vec<String> = c
+        .prepare(
+            "SELECT name FROM connections UNION ALL SELECT name FROM saved_queries UNION ALL SELECT name FROM folders",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(names, ["mine"]);
+    let audit: String = c
+        .query_row("SELECT outcome FROM audit_log WHERE action = 'import'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(audit.starts_with("error: "), "{audit}");
+}
