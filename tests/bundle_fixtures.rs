@@ -156,6 +156,17 @@ fn valid_fixtures_import() {
     assert_eq!(v["items"][1]["key"], "shop");
     assert!(note.contains("password is not in the bundle"), "{note}");
 
+    // `-` reads the bundle from standard input; everything is already there.
+    let o = s
+        .cmd()
+        .args(["import", "-", "--json"])
+        .stdin(std::fs::File::open(fixture("valid/basic.json")).unwrap())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["summary"]["unchanged"], 7, "{v:#}");
+
     // The sealed fixture: right passphrase, the password lands in this workspace's store.
     let s = Sandbox::new();
     let o = s
