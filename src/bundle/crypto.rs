@@ -183,7 +183,6 @@ fn invalid(path: &str, why: &str) -> BundleError {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -78,7 +78,6 @@ pub(super) fn validate(body: &Body, path: &str) -> BundleResult<()> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::bundle::{ConnectionEntry, OverrideEntry};

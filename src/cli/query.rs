@@ -109,10 +109,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         })
         .collect();
     super::guard::audit_sent(ctx, &target, &sent, cleared.confirmed_by.as_deref());
-    match outcome.result {
-        Ok(code) => Ok(code),
-        Err(e) => Err(e),
-    }
+    outcome.result
 }
 
 fn record_history(ctx: &mut Ctx, conn: &str, done: &[StatementOutcome]) {
