@@ -200,7 +200,7 @@ fn limit_timeout_and_broken_pipe_cancel_on_the_server() {
             "csv",
             "--sql",
             // Small series joined, so rows stream instead of being materialized first.
-            "SELECT a.g * 100000 + b.g, repeat('x', 100) /* dbn-pipe-test */ FROM generate_series(1, 2000) a, generate_series(1, 100000) b",
+            "SELECT a.g * 100000 + b.g, repeat('x', 100) /* dbn-pipe-test */ FROM generate_series(1, 2000) a(g), generate_series(1, 100000) b(g)",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
