@@ -1,7 +1,11 @@
 //! The normalized schema model shared by introspection, diff, migration
 //! and snapshots.
 
+pub mod ddl;
+pub mod diff;
 pub mod introspect;
 mod model;
+pub mod normalize;
+pub mod objects;
 
 pub use model::*;

@@ -3,7 +3,7 @@
 //! AUTOINCREMENT and where a view's query starts.
 
 /// Byte ranges of top-level tokens; quoted identifiers and strings are one token.
-fn tokens(s: &str) -> Vec<(usize, usize)> {
+pub(crate) fn tokens(s: &str) -> Vec<(usize, usize)> {
     let b = s.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
