@@ -459,17 +459,15 @@ impl Ddl {
         };
         let body = body.trim().trim_end_matches(';').to_string();
         let kind = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
-        let mut s = format!("CREATE {kind} {} AS\n{body};", self.qname(&v.schema, &v.name));
-        if self.engine == Engine::Postgres
-            && let Some(c) = &v.comment
-        {
-            s.push_str(&format!(
-                "\nCOMMENT ON {kind} {} IS {};",
-                self.qname(&v.schema, &v.name),
-                self.literal(c)
-            ));
+        format!("CREATE {kind} {} AS\n{body};", self.qname(&v.schema, &v.name))
+    }
+
+    /// `COMMENT ON <what> <name> IS '...'` (Postgres).
+    pub fn comment_on(&self, what: &str, name: &str, text: Option<&str>) -> String {
+        match text {
+            Some(t) => format!("COMMENT ON {what} {name} IS {};", self.literal(t)),
+            None => format!("COMMENT ON {what} {name} IS NULL;"),
         }
-        s
     }
 
     /// `CREATE SEQUENCE` (ownership is rendered separately, after tables).
@@ -489,19 +487,11 @@ impl Ddl {
     /// `CREATE TYPE ... AS ENUM`.
     pub fn create_enum(&self, e: &EnumType) -> String {
         let vals: Vec<String> = e.values.iter().map(|v| self.literal(v)).collect();
-        let mut s = format!(
+        format!(
             "CREATE TYPE {} AS ENUM ({});",
             self.qname(&e.schema, &e.name),
             vals.join(", ")
-        );
-        if let Some(c) = &e.comment {
-            s.push_str(&format!(
-                "\nCOMMENT ON TYPE {} IS {};",
-                self.qname(&e.schema, &e.name),
-                self.literal(c)
-            ));
-        }
-        s
+        )
     }
 
     /// `CREATE DOMAIN`.
@@ -521,9 +511,6 @@ impl Ddl {
             s.push_str(&format!(" CONSTRAINT {} {}", self.ident(&c.name), c.expression));
         }
         s.push(';');
-        if let Some(c) = &d.comment {
-            s.push_str(&format!("\nCOMMENT ON DOMAIN {q} IS {};", self.literal(c)));
-        }
         s
     }
 
@@ -535,11 +522,7 @@ impl Ddl {
             .map(|a| format!("{} {}", self.ident(&a.name), a.data_type))
             .collect();
         let q = self.qname(&c.schema, &c.name);
-        let mut s = format!("CREATE TYPE {q} AS ({});", attrs.join(", "));
-        if let Some(k) = &c.comment {
-            s.push_str(&format!("\nCOMMENT ON TYPE {q} IS {};", self.literal(k)));
-        }
-        s
+        format!("CREATE TYPE {q} AS ({});", attrs.join(", "))
     }
 
     /// `CREATE POLICY`.

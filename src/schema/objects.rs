@@ -115,10 +115,18 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
         push(Kind::Extension, x.name.clone(), d.create_extension(x));
     }
     for x in &schema.enums {
-        push(Kind::Enum, display_name(e, &x.schema, &x.name), d.create_enum(x));
+        let ddl = with_comment(&d, d.create_enum(x), "TYPE", &d.qname(&x.schema, &x.name), &x.comment);
+        push(Kind::Enum, display_name(e, &x.schema, &x.name), ddl);
     }
     for x in &schema.domains {
-        push(Kind::Domain, display_name(e, &x.schema, &x.name), d.create_domain(x));
+        let ddl = with_comment(
+            &d,
+            d.create_domain(x),
+            "DOMAIN",
+            &d.qname(&x.schema, &x.name),
+            &x.comment,
+        );
+        push(Kind::Domain, display_name(e, &x.schema, &x.name), ddl);
     }
     for x in &schema.composites {
         push(
@@ -165,7 +173,9 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
         } else {
             Kind::View
         };
-        push(kind, display_name(e, &v.schema, &v.name), d.create_view(v));
+        let what = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
+        let ddl = with_comment(&d, d.create_view(v), what, &d.qname(&v.schema, &v.name), &v.comment);
+        push(kind, display_name(e, &v.schema, &v.name), ddl);
     }
     for t in &schema.triggers {
         let name = format!("{} on {}", t.name, display_name(e, &t.schema, &t.table));
@@ -186,4 +196,12 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
     }
     out.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
     out
+}
+
+fn with_comment(d: &Ddl, mut ddl: String, what: &str, name: &str, comment: &Option<String>) -> String {
+    if let Some(c) = comment {
+        ddl.push('\n');
+        ddl.push_str(&d.comment_on(what, name, Some(c)));
+    }
+    ddl
 }
