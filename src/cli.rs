@@ -5,6 +5,7 @@ mod completions;
 pub mod connect;
 mod ctx;
 pub mod demo;
+pub mod diff;
 pub mod exit;
 mod init;
 pub mod panic;
@@ -12,6 +13,8 @@ pub mod pgenv;
 pub mod query;
 pub mod resolve;
 mod secrets;
+pub mod snapshot;
+pub mod sync;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -54,6 +57,12 @@ pub enum Command {
     Completions(completions::CompletionArgs),
     /// Print the man page (or write all pages with --out-dir).
     Man(completions::ManArgs),
+    /// Schema snapshots: take, list, show, remove.
+    Snapshot(snapshot::Args),
+    /// Compare two databases (schema).
+    Diff(diff::Args),
+    /// Make one database match another (schema migration).
+    Sync(sync::Args),
 }
 
 /// Run a parsed command line.
@@ -70,6 +79,9 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Secrets(a)) => secrets::run(a, &mut ctx),
         Some(Command::Completions(a)) => completions::completions(a, &mut ctx),
         Some(Command::Man(a)) => completions::man(a, &mut ctx),
+        Some(Command::Snapshot(a)) => snapshot::run(a, &mut ctx),
+        Some(Command::Diff(a)) => diff::run(a, &mut ctx),
+        Some(Command::Sync(a)) => sync::run(a, &mut ctx),
         None => open_default(&mut ctx),
     };
     match result {

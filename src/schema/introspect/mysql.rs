@@ -288,9 +288,12 @@ fn json_int(v: &serde_json::Value) -> i64 {
     }
 }
 
+/// unique, method, parts, plain (no prefix length or DESC part).
+type IndexParts = (bool, Option<String>, Vec<String>, bool);
+
 async fn read_indexes(session: &mut dyn Session, tables: &mut BTreeMap<String, Table>) -> DbResult<()> {
     // (table, index) -> (unique, method, parts, plain: no prefix or DESC)
-    let mut found: BTreeMap<(String, String), (bool, Option<String>, Vec<String>, bool)> = BTreeMap::new();
+    let mut found: BTreeMap<(String, String), IndexParts> = BTreeMap::new();
     for s in json_rows::<StatRow>(session, STATISTICS).await? {
         let entry = found.entry((s.table.clone(), s.name.clone())).or_insert((
             json_int(&s.non_unique) == 0,

@@ -404,6 +404,7 @@ async fn read_routines(session: &mut dyn Session, schema: &mut Schema) -> DbResu
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     #[test]
     fn dump_queries_for_manual_checks() {
