@@ -241,6 +241,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
         })
         .collect();
     schema.functions = read_routines(session, &db).await?;
+    schema.normalize();
     Ok(schema)
 }
 

@@ -201,6 +201,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
         .collect();
     read_types(session, &mut schema).await?;
     read_routines(session, &mut schema).await?;
+    schema.normalize();
     Ok(schema)
 }
 

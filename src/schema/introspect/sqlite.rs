@@ -157,6 +157,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
             .collect();
     }
     schema.tables = tables.into_values().collect();
+    schema.normalize();
     Ok(schema)
 }
 
