@@ -86,13 +86,15 @@ pub fn diff(source: &Schema, target: &Schema, opts: DiffOptions) -> SchemaDiff {
     let oo = ObjectOptions {
         with_privileges: opts.with_privileges,
     };
-    let index = |objs: Vec<Object>| -> BTreeMap<(Kind, String), String> {
-        objs.into_iter().map(|o| ((o.kind, o.name), o.ddl)).collect()
+    let index = |objs: Vec<Object>| -> BTreeMap<(Kind, String), (String, String)> {
+        objs.into_iter()
+            .map(|o| ((o.kind, o.name), (o.ddl, o.compare)))
+            .collect()
     };
     let src = index(objects(source, oo));
     let tgt = index(objects(target, oo));
     let mut changes = Vec::new();
-    for (key, s) in &src {
+    for (key, (s, s_cmp)) in &src {
         match tgt.get(key) {
             None => changes.push(ObjectDiff {
                 kind: key.0,
@@ -101,7 +103,7 @@ pub fn diff(source: &Schema, target: &Schema, opts: DiffOptions) -> SchemaDiff {
                 source: Some(s.clone()),
                 target: None,
             }),
-            Some(t) if t != s => changes.push(ObjectDiff {
+            Some((t, t_cmp)) if t_cmp != s_cmp => changes.push(ObjectDiff {
                 kind: key.0,
                 name: key.1.clone(),
                 status: Status::Changed,
@@ -111,7 +113,7 @@ pub fn diff(source: &Schema, target: &Schema, opts: DiffOptions) -> SchemaDiff {
             Some(_) => {}
         }
     }
-    for (key, t) in &tgt {
+    for (key, (t, _)) in &tgt {
         if !src.contains_key(key) {
             changes.push(ObjectDiff {
                 kind: key.0,

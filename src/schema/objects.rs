@@ -72,6 +72,10 @@ pub struct Object {
     pub name: String,
     /// Normalized DDL.
     pub ddl: String,
+    /// What equality is decided on (the DDL, except where the engine cannot
+    /// express a difference, such as Postgres column order).
+    #[serde(skip)]
+    pub compare: String,
 }
 
 /// Options that change which objects are compared.
@@ -105,7 +109,14 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
     let e = schema.engine;
     let d = Ddl::canonical(e);
     let mut out = Vec::new();
-    let mut push = |kind: Kind, name: String, ddl: String| out.push(Object { kind, name, ddl });
+    let mut push = |kind: Kind, name: String, ddl: String| {
+        out.push(Object {
+            kind,
+            name,
+            compare: ddl.clone(),
+            ddl,
+        })
+    };
     if e == Engine::Postgres {
         for s in &schema.schemas {
             push(Kind::Schema, s.clone(), format!("CREATE SCHEMA {};", d.ident(s)));
@@ -192,6 +203,17 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
         }
         for (obj, grants) in by_object {
             push(Kind::Privileges, obj, grants.join("\n"));
+        }
+    }
+    if e == Engine::Postgres {
+        // Postgres cannot reorder columns; order alone is not a change.
+        for t in &schema.tables {
+            let name = display_name(e, &t.schema, &t.name);
+            let mut sorted = t.clone();
+            sorted.columns.sort_by(|a, b| a.name.cmp(&b.name));
+            if let Some(o) = out.iter_mut().find(|o| o.kind == Kind::Table && o.name == name) {
+                o.compare = table_ddl(&d, &sorted);
+            }
         }
     }
     out.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));

@@ -412,6 +412,19 @@ fn views_create(b: &mut Builder, d: &Ddl, source: &Schema, target: &Schema, touc
             );
         }
     }
+    for v in &source.views {
+        if list.iter().any(|l| l.schema == v.schema && l.name == v.name) {
+            continue;
+        }
+        let old = target.views.iter().find(|t| t.schema == v.schema && t.name == v.name);
+        if old.is_some_and(|t| t.comment != v.comment) {
+            let kind = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
+            b.add(
+                Phase::CreateLate,
+                d.comment_on(kind, &d.qname(&v.schema, &v.name), v.comment.as_deref()),
+            );
+        }
+    }
 }
 
 fn triggers_and_policies_drop(b: &mut Builder, c: &Ddl, source: &Schema, target: &Schema) {
@@ -658,7 +671,7 @@ fn alter_column(b: &mut Builder, d: &Ddl, q: &str, s: &Table, col: &ColumnDef, o
         );
         return;
     }
-    if old.identity.is_some() && col.identity != old.identity {
+    if old.identity.is_some() && col.identity.is_none() {
         b.add(Phase::Tables, at("DROP IDENTITY".into()));
     }
     let default_changed = normalize::opt(&col.default) != normalize::opt(&old.default);
