@@ -10,7 +10,10 @@ use std::process::Output;
 use support::{Db, Sandbox};
 
 fn text(o: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 fn dbn(s: &Sandbox, args: &[&str]) -> Output {
@@ -19,12 +22,17 @@ fn dbn(s: &Sandbox, args: &[&str]) -> Output {
 
 #[test]
 fn snapshot_diff_sync_apply_and_audit() {
-    let (Some(a), Some(b)) = (Db::fresh(Engine::Postgres, "sch_cli_a"), Db::fresh(Engine::Postgres, "sch_cli_b")) else {
+    let (Some(a), Some(b)) = (
+        Db::fresh(Engine::Postgres, "sch_cli_a"),
+        Db::fresh(Engine::Postgres, "sch_cli_b"),
+    ) else {
         return;
     };
-    a.run("CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2) DEFAULT 0);
+    a.run(
+        "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2) DEFAULT 0);
            CREATE INDEX items_name ON items (name);
-           CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 10;");
+           CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 10;",
+    );
     b.run("CREATE TABLE items (id int PRIMARY KEY, name varchar(20)); CREATE TABLE legacy (x int);");
     let s = Sandbox::new();
     for (name, url, tag) in [("src", &a.url, "dev"), ("tgt", &b.url, "dev"), ("live", &b.url, "prod")] {
@@ -50,7 +58,10 @@ fn snapshot_diff_sync_apply_and_audit() {
     let o = dbn(&s, &["diff", "schema", "--source", "src", "--target", "tgt"]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
-    assert!(out.contains("tables") && out.contains("-1 removed") && out.contains("~1 changed"), "{out}");
+    assert!(
+        out.contains("tables") && out.contains("-1 removed") && out.contains("~1 changed"),
+        "{out}"
+    );
     assert!(out.contains("table public.items (changed)"), "{out}");
     assert!(out.contains("-    name character varying(20),"), "{out}");
     assert!(out.contains("+    name text NOT NULL,"), "{out}");
@@ -59,29 +70,95 @@ fn snapshot_diff_sync_apply_and_audit() {
     let o = dbn(&s, &["diff", "schema", "--source", "src", "--target", "tgt", "--json"]);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["identical"], false);
-    assert!(j["changes"].as_array().unwrap().iter().any(|c| c["kind"] == "index" && c["status"] == "added"));
+    assert!(
+        j["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["kind"] == "index" && c["status"] == "added")
+    );
 
     // Sync preview writes SQL and changes nothing.
     let file = s.ws().join("m.sql");
-    let o = dbn(&s, &["sync", "schema", "--source", "src", "--target", "tgt", "--out", file.to_str().unwrap()]);
+    let o = dbn(
+        &s,
+        &[
+            "sync",
+            "schema",
+            "--source",
+            "src",
+            "--target",
+            "tgt",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
     assert!(o.status.success(), "{:?}", text(&o));
     let sql = std::fs::read_to_string(&file).unwrap();
-    assert!(sql.contains("BEGIN;") && sql.contains("DROP TABLE public.legacy") && sql.contains("-- HAZARD data loss"), "{sql}");
+    assert!(
+        sql.contains("BEGIN;") && sql.contains("DROP TABLE public.legacy") && sql.contains("-- HAZARD data loss"),
+        "{sql}"
+    );
 
     // Apply needs confirmation: none on a non-terminal is blocked (exit 4).
     let o = dbn(&s, &["sync", "schema", "--source", "src", "--target", "tgt", "--apply"]);
     assert_eq!(o.status.code(), Some(4), "{:?}", text(&o));
-    let o = dbn(&s, &["sync", "schema", "--source", "src", "--target", "tgt", "--apply", "--confirm", "wrong"]);
+    let o = dbn(
+        &s,
+        &[
+            "sync",
+            "schema",
+            "--source",
+            "src",
+            "--target",
+            "tgt",
+            "--apply",
+            "--confirm",
+            "wrong",
+        ],
+    );
     assert_eq!(o.status.code(), Some(4), "{:?}", text(&o));
     // A prod connection is read-only by default: blocked even when confirmed.
-    let o = dbn(&s, &["sync", "schema", "--source", "src", "--target", "live", "--apply", "--confirm", "live"]);
+    let o = dbn(
+        &s,
+        &[
+            "sync",
+            "schema",
+            "--source",
+            "src",
+            "--target",
+            "live",
+            "--apply",
+            "--confirm",
+            "live",
+        ],
+    );
     assert_eq!(o.status.code(), Some(4), "{:?}", text(&o));
-    assert!(b.run("SELECT count(*) FROM legacy").trim() == "0", "nothing applied yet");
+    assert!(
+        b.run("SELECT count(*) FROM legacy").trim() == "0",
+        "nothing applied yet"
+    );
 
-    let o = dbn(&s, &["sync", "schema", "--source", "src", "--target", "tgt", "--apply", "--confirm", "tgt"]);
+    let o = dbn(
+        &s,
+        &[
+            "sync",
+            "schema",
+            "--source",
+            "src",
+            "--target",
+            "tgt",
+            "--apply",
+            "--confirm",
+            "tgt",
+        ],
+    );
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
-    assert!(out.contains("Verified: re-introspected 'tgt' and the diff against src is now empty."), "{out}");
+    assert!(
+        out.contains("Verified: re-introspected 'tgt' and the diff against src is now empty."),
+        "{out}"
+    );
     let o = dbn(&s, &["diff", "schema", "--source", "src", "--target", "tgt"]);
     assert!(text(&o).0.starts_with("No differences"), "{:?}", text(&o));
     // The old state is still reachable by label.
@@ -113,7 +190,10 @@ fn snapshot_diff_sync_apply_and_audit() {
 
 #[test]
 fn failed_apply_reports_statement_and_rolls_back() {
-    let (Some(a), Some(b)) = (Db::fresh(Engine::Postgres, "sch_cli_fa"), Db::fresh(Engine::Postgres, "sch_cli_fb")) else {
+    let (Some(a), Some(b)) = (
+        Db::fresh(Engine::Postgres, "sch_cli_fa"),
+        Db::fresh(Engine::Postgres, "sch_cli_fb"),
+    ) else {
         return;
     };
     a.run("CREATE TABLE t (a int NOT NULL, added int);");
@@ -122,11 +202,28 @@ fn failed_apply_reports_statement_and_rolls_back() {
     for (name, url) in [("src", &a.url), ("tgt", &b.url)] {
         assert!(dbn(&s, &["connect", "add", name, "--url", url]).status.success());
     }
-    let o = dbn(&s, &["sync", "schema", "--source", "src", "--target", "tgt", "--apply", "--confirm", "tgt"]);
+    let o = dbn(
+        &s,
+        &[
+            "sync",
+            "schema",
+            "--source",
+            "src",
+            "--target",
+            "tgt",
+            "--apply",
+            "--confirm",
+            "tgt",
+        ],
+    );
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("SET NOT NULL") && err.contains("rolled back"), "{err}");
-    assert_eq!(b.run("SELECT count(*) FROM information_schema.columns WHERE table_name = 't'").trim(), "1");
+    assert_eq!(
+        b.run("SELECT count(*) FROM information_schema.columns WHERE table_name = 't'")
+            .trim(),
+        "1"
+    );
 }
 
 #[test]

@@ -6,34 +6,66 @@
 use super::introspect::sqlite::scan::tokens;
 
 const TYPE_TAIL: &[&str] = &["varying", "precision", "without", "with", "time", "zone"];
+const OPERATOR_CHARS: &str = "<>=!|:~+-*/%&^#@?";
+
+/// A token and whether it touched the previous one in the source text.
+struct Tok {
+    text: String,
+    glued: bool,
+}
+
+/// Tokens with multi-character operators (`>=`, `::`, `||`) merged.
+fn toks(text: &str) -> Vec<Tok> {
+    let mut out: Vec<Tok> = Vec::new();
+    let mut prev_end = usize::MAX;
+    for (a, e) in tokens(text) {
+        let t = &text[a..e];
+        let glued = prev_end == a;
+        let is_op = |s: &str| !s.is_empty() && s.chars().all(|c| OPERATOR_CHARS.contains(c));
+        if glued
+            && is_op(t)
+            && let Some(last) = out.last_mut()
+            && is_op(&last.text)
+        {
+            last.text.push_str(t);
+        } else {
+            out.push(Tok {
+                text: t.to_string(),
+                glued,
+            });
+        }
+        prev_end = e;
+    }
+    out
+}
 
 /// Canonical text of an SQL expression.
 pub fn expr(text: &str) -> String {
-    let toks: Vec<&str> = tokens(text).into_iter().map(|(a, e)| &text[a..e]).collect();
-    let mut out: Vec<String> = Vec::with_capacity(toks.len());
+    let src = toks(text);
+    let mut out: Vec<Tok> = Vec::with_capacity(src.len());
     let mut i = 0;
-    while i < toks.len() {
-        let t = toks[i];
+    while i < src.len() {
+        let t = &src[i].text;
         // 'lit'::type  ->  'lit'
-        if t == ":" && toks.get(i + 1) == Some(&":") && out.last().is_some_and(|p| p.starts_with('\'')) {
+        if t == "::" && out.last().is_some_and(|p| p.text.starts_with('\'')) {
             i += 2;
-            if i < toks.len() {
+            while i < src.len() && TYPE_TAIL.contains(&src[i].text.to_ascii_lowercase().as_str()) {
                 i += 1;
-                while i < toks.len() && TYPE_TAIL.contains(&toks[i].to_ascii_lowercase().as_str()) {
-                    i += 1;
-                }
-                // typmod such as (20)
-                if toks.get(i) == Some(&"(") && toks.get(i + 2) == Some(&")") {
-                    i += 3;
-                }
+            }
+            if src.get(i).is_some_and(|x| x.text == "(") && src.get(i + 2).is_some_and(|x| x.text == ")") {
+                i += 3;
             }
             continue;
         }
         let word = t.chars().all(|c| c.is_ascii_alphabetic() || c == '_');
-        out.push(if word && is_keyword(t) {
+        let text = if word && is_keyword(t) {
             t.to_ascii_uppercase()
         } else {
-            t.to_string()
+            t.clone()
+        };
+        out.push(Tok {
+            text,
+            glued: src[i].glued,
         });
         i += 1;
     }
@@ -41,9 +73,12 @@ pub fn expr(text: &str) -> String {
     // `(x)` around a single token is noise: (100)::numeric, ((a))
     let mut j = 0;
     while j + 2 < out.len() {
-        if out[j] == "(" && out[j + 2] == ")" && !(j > 0 && is_callable(&out[j - 1])) {
+        let call = j > 0 && out[j].glued && is_callable(&out[j - 1].text);
+        if out[j].text == "(" && out[j + 2].text == ")" && !call {
+            let glued = out[j].glued;
             out.remove(j + 2);
             out.remove(j);
+            out[j].glued = glued;
             j = j.saturating_sub(1);
         } else {
             j += 1;
@@ -67,16 +102,16 @@ fn is_keyword(w: &str) -> bool {
     KW.contains(&w.to_ascii_lowercase().as_str())
 }
 
-fn strip_outer_parens(toks: &mut Vec<String>) {
+fn strip_outer_parens(toks: &mut Vec<Tok>) {
     loop {
-        if toks.len() < 2 || toks[0] != "(" || toks[toks.len() - 1] != ")" {
+        if toks.len() < 2 || toks[0].text != "(" || toks[toks.len() - 1].text != ")" {
             return;
         }
         let mut depth = 0;
         for (k, t) in toks.iter().enumerate() {
-            if t == "(" {
+            if t.text == "(" {
                 depth += 1;
-            } else if t == ")" {
+            } else if t.text == ")" {
                 depth -= 1;
                 if depth == 0 && k != toks.len() - 1 {
                     return;
@@ -85,21 +120,25 @@ fn strip_outer_parens(toks: &mut Vec<String>) {
         }
         toks.remove(0);
         toks.pop();
+        if let Some(first) = toks.first_mut() {
+            first.glued = false;
+        }
     }
 }
 
-fn join(toks: &[String]) -> String {
+fn join(toks: &[Tok]) -> String {
     let mut s = String::new();
     let mut prev: &str = "";
     for t in toks {
-        let tight = matches!(t.as_str(), ")" | "," | "." | "]" | "[" | ":")
-            || matches!(prev, "(" | "." | "[" | ":" | "")
-            || (t == "(" && is_callable(prev));
+        let x = t.text.as_str();
+        let tight = matches!(x, ")" | "," | "." | "]" | "[" | "::" | ";")
+            || matches!(prev, "(" | "." | "[" | "::" | "")
+            || (x == "(" && t.glued && is_callable(prev));
         if !tight {
             s.push(' ');
         }
-        s.push_str(t);
-        prev = t;
+        s.push_str(x);
+        prev = x;
     }
     s
 }
@@ -112,8 +151,7 @@ pub fn opt(text: &Option<String>) -> Option<String> {
 /// Collapse whitespace in a longer body (view query, function) while keeping
 /// its tokens, so indentation differences do not count as changes.
 pub fn body(text: &str) -> String {
-    let toks: Vec<String> = tokens(text).into_iter().map(|(a, e)| text[a..e].to_string()).collect();
-    join(&toks)
+    join(&toks(text))
 }
 
 #[cfg(test)]
@@ -128,7 +166,13 @@ mod tests {
         assert_eq!(expr("(total > (100)::numeric)"), "total > 100::numeric");
         assert_eq!(expr("lower( email )"), "lower(email)");
         assert_eq!(expr("a>0 and b<1"), "a > 0 AND b < 1");
+        assert_eq!(expr("a<>b OR c||d != e"), "a <> b OR c || d != e");
         assert_ne!(expr("a > 0"), expr("a > 1"));
         assert_eq!(expr("(a + b) * c"), "(a + b) * c");
+        assert_eq!(
+            body("SELECT id\n   FROM users WHERE age >= 18;"),
+            "SELECT id FROM users WHERE age >= 18;"
+        );
+        assert_eq!(body("USING btree (lower(email))"), "USING btree (lower(email))");
     }
 }
