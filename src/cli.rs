@@ -1,12 +1,14 @@
 //! Command-line interface: clap definitions and dispatch. One file per
 //! subcommand under `cli/`, each with `run(args, &mut Ctx) -> Result<ExitCode>`.
 
+mod audit;
 mod completions;
 pub mod connect;
 mod ctx;
 pub mod demo;
 pub mod diff;
 pub mod exit;
+pub mod guard;
 mod init;
 pub mod panic;
 pub mod pgenv;
@@ -63,6 +65,8 @@ pub enum Command {
     Diff(diff::Args),
     /// Make one database match another (schema migration).
     Sync(sync::Args),
+    /// Show the audit log of writes, DDL, unlocks and refusals.
+    Audit(audit::Args),
 }
 
 /// Run a parsed command line.
@@ -82,6 +86,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Snapshot(a)) => snapshot::run(a, &mut ctx),
         Some(Command::Diff(a)) => diff::run(a, &mut ctx),
         Some(Command::Sync(a)) => sync::run(a, &mut ctx),
+        Some(Command::Audit(a)) => audit::run(a, &mut ctx),
         None => open_default(&mut ctx),
     };
     match result {

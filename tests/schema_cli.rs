@@ -169,13 +169,24 @@ fn snapshot_diff_sync_apply_and_audit() {
     let meta = rusqlite::Connection::open(s.ws().join(".dbnexus/metadata.db")).unwrap();
     let (stmt, outcome, detail, confirmed): (String, String, String, String) = meta
         .query_row(
-            "SELECT statement, outcome, detail, confirmed_by FROM audit_log WHERE action = 'migration'",
+            "SELECT statement, outcome, detail, confirmed_by FROM audit_log WHERE action = 'migration' AND outcome = 'ok'",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .unwrap();
     assert!(stmt.contains("CREATE VIEW public.cheap"), "{stmt}");
     assert_eq!(outcome, "ok");
+    let refused: i64 = meta
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'migration' AND outcome = 'refused'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        refused, 3,
+        "missing and wrong confirmations and the read-only block are audited"
+    );
     assert_eq!(confirmed, "--confirm tgt");
     let d: serde_json::Value = serde_json::from_str(&detail).unwrap();
     assert_eq!(d["verified_empty_diff"], true);

@@ -9,7 +9,6 @@ use crate::store::audit::AuditEntry;
 use crate::store::connections::Tag;
 use anyhow::{Context, Result};
 use serde_json::json;
-use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -110,18 +109,48 @@ pub fn run(a: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     if !a.json {
         eprint!("{script}");
     }
-    let confirmed_by = confirm(&record.name, record.tag, a.confirm.as_deref())?;
-    if record.read_only {
-        return Err(Failure::new(
-            ExitCode::Blocked,
-            "SAFETY_READ_ONLY",
-            format!(
-                "connection '{}' is read-only, so the migration was not applied: allow writes with `dbn connect edit {} --read-write` and retry",
-                record.name, record.name
-            ),
-        )
-        .into());
+    let what = format!(
+        "Apply {} migration statement(s) ({} with hazards) to '{}'",
+        p.steps.len(),
+        p.hazard_count(),
+        record.name
+    );
+    let mut spec = spec;
+    let unlocked = record.read_only && ctx.store()?.active_unlock(&record.name)?.is_some();
+    if unlocked {
+        spec.read_only = false;
     }
+    let checked = confirm(&record.name, record.tag, a.confirm.as_deref(), &what).and_then(|c| {
+        if record.read_only && !unlocked {
+            return Err(Failure::new(
+                ExitCode::Blocked,
+                "SAFETY_READ_ONLY",
+                format!(
+                    "connection '{}' is read-only, so the migration was not applied: grant a timed unlock (`--unlock-minutes` on `dbn query`) or allow writes with `dbn connect edit {} --read-write`, then retry",
+                    record.name, record.name
+                ),
+            )
+            .into());
+        }
+        Ok(c)
+    });
+    let confirmed_by = match checked {
+        Ok(c) => c,
+        Err(e) => {
+            let jsonl = ctx.audit_jsonl()?;
+            let entry = AuditEntry {
+                connection: Some(record.name.clone()),
+                action: "migration".into(),
+                statement: Some(script.clone()),
+                verdict: Some("ddl".into()),
+                outcome: "refused".into(),
+                detail: Some(json!({"reason": format!("{e:#}")}).to_string()),
+                ..Default::default()
+            };
+            ctx.store()?.append_audit(&entry, jsonl.as_deref())?;
+            return Err(e);
+        }
+    };
     let jsonl = ctx.audit_jsonl()?;
     let before = ctx.store()?.save_schema_snapshot(&record.name, &tgt, None)?;
     let started = Instant::now();
@@ -230,55 +259,16 @@ fn report(
     })
 }
 
-/// Confirmation: `--confirm NAME` equal to the target's name, or a prompt on
-/// a terminal (typed name for prod, y/N otherwise). Returns what confirmed.
-fn confirm(target: &str, tag: Tag, given: Option<&str>) -> Result<String> {
-    if let Some(g) = given {
-        if g == target {
-            return Ok(format!("--confirm {target}"));
-        }
-        return Err(Failure::new(
-            ExitCode::Blocked,
-            "SAFETY_CONFIRM_MISMATCH",
-            format!("--confirm '{g}' does not match the target connection '{target}': nothing was applied"),
-        )
-        .into());
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(Failure::new(
-            ExitCode::Blocked,
-            "SAFETY_CONFIRM_REQUIRED",
-            format!("applying a migration needs confirmation: re-run with --confirm {target} (no terminal to ask on)"),
-        )
-        .into());
-    }
-    let mut err = std::io::stderr();
-    if tag == Tag::Prod {
-        let _ = write!(err, "'{target}' is a PROD connection. Type its name to apply: ");
+/// Confirmation through the shared safety helper: `--confirm NAME` equal to
+/// the target's name, or the name typed on a terminal. Returns what confirmed.
+fn confirm(target: &str, tag: Tag, given: Option<&str>, what: &str) -> Result<String> {
+    let prompt = if tag == Tag::Prod {
+        format!("'{target}' is a PROD connection. {what}")
     } else {
-        let _ = write!(err, "Apply this migration to '{target}'? [y/N] ");
-    }
-    let _ = err.flush();
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
-    let line = line.trim();
-    let ok = if tag == Tag::Prod {
-        line == target
-    } else {
-        matches!(line, "y" | "Y" | "yes")
+        what.to_string()
     };
-    if ok {
-        Ok(if tag == Tag::Prod {
-            format!("typed '{target}'")
-        } else {
-            "answered yes".into()
-        })
-    } else {
-        Err(Failure::new(
-            ExitCode::Blocked,
-            "SAFETY_NOT_CONFIRMED",
-            "not confirmed: nothing was applied",
-        )
-        .into())
+    match crate::safety::confirm::confirm_typed(target, &prompt, given) {
+        Ok(c) => Ok(c.how),
+        Err(r) => Err(Failure::new(ExitCode::Blocked, r.code, r.message).into()),
     }
 }
