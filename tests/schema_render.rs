@@ -76,6 +76,9 @@ fn equal_schemas_render_no_differences() {
     let d = diff(&s, &s.clone(), DiffOptions::default());
     assert!(d.is_empty());
     assert_eq!(d.render("a", "b", true), "No differences: b already matches a.\n");
+    let p = plan(&s, &s.clone(), MigrateOptions::default()).unwrap();
+    assert!(p.is_empty() && p.steps.is_empty(), "{:?}", p.steps);
+    assert!(p.render("x").contains("Nothing to do"));
 }
 
 #[test]

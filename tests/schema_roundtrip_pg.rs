@@ -314,3 +314,17 @@ async fn equivalent_expressions_give_no_diff() {
     let d = diff(&a.schema().await, &b.schema().await, DiffOptions::default());
     assert!(d.is_empty(), "{}", d.render("a", "b", false));
 }
+
+#[tokio::test]
+async fn privileges_with_flag() {
+    roundtrip(
+        Engine::Postgres,
+        Case {
+            source: "CREATE TABLE t (a int); GRANT SELECT, INSERT ON t TO PUBLIC; CREATE TABLE u (a int);",
+            target: "CREATE TABLE t (a int); CREATE TABLE u (a int); GRANT UPDATE ON u TO PUBLIC;",
+            with_privileges: true,
+            ..Case::default()
+        },
+    )
+    .await;
+}

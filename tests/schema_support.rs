@@ -30,6 +30,8 @@ pub struct Case<'a> {
     pub online: bool,
     /// Expect the apply to fail (and the target to be unchanged).
     pub expect_failure: bool,
+    /// Compare and migrate privileges too.
+    pub with_privileges: bool,
 }
 
 /// A database made for one side of a test.
@@ -142,11 +144,15 @@ pub async fn roundtrip(engine: Engine, case: Case<'_>) -> Option<String> {
     tgt.run(case.target_data);
     let a = src.schema().await;
     let b = tgt.schema().await;
-    let before = diff(&a, &b, DiffOptions::default());
+    let dopts = DiffOptions {
+        with_privileges: case.with_privileges,
+        ..DiffOptions::default()
+    };
+    let before = diff(&a, &b, dopts);
     assert!(!before.is_empty(), "the case must start with a difference");
     let opts = MigrateOptions {
         online: case.online,
-        with_privileges: false,
+        with_privileges: case.with_privileges,
     };
     let p = plan(&a, &b, opts).unwrap();
     let script = p.render("test");
@@ -166,7 +172,7 @@ pub async fn roundtrip(engine: Engine, case: Case<'_>) -> Option<String> {
         panic!("apply failed: {e}\n--- script ---\n{script}");
     }
     let after = introspect(session.as_mut()).await.unwrap();
-    let remaining = diff(&a, &after, DiffOptions::default());
+    let remaining = diff(&a, &after, dopts);
     assert!(
         remaining.is_empty(),
         "diff not empty after migration:\n{}\n--- script ---\n{script}",

@@ -101,6 +101,8 @@ pub fn plan(source: &Schema, target: &Schema, opts: MigrateOptions) -> Result<Pl
 pub(crate) enum Phase {
     /// Statements before the transaction.
     Pre,
+    /// Session settings at the start of the transaction.
+    Setup,
     /// Drop dependants: triggers, policies, views, foreign keys, indexes, constraints.
     DropDependants,
     /// Create namespaces, extensions, types, sequences, functions.
@@ -152,6 +154,11 @@ impl Builder {
             stage: Stage::Tx,
             expect_no_rows: true,
         });
+    }
+
+    /// True when no statement was added.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.steps.values().all(Vec::is_empty)
     }
 
     fn finish(self) -> Vec<Step> {

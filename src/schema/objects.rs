@@ -207,11 +207,15 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
     }
     if e == Engine::Postgres {
         // Postgres cannot reorder columns; order alone is not a change.
-        for t in &schema.tables {
-            let name = display_name(e, &t.schema, &t.name);
-            let mut sorted = t.clone();
-            sorted.columns.sort_by(|a, b| a.name.cmp(&b.name));
-            if let Some(o) = out.iter_mut().find(|o| o.kind == Kind::Table && o.name == name) {
+        let by_name: std::collections::HashMap<String, &Table> = schema
+            .tables
+            .iter()
+            .map(|t| (display_name(e, &t.schema, &t.name), t))
+            .collect();
+        for o in out.iter_mut().filter(|o| o.kind == Kind::Table) {
+            if let Some(t) = by_name.get(&o.name) {
+                let mut sorted = (*t).clone();
+                sorted.columns.sort_by(|a, b| a.name.cmp(&b.name));
                 o.compare = table_ddl(&d, &sorted);
             }
         }

@@ -17,7 +17,6 @@ fn key(s: &str, n: &str) -> Key {
 pub(super) fn plan(b: &mut Builder, source: &Schema, target: &Schema, opts: MigrateOptions) {
     let d = Ddl::exec(Engine::Postgres);
     let c = Ddl::canonical(Engine::Postgres);
-    b.add(Phase::DropDependants, "SET LOCAL check_function_bodies = off");
     schemas_and_extensions(b, &d, source, target);
     types(b, &d, &c, source, target);
     sequences(b, &d, source, target);
@@ -75,6 +74,10 @@ pub(super) fn plan(b: &mut Builder, source: &Schema, target: &Schema, opts: Migr
         for p in tgt.difference(&src) {
             b.add(Phase::CreateLate, d.revoke(p));
         }
+    }
+    if !b.is_empty() {
+        // Function bodies may name tables created later in the same script.
+        b.add(Phase::Setup, "SET LOCAL check_function_bodies = off");
     }
 }
 
