@@ -187,7 +187,7 @@ fn show(a: ShowArgs, ctx: &mut Ctx) -> Result<ExitCode> {
     let objs =
         crate::schema::objects::objects(&schema, crate::schema::objects::ObjectOptions { with_privileges: true });
     for o in objs {
-        println!("\n-- {} {}\n{}", o.kind.label().trim_end_matches('s'), o.name, o.ddl);
+        println!("\n-- {} {}\n{}", o.kind.singular(), o.name, o.ddl);
     }
     Ok(ExitCode::Ok)
 }

@@ -249,7 +249,7 @@ impl SchemaDiff {
             let _ = writeln!(
                 out,
                 "\n{} {} ({mark})",
-                paint("1", singular(c.kind)),
+                paint("1", c.kind.singular()),
                 paint("1", &c.name)
             );
             let old = c.target.as_deref().map(with_newline).unwrap_or_default();
@@ -301,24 +301,5 @@ fn with_newline(s: &str) -> String {
         s.to_string()
     } else {
         format!("{s}\n")
-    }
-}
-
-fn singular(k: Kind) -> &'static str {
-    match k {
-        Kind::Schema => "schema",
-        Kind::Extension => "extension",
-        Kind::Enum => "enum",
-        Kind::Domain => "domain",
-        Kind::CompositeType => "composite type",
-        Kind::Sequence => "sequence",
-        Kind::Function => "function",
-        Kind::Table => "table",
-        Kind::Index => "index",
-        Kind::View => "view",
-        Kind::MaterializedView => "materialized view",
-        Kind::Trigger => "trigger",
-        Kind::Policy => "policy",
-        Kind::Privileges => "privileges on",
     }
 }

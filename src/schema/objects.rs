@@ -42,6 +42,26 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Singular label for object headings.
+    pub fn singular(self) -> &'static str {
+        match self {
+            Kind::Schema => "schema",
+            Kind::Extension => "extension",
+            Kind::Enum => "enum",
+            Kind::Domain => "domain",
+            Kind::CompositeType => "composite type",
+            Kind::Sequence => "sequence",
+            Kind::Function => "function",
+            Kind::Table => "table",
+            Kind::Index => "index",
+            Kind::View => "view",
+            Kind::MaterializedView => "materialized view",
+            Kind::Trigger => "trigger",
+            Kind::Policy => "policy",
+            Kind::Privileges => "privileges on",
+        }
+    }
+
     /// Plural label for summaries.
     pub fn label(self) -> &'static str {
         match self {
