@@ -115,6 +115,11 @@ rt!(
     "CREATE FUNCTION twice(x int) RETURNS int DETERMINISTIC RETURN x * 3; CREATE FUNCTION gone() RETURNS int DETERMINISTIC RETURN 1;"
 );
 rt!(
+    compound_trigger_and_procedure,
+    "CREATE TABLE t (a int, b int);\nDELIMITER //\nCREATE TRIGGER t_bu BEFORE UPDATE ON t FOR EACH ROW BEGIN IF NEW.a < 0 THEN SET NEW.a = 0; END IF; SET NEW.b = NEW.a * 2; END//\nCREATE PROCEDURE fill(IN n int) BEGIN DECLARE i int DEFAULT 0; WHILE i < n DO INSERT INTO t VALUES (i, i); SET i = i + 1; END WHILE; END//\nDELIMITER ;\n",
+    "CREATE TABLE t (a int, b int);"
+);
+rt!(
     table_comment,
     "CREATE TABLE t (a int) COMMENT 'hello';",
     "CREATE TABLE t (a int);"

@@ -350,6 +350,11 @@ impl Ddl {
             self.qname(&t.schema, &t.name),
             items.join(",\n    ")
         );
+        if self.engine == Engine::Postgres
+            && let Some(p) = &t.partition_by
+        {
+            s.push_str(&format!(" PARTITION BY {p}"));
+        }
         if self.engine == Engine::Mysql
             && let Some(c) = &t.comment
         {

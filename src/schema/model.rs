@@ -154,6 +154,9 @@ pub struct Table {
     /// Row-level security: `None` off, `Some(false)` enabled, `Some(true)` enabled and forced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub row_security: Option<bool>,
+    /// Partition key of a partitioned table (`RANGE (created)`), Postgres.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
 }
 
 impl Table {

@@ -174,6 +174,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
                 comment: t.comment.filter(|c| !c.is_empty()),
                 exclusions: Vec::new(),
                 row_security: None,
+                partition_by: None,
             },
         );
     }

@@ -22,6 +22,7 @@ struct TableRow {
     rls: bool,
     #[serde(deserialize_with = "loose_bool")]
     rls_forced: bool,
+    partition_by: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -236,6 +237,7 @@ async fn read_tables(session: &mut dyn Session) -> DbResult<HashMap<(String, Str
                 comment: t.comment,
                 exclusions: Vec::new(),
                 row_security,
+                partition_by: t.partition_by,
             },
         );
     }

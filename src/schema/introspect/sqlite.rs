@@ -174,6 +174,7 @@ fn empty_table(name: &str) -> Table {
         comment: None,
         exclusions: Vec::new(),
         row_security: None,
+        partition_by: None,
     }
 }
 

@@ -31,13 +31,13 @@ pub const SCHEMAS: &str = concat!(
     " ORDER BY 1"
 );
 
-/// Tables (ordinary and partitioned).
+/// Tables (ordinary and partitioned; partitions themselves are not listed).
 pub const TABLES: &str = concat!(
     "SELECT json_build_object('schema', n.nspname, 'name', c.relname, ",
     "'comment', obj_description(c.oid, 'pg_class'), ",
-    "'rls', c.relrowsecurity, 'rls_forced', c.relforcerowsecurity)::text ",
+    "'rls', c.relrowsecurity, 'rls_forced', c.relforcerowsecurity, 'partition_by', pg_get_partkeydef(c.oid))::text ",
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ",
-    "WHERE c.relkind IN ('r', 'p') AND ",
+    "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ",
     user_ns!(),
     " AND ",
     not_ext!("pg_class", "c.oid")
