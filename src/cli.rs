@@ -2,6 +2,8 @@
 //! subcommand under `cli/`, each with `run(args, &mut Ctx) -> Result<ExitCode>`.
 
 mod audit;
+mod bundle_export;
+mod bundle_import;
 mod completions;
 pub mod connect;
 mod ctx;
@@ -67,6 +69,10 @@ pub enum Command {
     Sync(sync::Args),
     /// Show the audit log of writes, DDL, unlocks and refusals.
     Audit(audit::Args),
+    /// Write the workspace (connections, saved queries, jobs, schedules, overrides) as a portable bundle.
+    Export(bundle_export::Args),
+    /// Add a bundle written by `dbn export` to this workspace.
+    Import(bundle_import::Args),
 }
 
 /// Run a parsed command line.
@@ -87,6 +93,8 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Diff(a)) => diff::run(a, &mut ctx),
         Some(Command::Sync(a)) => sync::run(a, &mut ctx),
         Some(Command::Audit(a)) => audit::run(a, &mut ctx),
+        Some(Command::Export(a)) => bundle_export::run(a, &mut ctx),
+        Some(Command::Import(a)) => bundle_import::run(a, &mut ctx),
         None => open_default(&mut ctx),
     };
     match result {
