@@ -139,3 +139,19 @@ async fn data_survives_added_and_modified_columns() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn chosen_renames_keep_data() {
+    roundtrip(
+        Engine::Mysql,
+        Case {
+            source: "CREATE TABLE persons (id int PRIMARY KEY, full_name varchar(20));",
+            target: "CREATE TABLE people (id int PRIMARY KEY, name varchar(20));",
+            target_data: "INSERT INTO people VALUES (1, 'ann');",
+            renames: &["people=persons", "persons.name=full_name"],
+            check: Some(("SELECT id, full_name FROM persons", "1\tann")),
+            ..Case::default()
+        },
+    )
+    .await;
+}

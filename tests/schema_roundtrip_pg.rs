@@ -345,3 +345,22 @@ async fn partitioned_table_without_its_partitions() {
         assert!(!s.contains("ev_2024"), "partitions are not part of the model yet: {s}");
     }
 }
+
+#[tokio::test]
+async fn chosen_renames_keep_data() {
+    let script = roundtrip(
+        Engine::Postgres,
+        Case {
+            source: "CREATE TABLE persons (id int PRIMARY KEY, full_name text); CREATE TABLE pets (owner int REFERENCES persons(id));",
+            target: "CREATE TABLE people (id int PRIMARY KEY, name text); CREATE TABLE pets (owner int REFERENCES people(id));",
+            target_data: "INSERT INTO people VALUES (1, 'ann'); INSERT INTO pets VALUES (1);",
+            renames: &["public.people=persons", "public.persons.name=full_name"],
+            check: Some(("SELECT id, full_name FROM persons", "1|ann")),
+            ..Case::default()
+        },
+    )
+    .await;
+    if let Some(s) = script {
+        assert!(!s.contains("DROP TABLE"), "{s}");
+    }
+}

@@ -135,3 +135,22 @@ async fn failing_rebuild_rolls_back() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn chosen_renames_keep_data() {
+    let script = roundtrip(
+        Engine::Sqlite,
+        Case {
+            source: "CREATE TABLE persons (id INTEGER PRIMARY KEY, full_name TEXT);",
+            target: "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT);",
+            target_data: "INSERT INTO people VALUES (1, 'ann');",
+            renames: &["people=persons", "persons.name=full_name"],
+            check: Some(("SELECT id, full_name FROM persons", "1|ann")),
+            ..Case::default()
+        },
+    )
+    .await;
+    if let Some(s) = script {
+        assert!(!s.contains("DROP TABLE"), "{s}");
+    }
+}

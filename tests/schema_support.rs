@@ -12,7 +12,7 @@ use dbn::schema::Schema;
 use dbn::schema::apply::apply;
 use dbn::schema::diff::{DiffOptions, diff};
 use dbn::schema::introspect::introspect;
-use dbn::schema::migrate::{MigrateOptions, plan};
+use dbn::schema::migrate::MigrateOptions;
 
 /// One round-trip case.
 #[derive(Default, Clone, Copy)]
@@ -32,6 +32,8 @@ pub struct Case<'a> {
     pub expect_failure: bool,
     /// Compare and migrate privileges too.
     pub with_privileges: bool,
+    /// Chosen renames (`--rename` syntax).
+    pub renames: &'a [&'a str],
 }
 
 /// A database made for one side of a test.
@@ -154,7 +156,12 @@ pub async fn roundtrip(engine: Engine, case: Case<'_>) -> Option<String> {
         online: case.online,
         with_privileges: case.with_privileges,
     };
-    let p = plan(&a, &b, opts).unwrap();
+    let renames: Vec<_> = case
+        .renames
+        .iter()
+        .map(|r| dbn::schema::migrate::parse_rename(engine, r).unwrap())
+        .collect();
+    let p = dbn::schema::migrate::plan_with_renames(&a, &b, opts, &renames).unwrap();
     let script = p.render("test");
     let mut session = tgt.session().await;
     let res = apply(session.as_mut(), &p, |_, _, _| {}).await;

@@ -60,9 +60,41 @@ pub struct MigrateOptions {
     pub with_privileges: bool,
 }
 
+/// A rename the user chose (from `--detect-renames` candidates): applied as
+/// `RENAME` instead of drop and create, so the data stays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rename {
+    /// Table `schema.old` in the target becomes `new`.
+    Table {
+        /// Schema (ignored on MySQL and SQLite).
+        schema: String,
+        /// Name in the target.
+        from: String,
+        /// Name in the source.
+        to: String,
+    },
+    /// Column of a table (named as in the source).
+    Column {
+        /// Schema.
+        schema: String,
+        /// Table.
+        table: String,
+        /// Column name in the target.
+        from: String,
+        /// Column name in the source.
+        to: String,
+    },
+}
+
 /// Why no plan could be made.
 #[derive(Debug, Error)]
 pub enum PlanError {
+    /// A chosen rename names something the target does not have.
+    #[error("cannot rename {what}: the target has no such object (see `dbn diff schema --detect-renames`)")]
+    UnknownRename {
+        /// What was asked.
+        what: String,
+    },
     /// Source and target are different engines.
     #[error(
         "cannot migrate a {to} schema from a {from} schema: source and target must use the same engine (compare them with `dbn diff schema` instead)"
@@ -77,6 +109,16 @@ pub enum PlanError {
 
 /// Plan the statements that make `target` equal `source`.
 pub fn plan(source: &Schema, target: &Schema, opts: MigrateOptions) -> Result<Plan, PlanError> {
+    plan_with_renames(source, target, opts, &[])
+}
+
+/// [`plan`], first renaming tables and columns of the target as chosen.
+pub fn plan_with_renames(
+    source: &Schema,
+    target: &Schema,
+    opts: MigrateOptions,
+    renames: &[Rename],
+) -> Result<Plan, PlanError> {
     if source.engine != target.engine {
         return Err(PlanError::EngineMismatch {
             from: source.engine,
@@ -84,6 +126,8 @@ pub fn plan(source: &Schema, target: &Schema, opts: MigrateOptions) -> Result<Pl
         });
     }
     let mut b = Builder::default();
+    let renamed = rename(&mut b, target, renames)?;
+    let target = &renamed;
     match source.engine {
         Engine::Postgres => postgres::plan(&mut b, source, target, opts),
         Engine::Mysql => mysql::plan(&mut b, source, target),
@@ -103,6 +147,8 @@ pub(crate) enum Phase {
     Pre,
     /// Session settings at the start of the transaction.
     Setup,
+    /// Chosen renames, before anything refers to the new names.
+    Renames,
     /// Drop dependants: triggers, policies, views, foreign keys, indexes, constraints.
     DropDependants,
     /// Create namespaces, extensions, types, sequences, functions.
@@ -292,4 +338,134 @@ pub(crate) fn view_order<'a>(views: &[&'a View]) -> Vec<&'a View> {
         }
     }
     out
+}
+
+/// Apply chosen renames to a copy of the target model and emit the
+/// statements first in the table phase. Views over a renamed table are
+/// rebuilt because the table counts as touched (its old key disappears).
+fn rename(b: &mut Builder, target: &Schema, renames: &[Rename]) -> Result<Schema, PlanError> {
+    let d = super::ddl::Ddl::exec(target.engine);
+    let mut t = target.clone();
+    for r in renames {
+        match r {
+            Rename::Table { schema, from, to } => {
+                let Some(tab) = t
+                    .tables
+                    .iter_mut()
+                    .find(|x| same_name(t.engine, &x.schema, &x.name, schema, from))
+                else {
+                    return Err(PlanError::UnknownRename {
+                        what: format!("table '{from}'"),
+                    });
+                };
+                b.add(
+                    Phase::Renames,
+                    format!(
+                        "ALTER TABLE {} RENAME TO {}",
+                        d.qname(&tab.schema, &tab.name),
+                        d.ident(to)
+                    ),
+                );
+                let old = tab.name.clone();
+                tab.name = to.clone();
+                let sch = tab.schema.clone();
+                for x in &mut t.tables {
+                    for fk in &mut x.foreign_keys {
+                        if fk.ref_table == old && (t.engine != Engine::Postgres || fk.ref_schema == sch) {
+                            fk.ref_table = to.clone();
+                        }
+                    }
+                }
+                for tr in &mut t.triggers {
+                    if tr.table == old && tr.schema == sch {
+                        tr.table = to.clone();
+                    }
+                }
+                for p in &mut t.policies {
+                    if p.table == old && p.schema == sch {
+                        p.table = to.clone();
+                    }
+                }
+            }
+            Rename::Column {
+                schema,
+                table,
+                from,
+                to,
+            } => {
+                let Some(tab) = t
+                    .tables
+                    .iter_mut()
+                    .find(|x| same_name(t.engine, &x.schema, &x.name, schema, table))
+                else {
+                    return Err(PlanError::UnknownRename {
+                        what: format!("column '{table}.{from}'"),
+                    });
+                };
+                let Some(col) = tab.columns.iter_mut().find(|c| &c.name == from) else {
+                    return Err(PlanError::UnknownRename {
+                        what: format!("column '{table}.{from}'"),
+                    });
+                };
+                col.name = to.clone();
+                b.add(
+                    Phase::Renames,
+                    format!(
+                        "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                        d.qname(&tab.schema, &tab.name),
+                        d.ident(from),
+                        d.ident(to)
+                    ),
+                );
+                let rename_cols = |cols: &mut Vec<String>| {
+                    for c in cols.iter_mut().filter(|c| *c == from) {
+                        *c = to.clone();
+                    }
+                };
+                if let Some(pk) = &mut tab.primary_key {
+                    rename_cols(&mut pk.columns);
+                }
+                tab.uniques.iter_mut().for_each(|u| rename_cols(&mut u.columns));
+                tab.foreign_keys.iter_mut().for_each(|f| rename_cols(&mut f.columns));
+            }
+        }
+    }
+    Ok(t)
+}
+
+/// Parse `--rename` values: `[schema.]table=new_table` or
+/// `[schema.]table.column=new_column` (the schema part only on Postgres).
+pub fn parse_rename(engine: Engine, spec: &str) -> Option<Rename> {
+    let (lhs, to) = spec.split_once('=')?;
+    let parts: Vec<&str> = lhs.split('.').collect();
+    let default_schema = if engine == Engine::Postgres { "public" } else { "" };
+    let to = to.trim().to_string();
+    if to.is_empty() {
+        return None;
+    }
+    match (engine, parts.as_slice()) {
+        (Engine::Postgres, [t]) | (Engine::Mysql | Engine::Sqlite, [t]) => Some(Rename::Table {
+            schema: default_schema.into(),
+            from: t.to_string(),
+            to,
+        }),
+        (Engine::Postgres, [s, t]) => Some(Rename::Table {
+            schema: s.to_string(),
+            from: t.to_string(),
+            to,
+        }),
+        (Engine::Mysql | Engine::Sqlite, [t, c]) => Some(Rename::Column {
+            schema: String::new(),
+            table: t.to_string(),
+            from: c.to_string(),
+            to,
+        }),
+        (Engine::Postgres, [s, t, c]) => Some(Rename::Column {
+            schema: s.to_string(),
+            table: t.to_string(),
+            from: c.to_string(),
+            to,
+        }),
+        _ => None,
+    }
 }

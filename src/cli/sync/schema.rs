@@ -4,7 +4,7 @@ use crate::cli::snapshot::source::{self, Ref};
 use crate::cli::{Ctx, ExitCode, Failure};
 use crate::schema::apply::apply;
 use crate::schema::diff::{DiffOptions, diff};
-use crate::schema::migrate::{MigrateOptions, plan};
+use crate::schema::migrate::{MigrateOptions, parse_rename, plan_with_renames};
 use crate::store::audit::AuditEntry;
 use crate::store::connections::Tag;
 use anyhow::{Context, Result};
@@ -45,6 +45,11 @@ pub struct Args {
     /// Also reconcile privileges.
     #[arg(long)]
     pub with_privileges: bool,
+    /// Rename instead of drop+create, keeping the data (repeatable):
+    /// `TABLE=NEW`, `TABLE.COLUMN=NEW` (Postgres: `SCHEMA.TABLE=NEW`,
+    /// `SCHEMA.TABLE.COLUMN=NEW`). Candidates: `dbn diff schema --detect-renames`.
+    #[arg(long, value_name = "OLD=NEW")]
+    pub rename: Vec<String>,
     /// Print the plan (and the apply outcome) as JSON.
     #[arg(long)]
     pub json: bool,
@@ -68,7 +73,15 @@ pub fn run(a: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         online: a.online,
         with_privileges: a.with_privileges,
     };
-    let p = plan(&src, &tgt, opts)?;
+    let mut renames = Vec::new();
+    for r in &a.rename {
+        renames.push(parse_rename(tgt.engine, r).ok_or_else(|| {
+            Failure::usage(format!(
+                "--rename '{r}' is not OLD=NEW: use TABLE=NEW or TABLE.COLUMN=NEW (on Postgres SCHEMA.TABLE=NEW or SCHEMA.TABLE.COLUMN=NEW)"
+            ))
+        })?);
+    }
+    let p = plan_with_renames(&src, &tgt, opts, &renames)?;
     let header = format!(
         "dbn schema migration: make {} match {}\n{} statement(s), {} with hazards. Generated {}.",
         tgt_ref.label(),
