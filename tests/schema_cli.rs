@@ -244,3 +244,44 @@ fn unknown_reference_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
     assert!(text(&o).1.contains("nope"), "{:?}", text(&o));
 }
+
+#[test]
+fn detected_rename_can_be_applied_on_sqlite() {
+    let a = Db::fresh(Engine::Sqlite, "ren_a").unwrap();
+    let b = Db::fresh(Engine::Sqlite, "ren_b").unwrap();
+    a.run("CREATE TABLE persons (id INTEGER PRIMARY KEY, name TEXT NOT NULL);");
+    b.run("CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL); INSERT INTO people VALUES (7, 'zed');");
+    let s = Sandbox::new();
+    for (name, path) in [("a", &a.url), ("b", &b.url)] {
+        let o = dbn(&s, &["connect", "add", name, "--url", &format!("sqlite://{path}")]);
+        assert!(o.status.success(), "{:?}", text(&o));
+    }
+    let o = dbn(
+        &s,
+        &["diff", "schema", "--source", "a", "--target", "b", "--detect-renames"],
+    );
+    let (out, err) = text(&o);
+    assert!(out.contains("--rename people=persons"), "{out}{err}");
+    let o = dbn(
+        &s,
+        &[
+            "sync",
+            "schema",
+            "-s",
+            "a",
+            "-t",
+            "b",
+            "--rename",
+            "people=persons",
+            "--apply",
+            "--confirm",
+            "b",
+        ],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains("Verified"), "{out}");
+    assert_eq!(b.run("SELECT id, name FROM persons"), "7|zed\n");
+    let o = dbn(&s, &["sync", "schema", "-s", "a", "-t", "b", "--rename", "nonsense"]);
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+}

@@ -2,7 +2,7 @@
 //! change in TARGET to make it equal SOURCE" (the same direction as
 //! `dbn sync schema`): `added` objects exist only in the source.
 
-use super::objects::{Kind, Object, ObjectOptions, objects};
+use super::objects::{Kind, Object, ObjectOptions, display_name, objects};
 use super::{Schema, Table};
 use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
@@ -43,9 +43,9 @@ pub struct ObjectDiff {
 pub struct RenameCandidate {
     /// `table` or `column`.
     pub kind: &'static str,
-    /// Name in the target (old).
+    /// Name in the target, as `dbn sync schema --rename` takes it.
     pub from: String,
-    /// Name in the source (new).
+    /// New (unqualified) name in the source.
     pub to: String,
 }
 
@@ -155,8 +155,8 @@ fn renames(source: &Schema, target: &Schema) -> Vec<RenameCandidate> {
         if let Some(new) = only_src.iter().find(|n| n.schema == old.schema && body(n) == body(old)) {
             out.push(RenameCandidate {
                 kind: "table",
-                from: format!("{}.{}", old.schema, old.name),
-                to: format!("{}.{}", new.schema, new.name),
+                from: display_name(source.engine, &old.schema, &old.name),
+                to: new.name.clone(),
             });
         }
     }
@@ -176,8 +176,8 @@ fn renames(source: &Schema, target: &Schema) -> Vec<RenameCandidate> {
             if let Some(new) = added.iter().find(same) {
                 out.push(RenameCandidate {
                     kind: "column",
-                    from: format!("{}.{}.{}", t.schema, t.name, old.name),
-                    to: format!("{}.{}.{}", s.schema, s.name, new.name),
+                    from: format!("{}.{}", display_name(source.engine, &t.schema, &t.name), old.name),
+                    to: new.name.clone(),
                 });
             }
         }
@@ -286,10 +286,10 @@ impl SchemaDiff {
         if !self.renames.is_empty() {
             let _ = writeln!(
                 out,
-                "\nPossible renames (not applied; the migration drops and creates):"
+                "\nPossible renames (not assumed: the migration drops and creates unless you pass these to `dbn sync schema`):"
             );
             for r in &self.renames {
-                let _ = writeln!(out, "  {} {} -> {}", r.kind, r.from, r.to);
+                let _ = writeln!(out, "  {:<7} --rename {}={}", r.kind, r.from, r.to);
             }
         }
         out
