@@ -210,6 +210,11 @@ rt!(
     "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql AS $$ SELECT x + 1 $$; CREATE FUNCTION g() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;"
 );
 rt!(
+    function_result_type_changed,
+    "CREATE FUNCTION f(x int) RETURNS bigint LANGUAGE sql AS $$ SELECT x::bigint $$;",
+    "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql AS $$ SELECT x $$;"
+);
+rt!(
     procedure,
     "CREATE PROCEDURE p(a int) LANGUAGE sql AS $$ SELECT 1 $$;",
     ""

@@ -290,6 +290,16 @@ pub(super) fn functions(b: &mut Builder, d: &Ddl, source: &Schema, target: &Sche
         let t = target.functions.iter().find(|t| same(t, f));
         let sig = format!("{}({})", d.qname(&f.schema, &f.name), f.arguments);
         if t.is_none_or(|t| normalize::body(&t.definition) != normalize::body(&f.definition)) {
+            // CREATE OR REPLACE cannot change the result type or the kind.
+            if let Some(t) = t.filter(|t| returns(&t.definition) != returns(&f.definition) || t.kind != f.kind) {
+                b.add_h(
+                    Phase::CreateEarly,
+                    format!("DROP {} {sig}", t.kind.to_uppercase()),
+                    vec![format!(
+                        "recreates {sig} (result type changed): fails while views or defaults use it"
+                    )],
+                );
+            }
             b.add(Phase::CreateEarly, f.definition.trim_end().to_string());
         }
         if t.and_then(|t| t.comment.clone()) != f.comment {
@@ -305,4 +315,9 @@ pub(super) fn functions(b: &mut Builder, d: &Ddl, source: &Schema, target: &Sche
             b.add(Phase::DropRemoved, format!("DROP {} {sig}", t.kind.to_uppercase()));
         }
     }
+}
+
+/// The `RETURNS ...` line of a `pg_get_functiondef` text.
+fn returns(def: &str) -> Option<&str> {
+    def.lines().map(str::trim).find(|l| l.starts_with("RETURNS "))
 }
