@@ -37,6 +37,11 @@ pub enum Action {
 
 /// `dbn snapshot schema`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  dbn snapshot schema --conn shop
+  dbn snapshot schema --conn shop --label before-release --json
+
+An identical schema is not stored twice: the existing snapshot gets the label.")]
 pub struct SchemaArgs {
     /// Saved connection name.
     #[arg(long, short = 'c')]
@@ -51,6 +56,9 @@ pub struct SchemaArgs {
 
 /// `dbn snapshot list`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  dbn snapshot list
+  dbn snapshot list --conn shop --json")]
 pub struct ListArgs {
     /// Only this connection's snapshots.
     #[arg(long, short = 'c')]
@@ -62,6 +70,9 @@ pub struct ListArgs {
 
 /// `dbn snapshot show`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  dbn snapshot show 3
+  dbn snapshot show 3 --json > shop-schema.json")]
 pub struct ShowArgs {
     /// Snapshot id (see `dbn snapshot list`).
     pub id: i64,
@@ -72,6 +83,8 @@ pub struct ShowArgs {
 
 /// `dbn snapshot remove`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  dbn snapshot remove 3")]
 pub struct RemoveArgs {
     /// Snapshot id.
     pub id: i64,
