@@ -4,6 +4,7 @@
 mod ctx;
 pub mod exit;
 mod init;
+pub mod ui;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -34,6 +35,8 @@ pub struct Cli {
 pub enum Command {
     /// Create a workspace (dbnexus.config.json + .dbnexus/) here or in DIR.
     Init(init::Args),
+    /// Open the terminal console (also what bare `dbn` does).
+    Ui(ui::Args),
 }
 
 /// Run a parsed command line.
@@ -44,7 +47,8 @@ pub fn dispatch(cli: Cli) -> ExitCode {
     };
     let result = match cli.command {
         Some(Command::Init(a)) => init::run(a, &mut ctx),
-        None => Ok(ExitCode::Ok),
+        Some(Command::Ui(a)) => ui::run(a, &mut ctx),
+        None => ui::run_tui(&mut ctx, None),
     };
     match result {
         Ok(code) => code,

@@ -3,14 +3,18 @@
 //! `main.rs` only parses arguments and dispatches; everything lives here so
 //! tests can drive the application headless.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod export;
+pub mod keymap;
 pub mod logging;
 pub mod safety;
 pub mod sanitize;
 pub mod schema;
 pub mod secrets;
 pub mod store;
+pub mod tui;
+pub mod ui;
 pub mod workspace;

@@ -204,10 +204,7 @@ mod tests {
     #[test]
     fn formats() {
         insta::assert_snapshot!("table", run(Format::Table));
-        assert_eq!(
-            run(Format::Csv),
-            "id,name\n1,\"a,\"\"b\"\"\"\n22,\n3,\x1b[31mx\ty\n"
-        );
+        assert_eq!(run(Format::Csv), "id,name\n1,\"a,\"\"b\"\"\"\n22,\n3,\x1b[31mx\ty\n");
         assert_eq!(run(Format::Tsv), "id\tname\n1\ta,\"b\"\n22\t\\N\n3\t\x1b[31mx\\ty\n");
         assert_eq!(
             run(Format::Jsonl),

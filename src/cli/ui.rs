@@ -1,0 +1,150 @@
+//! `dbn ui [--conn NAME]` and bare `dbn`: open the TUI.
+
+use super::{Ctx, ExitCode, Failure};
+use crate::app::{App, ConnEntry, ConnInfo, Connections, Options};
+use crate::db::{ConnSpec, Engine};
+use crate::keymap::Keymap;
+use crate::store::Store;
+use crate::store::connections::Tag;
+use crate::tui::TerminalGuard;
+use crate::ui::theme::Theme;
+use anyhow::{Context as _, Result};
+use std::io::IsTerminal;
+
+/// Arguments of `dbn ui`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  dbn                 # default connection, else the first saved one, else the demo database\n  dbn ui --conn prod  # open a saved connection"
+)]
+pub struct Args {
+    /// Saved connection to open.
+    #[arg(long, short = 'c', value_name = "NAME")]
+    pub conn: Option<String>,
+}
+
+/// Open the TUI.
+pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
+    run_tui(ctx, args.conn)
+}
+
+/// Open the TUI on `conn` (a saved connection name), or on the configured
+/// default, the first saved connection, or the workspace demo database.
+pub fn run_tui(ctx: &mut Ctx, conn: Option<String>) -> Result<ExitCode> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(Failure::usage(
+            "the dbn console needs a terminal (stdin and stdout are not a TTY); use `dbn query` in scripts",
+        )
+        .into());
+    }
+    let info = initial_connection(ctx, conn)?;
+    let cfg = ctx.config()?.clone();
+    let data_dir = ctx.workspace()?.data_dir();
+    let keymap = Keymap::load(&cfg.ui.keymap, &Keymap::override_paths(Some(&data_dir)))
+        .map_err(|e| Failure::usage(format!("{e}. Fix the keymap file or remove it to use the defaults")))?;
+    let mut theme = Theme::named(&cfg.ui.theme).map_err(|e| Failure::usage(e.to_string()))?;
+    if ctx.no_color {
+        theme = theme.without_color();
+    }
+    let store = Store::open(&ctx.workspace()?.metadata_db()).ok();
+    let opts = Options {
+        keymap,
+        theme,
+        preview_limit: cfg.ui.preview_limit,
+        store,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let mut guard = TerminalGuard::enter().context("cannot switch the terminal to full-screen mode")?;
+    let size = guard.terminal.size().unwrap_or_default();
+    let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+    let ended = {
+        let _enter = rt.enter();
+        let (mut app, rx) = App::new(info, opts, area);
+        let mut conns = CtxConnections { ctx };
+        rt.block_on(crate::app::run(&mut guard, &mut app, rx, &mut conns))
+    };
+    drop(guard);
+    rt.shutdown_timeout(std::time::Duration::from_millis(200));
+    match ended? {
+        crate::app::Ended::Quit => Ok(ExitCode::Ok),
+        crate::app::Ended::Signal => Ok(ExitCode::Interrupted),
+    }
+}
+
+struct CtxConnections<'a> {
+    ctx: &'a mut Ctx,
+}
+
+impl Connections for CtxConnections<'_> {
+    fn list(&mut self) -> Result<Vec<ConnEntry>, String> {
+        let recs = self
+            .ctx
+            .store()
+            .and_then(|s| Ok(s.list_connections()?))
+            .map_err(|e| e.to_string())?;
+        Ok(recs
+            .into_iter()
+            .map(|r| ConnEntry {
+                name: r.name,
+                engine: r.engine.as_str().to_string(),
+                tag: r.tag,
+                read_only: r.read_only,
+            })
+            .collect())
+    }
+
+    fn resolve(&mut self, name: &str) -> Result<ConnInfo, String> {
+        resolve_saved(self.ctx, name).map_err(|e| format!("{e:#}"))
+    }
+}
+
+fn initial_connection(ctx: &mut Ctx, conn: Option<String>) -> Result<ConnInfo> {
+    let name = match conn {
+        Some(n) => Some(n),
+        None => match ctx.config()?.default_connection.clone() {
+            Some(n) => Some(n),
+            None => ctx.store()?.list_connections()?.into_iter().next().map(|r| r.name),
+        },
+    };
+    if let Some(name) = name {
+        return resolve_saved(ctx, &name);
+    }
+    let demo = ctx.workspace()?.data_dir().join("demo.db");
+    if demo.is_file() {
+        let mut spec = ConnSpec::new(Engine::Sqlite);
+        spec.database = Some(demo.display().to_string());
+        return Ok(ConnInfo {
+            name: "demo".into(),
+            tag: Tag::Dev,
+            read_only: false,
+            spec,
+        });
+    }
+    Err(Failure::usage(
+        "no connection to open: add one with `dbn connect add NAME URL`, name one with `dbn ui --conn NAME`, or create the demo database with `dbn demo`",
+    )
+    .into())
+}
+
+/// A saved connection with its password from the secret store.
+fn resolve_saved(ctx: &mut Ctx, name: &str) -> Result<ConnInfo> {
+    let timeout = ctx.config()?.query.connect_timeout_secs;
+    let rec = ctx.store()?.connection(name)?;
+    let mut spec = rec.spec()?;
+    spec.connect_timeout = std::time::Duration::from_secs(timeout);
+    if rec.secret_backend.is_some() {
+        let key = rec.secret_key();
+        let backend = rec.secret_backend.clone();
+        spec.password = ctx.secrets()?.get(&key, backend.as_deref())?;
+        ctx.secrets_notice();
+    }
+    Ok(ConnInfo {
+        name: rec.name,
+        tag: rec.tag,
+        read_only: rec.read_only,
+        spec,
+    })
+}
