@@ -1,9 +1,17 @@
 //! Command-line interface: clap definitions and dispatch. One file per
 //! subcommand under `cli/`, each with `run(args, &mut Ctx) -> Result<ExitCode>`.
 
+mod completions;
+pub mod connect;
 mod ctx;
+pub mod demo;
 pub mod exit;
 mod init;
+pub mod panic;
+pub mod pgenv;
+pub mod query;
+pub mod resolve;
+mod secrets;
 pub mod ui;
 
 use clap::{Parser, Subcommand};
@@ -35,6 +43,18 @@ pub struct Cli {
 pub enum Command {
     /// Create a workspace (dbnexus.config.json + .dbnexus/) here or in DIR.
     Init(init::Args),
+    /// Manage saved connections.
+    Connect(connect::Args),
+    /// Run SQL and stream the results (table, csv, tsv, json, jsonl, markdown).
+    Query(query::Args),
+    /// Create the bundled demo database (a small shop) and open it.
+    Demo(demo::Args),
+    /// Inspect the secret store.
+    Secrets(secrets::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionArgs),
+    /// Print the man page (or write all pages with --out-dir).
+    Man(completions::ManArgs),
     /// Open the terminal console (also what bare `dbn` does).
     Ui(ui::Args),
 }
@@ -47,11 +67,48 @@ pub fn dispatch(cli: Cli) -> ExitCode {
     };
     let result = match cli.command {
         Some(Command::Init(a)) => init::run(a, &mut ctx),
+        Some(Command::Connect(a)) => connect::run(a, &mut ctx),
+        Some(Command::Query(a)) => query::run(a, &mut ctx),
+        Some(Command::Demo(a)) => demo::run(a, &mut ctx),
+        Some(Command::Secrets(a)) => secrets::run(a, &mut ctx),
+        Some(Command::Completions(a)) => completions::completions(a, &mut ctx),
+        Some(Command::Man(a)) => completions::man(a, &mut ctx),
         Some(Command::Ui(a)) => ui::run(a, &mut ctx),
-        None => ui::run_tui(&mut ctx, None),
+        None => open_default(&mut ctx),
     };
     match result {
         Ok(code) => code,
         Err(e) => exit::report(&e, ctx.json_errors),
     }
+}
+
+/// The tokio runtime for CLI commands: two workers, so the driver decodes
+/// while the writer thread formats.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+/// Bare `dbn`: open the TUI on the default connection, or on the demo
+/// database when nothing is configured.
+fn open_default(ctx: &mut Ctx) -> anyhow::Result<ExitCode> {
+    let default = ctx.config()?.default_connection.clone();
+    let conn = match default {
+        Some(name) => Some(name),
+        None => match ctx.store()?.list_connections()?.first() {
+            Some(first) => Some(first.name.clone()),
+            None => {
+                demo::ensure_demo(ctx, false)?;
+                Some(demo::DEMO_CONNECTION.to_string())
+            }
+        },
+    };
+    open_ui(ctx, conn)
+}
+
+/// Open the TUI on a connection.
+pub fn open_ui(ctx: &mut Ctx, conn: Option<String>) -> anyhow::Result<ExitCode> {
+    ui::run_tui(ctx, conn)
 }

@@ -2,7 +2,6 @@
 
 use super::{Ctx, ExitCode, Failure};
 use crate::app::{App, ConnEntry, ConnInfo, Connections, Options};
-use crate::db::{ConnSpec, Engine};
 use crate::keymap::Keymap;
 use crate::store::Store;
 use crate::store::connections::Tag;
@@ -109,38 +108,19 @@ fn initial_connection(ctx: &mut Ctx, conn: Option<String>) -> Result<ConnInfo> {
             None => ctx.store()?.list_connections()?.into_iter().next().map(|r| r.name),
         },
     };
-    if let Some(name) = name {
-        return resolve_saved(ctx, &name);
-    }
-    let demo = ctx.workspace()?.data_dir().join("demo.db");
-    if demo.is_file() {
-        let mut spec = ConnSpec::new(Engine::Sqlite);
-        spec.database = Some(demo.display().to_string());
-        return Ok(ConnInfo {
-            name: "demo".into(),
-            tag: Tag::Dev,
-            read_only: false,
-            spec,
-        });
-    }
-    Err(Failure::usage(
-        "no connection to open: add one with `dbn connect add NAME URL`, name one with `dbn ui --conn NAME`, or create the demo database with `dbn demo`",
-    )
-    .into())
+    let name = match name {
+        Some(n) => n,
+        None => {
+            super::demo::ensure_demo(ctx, false)?;
+            super::demo::DEMO_CONNECTION.to_string()
+        }
+    };
+    resolve_saved(ctx, &name)
 }
 
 /// A saved connection with its password from the secret store.
 fn resolve_saved(ctx: &mut Ctx, name: &str) -> Result<ConnInfo> {
-    let timeout = ctx.config()?.query.connect_timeout_secs;
-    let rec = ctx.store()?.connection(name)?;
-    let mut spec = rec.spec()?;
-    spec.connect_timeout = std::time::Duration::from_secs(timeout);
-    if rec.secret_backend.is_some() {
-        let key = rec.secret_key();
-        let backend = rec.secret_backend.clone();
-        spec.password = ctx.secrets()?.get(&key, backend.as_deref())?;
-        ctx.secrets_notice();
-    }
+    let (rec, spec) = super::resolve::resolve_saved(ctx, name)?;
     Ok(ConnInfo {
         name: rec.name,
         tag: rec.tag,

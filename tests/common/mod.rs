@@ -56,11 +56,7 @@ pub fn with_database(url: &str, db: &str) -> String {
 pub fn unique_name(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "{prefix}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
+    format!("{prefix}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
 }
 
 /// Create a fresh Postgres database and return its URL.
@@ -81,12 +77,18 @@ pub fn fresh_mysql_db(prefix: &str) -> Option<String> {
 
 /// Run SQL with psql against a URL; panics on error.
 pub fn psql(url: &str, sql: &str) -> String {
-    let bin = std::env::var("DBN_TEST_PG_BIN").map(|b| format!("{b}/psql")).unwrap_or_else(|_| "psql".into());
+    let bin = std::env::var("DBN_TEST_PG_BIN")
+        .map(|b| format!("{b}/psql"))
+        .unwrap_or_else(|_| "psql".into());
     let out = Command::new(bin)
         .args([url, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql])
         .output()
         .expect("run psql");
-    assert!(out.status.success(), "psql failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "psql failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -107,7 +109,11 @@ pub fn mysql(url: &str, sql: &str) -> String {
         cmd.arg(db);
     }
     let out = cmd.arg("-e").arg(sql).output().expect("run mariadb client");
-    assert!(out.status.success(), "mariadb failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "mariadb failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -130,7 +136,11 @@ impl Sandbox {
         std::fs::create_dir_all(dir.path().join("home")).expect("home dir");
         let s = Sandbox { dir };
         let out = s.cmd().arg("init").output().expect("dbn init");
-        assert!(out.status.success(), "dbn init failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "dbn init failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         s
     }
 

@@ -1,0 +1,126 @@
+//! `dbn connect edit NAME`.
+
+use super::add::{SpecFlags, check_name, parse_tag, spec_from_flags};
+use super::password;
+use crate::cli::resolve::relativize_sqlite;
+use crate::cli::{Ctx, ExitCode};
+use crate::store::connections::secret_key;
+use anyhow::Result;
+
+/// Arguments of `dbn connect edit`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  dbn connect edit shop --tag prod
+  dbn connect edit shop --rename shop-eu --host db-eu.internal
+  printf '%s' \"$NEW_PW\" | dbn connect edit shop --password-stdin")]
+pub struct Args {
+    /// Connection to change.
+    pub name: String,
+    /// New name.
+    #[arg(long)]
+    pub rename: Option<String>,
+    /// Fields to change.
+    #[command(flatten)]
+    pub spec: SpecFlags,
+    /// New tag: prod, stage or dev.
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// New colour.
+    #[arg(long)]
+    pub color: Option<String>,
+    /// Make it read-only.
+    #[arg(long, conflicts_with = "read_write")]
+    pub read_only: bool,
+    /// Make it read-write.
+    #[arg(long)]
+    pub read_write: bool,
+    /// Replace the password, read from stdin.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Replace the password, prompted without echo.
+    #[arg(long, conflicts_with = "password_stdin")]
+    pub password_prompt: bool,
+    /// Remove the stored password.
+    #[arg(long, conflicts_with_all = ["password_stdin", "password_prompt"])]
+    pub clear_password: bool,
+}
+
+/// Run `dbn connect edit`.
+pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
+    let old = ctx.store()?.connection(&args.name)?;
+    let mut rec = old.clone();
+    let touched_spec = args.spec.url.is_some()
+        || args.spec.engine.is_some()
+        || args.spec.host.is_some()
+        || args.spec.port.is_some()
+        || args.spec.user.is_some()
+        || args.spec.database.is_some()
+        || args.spec.sslmode.is_some()
+        || args.spec.sslrootcert.is_some();
+    let mut new_password = None;
+    if touched_spec {
+        let mut spec = spec_from_flags(&args.spec, Some(old.spec()?))?;
+        new_password = spec.password.take();
+        if args.spec.database.is_some() || args.spec.url.is_some() {
+            relativize_sqlite(ctx, &mut spec)?;
+        }
+        rec.engine = spec.engine;
+        rec.url = spec.to_url();
+    }
+    if let Some(t) = &args.tag {
+        rec.tag = parse_tag(t)?;
+        if rec.tag == crate::store::connections::Tag::Prod && !args.read_write {
+            rec.read_only = true;
+        }
+    }
+    if args.color.is_some() {
+        rec.color = args.color.clone();
+    }
+    if args.read_only {
+        rec.read_only = true;
+    }
+    if args.read_write {
+        rec.read_only = false;
+    }
+    if let Some(n) = &args.rename {
+        check_name(n)?;
+        rec.name = n.clone();
+    }
+    if args.password_stdin {
+        new_password = Some(password::from_stdin()?);
+    } else if args.password_prompt {
+        new_password = password::prompt(&rec.name)?;
+    }
+    let renamed = rec.name != old.name;
+    // Move or replace the secret before the record, so a failure leaves the old state.
+    if args.clear_password {
+        ctx.secrets()?
+            .delete(&secret_key(&old.name), old.secret_backend.as_deref())?;
+        rec.secret_backend = None;
+    } else if let Some(pw) = new_password.filter(|p| !p.is_empty()) {
+        let backend = ctx.secrets()?.set(&secret_key(&rec.name), &pw)?;
+        if renamed {
+            ctx.secrets()?
+                .delete(&secret_key(&old.name), old.secret_backend.as_deref())?;
+        }
+        rec.secret_backend = Some(backend.to_string());
+    } else if renamed && let Some(backend) = old.secret_backend.clone() {
+        let secrets = ctx.secrets()?;
+        if let Some(pw) = secrets.get(&secret_key(&old.name), Some(&backend))? {
+            let b = secrets.set(&secret_key(&rec.name), &pw)?;
+            secrets.delete(&secret_key(&old.name), Some(&backend))?;
+            rec.secret_backend = Some(b.to_string());
+        }
+    }
+    ctx.secrets_notice();
+    ctx.store()?.update_connection(&old.name, &rec)?;
+    println!(
+        "Updated connection '{}' ({}, {}, {}): {}",
+        rec.name,
+        rec.engine,
+        rec.tag,
+        if rec.read_only { "read-only" } else { "read-write" },
+        rec.url
+    );
+    Ok(ExitCode::Ok)
+}

@@ -1,0 +1,93 @@
+//! The writer side of a query: runs on a blocking thread, formats frames as
+//! they arrive, and tells the runner when it stopped early.
+
+use crate::db::{Frame, Summary};
+use crate::export::{Format, RowWriter, writer};
+use std::io::{self, Write};
+use std::sync::Arc;
+use tokio::sync::{Notify, mpsc};
+
+/// Why the consumer ended.
+#[derive(Debug, Default)]
+pub struct Consumed {
+    /// Whether a Columns frame arrived (a row-returning statement).
+    pub had_columns: bool,
+    /// Rows written.
+    pub rows: u64,
+    /// The --limit was reached.
+    pub limit_hit: bool,
+    /// The reader of our output went away (`| head`).
+    pub broken_pipe: bool,
+    /// Any other output error.
+    pub io_error: Option<String>,
+}
+
+/// Where output goes.
+pub enum Sink {
+    /// Standard output.
+    Stdout,
+    /// A file opened by the runner.
+    File(std::fs::File),
+}
+
+/// Consume frames until the channel closes, the limit is hit or output fails.
+/// `stop` is notified when consumption ends early, so the runner cancels the
+/// statement on the server instead of draining it.
+pub fn consume(
+    mut rx: mpsc::Receiver<Frame>,
+    format: Format,
+    limit: Option<u64>,
+    sink: Sink,
+    stop: Arc<Notify>,
+    done: tokio::sync::oneshot::Receiver<Summary>,
+) -> Consumed {
+    let out: Box<dyn Write> = match sink {
+        Sink::Stdout => Box::new(io::stdout()),
+        Sink::File(f) => Box::new(f),
+    };
+    let mut w: Box<dyn RowWriter> = writer(format, out);
+    let mut c = Consumed::default();
+    let fail = |c: &mut Consumed, e: io::Error| {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            c.broken_pipe = true;
+        } else {
+            c.io_error = Some(e.to_string());
+        }
+    };
+    while let Some(frame) = rx.blocking_recv() {
+        let res = match frame {
+            Frame::Columns(cols) => {
+                c.had_columns = true;
+                w.begin(&cols)
+            }
+            Frame::Rows(rows) => {
+                let take = match limit {
+                    Some(l) => (l.saturating_sub(c.rows) as usize).min(rows.len()),
+                    None => rows.len(),
+                };
+                c.rows += take as u64;
+                let r = w.rows(&rows[..take]);
+                if limit.is_some_and(|l| c.rows >= l) {
+                    c.limit_hit = true;
+                }
+                r
+            }
+        };
+        if let Err(e) = res {
+            fail(&mut c, e);
+        }
+        if c.limit_hit || c.broken_pipe || c.io_error.is_some() {
+            stop.notify_one();
+            break;
+        }
+    }
+    drop(rx);
+    if c.had_columns && !c.broken_pipe && c.io_error.is_none() {
+        // Footers need the summary; it is sent once the statement finished.
+        let summary = done.blocking_recv().unwrap_or_default();
+        if let Err(e) = w.finish(&summary) {
+            fail(&mut c, e);
+        }
+    }
+    c
+}
