@@ -6,6 +6,7 @@ mod grid;
 mod popup;
 mod status;
 pub mod text;
+pub use grid::group;
 pub mod theme;
 mod tree;
 

@@ -95,7 +95,11 @@ impl App {
                     );
                     self.show_failure(&f, outcome == "cancelled");
                 } else if let Some(l) = &self.last_run {
-                    let msg = format!("{} rows in {}", l.rows, fmt_elapsed(l.elapsed));
+                    let msg = format!(
+                        "{} rows in {}",
+                        crate::ui::group(l.rows as usize),
+                        fmt_elapsed(l.elapsed)
+                    );
                     self.set_status(Level::Info, msg);
                 }
                 self.after_move();

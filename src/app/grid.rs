@@ -82,7 +82,12 @@ impl GridState {
     pub fn prefetch(&mut self, height: usize) -> std::io::Result<()> {
         let (top, n) = (self.top, self.rows());
         match self.result.as_mut() {
-            Some(rs) => rs.ensure(top.min(n), (top + height + 1).min(n)),
+            Some(rs) => {
+                let (a, b) = (top.min(n), (top + height + 1).min(n));
+                rs.ensure(a, b)?;
+                rs.widen(a, b);
+                Ok(())
+            }
             None => Ok(()),
         }
     }

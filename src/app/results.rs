@@ -156,6 +156,20 @@ impl ResultSet {
         serde_json::from_slice(&buf).map_err(io::Error::other)
     }
 
+    /// Widen columns so the rows `start..end` (already loaded) fit, up to the cap.
+    /// Widths start from a sample of the first rows; this lets later, longer values show.
+    pub fn widen(&mut self, start: usize, end: usize) {
+        let mut widths = self.widths.clone();
+        for i in start..end.min(self.len()) {
+            if let Some(row) = self.row(i) {
+                for (w, v) in widths.iter_mut().zip(row) {
+                    *w = (*w).max(display_text(v).width().min(MAX_COL_WIDTH));
+                }
+            }
+        }
+        self.widths = widths;
+    }
+
     /// A row, when it is in memory (call `ensure` first).
     pub fn row(&self, i: usize) -> Option<&[Value]> {
         let p = i / PAGE_ROWS;

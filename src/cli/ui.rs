@@ -4,7 +4,6 @@ use super::{Ctx, ExitCode, Failure};
 use crate::app::{App, ConnEntry, ConnInfo, Connections, Options};
 use crate::keymap::Keymap;
 use crate::store::Store;
-use crate::store::connections::Tag;
 use crate::tui::TerminalGuard;
 use crate::ui::theme::Theme;
 use anyhow::{Context as _, Result};

@@ -197,6 +197,8 @@ impl fmt::Display for KeyPress {
         }
         match self.code {
             Code::Char(' ') => f.write_str("Space"),
+            // Ctrl+C reads better than Ctrl+c; letters without Ctrl keep their case.
+            Code::Char(c) if self.ctrl => write!(f, "{}", c.to_ascii_uppercase()),
             Code::Char(c) => write!(f, "{c}"),
             Code::F(n) => write!(f, "F{n}"),
             Code::Enter => f.write_str("Enter"),

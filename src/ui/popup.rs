@@ -42,7 +42,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &Popup) {
         Popup::Help { scroll } => {
             let inner = frame_box(f, app, big, "Keys (Esc closes, ↑/↓ scroll)");
             let lines = help_lines(app);
-            let kw = lines.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0).min(24);
+            let kw = lines.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0).min(28);
             for (i, (k, d)) in lines.iter().skip(*scroll).take(usize::from(inner.height)).enumerate() {
                 let y = inner.y + i as u16;
                 if d.is_empty() {
@@ -218,8 +218,12 @@ fn help_lines(app: &App) -> Vec<(String, String)> {
             Context::Tree => "Schema tree",
         };
         out.push((title.to_string(), String::new()));
-        for (k, a) in b {
-            out.push((k, a.description().to_string()));
+        // One line per action, in the documented order, with every key bound to it.
+        for a in crate::keymap::Action::ALL {
+            let keys: Vec<&str> = b.iter().filter(|(_, x)| x == a).map(|(k, _)| k.as_str()).collect();
+            if !keys.is_empty() {
+                out.push((keys.join(", "), a.description().to_string()));
+            }
         }
     }
     out.push(("Popups".into(), String::new()));
