@@ -146,6 +146,9 @@ impl TreeState {
         }
         let group = |name: &str, n: usize, out: &mut Vec<Node>| -> bool {
             let key = format!("g:{s}:{}", name.to_lowercase());
+            if n == 0 && name != "Tables" {
+                return false;
+            }
             let open = self.is_open(&key, filter);
             out.push(node(1, name, &n.to_string(), NodeKind::Group, &key, n > 0, open));
             open && n > 0

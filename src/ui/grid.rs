@@ -89,7 +89,8 @@ pub fn draw(f: &mut Frame, r: Rect, app: &App) {
             break;
         }
         let y = inner.y + 1 + dy;
-        let num = format!("{:>w$} ", i + 1, w = usize::from(gutter.saturating_sub(1)));
+        // Row numbers end in a rule so they never read as a data column.
+        let num = format!("{:>w$}│", i + 1, w = usize::from(gutter.saturating_sub(1)));
         put(out, inner.x, y, &num, gutter, t.style(Slot::Muted));
         let cursor_row = i == g.row;
         if cursor_row {

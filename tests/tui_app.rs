@@ -1,0 +1,212 @@
+//! The app driven headless (no terminal) against real SQLite and Postgres:
+//! keys in, database batches through the real drivers, state and screen out.
+
+mod common;
+
+use dbn::app::{App, ConnInfo, Focus, Options, Popup, Receivers};
+use dbn::db::{ConnSpec, Engine};
+use dbn::keymap::Keymap;
+use dbn::store::Store;
+use dbn::store::connections::Tag;
+use dbn::ui::theme::Theme;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use std::time::Duration;
+
+fn make(spec: ConnSpec, name: &str, read_only: bool, store: Option<Store>) -> (App, Receivers) {
+    let conn = ConnInfo {
+        name: name.into(),
+        tag: Tag::Dev,
+        read_only,
+        spec,
+    };
+    let opts = Options {
+        keymap: Keymap::load("default", &[]).unwrap(),
+        theme: Theme::named("basic16").unwrap(),
+        preview_limit: 200,
+        store,
+    };
+    App::new(conn, opts, Rect::new(0, 0, 120, 40))
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn type_text(app: &mut App, s: &str) {
+    for c in s.chars() {
+        let k = if c == '\n' {
+            key(KeyCode::Enter)
+        } else {
+            key(KeyCode::Char(c))
+        };
+        app.on_key(k);
+    }
+}
+
+/// Feed database and job events until nothing runs, or fail after `secs`.
+async fn settle(app: &mut App, rx: &mut Receivers, secs: u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if !app.busy() && app.running.is_none() {
+            // Let a pending schema load finish too, briefly.
+            if let Ok(Some(ev)) = tokio::time::timeout(Duration::from_millis(20), rx.jobs.recv()).await {
+                app.on_job(ev);
+            }
+            return;
+        }
+        tokio::select! {
+            Some(ev) = rx.db.recv() => app.on_db(ev),
+            Some(ev) = rx.jobs.recv() => app.on_job(ev),
+            () = tokio::time::sleep_until(deadline) => panic!("still running after {secs}s: {:?}", app.status),
+        }
+    }
+}
+
+fn sqlite_db(dir: &std::path::Path) -> ConnSpec {
+    let path = dir.join("t.db");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);
+         WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000)
+         INSERT INTO t SELECT x, 'v' || x FROM c;",
+    )
+    .unwrap();
+    let mut spec = ConnSpec::new(Engine::Sqlite);
+    spec.database = Some(path.display().to_string());
+    spec
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_the_statement_under_the_cursor_and_records_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("meta.db")).unwrap();
+    let (mut app, mut rx) = make(sqlite_db(dir.path()), "lite", false, Some(store));
+    type_text(
+        &mut app,
+        "select count(*) as n from t;\nselect id, v from t where id > 2990 order by id;",
+    );
+    app.on_key(key(KeyCode::F(5)));
+    settle(&mut app, &mut rx, 20).await;
+    let rs = app.grid.result.as_ref().expect("a result");
+    assert_eq!(rs.columns[1].name, "v");
+    assert_eq!(rs.len(), 10);
+    assert_eq!(rs.row(0).unwrap()[1], dbn::db::Value::Text("v2991".into()));
+    // Move to the first statement and run it with Alt+Enter.
+    app.on_key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE));
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT));
+    settle(&mut app, &mut rx, 20).await;
+    let rs = app.grid.result.as_ref().unwrap();
+    assert_eq!(rs.columns[0].name, "n");
+    assert_eq!(rs.row(0).unwrap()[0], dbn::db::Value::Int(3000));
+    // F6 runs the whole buffer; the last result stays on screen.
+    app.on_key(key(KeyCode::F(6)));
+    settle(&mut app, &mut rx, 20).await;
+    assert_eq!(app.grid.rows(), 10);
+    // History: newest first, re-run from the popup.
+    app.on_key(key(KeyCode::F(2)));
+    let Some(Popup::History { items, .. }) = &app.popup else {
+        panic!("no history popup")
+    };
+    assert!(items.len() >= 4, "{items:?}");
+    assert!(items.iter().any(|h| h.sql.starts_with("select count(*)")));
+    type_text(&mut app, "count");
+    let Some(Popup::History { items, .. }) = &app.popup else {
+        panic!()
+    };
+    assert!(items.iter().all(|h| h.sql.contains("count")));
+    app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 20).await;
+    assert_eq!(app.grid.result.as_ref().unwrap().columns[0].name, "n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saved_queries_and_read_only_confirmation() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("meta.db")).unwrap();
+    let (mut app, mut rx) = make(sqlite_db(dir.path()), "lite", true, Some(store));
+    type_text(&mut app, "delete from t");
+    app.on_key(key(KeyCode::F(5)));
+    assert!(
+        matches!(app.popup, Some(Popup::Confirm { .. })),
+        "a write on a read-only connection must ask first"
+    );
+    app.on_key(key(KeyCode::Char('n')));
+    assert!(app.popup.is_none() && app.running.is_none());
+    // Save the buffer into a folder, then open it from the saved list.
+    app.on_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+    type_text(&mut app, "danger/wipe");
+    app.on_key(key(KeyCode::Enter));
+    app.on_key(key(KeyCode::F(3)));
+    let Some(Popup::Saved { items, .. }) = &app.popup else {
+        panic!("no saved popup")
+    };
+    assert_eq!(items[0].path(), "danger/wipe");
+    assert_eq!(items[0].sql, "delete from t");
+    app.on_key(key(KeyCode::Esc));
+    settle(&mut app, &mut rx, 5).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_cancels_a_long_sqlite_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, mut rx) = make(sqlite_db(dir.path()), "lite", false, None);
+    type_text(
+        &mut app,
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) SELECT count(*) FROM c",
+    );
+    app.on_key(key(KeyCode::F(5)));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while let Ok(ev) = rx.db.try_recv() {
+        app.on_db(ev);
+    }
+    assert!(app.running.is_some());
+    app.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    settle(&mut app, &mut rx, 10).await;
+    assert_eq!(app.grid.note.as_deref(), Some("query cancelled"));
+    // The session still works.
+    app.on_key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::CONTROL));
+    app.on_key(KeyEvent::new(KeyCode::Char('k'), KeyModifiers::CONTROL));
+    type_text(&mut app, "select 42 as answer");
+    app.on_key(key(KeyCode::F(5)));
+    settle(&mut app, &mut rx, 10).await;
+    assert_eq!(
+        app.grid.result.as_ref().unwrap().row(0).unwrap()[0],
+        dbn::db::Value::Int(42)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_error_position_and_reconnect_after_a_dropped_connection() {
+    let Some(url) = common::fresh_pg_db("tui_app") else {
+        return;
+    };
+    let spec = ConnSpec::parse_url(&url).unwrap();
+    let (mut app, mut rx) = make(spec, "pg", false, None);
+    app.focus = Focus::Editor;
+    type_text(&mut app, "select 1;\nselect nosuchcol from pg_class");
+    app.on_key(key(KeyCode::F(5)));
+    settle(&mut app, &mut rx, 20).await;
+    let (_, msg) = app.status.clone().expect("an error");
+    assert!(msg.contains("nosuchcol") && msg.contains("line 2, column 8"), "{msg}");
+    // Kill our own backend: the run fails, the next one reconnects.
+    app.on_key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::CONTROL));
+    app.on_key(KeyEvent::new(KeyCode::Char('k'), KeyModifiers::CONTROL));
+    app.on_key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE));
+    app.on_key(KeyEvent::new(KeyCode::Char('k'), KeyModifiers::CONTROL));
+    type_text(&mut app, "select pg_terminate_backend(pg_backend_pid())");
+    app.on_key(key(KeyCode::F(5)));
+    settle(&mut app, &mut rx, 20).await;
+    assert!(
+        app.status.as_ref().is_some_and(|s| s.0 == dbn::app::Level::Error),
+        "{:?}",
+        app.status
+    );
+    app.on_key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::CONTROL));
+    app.on_key(KeyEvent::new(KeyCode::Char('k'), KeyModifiers::CONTROL));
+    type_text(&mut app, "select 7 as seven");
+    app.on_key(key(KeyCode::F(5)));
+    settle(&mut app, &mut rx, 20).await;
+    let rs = app.grid.result.as_ref().expect("reconnected and ran");
+    assert_eq!(rs.row(0).unwrap()[0], dbn::db::Value::Int(7));
+}
