@@ -1,5 +1,6 @@
 //! The app driven headless (no terminal) against real SQLite and Postgres:
 //! keys in, database batches through the real drivers, state and screen out.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

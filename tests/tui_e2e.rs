@@ -1,5 +1,6 @@
 //! End-to-end: the real `dbn` binary in a pseudo-terminal against real
 //! SQLite and Postgres, the screen parsed with vt100.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Render tests: each pane and whole screens at 80x24 and 200x60 through
 //! ratatui's TestBackend, compared with insta snapshots; absurd sizes never panic.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use dbn::app::results::ResultSet;
 use dbn::app::{App, ConnInfo, Focus, Options, Popup};

@@ -42,6 +42,8 @@ pub fn split_path(path: &str) -> (String, String) {
     }
 }
 
+type SavedRow = (i64, String, Option<i64>, Option<String>, String, String);
+
 impl Store {
     /// The id of folder `path`, creating missing levels when `create` is set.
     pub fn folder_id(&self, path: &str, create: bool) -> StoreResult<Option<i64>> {
@@ -133,7 +135,7 @@ impl Store {
         let mut stmt = self
             .conn()
             .prepare("SELECT id, name, folder_id, connection, sql, updated_at FROM saved_queries")?;
-        let rows: Vec<(i64, String, Option<i64>, Option<String>, String, String)> = stmt
+        let rows: Vec<SavedRow> = stmt
             .query_map([], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
             })?
@@ -206,6 +208,7 @@ fn exists_or(e: rusqlite::Error, name: &str) -> StoreError {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
