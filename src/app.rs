@@ -7,6 +7,7 @@ pub mod copy;
 pub mod editor;
 mod events;
 pub mod grid;
+pub mod guard;
 mod popup;
 pub mod query;
 pub mod results;
@@ -94,6 +95,10 @@ pub struct Running {
     pub stmts: Vec<Statement>,
     /// Cancel requested.
     pub cancelling: bool,
+    /// Safety verdict per statement (for the audit log).
+    pub verdicts: Vec<crate::safety::StatementVerdict>,
+    /// Who confirmed what, for the audit log.
+    pub confirmed_by: Option<String>,
 }
 
 /// What the last finished run did.
@@ -128,8 +133,10 @@ pub struct Options {
     pub theme: Theme,
     /// LIMIT for table previews.
     pub preview_limit: u32,
-    /// Metadata store for history and saved queries.
+    /// Metadata store for history, saved queries and the audit log.
     pub store: Option<Store>,
+    /// Mirror of the audit log (`.dbnexus/logs/audit.jsonl`), when enabled.
+    pub audit_jsonl: Option<std::path::PathBuf>,
 }
 
 /// The whole application state.
@@ -168,6 +175,10 @@ pub struct App {
     pub store: Option<Store>,
     /// Set when the user quits.
     pub quit: bool,
+    /// Writes unlocked on a read-only connection (typed confirmation or a timed unlock).
+    pub unlocked: bool,
+    /// Audit log mirror file.
+    pub audit_jsonl: Option<std::path::PathBuf>,
     /// Effects for the loop.
     pub effects: Vec<Effect>,
     dirty: bool,
@@ -215,6 +226,8 @@ impl App {
             preview_limit: opts.preview_limit,
             store: opts.store,
             quit: false,
+            unlocked: false,
+            audit_jsonl: opts.audit_jsonl,
             effects: Vec::new(),
             dirty: true,
             ticket: 0,
@@ -228,7 +241,22 @@ impl App {
 
     /// Start background work (schema introspection). Needs a tokio runtime.
     pub fn start(&mut self) {
+        self.check_timed_unlock();
         self.reload_schema();
+    }
+
+    /// A timed unlock granted with `dbn query --unlock-minutes` also applies here.
+    pub fn check_timed_unlock(&mut self) {
+        if !self.conn.read_only {
+            return;
+        }
+        let active = self
+            .store
+            .as_ref()
+            .and_then(|s| s.active_unlock(&self.conn.name).ok().flatten());
+        if active.is_some() {
+            self.unlock_session();
+        }
     }
 
     /// Something changed since the last frame.

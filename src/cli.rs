@@ -1,11 +1,13 @@
 //! Command-line interface: clap definitions and dispatch. One file per
 //! subcommand under `cli/`, each with `run(args, &mut Ctx) -> Result<ExitCode>`.
 
+mod audit;
 mod completions;
 pub mod connect;
 mod ctx;
 pub mod demo;
 pub mod exit;
+pub mod guard;
 mod init;
 pub mod panic;
 pub mod pgenv;
@@ -55,6 +57,8 @@ pub enum Command {
     Completions(completions::CompletionArgs),
     /// Print the man page (or write all pages with --out-dir).
     Man(completions::ManArgs),
+    /// Show the audit log of writes, DDL, unlocks and refusals.
+    Audit(audit::Args),
     /// Open the terminal console (also what bare `dbn` does).
     Ui(ui::Args),
 }
@@ -73,6 +77,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Secrets(a)) => secrets::run(a, &mut ctx),
         Some(Command::Completions(a)) => completions::completions(a, &mut ctx),
         Some(Command::Man(a)) => completions::man(a, &mut ctx),
+        Some(Command::Audit(a)) => audit::run(a, &mut ctx),
         Some(Command::Ui(a)) => ui::run(a, &mut ctx),
         None => open_default(&mut ctx),
     };

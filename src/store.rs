@@ -6,6 +6,7 @@ pub mod history;
 mod migrations;
 pub mod saved;
 pub mod settings;
+pub mod unlocks;
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

@@ -25,6 +25,7 @@ fn make(spec: ConnSpec, name: &str, read_only: bool, store: Option<Store>) -> (A
         keymap: Keymap::load("default", &[]).unwrap(),
         theme: Theme::named("basic16").unwrap(),
         preview_limit: 200,
+        audit_jsonl: None,
         store,
     };
     App::new(conn, opts, Rect::new(0, 0, 120, 40))
@@ -129,11 +130,19 @@ async fn saved_queries_and_read_only_confirmation() {
     type_text(&mut app, "delete from t");
     app.on_key(key(KeyCode::F(5)));
     assert!(
-        matches!(app.popup, Some(Popup::Confirm { .. })),
+        matches!(app.popup, Some(Popup::TypedConfirm { .. })),
         "a write on a read-only connection must ask first"
     );
-    app.on_key(key(KeyCode::Char('n')));
+    type_text(&mut app, "nope");
+    app.on_key(key(KeyCode::Enter));
     assert!(app.popup.is_none() && app.running.is_none());
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.1.contains("SAFETY_CONFIRM_MISMATCH")),
+        "{:?}",
+        app.status
+    );
     // Save the buffer into a folder, then open it from the saved list.
     app.on_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
     type_text(&mut app, "danger/wipe");
@@ -145,7 +154,32 @@ async fn saved_queries_and_read_only_confirmation() {
     assert_eq!(items[0].path(), "danger/wipe");
     assert_eq!(items[0].sql, "delete from t");
     app.on_key(key(KeyCode::Esc));
-    settle(&mut app, &mut rx, 5).await;
+    // Typing the connection name unlocks writes (audited) and the delete runs read-write.
+    app.on_key(key(KeyCode::F(5)));
+    type_text(&mut app, "lite");
+    app.on_key(key(KeyCode::Enter));
+    assert!(app.unlocked, "{:?}", app.status);
+    // DELETE without WHERE is a second, separate confirmation.
+    let Some(Popup::TypedConfirm { message, .. }) = &app.popup else {
+        panic!("no unbounded-write confirmation")
+    };
+    assert!(message.contains("no WHERE"), "{message}");
+    type_text(&mut app, "lite");
+    app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 20).await;
+    assert_eq!(app.last_run.as_ref().map(|l| l.rows), Some(3000), "{:?}", app.status);
+    let audit = app.store.as_ref().unwrap().list_audit(&Default::default()).unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    assert!(
+        actions.contains(&"unlock") && actions.contains(&"blocked"),
+        "{actions:?}"
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.statement.as_deref() == Some("delete from t") && a.outcome == "ok"),
+        "{audit:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

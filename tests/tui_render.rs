@@ -83,6 +83,7 @@ fn app(w: u16, h: u16) -> App {
         keymap: Keymap::load("default", &[]).unwrap(),
         theme: Theme::named("basic16").unwrap(),
         preview_limit: 200,
+        audit_jsonl: None,
         store: None,
     };
     let (mut app, _rx) = App::new(conn, opts, Rect::new(0, 0, w, h));

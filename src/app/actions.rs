@@ -8,6 +8,7 @@ use super::tree::NodeKind;
 use super::{App, Effect, Focus, Level, Running};
 use crate::keymap::Action;
 use crate::safety::{Verdict, classify};
+
 use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -196,29 +197,6 @@ impl App {
         self.guarded_run(stmts);
     }
 
-    /// Ask for confirmation before anything that is not a read on read-only or prod connections.
-    pub fn guarded_run(&mut self, stmts: Vec<Statement>) {
-        let engine = self.engine();
-        let risky: Vec<String> = stmts
-            .iter()
-            .flat_map(|s| classify(&s.sql, engine))
-            .filter(|v| !matches!(v.verdict, Verdict::Read))
-            .map(|v| format!("{:?}: {}", v.verdict, v.reason))
-            .collect();
-        let guarded = self.conn.read_only || self.conn.tag == crate::store::connections::Tag::Prod;
-        if guarded && !risky.is_empty() {
-            let why = if self.conn.read_only { "read-only" } else { "prod" };
-            let message = format!(
-                "'{}' is a {why} connection and this may change data:\n{}",
-                self.conn.name,
-                risky.join("\n")
-            );
-            self.popup = Some(Popup::Confirm { message, stmts });
-            return;
-        }
-        self.start_run(stmts, false);
-    }
-
     /// Start a run without further checks.
     pub fn start_run(&mut self, stmts: Vec<Statement>, preview: bool) {
         self.ticket += 1;
@@ -239,6 +217,8 @@ impl App {
             token: token.clone(),
             stmts: stmts.clone(),
             cancelling: false,
+            verdicts: Vec::new(),
+            confirmed_by: None,
         });
         self.status = None;
         query::spawn_query(

@@ -4,6 +4,7 @@ use super::query::{DbEvent, DbMsg, JobEvent, QueryFailure};
 use super::results::ResultSet;
 use super::{App, LastRun, Level};
 use crate::db::ErrorCode;
+use crate::safety::audit::Outcome;
 use crate::store::history::NewHistory;
 
 impl App {
@@ -49,6 +50,7 @@ impl App {
                 let sql = r.stmts.get(index).map(|s| s.sql.clone()).unwrap_or_default();
                 let started_at = r.started_at.clone();
                 let rows = summary.rows_affected.unwrap_or(summary.rows_returned);
+                self.audit_statement(index, Outcome::Ok, summary.rows_affected, elapsed);
                 self.record_history(
                     &sql,
                     &started_at,
@@ -72,6 +74,20 @@ impl App {
                 });
             }
             DbMsg::Finished(failure) => {
+                if let Some(f) = &failure
+                    && let Some(r) = self.running.as_ref()
+                {
+                    let index = r.stmts.iter().position(|s| s.offset == f.offset && s.sql == f.sql);
+                    let outcome = if f.error.code == ErrorCode::QueryCancelled || r.cancelling {
+                        Outcome::Cancelled
+                    } else {
+                        Outcome::Error(f.error.message.clone())
+                    };
+                    let took = r.started.elapsed();
+                    if let Some(i) = index {
+                        self.audit_statement(i, outcome, None, took);
+                    }
+                }
                 let Some(r) = self.running.take() else { return };
                 if let Some(f) = failure {
                     let elapsed = r.started.elapsed();

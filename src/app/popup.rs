@@ -2,7 +2,6 @@
 //! history, saved queries, connection selector, prompts and completion.
 //! Their keys are fixed (arrows, Enter, Esc, typing) so they work in every keymap.
 
-use super::query::Statement;
 use super::{App, Effect, Focus, Level};
 use crate::keymap::Action;
 use crate::store::connections::Tag;
@@ -55,12 +54,18 @@ pub enum Popup {
         /// First line shown.
         scroll: usize,
     },
-    /// Run statements only after `y`.
-    Confirm {
-        /// Why confirmation is needed.
+    /// A typed confirmation from the safety gate: the connection name must be typed.
+    TypedConfirm {
+        /// What is at stake.
         message: String,
-        /// What would run.
-        stmts: Vec<Statement>,
+        /// The text to type (the connection name).
+        expect: String,
+        /// Typed so far.
+        input: String,
+        /// What confirming grants.
+        grant: super::guard::Grant,
+        /// The buffer waiting at the gate.
+        gate: Box<super::guard::Gate>,
     },
     /// Every action, filtered by typing.
     Palette {
@@ -231,14 +236,20 @@ impl App {
                 }
                 true
             }
-            Popup::Confirm { stmts, .. } => {
-                if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
-                    let stmts = std::mem::take(stmts);
-                    self.start_run(stmts, false);
-                } else {
-                    self.set_status(Level::Info, "not run");
+            Popup::TypedConfirm {
+                expect,
+                input,
+                grant,
+                gate,
+                ..
+            } => {
+                if key.code == KeyCode::Enter {
+                    let (grant, expect, input, gate) = (*grant, expect.clone(), input.clone(), (**gate).clone());
+                    self.confirm_typed(grant, &expect, input.trim(), gate);
+                    return;
                 }
-                false
+                edit_line(input, &key);
+                true
             }
             Popup::Palette { input, selected } => {
                 let matches = palette_matches(input);

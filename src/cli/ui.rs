@@ -44,7 +44,9 @@ pub fn run_tui(ctx: &mut Ctx, conn: Option<String>) -> Result<ExitCode> {
         theme = theme.without_color();
     }
     let store = Store::open(&ctx.workspace()?.metadata_db()).ok();
+    let audit_jsonl = ctx.audit_jsonl()?;
     let opts = Options {
+        audit_jsonl,
         keymap,
         theme,
         preview_limit: cfg.ui.preview_limit,

@@ -76,13 +76,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &Popup) {
                 .scroll((u16::try_from(*scroll).unwrap_or(u16::MAX), 0));
             f.render_widget(para, inner);
         }
-        Popup::Confirm { message, .. } => {
-            let r = centered(area, 70, 10);
-            let inner = frame_box(f, app, r, "Confirm");
-            let body = format!(
-                "{}\n\nPress y to run, any other key to cancel.",
-                sanitize_lines(message)
-            );
+        Popup::TypedConfirm { message, input, .. } => {
+            let r = centered(area, 76, 11);
+            let inner = frame_box(f, app, r, "Safety confirmation");
+            let body = format!("{}\n\n> {}▏", sanitize_lines(message), sanitize(input));
             let para = Paragraph::new(body)
                 .style(t.style(Slot::Warning))
                 .wrap(Wrap { trim: false });
