@@ -245,3 +245,44 @@ async fn postgres_error_position_and_reconnect_after_a_dropped_connection() {
     let rs = app.grid.result.as_ref().expect("reconnected and ran");
     assert_eq!(rs.row(0).unwrap()[0], dbn::db::Value::Int(7));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_marked_rows_and_export_the_full_result() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, mut rx) = make(sqlite_db(dir.path()), "lite", false, None);
+    type_text(&mut app, "select id, v from t order by id");
+    app.on_key(key(KeyCode::F(5)));
+    settle(&mut app, &mut rx, 20).await;
+    assert_eq!(app.grid.rows(), 3000);
+    app.on_key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));
+    assert_eq!(app.focus, Focus::Grid);
+    // Mark rows 2..=3 and copy them as CSV through OSC 52.
+    type_text(&mut app, "jvjyc");
+    let Some(dbn::app::Effect::Clipboard(seq)) = app.effects.pop() else {
+        panic!("no clipboard effect")
+    };
+    let b64 = seq.trim_start_matches("\x1b]52;c;").trim_end_matches('\x07');
+    let text = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap();
+    assert_eq!(text, "id,v\n2,v2\n3,v3");
+    type_text(&mut app, "yi");
+    let Some(dbn::app::Effect::Clipboard(seq)) = app.effects.pop() else {
+        panic!("no clipboard effect")
+    };
+    let b64 = seq.trim_start_matches("\x1b]52;c;").trim_end_matches('\x07');
+    let text = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap();
+    assert!(text.starts_with("INSERT INTO t (") && text.contains("'v3'"), "{text}");
+    // Export streams the whole result (re-run on its own session) with progress.
+    let out = dir.path().join("all.csv");
+    app.export_to(out.to_str().unwrap());
+    assert!(app.busy());
+    settle(&mut app, &mut rx, 20).await;
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(csv.lines().count(), 3001, "{:?}", app.status);
+    assert!(csv.ends_with("3000,v3000\n"));
+    assert!(
+        app.status.as_ref().is_some_and(|s| s.1.contains("exported 3000 rows")),
+        "{:?}",
+        app.status
+    );
+}

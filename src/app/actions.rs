@@ -12,6 +12,9 @@ use crate::safety::{Verdict, classify};
 use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+/// Most rows one copy takes (a clipboard is not an export).
+pub const MAX_COPY_ROWS: usize = 10_000;
+
 /// Which part of the buffer to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunScope {
@@ -97,6 +100,9 @@ impl App {
             Action::CopyRowCsv => self.copy_row(RowFormat::Csv),
             Action::CopyRowJson => self.copy_row(RowFormat::Json),
             Action::CopyRowInsert => self.copy_row(RowFormat::Insert),
+            Action::ToggleMark => {
+                g.mark = if g.mark.is_some() { None } else { Some(g.row) };
+            }
             _ => {}
         }
     }
@@ -300,9 +306,43 @@ impl App {
     fn copy_row(&mut self, fmt: RowFormat) {
         let table = table_of(&self.grid.sql).unwrap_or_else(|| "table_name".into());
         let engine = self.engine();
-        let Some((cols, row)) = self.current_row() else { return };
-        let text = row_text(fmt, cols, row, engine, &table);
-        self.clipboard(text, &format!("row as {fmt:?}"));
+        let range = self.grid.copy_range();
+        let n = range.end() - range.start() + 1;
+        if n > MAX_COPY_ROWS {
+            self.set_status(
+                Level::Warn,
+                format!("{n} rows marked; copies stop at {MAX_COPY_ROWS}: export the result instead (Ctrl+E)"),
+            );
+            return;
+        }
+        let mut parts: Vec<String> = Vec::with_capacity(n);
+        let Some(rs) = self.grid.result.as_mut() else { return };
+        for i in range {
+            if let Err(e) = rs.ensure(i, i + 1) {
+                self.status = Some((Level::Error, format!("cannot read the result page file: {e}")));
+                return;
+            }
+            let Some(row) = rs.row(i) else { continue };
+            let text = row_text(fmt, &rs.columns, row, engine, &table);
+            // Header lines (TSV/CSV) only once, on top.
+            let text = if parts.is_empty() || matches!(fmt, RowFormat::Json | RowFormat::Insert) {
+                text
+            } else {
+                text.split_once('\n').map(|(_, body)| body.to_string()).unwrap_or(text)
+            };
+            parts.push(text);
+        }
+        let text = match fmt {
+            RowFormat::Json if parts.len() > 1 => format!("[{}]", parts.join(",")),
+            _ => parts.join("\n"),
+        };
+        self.grid.mark = None;
+        let what = if n == 1 {
+            format!("row as {fmt:?}")
+        } else {
+            format!("{n} rows as {fmt:?}")
+        };
+        self.clipboard(text, &what);
     }
 
     fn clipboard(&mut self, text: String, what: &str) {

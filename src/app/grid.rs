@@ -20,6 +20,8 @@ pub struct GridState {
     pub note: Option<String>,
     /// The SQL that produced the result.
     pub sql: String,
+    /// Anchor row of a marked range (the range runs to the cursor row).
+    pub mark: Option<usize>,
 }
 
 impl GridState {
@@ -41,7 +43,16 @@ impl GridState {
         self.top = 0;
         self.left = 0;
         self.note = None;
+        self.mark = None;
         self.sql = sql.to_string();
+    }
+
+    /// Rows a copy covers: the marked range, or the cursor row.
+    pub fn copy_range(&self) -> std::ops::RangeInclusive<usize> {
+        match self.mark {
+            Some(m) => m.min(self.row)..=m.max(self.row),
+            None => self.row..=self.row,
+        }
     }
 
     /// Move the cursor row by `delta` (clamped).

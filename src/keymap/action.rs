@@ -123,6 +123,8 @@ actions! {
     CopyRowJson = "copy_row_json", "Copy row as JSON";
     /// Copy the row as an INSERT statement.
     CopyRowInsert = "copy_row_insert", "Copy row as INSERT";
+    /// Start or clear a row range in the grid; copies then take every marked row.
+    ToggleMark = "toggle_mark", "Mark rows (copy takes the range)";
     /// Put the preview query of the selected table into the editor.
     PreviewToEditor = "preview_to_editor", "Put table preview query in editor";
 }

@@ -93,6 +93,12 @@ pub fn draw(f: &mut Frame, r: Rect, app: &App) {
         let num = format!("{:>w$}│", i + 1, w = usize::from(gutter.saturating_sub(1)));
         put(out, inner.x, y, &num, gutter, t.style(Slot::Muted));
         let cursor_row = i == g.row;
+        if g.mark.is_some() && g.copy_range().contains(&i) {
+            out.set_style(
+                Rect::new(inner.x + gutter, y, inner.width - gutter, 1),
+                t.style(Slot::Match),
+            );
+        }
         if cursor_row {
             out.set_style(
                 Rect::new(inner.x + gutter, y, inner.width - gutter, 1),
