@@ -86,6 +86,10 @@ fn syntax_set() -> &'static SyntaxSet {
 
 /// Highlight SQL lines into semantic slots.
 pub fn highlight(lines: &[String]) -> Vec<Vec<Span>> {
+    // An empty buffer needs no grammar; loading it later keeps start-up fast.
+    if lines.iter().all(|l| l.trim().is_empty()) {
+        return vec![Vec::new(); lines.len()];
+    }
     let ss = syntax_set();
     let Some(syntax) = ss.find_syntax_by_extension("sql") else {
         return vec![Vec::new(); lines.len()];
