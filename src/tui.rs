@@ -9,8 +9,8 @@ use ratatui::crossterm::event::{
     PushKeyboardEnhancementFlags,
 };
 use ratatui::crossterm::terminal::{
-    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
-    enable_raw_mode,
+    BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode,
 };
 use ratatui::crossterm::{cursor, execute, queue};
 use std::io::{self, Stdout, Write};
@@ -62,7 +62,13 @@ impl TerminalGuard {
     /// Come back after `suspend`; the next frame is a full redraw.
     pub fn resume(&mut self) -> io::Result<()> {
         activate()?;
-        self.terminal.clear()
+        // Not `Terminal::clear`: it asks the terminal for the cursor position,
+        // which some terminals (and slow SSH links) never answer in time.
+        execute!(io::stdout(), Clear(ClearType::All))?;
+        // Two swaps leave both buffers empty, so the next frame redraws everything.
+        self.terminal.swap_buffers();
+        self.terminal.swap_buffers();
+        Ok(())
     }
 }
 

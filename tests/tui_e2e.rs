@@ -26,6 +26,10 @@ struct Pty {
 
 impl Pty {
     fn spawn(sb: &Sandbox, args: &[&str], rows: u16, cols: u16) -> Pty {
+        Pty::spawn_with(sb, args, rows, cols, &[])
+    }
+
+    fn spawn_with(sb: &Sandbox, args: &[&str], rows: u16, cols: u16, env: &[(&str, &str)]) -> Pty {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -45,6 +49,9 @@ impl Pty {
         cmd.env("DBN_SECRETS_BACKEND", "file");
         cmd.env("TERM", "xterm-256color");
         cmd.env("NO_COLOR", "1");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         for v in [
             "DBN_WORKSPACE",
             "DATABASE_URL",
@@ -136,6 +143,13 @@ impl Pty {
     }
 }
 
+impl Drop for Pty {
+    fn drop(&mut self) {
+        // A failed test must not leave dbn (or a child editor) running.
+        let _ = self.child.kill();
+    }
+}
+
 /// A workspace with a SQLite database `t.db` holding `items` (5,000 rows) and a saved connection `lite`.
 fn sqlite_sandbox() -> Sandbox {
     let sb = Sandbox::new();
@@ -203,6 +217,54 @@ fn sqlite_tree_browse_and_preview() {
     t.send(b"\r");
     t.wait_for("200 rows", 20);
     t.send(ALT_2);
+    t.send(CTRL_Q);
+    assert_eq!(t.wait_exit(10), 0);
+}
+
+#[test]
+fn switch_connection_live_and_edit_in_external_editor() {
+    let sb = sqlite_sandbox();
+    let other = sb.ws().join("other.db");
+    let c = rusqlite::Connection::open(&other).unwrap();
+    c.execute_batch("CREATE TABLE only_here (x INTEGER); INSERT INTO only_here VALUES (41), (42);")
+        .unwrap();
+    drop(c);
+    let out = sb
+        .cmd()
+        .args(["connect", "add", "other", "--url", "sqlite:other.db"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let editor = sb.ws().join("fake-editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nprintf 'select sum(x) as total from only_here' > \"$1\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut t = Pty::spawn_with(
+        &sb,
+        &["ui", "--conn", "lite"],
+        30,
+        110,
+        &[
+            ("EDITOR", editor.to_str().unwrap()),
+            ("VISUAL", editor.to_str().unwrap()),
+        ],
+    );
+    t.wait_for("Editor", 20);
+    // F4 lists saved connections; pick `other` (sorted after `lite`).
+    t.send(b"\x1bOS");
+    t.wait_for("Connections (Enter switches)", 10);
+    t.send(b"\x1b[B");
+    t.send(b"\r");
+    t.wait_for("switched to 'other'", 10);
+    // Alt+E hands the buffer to $EDITOR, then runs what it wrote.
+    t.send(b"\x1be");
+    t.wait_for("select sum(x) as total from only_here", 10);
+    t.send(F5);
+    let s = t.wait_for("1 rows in", 10);
+    assert!(s.contains("83") && s.contains("total"), "{s}");
     t.send(CTRL_Q);
     assert_eq!(t.wait_exit(10), 0);
 }
