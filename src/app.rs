@@ -3,6 +3,7 @@
 //! state through `&App` only.
 
 mod actions;
+mod complete;
 pub mod copy;
 pub mod editor;
 mod events;
@@ -300,6 +301,7 @@ impl App {
                 self.dirty = true;
             }
             Event::FocusGained => self.dirty = true,
+            Event::Mouse(m) if self.popup.is_none() => self.on_mouse(m),
             _ => {}
         }
     }
@@ -401,6 +403,70 @@ impl App {
     /// True while a query or export is in flight (the loop then ticks the clock).
     pub fn busy(&self) -> bool {
         self.running.is_some() || self.export_rows.is_some()
+    }
+}
+
+impl App {
+    /// Mouse (only with `ui.mouse`): wheel scrolls the pane under the pointer, a click focuses it.
+    fn on_mouse(&mut self, m: ratatui::crossterm::event::MouseEvent) {
+        use ratatui::crossterm::event::{MouseButton, MouseEventKind};
+        let panes = crate::ui::layout(self.size);
+        let at = ratatui::layout::Position::new(m.column, m.row);
+        let pane = if panes.tree.is_some_and(|r| r.contains(at)) {
+            Focus::Tree
+        } else if panes.editor.contains(at) {
+            Focus::Editor
+        } else if panes.grid.contains(at) {
+            Focus::Grid
+        } else {
+            return;
+        };
+        let delta: isize = match m.kind {
+            MouseEventKind::ScrollDown => 3,
+            MouseEventKind::ScrollUp => -3,
+            MouseEventKind::Down(MouseButton::Left) => {
+                self.focus = pane;
+                if pane == Focus::Grid {
+                    let first = panes.grid.y + 2;
+                    if m.row >= first {
+                        let row = self.grid.top + usize::from(m.row - first);
+                        self.grid.move_row(row as isize - self.grid.row as isize);
+                    }
+                } else if pane == Focus::Tree
+                    && let Some(t) = panes.tree
+                    && m.row > t.y
+                {
+                    let offset = usize::from(m.row - t.y - 1);
+                    let filter_line = usize::from(self.tree.filtering || !self.tree.filter.is_empty());
+                    if let Some(i) = (self.tree.top + offset).checked_sub(filter_line) {
+                        self.tree.selected = i.min(self.tree.nodes.len().saturating_sub(1));
+                    }
+                }
+                self.after_move();
+                self.dirty = true;
+                return;
+            }
+            _ => return,
+        };
+        match pane {
+            Focus::Grid => self.grid.move_row(delta),
+            Focus::Tree => {
+                let page = self.tree_page();
+                self.tree.move_by(delta, page);
+            }
+            Focus::Editor => {
+                let mv = if delta > 0 {
+                    ratatui_textarea::CursorMove::Down
+                } else {
+                    ratatui_textarea::CursorMove::Up
+                };
+                for _ in 0..delta.unsigned_abs() {
+                    self.editor.buf_mut().textarea.move_cursor(mv);
+                }
+            }
+        }
+        self.after_move();
+        self.dirty = true;
     }
 }
 

@@ -5,8 +5,8 @@
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{
-    self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyboardEnhancementFlags, PopKeyboardEnhancementFlags,
-    PushKeyboardEnhancementFlags,
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    KeyboardEnhancementFlags, PopKeyboardEnhancementFlags, PushKeyboardEnhancementFlags,
 };
 use ratatui::crossterm::terminal::{
     BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
@@ -23,6 +23,8 @@ use tokio::sync::mpsc;
 /// True while the terminal is in raw mode / alternate screen because of us.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static HOOK: Once = Once::new();
+/// Mouse capture requested (`ui.mouse`), re-enabled after `resume`.
+static MOUSE: AtomicBool = AtomicBool::new(false);
 
 /// The terminal type the app draws on.
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
@@ -34,8 +36,9 @@ pub struct TerminalGuard {
 }
 
 impl TerminalGuard {
-    /// Enter raw mode and the alternate screen, and install the panic hook.
-    pub fn enter() -> io::Result<TerminalGuard> {
+    /// Enter raw mode and the alternate screen (with mouse capture when `mouse`), and install the panic hook.
+    pub fn enter(mouse: bool) -> io::Result<TerminalGuard> {
+        MOUSE.store(mouse, Ordering::SeqCst);
         HOOK.call_once(|| {
             let previous = std::panic::take_hook();
             std::panic::set_hook(Box::new(move |info| {
@@ -90,7 +93,11 @@ fn activate() -> io::Result<()> {
         EnableBracketedPaste,
         PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES),
         cursor::Hide
-    )
+    )?;
+    if MOUSE.load(Ordering::SeqCst) {
+        execute!(out, EnableMouseCapture)?;
+    }
+    Ok(())
 }
 
 /// Put the terminal back the way we found it. Safe to call any number of
@@ -100,6 +107,7 @@ pub fn restore() {
         let mut out = io::stdout();
         let _ = execute!(
             out,
+            DisableMouseCapture,
             PopKeyboardEnhancementFlags,
             DisableBracketedPaste,
             LeaveAlternateScreen,

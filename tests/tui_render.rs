@@ -255,3 +255,59 @@ fn absurd_sizes_never_panic() {
         }
     }
 }
+
+#[test]
+fn completion_uses_keywords_and_the_schema() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut a = app(120, 40);
+    a.editor.buf_mut().set_text("sel");
+    a.on_key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::CONTROL));
+    assert_eq!(a.editor.buf().text(), "select");
+    for c in " * from cu".chars() {
+        a.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+    a.on_key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::CONTROL));
+    // `cu` matches `customers` and `customer_id`: a list to choose from.
+    let Some(Popup::Complete { items, .. }) = &a.popup else {
+        panic!("no completion list: {:?}", a.popup)
+    };
+    assert!(
+        items.contains(&"customers".to_string()) && items.contains(&"customer_id".to_string()),
+        "{items:?}"
+    );
+    let pick = items.iter().position(|i| i == "customers").unwrap();
+    for _ in 0..pick {
+        a.on_key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
+    }
+    a.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert_eq!(a.editor.buf().text(), "select * from customers");
+}
+
+#[test]
+fn mouse_wheel_scrolls_and_click_focuses() {
+    use ratatui::crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let mut a = app(120, 40);
+    let panes = dbn::ui::layout(Rect::new(0, 0, 120, 40));
+    let ev = |kind, column, row| {
+        Event::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    a.on_term(ev(MouseEventKind::ScrollDown, panes.grid.x + 5, panes.grid.y + 5));
+    a.on_term(ev(MouseEventKind::ScrollDown, panes.grid.x + 5, panes.grid.y + 5));
+    assert_eq!(a.grid.row, 6);
+    a.on_term(ev(
+        MouseEventKind::Down(MouseButton::Left),
+        panes.grid.x + 5,
+        panes.grid.y + 4,
+    ));
+    assert_eq!(a.focus, Focus::Grid);
+    assert_eq!(a.grid.row, a.grid.top + 2);
+    let tree = panes.tree.unwrap();
+    a.on_term(ev(MouseEventKind::Down(MouseButton::Left), tree.x + 3, tree.y + 3));
+    assert_eq!(a.focus, Focus::Tree);
+    assert_eq!(a.tree.selected, 2);
+}

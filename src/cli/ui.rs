@@ -57,7 +57,7 @@ pub fn run_tui(ctx: &mut Ctx, conn: Option<String>) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let mut guard = TerminalGuard::enter().context("cannot switch the terminal to full-screen mode")?;
+    let mut guard = TerminalGuard::enter(cfg.ui.mouse).context("cannot switch the terminal to full-screen mode")?;
     let size = guard.terminal.size().unwrap_or_default();
     let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
     let ended = {
