@@ -291,18 +291,46 @@ fn resize_to_absurd_sizes_never_panics() {
 }
 
 #[test]
-fn sigterm_restores_the_terminal() {
+fn sigterm_and_sighup_restore_the_terminal() {
     let sb = sqlite_sandbox();
-    let mut t = Pty::spawn(&sb, &["ui", "--conn", "lite"], 24, 80);
-    t.wait_for("Editor", 20);
-    let pid = t.child.process_id().expect("pid");
-    let ok = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    assert_eq!(t.wait_exit(10), 130);
-    assert!(!t.alternate_screen(), "terminal left in the alternate screen");
+    for sig in ["-TERM", "-HUP"] {
+        let mut t = Pty::spawn(&sb, &["ui", "--conn", "lite"], 24, 80);
+        t.wait_for("Editor", 20);
+        let pid = t.child.process_id().expect("pid");
+        let ok = std::process::Command::new("kill")
+            .args([sig, &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        assert_eq!(t.wait_exit(10), 130, "{sig}");
+        assert!(
+            !t.alternate_screen(),
+            "terminal left in the alternate screen after {sig}"
+        );
+    }
+}
+
+#[test]
+fn bad_keymap_is_a_config_error_naming_file_and_line() {
+    let sb = sqlite_sandbox();
+    let km = sb.ws().join(".dbnexus/keymap.toml");
+    std::fs::write(
+        &km,
+        "[editor]\n\"f5\" = \"run_statement\"\n\"f9\" = \"launch_rockets\"\n",
+    )
+    .unwrap();
+    let out = sb.cmd().args(["ui", "--conn", "lite"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("keymap.toml") && err.contains("line 3") && err.contains("launch_rockets"),
+        "{err}"
+    );
+    // Without a terminal the console refuses cleanly instead of garbling a pipe.
+    std::fs::remove_file(&km).unwrap();
+    let out = sb.cmd().args(["ui", "--conn", "lite"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
 }
 
 #[test]

@@ -28,13 +28,6 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
 /// Open the TUI on `conn` (a saved connection name), or on the configured
 /// default, the first saved connection, or the workspace demo database.
 pub fn run_tui(ctx: &mut Ctx, conn: Option<String>) -> Result<ExitCode> {
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        return Err(Failure::usage(
-            "the dbn console needs a terminal (stdin and stdout are not a TTY); use `dbn query` in scripts",
-        )
-        .into());
-    }
-    let info = initial_connection(ctx, conn)?;
     let cfg = ctx.config()?.clone();
     let data_dir = ctx.workspace()?.data_dir();
     let keymap = Keymap::load(&cfg.ui.keymap, &Keymap::override_paths(Some(&data_dir)))
@@ -43,6 +36,14 @@ pub fn run_tui(ctx: &mut Ctx, conn: Option<String>) -> Result<ExitCode> {
     if ctx.no_color {
         theme = theme.without_color();
     }
+    // Configuration errors first: they are worth reporting even without a terminal.
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(Failure::usage(
+            "the dbn console needs a terminal (stdin and stdout are not a TTY); use `dbn query` in scripts",
+        )
+        .into());
+    }
+    let info = initial_connection(ctx, conn)?;
     let store = Store::open(&ctx.workspace()?.metadata_db()).ok();
     let audit_jsonl = ctx.audit_jsonl()?;
     let opts = Options {
