@@ -32,7 +32,9 @@ pub fn run_tui(ctx: &mut Ctx, conn: Option<String>) -> Result<ExitCode> {
     let data_dir = ctx.workspace()?.data_dir();
     let keymap = Keymap::load(&cfg.ui.keymap, &Keymap::override_paths(Some(&data_dir)))
         .map_err(|e| Failure::usage(format!("{e}. Fix the keymap file or remove it to use the defaults")))?;
-    let mut theme = Theme::named(&cfg.ui.theme).map_err(|e| Failure::usage(e.to_string()))?;
+    let mut theme_dirs = vec![data_dir.join("themes")];
+    theme_dirs.extend(crate::config::user_config_dir().map(|d| d.join("themes")));
+    let mut theme = Theme::load(&cfg.ui.theme, &theme_dirs).map_err(|e| Failure::usage(e.to_string()))?;
     if ctx.no_color {
         theme = theme.without_color();
     }

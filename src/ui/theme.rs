@@ -101,7 +101,9 @@ pub enum ThemeError {
         message: String,
     },
     /// `ui.theme` names no theme.
-    #[error("unknown theme '{0}': use auto, dark, light or basic16")]
+    #[error(
+        "unknown theme '{0}': use auto, dark, light, basic16, or put NAME.toml in .dbnexus/themes/ or $XDG_CONFIG_HOME/dbn/themes/"
+    )]
     Unknown(String),
 }
 
@@ -189,6 +191,33 @@ impl Theme {
         }
     }
 
+    /// A theme by name: an embedded one, or `NAME.toml` in one of `dirs`, or a path to a `.toml` file.
+    pub fn load(name: &str, dirs: &[std::path::PathBuf]) -> Result<Theme, ThemeError> {
+        match Theme::named(name) {
+            Err(ThemeError::Unknown(_)) => {}
+            other => return other,
+        }
+        let direct = std::path::PathBuf::from(name);
+        let candidates = std::iter::once(direct.clone())
+            .filter(|_| name.ends_with(".toml"))
+            .chain(dirs.iter().map(|d| d.join(format!("{name}.toml"))));
+        for path in candidates {
+            if path.is_file() {
+                let text = std::fs::read_to_string(&path).map_err(|e| ThemeError::Invalid {
+                    name: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                // A user theme overrides slots of the built-in one the terminal suits.
+                let own = Theme::parse(&path.display().to_string(), &text)?;
+                let mut base = Theme::named(auto_theme())?;
+                base.styles.extend(own.styles);
+                base.name = own.name;
+                return Ok(base);
+            }
+        }
+        Err(ThemeError::Unknown(name.to_string()))
+    }
+
     /// Drop every colour, keep modifiers (NO_COLOR): selection stays visible by reversing.
     pub fn without_color(mut self) -> Theme {
         for st in self.styles.values_mut() {
@@ -274,6 +303,20 @@ mod tests {
         let n = Theme::named("dark").unwrap().without_color();
         assert!(n.styles.values().all(|s| s.fg.is_none() && s.bg.is_none()));
         assert!(n.style(Slot::Selection).add_modifier.contains(Modifier::REVERSED));
+    }
+
+    #[test]
+    fn user_theme_files_load_over_the_slots() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("mine.toml"),
+            "name='mine'\n[slots]\nnull={fg='#ff00ff', italic=true}\n",
+        )
+        .unwrap();
+        let t = Theme::load("mine", &[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(t.style(Slot::Null).fg, Some(Color::Rgb(255, 0, 255)));
+        assert!(Theme::load("nope", &[dir.path().to_path_buf()]).is_err());
+        assert_eq!(Theme::load("light", &[]).unwrap().name, "light");
     }
 
     #[test]
