@@ -286,3 +286,24 @@ async fn copy_marked_rows_and_export_the_full_result() {
         app.status
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_only_the_selection_and_drops_stale_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, mut rx) = make(sqlite_db(dir.path()), "lite", false, None);
+    // No semicolons: as one statement this text is invalid; the selection alone is not.
+    type_text(&mut app, "select 10 as x\nselect 20 as y");
+    app.on_key(key(KeyCode::Home));
+    app.on_key(KeyEvent::new(KeyCode::End, KeyModifiers::SHIFT));
+    app.on_key(key(KeyCode::F(5)));
+    settle(&mut app, &mut rx, 20).await;
+    let rs = app.grid.result.as_ref().expect("selection ran");
+    assert_eq!(rs.columns[0].name, "y");
+    assert_eq!(rs.row(0).unwrap()[0], dbn::db::Value::Int(20));
+    // A batch from an older run (an earlier ticket) never reaches the grid.
+    app.on_db(dbn::app::query::DbEvent {
+        ticket: 0,
+        msg: dbn::app::query::DbMsg::Rows(vec![vec![dbn::db::Value::Int(666)]]),
+    });
+    assert_eq!(app.grid.rows(), 1);
+}
