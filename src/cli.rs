@@ -61,15 +61,12 @@ pub enum Command {
     Man(completions::ManArgs),
     /// Show the audit log of writes, DDL, unlocks and refusals.
     Audit(audit::Args),
-<<<<<<< HEAD
-    /// Open the terminal console (also what bare `dbn` does).
-    Ui(ui::Args),
-=======
     /// Write the workspace (connections, saved queries, jobs, schedules, overrides) as a portable bundle.
     Export(bundle_export::Args),
     /// Add a bundle written by `dbn export` to this workspace.
     Import(bundle_import::Args),
->>>>>>> main
+    /// Open the terminal console (also what bare `dbn` does).
+    Ui(ui::Args),
 }
 
 /// Run a parsed command line.
@@ -87,12 +84,9 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Completions(a)) => completions::completions(a, &mut ctx),
         Some(Command::Man(a)) => completions::man(a, &mut ctx),
         Some(Command::Audit(a)) => audit::run(a, &mut ctx),
-<<<<<<< HEAD
-        Some(Command::Ui(a)) => ui::run(a, &mut ctx),
-=======
         Some(Command::Export(a)) => bundle_export::run(a, &mut ctx),
         Some(Command::Import(a)) => bundle_import::run(a, &mut ctx),
->>>>>>> main
+        Some(Command::Ui(a)) => ui::run(a, &mut ctx),
         None => open_default(&mut ctx),
     };
     match result {
