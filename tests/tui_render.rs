@@ -311,3 +311,36 @@ fn mouse_wheel_scrolls_and_click_focuses() {
     assert_eq!(a.focus, Focus::Tree);
     assert_eq!(a.tree.selected, 2);
 }
+
+#[test]
+fn tree_filter_expand_and_preview_query() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let press = |a: &mut App, c: KeyCode| a.on_key(KeyEvent::new(c, KeyModifiers::NONE));
+    let mut a = app(120, 40);
+    a.on_key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
+    assert_eq!(a.focus, Focus::Tree);
+    for c in "/ord".chars() {
+        press(&mut a, KeyCode::Char(c));
+    }
+    press(&mut a, KeyCode::Enter);
+    let labels: Vec<&str> = a.tree.nodes.iter().map(|n| n.label.as_str()).collect();
+    assert_eq!(labels, vec!["public", "Tables", "orders"], "{labels:?}");
+    // j j to the table, l expands its columns and foreign key, e puts the preview in the editor.
+    press(&mut a, KeyCode::Char('j'));
+    press(&mut a, KeyCode::Char('j'));
+    press(&mut a, KeyCode::Char('l'));
+    let s = render(&a, 120, 40);
+    assert!(
+        s.contains("FK customer_id") && s.contains("FK orders_customer_f"),
+        "{s}"
+    );
+    assert!(a.tree.nodes.iter().any(|n| n.detail.contains("→ public.customers(id)")));
+    press(&mut a, KeyCode::Char('e'));
+    assert_eq!(a.focus, Focus::Editor);
+    assert_eq!(a.editor.buf().text(), "SELECT * FROM \"public\".\"orders\" LIMIT 200");
+    // Esc on the filter prompt clears it.
+    a.on_key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
+    press(&mut a, KeyCode::Char('/'));
+    press(&mut a, KeyCode::Esc);
+    assert!(a.tree.nodes.iter().any(|n| n.label == "customers"));
+}
