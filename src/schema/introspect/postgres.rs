@@ -407,31 +407,31 @@ async fn read_routines(session: &mut dyn Session, schema: &mut Schema) -> DbResu
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
+    use super::queries::*;
+
     #[test]
-    fn dump_queries_for_manual_checks() {
-        if let Ok(dir) = std::env::var("DBN_DUMP_SQL") {
-            let all = [
-                ("schemas", super::queries::SCHEMAS),
-                ("tables", super::queries::TABLES),
-                ("columns", super::queries::COLUMNS),
-                ("constraints", super::queries::CONSTRAINTS),
-                ("indexes", super::queries::INDEXES),
-                ("views", super::queries::VIEWS),
-                ("sequences", super::queries::SEQUENCES),
-                ("enums", super::queries::ENUMS),
-                ("domains", super::queries::DOMAINS),
-                ("composites", super::queries::COMPOSITES),
-                ("functions", super::queries::FUNCTIONS),
-                ("triggers", super::queries::TRIGGERS),
-                ("policies", super::queries::POLICIES),
-                ("extensions", super::queries::EXTENSIONS),
-                ("privileges", super::queries::PRIVILEGES),
-            ];
-            for (n, q) in all {
-                std::fs::write(format!("{dir}/{n}.sql"), q).unwrap();
-            }
+    fn every_catalog_query_returns_one_json_column_and_skips_system_schemas() {
+        let all = [
+            TABLES,
+            COLUMNS,
+            CONSTRAINTS,
+            INDEXES,
+            VIEWS,
+            SEQUENCES,
+            ENUMS,
+            DOMAINS,
+            COMPOSITES,
+            FUNCTIONS,
+            TRIGGERS,
+            POLICIES,
+            PRIVILEGES,
+        ];
+        for q in all {
+            assert!(q.starts_with("SELECT json_build_object("), "{q}");
+            assert!(q.contains("'pg_catalog', 'information_schema', 'pg_toast'"), "{q}");
         }
+        assert!(SCHEMAS.contains("pg\\_temp\\_%"), "{SCHEMAS}");
+        assert!(TABLES.contains("NOT c.relispartition"));
     }
 }
