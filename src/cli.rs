@@ -19,6 +19,7 @@ pub mod resolve;
 mod secrets;
 pub mod snapshot;
 pub mod sync;
+pub mod ui;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -73,6 +74,8 @@ pub enum Command {
     Export(bundle_export::Args),
     /// Add a bundle written by `dbn export` to this workspace.
     Import(bundle_import::Args),
+    /// Open the terminal console (also what bare `dbn` does).
+    Ui(ui::Args),
 }
 
 /// Run a parsed command line.
@@ -95,6 +98,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Audit(a)) => audit::run(a, &mut ctx),
         Some(Command::Export(a)) => bundle_export::run(a, &mut ctx),
         Some(Command::Import(a)) => bundle_import::run(a, &mut ctx),
+        Some(Command::Ui(a)) => ui::run(a, &mut ctx),
         None => open_default(&mut ctx),
     };
     match result {
@@ -130,9 +134,6 @@ fn open_default(ctx: &mut Ctx) -> anyhow::Result<ExitCode> {
 }
 
 /// Open the TUI on a connection.
-pub fn open_ui(_ctx: &mut Ctx, conn: Option<String>) -> anyhow::Result<ExitCode> {
-    let name = conn.unwrap_or_else(|| demo::DEMO_CONNECTION.to_string());
-    println!("The TUI is not part of this build yet. Query '{name}' with:");
-    println!("  dbn query --conn {name} --sql 'SELECT ...'");
-    Ok(ExitCode::Ok)
+pub fn open_ui(ctx: &mut Ctx, conn: Option<String>) -> anyhow::Result<ExitCode> {
+    ui::run_tui(ctx, conn)
 }

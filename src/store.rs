@@ -4,6 +4,7 @@ pub mod audit;
 pub mod connections;
 pub mod history;
 mod migrations;
+pub mod saved;
 pub mod schema_snapshots;
 pub mod settings;
 pub mod unlocks;

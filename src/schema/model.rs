@@ -122,7 +122,7 @@ impl Schema {
 }
 
 /// A table and everything attached to it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Table {
     /// Schema (namespace).
     pub schema: String,
@@ -184,7 +184,7 @@ impl Table {
 }
 
 /// A column definition.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ColumnDef {
     /// Column name.
     pub name: String,
@@ -210,7 +210,7 @@ pub struct ColumnDef {
 }
 
 /// A primary key or unique constraint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct KeyConstraint {
     /// Constraint name.
     pub name: String,
@@ -219,7 +219,7 @@ pub struct KeyConstraint {
 }
 
 /// A foreign key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ForeignKey {
     /// Constraint name.
     pub name: String,
@@ -241,7 +241,7 @@ pub struct ForeignKey {
 }
 
 /// A check constraint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CheckConstraint {
     /// Constraint name.
     pub name: String,
@@ -250,7 +250,7 @@ pub struct CheckConstraint {
 }
 
 /// An index.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Index {
     /// Index name.
     pub name: String,
@@ -271,7 +271,7 @@ pub struct Index {
 }
 
 /// A view or materialized view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct View {
     /// Schema.
     pub schema: String,
@@ -296,7 +296,7 @@ pub struct View {
 }
 
 /// A sequence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Sequence {
     /// Schema.
     pub schema: String,
@@ -320,7 +320,7 @@ pub struct Sequence {
 }
 
 /// An enum type.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EnumType {
     /// Schema.
     pub schema: String,
@@ -334,7 +334,7 @@ pub struct EnumType {
 }
 
 /// A domain (Postgres).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Domain {
     /// Schema.
     pub schema: String,
@@ -359,7 +359,7 @@ pub struct Domain {
 }
 
 /// A composite type (Postgres).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CompositeType {
     /// Schema.
     pub schema: String,
@@ -373,7 +373,7 @@ pub struct CompositeType {
 }
 
 /// A function or procedure.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Function {
     /// Schema.
     pub schema: String,
@@ -391,7 +391,7 @@ pub struct Function {
 }
 
 /// A trigger.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Trigger {
     /// Schema of the table.
     pub schema: String,
@@ -404,7 +404,7 @@ pub struct Trigger {
 }
 
 /// A row-level security policy (Postgres).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Policy {
     /// Schema of the table.
     pub schema: String,
@@ -427,7 +427,7 @@ pub struct Policy {
 }
 
 /// An installed extension (Postgres).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Extension {
     /// Extension name.
     pub name: String,
