@@ -222,6 +222,19 @@ fn sqlite_tree_browse_and_preview() {
 }
 
 #[test]
+fn bare_dbn_opens_the_demo_database() {
+    let sb = Sandbox::new();
+    let mut t = Pty::spawn(&sb, &[], 30, 110);
+    let s = t.wait_for("Editor", 30);
+    assert!(s.contains("demo"), "{s}");
+    t.send(b"select count(*) as n from sqlite_master");
+    t.send(F5);
+    t.wait_for("1 rows in", 20);
+    t.send(CTRL_Q);
+    assert_eq!(t.wait_exit(10), 0);
+}
+
+#[test]
 fn switch_connection_live_and_edit_in_external_editor() {
     let sb = sqlite_sandbox();
     let other = sb.ws().join("other.db");
