@@ -8,6 +8,7 @@ mod completions;
 pub mod connect;
 mod ctx;
 pub mod demo;
+pub mod diff;
 pub mod exit;
 pub mod guard;
 mod init;
@@ -16,6 +17,8 @@ pub mod pgenv;
 pub mod query;
 pub mod resolve;
 mod secrets;
+pub mod snapshot;
+pub mod sync;
 pub mod ui;
 
 use clap::{Parser, Subcommand};
@@ -59,6 +62,12 @@ pub enum Command {
     Completions(completions::CompletionArgs),
     /// Print the man page (or write all pages with --out-dir).
     Man(completions::ManArgs),
+    /// Schema snapshots: take, list, show, remove.
+    Snapshot(snapshot::Args),
+    /// Compare two databases (schema).
+    Diff(diff::Args),
+    /// Make one database match another (schema migration).
+    Sync(sync::Args),
     /// Show the audit log of writes, DDL, unlocks and refusals.
     Audit(audit::Args),
     /// Write the workspace (connections, saved queries, jobs, schedules, overrides) as a portable bundle.
@@ -83,6 +92,9 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Secrets(a)) => secrets::run(a, &mut ctx),
         Some(Command::Completions(a)) => completions::completions(a, &mut ctx),
         Some(Command::Man(a)) => completions::man(a, &mut ctx),
+        Some(Command::Snapshot(a)) => snapshot::run(a, &mut ctx),
+        Some(Command::Diff(a)) => diff::run(a, &mut ctx),
+        Some(Command::Sync(a)) => sync::run(a, &mut ctx),
         Some(Command::Audit(a)) => audit::run(a, &mut ctx),
         Some(Command::Export(a)) => bundle_export::run(a, &mut ctx),
         Some(Command::Import(a)) => bundle_import::run(a, &mut ctx),
