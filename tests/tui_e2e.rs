@@ -202,7 +202,6 @@ fn sqlite_open_run_scroll_quit() {
 }
 
 #[test]
-#[ignore = "needs SQLite introspection (schema issue); src/schema/introspect/sqlite.rs is still empty"]
 fn sqlite_tree_browse_and_preview() {
     let sb = sqlite_sandbox();
     let mut t = Pty::spawn(&sb, &["ui", "--conn", "lite"], 30, 110);
