@@ -363,6 +363,9 @@ fn postgres_run_cancel_scroll() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut t = Pty::spawn(&sb, &["ui", "--conn", "pg"], 30, 110);
     t.wait_for("Editor", 20);
+    // The tree shows the introspected table in the public schema.
+    let s = t.wait_for("big", 20);
+    assert!(s.contains("public") && s.contains("Tables"), "{s}");
     t.send(b"select pg_sleep(30)");
     t.send(F5);
     t.wait_for("running", 10);
