@@ -195,7 +195,7 @@ impl App {
                     return;
                 }
                 match res {
-                    Ok(s) => self.tree.set_schema(s),
+                    Ok(s) => self.tree.set_schema(*s),
                     Err(e) => {
                         self.tree.loading = false;
                         self.tree.error = Some(crate::sanitize::sanitize(&e.message).into_owned());

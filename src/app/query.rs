@@ -68,7 +68,7 @@ pub struct DbEvent {
 #[derive(Debug)]
 pub enum JobEvent {
     /// Introspection finished.
-    Schema(u64, Result<Schema, DbError>),
+    Schema(u64, Result<Box<Schema>, DbError>),
     /// Export progress: rows written so far.
     ExportProgress(u64),
     /// Export finished with the row count, or failed.
@@ -175,7 +175,7 @@ pub fn spawn_introspect(ticket: u64, spec: ConnSpec, tx: mpsc::UnboundedSender<J
     tokio::spawn(async move {
         let res = async {
             let mut s = connect(&spec).await?;
-            s.introspect().await
+            s.introspect().await.map(Box::new)
         }
         .await;
         let _ = tx.send(JobEvent::Schema(ticket, res));
