@@ -64,10 +64,7 @@ pub struct DbEvent {
     pub msg: DbMsg,
 }
 
-/// Background results other than query rows.
-// One introspection result per connection switch: moving a large variant
-// that rarely is cheaper than a heap allocation on every small event.
-#[allow(clippy::large_enum_variant)]
+/// Background results other than query rows (the schema is boxed so small events stay small).
 #[derive(Debug)]
 pub enum JobEvent {
     /// Introspection finished.
