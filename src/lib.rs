@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod datasync;
 pub mod db;
 pub mod export;
 pub mod logging;
