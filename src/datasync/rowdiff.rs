@@ -205,10 +205,10 @@ impl Merger {
             let mut unkeyed = Vec::new();
             for row in std::mem::take(&mut self.diff.only_in_target) {
                 let k = canon(&row);
-                if targets.contains_key(&k) {
-                    unkeyed.push(row);
+                if let std::collections::hash_map::Entry::Vacant(e) = targets.entry(k) {
+                    e.insert(row);
                 } else {
-                    targets.insert(k, row);
+                    unkeyed.push(row);
                 }
             }
             let mut sources = Vec::new();
