@@ -6,3 +6,5 @@
 
 pub mod canonical;
 pub mod rowdiff;
+pub mod sql;
+pub mod typemap;
