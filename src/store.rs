@@ -5,6 +5,7 @@ pub mod connections;
 pub mod history;
 mod migrations;
 pub mod settings;
+pub mod unlocks;
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
