@@ -6,6 +6,7 @@ mod completions;
 pub mod connect;
 mod ctx;
 pub mod demo;
+pub mod diff_data;
 pub mod exit;
 pub mod guard;
 mod init;
@@ -14,6 +15,7 @@ pub mod pgenv;
 pub mod query;
 pub mod resolve;
 mod secrets;
+pub mod sync_data;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

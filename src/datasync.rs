@@ -12,7 +12,7 @@ pub mod diff;
 mod fetch;
 pub mod plan;
 pub mod rowdiff;
-mod segment;
+pub mod segment;
 pub mod sql;
 pub mod table;
 pub mod typemap;
@@ -177,4 +177,15 @@ pub fn describe_key(key: &[Value]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Segment search knobs: rows per top-level segment, split fanout and the
+/// segment size below which rows are fetched (tests and benchmarks).
+pub fn segment_tuning(rows_per_segment: u64, fanout: u64, leaf_rows: u64) -> segment::Tuning {
+    segment::Tuning {
+        rows_per_segment,
+        fanout,
+        leaf_rows,
+        ..segment::Tuning::default()
+    }
 }

@@ -209,5 +209,10 @@ pub async fn segmented_diff(
             search.compare(src, tgt, &range, &bounds).await?;
         }
     }
+    // Rows in matching segments were never fetched; they are equal.
+    let d = &mut search.diff;
+    d.equal = counts
+        .0
+        .saturating_sub((d.only_in_source.len() + d.changed.len()) as u64);
     Ok((search.diff, search.stats))
 }
