@@ -82,10 +82,31 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
         (Value::TimestampTz(z), Value::Timestamp(n)) | (Value::Timestamp(n), Value::TimestampTz(z)) => {
             z.naive_utc() == *n
         }
+        (Value::Time(x), Value::Interval(i)) | (Value::Interval(i), Value::Time(x)) => {
+            i.months == 0
+                && i.days == 0
+                && i64::from(x.num_seconds_from_midnight()) * 1_000_000 + i64::from(x.nanosecond() / 1000) == i.micros
+        }
+        (Value::Array(items), Value::Text(t) | Value::Json(t))
+        | (Value::Text(t) | Value::Json(t), Value::Array(items)) => array_matches(items, t),
         (Value::Text(t), other) | (other, Value::Text(t)) => text_matches(t, other),
         (Value::Json(j), other) | (other, Value::Json(j)) => text_matches(j, other),
         _ => false,
     }
+}
+
+/// An array compared with its JSON text (MySQL and SQLite keep arrays as JSON).
+fn array_matches(items: &[Value], text: &str) -> bool {
+    let Ok(serde_json::Value::Array(parsed)) = serde_json::from_str::<serde_json::Value>(text) else {
+        return false;
+    };
+    parsed.len() == items.len()
+        && parsed.iter().zip(items).all(|(j, v)| match (j, v) {
+            (serde_json::Value::Null, Value::Null) => true,
+            (serde_json::Value::String(s), v) => values_equal(&Value::Text(s.clone()), v),
+            (serde_json::Value::Array(_), Value::Array(inner)) => array_matches(inner, &j.to_string()),
+            (other, v) => values_equal(&Value::Text(other.to_string()), v),
+        })
 }
 
 /// Text from a loosely typed engine compared with a typed value.
@@ -415,6 +436,20 @@ mod tests {
             &Value::Uuid(u),
             &Value::Text("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11".into())
         ));
+    }
+
+    #[test]
+    fn arrays_times_and_intervals_across_engines() {
+        let arr = Value::Array(vec![Value::Int(1), Value::Null, Value::Int(3)]);
+        assert!(values_equal(&arr, &Value::Text("[1, null, 3]".into())));
+        assert!(!values_equal(&arr, &Value::Text("[1, 3]".into())));
+        let t = NaiveTime::from_hms_milli_opt(10, 0, 1, 500).unwrap();
+        let i = Interval {
+            months: 0,
+            days: 0,
+            micros: 36_001_500_000,
+        };
+        assert!(values_equal(&Value::Time(t), &Value::Interval(i)));
     }
 
     #[test]
