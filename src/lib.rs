@@ -8,6 +8,7 @@ pub mod config;
 pub mod datasync;
 pub mod db;
 pub mod export;
+pub mod jobs;
 pub mod logging;
 pub mod safety;
 pub mod sanitize;

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod connections;
 pub mod history;
+pub mod jobs;
 mod migrations;
 pub mod settings;
 pub mod unlocks;
