@@ -245,9 +245,9 @@ fn work_for(ctx: &mut Ctx, a: &RunArgs, def: &JobDefinition) -> Result<Work> {
             let (_, source) = resolve_saved(ctx, &d.source)?;
             let (_, target) = resolve_saved(ctx, &d.target)?;
             Work::Data {
-                def: d.clone(),
-                source,
-                target,
+                def: Box::new(d.clone()),
+                source: Box::new(source),
+                target: Box::new(target),
                 apply: a.apply,
             }
         }

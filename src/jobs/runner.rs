@@ -21,11 +21,11 @@ pub enum Work {
     /// A data sync of the job's tables between two resolved connections.
     Data {
         /// The definition.
-        def: DataJob,
+        def: Box<DataJob>,
         /// Source spec (password resolved).
-        source: ConnSpec,
+        source: Box<ConnSpec>,
         /// Target spec (password resolved).
-        target: ConnSpec,
+        target: Box<ConnSpec>,
         /// Write the changes (otherwise diff and plan only).
         apply: bool,
     },
