@@ -72,6 +72,7 @@ struct Search<'c> {
     stats: SegmentStats,
     diff: RowDiff,
     queue: VecDeque<(KeyRange, u64, u64)>,
+    stream_all: bool,
 }
 
 async fn count_both(
@@ -161,7 +162,9 @@ impl Search<'_> {
                     Some(bounds[idx].clone())
                 },
             };
-            if sa.0.max(sb.0) <= self.tuning.leaf_rows {
+            // An empty side or a table that differs almost everywhere
+            // gains nothing from bisection: stream the segment instead.
+            if sa.0.max(sb.0) <= self.tuning.leaf_rows || sa.0 == 0 || sb.0 == 0 || self.stream_all {
                 self.leaf(src, tgt, &sub).await?;
             } else {
                 self.queue.push_back((sub, sa.0, sb.0));
@@ -188,6 +191,7 @@ pub async fn segmented_diff(
         stats: SegmentStats::default(),
         diff: RowDiff::default(),
         queue: VecDeque::new(),
+        stream_all: false,
     };
     let all = KeyRange::default();
     ctl.emit(Progress::Phase {
@@ -201,7 +205,14 @@ pub async fn segmented_diff(
     let parts = (counts.0.max(counts.1) / tuning.rows_per_segment).clamp(1, tuning.max_segments);
     let bounds = boundaries(src, tgt, &all, counts, parts, ctl).await?;
     search.compare(src, tgt, &all, &bounds).await?;
+    if search.stats.mismatched * 2 > search.stats.compared {
+        search.stream_all = true;
+    }
     while let Some((range, cs, ct)) = search.queue.pop_front() {
+        if search.stream_all {
+            search.leaf(src, tgt, &range).await?;
+            continue;
+        }
         let bounds = boundaries(src, tgt, &range, (cs, ct), tuning.fanout, ctl).await?;
         if bounds.is_empty() {
             search.leaf(src, tgt, &range).await?;
