@@ -89,6 +89,55 @@ async fn count_both(
     ))
 }
 
+fn int_bound(b: &Option<Vec<Value>>) -> Option<&Value> {
+    b.as_ref().filter(|k| k.len() == 1).and_then(|k| k.first())
+}
+
+/// Evenly spaced integer boundaries inside `(lo, hi]`: no query needed.
+fn split_ints(lo: i64, hi: i64, parts: u64) -> Vec<Vec<Value>> {
+    let span = (i128::from(hi) - i128::from(lo)).max(0);
+    let step = (span / i128::from(parts.max(1))).max(1);
+    let mut out = Vec::new();
+    let mut b = i128::from(lo) + step;
+    while b < i128::from(hi) {
+        if let Ok(v) = i64::try_from(b) {
+            out.push(vec![Value::Int(v)]);
+        }
+        b += step;
+    }
+    out
+}
+
+/// The whole key range as integers, when the key is one integer column on
+/// both sides: `(min - 1, max]` over both sides, so boundaries can be
+/// computed instead of queried.
+async fn int_range(src: &mut SideCtx<'_>, tgt: &mut SideCtx<'_>, ctl: &Control) -> SyncResult<Option<KeyRange>> {
+    let int_key = |t: &super::sql::SideTable| {
+        t.key.len() == 1 && super::typemap::classify(&t.types[t.key[0]]) == super::typemap::TypeClass::Int
+    };
+    if !(int_key(src.table) && int_key(tgt.table)) {
+        return Ok(None);
+    }
+    let (qs, qt) = (src.table.min_max(), tgt.table.min_max());
+    let (a, b) = tokio::join!(src.query(&qs, ctl), tgt.query(&qt, ctl));
+    let (a, b) = (a?, b?);
+    let mut lo: Option<i64> = None;
+    let mut hi: Option<i64> = None;
+    for row in a.iter().chain(b.iter()) {
+        if let (Some(Value::Int(mn)), Some(Value::Int(mx))) = (row.first(), row.get(1)) {
+            lo = Some(lo.map_or(*mn, |l| l.min(*mn)));
+            hi = Some(hi.map_or(*mx, |h| h.max(*mx)));
+        }
+    }
+    Ok(match (lo, hi) {
+        (Some(l), Some(h)) if l > i64::MIN => Some(KeyRange {
+            lo: Some(vec![Value::Int(l - 1)]),
+            hi: Some(vec![Value::Int(h)]),
+        }),
+        _ => None,
+    })
+}
+
 /// Boundaries of `range` from the side with more rows, `every` rows apart.
 async fn boundaries(
     src: &mut SideCtx<'_>,
@@ -98,6 +147,9 @@ async fn boundaries(
     parts: u64,
     ctl: &Control,
 ) -> SyncResult<Vec<Vec<Value>>> {
+    if let (Some(Value::Int(lo)), Some(Value::Int(hi))) = (int_bound(&range.lo), int_bound(&range.hi)) {
+        return Ok(split_ints(*lo, *hi, parts));
+    }
     let n = counts.0.max(counts.1);
     let every = n.div_ceil(parts.max(1)).max(1);
     let mut bounds = if counts.0 >= counts.1 {
@@ -193,11 +245,11 @@ pub async fn segmented_diff(
         queue: VecDeque::new(),
         stream_all: false,
     };
-    let all = KeyRange::default();
     ctl.emit(Progress::Phase {
         name: "checksums".into(),
     });
-    let counts = count_both(src, tgt, &all, ctl).await?;
+    let counts = count_both(src, tgt, &KeyRange::default(), ctl).await?;
+    let all = int_range(src, tgt, ctl).await?.unwrap_or_default();
     if counts.0.max(counts.1) <= tuning.leaf_rows {
         search.leaf(src, tgt, &all).await?;
         return Ok((search.diff, search.stats));
