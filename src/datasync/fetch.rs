@@ -141,8 +141,18 @@ pub async fn merge_range(
     range: &KeyRange,
     ctl: &Control,
 ) -> SyncResult<RowDiff> {
+    merge_ranges(src, tgt, std::slice::from_ref(range), ctl).await
+}
+
+/// [`merge_range`] over the rows in any of `ranges`, in one statement per side.
+pub async fn merge_ranges(
+    src: &mut SideCtx<'_>,
+    tgt: &mut SideCtx<'_>,
+    ranges: &[KeyRange],
+    ctl: &Control,
+) -> SyncResult<RowDiff> {
     ctl.check()?;
-    let (sql_s, sql_t) = (src.table.select_rows(range), tgt.table.select_rows(range));
+    let (sql_s, sql_t) = (src.table.select_rows_in(ranges), tgt.table.select_rows_in(ranges));
     src.stats.queries += 1;
     tgt.stats.queries += 1;
     let (txs, rxs) = mpsc::channel(4);

@@ -72,6 +72,14 @@ impl RowDiff {
         self.only_in_source.is_empty() && self.only_in_target.is_empty() && self.changed.is_empty()
     }
 
+    /// Sort every list by key (`key`: key column indexes).
+    pub fn sort_by_key(&mut self, key: &[usize]) {
+        let by_key = |a: &Row, b: &Row| cmp_keys(&key_of(a, key), &key_of(b, key));
+        self.only_in_source.sort_by(by_key);
+        self.only_in_target.sort_by(by_key);
+        self.changed.sort_by(|a, b| cmp_keys(&a.key, &b.key));
+    }
+
     /// Append another diff (of a disjoint key range).
     pub fn extend(&mut self, other: RowDiff) {
         self.only_in_source.extend(other.only_in_source);

@@ -2,13 +2,13 @@
 //! segments of the table themselves; only mismatching segments are split
 //! further, and only small mismatching segments have their rows fetched.
 
-use super::fetch::{SideCtx, merge_range};
+use super::fetch::{SideCtx, merge_ranges};
 use super::rowdiff::{Row, RowDiff};
 use super::sql::KeyRange;
 use super::{Control, DataSyncError, Progress, SyncResult};
 use crate::db::Value;
 use serde::Serialize;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 /// Knobs of the segment search.
 #[derive(Debug, Clone, Copy)]
@@ -64,15 +64,6 @@ fn checksums(rows: &[Row]) -> HashMap<u64, (u64, String)> {
             )
         })
         .collect()
-}
-
-struct Search<'c> {
-    ctl: &'c Control,
-    tuning: Tuning,
-    stats: SegmentStats,
-    diff: RowDiff,
-    queue: VecDeque<(KeyRange, u64, u64)>,
-    stream_all: bool,
 }
 
 async fn count_both(
@@ -166,116 +157,140 @@ async fn boundaries(
     Ok(bounds)
 }
 
-impl Search<'_> {
-    async fn leaf(&mut self, src: &mut SideCtx<'_>, tgt: &mut SideCtx<'_>, range: &KeyRange) -> SyncResult<()> {
-        self.stats.fetched += 1;
-        let d = merge_range(src, tgt, range, self.ctl).await?;
-        self.diff.extend(d);
-        Ok(())
-    }
+/// A segment still to resolve: its range and its row counts on both sides.
+type Pending = (KeyRange, u64, u64);
 
-    /// Compare the buckets of `range` split at `bounds`; queue or fetch
-    /// the ones that differ.
-    async fn compare(
-        &mut self,
-        src: &mut SideCtx<'_>,
-        tgt: &mut SideCtx<'_>,
-        range: &KeyRange,
-        bounds: &[Vec<Value>],
-    ) -> SyncResult<()> {
-        let qs = src.table.bucket_checksums(range, bounds);
-        let qt = tgt.table.bucket_checksums(range, bounds);
-        let (Some(qs), Some(qt)) = (qs, qt) else {
-            return Err(DataSyncError::Invalid(
-                "segment checksums are not available for this engine".into(),
-            ));
-        };
-        let (a, b) = tokio::join!(src.query(&qs, self.ctl), tgt.query(&qt, self.ctl));
-        let (a, b) = (checksums(&a?), checksums(&b?));
-        let empty = (0, String::new());
-        for i in 0..=bounds.len() as u64 {
-            let sa = a.get(&i).unwrap_or(&empty);
-            let sb = b.get(&i).unwrap_or(&empty);
-            self.stats.compared += 1;
-            if sa == sb {
-                continue;
-            }
-            self.stats.mismatched += 1;
-            let idx = i as usize;
-            let sub = KeyRange {
-                lo: if idx == 0 {
-                    range.lo.clone()
-                } else {
-                    Some(bounds[idx - 1].clone())
-                },
-                hi: if idx == bounds.len() {
-                    range.hi.clone()
-                } else {
-                    Some(bounds[idx].clone())
-                },
-            };
-            // An empty side or a table that differs almost everywhere
-            // gains nothing from bisection: stream the segment instead.
-            if sa.0.max(sb.0) <= self.tuning.leaf_rows || sa.0 == 0 || sb.0 == 0 || self.stream_all {
-                self.leaf(src, tgt, &sub).await?;
-            } else {
-                self.queue.push_back((sub, sa.0, sb.0));
-            }
-        }
-        self.ctl.emit(Progress::Segments {
-            compared: self.stats.compared,
-            mismatched: self.stats.mismatched,
+/// Split `range` at `bounds` into consecutive sub-ranges.
+fn split(range: &KeyRange, bounds: &[Vec<Value>]) -> Vec<KeyRange> {
+    let mut out = Vec::with_capacity(bounds.len() + 1);
+    let mut lo = range.lo.clone();
+    for b in bounds {
+        out.push(KeyRange {
+            lo: lo.clone(),
+            hi: Some(b.clone()),
         });
-        Ok(())
+        lo = Some(b.clone());
     }
+    out.push(KeyRange {
+        lo,
+        hi: range.hi.clone(),
+    });
+    out
 }
 
-/// Compare the whole table by segment checksums and bisection.
+/// Checksums of every sub-range of one level, one query per side: the
+/// rows of all `parents` bucketed by the sub-ranges' upper bounds.
+/// Returns (source count, target count, equal) per sub-range.
+async fn checksum_level(
+    src: &mut SideCtx<'_>,
+    tgt: &mut SideCtx<'_>,
+    parents: &[KeyRange],
+    subs: &[KeyRange],
+    ctl: &Control,
+) -> SyncResult<Vec<(u64, u64, bool)>> {
+    let bounds: Vec<Vec<Value>> = subs.iter().filter_map(|r| r.hi.clone()).collect();
+    let (Some(qs), Some(qt)) = (
+        src.table.bucket_checksums_in(parents, &bounds),
+        tgt.table.bucket_checksums_in(parents, &bounds),
+    ) else {
+        return Err(DataSyncError::Invalid(
+            "segment checksums are not available for this engine".into(),
+        ));
+    };
+    let (a, b) = tokio::join!(src.query(&qs, ctl), tgt.query(&qt, ctl));
+    let (a, b) = (checksums(&a?), checksums(&b?));
+    let empty = (0, String::new());
+    Ok((0..subs.len() as u64)
+        .map(|i| {
+            let sa = a.get(&i).unwrap_or(&empty);
+            let sb = b.get(&i).unwrap_or(&empty);
+            (sa.0, sb.0, sa == sb)
+        })
+        .collect())
+}
+
+/// Compare the whole table by segment checksums and bisection. Each level
+/// of the search is one checksum query per side, whatever the number of
+/// segments in it; the rows of all small mismatching segments are then
+/// fetched in one streamed merge join.
 pub async fn segmented_diff(
     src: &mut SideCtx<'_>,
     tgt: &mut SideCtx<'_>,
     tuning: Tuning,
     ctl: &Control,
 ) -> SyncResult<(RowDiff, SegmentStats)> {
-    let mut search = Search {
-        ctl,
-        tuning,
-        stats: SegmentStats::default(),
-        diff: RowDiff::default(),
-        queue: VecDeque::new(),
-        stream_all: false,
-    };
+    let mut stats = SegmentStats::default();
     ctl.emit(Progress::Phase {
         name: "checksums".into(),
     });
     let counts = count_both(src, tgt, &KeyRange::default(), ctl).await?;
     let all = int_range(src, tgt, ctl).await?.unwrap_or_default();
+    let mut leaves: Vec<KeyRange> = Vec::new();
+    let mut level: Vec<Pending> = Vec::new();
     if counts.0.max(counts.1) <= tuning.leaf_rows {
-        search.leaf(src, tgt, &all).await?;
-        return Ok((search.diff, search.stats));
+        leaves.push(all);
+    } else {
+        level.push((all, counts.0, counts.1));
     }
-    let parts = (counts.0.max(counts.1) / tuning.rows_per_segment).clamp(1, tuning.max_segments);
-    let bounds = boundaries(src, tgt, &all, counts, parts, ctl).await?;
-    search.compare(src, tgt, &all, &bounds).await?;
-    if search.stats.mismatched * 2 > search.stats.compared {
-        search.stream_all = true;
-    }
-    while let Some((range, cs, ct)) = search.queue.pop_front() {
-        if search.stream_all {
-            search.leaf(src, tgt, &range).await?;
-            continue;
+    let mut parts = (counts.0.max(counts.1) / tuning.rows_per_segment).clamp(1, tuning.max_segments);
+    let mut stream_all = false;
+    let mut first = true;
+    while !level.is_empty() {
+        let mut parents = Vec::new();
+        let mut subs = Vec::new();
+        for (range, cs, ct) in &level {
+            let bounds = boundaries(src, tgt, range, (*cs, *ct), parts, ctl).await?;
+            if bounds.is_empty() {
+                leaves.push(range.clone());
+            } else {
+                parents.push(range.clone());
+                subs.extend(split(range, &bounds));
+            }
         }
-        let bounds = boundaries(src, tgt, &range, (cs, ct), tuning.fanout, ctl).await?;
-        if bounds.is_empty() {
-            search.leaf(src, tgt, &range).await?;
-        } else {
-            search.compare(src, tgt, &range, &bounds).await?;
+        level.clear();
+        if parents.is_empty() {
+            break;
         }
+        let sums = checksum_level(src, tgt, &parents, &subs, ctl).await?;
+        let compared = subs.len() as u64;
+        let mut next = Vec::new();
+        for (sub, (a, b, same)) in subs.into_iter().zip(sums) {
+            if !same {
+                next.push((sub, a, b));
+            }
+        }
+        stats.compared += compared;
+        stats.mismatched += next.len() as u64;
+        // A table that differs almost everywhere gains nothing from
+        // bisection: stream the differing segments instead.
+        if first && next.len() as u64 * 2 > compared {
+            stream_all = true;
+        }
+        first = false;
+        ctl.emit(Progress::Segments {
+            compared: stats.compared,
+            mismatched: stats.mismatched,
+        });
+        for (sub, a, b) in next {
+            if a.max(b) <= tuning.leaf_rows || a == 0 || b == 0 || stream_all {
+                leaves.push(sub);
+            } else {
+                level.push((sub, a, b));
+            }
+        }
+        parts = tuning.fanout;
     }
+    stats.fetched = leaves.len() as u64;
+    ctl.emit(Progress::Phase { name: "fetch".into() });
+    let mut diff = RowDiff::default();
+    // Bounded statement size: a few hundred ranges per fetch.
+    for chunk in leaves.chunks(256) {
+        diff.extend(merge_ranges(src, tgt, chunk, ctl).await?);
+    }
+    diff.sort_by_key(&src.table.key);
     // Rows in matching segments were never fetched; they are equal.
-    let d = &mut search.diff;
-    d.equal = counts
+    diff.equal = counts
         .0
-        .saturating_sub((d.only_in_source.len() + d.changed.len()) as u64);
-    Ok((search.diff, search.stats))
+        .saturating_sub((diff.only_in_source.len() + diff.changed.len()) as u64);
+    Ok((diff, stats))
 }

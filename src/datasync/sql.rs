@@ -86,17 +86,33 @@ impl SideTable {
         parts.join(", ")
     }
 
-    /// The WHERE clause for the user filter and a key range.
-    pub fn where_clause(&self, range: &KeyRange) -> String {
+    fn range_cond(&self, range: &KeyRange) -> Option<String> {
         let mut conds = Vec::new();
-        if let Some(f) = &self.filter {
-            conds.push(format!("({f})"));
-        }
         if let Some(lo) = &range.lo {
             conds.push(format!("{} > {}", self.key_tuple(), self.key_literal(lo)));
         }
         if let Some(hi) = &range.hi {
             conds.push(format!("{} <= {}", self.key_tuple(), self.key_literal(hi)));
+        }
+        (!conds.is_empty()).then(|| conds.join(" AND "))
+    }
+
+    /// The WHERE clause for the user filter and a key range.
+    pub fn where_clause(&self, range: &KeyRange) -> String {
+        self.where_ranges(std::slice::from_ref(range))
+    }
+
+    /// The WHERE clause for the user filter and any of several key ranges.
+    pub fn where_ranges(&self, ranges: &[KeyRange]) -> String {
+        let mut conds = Vec::new();
+        if let Some(f) = &self.filter {
+            conds.push(format!("({f})"));
+        }
+        let parts: Option<Vec<String>> = ranges.iter().map(|r| self.range_cond(r)).collect();
+        match parts {
+            Some(p) if p.len() == 1 => conds.push(p[0].clone()),
+            Some(p) if !p.is_empty() => conds.push(format!("(({}))", p.join(") OR ("))),
+            _ => {}
         }
         if conds.is_empty() {
             String::new()
@@ -115,11 +131,16 @@ impl SideTable {
 
     /// All compared columns of the rows in `range`, in key order.
     pub fn select_rows(&self, range: &KeyRange) -> String {
+        self.select_rows_in(std::slice::from_ref(range))
+    }
+
+    /// All compared columns of the rows in any of `ranges`, in key order.
+    pub fn select_rows_in(&self, ranges: &[KeyRange]) -> String {
         format!(
             "SELECT {} FROM {}{} ORDER BY {}",
             self.select_list(),
             self.quoted,
-            self.where_clause(range),
+            self.where_ranges(ranges),
             self.order_by()
         )
     }
@@ -161,6 +182,11 @@ impl SideTable {
     /// a binary search written as nested CASE, so each row costs
     /// log2(buckets) comparisons. None for engines without hash functions.
     pub fn bucket_checksums(&self, range: &KeyRange, bounds: &[Vec<Value>]) -> Option<String> {
+        self.bucket_checksums_in(std::slice::from_ref(range), bounds)
+    }
+
+    /// [`Self::bucket_checksums`] over the rows in any of `ranges`.
+    pub fn bucket_checksums_in(&self, ranges: &[KeyRange], bounds: &[Vec<Value>]) -> Option<String> {
         let hash = self.row_hash()?;
         let bucket = self.bucket_expr(bounds, 0, bounds.len());
         let agg = match self.engine {
@@ -170,7 +196,7 @@ impl SideTable {
         Some(format!(
             "SELECT dbn_b, count(*), {agg} FROM (SELECT {bucket} AS dbn_b, {hash} AS dbn_h FROM {}{}) dbn_s GROUP BY dbn_b ORDER BY dbn_b",
             self.quoted,
-            self.where_clause(range),
+            self.where_ranges(ranges),
         ))
     }
 
@@ -307,6 +333,9 @@ pub fn session_setup(engine: Engine) -> &'static [&'static str] {
             "SET IntervalStyle = 'postgres'",
             "SET extra_float_digits = 1",
             "SET bytea_output = 'hex'",
+            // The bucket expressions are large; compiling them with LLVM
+            // costs seconds and saves nothing.
+            "SET jit = off",
         ],
         Engine::Mysql => &["SET time_zone = '+00:00'"],
         Engine::Sqlite => &[],
