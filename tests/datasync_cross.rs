@@ -159,3 +159,61 @@ async fn postgres_to_sqlite() {
     };
     round_trip(&pg, &lite, edit).await;
 }
+
+#[tokio::test]
+async fn mariadb_checksums_agree_with_merge_join() {
+    use dbn::datasync::{Method, segment_tuning};
+    let Some(a) = common::fresh_mysql_db("dsx_ma") else {
+        return;
+    };
+    let b = common::fresh_mysql_db("dsx_mb").unwrap();
+    for u in [&a, &b] {
+        common::mysql(
+            u,
+            "CREATE TABLE m (region VARCHAR(10), id INT, v TEXT, amount DECIMAL(10,2), at DATETIME(6), PRIMARY KEY (region, id));
+             INSERT INTO m SELECT r.region, s.seq, CONCAT('v', s.seq), s.seq / 4, '2024-01-01 00:00:00'
+             FROM (SELECT 'eu' AS region UNION ALL SELECT 'us' UNION ALL SELECT 'Ap') r
+             CROSS JOIN seq_1_to_3000 s",
+        );
+    }
+    common::mysql(
+        &b,
+        "UPDATE m SET v = '' WHERE region = 'eu' AND id = 10; UPDATE m SET v = NULL WHERE region = 'us' AND id = 20;
+         UPDATE m SET amount = 0 WHERE region = 'Ap' AND id = 2999; DELETE FROM m WHERE region = 'eu' AND id = 1500;
+         INSERT INTO m VALUES ('zz', 1, 'new', 1, NOW())",
+    );
+    let run = |method: Method| {
+        let (a, b) = (a.clone(), b.clone());
+        async move {
+            let mut s = open(&a).await;
+            let mut t = open(&b).await;
+            let mut spec = DiffSpec::table("m");
+            spec.method = method;
+            spec.tuning = segment_tuning(512, 8, 16);
+            diff_table(s.as_mut(), t.as_mut(), &spec, &Control::default())
+                .await
+                .unwrap()
+        }
+    };
+    let c = run(Method::Checksum).await;
+    let m = run(Method::MergeJoin).await;
+    assert_eq!(c.stats.method, "checksum");
+    assert_eq!(m.stats.method, "merge-join");
+    for d in [&c, &m] {
+        let keys: Vec<_> = d.diff.changed.iter().map(|x| x.key.clone()).collect();
+        assert_eq!(
+            keys,
+            vec![
+                vec![Value::Text("Ap".into()), Value::Int(2999)],
+                vec![Value::Text("eu".into()), Value::Int(10)],
+                vec![Value::Text("us".into()), Value::Int(20)],
+            ],
+            "{}",
+            d.stats.method
+        );
+        assert_eq!(d.diff.only_in_source.len(), 1);
+        assert_eq!(d.diff.only_in_target.len(), 1);
+        assert_eq!(d.diff.equal, 9000 - 4);
+    }
+    assert!(c.stats.source.rows_fetched < 3000, "{:?}", c.stats);
+}
