@@ -370,3 +370,90 @@ fn jobs_add_list_run_history_remove() {
         text(&o)
     );
 }
+
+#[test]
+fn killed_sync_into_mariadb_resumes_and_converges() {
+    let Some(src) = common::fresh_pg_db("dscli_ks") else {
+        return;
+    };
+    let Some(dst) = common::fresh_mysql_db("dscli_kt") else {
+        return;
+    };
+    common::psql(
+        &src,
+        "CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(10,2), updated_at timestamptz);
+         INSERT INTO items SELECT g, repeat('y', 200) || g, g / 4.0, '2024-01-01 00:00+02' FROM generate_series(1, 40000) g",
+    );
+    common::mysql(
+        &dst,
+        "CREATE TABLE items (id INT PRIMARY KEY, name TEXT, price DECIMAL(10,2), updated_at DATETIME(6))",
+    );
+    let sb = Sandbox::new();
+    add_conn(&sb, "src", &src, &[]);
+    add_conn(&sb, "maria", &dst, &[]);
+    let count = || -> i64 {
+        common::mysql(&dst, "SELECT count(*) FROM items")
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let mut child = sb
+        .cmd()
+        .args([
+            "sync",
+            "data",
+            "-s",
+            "src",
+            "-t",
+            "maria",
+            "--table",
+            "items",
+            "--apply",
+            "--batch-size",
+            "100",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while count() < 1000 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "sync never started writing"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "sync finished before it could be killed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let partial = count();
+    assert!(partial < 40000 && partial % 100 == 0, "{partial}");
+    let o = dbn(
+        &sb,
+        &[
+            "sync", "data", "-s", "src", "-t", "maria", "--table", "items", "--apply",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains(&format!("insert {}", 40000 - partial)),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(count(), 40000);
+    let o = dbn(
+        &sb,
+        &["diff", "data", "-s", "src", "-t", "maria", "--table", "items", "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["identical"], true, "{}", text(&o));
+    assert_eq!(v["stats"]["method"], "merge-join");
+    assert_eq!(
+        common::mysql(&dst, "SELECT updated_at FROM items WHERE id = 1").trim(),
+        "2023-12-31 22:00:00.000000"
+    );
+}
