@@ -216,3 +216,30 @@ async fn non_unique_key_and_missing_key_are_reported() {
     let d = diff(&p, &spec).await.unwrap();
     assert_eq!(d.diff.only_in_target.len(), 1);
 }
+
+#[tokio::test]
+async fn columns_and_where_limit_the_comparison() {
+    let Some(p) = pair(1_000) else { return };
+    common::psql(
+        &p.tgt_url,
+        "UPDATE t SET txt = 'x' WHERE id IN (10, 900); UPDATE t SET vc = 'y' WHERE id = 11",
+    );
+    let mut spec = DiffSpec::table("t");
+    spec.columns = Some(vec!["txt".into()]);
+    let d = diff(&p, &spec).await.unwrap();
+    assert_eq!(d.columns, vec!["id", "txt"]);
+    assert_eq!(changed_ids(&d), vec![10, 900]);
+    spec.filter = Some("id < 500".into());
+    for method in [Method::Checksum, Method::MergeJoin] {
+        spec.method = method;
+        let d = diff(&p, &spec).await.unwrap();
+        assert_eq!(changed_ids(&d), vec![10], "{method:?}");
+        assert_eq!(d.diff.equal, 498, "{method:?}");
+    }
+    spec.columns = Some(vec!["nope".into()]);
+    let err = diff(&p, &spec).await.unwrap_err().to_string();
+    assert!(
+        err.contains("column 'nope' does not exist") && err.contains("txt"),
+        "{err}"
+    );
+}
