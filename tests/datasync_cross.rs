@@ -36,9 +36,13 @@ const SQLITE_TABLE: &str = "CREATE TABLE t (
     vc VARCHAR(20), bl BLOB, j JSON, d DATE, tm TIME, ts TIMESTAMP, tz TIMESTAMPTZ, u UUID, arr TEXT)";
 
 async fn diff(src: &str, tgt: &str) -> DataDiff {
+    diff_named(src, tgt, "t").await
+}
+
+async fn diff_named(src: &str, tgt: &str, table: &str) -> DataDiff {
     let mut s = open(src).await;
     let mut t = open(tgt).await;
-    diff_table(s.as_mut(), t.as_mut(), &DiffSpec::table("t"), &Control::default())
+    diff_table(s.as_mut(), t.as_mut(), &DiffSpec::table(table), &Control::default())
         .await
         .expect("diff")
 }
@@ -216,4 +220,47 @@ async fn mariadb_checksums_agree_with_merge_join() {
         assert_eq!(d.diff.equal, 9000 - 4);
     }
     assert!(c.stats.source.rows_fetched < 3000, "{:?}", c.stats);
+}
+
+#[tokio::test]
+async fn newest_wins_in_both_directions_converges_postgres_mariadb() {
+    let Some(pg) = common::fresh_pg_db("dsx_npg") else {
+        return;
+    };
+    let Some(my) = common::fresh_mysql_db("dsx_nmy") else {
+        return;
+    };
+    common::psql(
+        &pg,
+        "CREATE TABLE n (id int PRIMARY KEY, v text, updated_at timestamptz);
+         INSERT INTO n SELECT g, 'v' || g, '2024-01-01 00:00+00' FROM generate_series(1, 50) g;
+         UPDATE n SET v = 'pg newer', updated_at = '2024-05-01 00:00+00' WHERE id = 1;
+         UPDATE n SET v = 'pg older', updated_at = '2023-05-01 00:00+00' WHERE id = 2",
+    );
+    common::mysql(
+        &my,
+        "CREATE TABLE n (id INT PRIMARY KEY, v TEXT, updated_at DATETIME(6));
+         INSERT INTO n SELECT seq, CONCAT('v', seq), '2024-01-01 00:00:00' FROM seq_1_to_50;
+         UPDATE n SET v = 'my newer', updated_at = '2024-06-01 00:00:00' WHERE id = 2;
+         UPDATE n SET v = 'my older', updated_at = '2023-06-01 00:00:00' WHERE id = 1",
+    );
+    let newest = Strategy::Newest("updated_at".into());
+    for (a, b) in [(&pg, &my), (&my, &pg)] {
+        let d = diff_named(a, b, "n").await;
+        let plan = plan_sync(&d, &newest, false).unwrap();
+        assert_eq!(plan.updates.len(), 1, "{plan:?}");
+        let mut t = open(b).await;
+        for sql in dbn::datasync::sql::session_setup(t.engine()) {
+            dbn::db::query_all(t.as_mut(), sql).await.unwrap();
+        }
+        apply_plan(t.as_mut(), &d.pair.target, &plan, 10, &Control::default())
+            .await
+            .unwrap();
+    }
+    let end = diff_named(&pg, &my, "n").await;
+    assert!(end.diff.is_empty(), "{}", first_change(&end));
+    assert_eq!(
+        common::psql(&pg, "SELECT v FROM n WHERE id IN (1, 2) ORDER BY id"),
+        "pg newer\nmy newer\n"
+    );
 }

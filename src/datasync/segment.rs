@@ -84,10 +84,14 @@ fn int_bound(b: &Option<Vec<Value>>) -> Option<&Value> {
     b.as_ref().filter(|k| k.len() == 1).and_then(|k| k.first())
 }
 
+fn int_step(lo: i64, hi: i64, parts: u64) -> i128 {
+    let span = (i128::from(hi) - i128::from(lo)).max(0);
+    (span / i128::from(parts.max(1))).max(1)
+}
+
 /// Evenly spaced integer boundaries inside `(lo, hi]`: no query needed.
 fn split_ints(lo: i64, hi: i64, parts: u64) -> Vec<Vec<Value>> {
-    let span = (i128::from(hi) - i128::from(lo)).max(0);
-    let step = (span / i128::from(parts.max(1))).max(1);
+    let step = int_step(lo, hi, parts);
     let mut out = Vec::new();
     let mut b = i128::from(lo) + step;
     while b < i128::from(hi) {
@@ -178,6 +182,30 @@ fn split(range: &KeyRange, bounds: &[Vec<Value>]) -> Vec<KeyRange> {
     out
 }
 
+/// When `subs` split the single integer range in `parents` every `step`
+/// values (as [`split_ints`] does), the range, its lower bound and step.
+fn arithmetic(parents: &[KeyRange], subs: &[KeyRange]) -> Option<(KeyRange, i64, i64)> {
+    let [one] = parents else { return None };
+    let (Some(Value::Int(lo)), Some(Value::Int(hi))) = (int_bound(&one.lo), int_bound(&one.hi)) else {
+        return None;
+    };
+    if i128::from(*hi) - i128::from(*lo) >= i128::from(i64::MAX / 2) {
+        return None;
+    }
+    let Some(Value::Int(first)) = subs.first().and_then(|s| int_bound(&s.hi)) else {
+        return None;
+    };
+    let step = first - lo;
+    let n = subs.len() as i64;
+    let regular = step > 0
+        && subs[..subs.len() - 1]
+            .iter()
+            .enumerate()
+            .all(|(i, s)| matches!(int_bound(&s.hi), Some(Value::Int(b)) if *b == lo + step * (i as i64 + 1)))
+        && (hi - lo - 1) / step < n;
+    regular.then(|| (one.clone(), *lo, step))
+}
+
 /// Checksums of every sub-range of one level, one query per side: the
 /// rows of all `parents` bucketed by the sub-ranges' upper bounds.
 /// Returns (source count, target count, equal) per sub-range.
@@ -189,10 +217,18 @@ async fn checksum_level(
     ctl: &Control,
 ) -> SyncResult<Vec<(u64, u64, bool)>> {
     let bounds: Vec<Vec<Value>> = subs.iter().filter_map(|r| r.hi.clone()).collect();
-    let (Some(qs), Some(qt)) = (
-        src.table.bucket_checksums_in(parents, &bounds),
-        tgt.table.bucket_checksums_in(parents, &bounds),
-    ) else {
+    let arith = arithmetic(parents, subs);
+    let (qs, qt) = match &arith {
+        Some((range, lo, step)) => (
+            src.table.bucket_checksums_arith(range, *lo, *step),
+            tgt.table.bucket_checksums_arith(range, *lo, *step),
+        ),
+        None => (
+            src.table.bucket_checksums_in(parents, &bounds),
+            tgt.table.bucket_checksums_in(parents, &bounds),
+        ),
+    };
+    let (Some(qs), Some(qt)) = (qs, qt) else {
         return Err(DataSyncError::Invalid(
             "segment checksums are not available for this engine".into(),
         ));
@@ -293,4 +329,43 @@ pub async fn segmented_diff(
         .0
         .saturating_sub((diff.only_in_source.len() + diff.changed.len()) as u64);
     Ok((diff, stats))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn range(lo: i64, hi: i64) -> KeyRange {
+        KeyRange {
+            lo: Some(vec![Value::Int(lo)]),
+            hi: Some(vec![Value::Int(hi)]),
+        }
+    }
+
+    #[test]
+    fn integer_splits_are_arithmetic_buckets() {
+        for (lo, hi, parts) in [(0, 1_000_000, 244), (-5, 17, 4), (10, 11, 16), (0, 100, 7)] {
+            let r = range(lo, hi);
+            let subs = split(&r, &split_ints(lo, hi, parts));
+            let (_, l, step) = arithmetic(std::slice::from_ref(&r), &subs).expect("arithmetic");
+            // Every key lands in the bucket whose sub-range holds it.
+            for k in (lo + 1)..=hi.min(lo + 5000) {
+                let bucket = ((k - l - 1) / step) as usize;
+                let sub = &subs[bucket];
+                let above = sub.lo.as_ref().is_none_or(|b| k > int_of(&b[0]));
+                let below = sub.hi.as_ref().is_none_or(|b| k <= int_of(&b[0]));
+                assert!(above && below, "key {k} bucket {bucket} of {subs:?}");
+            }
+        }
+        let two = [range(0, 10), range(20, 30)];
+        assert!(arithmetic(&two, &split(&two[0], &[])).is_none());
+    }
+
+    fn int_of(v: &Value) -> i64 {
+        match v {
+            Value::Int(i) => *i,
+            other => panic!("{other:?}"),
+        }
+    }
 }

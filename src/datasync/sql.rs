@@ -187,8 +187,23 @@ impl SideTable {
 
     /// [`Self::bucket_checksums`] over the rows in any of `ranges`.
     pub fn bucket_checksums_in(&self, ranges: &[KeyRange], bounds: &[Vec<Value>]) -> Option<String> {
+        self.checksums_by(ranges, &self.bucket_expr(bounds, 0, bounds.len()))
+    }
+
+    /// [`Self::bucket_checksums`] for one integer key split every `step`
+    /// values above `lo`: the bucket is arithmetic, `(key - lo - 1) / step`,
+    /// instead of a search, which matters on the full-table first pass.
+    pub fn bucket_checksums_arith(&self, range: &KeyRange, lo: i64, step: i64) -> Option<String> {
+        let k = self.key_tuple();
+        let bucket = match self.engine {
+            Engine::Mysql => format!("(({k} - ({lo}) - 1) DIV {step})"),
+            _ => format!("(({k} - ({lo}) - 1) / {step})"),
+        };
+        self.checksums_by(std::slice::from_ref(range), &bucket)
+    }
+
+    fn checksums_by(&self, ranges: &[KeyRange], bucket: &str) -> Option<String> {
         let hash = self.row_hash()?;
-        let bucket = self.bucket_expr(bounds, 0, bounds.len());
         let agg = match self.engine {
             Engine::Postgres => "bit_xor(dbn_h)::text",
             _ => "CAST(BIT_XOR(dbn_h) AS CHAR)",
