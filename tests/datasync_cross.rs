@@ -162,6 +162,18 @@ async fn postgres_to_sqlite() {
         .unwrap();
     };
     round_trip(&pg, &lite, edit).await;
+    // And back: SQLite is now the source of an empty Postgres table.
+    let pg2 = common::fresh_pg_db("dsx_pgl2").unwrap();
+    common::psql(&pg2, PG_TABLE);
+    sync(&lite, &pg2).await;
+    let back = diff(&lite, &pg2).await;
+    assert!(back.diff.is_empty(), "sqlite -> postgres: {}", first_change(&back));
+    let pg_vs_pg = diff(&pg, &pg2).await;
+    assert!(
+        pg_vs_pg.diff.is_empty(),
+        "postgres -> sqlite -> postgres: {}",
+        first_change(&pg_vs_pg)
+    );
 }
 
 #[tokio::test]
