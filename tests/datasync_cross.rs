@@ -232,6 +232,30 @@ async fn mariadb_checksums_agree_with_merge_join() {
         assert_eq!(d.diff.equal, 9000 - 4);
     }
     assert!(c.stats.source.rows_fetched < 3000, "{:?}", c.stats);
+
+    // An integer key takes the arithmetic-bucket path (MySQL `DIV`).
+    for u in [&a, &b] {
+        common::mysql(
+            u,
+            "CREATE TABLE s (id BIGINT PRIMARY KEY, v TEXT); INSERT INTO s SELECT seq * 3, CONCAT('v', seq) FROM seq_1_to_20000",
+        );
+    }
+    common::mysql(
+        &b,
+        "UPDATE s SET v = 'changed' WHERE id IN (3, 30000, 60000); DELETE FROM s WHERE id = 45000",
+    );
+    let mut s = open(&a).await;
+    let mut t = open(&b).await;
+    let mut spec = DiffSpec::table("s");
+    spec.tuning = segment_tuning(512, 8, 16);
+    let d = diff_table(s.as_mut(), t.as_mut(), &spec, &Control::default())
+        .await
+        .unwrap();
+    assert_eq!(d.stats.method, "checksum");
+    let keys: Vec<_> = d.diff.changed.iter().map(|x| x.key[0].clone()).collect();
+    assert_eq!(keys, vec![Value::Int(3), Value::Int(30000), Value::Int(60000)]);
+    assert_eq!(d.diff.only_in_source.len(), 1);
+    assert!(d.stats.source.rows_fetched < 500, "{:?}", d.stats);
 }
 
 #[tokio::test]
