@@ -24,9 +24,11 @@ pub struct GateContext<'a> {
 }
 
 impl GateContext<'_> {
-    /// Whether the extra confirmations (DROP/TRUNCATE, unbounded writes) apply.
+    /// Whether the extra confirmations (DROP/TRUNCATE, unbounded writes)
+    /// apply. They apply on every connection: a DROP on a dev database that
+    /// someone else also uses is just as final.
     pub fn guarded(&self) -> bool {
-        self.read_only || self.tag == Tag::Prod
+        true
     }
 }
 
@@ -107,9 +109,9 @@ pub fn check_with(
             objects.join(", ")
         };
         let prompt = format!(
-            "WARNING: this destroys data on '{}': {named}\n  {}",
+            "WARNING: this destroys data on '{}': {named} ({})",
             ctx.conn_name,
-            statements.join("\n  ")
+            statements.join("; ")
         );
         let c = confirm_typed_with(io, ctx.conn_name, &prompt, ctx.confirm)?;
         approval.confirmed_by = Some(format!("{} for DROP/TRUNCATE of {named}", c.how));
