@@ -80,6 +80,9 @@ pub struct AddArgs {
 
 /// `dbn job list`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  dbn job list
+  dbn job list --json")]
 pub struct ListArgs {
     /// Print JSON.
     #[arg(long)]
@@ -88,6 +91,13 @@ pub struct ListArgs {
 
 /// `dbn job run`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  dbn job run nightly-orders                  # preview: diff and plan, nothing written
+  dbn job run nightly-orders --apply
+  dbn job run to-prod --apply --confirm prod  # a read-only or prod target needs its name
+
+The run is recorded (queued, running, success, failed, cancelled) with counts and duration;
+see `dbn job history`. Ctrl-C cancels it (exit 130).")]
 pub struct RunArgs {
     /// Job name.
     pub name: String,
@@ -104,6 +114,9 @@ pub struct RunArgs {
 
 /// `dbn job history`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  dbn job history
+  dbn job history nightly-orders --json --limit 5")]
 pub struct HistoryArgs {
     /// Only runs of this job.
     pub name: Option<String>,
@@ -117,6 +130,8 @@ pub struct HistoryArgs {
 
 /// `dbn job remove`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  dbn job remove nightly-orders")]
 pub struct RemoveArgs {
     /// Job name.
     pub name: String,
