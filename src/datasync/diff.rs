@@ -91,6 +91,55 @@ pub struct DataDiff {
     pub pair: TablePair,
 }
 
+/// Types whose Postgres hash function hashes the value, not its text.
+const HASHABLE: &[&str] = &[
+    "bool",
+    "int2",
+    "int4",
+    "int8",
+    "float4",
+    "float8",
+    "numeric",
+    "text",
+    "varchar",
+    "bpchar",
+    "name",
+    "bytea",
+    "jsonb",
+    "date",
+    "time",
+    "timetz",
+    "timestamp",
+    "timestamptz",
+    "interval",
+    "uuid",
+    "char",
+    "oid",
+    "inet",
+];
+
+/// Postgres 14+ hashes whole records by type (`hash_record_extended`),
+/// about three times faster than hashing their text, when every compared
+/// column has a hash function.
+async fn record_hash_ok(session: &mut dyn Session, side: &'static str, t: &super::sql::SideTable) -> SyncResult<bool> {
+    let types_ok = t.types.iter().all(|ty| {
+        let base = ty.trim_start_matches('_').to_ascii_lowercase();
+        HASHABLE.contains(&base.as_str())
+    });
+    if !types_ok {
+        return Ok(false);
+    }
+    let (_, rows, _) = crate::db::query_all(session, "SELECT current_setting('server_version_num')")
+        .await
+        .map_err(DataSyncError::db(side))?;
+    let version: i64 = rows
+        .first()
+        .and_then(|r| r.first())
+        .map(|v| v.render().parse().unwrap_or(0))
+        .unwrap_or(0);
+    Ok(version >= 140_000)
+}
+
 /// Whether both engines can compute identical segment checksums.
 pub fn checksums_possible(a: Engine, b: Engine) -> bool {
     a == b && a != Engine::Sqlite
@@ -114,7 +163,7 @@ pub async fn diff_table(
             .await
             .map_err(DataSyncError::db("target"))?;
     }
-    let pair = resolve_pair(
+    let mut pair = resolve_pair(
         source,
         target,
         &spec.table,
@@ -154,6 +203,12 @@ pub async fn diff_table(
         Method::Checksum => true,
         Method::MergeJoin => false,
     };
+    if use_checksums && source.engine() == Engine::Postgres && record_hash_ok(source, "source", &pair.source).await? {
+        if record_hash_ok(target, "target", &pair.target).await? {
+            pair.source.record_hash = true;
+            pair.target.record_hash = true;
+        }
+    }
     let mut src = SideCtx {
         name: "source",
         session: source,

@@ -21,6 +21,9 @@ pub struct SideTable {
     pub key: Vec<usize>,
     /// User filter (`--where`), applied verbatim.
     pub filter: Option<String>,
+    /// Postgres: hash rows with `hash_record_extended` (typed, no text
+    /// rendering) instead of hashing their text. Both sides must agree.
+    pub record_hash: bool,
 }
 
 /// A half-open key range `(lo, hi]`; `None` bounds are unbounded.
@@ -238,6 +241,7 @@ impl SideTable {
             // hashtextextended (Postgres 11+) is a 64-bit hash three times
             // cheaper than md5. A hash that differs between two servers
             // (other architecture) only costs traffic, never correctness.
+            Engine::Postgres if self.record_hash => Some(format!("hash_record_extended(ROW({}), 0)", cols.join(", "))),
             Engine::Postgres => Some(format!("hashtextextended(ROW({})::text, 0)", cols.join(", "))),
             Engine::Mysql => {
                 // Length-prefixed values with an explicit NULL marker.
@@ -378,6 +382,7 @@ mod tests {
             types: vec!["int4".into(), "text".into(), "text".into()],
             key: vec![0, 1],
             filter: Some("v <> 'x'".into()),
+            record_hash: false,
         }
     }
 

@@ -189,6 +189,7 @@ pub async fn resolve_pair(
             types,
             key: (0..key.len()).collect(),
             filter: filter.map(str::to_string),
+            record_hash: false,
         })
     };
     Ok(TablePair {
