@@ -203,11 +203,13 @@ pub async fn diff_table(
         Method::Checksum => true,
         Method::MergeJoin => false,
     };
-    if use_checksums && source.engine() == Engine::Postgres && record_hash_ok(source, "source", &pair.source).await? {
-        if record_hash_ok(target, "target", &pair.target).await? {
-            pair.source.record_hash = true;
-            pair.target.record_hash = true;
-        }
+    if use_checksums
+        && source.engine() == Engine::Postgres
+        && record_hash_ok(source, "source", &pair.source).await?
+        && record_hash_ok(target, "target", &pair.target).await?
+    {
+        pair.source.record_hash = true;
+        pair.target.record_hash = true;
     }
     let mut src = SideCtx {
         name: "source",
