@@ -9,9 +9,11 @@ pub mod connect;
 mod ctx;
 pub mod demo;
 pub mod diff;
+pub mod diff_data;
 pub mod exit;
 pub mod guard;
 mod init;
+pub mod job;
 pub mod panic;
 pub mod pgenv;
 pub mod query;
@@ -19,6 +21,7 @@ pub mod resolve;
 mod secrets;
 pub mod snapshot;
 pub mod sync;
+pub mod sync_data;
 pub mod ui;
 
 use clap::{Parser, Subcommand};
@@ -58,6 +61,8 @@ pub enum Command {
     Demo(demo::Args),
     /// Inspect the secret store.
     Secrets(secrets::Args),
+    /// Saved schema and data sync jobs: add, list, run, history, remove.
+    Job(job::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionArgs),
     /// Print the man page (or write all pages with --out-dir).
@@ -90,6 +95,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Query(a)) => query::run(a, &mut ctx),
         Some(Command::Demo(a)) => demo::run(a, &mut ctx),
         Some(Command::Secrets(a)) => secrets::run(a, &mut ctx),
+        Some(Command::Job(a)) => job::run(a, &mut ctx),
         Some(Command::Completions(a)) => completions::completions(a, &mut ctx),
         Some(Command::Man(a)) => completions::man(a, &mut ctx),
         Some(Command::Snapshot(a)) => snapshot::run(a, &mut ctx),

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod connections;
 pub mod history;
+pub mod jobs;
 mod migrations;
 pub mod saved;
 pub mod schema_snapshots;
