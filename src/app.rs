@@ -13,6 +13,7 @@ mod popup;
 pub mod query;
 pub mod results;
 mod run;
+pub mod snapshots;
 pub mod split;
 pub mod tree;
 
@@ -182,6 +183,9 @@ pub struct App {
     pub audit_jsonl: Option<std::path::PathBuf>,
     /// Effects for the loop.
     pub effects: Vec<Effect>,
+    /// Schema snapshots panel, when open.
+    pub snapshots: Option<snapshots::SnapshotPanel>,
+    migration_confirmed: Option<(String, Instant)>,
     dirty: bool,
     ticket: u64,
     schema_ticket: u64,
@@ -230,6 +234,8 @@ impl App {
             unlocked: false,
             audit_jsonl: opts.audit_jsonl,
             effects: Vec::new(),
+            snapshots: None,
+            migration_confirmed: None,
             dirty: true,
             ticket: 0,
             schema_ticket: 0,
@@ -301,7 +307,7 @@ impl App {
                 self.dirty = true;
             }
             Event::FocusGained => self.dirty = true,
-            Event::Mouse(m) if self.popup.is_none() => self.on_mouse(m),
+            Event::Mouse(m) if self.popup.is_none() && self.snapshots.is_none() => self.on_mouse(m),
             _ => {}
         }
     }
@@ -311,6 +317,10 @@ impl App {
         self.dirty = true;
         if self.popup.is_some() {
             self.popup_key(key);
+            return;
+        }
+        if self.snapshots.is_some() {
+            self.snapshots_key(key);
             return;
         }
         if self.tree.filtering && self.focus == Focus::Tree {
@@ -395,14 +405,21 @@ impl App {
 
     /// Periodic update while something runs (elapsed time in the status line).
     pub fn on_tick(&mut self) {
-        if self.running.is_some() || self.export_rows.is_some() {
+        if self.running.is_some() || self.export_rows.is_some() || self.panel_busy() {
             self.dirty = true;
         }
     }
 
     /// True while a query or export is in flight (the loop then ticks the clock).
     pub fn busy(&self) -> bool {
-        self.running.is_some() || self.export_rows.is_some()
+        self.running.is_some() || self.export_rows.is_some() || self.panel_busy()
+    }
+
+    /// True while a panel waits for a background task (introspection, migration).
+    pub fn panel_busy(&self) -> bool {
+        self.snapshots
+            .as_ref()
+            .is_some_and(|p| p.live_loading || p.apply.as_ref().is_some_and(|a| a.running))
     }
 }
 

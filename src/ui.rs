@@ -4,6 +4,7 @@
 mod editor;
 mod grid;
 mod popup;
+mod snapshots;
 mod status;
 pub mod text;
 pub use grid::group;
@@ -109,6 +110,9 @@ pub fn draw(f: &mut Frame, app: &App) {
     editor::draw(f, panes.editor, app);
     grid::draw(f, panes.grid, app);
     status::draw(f, panes.status, app);
+    if let Some(p) = &app.snapshots {
+        snapshots::draw(f, area, app, p);
+    }
     if let Some(p) = &app.popup {
         popup::draw(f, area, app, p);
     }
@@ -117,7 +121,7 @@ pub fn draw(f: &mut Frame, app: &App) {
 /// A pane block whose border shows focus.
 pub(crate) fn pane_block<'a>(app: &App, focus: Focus, title: String) -> Block<'a> {
     let t = &app.theme;
-    let focused = app.focus == focus && app.popup.is_none();
+    let focused = app.focus == focus && app.popup.is_none() && app.snapshots.is_none();
     let (border, btype) = if focused {
         (t.style(Slot::BorderFocused), BorderType::Thick)
     } else {

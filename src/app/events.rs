@@ -214,6 +214,7 @@ impl App {
                     Err(e) => self.set_status(Level::Error, format!("export failed: {e}")),
                 }
             }
+            JobEvent::Snap(ev) => self.on_snap(ev),
         }
     }
 }

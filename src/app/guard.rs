@@ -21,6 +21,8 @@ pub enum Grant {
     Unbounded,
     /// Run DROP/TRUNCATE.
     Destructive,
+    /// Apply a schema migration from the snapshots panel.
+    Migration,
 }
 
 /// A buffer waiting at the gate.
@@ -133,6 +135,10 @@ impl App {
             return;
         }
         let how = format!("typed '{expect}' in dbn ui");
+        if grant == Grant::Migration {
+            self.start_migration(format!("{how} for migration"));
+            return;
+        }
         match grant {
             Grant::Unlock => {
                 let jsonl = self.audit_jsonl.clone();
@@ -146,11 +152,13 @@ impl App {
             }
             Grant::Unbounded => gate.allow_unbounded = true,
             Grant::Destructive => gate.destructive_confirmed = true,
+            Grant::Migration => {}
         }
         let what = match grant {
             Grant::Unlock => "unlock",
             Grant::Unbounded => "unbounded write",
             Grant::Destructive => "DROP/TRUNCATE",
+            Grant::Migration => "migration",
         };
         gate.confirmed_by = Some(match gate.confirmed_by.take() {
             Some(prev) => format!("{prev}; {how} for {what}"),

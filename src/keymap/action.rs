@@ -127,6 +127,8 @@ actions! {
     ToggleMark = "toggle_mark", "Mark rows (copy takes the range)";
     /// Put the preview query of the selected table into the editor.
     PreviewToEditor = "preview_to_editor", "Put table preview query in editor";
+    /// Open the schema snapshots panel (diff, migration preview, apply).
+    OpenSnapshots = "open_snapshots", "Schema snapshots: diff, migrate";
 }
 
 #[cfg(test)]

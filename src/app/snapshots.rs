@@ -1,0 +1,637 @@
+//! The schema snapshots panel: list the current connection's snapshots,
+//! pick two (or one and "live"), read the per-object diff, preview the
+//! migration that makes the current connection match the other side, and
+//! apply it behind the typed confirmation, verified by a re-introspection.
+
+use super::guard::{Gate, Grant};
+use super::popup::Popup;
+use super::query::JobEvent;
+use super::{App, Level};
+use crate::schema::Schema;
+use crate::schema::diff::{DiffOptions, SchemaDiff, Status, diff};
+use crate::schema::migrate::{MigrateOptions, Plan, plan};
+use crate::store::audit::AuditEntry;
+use crate::store::schema_snapshots::SnapshotInfo;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+/// One side of a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// A fresh introspection of the current connection.
+    Live,
+    /// A stored snapshot.
+    Snapshot(i64),
+}
+
+/// Messages from the panel's background tasks.
+#[derive(Debug)]
+pub enum SnapEvent {
+    /// Live introspection finished (ticket, result).
+    Live(u64, Result<Box<Schema>, String>),
+    /// A migration step is about to run: (done, total, first line of the statement).
+    Progress(usize, usize, String),
+    /// The migration finished: statements run and the re-introspected schema, or the failure.
+    Applied(Result<(usize, Box<Schema>), ApplyFailure>),
+}
+
+/// A failed migration, as the panel reports it.
+#[derive(Debug, Clone)]
+pub struct ApplyFailure {
+    /// The statement that failed (empty when connecting failed).
+    pub statement: String,
+    /// The full error text.
+    pub message: String,
+    /// The transaction was rolled back.
+    pub rolled_back: bool,
+}
+
+/// The computed comparison.
+#[derive(Debug, Clone)]
+pub struct DiffView {
+    /// The side the diff is read towards (`+` lines).
+    pub source_label: String,
+    /// The side read from (`-` lines).
+    pub target_label: String,
+    /// The diff itself.
+    pub diff: SchemaDiff,
+    /// Plain rendered lines (sanitized at draw time).
+    pub lines: Vec<String>,
+    /// First line of each object section.
+    pub starts: Vec<usize>,
+    /// Object under the cursor.
+    pub object: usize,
+    /// First line shown.
+    pub scroll: usize,
+    /// Migration making the current connection equal the other side, or why there is none.
+    pub plan: Result<Plan, String>,
+    /// Rendered migration script.
+    pub script: String,
+    /// Show the migration SQL instead of the diff.
+    pub show_sql: bool,
+    /// The schema the migration aims at.
+    pub goal: Box<Schema>,
+    /// Label of the goal side.
+    pub goal_label: String,
+}
+
+/// A migration in flight or finished.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyState {
+    /// Still running.
+    pub running: bool,
+    /// Last progress line.
+    pub line: String,
+}
+
+/// Panel state.
+#[derive(Debug, Clone)]
+pub struct SnapshotPanel {
+    /// Snapshots of the current connection, newest first (row 0 of the list is "live").
+    pub items: Vec<SnapshotInfo>,
+    /// Selected list row (0 = live).
+    pub selected: usize,
+    /// Picked sides, in order.
+    pub picked: Vec<Side>,
+    /// Live schema, once introspected.
+    pub live: Option<Box<Schema>>,
+    /// Live introspection running.
+    pub live_loading: bool,
+    /// Take a snapshot when the live schema arrives.
+    pub snapshot_pending: bool,
+    /// The comparison, when two sides are picked and loaded.
+    pub view: Option<DiffView>,
+    /// Migration progress.
+    pub apply: Option<ApplyState>,
+    /// Last message (errors, results).
+    pub message: Option<(Level, String)>,
+    live_ticket: u64,
+}
+
+impl SnapshotPanel {
+    /// Rows of the list (live plus snapshots).
+    pub fn rows(&self) -> usize {
+        self.items.len() + 1
+    }
+
+    /// The side at list row `i`.
+    pub fn side_at(&self, i: usize) -> Option<Side> {
+        if i == 0 {
+            Some(Side::Live)
+        } else {
+            self.items.get(i - 1).map(|s| Side::Snapshot(s.id))
+        }
+    }
+}
+
+fn label_of(side: Side, items: &[SnapshotInfo], conn: &str) -> String {
+    match side {
+        Side::Live => format!("{conn} (live)"),
+        Side::Snapshot(id) => {
+            let labels = items
+                .iter()
+                .find(|s| s.id == id)
+                .map(|s| s.labels.join(","))
+                .unwrap_or_default();
+            if labels.is_empty() {
+                format!("snapshot {id}")
+            } else {
+                format!("snapshot {id} [{labels}]")
+            }
+        }
+    }
+}
+
+/// Lines of the rendered diff and the first line of each object section.
+pub fn diff_lines(d: &SchemaDiff, source: &str, target: &str) -> (Vec<String>, Vec<usize>) {
+    let lines: Vec<String> = d.render(source, target, false).lines().map(str::to_string).collect();
+    let mut starts = Vec::new();
+    let mut next = 0;
+    for (i, l) in lines.iter().enumerate() {
+        let Some(c) = d.changes.get(next) else { break };
+        let word = match c.status {
+            Status::Added => "added",
+            Status::Removed => "removed",
+            Status::Changed => "changed",
+        };
+        if *l == format!("{} {} ({word})", c.kind.singular(), c.name) {
+            starts.push(i);
+            next += 1;
+        }
+    }
+    (lines, starts)
+}
+
+fn spawn_live(ticket: u64, spec: crate::db::ConnSpec, tx: mpsc::UnboundedSender<JobEvent>) {
+    tokio::spawn(async move {
+        let res = async {
+            let mut s = crate::db::connect(&spec).await?;
+            crate::schema::introspect::introspect(s.as_mut()).await
+        }
+        .await
+        .map(Box::new)
+        .map_err(|e| e.to_string());
+        let _ = tx.send(JobEvent::Snap(SnapEvent::Live(ticket, res)));
+    });
+}
+
+fn spawn_apply(spec: crate::db::ConnSpec, p: Plan, tx: mpsc::UnboundedSender<JobEvent>) {
+    tokio::spawn(async move {
+        let progress = tx.clone();
+        let res = async {
+            let mut s = crate::db::connect(&spec).await.map_err(|e| ApplyFailure {
+                statement: String::new(),
+                message: format!("cannot connect: {e}"),
+                rolled_back: false,
+            })?;
+            let n = crate::schema::apply::apply(s.as_mut(), &p, |i, n, sql| {
+                let first = sql.lines().next().unwrap_or("").to_string();
+                let _ = progress.send(JobEvent::Snap(SnapEvent::Progress(i, n, first)));
+            })
+            .await
+            .map_err(|e| ApplyFailure {
+                statement: e.statement.clone(),
+                message: e.to_string(),
+                rolled_back: e.rolled_back,
+            })?;
+            let after = crate::schema::introspect::introspect(s.as_mut())
+                .await
+                .map_err(|e| ApplyFailure {
+                    statement: String::new(),
+                    message: format!("applied {n} statement(s) but cannot re-introspect to verify: {e}"),
+                    rolled_back: false,
+                })?;
+            Ok((n, Box::new(after)))
+        }
+        .await;
+        let _ = tx.send(JobEvent::Snap(SnapEvent::Applied(res)));
+    });
+}
+
+impl App {
+    /// Open the schema snapshots panel for the current connection.
+    pub(super) fn open_snapshots(&mut self) {
+        let Some(store) = self.store.as_ref() else {
+            self.set_status(Level::Warn, "schema snapshots need a workspace: run `dbn init`");
+            return;
+        };
+        let items = match store.list_schema_snapshots(Some(&self.conn.name)) {
+            Ok(i) => i,
+            Err(e) => {
+                self.set_status(Level::Error, format!("cannot list schema snapshots: {e}"));
+                return;
+            }
+        };
+        self.snapshots = Some(SnapshotPanel {
+            items,
+            selected: 0,
+            picked: Vec::new(),
+            live: None,
+            live_loading: false,
+            snapshot_pending: false,
+            view: None,
+            apply: None,
+            message: None,
+            live_ticket: 0,
+        });
+        self.refresh_live();
+    }
+
+    fn refresh_live(&mut self) {
+        let spec = self.conn.spec.clone();
+        let tx = self.job_tx.clone();
+        if let Some(p) = self.snapshots.as_mut() {
+            p.live_ticket += 1;
+            p.live_loading = true;
+            spawn_live(p.live_ticket, spec, tx);
+        }
+    }
+
+    fn snap_message(&mut self, level: Level, text: impl Into<String>) {
+        let text = crate::sanitize::sanitize(&text.into()).into_owned();
+        if let Some(p) = self.snapshots.as_mut() {
+            p.message = Some((level, text));
+        }
+    }
+
+    /// A key while the panel is open (fixed keys, like popups).
+    pub(super) fn snapshots_key(&mut self, key: KeyEvent) {
+        let Some(p) = self.snapshots.as_mut() else { return };
+        if let Some(v) = p.view.as_mut() {
+            let n = if v.show_sql {
+                v.script.lines().count()
+            } else {
+                v.lines.len()
+            };
+            match key.code {
+                KeyCode::Esc | KeyCode::Backspace => {
+                    p.view = None;
+                    p.picked.clear();
+                }
+                KeyCode::Char('n' | 'j') if !v.show_sql => {
+                    v.object = (v.object + 1).min(v.starts.len().saturating_sub(1));
+                    v.scroll = v.starts.get(v.object).copied().unwrap_or(0);
+                }
+                KeyCode::Char('p' | 'k') if !v.show_sql => {
+                    v.object = v.object.saturating_sub(1);
+                    v.scroll = v.starts.get(v.object).copied().unwrap_or(0);
+                }
+                KeyCode::Down | KeyCode::Char('j' | 'n') => v.scroll = (v.scroll + 1).min(n.saturating_sub(1)),
+                KeyCode::Up | KeyCode::Char('k' | 'p') => v.scroll = v.scroll.saturating_sub(1),
+                KeyCode::PageDown | KeyCode::Char(' ') => v.scroll = (v.scroll + 10).min(n.saturating_sub(1)),
+                KeyCode::PageUp => v.scroll = v.scroll.saturating_sub(10),
+                KeyCode::Char('g') | KeyCode::Home => {
+                    v.scroll = 0;
+                    v.object = 0;
+                }
+                KeyCode::Char('m') => {
+                    v.show_sql = !v.show_sql;
+                    v.scroll = 0;
+                }
+                KeyCode::Char('a') => self.ask_apply(),
+                KeyCode::Char('s') => self.take_snapshot(),
+                _ => {}
+            }
+            return;
+        }
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => self.snapshots = None,
+            KeyCode::Down | KeyCode::Char('j') => p.selected = (p.selected + 1).min(p.rows().saturating_sub(1)),
+            KeyCode::Up | KeyCode::Char('k') => p.selected = p.selected.saturating_sub(1),
+            KeyCode::Enter | KeyCode::Char(' ') => {
+                if let Some(side) = p.side_at(p.selected) {
+                    if let Some(i) = p.picked.iter().position(|s| *s == side) {
+                        p.picked.remove(i);
+                    } else {
+                        p.picked.push(side);
+                    }
+                }
+                if p.picked.len() == 2 {
+                    self.compute_diff();
+                }
+            }
+            KeyCode::Char('l') => {
+                // Shortcut: the selected snapshot against live.
+                if let Some(side @ Side::Snapshot(_)) = p.side_at(p.selected) {
+                    p.picked = vec![side, Side::Live];
+                    self.compute_diff();
+                }
+            }
+            KeyCode::Char('s') => self.take_snapshot(),
+            KeyCode::Char('r') => self.refresh_live(),
+            _ => {}
+        }
+    }
+
+    fn take_snapshot(&mut self) {
+        if let Some(p) = self.snapshots.as_mut() {
+            p.snapshot_pending = true;
+        }
+        self.snap_message(Level::Info, "introspecting the connection for a new snapshot…");
+        self.refresh_live();
+    }
+
+    fn load_side(&self, side: Side) -> Result<Option<Box<Schema>>, String> {
+        match side {
+            Side::Live => Ok(self.snapshots.as_ref().and_then(|p| p.live.clone())),
+            Side::Snapshot(id) => {
+                let store = self.store.as_ref().ok_or("no workspace store is open")?;
+                store
+                    .schema_snapshot(id)
+                    .map(|(_, s)| Some(Box::new(s)))
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// Compute the diff for the picked pair; waits for the live schema when needed.
+    fn compute_diff(&mut self) {
+        let Some(p) = self.snapshots.as_ref() else { return };
+        let [a, b] = p.picked[..] else { return };
+        let (items, conn) = (p.items.clone(), self.conn.name.clone());
+        let (sa, sb, live) = match (self.load_side(a), self.load_side(b), self.load_side(Side::Live)) {
+            (Ok(Some(sa)), Ok(Some(sb)), Ok(live)) => (sa, sb, live),
+            (Err(e), _, _) | (_, Err(e), _) => {
+                self.snap_message(Level::Error, format!("cannot load the snapshot: {e}"));
+                return;
+            }
+            _ => {
+                self.snap_message(Level::Info, "waiting for the live introspection…");
+                return;
+            }
+        };
+        // Diff reads "changes to make A match B": A is the older pick.
+        let (src_label, tgt_label) = (label_of(b, &items, &conn), label_of(a, &items, &conn));
+        let d = diff(&sb, &sa, DiffOptions::default());
+        let (lines, starts) = diff_lines(&d, &src_label, &tgt_label);
+        // The migration always targets the live connection; the goal is the non-live side.
+        let (goal_side, goal) = if b == Side::Live { (a, sa) } else { (b, sb) };
+        let goal_label = label_of(goal_side, &items, &conn);
+        let (plan, script) = match live {
+            None => (Err("the live schema is still loading".to_string()), String::new()),
+            Some(live) => match plan(&goal, &live, MigrateOptions::default()) {
+                Ok(pl) => {
+                    let header = format!(
+                        "dbn schema migration: make {conn} match {goal_label}\n{} statement(s), {} with hazards.",
+                        pl.steps.len(),
+                        pl.hazard_count()
+                    );
+                    let s = pl.render(&header);
+                    (Ok(pl), s)
+                }
+                Err(e) => (Err(e.to_string()), String::new()),
+            },
+        };
+        if let Some(p) = self.snapshots.as_mut() {
+            p.message = None;
+            p.view = Some(DiffView {
+                source_label: src_label,
+                target_label: tgt_label,
+                diff: d,
+                lines,
+                starts,
+                object: 0,
+                scroll: 0,
+                plan,
+                script: crate::sanitize::sanitize_multiline(&script),
+                show_sql: false,
+                goal,
+                goal_label,
+            });
+        }
+    }
+
+    fn ask_apply(&mut self) {
+        let Some(v) = self.snapshots.as_ref().and_then(|p| p.view.as_ref()) else {
+            return;
+        };
+        if self
+            .snapshots
+            .as_ref()
+            .and_then(|p| p.apply.as_ref())
+            .is_some_and(|a| a.running)
+        {
+            return;
+        }
+        let pl = match &v.plan {
+            Ok(pl) if pl.is_empty() => {
+                let m = format!(
+                    "nothing to apply: '{}' already matches {}",
+                    self.conn.name, v.goal_label
+                );
+                self.snap_message(Level::Info, m);
+                return;
+            }
+            Ok(pl) => pl,
+            Err(e) => {
+                let m = format!("no migration to apply: {e}");
+                self.snap_message(Level::Error, m);
+                return;
+            }
+        };
+        let name = self.conn.name.clone();
+        let message = format!(
+            "Apply {} migration statement(s) ({} with hazards) to '{name}' to make it match {}.\nType '{name}' to apply (audited); Esc cancels.",
+            pl.steps.len(),
+            pl.hazard_count(),
+            v.goal_label
+        );
+        self.popup = Some(Popup::TypedConfirm {
+            message,
+            expect: name,
+            input: String::new(),
+            grant: Grant::Migration,
+            gate: Box::new(Gate {
+                stmts: Vec::new(),
+                verdicts: Vec::new(),
+                allow_unbounded: false,
+                destructive_confirmed: false,
+                confirmed_by: None,
+            }),
+        });
+    }
+
+    /// The typed confirmation for a migration was answered correctly: run it.
+    pub(super) fn start_migration(&mut self, confirmed_by: String) {
+        let Some(v) = self.snapshots.as_ref().and_then(|p| p.view.as_ref()) else {
+            return;
+        };
+        let Ok(pl) = v.plan.clone() else { return };
+        if self.conn.read_only && !self.unlocked {
+            let jsonl = self.audit_jsonl.clone();
+            if let Some(store) = self.store.as_ref()
+                && let Err(e) = store.grant_unlock(&self.conn.name, None, &confirmed_by, jsonl.as_deref())
+            {
+                self.snap_message(Level::Error, format!("cannot record the unlock in the audit log: {e}"));
+                return;
+            }
+            self.unlock_session();
+        }
+        if let Some(p) = self.snapshots.as_mut() {
+            p.apply = Some(ApplyState {
+                running: true,
+                line: format!("starting {} statement(s)…", pl.steps.len()),
+            });
+            p.message = None;
+        }
+        self.migration_confirmed = Some((confirmed_by, std::time::Instant::now()));
+        spawn_apply(self.conn.spec.clone(), pl, self.job_tx.clone());
+    }
+
+    /// A message from the panel's tasks.
+    pub(super) fn on_snap(&mut self, ev: SnapEvent) {
+        match ev {
+            SnapEvent::Live(ticket, res) => {
+                let Some(p) = self.snapshots.as_mut() else { return };
+                if ticket != p.live_ticket {
+                    return;
+                }
+                p.live_loading = false;
+                match res {
+                    Ok(s) => {
+                        p.live = Some(s);
+                        if p.snapshot_pending {
+                            p.snapshot_pending = false;
+                            self.save_live_snapshot();
+                        }
+                        let waiting = self
+                            .snapshots
+                            .as_ref()
+                            .is_some_and(|p| p.picked.len() == 2 && p.view.is_none());
+                        if waiting {
+                            self.compute_diff();
+                        }
+                    }
+                    Err(e) => {
+                        p.snapshot_pending = false;
+                        self.snap_message(Level::Error, format!("cannot introspect '{}': {e}", self.conn.name));
+                    }
+                }
+            }
+            SnapEvent::Progress(i, n, sql) => {
+                if let Some(a) = self.snapshots.as_mut().and_then(|p| p.apply.as_mut()) {
+                    a.line = format!("[{}/{n}] {}", i + 1, crate::sanitize::sanitize(&sql));
+                }
+            }
+            SnapEvent::Applied(res) => self.migration_done(res),
+        }
+    }
+
+    fn save_live_snapshot(&mut self) {
+        let Some(live) = self.snapshots.as_ref().and_then(|p| p.live.clone()) else {
+            return;
+        };
+        let name = self.conn.name.clone();
+        let Some(store) = self.store.as_mut() else { return };
+        let res = store.save_schema_snapshot(&name, &live, None);
+        let items = store.list_schema_snapshots(Some(&name));
+        match res {
+            Ok(s) if s.created => self.snap_message(Level::Info, format!("saved snapshot {} of '{name}'", s.id)),
+            Ok(s) => self.snap_message(
+                Level::Info,
+                format!("the schema is unchanged: snapshot {} already holds it", s.id),
+            ),
+            Err(e) => self.snap_message(Level::Error, format!("cannot save the snapshot: {e}")),
+        }
+        if let (Ok(items), Some(p)) = (items, self.snapshots.as_mut()) {
+            p.items = items;
+        }
+    }
+
+    fn migration_done(&mut self, res: Result<(usize, Box<Schema>), ApplyFailure>) {
+        let Some(v) = self.snapshots.as_ref().and_then(|p| p.view.as_ref()) else {
+            return;
+        };
+        let (goal, goal_label, script) = (v.goal.clone(), v.goal_label.clone(), v.script.clone());
+        let before = self.snapshots.as_ref().and_then(|p| p.live.clone());
+        let (confirmed_by, started) = self
+            .migration_confirmed
+            .take()
+            .unwrap_or_else(|| (String::new(), std::time::Instant::now()));
+        let name = self.conn.name.clone();
+        let jsonl = self.audit_jsonl.clone();
+        let mut entry = AuditEntry {
+            connection: Some(name.clone()),
+            action: "migration".into(),
+            statement: Some(script),
+            verdict: Some("ddl".into()),
+            duration_ms: Some(started.elapsed().as_millis() as i64),
+            confirmed_by: Some(confirmed_by),
+            ..Default::default()
+        };
+        let before_id = match (self.store.as_mut(), before) {
+            (Some(st), Some(b)) => st.save_schema_snapshot(&name, &b, None).ok().map(|s| s.id),
+            _ => None,
+        };
+        let (level, line) = match res {
+            Err(f) => {
+                entry.outcome = format!("error: {}", f.message.lines().next().unwrap_or(""));
+                entry.detail = Some(
+                    json!({"source": goal_label, "before_snapshot": before_id, "failed_statement": f.statement, "rolled_back": f.rolled_back, "via": "dbn ui"})
+                        .to_string(),
+                );
+                (Level::Error, format!("failed: {}", f.message.replace('\n', " ")))
+            }
+            Ok((n, after)) => {
+                let after_id = self
+                    .store
+                    .as_mut()
+                    .and_then(|st| st.save_schema_snapshot(&name, &after, None).ok())
+                    .map(|s| s.id);
+                let remaining = diff(&goal, &after, DiffOptions::default());
+                entry.outcome = if remaining.is_empty() {
+                    "ok".into()
+                } else {
+                    "ok: diff not empty".into()
+                };
+                entry.detail = Some(
+                    json!({"source": goal_label, "statements": n, "before_snapshot": before_id, "after_snapshot": after_id, "verified_empty_diff": remaining.is_empty(), "via": "dbn ui"})
+                        .to_string(),
+                );
+                if let Some(p) = self.snapshots.as_mut() {
+                    p.live = Some(after);
+                }
+                if remaining.is_empty() {
+                    (
+                        Level::Info,
+                        format!("applied {n} statement(s); verified: diff is now empty"),
+                    )
+                } else {
+                    (
+                        Level::Warn,
+                        format!(
+                            "applied {n} statement(s) but {} object(s) still differ: see `dbn diff schema`",
+                            remaining.changes.len()
+                        ),
+                    )
+                }
+            }
+        };
+        if let Some(store) = self.store.as_ref()
+            && let Err(e) = store.append_audit(&entry, jsonl.as_deref())
+        {
+            tracing::warn!("cannot append to the audit log: {e}");
+        }
+        let line = crate::sanitize::sanitize(&line).into_owned();
+        if let Some(p) = self.snapshots.as_mut() {
+            p.apply = Some(ApplyState {
+                running: false,
+                line: line.clone(),
+            });
+            if let Ok(items) = self
+                .store
+                .as_ref()
+                .map_or(Ok(Vec::new()), |s| s.list_schema_snapshots(Some(&name)))
+            {
+                p.items = items;
+            }
+        }
+        self.set_status(level, line);
+        // Show the connection as it is now.
+        if self.snapshots.as_ref().is_some_and(|p| p.picked.contains(&Side::Live)) {
+            self.compute_diff();
+        }
+        self.reload_schema();
+    }
+}
