@@ -109,7 +109,74 @@ pub struct SnapshotPanel {
     live_ticket: u64,
 }
 
+impl DiffView {
+    /// Compare side A with side B ("changes to make A match B") and plan the
+    /// migration that makes `live` (the current connection) equal the goal side
+    /// (A when `goal_is_a`, else B).
+    pub fn build(
+        a: (String, Box<Schema>),
+        b: (String, Box<Schema>),
+        goal_is_a: bool,
+        live: Option<&Schema>,
+        conn: &str,
+    ) -> DiffView {
+        let ((tgt_label, sa), (src_label, sb)) = (a, b);
+        let d = diff(&sb, &sa, DiffOptions::default());
+        let (lines, starts) = diff_lines(&d, &src_label, &tgt_label);
+        let (goal, goal_label) = if goal_is_a {
+            (sa, tgt_label.clone())
+        } else {
+            (sb, src_label.clone())
+        };
+        let (plan, script) = match live {
+            None => (Err("the live schema is still loading".to_string()), String::new()),
+            Some(live) => match plan(&goal, live, MigrateOptions::default()) {
+                Ok(pl) => {
+                    let header = format!(
+                        "dbn schema migration: make {conn} match {goal_label}\n{} statement(s), {} with hazards.",
+                        pl.steps.len(),
+                        pl.hazard_count()
+                    );
+                    let s = pl.render(&header);
+                    (Ok(pl), s)
+                }
+                Err(e) => (Err(e.to_string()), String::new()),
+            },
+        };
+        DiffView {
+            source_label: src_label,
+            target_label: tgt_label,
+            diff: d,
+            lines,
+            starts,
+            object: 0,
+            scroll: 0,
+            plan,
+            script: crate::sanitize::sanitize_multiline(&script),
+            show_sql: false,
+            goal,
+            goal_label,
+        }
+    }
+}
+
 impl SnapshotPanel {
+    /// An empty panel over these snapshots (nothing picked, live not loaded).
+    pub fn new(items: Vec<SnapshotInfo>) -> SnapshotPanel {
+        SnapshotPanel {
+            items,
+            selected: 0,
+            picked: Vec::new(),
+            live: None,
+            live_loading: false,
+            snapshot_pending: false,
+            view: None,
+            apply: None,
+            message: None,
+            live_ticket: 0,
+        }
+    }
+
     /// Rows of the list (live plus snapshots).
     pub fn rows(&self) -> usize {
         self.items.len() + 1
@@ -223,18 +290,7 @@ impl App {
                 return;
             }
         };
-        self.snapshots = Some(SnapshotPanel {
-            items,
-            selected: 0,
-            picked: Vec::new(),
-            live: None,
-            live_loading: false,
-            snapshot_pending: false,
-            view: None,
-            apply: None,
-            message: None,
-            live_ticket: 0,
-        });
+        self.snapshots = Some(SnapshotPanel::new(items));
         self.refresh_live();
     }
 
@@ -362,43 +418,17 @@ impl App {
             }
         };
         // Diff reads "changes to make A match B": A is the older pick.
-        let (src_label, tgt_label) = (label_of(b, &items, &conn), label_of(a, &items, &conn));
-        let d = diff(&sb, &sa, DiffOptions::default());
-        let (lines, starts) = diff_lines(&d, &src_label, &tgt_label);
-        // The migration always targets the live connection; the goal is the non-live side.
-        let (goal_side, goal) = if b == Side::Live { (a, sa) } else { (b, sb) };
-        let goal_label = label_of(goal_side, &items, &conn);
-        let (plan, script) = match live {
-            None => (Err("the live schema is still loading".to_string()), String::new()),
-            Some(live) => match plan(&goal, &live, MigrateOptions::default()) {
-                Ok(pl) => {
-                    let header = format!(
-                        "dbn schema migration: make {conn} match {goal_label}\n{} statement(s), {} with hazards.",
-                        pl.steps.len(),
-                        pl.hazard_count()
-                    );
-                    let s = pl.render(&header);
-                    (Ok(pl), s)
-                }
-                Err(e) => (Err(e.to_string()), String::new()),
-            },
-        };
+        let goal_is_a = b == Side::Live;
+        let view = DiffView::build(
+            (label_of(a, &items, &conn), sa),
+            (label_of(b, &items, &conn), sb),
+            goal_is_a,
+            live.as_deref(),
+            &conn,
+        );
         if let Some(p) = self.snapshots.as_mut() {
             p.message = None;
-            p.view = Some(DiffView {
-                source_label: src_label,
-                target_label: tgt_label,
-                diff: d,
-                lines,
-                starts,
-                object: 0,
-                scroll: 0,
-                plan,
-                script: crate::sanitize::sanitize_multiline(&script),
-                show_sql: false,
-                goal,
-                goal_label,
-            });
+            p.view = Some(view);
         }
     }
 
