@@ -123,8 +123,10 @@ fn schemas() -> (Schema, Schema) {
     let mut b = a.clone();
     b.tables.retain(|t| t.name != "legacy");
     b.tables[0].columns.push(col("name\x1b[31m", "text", true));
-    b.tables
-        .push(table("orders", vec![col("id", "integer", false), col("total", "numeric(12,2)", true)]));
+    b.tables.push(table(
+        "orders",
+        vec![col("id", "integer", false), col("total", "numeric(12,2)", true)],
+    ));
     a.normalize();
     b.normalize();
     (a, b)
@@ -170,7 +172,10 @@ fn with_diff(app: &mut App) {
 fn snapshots_list_80x24_and_200x60() {
     let a = panel_app(80, 24);
     let s = render(&a, 80, 24);
-    assert!(s.contains("Schema snapshots") && s.contains("release-2") && s.contains("[1] #1"), "{s}");
+    assert!(
+        s.contains("Schema snapshots") && s.contains("release-2") && s.contains("[1] #1"),
+        "{s}"
+    );
     insta::assert_snapshot!("snapshots_list_80x24", s);
     let a = panel_app(200, 60);
     let s = render(&a, 200, 60);
@@ -184,8 +189,14 @@ fn snapshots_diff_and_sql_80x24_and_200x60() {
     with_diff(&mut a);
     let s = render(&a, 200, 60);
     // Summary on top, one section per object, escapes from the database made visible.
-    assert!(s.contains("Schema diff: changes to make snapshot 1 match shop (live)"), "{s}");
-    assert!(s.contains("table public.orders (added)") && s.contains("table public.legacy (removed)"), "{s}");
+    assert!(
+        s.contains("Schema diff: changes to make snapshot 1 match shop (live)"),
+        "{s}"
+    );
+    assert!(
+        s.contains("table public.orders (added)") && s.contains("table public.legacy (removed)"),
+        "{s}"
+    );
     assert!(s.contains("␛[31m") && !s.contains('\x1b'), "{s}");
     insta::assert_snapshot!("snapshots_diff_200x60", s);
     let mut a = panel_app(80, 24);
@@ -257,7 +268,8 @@ async fn snapshot_then_diff_against_live_and_apply_the_migration_on_sqlite() {
     // Someone changes the schema behind our back.
     {
         let c = rusqlite::Connection::open(&path).unwrap();
-        c.execute_batch("CREATE TABLE audit_trail (id INTEGER PRIMARY KEY, note TEXT);").unwrap();
+        c.execute_batch("CREATE TABLE audit_trail (id INTEGER PRIMARY KEY, note TEXT);")
+            .unwrap();
     }
     app.on_key(key(KeyCode::Char('r')));
     settle(&mut app, &mut rx, 20).await;
@@ -278,7 +290,11 @@ async fn snapshot_then_diff_against_live_and_apply_the_migration_on_sqlite() {
     assert!(matches!(app.popup, Some(Popup::TypedConfirm { .. })));
     type_text(&mut app, "nope");
     app.on_key(key(KeyCode::Enter));
-    assert!(app.status.as_ref().is_some_and(|s| s.1.contains("not run")), "{:?}", app.status);
+    assert!(
+        app.status.as_ref().is_some_and(|s| s.1.contains("not run")),
+        "{:?}",
+        app.status
+    );
     app.on_key(key(KeyCode::Char('a')));
     type_text(&mut app, "lite");
     app.on_key(key(KeyCode::Enter));
@@ -287,12 +303,22 @@ async fn snapshot_then_diff_against_live_and_apply_the_migration_on_sqlite() {
     assert!(line.contains("verified: diff is now empty"), "{line}");
     let c = rusqlite::Connection::open(&path).unwrap();
     let n: i64 = c
-        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'audit_trail'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'audit_trail'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(n, 0, "the table is gone");
     let audit = app.store.as_ref().unwrap().list_audit(&Default::default()).unwrap();
-    let mig = audit.iter().find(|a| a.action == "migration").expect("migration audited");
+    let mig = audit
+        .iter()
+        .find(|a| a.action == "migration")
+        .expect("migration audited");
     assert_eq!(mig.outcome, "ok");
     assert!(mig.statement.as_deref().unwrap_or("").contains("DROP TABLE"), "{mig:?}");
-    assert!(mig.confirmed_by.as_deref().unwrap_or("").contains("typed 'lite'"), "{mig:?}");
+    assert!(
+        mig.confirmed_by.as_deref().unwrap_or("").contains("typed 'lite'"),
+        "{mig:?}"
+    );
 }

@@ -86,15 +86,30 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &SnapshotPanel) {
             }
         }
         Some(v) => {
+            // The summary (everything before the first object) stays pinned on top.
+            let head_len = v.starts.first().copied().unwrap_or(v.lines.len());
+            let pinned = head_len.min(usize::from(body.height / 2));
+            for (i, l) in v.lines.iter().take(pinned).enumerate() {
+                let st = line_style(app, l, false);
+                put(f.buffer_mut(), body.x, body.y + i as u16, &sanitize(l), body.width, st);
+            }
+            let rest = Rect::new(
+                body.x,
+                body.y + pinned as u16,
+                body.width,
+                body.height.saturating_sub(pinned as u16),
+            );
+            let first = v.scroll.max(head_len);
             let current = v.starts.get(v.object).copied();
-            let next = v.starts.get(v.object + 1).copied().unwrap_or(usize::MAX);
-            for (i, l) in v.lines.iter().enumerate().skip(v.scroll).take(usize::from(body.height)) {
-                let y = body.y + (i - v.scroll) as u16;
-                let mut st = line_style(app, l, v.starts.contains(&i));
-                if current.is_some_and(|c| i >= c && i < next) && v.starts.contains(&i) {
-                    st = t.style(Slot::Selection);
-                }
-                put(f.buffer_mut(), body.x, y, &sanitize(l), body.width, st);
+            for (i, l) in v.lines.iter().enumerate().skip(first).take(usize::from(rest.height)) {
+                let y = rest.y + (i - first) as u16;
+                let header = v.starts.contains(&i);
+                let st = if header && current == Some(i) {
+                    t.style(Slot::Selection)
+                } else {
+                    line_style(app, l, header)
+                };
+                put(f.buffer_mut(), rest.x, y, &sanitize(l), rest.width, st);
             }
         }
         None => draw_list(f, body, app, p),
