@@ -3,6 +3,8 @@
 //! through the real drivers, state, screen and audit log out.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use dbn::app::snapshots::{DiffView, Side, SnapshotPanel};
 use dbn::app::{App, ConnInfo, Options, Popup, Receivers};
 use dbn::db::{ConnSpec, Engine};
@@ -321,4 +323,73 @@ async fn snapshot_then_diff_against_live_and_apply_the_migration_on_sqlite() {
         mig.confirmed_by.as_deref().unwrap_or("").contains("typed 'lite'"),
         "{mig:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_snapshot_pair_diff_and_migration_back_to_the_snapshot() {
+    let Some(url) = common::fresh_pg_db("tui_panels") else {
+        return;
+    };
+    common::psql(&url, "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL)");
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("meta.db")).unwrap();
+    let spec = ConnSpec::parse_url(&url).unwrap();
+    let (mut app, mut rx) = make(spec, "pgdev", false, Some(store), 200, 60);
+    app.on_key(key(KeyCode::F(7)));
+    settle(&mut app, &mut rx, 30).await;
+    app.on_key(key(KeyCode::Char('s')));
+    settle(&mut app, &mut rx, 30).await;
+    common::psql(
+        &url,
+        "ALTER TABLE items ADD COLUMN price numeric(10,2); CREATE INDEX items_name_idx ON items (name)",
+    );
+    app.on_key(key(KeyCode::Char('s')));
+    settle(&mut app, &mut rx, 30).await;
+    let p = app.snapshots.as_ref().unwrap();
+    assert_eq!(p.items.len(), 2, "{:?}", p.message);
+    // Pick the older snapshot, then the newer one: the diff shows what changed between them.
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Enter));
+    app.on_key(key(KeyCode::Up));
+    app.on_key(key(KeyCode::Enter));
+    let v = app.snapshots.as_ref().unwrap().view.as_ref().expect("diff view");
+    let names: Vec<String> = v
+        .diff
+        .changes
+        .iter()
+        .map(|c| format!("{} {:?}", c.name, c.status))
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|n| n.contains("items_name_idx") && n.contains("Added")),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.contains("items") && n.contains("Changed")),
+        "{names:?}"
+    );
+    let screen = render(&app, 200, 60);
+    assert!(screen.contains("+    price numeric(10,2),"), "{screen}");
+    // The goal of the migration is the newer snapshot, which live already equals: nothing to apply.
+    app.on_key(key(KeyCode::Char('a')));
+    assert!(app.popup.is_none());
+    let msg = app.snapshots.as_ref().unwrap().message.clone().unwrap().1;
+    assert!(msg.contains("nothing to apply"), "{msg}");
+    // The older snapshot against live: the migration goes back to it.
+    app.on_key(key(KeyCode::Esc));
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Char('l')));
+    app.on_key(key(KeyCode::Char('a')));
+    type_text(&mut app, "pgdev");
+    app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 30).await;
+    let line = app.snapshots.as_ref().unwrap().apply.as_ref().unwrap().line.clone();
+    assert!(line.contains("verified: diff is now empty"), "{line}");
+    let cols = common::psql(
+        &url,
+        "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'items'",
+    );
+    assert_eq!(cols.trim(), "id,name");
 }
