@@ -15,6 +15,7 @@ pub mod results;
 mod run;
 pub mod snapshots;
 pub mod split;
+pub mod sync_preview;
 pub mod tree;
 
 pub use events::fmt_elapsed;
@@ -125,6 +126,10 @@ pub enum Effect {
     ListConnections,
     /// Switch to a saved connection.
     SwitchConnection(String),
+    /// List saved connections as data sync targets.
+    SyncTargets,
+    /// Resolve a saved connection as the data sync target.
+    ResolveSyncTarget(String),
 }
 
 /// Settings the app starts with.
@@ -186,6 +191,9 @@ pub struct App {
     /// Schema snapshots panel, when open.
     pub snapshots: Option<snapshots::SnapshotPanel>,
     migration_confirmed: Option<(String, Instant)>,
+    /// Data sync panel, when open.
+    pub sync: Option<sync_preview::SyncPanel>,
+    sync_confirmed: Option<(String, Instant)>,
     dirty: bool,
     ticket: u64,
     schema_ticket: u64,
@@ -236,6 +244,8 @@ impl App {
             effects: Vec::new(),
             snapshots: None,
             migration_confirmed: None,
+            sync: None,
+            sync_confirmed: None,
             dirty: true,
             ticket: 0,
             schema_ticket: 0,
@@ -307,7 +317,9 @@ impl App {
                 self.dirty = true;
             }
             Event::FocusGained => self.dirty = true,
-            Event::Mouse(m) if self.popup.is_none() && self.snapshots.is_none() => self.on_mouse(m),
+            Event::Mouse(m) if self.popup.is_none() && self.snapshots.is_none() && self.sync.is_none() => {
+                self.on_mouse(m)
+            }
             _ => {}
         }
     }
@@ -317,6 +329,10 @@ impl App {
         self.dirty = true;
         if self.popup.is_some() {
             self.popup_key(key);
+            return;
+        }
+        if self.sync.is_some() {
+            self.sync_key(key);
             return;
         }
         if self.snapshots.is_some() {
@@ -420,6 +436,7 @@ impl App {
         self.snapshots
             .as_ref()
             .is_some_and(|p| p.live_loading || p.apply.as_ref().is_some_and(|a| a.running))
+            || self.sync_busy()
     }
 }
 

@@ -215,6 +215,7 @@ impl App {
                 }
             }
             JobEvent::Snap(ev) => self.on_snap(ev),
+            JobEvent::Sync(ev) => self.on_sync(ev),
         }
     }
 }

@@ -75,6 +75,8 @@ pub enum JobEvent {
     ExportDone(Result<(u64, String), String>),
     /// Schema snapshots panel task.
     Snap(super::snapshots::SnapEvent),
+    /// Data sync panel task.
+    Sync(super::sync_preview::SyncEvent),
 }
 
 /// Start a run of `stmts` on the shared session.
