@@ -233,11 +233,14 @@ fn snapshots_panel_never_panics_at_tiny_sizes() {
 
 #[test]
 fn help_lists_the_panel_keys() {
-    let mut a = panel_app(200, 60);
+    // Tall enough for every line of the generated help.
+    let mut a = panel_app(200, 200);
     a.snapshots = None;
     a.popup = Some(Popup::Help { scroll: 0 });
-    let s = render(&a, 200, 60);
+    let s = render(&a, 200, 200);
     assert!(s.contains("Schema snapshots: diff, migrate") && s.contains("F7"), "{s}");
+    assert!(s.contains("Data sync: diff a table, apply") && s.contains("F8"), "{s}");
+    assert!(s.contains("Toggle the migration SQL preview"), "{s}");
 }
 
 fn sqlite_db(dir: &std::path::Path) -> (ConnSpec, std::path::PathBuf) {
@@ -392,4 +395,195 @@ async fn postgres_snapshot_pair_diff_and_migration_back_to_the_snapshot() {
         "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'items'",
     );
     assert_eq!(cols.trim(), "id,name");
+}
+
+fn sqlite_file(path: &std::path::Path, sql: &str) -> ConnSpec {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.execute_batch(sql).unwrap();
+    let mut spec = ConnSpec::new(Engine::Sqlite);
+    spec.database = Some(path.display().to_string());
+    spec
+}
+
+fn entry(name: &str) -> dbn::app::ConnEntry {
+    dbn::app::ConnEntry {
+        name: name.into(),
+        engine: "sqlite".into(),
+        tag: Tag::Dev,
+        read_only: false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_sync_panel_diffs_two_sqlite_files_and_applies_source_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("meta.db")).unwrap();
+    let src = sqlite_file(
+        &dir.path().join("src.db"),
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER);
+         INSERT INTO items VALUES (1, 'apple', 5), (2, 'pear', 1), (3, 'plum', 7);",
+    );
+    let tgt_path = dir.path().join("tgt.db");
+    let tgt = sqlite_file(
+        &tgt_path,
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER);
+         INSERT INTO items VALUES (2, 'pear', 1), (3, 'plum', 2), (4, 'fig\x1b[31m', 9);",
+    );
+    let (mut app, mut rx) = make(src, "src", false, Some(store), 200, 60);
+    app.start();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while app.tree.schema.is_none() {
+        let ev = tokio::time::timeout_at(deadline, rx.jobs.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        app.on_job(ev);
+    }
+    // F8 asks the loop for saved connections; the loop answers (as run.rs does).
+    app.on_key(key(KeyCode::F(8)));
+    assert_eq!(
+        app.effects.drain(..).collect::<Vec<_>>(),
+        vec![dbn::app::Effect::SyncTargets]
+    );
+    app.show_sync_targets(vec![entry("src"), entry("tgt")]);
+    let s = render(&app, 80, 24);
+    assert!(s.contains("Target connection") && s.contains("tgt"), "{s}");
+    insta::assert_snapshot!("sync_targets_80x24", s);
+    let s = render(&app, 200, 60);
+    insta::assert_snapshot!("sync_targets_200x60", s);
+    app.on_key(key(KeyCode::Enter));
+    assert_eq!(
+        app.effects.drain(..).collect::<Vec<_>>(),
+        vec![dbn::app::Effect::ResolveSyncTarget("tgt".into())]
+    );
+    app.sync_target_resolved(Ok(ConnInfo {
+        name: "tgt".into(),
+        tag: Tag::Dev,
+        read_only: false,
+        spec: tgt,
+    }));
+    app.on_key(key(KeyCode::Enter));
+    assert!(app.sync_busy(), "the diff runs in the background");
+    settle(&mut app, &mut rx, 30).await;
+    let p = app.sync.as_ref().unwrap();
+    let d = p.diff.as_ref().expect("a diff");
+    assert_eq!(
+        (
+            d.diff.only_in_source.len(),
+            d.diff.only_in_target.len(),
+            d.diff.changed.len()
+        ),
+        (1, 1, 1),
+        "{:?}",
+        p.message
+    );
+    let s = render(&app, 200, 60);
+    assert!(
+        s.contains("only in source 1 · only in target 1 · changed 1 · equal 1"),
+        "{s}"
+    );
+    assert!(s.contains("qty: 2 -> 7"), "{s}");
+    assert!(s.contains("␛[31m") || !s.contains('\x1b'), "{s}");
+    insta::assert_snapshot!("sync_result_200x60", s);
+    let s = render(&app, 80, 24);
+    assert!(s.contains("qty: 2 -> 7"), "{s}");
+    insta::assert_snapshot!("sync_result_80x24", s);
+    // Drill into the changed row.
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Enter));
+    let s = render(&app, 80, 24);
+    assert!(
+        s.contains("changed (target value -> source value)") && s.contains("2 -> 7"),
+        "{s}"
+    );
+    insta::assert_snapshot!("sync_row_detail_80x24", s);
+    app.on_key(key(KeyCode::Esc));
+    // Apply behind the typed confirmation of the target's name.
+    app.on_key(key(KeyCode::Char('a')));
+    let Some(Popup::TypedConfirm { message, .. }) = &app.popup else {
+        panic!("no confirmation")
+    };
+    assert!(message.contains("1 insert(s), 1 update(s), 0 delete(s)"), "{message}");
+    type_text(&mut app, "tgt");
+    app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 30).await;
+    let msg = app.sync.as_ref().unwrap().message.clone().unwrap().1;
+    assert!(msg.contains("applied 2 change(s)"), "{msg}");
+    let c = rusqlite::Connection::open(&tgt_path).unwrap();
+    let rows: Vec<(i64, i64)> = c
+        .prepare("SELECT id, qty FROM items ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows, vec![(1, 5), (2, 1), (3, 7), (4, 9)]);
+    let audit = app.store.as_ref().unwrap().list_audit(&Default::default()).unwrap();
+    let e = audit.iter().find(|a| a.action == "sync").expect("sync audited");
+    assert_eq!((e.outcome.as_str(), e.rows_affected), ("ok", Some(2)));
+    assert_eq!(e.connection.as_deref(), Some("tgt"));
+    // Diff again: only the target-only row is left.
+    app.on_key(key(KeyCode::Char('r')));
+    settle(&mut app, &mut rx, 30).await;
+    let d = app.sync.as_ref().unwrap().diff.as_ref().unwrap();
+    assert_eq!(
+        (
+            d.diff.only_in_source.len(),
+            d.diff.changed.len(),
+            d.diff.only_in_target.len()
+        ),
+        (0, 0, 1)
+    );
+}
+
+#[test]
+fn sync_panel_never_panics_at_tiny_sizes() {
+    for (w, h) in [(1, 1), (2, 3), (10, 4), (30, 8), (45, 12)] {
+        let mut a = panel_app(w, h);
+        a.snapshots = None;
+        a.show_sync_targets(vec![entry("a"), entry("b")]);
+        render(&a, w, h);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_sync_diff_is_cancelled_with_esc() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = "CREATE TABLE big (id INTEGER PRIMARY KEY, v TEXT);
+         WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000)
+         INSERT INTO big SELECT x, 'v' || x FROM c;";
+    let src = sqlite_file(&dir.path().join("a.db"), rows);
+    let tgt = sqlite_file(
+        &dir.path().join("b.db"),
+        &format!("{rows} UPDATE big SET v = 'x' WHERE id = 199999;"),
+    );
+    let (mut app, mut rx) = make(src, "a", false, None, 120, 40);
+    app.start();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while app.tree.schema.is_none() {
+        let ev = tokio::time::timeout_at(deadline, rx.jobs.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        app.on_job(ev);
+    }
+    app.on_key(key(KeyCode::F(8)));
+    app.show_sync_targets(vec![entry("b")]);
+    app.on_key(key(KeyCode::Enter));
+    app.sync_target_resolved(Ok(ConnInfo {
+        name: "b".into(),
+        tag: Tag::Dev,
+        read_only: false,
+        spec: tgt,
+    }));
+    app.on_key(key(KeyCode::Enter));
+    let s = render(&app, 120, 40);
+    assert!(s.contains("comparing big") && s.contains("Esc / Ctrl+C cancel"), "{s}");
+    app.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    settle(&mut app, &mut rx, 30).await;
+    let p = app.sync.as_ref().expect("the panel stays open");
+    assert!(p.diff.is_none(), "the diff was cancelled");
+    let msg = p.message.clone().unwrap().1;
+    assert!(msg.contains("cancel"), "{msg}");
 }

@@ -377,6 +377,10 @@ impl App {
                 p.token = None;
                 match *res {
                     Ok(d) => p.set_diff(d),
+                    Err(e) if e == "cancelled" => {
+                        p.stage = Stage::Tables;
+                        p.message = Some((Level::Warn, "diff cancelled: Enter runs it again".into()));
+                    }
                     Err(e) => {
                         p.stage = Stage::Tables;
                         p.message = Some((Level::Error, crate::sanitize::sanitize(&e).into_owned()));
