@@ -3,6 +3,7 @@
 //! `main.rs` only parses arguments and dispatches; everything lives here so
 //! tests can drive the application headless.
 
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;
