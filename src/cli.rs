@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions and dispatch. One file per
 //! subcommand under `cli/`, each with `run(args, &mut Ctx) -> Result<ExitCode>`.
 
+pub mod backup;
 pub mod connect;
 mod ctx;
 pub mod demo;
@@ -48,6 +49,8 @@ pub enum Command {
     Demo(demo::Args),
     /// Inspect the secret store.
     Secrets(secrets::Args),
+    /// Encrypted, deduplicated database snapshots: create, diff, restore, schedules.
+    Backup(backup::Args),
 }
 
 /// Run a parsed command line.
@@ -62,6 +65,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Query(a)) => query::run(a, &mut ctx),
         Some(Command::Demo(a)) => demo::run(a, &mut ctx),
         Some(Command::Secrets(a)) => secrets::run(a, &mut ctx),
+        Some(Command::Backup(a)) => backup::run(a, &mut ctx),
         None => open_default(&mut ctx),
     };
     match result {

@@ -117,6 +117,7 @@ impl<'k> Chunker<'k> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

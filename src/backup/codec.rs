@@ -4,7 +4,7 @@
 //! length-prefixed payload (LEB128 varints, zigzag for signed integers).
 
 use crate::db::{Interval, Value};
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Timelike};
 
 /// Why bytes could not be decoded into rows.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -224,7 +224,7 @@ impl<'a> Reader<'a> {
                 let secs = self.ivar()?;
                 let nanos = u32::try_from(self.uvar()?).map_err(|_| bad("timestamp"))?;
                 let t = DateTime::from_timestamp(secs, nanos).ok_or_else(|| bad("timestamp"))?;
-                Value::Timestamp(NaiveDateTime::from(t.naive_utc()))
+                Value::Timestamp(t.naive_utc())
             }
             12 => {
                 let secs = self.ivar()?;
@@ -272,6 +272,7 @@ pub fn decode_rows(buf: &[u8]) -> Result<Vec<Vec<Value>>, DecodeError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -286,6 +286,7 @@ fn parse(id: &str, bytes: &[u8]) -> BackupResult<Manifest> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

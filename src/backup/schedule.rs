@@ -116,6 +116,7 @@ impl Drop for RunLock {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

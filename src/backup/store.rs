@@ -162,6 +162,7 @@ impl ChunkStore for LocalDirStore {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

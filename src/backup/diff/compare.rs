@@ -180,6 +180,7 @@ pub fn compare_rows(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
