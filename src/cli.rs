@@ -1,12 +1,16 @@
 //! Command-line interface: clap definitions and dispatch. One file per
 //! subcommand under `cli/`, each with `run(args, &mut Ctx) -> Result<ExitCode>`.
 
+mod audit;
+mod completions;
 pub mod backup;
 pub mod connect;
 mod ctx;
 pub mod demo;
 pub mod exit;
+pub mod guard;
 mod init;
+pub mod panic;
 pub mod pgenv;
 pub mod query;
 pub mod resolve;
@@ -49,6 +53,12 @@ pub enum Command {
     Demo(demo::Args),
     /// Inspect the secret store.
     Secrets(secrets::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionArgs),
+    /// Print the man page (or write all pages with --out-dir).
+    Man(completions::ManArgs),
+    /// Show the audit log of writes, DDL, unlocks and refusals.
+    Audit(audit::Args),
     /// Encrypted, deduplicated database snapshots: create, diff, restore, schedules.
     Backup(backup::Args),
 }
@@ -65,6 +75,9 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Query(a)) => query::run(a, &mut ctx),
         Some(Command::Demo(a)) => demo::run(a, &mut ctx),
         Some(Command::Secrets(a)) => secrets::run(a, &mut ctx),
+        Some(Command::Completions(a)) => completions::completions(a, &mut ctx),
+        Some(Command::Man(a)) => completions::man(a, &mut ctx),
+        Some(Command::Audit(a)) => audit::run(a, &mut ctx),
         Some(Command::Backup(a)) => backup::run(a, &mut ctx),
         None => open_default(&mut ctx),
     };

@@ -6,6 +6,7 @@ pub mod connections;
 pub mod history;
 mod migrations;
 pub mod settings;
+pub mod unlocks;
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

@@ -55,6 +55,9 @@ pub struct Args {
     /// Do not record the statements in the query history.
     #[arg(long)]
     pub no_history: bool,
+    /// Safety: unlocking writes and confirmations.
+    #[command(flatten)]
+    pub safety: super::guard::SafetyArgs,
 }
 
 /// Run `dbn query`.
@@ -63,11 +66,21 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     let sql = read_sql(&args)?;
     let mut target = resolve(ctx, args.conn.as_deref(), args.url.as_deref())?;
     if args.read_only {
+        if args.safety.unlock_writes || args.safety.unlock_minutes.is_some() {
+            return Err(
+                Failure::usage("--read-only and --unlock-writes contradict each other: pass one of them").into(),
+            );
+        }
         target.spec.read_only = true;
     }
     let verdicts = crate::safety::classify(&sql, target.spec.engine);
     if verdicts.is_empty() {
         return Err(Failure::usage("no SQL statements found in the input").into());
+    }
+    // Every statement is judged before the first is sent.
+    let cleared = super::guard::clear(ctx, &target, &sql, &verdicts, &args.safety)?;
+    if cleared.unlocked {
+        target.spec.read_only = false;
     }
     let statements: Vec<String> = verdicts
         .iter()
@@ -84,6 +97,18 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     if !args.no_history {
         record_history(ctx, &target.name, &outcome.statements);
     }
+    let sent: Vec<super::guard::Sent<'_>> = verdicts
+        .iter()
+        .zip(&outcome.statements)
+        .map(|(v, s)| super::guard::Sent {
+            verdict: v,
+            outcome: &s.outcome,
+            error: s.error.as_deref(),
+            rows: s.summary.as_ref().and_then(|x| x.rows_affected).or(s.rows),
+            duration: s.duration,
+        })
+        .collect();
+    super::guard::audit_sent(ctx, &target, &sent, cleared.confirmed_by.as_deref());
     match outcome.result {
         Ok(code) => Ok(code),
         Err(e) => Err(e),
@@ -94,6 +119,14 @@ fn record_history(ctx: &mut Ctx, conn: &str, done: &[StatementOutcome]) {
     let Ok(store) = ctx.store() else { return };
     for s in done {
         let redacted = crate::logging::redact(&s.sql);
+        tracing::info!(
+            connection = conn,
+            outcome = %s.outcome,
+            rows = ?s.rows,
+            ms = s.duration.as_millis() as u64,
+            "statement: {}",
+            redacted.chars().take(200).collect::<String>()
+        );
         let _ = store.add_history(&crate::store::history::NewHistory {
             connection: conn,
             sql: &redacted,

@@ -210,6 +210,16 @@ async fn run_one(session: &mut dyn Session, sql: &str, opts: &Options, multi: bo
     let summary = match result {
         Ok(s) => s,
         Err(e) if stopped_early && e.code == ErrorCode::QueryCancelled => Summary::default(),
+        Err(e) if e.code == ErrorCode::QueryCancelled => {
+            // The consumer may stop (limit, closed pipe) and drop its receiver
+            // while the driver is mid-send, so the driver sees the cancel first.
+            let _ = done_tx.send(Summary::default());
+            let consumed = writer.await.map_err(|e| anyhow::anyhow!("output task failed: {e}"))?;
+            if consumed.limit_hit || consumed.broken_pipe {
+                return Ok(Step::Done { summary: Summary::default(), consumed });
+            }
+            return Err(e.into());
+        }
         Err(e) => {
             let _ = done_tx.send(Summary::default());
             let _ = writer.await;

@@ -1,0 +1,255 @@
+//! The MySQL session, its `KILL QUERY` canceller, and recovery after a
+//! statement whose future was dropped half-way.
+
+use super::error::{Target, map_err};
+use super::stream;
+use crate::db::{Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Session, Summary};
+use crate::schema::Schema;
+use async_trait::async_trait;
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, Opts};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Make the server refuse writes for the rest of the session.
+pub(super) async fn make_read_only(conn: &mut Conn, target: &Target<'_>) -> DbResult<()> {
+    conn.query_drop("SET SESSION TRANSACTION READ ONLY")
+        .await
+        .map_err(|e| map_err(e, target))
+}
+
+/// Sends `KILL QUERY` for one session from a separate connection.
+pub(super) struct Killer {
+    /// Options of the session's connection (TLS included), reused as is.
+    opts: Opts,
+    /// Server thread id of the session's connection; changes on reconnect.
+    conn_id: AtomicU32,
+    timeout: Duration,
+    /// Set by a cancel; checked when the statement ends, because a killed
+    /// `SLEEP()` returns normally instead of failing.
+    requested: AtomicBool,
+    /// Kills sent but not yet acknowledged.
+    in_flight: AtomicUsize,
+    addr: String,
+    user: Option<String>,
+}
+
+impl Killer {
+    fn target(&self) -> Target<'_> {
+        Target {
+            addr: &self.addr,
+            user: self.user.as_deref(),
+            sql: None,
+        }
+    }
+
+    async fn connect(&self) -> DbResult<Conn> {
+        match tokio::time::timeout(self.timeout, Conn::new(self.opts.clone())).await {
+            Ok(conn) => conn.map_err(|e| map_err(e, &self.target())),
+            Err(_) => Err(DbError::new(
+                ErrorCode::DbTimeout,
+                format!("could not reach {} within {} s", self.addr, self.timeout.as_secs_f32()),
+            )),
+        }
+    }
+
+    /// Stop whatever the session's connection is running.
+    pub(super) async fn kill(&self) -> DbResult<()> {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let result = self.kill_now().await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+
+    /// Wait (bounded) for kills still on their way, so a cancel aimed at a
+    /// statement that just finished cannot land on the next one.
+    async fn settle(&self) {
+        let give_up = tokio::time::Instant::now() + self.timeout;
+        while self.in_flight.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < give_up {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    async fn kill_now(&self) -> DbResult<()> {
+        let mut side = self.connect().await?;
+        let id = self.conn_id.load(Ordering::SeqCst);
+        let result = side.query_drop(format!("KILL QUERY {id}")).await;
+        let _ = side.disconnect().await;
+        match result {
+            // 1094: unknown thread id; the session is already gone.
+            Err(mysql_async::Error::Server(s)) if s.code == 1094 => Ok(()),
+            other => other.map_err(|e| map_err(e, &self.target())),
+        }
+    }
+}
+
+/// A kill started from a dropped statement, awaited before the next one so
+/// it cannot land on it.
+type PendingKill = Arc<Mutex<Option<JoinHandle<()>>>>;
+
+/// A live MySQL/MariaDB session.
+pub(super) struct MysqlSession {
+    conn: Conn,
+    killer: Arc<Killer>,
+    version: String,
+    read_only: bool,
+    /// True while a statement runs; still true at the next call when the
+    /// caller dropped the previous `execute` future half-way.
+    dirty: bool,
+    pending_kill: PendingKill,
+}
+
+impl MysqlSession {
+    /// Wrap a connected, prepared connection.
+    pub(super) fn new(conn: Conn, opts: Opts, spec: &ConnSpec, addr: String, version: String) -> Self {
+        let killer = Arc::new(Killer {
+            opts,
+            conn_id: AtomicU32::new(conn.id()),
+            timeout: spec.connect_timeout,
+            requested: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
+            addr,
+            user: spec.user.clone(),
+        });
+        MysqlSession {
+            conn,
+            killer,
+            version,
+            read_only: spec.read_only,
+            dirty: false,
+            pending_kill: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Bring the connection back to a known idle state after an abandoned
+    /// statement: let its kill land, read what is left, or reconnect.
+    async fn recover(&mut self) -> DbResult<()> {
+        let pending = self.pending_kill.lock().ok().and_then(|mut p| p.take());
+        match pending {
+            Some(handle) => {
+                let _ = handle.await;
+            }
+            None => {
+                let _ = self.killer.kill().await;
+            }
+        }
+        if !self.conn.is_disconnected() {
+            // Reading the leftovers may surface the old statement's error
+            // (e.g. 1317 interrupted); that is the old statement's, not ours.
+            match self.conn.query_drop("DO 0").await {
+                Ok(()) | Err(mysql_async::Error::Server(_)) => {
+                    self.dirty = false;
+                    return Ok(());
+                }
+                Err(_) => {}
+            }
+        }
+        let mut conn = self.killer.connect().await?;
+        if self.read_only {
+            make_read_only(&mut conn, &self.killer.target()).await?;
+        }
+        self.killer.conn_id.store(conn.id(), Ordering::SeqCst);
+        self.conn = conn;
+        self.dirty = false;
+        Ok(())
+    }
+}
+
+/// Kills the statement on the server if its `execute` future is dropped.
+struct AbandonGuard {
+    killer: Arc<Killer>,
+    pending: PendingKill,
+    armed: bool,
+}
+
+impl Drop for AbandonGuard {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let killer = Arc::clone(&self.killer);
+        let handle = runtime.spawn(async move {
+            let _ = killer.kill().await;
+        });
+        if let Ok(mut slot) = self.pending.lock() {
+            *slot = Some(handle);
+        }
+    }
+}
+
+#[async_trait]
+impl Session for MysqlSession {
+    fn engine(&self) -> Engine {
+        Engine::Mysql
+    }
+
+    async fn server_version(&mut self) -> DbResult<String> {
+        Ok(self.version.clone())
+    }
+
+    /// Several statements in one text run in order; each row-returning one
+    /// sends its own `Frame::Columns` followed by its rows.
+    async fn execute(&mut self, sql: &str, tx: mpsc::Sender<Frame>) -> DbResult<Summary> {
+        if self.dirty {
+            self.recover().await?;
+        }
+        self.killer.settle().await;
+        self.killer.requested.store(false, Ordering::SeqCst);
+        let mut guard = AbandonGuard {
+            killer: Arc::clone(&self.killer),
+            pending: Arc::clone(&self.pending_kill),
+            armed: true,
+        };
+        self.dirty = true;
+        let target = Target {
+            addr: &self.killer.addr,
+            user: self.killer.user.as_deref(),
+            sql: Some(sql),
+        };
+        let result = stream::execute(&mut self.conn, sql, &tx, &self.killer, &target).await;
+        guard.armed = false;
+        self.dirty = false;
+        let cancelled = self.killer.requested.swap(false, Ordering::SeqCst);
+        match result {
+            Ok(_) if cancelled => Err(DbError::new(ErrorCode::QueryCancelled, "query cancelled")),
+            other => other,
+        }
+    }
+
+    fn canceller(&self) -> Box<dyn Canceller> {
+        Box::new(MysqlCanceller(Arc::clone(&self.killer)))
+    }
+
+    async fn introspect(&mut self) -> DbResult<Schema> {
+        crate::schema::introspect::mysql::introspect(self).await
+    }
+
+    async fn ping(&mut self) -> DbResult<()> {
+        if self.dirty {
+            self.recover().await?;
+        }
+        let target = self.killer.target();
+        self.conn.ping().await.map_err(|e| map_err(e, &target))
+    }
+
+    fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+}
+
+/// Cancels the running statement of a MySQL session with `KILL QUERY`.
+struct MysqlCanceller(Arc<Killer>);
+
+#[async_trait]
+impl Canceller for MysqlCanceller {
+    async fn cancel(&self) -> DbResult<()> {
+        self.0.requested.store(true, Ordering::SeqCst);
+        self.0.kill().await
+    }
+}

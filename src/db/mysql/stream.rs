@@ -1,0 +1,138 @@
+//! Streaming one statement's results in batches with bounded memory.
+
+use super::convert::{to_value, type_name};
+use super::error::{Target, map_err};
+use super::session::Killer;
+use crate::db::{BATCH_ROWS, Column, DbError, DbResult, ErrorCode, Frame, Summary, Value};
+use futures::StreamExt;
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, ResultSetStream, Row, TextProtocol};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// A partly filled batch is sent after this long, so slow queries still
+/// show their first rows promptly.
+const BATCH_MAX_WAIT: Duration = Duration::from_millis(100);
+
+enum SetOutcome {
+    /// All rows of the set were sent; how many.
+    Finished(u64),
+    /// The receiver was dropped; the rest of the result is unwanted.
+    ReceiverGone,
+}
+
+/// Run `sql`, streaming every row set into `tx`, each after its own
+/// `Frame::Columns`.
+pub(super) async fn execute(
+    conn: &mut Conn,
+    sql: &str,
+    tx: &mpsc::Sender<Frame>,
+    killer: &Killer,
+    target: &Target<'_>,
+) -> DbResult<Summary> {
+    let mut result = conn.query_iter(sql).await.map_err(|e| map_err(e, target))?;
+    let mut rows_returned: Option<u64> = None;
+    let mut rows_affected: Option<u64> = None;
+    let mut receiver_gone = false;
+    loop {
+        let Some(mut set) = result.stream::<Row>().await.map_err(|e| map_err(e, target))? else {
+            break;
+        };
+        if set.columns_ref().is_empty() {
+            rows_affected = Some(rows_affected.unwrap_or(0) + set.affected_rows());
+            continue;
+        }
+        match stream_set(&mut set, tx).await.map_err(|e| map_err(e, target))? {
+            SetOutcome::Finished(n) => rows_returned = Some(rows_returned.unwrap_or(0) + n),
+            SetOutcome::ReceiverGone => {
+                receiver_gone = true;
+                break;
+            }
+        }
+    }
+    if receiver_gone {
+        // Stop the server from producing rows nobody reads, then read what is
+        // already in flight so the connection is clean for the next statement.
+        let _ = killer.kill().await;
+        let _ = result.drop_result().await;
+        return Err(DbError::new(
+            ErrorCode::QueryCancelled,
+            "query cancelled: the result reader stopped, so the query was stopped on the server",
+        ));
+    }
+    Ok(Summary {
+        rows_returned: rows_returned.unwrap_or(0),
+        rows_affected,
+        tag: crate::db::sqlite::command_tag(sql, rows_returned, rows_affected),
+    })
+}
+
+async fn stream_set(
+    set: &mut ResultSetStream<'_, '_, '_, Row, TextProtocol>,
+    tx: &mpsc::Sender<Frame>,
+) -> Result<SetOutcome, mysql_async::Error> {
+    let columns = set.columns();
+    let meta: Vec<Column> = columns
+        .iter()
+        .map(|c| Column {
+            name: c.name_str().into_owned(),
+            type_name: type_name(c),
+        })
+        .collect();
+    if tx.send(Frame::Columns(meta)).await.is_err() {
+        return Ok(SetOutcome::ReceiverGone);
+    }
+    let mut batch: Vec<Vec<Value>> = Vec::with_capacity(BATCH_ROWS);
+    let mut flush_at: Option<Instant> = None;
+    let mut count = 0u64;
+    loop {
+        // ResultSetStream keeps its in-flight read inside itself, so losing
+        // this race to the timer or to a closed receiver drops no row.
+        let next = tokio::select! {
+            biased;
+            () = tx.closed() => return Ok(SetOutcome::ReceiverGone),
+            () = sleep_until(flush_at), if flush_at.is_some() => {
+                flush_at = None;
+                if tx.send(Frame::Rows(std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS)))).await.is_err() {
+                    return Ok(SetOutcome::ReceiverGone);
+                }
+                continue;
+            }
+            next = set.next() => next,
+        };
+        let Some(row) = next else { break };
+        let values: Vec<Value> = row?
+            .unwrap_raw()
+            .into_iter()
+            .zip(columns.iter())
+            .map(|(v, col)| v.map_or(Value::Null, |v| to_value(v, col)))
+            .collect();
+        batch.push(values);
+        count += 1;
+        flush_at.get_or_insert_with(|| Instant::now() + BATCH_MAX_WAIT);
+        if batch.len() >= BATCH_ROWS {
+            flush_at = None;
+            if tx
+                .send(Frame::Rows(std::mem::replace(
+                    &mut batch,
+                    Vec::with_capacity(BATCH_ROWS),
+                )))
+                .await
+                .is_err()
+            {
+                return Ok(SetOutcome::ReceiverGone);
+            }
+        }
+    }
+    if !batch.is_empty() && tx.send(Frame::Rows(batch)).await.is_err() {
+        return Ok(SetOutcome::ReceiverGone);
+    }
+    Ok(SetOutcome::Finished(count))
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    if let Some(at) = at {
+        tokio::time::sleep_until(at).await;
+    }
+}

@@ -1,0 +1,246 @@
+//! The thread that owns a SQLite connection: opens it, then serves
+//! commands until the session drops its sender.
+
+use super::convert::{DeclKind, storage_class, to_value};
+use super::error::{cancelled_by_receiver, map_err, not_a_database};
+use crate::db::{BATCH_ROWS, Column, DbError, DbResult, ErrorCode, Frame, Summary, Value};
+use rusqlite::fallible_iterator::FallibleIterator;
+use rusqlite::{Batch, Connection, InterruptHandle, OpenFlags, Statement};
+use std::path::Path;
+use std::sync::mpsc as std_mpsc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// A partly filled batch is sent after this long, so slow scans still
+/// show their first rows promptly.
+const BATCH_MAX_WAIT: Duration = Duration::from_millis(100);
+
+/// Work for the connection thread.
+pub(super) enum Command {
+    /// Run SQL, streaming frames into `tx`.
+    Execute {
+        sql: String,
+        tx: mpsc::Sender<Frame>,
+        reply: oneshot::Sender<DbResult<Summary>>,
+    },
+    /// Round trip through the connection.
+    Ping { reply: oneshot::Sender<DbResult<()>> },
+}
+
+/// Thread body: open, report readiness (with the interrupt handle), serve.
+pub(super) fn run(
+    path: &str,
+    read_only: bool,
+    ready: oneshot::Sender<DbResult<InterruptHandle>>,
+    commands: std_mpsc::Receiver<Command>,
+) {
+    let conn = match open(path, read_only) {
+        Ok(conn) => conn,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    if ready.send(Ok(conn.get_interrupt_handle())).is_err() {
+        return;
+    }
+    while let Ok(cmd) = commands.recv() {
+        match cmd {
+            Command::Execute { sql, tx, reply } => {
+                let _ = reply.send(execute(&conn, &sql, &tx));
+            }
+            Command::Ping { reply } => {
+                let r = conn
+                    .query_row("SELECT 1", [], |row| row.get::<_, i64>(0))
+                    .map(|_| ())
+                    .map_err(map_err);
+                let _ = reply.send(r);
+            }
+        }
+    }
+}
+
+fn open(path: &str, read_only: bool) -> DbResult<Connection> {
+    let in_memory = path == ":memory:";
+    if !in_memory {
+        check_path(Path::new(path), read_only)?;
+    }
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
+    // SQLite opens lazily: read the schema now so a non-database file is
+    // reported at connect time, not on the first query.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))
+        .map_err(|e| open_error(path, e))?;
+    conn.busy_timeout(super::BUSY_TIMEOUT).map_err(map_err)?;
+    if read_only {
+        conn.execute_batch("PRAGMA query_only=ON").map_err(map_err)?;
+    }
+    Ok(conn)
+}
+
+fn check_path(path: &Path, read_only: bool) -> DbResult<()> {
+    let shown = path.display();
+    if path.is_dir() {
+        return Err(DbError::new(
+            ErrorCode::DbUnknownDatabase,
+            format!("'{shown}' is a directory, not a SQLite file: give the path of the database file"),
+        ));
+    }
+    if path.exists() {
+        return Ok(());
+    }
+    if read_only {
+        return Err(DbError::new(
+            ErrorCode::DbUnknownDatabase,
+            format!(
+                "SQLite file '{shown}' does not exist (read-only connections never create files): check the path{}",
+                cwd_hint(path)
+            ),
+        ));
+    }
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(dir) = parent.filter(|d| !d.is_dir()) {
+        return Err(DbError::new(
+            ErrorCode::DbUnknownDatabase,
+            format!(
+                "cannot create SQLite file '{shown}': directory '{}' does not exist; create it first or fix the path",
+                dir.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn cwd_hint(path: &Path) -> String {
+    if path.is_absolute() {
+        return String::new();
+    }
+    std::env::current_dir()
+        .map(|d| format!(" (relative to '{}')", d.display()))
+        .unwrap_or_default()
+}
+
+fn open_error(path: &str, e: rusqlite::Error) -> DbError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => not_a_database(path),
+        Some(rusqlite::ErrorCode::CannotOpen) => DbError::new(
+            ErrorCode::DbUnknownDatabase,
+            format!("cannot open SQLite file '{path}': {e}; check that it exists and is readable"),
+        ),
+        _ => map_err(e),
+    }
+}
+
+/// Run every statement in `sql` in order. Each row-returning statement
+/// streams its own `Columns` frame and rows; the tag describes the last.
+fn execute(conn: &Connection, sql: &str, tx: &mpsc::Sender<Frame>) -> DbResult<Summary> {
+    let mut batch = Batch::new(conn, sql);
+    let mut rows_returned = 0u64;
+    let mut rows_affected: Option<u64> = None;
+    let mut tag = None;
+    while let Some(mut stmt) = batch.next().map_err(map_err)? {
+        let before = conn.total_changes();
+        // The statement's own text (no parameters are bound, so this is verbatim).
+        let text = stmt.expanded_sql().unwrap_or_default();
+        let returned = if stmt.column_count() > 0 {
+            let n = stream(&mut stmt, tx)?;
+            rows_returned += n;
+            Some(n)
+        } else {
+            let mut rows = stmt.raw_query();
+            while rows.next().map_err(map_err)?.is_some() {}
+            None
+        };
+        let affected = (!stmt.readonly()).then(|| {
+            // changes() keeps the count of the last INSERT/UPDATE/DELETE, even
+            // across DDL; trust it only when this statement changed something.
+            if conn.total_changes() != before {
+                conn.changes()
+            } else {
+                0
+            }
+        });
+        if let Some(n) = affected {
+            rows_affected = Some(rows_affected.unwrap_or(0) + n);
+        }
+        tag = super::command_tag(&text, returned, affected);
+    }
+    Ok(Summary {
+        rows_returned,
+        rows_affected,
+        tag,
+    })
+}
+
+/// Step a row-returning statement, sending columns then batches of rows.
+fn stream(stmt: &mut Statement<'_>, tx: &mpsc::Sender<Frame>) -> DbResult<u64> {
+    let names: Vec<String> = stmt.column_names().map(str::to_string).collect();
+    let decls: Vec<Option<String>> = stmt.columns().map(|c| c.decl_type().map(str::to_string)).collect();
+    let kinds: Vec<DeclKind> = decls.iter().map(|d| DeclKind::of(d.as_deref())).collect();
+    let width = names.len();
+    let mut rows = stmt.raw_query();
+    let mut batch: Vec<Vec<Value>> = Vec::with_capacity(BATCH_ROWS);
+    let mut batch_started = Instant::now();
+    let mut columns_sent = false;
+    let mut count = 0u64;
+    while let Some(row) = rows.next().map_err(map_err)? {
+        let mut values = Vec::with_capacity(width);
+        let mut classes = Vec::new();
+        for (i, kind) in kinds.iter().enumerate() {
+            let raw = row.get_ref(i).map_err(map_err)?;
+            if !columns_sent {
+                classes.push(storage_class(raw));
+            }
+            values.push(to_value(raw, *kind));
+        }
+        if !columns_sent {
+            send(tx, Frame::Columns(columns(&names, &decls, &classes)))?;
+            columns_sent = true;
+        }
+        if batch.is_empty() {
+            batch_started = Instant::now();
+        }
+        batch.push(values);
+        count += 1;
+        if batch.len() >= BATCH_ROWS || batch_started.elapsed() >= BATCH_MAX_WAIT {
+            send(
+                tx,
+                Frame::Rows(std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS))),
+            )?;
+        }
+    }
+    if !columns_sent {
+        send(tx, Frame::Columns(columns(&names, &decls, &[])))?;
+    }
+    if !batch.is_empty() {
+        send(tx, Frame::Rows(batch))?;
+    }
+    Ok(count)
+}
+
+/// Column metadata: the declared type, else the first row's storage class,
+/// else `ANY` (an expression over an empty result has no type at all).
+fn columns(names: &[String], decls: &[Option<String>], classes: &[&str]) -> Vec<Column> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| Column {
+            name: name.clone(),
+            type_name: decls
+                .get(i)
+                .and_then(|d| d.clone())
+                .filter(|d| !d.is_empty())
+                .or_else(|| classes.get(i).map(|c| (*c).to_string()))
+                .unwrap_or_else(|| "ANY".to_string()),
+        })
+        .collect()
+}
+
+fn send(tx: &mpsc::Sender<Frame>, frame: Frame) -> DbResult<()> {
+    // Blocking here is the backpressure: this thread is ours alone.
+    tx.blocking_send(frame).map_err(|_| cancelled_by_receiver())
+}

@@ -1,0 +1,146 @@
+//! Statement splitting that respects strings, quoted identifiers, dollar
+//! quotes, comments and procedural bodies (`BEGIN ... END` in triggers and
+//! routines). Works on any text, parseable or not.
+
+use super::lex::{Token, TokenKind, tokenize};
+use crate::db::Engine;
+use std::ops::Range;
+
+/// Byte ranges of the statements in `sql`, in order, without the
+/// terminating `;` and without leading/trailing whitespace and comments.
+/// Empty statements (`;;`, comment-only text) are skipped.
+pub fn split(sql: &str, engine: Engine) -> Vec<Range<usize>> {
+    let tokens = tokenize(sql, engine);
+    split_tokens(sql, &tokens)
+        .into_iter()
+        .map(|r| tokens[r.start].span.start..tokens[r.end - 1].span.end)
+        .collect()
+}
+
+/// Token index ranges of the statements (each non-empty, significant at both ends).
+pub(crate) fn split_tokens(sql: &str, tokens: &[Token]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut first: Option<usize> = None;
+    let mut last = 0usize;
+    let mut block = BlockTracker::default();
+    for (n, t) in tokens.iter().enumerate() {
+        let significant = !matches!(t.kind, TokenKind::Space | TokenKind::Comment);
+        let text = sql.get(t.span.clone()).unwrap_or("");
+        if t.kind == TokenKind::Punct && text == ";" && block.depth == 0 {
+            if let Some(f) = first.take() {
+                out.push(f..last + 1);
+            }
+            block = BlockTracker::default();
+            continue;
+        }
+        if significant {
+            if first.is_none() {
+                first = Some(n);
+            }
+            last = n;
+            if t.kind == TokenKind::Word {
+                block.word(&text.to_ascii_uppercase());
+            }
+        }
+    }
+    if let Some(f) = first {
+        out.push(f..last + 1);
+    }
+    out
+}
+
+/// Tracks `BEGIN ... END` nesting inside routine and trigger definitions,
+/// where `;` ends inner statements, not the definition.
+#[derive(Default)]
+struct BlockTracker {
+    /// Words seen so far in this statement (only the head matters).
+    seen: usize,
+    /// True once the head says this statement defines a routine or trigger.
+    routine: bool,
+    /// True while the head is still `CREATE [OR REPLACE] [modifiers]`.
+    in_head: bool,
+    /// Open `BEGIN`/`CASE` blocks.
+    depth: usize,
+    /// The previous word was `END` (so `END IF` etc. close nothing new).
+    after_end: bool,
+}
+
+impl BlockTracker {
+    fn word(&mut self, w: &str) {
+        self.seen += 1;
+        if self.seen == 1 {
+            self.in_head = w == "CREATE";
+            return;
+        }
+        if self.in_head {
+            match w {
+                "TRIGGER" | "PROCEDURE" | "FUNCTION" | "EVENT" => {
+                    self.routine = true;
+                    self.in_head = false;
+                }
+                "OR" | "REPLACE" | "TEMP" | "TEMPORARY" | "DEFINER" | "IF" | "NOT" | "EXISTS" | "AGGREGATE" => {}
+                // DEFINER = user@host: the value words are part of the head.
+                _ if self.seen <= 6 && !matches!(w, "TABLE" | "VIEW" | "INDEX" | "SCHEMA" | "DATABASE") => {}
+                _ => self.in_head = false,
+            }
+            return;
+        }
+        if !self.routine {
+            return;
+        }
+        if self.after_end {
+            self.after_end = false;
+            if matches!(w, "IF" | "LOOP" | "WHILE" | "REPEAT" | "FOR") {
+                // `END IF` closes a construct we never counted; undo the END.
+                self.depth += 1;
+                return;
+            }
+        }
+        match w {
+            "BEGIN" | "CASE" => self.depth += 1,
+            "END" => {
+                self.depth = self.depth.saturating_sub(1);
+                self.after_end = true;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(sql: &str, e: Engine) -> Vec<&str> {
+        split(sql, e).into_iter().map(|r| &sql[r]).collect()
+    }
+
+    #[test]
+    fn splits_around_quotes_and_comments() {
+        assert_eq!(
+            parts("select 'a;b'; -- x; y\n delete from t; /* ; */", Engine::Postgres),
+            vec!["select 'a;b'", "delete from t"]
+        );
+        assert_eq!(
+            parts("DO $$ BEGIN PERFORM 1; END $$; SELECT $f$;$f$;", Engine::Postgres),
+            vec!["DO $$ BEGIN PERFORM 1; END $$", "SELECT $f$;$f$"]
+        );
+        assert_eq!(parts(";;  ;\n-- only a comment", Engine::Sqlite), Vec::<&str>::new());
+        assert_eq!(
+            parts("SELECT `a;b`, \"c;\\\"d\" ; UPDATE t SET a=1", Engine::Mysql),
+            vec!["SELECT `a;b`, \"c;\\\"d\"", "UPDATE t SET a=1"]
+        );
+    }
+
+    #[test]
+    fn keeps_trigger_bodies_whole() {
+        let sql = "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE u SET n = n + 1; DELETE FROM v; END; SELECT 1";
+        let p = parts(sql, Engine::Sqlite);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].ends_with("END"));
+        let sql = "CREATE DEFINER=`root`@`%` PROCEDURE p() BEGIN IF 1 THEN SELECT 1; END IF; SELECT CASE WHEN 1 THEN 2 END; END; BEGIN; COMMIT";
+        let p = parts(sql, Engine::Mysql);
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert_eq!(&p[1..], ["BEGIN", "COMMIT"]);
+    }
+}
