@@ -2,8 +2,8 @@
 //! subcommand under `cli/`, each with `run(args, &mut Ctx) -> Result<ExitCode>`.
 
 mod audit;
-mod completions;
 pub mod backup;
+mod completions;
 pub mod connect;
 mod ctx;
 pub mod demo;

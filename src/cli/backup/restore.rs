@@ -4,7 +4,7 @@ use super::common::{audit, ctrl_c_token, fail, load_key, repo};
 use super::create::index_backup;
 use super::progress::Display;
 use crate::backup::restore::{RestorePlan, apply, plan};
-use crate::backup::{CaptureOptions, Progress, capture, progress::emit, verify};
+use crate::backup::{CaptureOptions, capture, verify};
 use crate::cli::resolve::resolve_saved;
 use crate::cli::{Ctx, ExitCode, Failure};
 use crate::db::{ConnSpec, Engine, query_all, quote};
@@ -71,22 +71,15 @@ fn preview(p: &RestorePlan, target: &str) -> Vec<String> {
     out
 }
 
-fn gate(target: &str, tag: Tag, read_only: bool, confirm: Option<&str>) -> Result<Option<String>> {
+/// Read-only and prod targets need a typed confirmation (or `--confirm NAME`).
+fn gate(target: &str, tag: Tag, read_only: bool, confirm: Option<&str>, what: &str) -> Result<Option<String>> {
     if !read_only && tag != Tag::Prod {
         return Ok(None);
     }
-    if confirm == Some(target) {
-        return Ok(Some(format!("--confirm {target}")));
+    match crate::safety::confirm::confirm_typed(target, what, confirm) {
+        Ok(c) => Ok(Some(c.how)),
+        Err(r) => Err(Failure::new(ExitCode::Blocked, r.code, r.message).into()),
     }
-    Err(Failure::new(
-        ExitCode::Blocked,
-        "SAFETY_CONFIRM_REQUIRED",
-        format!(
-            "'{target}' is {}; restoring into it replaces data. Re-run with --confirm {target} after reading the preview",
-            if tag == Tag::Prod { "a prod connection" } else { "read-only" }
-        ),
-    )
-    .into())
 }
 
 async fn create_database(spec: &ConnSpec, name: &str) -> Result<ConnSpec> {
@@ -117,7 +110,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     let key = load_key(ctx, false)?;
     let m = repo.load(&args.id, &key).map_err(fail)?;
     let target = args.into.clone().unwrap_or_else(|| m.connection.clone());
-    let (rec, mut spec) = resolve_saved(ctx, &target)?;
+    let (rec, spec) = resolve_saved(ctx, &target)?;
     for t in &args.tables {
         if m.table(t).is_none() {
             return Err(fail(crate::backup::BackupError::UnknownTable(t.clone())));
@@ -136,52 +129,76 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     // Every chunk is read and checked before anything is touched.
     rt.block_on(verify::preflight(repo.chunks.as_ref(), &key, &m, &names))
         .map_err(fail)?;
-    let confirmed_by = gate(
-        &target,
-        rec.tag,
-        rec.read_only || spec.read_only,
-        args.confirm.as_deref(),
-    )?;
-    spec.read_only = false;
+    let guarded = rec.read_only || spec.read_only || rec.tag == Tag::Prod;
+    let mut writable = spec.clone();
+    writable.read_only = false;
     let (tx, display) = Display::start(args.quiet || args.json);
     let started = std::time::Instant::now();
-    let result = rt.block_on(async {
-        let cancel = ctrl_c_token();
-        let spec = match &args.new_database {
-            Some(n) => create_database(&spec, n).await?,
-            None => spec.clone(),
-        };
-        let mut session = crate::db::connect(&spec).await?;
-        let p = plan(session.as_mut(), &m, &args.tables).await.map_err(fail)?;
-        for line in preview(&p, &target) {
-            if args.json {
-                eprintln!("{line}")
+    // Printed directly (not through the progress thread) so the preview is
+    // on screen before a confirmation prompt.
+    let say = |line: String| eprintln!("{line}");
+    let mut confirmed_by = None;
+    let result = (|| -> Result<_> {
+        let (mut session, p) = if let Some(n) = &args.new_database {
+            let what = format!(
+                "create database '{n}' on '{target}' and restore {} table(s) into it",
+                names.len()
+            );
+            confirmed_by = gate(&target, rec.tag, guarded, args.confirm.as_deref(), &what)?;
+            rt.block_on(async {
+                let spec = create_database(&writable, n).await?;
+                let mut session = crate::db::connect(&spec).await?;
+                let p = plan(session.as_mut(), &m, &args.tables).await.map_err(fail)?;
+                anyhow::Ok((session, p))
+            })?
+        } else {
+            // Plan through a session opened as the connection is configured
+            // (read-only stays read-only until confirmed).
+            let (session, p) = rt.block_on(async {
+                let mut session = crate::db::connect(&spec).await?;
+                let p = plan(session.as_mut(), &m, &args.tables).await.map_err(fail)?;
+                anyhow::Ok((session, p))
+            })?;
+            let lines = preview(&p, &target);
+            for l in &lines {
+                say(l.clone());
+            }
+            confirmed_by = gate(&target, rec.tag, guarded, args.confirm.as_deref(), &lines.join("\n"))?;
+            let session = if guarded {
+                drop(session);
+                rt.block_on(crate::db::connect(&writable))?
             } else {
-                emit(&tx, Progress::Step(line))
+                session
+            };
+            (session, p)
+        };
+        if args.new_database.is_some() {
+            for l in preview(&p, &target) {
+                say(l);
             }
         }
-        let replaced = p.replaced();
-        let pre = if replaced.is_empty() {
-            None
-        } else {
-            emit(
-                &tx,
-                Progress::Step(format!("taking pre-restore snapshot of {} table(s)", replaced.len())),
-            );
-            let opts = CaptureOptions {
-                connection: target.clone(),
-                tables: replaced,
-                label: Some(format!("pre-restore of {}", m.id)),
+        rt.block_on(async {
+            let cancel = ctrl_c_token();
+            let replaced = p.replaced();
+            let pre = if replaced.is_empty() {
+                None
+            } else {
+                say(format!("taking pre-restore snapshot of {} table(s)", replaced.len()));
+                let opts = CaptureOptions {
+                    connection: target.clone(),
+                    tables: replaced,
+                    label: Some(format!("pre-restore of {}", m.id)),
+                };
+                Some(
+                    capture(session.as_mut(), &repo, &key, &opts, &None, &cancel)
+                        .await
+                        .map_err(fail)?,
+                )
             };
-            Some(
-                capture(session.as_mut(), &repo, &key, &opts, &None, &cancel)
-                    .await
-                    .map_err(fail)?,
-            )
-        };
-        let rep = apply(session.as_mut(), repo.chunks.as_ref(), &key, &p, &tx, &cancel).await;
-        anyhow::Ok((p, pre, rep))
-    });
+            let rep = apply(session.as_mut(), repo.chunks.as_ref(), &key, &p, &tx, &cancel).await;
+            anyhow::Ok((p, pre, rep))
+        })
+    })();
     drop(tx);
     display.finish();
     let (p, pre, rep) = match result {

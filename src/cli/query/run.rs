@@ -216,7 +216,10 @@ async fn run_one(session: &mut dyn Session, sql: &str, opts: &Options, multi: bo
             let _ = done_tx.send(Summary::default());
             let consumed = writer.await.map_err(|e| anyhow::anyhow!("output task failed: {e}"))?;
             if consumed.limit_hit || consumed.broken_pipe {
-                return Ok(Step::Done { summary: Summary::default(), consumed });
+                return Ok(Step::Done {
+                    summary: Summary::default(),
+                    consumed,
+                });
             }
             return Err(e.into());
         }
