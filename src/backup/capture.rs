@@ -98,9 +98,23 @@ pub fn select_sql(engine: Engine, t: &Table, columns: &[String], key: &[String])
         },
         quote::qualified(engine, Some(&t.schema), &t.name)
     );
-    if !key.is_empty() {
-        let k: Vec<String> = key.iter().map(|c| quote::ident(engine, c)).collect();
-        sql.push_str(&format!(" ORDER BY {}", k.join(", ")));
+    // Keyless tables are ordered by every comparable column, so the same
+    // rows always stream in the same order (stable chunks and hashes).
+    let order: Vec<String> = if key.is_empty() {
+        t.columns
+            .iter()
+            .filter(|c| columns.contains(&c.name))
+            .filter(|c| {
+                let ty = c.data_type.to_ascii_lowercase();
+                !(ty.contains("json") || ty.contains("xml") || ty.contains("geometry") || ty.contains("point"))
+            })
+            .map(|c| quote::ident(engine, &c.name))
+            .collect()
+    } else {
+        key.iter().map(|c| quote::ident(engine, c)).collect()
+    };
+    if !order.is_empty() {
+        sql.push_str(&format!(" ORDER BY {}", order.join(", ")));
     }
     sql
 }
