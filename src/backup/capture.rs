@@ -3,11 +3,13 @@
 
 use super::chunker::{Chunker, PlainChunk};
 use super::crypto::BackupKey;
+use super::crypto::base_of;
 use super::manifest::{ChunkRef, FORMAT_VERSION, Manifest, TableEntry};
 use super::progress::{Progress, ProgressTx, emit};
-use super::{BackupError, BackupResult, Repo, new_backup_id};
+use super::{BackupError, BackupResult, ChunkId, Repo, new_backup_id};
 use crate::db::{Engine, ErrorCode, Frame, Session, Value, query_all, quote};
 use crate::schema::{Schema, Table};
+use std::collections::HashMap;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -241,6 +243,7 @@ async fn capture_in_snapshot(
         },
     );
     let engine = session.engine();
+    let parent = Parent::find(repo, &opts.connection, key);
     let mut stats = (0u64, 0u64, 0u64);
     let mut done = 0u64;
     let mut entries = Vec::with_capacity(chosen.len());
@@ -260,6 +263,7 @@ async fn capture_in_snapshot(
             },
         );
         let sql = select_sql(engine, t, &names, &key_cols);
+        let qualified = format!("{}.{}", t.schema, t.name);
         let mut chunker = Chunker::new(key, key_idx);
         let mut refs = Vec::new();
         let (tx, mut rx) = mpsc::channel::<Frame>(4);
@@ -271,14 +275,24 @@ async fn capture_in_snapshot(
                 let Frame::Rows(rows) = frame else { continue };
                 for r in &rows {
                     if let Some(c) = chunker.push(r) {
-                        refs.push(store_chunk(repo, key, c, &mut stats).await?);
+                        let slot = Slot {
+                            parent: parent.as_ref(),
+                            table: qualified.clone(),
+                            index: refs.len(),
+                        };
+                        refs.push(store_chunk(repo, key, c, slot, &mut stats).await?);
                     }
                 }
                 done += rows.len() as u64;
                 emit(progress, Progress::Rows { done, bytes: stats.1 });
             }
             if let Some(c) = chunker.flush() {
-                refs.push(store_chunk(repo, key, c, &mut stats).await?);
+                let slot = Slot {
+                    parent: parent.as_ref(),
+                    table: qualified.clone(),
+                    index: refs.len(),
+                };
+                refs.push(store_chunk(repo, key, c, slot, &mut stats).await?);
             }
             Ok(())
         };
@@ -306,22 +320,91 @@ async fn capture_in_snapshot(
     Ok((schema, entries, stats))
 }
 
-/// Seal and store one chunk; counts (new chunks, new bytes, reused).
+/// The previous backup of the same connection, whose chunks serve as
+/// delta bases: the k-th new chunk of a table is tried as a delta against
+/// the k-th chunk of that table in the parent (boundaries follow keys, so
+/// after updates they line up).
+pub struct Parent {
+    tables: HashMap<String, Vec<ChunkRef>>,
+    bases: HashMap<ChunkId, Option<ChunkId>>,
+}
+
+impl Parent {
+    /// The newest complete backup of `connection` sealed with `key`.
+    pub fn find(repo: &Repo, connection: &str, key: &BackupKey) -> Option<Parent> {
+        let ids = repo.manifests.ids().ok()?;
+        let m = ids.iter().rev().find_map(|id| {
+            let m = repo.manifests.read(id).ok()?;
+            (m.connection == connection && m.key_fingerprint == key.fingerprint()).then_some(m)
+        })?;
+        let mut bases = HashMap::new();
+        for c in m.tables.iter().flat_map(|t| &t.chunks) {
+            bases.insert(c.id, c.base);
+        }
+        Some(Parent {
+            tables: m.tables.into_iter().map(|t| (t.qualified(), t.chunks)).collect(),
+            bases,
+        })
+    }
+}
+
+/// Where a new chunk sits, for delta matching.
+struct Slot<'p> {
+    parent: Option<&'p Parent>,
+    table: String,
+    index: usize,
+}
+
+async fn delta_base(repo: &Repo, key: &BackupKey, slot: &Slot<'_>) -> Option<(ChunkId, Vec<u8>)> {
+    let pc = slot.parent?.tables.get(&slot.table)?.get(slot.index)?;
+    let base = pc.base.unwrap_or(pc.id);
+    let sealed = repo.chunks.get(&base).await.ok()?;
+    if base_of(&sealed).is_some() {
+        return None;
+    }
+    Some((base, key.open(&base, &sealed, None).ok()?))
+}
+
+/// Seal and store one chunk, as a delta against the parent's matching
+/// chunk when that is at most half the size; counts (new chunks, new
+/// bytes, reused).
 async fn store_chunk(
     repo: &Repo,
     key: &BackupKey,
     c: PlainChunk,
+    slot: Slot<'_>,
     stats: &mut (u64, u64, u64),
 ) -> BackupResult<ChunkRef> {
-    let (id, sealed) = key.seal(&c.plain).map_err(|e| BackupError::CorruptChunk {
+    let bad = |e: crate::backup::crypto::OpenError| BackupError::CorruptChunk {
         id: "(new chunk)".into(),
         why: e.to_string(),
-    })?;
+    };
+    let id = key.address(&c.plain);
+    if repo.chunks.contains(&id).await? {
+        stats.2 += 1;
+        let base = match slot.parent.and_then(|p| p.bases.get(&id)) {
+            Some(b) => *b,
+            None => base_of(&repo.chunks.get(&id).await?),
+        };
+        return Ok(ChunkRef { id, rows: c.rows, base });
+    }
+    let (_, full) = key.seal(&c.plain).map_err(bad)?;
+    let (sealed, base) = match delta_base(repo, key, &slot).await {
+        Some((base, base_plain)) => {
+            let (_, delta) = key.seal_delta(&c.plain, &base, &base_plain).map_err(bad)?;
+            if delta.len() * 2 < full.len() {
+                (delta, Some(base))
+            } else {
+                (full, None)
+            }
+        }
+        None => (full, None),
+    };
     if repo.chunks.put(&id, &sealed).await? {
         stats.0 += 1;
         stats.1 += sealed.len() as u64;
     } else {
         stats.2 += 1;
     }
-    Ok(ChunkRef(id, c.rows))
+    Ok(ChunkRef { id, rows: c.rows, base })
 }

@@ -16,6 +16,12 @@
 //!   decrypted plaintext and compares, so a damaged or substituted chunk
 //!   is always detected.
 //!
+//! - a chunk may be stored as a delta: its zstd frame is compressed with
+//!   the plaintext of an earlier full chunk (its base, named in the
+//!   header and bound into the associated data) as dictionary, so a chunk
+//!   that differs from its previous version by one row costs about one row.
+//!   Bases are always full chunks (chains have depth one).
+//!
 //! All subkeys are derived from one 32-byte master key with
 //! `blake3::derive_key`, whose fingerprint goes into each manifest so a
 //! wrong key is caught before anything is read.
@@ -27,7 +33,9 @@ use zeroize::Zeroizing;
 
 const MAGIC: &[u8; 4] = b"DBNC";
 const SEAL_VERSION: u8 = 1;
+const DELTA_VERSION: u8 = 2;
 const HEADER: usize = 4 + 1 + 24;
+const DELTA_HEADER: usize = 4 + 1 + 32 + 24;
 const ZSTD_LEVEL: i32 = 3;
 
 /// Why a sealed chunk could not be opened.
@@ -45,6 +53,19 @@ pub enum OpenError {
     /// Plaintext does not hash to the address.
     #[error("content does not match its address")]
     Mismatch,
+    /// A delta chunk was opened without its base.
+    #[error("delta chunk opened without its base")]
+    NeedsBase,
+}
+
+/// The base a sealed chunk is a delta against, if it is one.
+pub fn base_of(sealed: &[u8]) -> Option<ChunkId> {
+    if sealed.len() >= DELTA_HEADER && &sealed[..4] == MAGIC && sealed[4] == DELTA_VERSION {
+        let mut b = [0u8; 32];
+        b.copy_from_slice(&sealed[5..37]);
+        return Some(ChunkId(b));
+    }
+    None
 }
 
 /// The master backup key and its derived subkeys.
@@ -109,46 +130,83 @@ impl BackupKey {
     /// bytes to store.
     pub fn seal(&self, plain: &[u8]) -> Result<(ChunkId, Vec<u8>), OpenError> {
         let id = self.address(plain);
+        let packed = zstd::bulk::compress(plain, ZSTD_LEVEL).map_err(|e| OpenError::Zstd(e.to_string()))?;
+        Ok((id, self.encrypt(&id, None, plain, &packed)?))
+    }
+
+    /// Seal `plain` as a delta against the full chunk `base` (whose
+    /// plaintext is `base_plain`).
+    pub fn seal_delta(&self, plain: &[u8], base: &ChunkId, base_plain: &[u8]) -> Result<(ChunkId, Vec<u8>), OpenError> {
+        let id = self.address(plain);
+        let packed = zstd::bulk::Compressor::with_dictionary(ZSTD_LEVEL, base_plain)
+            .and_then(|mut c| c.compress(plain))
+            .map_err(|e| OpenError::Zstd(e.to_string()))?;
+        Ok((id, self.encrypt(&id, Some(base), plain, &packed)?))
+    }
+
+    fn encrypt(&self, id: &ChunkId, base: Option<&ChunkId>, plain: &[u8], packed: &[u8]) -> Result<Vec<u8>, OpenError> {
         let nonce_full = blake3::keyed_hash(&self.nonce_key, plain);
         let mut nonce = [0u8; 24];
         nonce.copy_from_slice(&nonce_full.as_bytes()[..24]);
-        let packed = zstd::bulk::compress(plain, ZSTD_LEVEL).map_err(|e| OpenError::Zstd(e.to_string()))?;
+        let mut aad = id.0.to_vec();
+        if let Some(b) = base {
+            aad.extend_from_slice(&b.0);
+        }
         let cipher = XChaCha20Poly1305::new((&*self.enc_key).into());
         let ct = cipher
-            .encrypt(
-                &XNonce::from(nonce),
-                Payload {
-                    msg: &packed,
-                    aad: &id.0,
-                },
-            )
+            .encrypt(&XNonce::from(nonce), Payload { msg: packed, aad: &aad })
             .map_err(|_| OpenError::Auth)?;
-        let mut out = Vec::with_capacity(HEADER + ct.len());
+        let mut out = Vec::with_capacity(DELTA_HEADER + ct.len());
         out.extend_from_slice(MAGIC);
-        out.push(SEAL_VERSION);
+        match base {
+            Some(b) => {
+                out.push(DELTA_VERSION);
+                out.extend_from_slice(&b.0);
+            }
+            None => out.push(SEAL_VERSION),
+        }
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&ct);
-        Ok((id, out))
+        Ok(out)
     }
 
     /// Decrypt, decompress and check a stored chunk against its address.
-    pub fn open(&self, id: &ChunkId, sealed: &[u8], plain_len_hint: usize) -> Result<Vec<u8>, OpenError> {
-        if sealed.len() < HEADER || &sealed[..4] != MAGIC || sealed[4] != SEAL_VERSION {
+    /// Delta chunks need their base's plaintext in `base_plain`.
+    pub fn open(&self, id: &ChunkId, sealed: &[u8], base_plain: Option<&[u8]>) -> Result<Vec<u8>, OpenError> {
+        let base = base_of(sealed);
+        let header = if base.is_some() { DELTA_HEADER } else { HEADER };
+        if sealed.len() < header || &sealed[..4] != MAGIC || (base.is_none() && sealed[4] != SEAL_VERSION) {
             return Err(OpenError::BadHeader);
         }
-        let nonce = XNonce::try_from(&sealed[5..HEADER]).map_err(|_| OpenError::BadHeader)?;
+        let nonce = XNonce::try_from(&sealed[header - 24..header]).map_err(|_| OpenError::BadHeader)?;
+        let mut aad = id.0.to_vec();
+        if let Some(b) = &base {
+            aad.extend_from_slice(&b.0);
+        }
         let cipher = XChaCha20Poly1305::new((&*self.enc_key).into());
         let packed = cipher
             .decrypt(
                 &nonce,
                 Payload {
-                    msg: &sealed[HEADER..],
-                    aad: &id.0,
+                    msg: &sealed[header..],
+                    aad: &aad,
                 },
             )
             .map_err(|_| OpenError::Auth)?;
-        let mut plain = Vec::with_capacity(plain_len_hint);
-        zstd::stream::copy_decode(packed.as_slice(), &mut plain).map_err(|e| OpenError::Zstd(e.to_string()))?;
+        let plain = match base {
+            None => {
+                let mut plain = Vec::new();
+                zstd::stream::copy_decode(packed.as_slice(), &mut plain).map_err(|e| OpenError::Zstd(e.to_string()))?;
+                plain
+            }
+            Some(_) => {
+                let dict = base_plain.ok_or(OpenError::NeedsBase)?;
+                let cap = zstd::bulk::Decompressor::upper_bound(&packed).unwrap_or(16 << 20);
+                zstd::bulk::Decompressor::with_dictionary(dict)
+                    .and_then(|mut d| d.decompress(&packed, cap))
+                    .map_err(|e| OpenError::Zstd(e.to_string()))?
+            }
+        };
         if self.address(&plain) != *id {
             return Err(OpenError::Mismatch);
         }
@@ -173,7 +231,7 @@ mod tests {
         let (id2, s2) = k.seal(&plain).unwrap();
         assert_eq!(id1, id2);
         assert_eq!(s1, s2, "identical chunks must be identical on disk");
-        assert_eq!(k.open(&id1, &s1, plain.len()).unwrap(), plain);
+        assert_eq!(k.open(&id1, &s1, None).unwrap(), plain);
         let (id3, s3) = k.seal(b"other").unwrap();
         assert_ne!(id1, id3);
         assert_ne!(s1[5..29], s3[5..29], "different content gets a different nonce");
@@ -183,14 +241,39 @@ mod tests {
     fn wrong_key_tamper_and_swap_are_detected() {
         let k = key(1);
         let (id, sealed) = k.seal(b"hello world").unwrap();
-        assert_eq!(key(2).open(&id, &sealed, 0), Err(OpenError::Auth));
+        assert_eq!(key(2).open(&id, &sealed, None), Err(OpenError::Auth));
         let mut bad = sealed.clone();
         let last = bad.len() - 1;
         bad[last] ^= 1;
-        assert_eq!(k.open(&id, &bad, 0), Err(OpenError::Auth));
+        assert_eq!(k.open(&id, &bad, None), Err(OpenError::Auth));
         let (other, _) = k.seal(b"another").unwrap();
-        assert_eq!(k.open(&other, &sealed, 0), Err(OpenError::Auth));
-        assert_eq!(k.open(&id, b"junk", 0), Err(OpenError::BadHeader));
+        assert_eq!(k.open(&other, &sealed, None), Err(OpenError::Auth));
+        assert_eq!(k.open(&id, b"junk", None), Err(OpenError::BadHeader));
+    }
+
+    #[test]
+    fn delta_chunks_are_small_and_need_their_base() {
+        let k = key(1);
+        let base_plain: Vec<u8> = (0..2000u32)
+            .flat_map(|i| format!("row {i} some text {}\n", i * 7).into_bytes())
+            .collect();
+        let mut changed = base_plain.clone();
+        changed[5000] = b'X';
+        let (base_id, base_sealed) = k.seal(&base_plain).unwrap();
+        let (id, full) = k.seal(&changed).unwrap();
+        let (id2, delta) = k.seal_delta(&changed, &base_id, &base_plain).unwrap();
+        assert_eq!(id, id2, "the address does not depend on how it is stored");
+        assert!(
+            delta.len() * 10 < full.len(),
+            "delta {} vs full {}",
+            delta.len(),
+            full.len()
+        );
+        assert_eq!(base_of(&delta), Some(base_id));
+        assert_eq!(base_of(&base_sealed), None);
+        assert_eq!(k.open(&id, &delta, None), Err(OpenError::NeedsBase));
+        assert_eq!(k.open(&id, &delta, Some(&base_plain)).unwrap(), changed);
+        assert!(k.open(&id, &delta, Some(b"wrong base")).is_err());
     }
 
     #[test]

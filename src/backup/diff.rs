@@ -71,10 +71,10 @@ impl Side<'_> {
         let mut out = Vec::new();
         let ctx = format!("table {}", self.entry.qualified());
         for c in refs {
-            match self.plain.get(&c.0) {
+            match self.plain.get(&c.id) {
                 Some(p) => out.extend(
                     super::codec::decode_rows(p).map_err(|e| super::BackupError::CorruptChunk {
-                        id: c.0.to_hex(),
+                        id: c.id.to_hex(),
                         why: e.to_string(),
                     })?,
                 ),
@@ -126,11 +126,11 @@ pub(crate) async fn diff_table(
     // Multiset difference of chunk lists: shared chunks hold identical rows.
     let mut counts: HashMap<ChunkId, i64> = HashMap::new();
     for c in &old.entry.chunks {
-        *counts.entry(c.0).or_default() += 1;
+        *counts.entry(c.id).or_default() += 1;
     }
     let mut new_only = Vec::new();
     for c in &new.entry.chunks {
-        match counts.get_mut(&c.0) {
+        match counts.get_mut(&c.id) {
             Some(n) if *n > 0 => *n -= 1,
             _ => new_only.push(*c),
         }
@@ -138,7 +138,7 @@ pub(crate) async fn diff_table(
     let mut left = counts;
     let mut old_only = Vec::new();
     for c in &old.entry.chunks {
-        if let Some(n) = left.get_mut(&c.0)
+        if let Some(n) = left.get_mut(&c.id)
             && *n > 0
         {
             *n -= 1;

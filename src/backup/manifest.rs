@@ -97,9 +97,53 @@ impl TableEntry {
     }
 }
 
-/// A chunk reference: `[address, rows]` in JSON, to keep manifests small.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChunkRef(pub ChunkId, pub u64);
+/// A chunk reference. In JSON `[address, rows]`, or `[address, rows, base]`
+/// for a chunk stored as a delta, to keep manifests small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkRef {
+    /// Address of the chunk.
+    pub id: ChunkId,
+    /// Rows in it.
+    pub rows: u64,
+    /// The full chunk it is stored as a delta against (kept alive by GC).
+    pub base: Option<ChunkId>,
+}
+
+impl Serialize for ChunkRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(if self.base.is_some() { 3 } else { 2 }))?;
+        seq.serialize_element(&self.id)?;
+        seq.serialize_element(&self.rows)?;
+        if let Some(b) = &self.base {
+            seq.serialize_element(b)?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for ChunkRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ChunkRef;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("[chunk id, rows] or [chunk id, rows, base id]")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<ChunkRef, A::Error> {
+                let id = a
+                    .next_element()?
+                    .ok_or_else(|| serde::de::Error::invalid_length(0, &self))?;
+                let rows = a
+                    .next_element()?
+                    .ok_or_else(|| serde::de::Error::invalid_length(1, &self))?;
+                let base = a.next_element()?;
+                Ok(ChunkRef { id, rows, base })
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
 
 impl Manifest {
     /// Total rows.
@@ -112,9 +156,13 @@ impl Manifest {
         self.tables.iter().map(|t| t.bytes).sum()
     }
 
-    /// Every chunk referenced.
+    /// Every chunk referenced, delta bases included.
     pub fn chunk_ids(&self) -> impl Iterator<Item = &ChunkId> {
-        self.tables.iter().flat_map(|t| t.chunks.iter().map(|c| &c.0))
+        self.tables.iter().flat_map(|t| {
+            t.chunks
+                .iter()
+                .flat_map(|c| std::iter::once(&c.id).chain(c.base.as_ref()))
+        })
     }
 
     /// A table by user-written name.
@@ -193,7 +241,7 @@ impl ManifestStore {
         std::fs::create_dir_all(&self.dir).map_err(|e| io_err("create", &self.dir, e))?;
         let path = self.path_of(&m.id);
         let tmp = self.dir.join(format!(".{}.json.tmp", m.id));
-        let body = serde_json::to_vec_pretty(m).map_err(|e| BackupError::CorruptManifest {
+        let body = serde_json::to_vec(m).map_err(|e| BackupError::CorruptManifest {
             id: m.id.clone(),
             why: e.to_string(),
         })?;
@@ -311,7 +359,18 @@ mod tests {
                 rows: 1,
                 hash: "h".into(),
                 bytes: 3,
-                chunks: vec![ChunkRef(ChunkId([1; 32]), 1)],
+                chunks: vec![
+                    ChunkRef {
+                        id: ChunkId([1; 32]),
+                        rows: 1,
+                        base: None,
+                    },
+                    ChunkRef {
+                        id: ChunkId([2; 32]),
+                        rows: 1,
+                        base: Some(ChunkId([1; 32])),
+                    },
+                ],
             }],
             duration_ms: 1,
             mac: String::new(),

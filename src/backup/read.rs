@@ -1,27 +1,45 @@
 //! Reading rows back out of a backup.
 
 use super::codec::decode_rows;
-use super::crypto::{BackupKey, OpenError};
+use super::crypto::{BackupKey, OpenError, base_of};
 use super::manifest::{ChunkRef, TableEntry};
 use super::{BackupError, BackupResult, ChunkStore};
 use crate::db::Value;
 
-/// Fetch, decrypt and check one chunk; errors name the chunk and why.
-pub async fn open_chunk(store: &dyn ChunkStore, key: &BackupKey, c: &ChunkRef, context: &str) -> BackupResult<Vec<u8>> {
-    let sealed = store.get(&c.0).await.map_err(|e| match e {
+async fn fetch(store: &dyn ChunkStore, id: &super::ChunkId, context: &str) -> BackupResult<Vec<u8>> {
+    store.get(id).await.map_err(|e| match e {
         BackupError::MissingChunk { id, .. } => BackupError::MissingChunk {
             id,
             context: context.to_string(),
         },
         other => other,
-    })?;
-    key.open(&c.0, &sealed, 0).map_err(|e| BackupError::CorruptChunk {
-        id: c.0.to_hex(),
-        why: match e {
-            OpenError::Auth => format!("{e}; referenced by {context}"),
-            other => format!("{other}; referenced by {context}"),
-        },
     })
+}
+
+fn corrupt(id: &super::ChunkId, e: OpenError, context: &str) -> BackupError {
+    BackupError::CorruptChunk {
+        id: id.to_hex(),
+        why: format!("{e}; referenced by {context}"),
+    }
+}
+
+/// Fetch, decrypt and check one chunk (and its base, for a delta); errors
+/// name the chunk and why.
+pub async fn open_chunk(store: &dyn ChunkStore, key: &BackupKey, c: &ChunkRef, context: &str) -> BackupResult<Vec<u8>> {
+    let sealed = fetch(store, &c.id, context).await?;
+    let base_plain = match base_of(&sealed) {
+        None => None,
+        Some(b) => {
+            let ctx = format!("{context} (base of chunk {})", c.id.to_hex());
+            let base_sealed = fetch(store, &b, &ctx).await?;
+            if base_of(&base_sealed).is_some() {
+                return Err(corrupt(&b, OpenError::BadHeader, &ctx));
+            }
+            Some(key.open(&b, &base_sealed, None).map_err(|e| corrupt(&b, e, &ctx))?)
+        }
+    };
+    key.open(&c.id, &sealed, base_plain.as_deref())
+        .map_err(|e| corrupt(&c.id, e, context))
 }
 
 /// Decode one chunk into rows, checking the row count.
@@ -33,13 +51,13 @@ pub async fn chunk_rows(
 ) -> BackupResult<Vec<Vec<Value>>> {
     let plain = open_chunk(store, key, c, context).await?;
     let rows = decode_rows(&plain).map_err(|e| BackupError::CorruptChunk {
-        id: c.0.to_hex(),
+        id: c.id.to_hex(),
         why: e.to_string(),
     })?;
-    if rows.len() as u64 != c.1 {
+    if rows.len() as u64 != c.rows {
         return Err(BackupError::CorruptChunk {
-            id: c.0.to_hex(),
-            why: format!("holds {} rows, the manifest says {}", rows.len(), c.1),
+            id: c.id.to_hex(),
+            why: format!("holds {} rows, the manifest says {}", rows.len(), c.rows),
         });
     }
     Ok(rows)

@@ -37,7 +37,11 @@ async fn live_side<'a>(
         if !known.contains(&id) {
             plain.insert(id, c.plain);
         }
-        refs.push(ChunkRef(id, c.rows));
+        refs.push(ChunkRef {
+            id,
+            rows: c.rows,
+            base: None,
+        });
     };
     stream_table(session, &sql, cancel, |rows| {
         for r in &rows {
@@ -110,7 +114,7 @@ async fn diff_in_snapshot(
         };
         match live.table(&t.schema, &t.name) {
             Some(lt) => {
-                let known: HashSet<ChunkId> = t.chunks.iter().map(|c| c.0).collect();
+                let known: HashSet<ChunkId> = t.chunks.iter().map(|c| c.id).collect();
                 let new = live_side(session, key, lt, &known, store, cancel).await?;
                 out.push(diff_table(key, &old, &new, limit).await?);
             }
