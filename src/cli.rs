@@ -2,6 +2,8 @@
 //! subcommand under `cli/`, each with `run(args, &mut Ctx) -> Result<ExitCode>`.
 
 mod audit;
+mod bundle_export;
+mod bundle_import;
 pub mod backup;
 mod completions;
 pub mod connect;
@@ -59,6 +61,10 @@ pub enum Command {
     Man(completions::ManArgs),
     /// Show the audit log of writes, DDL, unlocks and refusals.
     Audit(audit::Args),
+    /// Write the workspace (connections, saved queries, jobs, schedules, overrides) as a portable bundle.
+    Export(bundle_export::Args),
+    /// Add a bundle written by `dbn export` to this workspace.
+    Import(bundle_import::Args),
     /// Encrypted, deduplicated database snapshots: create, diff, restore, schedules.
     Backup(backup::Args),
 }
@@ -78,6 +84,8 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Completions(a)) => completions::completions(a, &mut ctx),
         Some(Command::Man(a)) => completions::man(a, &mut ctx),
         Some(Command::Audit(a)) => audit::run(a, &mut ctx),
+        Some(Command::Export(a)) => bundle_export::run(a, &mut ctx),
+        Some(Command::Import(a)) => bundle_import::run(a, &mut ctx),
         Some(Command::Backup(a)) => backup::run(a, &mut ctx),
         None => open_default(&mut ctx),
     };

@@ -3,7 +3,12 @@
 //! `main.rs` only parses arguments and dispatches; everything lives here so
 //! tests can drive the application headless.
 
+// Unwrap and expect are for tests only; library code returns errors.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod backup;
+pub mod bundle;
 pub mod cli;
 pub mod config;
 pub mod db;

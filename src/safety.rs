@@ -2,7 +2,7 @@
 //! confirmations, unlocks and audit.
 //!
 //! Callers that send SQL (the query command, the TUI, migrations, sync,
-//! restore) classify with [`classify`], ask [`gate::check`] (CLI) or
+//! restore) classify with [`classify()`], ask [`gate::check`] (CLI) or
 //! [`policy::decide`] (TUI, per statement), and record with [`audit`].
 
 pub mod audit;

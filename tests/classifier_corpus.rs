@@ -5,6 +5,7 @@
 //! `ddl`, `destructive`, `unbounded_write`, `session_unlock`); a verdict
 //! may carry `?` (`write?`) to say the text must be reported as unparsed.
 //! In `sql`, `\n`, `\t` and `\\` are escapes. `#` starts a comment line.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use dbn::db::Engine;
 use dbn::safety::{Verdict, classify};

@@ -382,6 +382,17 @@ async fn connection_errors_are_classified() {
     );
     drop(silent);
 
+    // A host name that cannot resolve (.invalid never does).
+    let mut spec = good.clone();
+    spec.host = Some("no-such-host.invalid".into());
+    spec.connect_timeout = Duration::from_secs(3);
+    let err = connect(&spec).await.err().expect("unresolvable");
+    assert!(
+        matches!(err.code, ErrorCode::DbConnRefused | ErrorCode::DbTimeout),
+        "{err:?}"
+    );
+    assert!(err.message.contains("no-such-host.invalid"), "{}", err.message);
+
     // Database is optional.
     let mut spec = good.clone();
     spec.database = None;
@@ -456,4 +467,20 @@ async fn an_abandoned_execute_is_killed_and_the_session_recovers() {
     let (_, rows, _) = query_all(s.as_mut(), "SELECT 8").await.unwrap();
     assert_eq!(rows, vec![vec![Value::Int(8)]]);
     s.ping().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_killed_connection_is_reported_as_lost() {
+    let Some((mut s, _)) = fresh("mylost").await else {
+        return;
+    };
+    let (_, rows, _) = query_all(s.as_mut(), "SELECT CONNECTION_ID()").await.unwrap();
+    let id = match &rows[0][0] {
+        Value::Int(i) => *i,
+        other => panic!("connection id {other:?}"),
+    };
+    common::mysql(&common::mysql_url().unwrap(), &format!("KILL CONNECTION {id}"));
+    let err = query_all(s.as_mut(), "SELECT 1").await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::DbConnLost, "{err:?}");
+    assert!(err.message.contains("reconnect"), "{}", err.message);
 }

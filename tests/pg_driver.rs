@@ -108,7 +108,10 @@ async fn dropping_the_receiver_cancels_a_huge_result() {
         let _ = rx.recv().await;
     });
     let err = s
-        .execute("SELECT g FROM generate_series(1, 10000000) g", tx)
+        .execute(
+            "SELECT a * 10000 + b FROM generate_series(0, 999) a, generate_series(1, 10000) b",
+            tx,
+        )
         .await
         .expect_err("must stop");
     reader.await.expect("reader");
@@ -259,7 +262,7 @@ async fn unknown_types_fall_back_to_text_and_known_ones_still_parse() {
     assert_eq!(r[8], Value::Array(vec![Value::Text("10.0.0.1".into()), Value::Null]));
     assert_eq!(r[9], Value::Int(42));
     assert_eq!(r[10], Value::Decimal("3.10".into()));
-    assert_eq!(r[11].to_string(), "2024-01-02 03:04:05+00:00");
+    assert_eq!(r[11].to_string(), "2024-01-02 03:04:05+00");
     assert_eq!(
         r[12],
         Value::Interval(Interval {
@@ -515,4 +518,138 @@ async fn terminated_backend_is_db_conn_lost() {
     assert_eq!(err.code, ErrorCode::DbConnLost, "{err:?}");
     let err = s.ping().await.expect_err("still lost");
     assert_eq!(err.code, ErrorCode::DbConnLost, "{err:?}");
+}
+
+/// Self-signed certificate for `localhost` (EC P-256, valid until 2126),
+/// used by the in-process TLS server below.
+const TEST_CERT: &str = "-----BEGIN CERTIFICATE-----
+MIIBuTCCAV+gAwIBAgIUasNtzirvlj0Atp1zxQKI5Fndpe8wCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyMzExNDk1OFoYDzIxMjYxMDMw
+MTE0OTU4WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAATioaEm7/Fs5T1heJIH1NahKWXntVyYqjs+IE1y8sD0MStwJvagM01T
+rV5+4Bf7uEqgF3Z6vEQsco4XDX05/748o4GMMIGJMB0GA1UdDgQWBBQVk6kK2vIE
+tEQ6p7YF6jC/LMTNYzAfBgNVHSMEGDAWgBQVk6kK2vIEtEQ6p7YF6jC/LMTNYzAU
+BgNVHREEDTALgglsb2NhbGhvc3QwDAYDVR0TAQH/BAIwADAOBgNVHQ8BAf8EBAMC
+B4AwEwYDVR0lBAwwCgYIKwYBBQUHAwEwCgYIKoZIzj0EAwIDSAAwRQIhAPEc6Tq0
+er/3mwAhqZCOcGa5yy2l2IzWKgeVJ62e6nnsAiBxbXRU9oOXOQqhlFOqTIx0ybNC
++AyvwJoNCIkVT1szJg==
+-----END CERTIFICATE-----
+";
+const TEST_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgnnHR6qPID5PwXVuA
+727e53N1aHGjNMPxNp9dLXVSsXqhRANCAATioaEm7/Fs5T1heJIH1NahKWXntVyY
+qjs+IE1y8sD0MStwJvagM01TrV5+4Bf7uEqgF3Z6vEQsco4XDX05/748
+-----END PRIVATE KEY-----
+";
+
+/// A stand-in server that speaks just enough of the protocol to prove a
+/// TLS session was set up: it accepts the SSLRequest, completes the
+/// handshake with `TEST_CERT`, reads the startup packet and answers with a
+/// FATAL 28P01, which the client can only read through TLS.
+fn fake_tls_server() -> u16 {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use std::sync::Arc;
+    let certs = vec![CertificateDer::from_pem_slice(TEST_CERT.as_bytes()).unwrap()];
+    let key = PrivateKeyDer::from_pem_slice(TEST_KEY.as_bytes()).unwrap();
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap(),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut sock in listener.incoming().flatten() {
+            let config = config.clone();
+            std::thread::spawn(move || serve_tls_once(&mut sock, config));
+        }
+    });
+    port
+}
+
+fn serve_tls_once(sock: &mut std::net::TcpStream, config: std::sync::Arc<rustls::ServerConfig>) -> std::io::Result<()> {
+    use std::io::{Read, Write};
+    let mut ssl_request = [0u8; 8];
+    sock.read_exact(&mut ssl_request)?;
+    sock.write_all(b"S")?;
+    let conn = rustls::ServerConnection::new(config).map_err(std::io::Error::other)?;
+    let mut tls = rustls::StreamOwned::new(conn, sock);
+    let mut len = [0u8; 4];
+    tls.read_exact(&mut len)?;
+    let mut startup = vec![0u8; (u32::from_be_bytes(len) as usize).saturating_sub(4)];
+    tls.read_exact(&mut startup)?;
+    let mut body = Vec::new();
+    for (field, text) in [
+        (b'S', "FATAL"),
+        (b'V', "FATAL"),
+        (b'C', "28P01"),
+        (b'M', "password authentication failed for user \"tls_probe\""),
+    ] {
+        body.push(field);
+        body.extend_from_slice(text.as_bytes());
+        body.push(0);
+    }
+    body.push(0);
+    let mut msg = vec![b'E'];
+    msg.extend_from_slice(&(body.len() as u32 + 4).to_be_bytes());
+    msg.extend_from_slice(&body);
+    tls.write_all(&msg)?;
+    tls.flush()?;
+    tls.conn.send_close_notify();
+    tls.flush()
+}
+
+#[tokio::test]
+async fn tls_handshake_modes_against_a_tls_server() {
+    let port = fake_tls_server();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, TEST_CERT).expect("write ca");
+    let mut sp = ConnSpec::parse_url(&format!("postgres://tls_probe@localhost:{port}/x")).unwrap();
+    sp.connect_timeout = Duration::from_secs(5);
+    // Reaching the server's FATAL means the TLS session was established.
+    for mode in [SslMode::Prefer, SslMode::Require] {
+        sp.sslmode = mode;
+        let err = open_err(&sp).await;
+        assert_eq!(err.code, ErrorCode::DbAuthFailed, "{mode:?}: {err:?}");
+    }
+    sp.sslmode = SslMode::VerifyFull;
+    sp.ssl_root_cert = Some(ca.clone());
+    let err = open_err(&sp).await;
+    assert_eq!(err.code, ErrorCode::DbAuthFailed, "verify-full with the CA: {err:?}");
+    // The certificate names localhost, not 127.0.0.1.
+    sp.host = Some("127.0.0.1".into());
+    let err = open_err(&sp).await;
+    assert_eq!(err.code, ErrorCode::DbTls, "{err:?}");
+    assert!(err.message.contains("127.0.0.1"), "{}", err.message);
+    // Without the CA file the Mozilla roots do not trust a self-signed cert.
+    sp.host = Some("localhost".into());
+    sp.ssl_root_cert = None;
+    let err = open_err(&sp).await;
+    assert_eq!(err.code, ErrorCode::DbTls, "{err:?}");
+    assert!(err.message.to_lowercase().contains("certificate"), "{}", err.message);
+}
+
+#[tokio::test]
+async fn several_statements_fall_back_to_the_simple_protocol() {
+    let Some(url) = common::pg_url() else { return };
+    let mut s = open(&url).await;
+    let (tx, mut rx) = mpsc::channel(8);
+    let sum = s
+        .execute("SELECT 1 AS a; SET search_path = public; SELECT 'x' AS b, 2 AS c", tx)
+        .await
+        .expect("multi");
+    let mut frames = Vec::new();
+    while let Some(f) = rx.recv().await {
+        frames.push(match f {
+            Frame::Columns(c) => c.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(","),
+            Frame::Rows(r) => format!("{r:?}"),
+        });
+    }
+    assert_eq!(frames, ["a", "[[Text(\"1\")]]", "b,c", "[[Text(\"x\"), Text(\"2\")]]"]);
+    assert_eq!(sum.rows_returned, 2);
 }

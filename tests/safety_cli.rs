@@ -1,5 +1,6 @@
 //! Safety guardrails end to end: the real `dbn` binary against real
 //! Postgres, MariaDB and SQLite, with prod-tagged (read-only) connections.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -48,6 +49,8 @@ struct Db {
     name: &'static str,
     /// Counts tables named `scratch` (1 while it exists).
     scratch_exists: &'static str,
+    /// A read that reports whether the session is read-only (server side).
+    ro_probe: Option<(&'static str, &'static str, &'static str)>,
 }
 
 impl Db {
@@ -97,6 +100,7 @@ fn pg() -> Option<Db> {
         sandbox: s,
         name: "prod-pg",
         scratch_exists: "SELECT count(*) FROM information_schema.tables WHERE table_name = 'scratch'",
+        ro_probe: Some(("SELECT current_setting('transaction_read_only') AS ro", "on", "off")),
     })
 }
 
@@ -115,6 +119,7 @@ fn my() -> Option<Db> {
         sandbox: s,
         name: "prod-my",
         scratch_exists: "SELECT count(*) FROM information_schema.tables WHERE table_schema = database() AND table_name = 'scratch'",
+        ro_probe: Some(("SELECT @@tx_read_only AS ro", "1", "0")),
     })
 }
 
@@ -139,6 +144,7 @@ fn lite() -> Db {
         sandbox: s,
         name: "prod-lite",
         scratch_exists: "SELECT count(*) FROM sqlite_master WHERE name = 'scratch'",
+        ro_probe: None,
     }
 }
 
@@ -171,6 +177,24 @@ fn scenario(db: Db) {
     let out = db.query("SELECT bal FROM acct WHERE id = 2", &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("20"), "{}", text(&out));
+
+    // The session itself is read-only until unlocked (safety, twice).
+    if let Some((probe, locked, unlocked)) = db.ro_probe {
+        let out = db.query(probe, &[]);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("ro\n{locked}\n"),
+            "{}",
+            text(&out)
+        );
+        let out = db.query(probe, &["--unlock-writes", "--confirm", name]);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("ro\n{unlocked}\n"),
+            "{}",
+            text(&out)
+        );
+    }
 
     // 2. Non-interactive unlock without --confirm: exit 4 at once, no prompt.
     let t0 = Instant::now();
@@ -234,6 +258,14 @@ fn scenario(db: Db) {
         text(&out)
     );
     assert_eq!(bal(&db), "13");
+    let out = db.query("UPDATE acct SET bal = 14 WHERE id = 1", &["--read-only"]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "--read-only beats an active unlock: {}",
+        text(&out)
+    );
+    assert_eq!(bal(&db), "13");
     let out = db.query("DROP TABLE scratch", &[]);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr).to_string();
@@ -250,8 +282,23 @@ fn scenario(db: Db) {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!((db.read)(db.scratch_exists), "0", "scratch must be dropped");
 
+    // A write that fails on the server is on record too.
+    let out = db.query(
+        "UPDATE no_such_table SET a = 1 WHERE id = 1",
+        &["--unlock-writes", "--confirm", name],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+
     // 6. Everything is on record.
     let log = db.audit();
+    let failed = log
+        .iter()
+        .find(|e| e["statement"].as_str().is_some_and(|s| s.contains("no_such_table")))
+        .unwrap_or_else(|| panic!("no audit row for the failed UPDATE: {log:#?}"));
+    assert!(
+        failed["outcome"].as_str().is_some_and(|o| o.starts_with("error")),
+        "{failed}"
+    );
     let actions: Vec<&str> = log.iter().filter_map(|e| e["action"].as_str()).collect();
     assert!(actions.contains(&"unlock"), "{log:#?}");
     assert!(actions.contains(&"blocked"), "{log:#?}");
@@ -305,6 +352,24 @@ fn mariadb_guardrails() {
 #[test]
 fn sqlite_guardrails() {
     scenario(lite());
+}
+
+#[test]
+fn postgres_cancelled_write_is_audited() {
+    let Some(db) = pg() else { return };
+    let out = db.query(
+        "UPDATE acct SET bal = 50 WHERE id = 1 AND pg_sleep(5) IS NOT NULL",
+        &["--unlock-writes", "--confirm", db.name, "--timeout", "1s"],
+    );
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!((db.read)("SELECT bal FROM acct WHERE id = 1"), "10");
+    let log = db.audit();
+    let row = log
+        .iter()
+        .find(|e| e["action"] == "write")
+        .unwrap_or_else(|| panic!("no audit row for the cancelled UPDATE: {log:#?}"));
+    assert_eq!(row["outcome"], "cancelled", "{row}");
+    assert!(row["duration_ms"].as_i64().is_some_and(|ms| ms >= 900), "{row}");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Property tests: the classifier and the splitter never panic, whatever
 //! the input, and split spans are in bounds, ordered and non-overlapping.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use dbn::db::Engine;
 use dbn::safety::{classify, split};

@@ -1,5 +1,6 @@
 //! Typed confirmations on a real terminal: `dbn query --unlock-writes`
 //! prompts on a pseudo-terminal and only the exact connection name unlocks.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

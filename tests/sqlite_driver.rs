@@ -292,6 +292,25 @@ async fn read_only_session_refuses_writes_at_the_database() {
     }
     let (_, rows, _) = query_all(s.as_mut(), "SELECT count(*) FROM t").await.unwrap();
     assert_eq!(rows, vec![vec![Value::Int(1)]]);
+
+    // An attached database inherits the read-only open.
+    let other = dir.path().join("other.db");
+    {
+        let mut w = open(&other, false).await;
+        run(&mut w, "CREATE TABLE o(a INTEGER)").await;
+    }
+    run(&mut s, &format!("ATTACH DATABASE '{}' AS other", other.display())).await;
+    let err = query_all(s.as_mut(), "INSERT INTO other.o VALUES (1)")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::DbReadOnly, "{err}");
+    let missing = dir.path().join("created-by-attach.db");
+    assert!(
+        query_all(s.as_mut(), &format!("ATTACH DATABASE '{}' AS m", missing.display()))
+            .await
+            .is_err()
+    );
+    assert!(!missing.exists(), "a read-only session must not create files");
 }
 
 #[tokio::test]

@@ -79,9 +79,8 @@ pub fn classify(err: &anyhow::Error) -> (ExitCode, &'static str) {
         if let Some(db) = cause.downcast_ref::<DbError>() {
             let exit = if db.code == crate::db::ErrorCode::DbBadUrl {
                 ExitCode::Usage
-            } else if db.code.is_connection() {
-                ExitCode::Connection
-            } else if db.code == crate::db::ErrorCode::DbTimeout && db.sqlstate.is_none() {
+            } else if db.code.is_connection() || (db.code == crate::db::ErrorCode::DbTimeout && db.sqlstate.is_none()) {
+                // A timeout without SQLSTATE happened while connecting.
                 ExitCode::Connection
             } else {
                 ExitCode::QueryError

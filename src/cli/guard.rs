@@ -11,6 +11,15 @@ use crate::store::audit::AuditEntry;
 use anyhow::Result;
 use std::time::Duration;
 
+/// `--confirm NAME` alone, for commands that confirm but never unlock
+/// (migration apply, sync apply, restore, import).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConfirmArgs {
+    /// Confirm non-interactively by giving the target connection's name.
+    #[arg(long, value_name = "NAME")]
+    pub confirm: Option<String>,
+}
+
 /// `--unlock-writes`, `--unlock-minutes`, `--confirm`, `--allow-unbounded`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SafetyArgs {
@@ -26,6 +35,10 @@ pub struct SafetyArgs {
     /// Run UPDATE/DELETE without WHERE on prod or read-only connections.
     #[arg(long)]
     pub allow_unbounded: bool,
+    /// Set by commands whose own flags demand read-only (`--read-only`):
+    /// unlocks, even active timed ones, are then ignored.
+    #[arg(skip)]
+    pub forced_read_only: bool,
 }
 
 /// What the check granted, for sending and for the audit log.
@@ -71,7 +84,7 @@ pub fn clear(
     let mut cleared = Cleared::default();
     let mut confirmations = Vec::new();
     let wants_unlock = flags.unlock_writes || flags.unlock_minutes.is_some();
-    if read_only {
+    if read_only && !flags.forced_read_only {
         if let Some(u) = ctx.store()?.active_unlock(&target.name)? {
             cleared.unlocked = true;
             confirmations.push(format!("unlock until {} ({})", u.until, u.confirmed_by));
@@ -94,7 +107,7 @@ pub fn clear(
                 Err(r) => return Err(refuse(ctx, target, sql, verdicts, r)),
             }
         }
-    } else if wants_unlock {
+    } else if wants_unlock && !read_only {
         eprintln!(
             "dbn: note: connection '{}' is not read-only; nothing to unlock",
             crate::sanitize::sanitize(&target.name)
@@ -128,6 +141,34 @@ pub fn clear(
     Ok(cleared)
 }
 
+/// A typed confirmation for commands that change a target (migration
+/// apply, sync apply, restore, import): `--confirm NAME` or the name typed
+/// on a terminal. A refusal is audited under `action` and becomes exit 4.
+pub fn confirm_or_refuse(
+    ctx: &mut Ctx,
+    conn_name: &str,
+    action: &str,
+    prompt: &str,
+    confirm: Option<&str>,
+) -> Result<crate::safety::confirm::Confirmation> {
+    match crate::safety::confirm::confirm_typed(conn_name, prompt, confirm) {
+        Ok(c) => Ok(c),
+        Err(r) => {
+            audit(
+                ctx,
+                &AuditEntry {
+                    connection: Some(conn_name.to_string()),
+                    action: action.to_string(),
+                    outcome: Outcome::Refused(r.code.to_string()).as_text(),
+                    detail: Some(serde_json::json!({"rule": r.code, "message": r.message}).to_string()),
+                    ..Default::default()
+                },
+            );
+            Err(Failure::new(ExitCode::Blocked, r.code, r.message).into())
+        }
+    }
+}
+
 /// One statement that was sent, as the runner reports it.
 pub struct Sent<'a> {
     /// Its verdict.
@@ -142,23 +183,42 @@ pub struct Sent<'a> {
     pub duration: Duration,
 }
 
-/// Audit every statement that was sent and is not a plain read.
+/// Audit every statement that was sent and is not a plain read, in one
+/// metadata transaction (a long script must not pay a commit per row).
 pub fn audit_sent(ctx: &mut Ctx, target: &Target, sent: &[Sent<'_>], confirmed_by: Option<&str>) {
-    for s in sent.iter().filter(|s| should_audit(s.verdict)) {
-        let outcome = match s.outcome {
-            "ok" => Outcome::Ok,
-            "cancelled" => Outcome::Cancelled,
-            _ => Outcome::Error(s.error.unwrap_or("failed").to_string()),
-        };
-        let entry = statement_entry(
-            &target.name,
-            target.spec.engine,
-            s.verdict,
-            &outcome,
-            s.rows,
-            Some(s.duration),
-            confirmed_by,
-        );
-        audit(ctx, &entry);
+    let entries: Vec<AuditEntry> = sent
+        .iter()
+        .filter(|s| should_audit(s.verdict))
+        .map(|s| {
+            let outcome = match s.outcome {
+                "ok" => Outcome::Ok,
+                "cancelled" => Outcome::Cancelled,
+                _ => Outcome::Error(s.error.unwrap_or("failed").to_string()),
+            };
+            statement_entry(
+                &target.name,
+                target.spec.engine,
+                s.verdict,
+                &outcome,
+                s.rows,
+                Some(s.duration),
+                confirmed_by,
+            )
+        })
+        .collect();
+    if entries.is_empty() {
+        return;
+    }
+    let path = jsonl(ctx);
+    let result = ctx.store().and_then(|store| {
+        let tx = store.conn().unchecked_transaction()?;
+        for e in &entries {
+            store.append_audit(e, path.as_deref())?;
+        }
+        tx.commit()?;
+        Ok(())
+    });
+    if let Err(e) = result {
+        eprintln!("dbn: warning: could not write the audit log: {e:#}");
     }
 }

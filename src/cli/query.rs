@@ -78,7 +78,9 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         return Err(Failure::usage("no SQL statements found in the input").into());
     }
     // Every statement is judged before the first is sent.
-    let cleared = super::guard::clear(ctx, &target, &sql, &verdicts, &args.safety)?;
+    let mut safety = args.safety.clone();
+    safety.forced_read_only = args.read_only;
+    let cleared = super::guard::clear(ctx, &target, &sql, &verdicts, &safety)?;
     if cleared.unlocked {
         target.spec.read_only = false;
     }
@@ -95,7 +97,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     let rt = super::runtime()?;
     let outcome = rt.block_on(run::run_all(&target, &statements, &opts));
     if !args.no_history {
-        record_history(ctx, &target.name, &outcome.statements);
+        record_history(ctx, &target.name, target.spec.engine, &outcome.statements);
     }
     let sent: Vec<super::guard::Sent<'_>> = verdicts
         .iter()
@@ -109,16 +111,14 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         })
         .collect();
     super::guard::audit_sent(ctx, &target, &sent, cleared.confirmed_by.as_deref());
-    match outcome.result {
-        Ok(code) => Ok(code),
-        Err(e) => Err(e),
-    }
+    outcome.result
 }
 
-fn record_history(ctx: &mut Ctx, conn: &str, done: &[StatementOutcome]) {
+fn record_history(ctx: &mut Ctx, conn: &str, engine: crate::db::Engine, done: &[StatementOutcome]) {
     let Ok(store) = ctx.store() else { return };
     for s in done {
-        let redacted = crate::logging::redact(&s.sql);
+        // Token-aware: masks PASSWORD/IDENTIFIED BY literals however they are spaced.
+        let redacted = crate::safety::audit::redact_sql(&s.sql, engine);
         tracing::info!(
             connection = conn,
             outcome = %s.outcome,

@@ -29,6 +29,7 @@ pub async fn connect(spec: &ConnSpec) -> DbResult<Box<dyn Session>> {
         addr: &addr,
         user: spec.user.as_deref(),
         sql: None,
+        connecting: true,
     };
     let deadline = Instant::now() + spec.connect_timeout;
     let base = base_opts(spec);

@@ -6,6 +6,8 @@
 //! a binary decoder here; otherwise the statement runs through the simple
 //! (text) protocol and cells are parsed from, or kept as, their text form.
 
+mod batch;
+mod command;
 mod connect;
 mod decode;
 mod errors;

@@ -1,6 +1,8 @@
 //! One value model for every engine. Drivers decode into it; formatters,
 //! the grid, data diff and snapshots read from it.
 
+mod text;
+
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -64,9 +66,28 @@ impl Value {
     /// NULL renders as the empty string here; callers that must tell NULL
     /// apart check `is_null` first.
     pub fn render(&self) -> String {
+        let mut s = String::new();
+        self.write_text(&mut s);
+        s
+    }
+
+    /// Append the text rendering (empty for NULL) to `buf` without
+    /// intermediate allocations: the hot path of CSV/TSV export.
+    pub fn write_text(&self, buf: &mut String) {
+        use std::fmt::Write as _;
         match self {
-            Value::Null => String::new(),
-            other => other.to_string(),
+            Value::Null => {}
+            Value::Bool(b) => buf.push(if *b { 't' } else { 'f' }),
+            Value::Int(i) => text::push_int(buf, *i),
+            Value::UInt(u) => text::push_uint(buf, *u),
+            Value::Decimal(s) | Value::Text(s) | Value::Json(s) => buf.push_str(s),
+            Value::Date(d) => text::push_date(buf, d),
+            Value::Time(t) => text::push_time(buf, t),
+            Value::Timestamp(t) => text::push_timestamp(buf, t),
+            Value::TimestampTz(t) => text::push_timestamptz(buf, t),
+            other => {
+                let _ = write!(buf, "{other}");
+            }
         }
     }
 }
@@ -82,10 +103,11 @@ impl fmt::Display for Value {
             Value::Decimal(d) => f.write_str(d),
             Value::Text(s) | Value::Json(s) => f.write_str(s),
             Value::Bytes(b) => write!(f, "\\x{}", hex::encode(b)),
-            Value::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
-            Value::Time(t) => write!(f, "{}", t.format("%H:%M:%S%.f")),
-            Value::Timestamp(t) => write!(f, "{}", t.format("%Y-%m-%d %H:%M:%S%.f")),
-            Value::TimestampTz(t) => write!(f, "{}", t.format("%Y-%m-%d %H:%M:%S%.f%:z")),
+            Value::Date(_) | Value::Time(_) | Value::Timestamp(_) | Value::TimestampTz(_) => {
+                let mut s = String::with_capacity(32);
+                self.write_text(&mut s);
+                f.write_str(&s)
+            }
             Value::Uuid(u) => write!(f, "{u}"),
             Value::Array(items) => fmt_array(items, f),
             Value::Interval(i) => write!(f, "{i}"),

@@ -51,19 +51,8 @@ impl RowWriter for CsvWriter<'_> {
     }
 }
 
-/// Render without allocating a String per cell for the common cases.
 fn render_into(v: &Value, buf: &mut String) {
-    use std::fmt::Write as _;
-    match v {
-        Value::Null => {}
-        Value::Text(s) | Value::Json(s) | Value::Decimal(s) => buf.push_str(s),
-        Value::Int(i) => {
-            let _ = write!(buf, "{i}");
-        }
-        other => {
-            let _ = write!(buf, "{other}");
-        }
-    }
+    v.write_text(buf);
 }
 
 /// Tab-separated with COPY text-format escapes.

@@ -33,6 +33,13 @@
 //! | `SET x = v` / `SET GLOBAL x = v` | read / ddl | session vs server-wide |
 //! | `SET ... read_only`, `RESET ALL`, `... READ WRITE`, `SESSION CHARACTERISTICS` | session unlock | could lift read-only |
 //! | `UPDATE`/`DELETE` without a WHERE naming a column (`WHERE 1=1`) | unbounded write | touches every row |
+//! | MariaDB `ANALYZE <stmt>` | verdict of `<stmt>` | runs it |
+//! | `UPDATE pg_settings ...`, `DISCARD ALL` | session unlock | could lift read-only |
+//! | unparseable text | write, or worse when it mentions `DROP`/`TRUNCATE` or `DELETE`/`UPDATE` without `WHERE` | fail closed |
+//!
+//! Known limits (the read-only database session is the backstop): custom
+//! operators and type input functions can run user code without a visible
+//! function call; a server may parse text differently from sqlparser.
 
 mod ast;
 mod fallback;
@@ -177,11 +184,13 @@ pub fn classify(sql: &str, engine: Engine) -> Vec<StatementVerdict> {
             let toks = &tokens[r];
             let pragma = (engine == Engine::Sqlite).then(|| pragma::parse(sql, toks)).flatten();
             let parsed_here = pragma.map(|(v, reason)| Finding::new(v, reason));
-            let (mut finding, parsed) =
-                match parsed_here.or_else(|| parse_one(text, span.start, toks, engine, d.as_ref())) {
-                    Some(f) => (f, true),
-                    None => (fallback::classify_unparsed(sql, toks), false),
-                };
+            let (mut finding, parsed) = match parsed_here
+                .or_else(|| parse_one(text, span.start, toks, engine, d.as_ref()))
+                .or_else(|| parse_runs_inner(sql, toks, engine, d.as_ref()))
+            {
+                Some(f) => (f, true),
+                None => (fallback::classify_unparsed(sql, toks), false),
+            };
             finding.add(fallback::unlock_scan(sql, toks, !parsed));
             StatementVerdict {
                 span,
@@ -193,6 +202,38 @@ pub fn classify(sql: &str, engine: Engine) -> Vec<StatementVerdict> {
             }
         })
         .collect()
+}
+
+/// MariaDB `ANALYZE <statement>` (and `EXPLAIN ANALYZE` forms sqlparser
+/// rejects) run the inner statement: judge that statement.
+fn parse_runs_inner(sql: &str, toks: &[super::lex::Token], engine: Engine, d: &dyn Dialect) -> Option<Finding> {
+    let words: Vec<(usize, String)> = super::lex::words(sql, toks).collect();
+    let (first, rest) = words.split_first()?;
+    if !matches!(first.1.as_str(), "ANALYZE" | "EXPLAIN") {
+        return None;
+    }
+    let inner = rest.iter().find(|(_, w)| {
+        matches!(
+            w.as_str(),
+            "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "WITH" | "VALUES" | "MERGE"
+        )
+    })?;
+    // Everything between the prefix and the inner statement must be options.
+    if rest.iter().take_while(|(n, _)| n < &inner.0).any(|(_, w)| {
+        !matches!(
+            w.as_str(),
+            "ANALYZE" | "VERBOSE" | "FORMAT" | "JSON" | "TEXT" | "TRADITIONAL" | "TREE" | "EXTENDED" | "PARTITIONS"
+        )
+    }) {
+        return None;
+    }
+    let inner_toks = &toks[inner.0..];
+    let start = inner_toks.first()?.span.start;
+    let end = toks.last()?.span.end;
+    let text = sql.get(start..end)?;
+    let mut f = parse_one(text, start, inner_toks, engine, d)?;
+    f.reason = format!("{} runs its statement: {}", first.1, f.reason);
+    Some(f)
 }
 
 fn parse_one(

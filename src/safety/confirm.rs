@@ -96,7 +96,7 @@ pub fn confirm_typed_with(
             rules::CONFIRM_REQUIRED,
             format!(
                 "confirmation required and stdin is not a terminal, so dbn cannot ask: {}. Nothing was done. Pass --confirm {conn_name} to confirm non-interactively",
-                sanitize(prompt_text)
+                sanitize(prompt_text.trim_end_matches(['.', ' ', '\n']))
             ),
         ));
     }

@@ -107,9 +107,9 @@ pub fn check_with(
             objects.join(", ")
         };
         let prompt = format!(
-            "WARNING: this destroys data on '{}': {named}\n  {}",
+            "WARNING: this destroys data on '{}': {named} ({})",
             ctx.conn_name,
-            statements.join("\n  ")
+            statements.join("; ")
         );
         let c = confirm_typed_with(io, ctx.conn_name, &prompt, ctx.confirm)?;
         approval.confirmed_by = Some(format!("{} for DROP/TRUNCATE of {named}", c.how));

@@ -33,6 +33,8 @@ pub struct Token {
     pub span: Range<usize>,
 }
 
+const BOM: &[u8] = "\u{FEFF}".as_bytes();
+
 /// Tokenize `sql` with the quoting rules of `engine`.
 pub fn tokenize(sql: &str, engine: Engine) -> Vec<Token> {
     let b = sql.as_bytes();
@@ -43,9 +45,10 @@ pub fn tokenize(sql: &str, engine: Engine) -> Vec<Token> {
     while i < b.len() {
         let start = i;
         let c = b[i];
-        let kind = if c.is_ascii_whitespace() {
-            while i < b.len() && b[i].is_ascii_whitespace() {
-                i += 1;
+        let kind = if c.is_ascii_whitespace() || b[i..].starts_with(BOM) {
+            // A byte-order mark (files saved by some editors) is not SQL.
+            while i < b.len() && (b[i].is_ascii_whitespace() || b[i..].starts_with(BOM)) {
+                i += if b[i..].starts_with(BOM) { BOM.len() } else { 1 };
             }
             TokenKind::Space
         } else if (c == b'-' && b.get(i + 1) == Some(&b'-') && dash_comment_ok(b, i, engine))

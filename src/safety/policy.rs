@@ -82,7 +82,7 @@ pub fn unlock_hint(conn: &str) -> String {
 pub fn decide(v: &StatementVerdict, p: &PolicyInput<'_>) -> Decision {
     let conn = p.conn_name;
     let what = excerpt(&v.sql);
-    let unparsed = if v.parsed {
+    let unparsed = if v.parsed || v.reason.contains("could not be parsed") {
         String::new()
     } else {
         " It could not be parsed, and unparseable text counts as a write.".to_string()

@@ -44,13 +44,15 @@ struct Kdf {
 }
 
 type Key = Zeroizing<[u8; 32]>;
+/// The derived key and the salt it was derived with.
+type CachedKey = Arc<Mutex<Option<(Vec<u8>, Key)>>>;
 
 /// The encrypted-file secret backend.
 #[derive(Clone)]
 pub struct FileBackend {
     path: PathBuf,
     // (salt, key) derived once per process.
-    cache: Arc<Mutex<Option<(Vec<u8>, Key)>>>,
+    cache: CachedKey,
 }
 
 impl FileBackend {

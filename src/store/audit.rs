@@ -56,6 +56,27 @@ pub fn os_user() -> Option<String> {
         .or_else(|_| std::env::var("LOGNAME"))
         .or_else(|_| std::env::var("USERNAME"))
         .ok()
+        .filter(|u| !u.is_empty())
+        .or_else(uid_name)
+}
+
+/// The user of this process's uid (from /proc and /etc/passwd), for
+/// environments (cron, containers, CI) that set no USER variable.
+fn uid_name() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_string();
+    let named = std::fs::read_to_string("/etc/passwd").ok().and_then(|p| {
+        p.lines().find_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.len() > 2 && f[2] == uid).then(|| f[0].to_string())
+        })
+    });
+    Some(named.unwrap_or_else(|| format!("uid {uid}")))
 }
 
 /// The machine's host name.
@@ -153,5 +174,6 @@ mod tests {
         let all = s.list_audit(&AuditFilter::default()).unwrap();
         assert_eq!(all[0].id, id);
         assert!(std::fs::read_to_string(jsonl).unwrap().contains("\"write\""));
+        assert!(all[0].os_user.as_deref().is_some_and(|u| !u.is_empty()), "{:?}", all[0]);
     }
 }

@@ -13,6 +13,9 @@ pub(super) struct Target<'a> {
     pub user: Option<&'a str>,
     /// The statement being run, to locate syntax errors.
     pub sql: Option<&'a str>,
+    /// True while opening a connection: a failure then means "could not
+    /// connect", not "lost the connection".
+    pub connecting: bool,
 }
 
 /// Classify any mysql_async error.
@@ -35,6 +38,9 @@ pub(super) fn map_err(e: mysql_async::Error, t: &Target<'_>) -> DbError {
             ),
         ),
         mysql_async::Error::Driver(DriverError::ConnectionClosed) => lost(t, "the server closed the connection"),
+        mysql_async::Error::Driver(d @ DriverError::UnknownAuthPlugin { .. }) => {
+            DbError::new(ErrorCode::DbAuthFailed, format!("cannot log in to {}: {d}", t.addr))
+        }
         mysql_async::Error::Driver(d) => DbError::new(ErrorCode::QueryError, format!("MySQL driver: {d}")),
         mysql_async::Error::Url(u) => DbError::new(ErrorCode::DbBadUrl, format!("bad MySQL connection option: {u}")),
         mysql_async::Error::Other(o) => {
@@ -52,6 +58,15 @@ pub(super) fn map_err(e: mysql_async::Error, t: &Target<'_>) -> DbError {
 }
 
 fn lost(t: &Target<'_>, why: &str) -> DbError {
+    if t.connecting {
+        return DbError::new(
+            ErrorCode::DbConnRefused,
+            format!(
+                "could not connect to {}: {why}; check the host, port and that a MySQL/MariaDB server answers there",
+                t.addr
+            ),
+        );
+    }
     DbError::new(
         ErrorCode::DbConnLost,
         format!(
@@ -63,6 +78,16 @@ fn lost(t: &Target<'_>, why: &str) -> DbError {
 
 fn io_error(io: &std::io::Error, t: &Target<'_>) -> DbError {
     use std::io::ErrorKind as K;
+    // rustls reports handshake and certificate failures as I/O errors.
+    if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
+        return DbError::new(
+            ErrorCode::DbTls,
+            format!(
+                "TLS with {} failed: {io}; check the CA file (sslrootcert) and that the certificate names this host, or use sslmode=require to skip verification",
+                t.addr
+            ),
+        );
+    }
     match io.kind() {
         K::ConnectionRefused => DbError::new(
             ErrorCode::DbConnRefused,
@@ -163,6 +188,7 @@ mod tests {
             addr: "db:3306",
             user: Some("app"),
             sql: None,
+            connecting: true,
         };
         let e = server_error(
             1045,

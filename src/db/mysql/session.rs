@@ -38,17 +38,18 @@ pub(super) struct Killer {
 }
 
 impl Killer {
-    fn target(&self) -> Target<'_> {
+    fn target(&self, connecting: bool) -> Target<'_> {
         Target {
             addr: &self.addr,
             user: self.user.as_deref(),
             sql: None,
+            connecting,
         }
     }
 
     async fn connect(&self) -> DbResult<Conn> {
         match tokio::time::timeout(self.timeout, Conn::new(self.opts.clone())).await {
-            Ok(conn) => conn.map_err(|e| map_err(e, &self.target())),
+            Ok(conn) => conn.map_err(|e| map_err(e, &self.target(true))),
             Err(_) => Err(DbError::new(
                 ErrorCode::DbTimeout,
                 format!("could not reach {} within {} s", self.addr, self.timeout.as_secs_f32()),
@@ -81,7 +82,7 @@ impl Killer {
         match result {
             // 1094: unknown thread id; the session is already gone.
             Err(mysql_async::Error::Server(s)) if s.code == 1094 => Ok(()),
-            other => other.map_err(|e| map_err(e, &self.target())),
+            other => other.map_err(|e| map_err(e, &self.target(false))),
         }
     }
 }
@@ -149,7 +150,7 @@ impl MysqlSession {
         }
         let mut conn = self.killer.connect().await?;
         if self.read_only {
-            make_read_only(&mut conn, &self.killer.target()).await?;
+            make_read_only(&mut conn, &self.killer.target(true)).await?;
         }
         self.killer.conn_id.store(conn.id(), Ordering::SeqCst);
         self.conn = conn;
@@ -211,6 +212,7 @@ impl Session for MysqlSession {
             addr: &self.killer.addr,
             user: self.killer.user.as_deref(),
             sql: Some(sql),
+            connecting: false,
         };
         let result = stream::execute(&mut self.conn, sql, &tx, &self.killer, &target).await;
         guard.armed = false;
@@ -234,7 +236,7 @@ impl Session for MysqlSession {
         if self.dirty {
             self.recover().await?;
         }
-        let target = self.killer.target();
+        let target = self.killer.target(false);
         self.conn.ping().await.map_err(|e| map_err(e, &target))
     }
 

@@ -4,7 +4,7 @@
 use super::errors::connect_error;
 use super::session::PgSession;
 use super::tls::connector;
-use crate::db::{ConnSpec, DbError, DbResult, ErrorCode};
+use crate::db::{ConnSpec, DbError, DbResult, ErrorCode, SslMode};
 use tokio_postgres::config::{SslMode as PgSslMode, TargetSessionAttrs};
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::{Client, Config, NoTls, Socket};
@@ -44,11 +44,21 @@ pub(super) async fn open(spec: &ConnSpec) -> DbResult<PgSession> {
         .or(config.get_user())
         .unwrap_or_default()
         .to_string();
-    let tls = connector(spec.sslmode, spec.ssl_root_cert.as_deref())?;
+    let mut tls = connector(spec.sslmode, spec.ssl_root_cert.as_deref())?;
     let attempt = async {
-        match &tls {
+        let first = match &tls {
             Some(t) => establish(&config, t.clone()).await,
             None => establish(&config, NoTls).await,
+        };
+        match first {
+            // Like libpq, `prefer` retries in plain text when the server
+            // accepted SSL but the handshake itself failed.
+            Err(e) if spec.sslmode == SslMode::Prefer && is_tls_failure(&e) => {
+                tracing::debug!("TLS handshake failed under sslmode=prefer, retrying without TLS: {e}");
+                tls = None;
+                establish(&config, NoTls).await
+            }
+            other => other,
         }
     };
     let (client, version) = match tokio::time::timeout(spec.connect_timeout, attempt).await {
@@ -67,6 +77,10 @@ pub(super) async fn open(spec: &ConnSpec) -> DbResult<PgSession> {
     let mut session = PgSession::new(client, tls, spec.read_only);
     session.set_version(version);
     Ok(session)
+}
+
+fn is_tls_failure(e: &tokio_postgres::Error) -> bool {
+    e.to_string().starts_with("error performing TLS handshake")
 }
 
 async fn establish<T>(config: &Config, tls: T) -> Result<(Client, Option<String>), tokio_postgres::Error>
@@ -115,9 +129,9 @@ pub(super) fn build_config(spec: &ConnSpec) -> DbResult<Config> {
         .user(spec.user.clone().unwrap_or_else(default_user))
         .connect_timeout(spec.connect_timeout)
         .ssl_mode(match spec.sslmode {
-            crate::db::SslMode::Disable => PgSslMode::Disable,
-            crate::db::SslMode::Prefer => PgSslMode::Prefer,
-            crate::db::SslMode::Require | crate::db::SslMode::VerifyFull => PgSslMode::Require,
+            SslMode::Disable => PgSslMode::Disable,
+            SslMode::Prefer => PgSslMode::Prefer,
+            SslMode::Require | SslMode::VerifyFull => PgSslMode::Require,
         });
     if let Some(db) = &spec.database {
         config.dbname(db);

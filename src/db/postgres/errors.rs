@@ -19,11 +19,18 @@ pub(super) fn connect_error(e: &tokio_postgres::Error, target: &str, database: &
     let chain = chain(e);
     // Checked before I/O causes: rustls failures arrive wrapped in io::Error.
     if chain.starts_with("error performing TLS handshake") || chain.contains("certificate") {
+        let next = if chain.contains("UnknownIssuer") {
+            "The server certificate is not signed by a trusted CA: set sslrootcert to the CA file that signed it, or use sslmode=require to encrypt without verifying"
+        } else if chain.contains("not valid for name") {
+            "Connect with the host name the certificate was issued for, or use sslmode=require to encrypt without verifying"
+        } else if chain.contains("does not support TLS") {
+            "Enable ssl on the server, or use sslmode=prefer or disable"
+        } else {
+            "Check sslmode (disable, prefer, require, verify-full) and sslrootcert"
+        };
         return DbError::new(
             ErrorCode::DbTls,
-            format!(
-                "TLS negotiation with {target} failed: {chain}. Check sslmode (disable, prefer, require, verify-full) and sslrootcert"
-            ),
+            format!("TLS negotiation with {target} failed: {chain}. {next}"),
         );
     }
     if let Some(io) = find_io(e) {

@@ -1,17 +1,16 @@
 //! The postgres `Session`: streaming execution, cancellation, version and
 //! ping.
 
+use super::batch::{Batch, next_or_flush, receiver_gone, send};
+use super::command::{copies_from_client, copies_to_client, ddl_tag, first_keyword, summary};
 use super::decode::{Dec, decode_row, decoder_for};
 use super::errors::query_error;
 use super::text::{TextDec, decode_text, text_decoder_for};
-use crate::db::{BATCH_ROWS, Canceller, Column, DbError, DbResult, Engine, ErrorCode, Frame, Session, Summary, Value};
+use crate::db::{Canceller, Column, DbError, DbResult, Engine, ErrorCode, Frame, Session, Summary, Value};
 use crate::schema::Schema;
 use async_trait::async_trait;
-use futures::{FutureExt, Stream, StreamExt};
 use std::pin::pin;
-use std::time::Duration;
 use tokio::sync::mpsc;
-use tokio::time::Instant;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{CancelToken, Client, NoTls, SimpleQueryMessage, Statement};
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -25,6 +24,7 @@ pub struct PgSession {
 }
 
 impl PgSession {
+    /// Wrap a connected client; `tls` is reused for cancel requests.
     pub(super) fn new(client: Client, tls: Option<MakeRustlsConnect>, read_only: bool) -> Self {
         Self {
             client,
@@ -170,11 +170,12 @@ impl PgSession {
                     let typed = types.len() == cols.len();
                     let ty = |i: usize| if typed { types.get(i) } else { None };
                     decs = (0..cols.len()).map(|i| text_decoder_for(ty(i))).collect();
-                    if !has_columns {
-                        has_columns = true;
-                        let meta = cols.iter().enumerate().map(|(i, c)| column(c.name(), ty(i))).collect();
-                        send(tx, Frame::Columns(meta)).await?;
-                    }
+                    // A text with several statements (the fallback for what
+                    // cannot be prepared) announces each result set anew.
+                    has_columns = true;
+                    batch.flush().await?;
+                    let meta = cols.iter().enumerate().map(|(i, c)| column(c.name(), ty(i))).collect();
+                    send(tx, Frame::Columns(meta)).await?;
                 }
                 SimpleQueryMessage::Row(row) => {
                     let mut values = Vec::with_capacity(decs.len());
@@ -191,80 +192,6 @@ impl PgSession {
         batch.flush().await?;
         Ok((batch.total, count, has_columns))
     }
-}
-
-/// How long rows may wait in a partial batch while the server is slow,
-/// so the first rows of a trickling result show without a full batch.
-const FLUSH_AFTER: Duration = Duration::from_millis(100);
-
-/// The next stream item; when none is ready and the pending batch is older
-/// than `FLUSH_AFTER`, hand the batch over first.
-async fn next_or_flush<S: Stream + Unpin>(stream: &mut S, batch: &mut Batch<'_>) -> DbResult<Option<S::Item>> {
-    if let Some(item) = stream.next().now_or_never() {
-        return Ok(item);
-    }
-    let Some(started) = batch.started else {
-        return Ok(stream.next().await);
-    };
-    match tokio::time::timeout_at(started + FLUSH_AFTER, stream.next()).await {
-        Ok(item) => Ok(item),
-        Err(_) => {
-            batch.flush().await?;
-            Ok(stream.next().await)
-        }
-    }
-}
-
-/// Accumulates rows and sends them in batches of about `BATCH_ROWS`.
-struct Batch<'a> {
-    tx: &'a mpsc::Sender<Frame>,
-    rows: Vec<Vec<Value>>,
-    total: u64,
-    /// When the first row of the pending batch arrived.
-    started: Option<Instant>,
-}
-
-impl<'a> Batch<'a> {
-    fn new(tx: &'a mpsc::Sender<Frame>) -> Self {
-        Self {
-            tx,
-            rows: Vec::with_capacity(BATCH_ROWS),
-            total: 0,
-            started: None,
-        }
-    }
-
-    async fn push(&mut self, row: Vec<Value>) -> DbResult<()> {
-        if self.rows.is_empty() {
-            self.started = Some(Instant::now());
-        }
-        self.rows.push(row);
-        self.total += 1;
-        if self.rows.len() >= BATCH_ROWS {
-            self.flush().await?;
-        }
-        Ok(())
-    }
-
-    async fn flush(&mut self) -> DbResult<()> {
-        if self.rows.is_empty() {
-            return Ok(());
-        }
-        self.started = None;
-        let rows = std::mem::replace(&mut self.rows, Vec::with_capacity(BATCH_ROWS));
-        send(self.tx, Frame::Rows(rows)).await
-    }
-}
-
-async fn send(tx: &mpsc::Sender<Frame>, frame: Frame) -> DbResult<()> {
-    tx.send(frame).await.map_err(|_| receiver_gone())
-}
-
-fn receiver_gone() -> DbError {
-    DbError::new(
-        ErrorCode::QueryCancelled,
-        "the statement was cancelled: nothing is reading its results any more",
-    )
 }
 
 /// Errors on Parse that the simple protocol does not have.
@@ -287,107 +214,6 @@ fn column(name: &str, ty: Option<&Type>) -> Column {
     Column {
         name: name.to_string(),
         type_name,
-    }
-}
-
-/// The leading SQL keyword, upper-cased, skipping comments and parens.
-fn first_keyword(sql: &str) -> String {
-    words(sql).next().unwrap_or_default()
-}
-
-fn words(sql: &str) -> impl Iterator<Item = String> + '_ {
-    let mut rest = sql;
-    std::iter::from_fn(move || {
-        loop {
-            rest = rest.trim_start_matches(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '/'));
-            if let Some(r) = rest.strip_prefix("--") {
-                rest = r.split_once('\n').map(|(_, t)| t).unwrap_or("");
-            } else if let Some(r) = rest.strip_prefix("/*") {
-                rest = r.split_once("*/").map(|(_, t)| t).unwrap_or("");
-            } else if rest.starts_with(['-', '/']) {
-                rest = &rest[1..];
-            } else {
-                break;
-            }
-        }
-        let end = rest
-            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len());
-        if end == 0 {
-            return None;
-        }
-        let word = rest[..end].to_ascii_uppercase();
-        rest = &rest[end..];
-        Some(word)
-    })
-}
-
-/// `CREATE TABLE`, `DROP MATERIALIZED VIEW`, ...: the verb and the object
-/// kind, as the server's command tag names them.
-fn ddl_tag(sql: &str) -> String {
-    const MODIFIERS: &[&str] = &[
-        "OR",
-        "REPLACE",
-        "UNIQUE",
-        "TEMP",
-        "TEMPORARY",
-        "UNLOGGED",
-        "GLOBAL",
-        "LOCAL",
-        "RECURSIVE",
-        "TRUSTED",
-        "PROCEDURAL",
-        "CONSTRAINT",
-    ];
-    let mut w = words(sql);
-    let verb = w.next().unwrap_or_default();
-    let mut rest = w.skip_while(|x| MODIFIERS.contains(&x.as_str()));
-    let mut tag = verb;
-    if let Some(kind) = rest.next() {
-        let two = matches!(
-            kind.as_str(),
-            "MATERIALIZED" | "FOREIGN" | "EVENT" | "ACCESS" | "USER" | "TEXT"
-        );
-        tag = format!("{tag} {kind}");
-        if two && let Some(next) = rest.next() {
-            tag = format!("{tag} {next}");
-        }
-    }
-    tag
-}
-
-fn copies_from_client(sql: &str) -> bool {
-    has_pair(sql, "FROM", "STDIN")
-}
-
-fn copies_to_client(sql: &str) -> bool {
-    has_pair(sql, "TO", "STDOUT")
-}
-
-fn has_pair(sql: &str, a: &str, b: &str) -> bool {
-    let w: Vec<String> = words(sql).collect();
-    w.windows(2).any(|p| p[0] == a && p[1] == b)
-}
-
-/// The summary with a command tag like the server's (`SELECT 3`,
-/// `INSERT 0 2`, `CREATE TABLE`): tokio-postgres only exposes the count.
-fn summary(keyword: &str, returned: u64, count: Option<u64>, has_columns: bool) -> Summary {
-    let dml =
-        matches!(keyword, "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "COPY") || (keyword == "WITH" && !has_columns);
-    let rows_affected = if dml { count } else { None };
-    let tag = match (keyword, count) {
-        ("", _) => None,
-        ("INSERT", Some(n)) => Some(format!("INSERT 0 {n}")),
-        ("WITH" | "VALUES" | "TABLE" | "SHOW" | "EXPLAIN", _) if has_columns => Some(format!("SELECT {returned}")),
-        ("SELECT" | "UPDATE" | "DELETE" | "MERGE" | "COPY" | "FETCH" | "MOVE", Some(n)) => {
-            Some(format!("{keyword} {n}"))
-        }
-        _ => Some(keyword.to_string()),
-    };
-    Summary {
-        rows_returned: returned,
-        rows_affected,
-        tag,
     }
 }
 
@@ -488,19 +314,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keywords_skip_comments_and_tags_look_like_the_server() {
-        assert_eq!(first_keyword("  -- hi\n /* x */ (select 1)"), "SELECT");
-        assert_eq!(first_keyword(""), "");
-        assert!(copies_from_client("copy t (a) from stdin with csv"));
-        assert!(!copies_from_client("copy t to stdout"));
-        assert!(copies_to_client("COPY (SELECT 1) TO STDOUT (FORMAT csv)"));
-        let s = summary("INSERT", 0, Some(2), false);
-        assert_eq!((s.tag.as_deref(), s.rows_affected), (Some("INSERT 0 2"), Some(2)));
-        let s = summary("SELECT", 3, Some(3), true);
-        assert_eq!((s.tag.as_deref(), s.rows_affected), (Some("SELECT 3"), None));
-        assert_eq!(ddl_tag("create or replace view v as select 1"), "CREATE VIEW");
-        assert_eq!(ddl_tag("CREATE UNIQUE INDEX CONCURRENTLY i ON t (a)"), "CREATE INDEX");
-        assert_eq!(ddl_tag("drop materialized view m"), "DROP MATERIALIZED VIEW");
+    fn version_is_product_and_number() {
         assert_eq!(pretty_version("15.18 (Debian 15.18-1.pgdg120+1)"), "PostgreSQL 15.18");
+        assert_eq!(pretty_version("16beta1"), "PostgreSQL 16beta1");
     }
 }

@@ -44,6 +44,35 @@ pub(super) fn classify_unparsed(sql: &str, toks: &[Token]) -> Finding {
         ),
         _ => {}
     }
+    // Anywhere in unparseable text (odd syntax, vendor prefixes), a
+    // DROP/TRUNCATE or a DELETE/UPDATE without WHERE is assumed to run.
+    // Definitions (CREATE PROCEDURE/TRIGGER bodies) do not run what they contain;
+    // `ON DELETE`, `FOR UPDATE`, `BEFORE UPDATE` are clauses, not statements.
+    let definition = head == "CREATE";
+    let clause = |i: usize| {
+        i == 0
+            || matches!(
+                w[i - 1].as_str(),
+                "ON" | "FOR" | "KEY" | "BEFORE" | "AFTER" | "OF" | "OR" | "INSTEAD"
+            )
+    };
+    if let Some(i) = w.iter().position(|x| x == "DROP" || x == "TRUNCATE")
+        && !definition
+        && !matches!(head, "DROP" | "TRUNCATE" | "ALTER")
+    {
+        upgrade(Verdict::Destructive, format!("mentions {}", w[i]), Vec::new());
+    }
+    if !w.iter().any(|x| x == "WHERE")
+        && w.iter()
+            .enumerate()
+            .any(|(i, x)| (x == "DELETE" || x == "UPDATE") && !clause(i) && !definition)
+    {
+        upgrade(
+            Verdict::UnboundedWrite,
+            "DELETE/UPDATE without WHERE".into(),
+            Vec::new(),
+        );
+    }
     // ALTER TABLE ... DROP inside unparseable text is still destructive.
     if head == "ALTER" && w.iter().any(|x| x == "DROP") {
         upgrade(Verdict::Destructive, "ALTER ... DROP".into(), Vec::new());

@@ -30,3 +30,15 @@ fn spans_point_into_the_input() {
     assert_eq!(&sql[v[1].span.clone()], "delete from t");
     assert_eq!(v[1].verdict, Verdict::UnboundedWrite);
 }
+
+#[test]
+fn byte_order_mark_is_not_part_of_the_statement() {
+    let sql = "\u{FEFF}SELECT 1;\r\n\u{FEFF}DELETE FROM t WHERE id = 1\r\n";
+    let v = classify(sql, Engine::Postgres);
+    assert_eq!(v.len(), 2);
+    assert_eq!(
+        (v[0].verdict, v[0].parsed, v[0].sql.as_str()),
+        (Verdict::Read, true, "SELECT 1")
+    );
+    assert_eq!(v[1].verdict, Verdict::Write);
+}
