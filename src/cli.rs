@@ -2,9 +2,9 @@
 //! subcommand under `cli/`, each with `run(args, &mut Ctx) -> Result<ExitCode>`.
 
 mod audit;
+pub mod backup;
 mod bundle_export;
 mod bundle_import;
-pub mod backup;
 mod completions;
 pub mod connect;
 mod ctx;

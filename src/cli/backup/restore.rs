@@ -26,13 +26,15 @@ its id: restoring that snapshot undoes the restore. All tables are restored in o
 tables that must be created are created first and dropped again on failure). Missing or damaged chunks,
 a wrong key or a newer manifest are reported before anything changes.
 Read-only and prod targets need --confirm with the target connection's name (exit 4 otherwise).
-Cross-engine restores (e.g. a Postgres backup into SQLite) map column types to the target's nearest type;
-see `dbn backup restore --help` in the README for the mapping.")]
+Cross-engine restores (e.g. a Postgres backup into SQLite with --into LITE --new-database copy.db) create
+the tables with the nearest target type per column: integers, floats, exact numerics, text, bytes,
+booleans, dates, times, timestamps (zoned ones in UTC on MariaDB), JSON and UUIDs map across; arrays and
+intervals become text outside Postgres. Only the data and primary keys are recreated there.")]
 pub struct Args {
     /// Backup id (a unique prefix is enough).
     pub id: String,
-    /// Only these tables (comma separated or repeated).
-    #[arg(long, value_delimiter = ',')]
+    /// Only these tables (`--tables a b`, `--tables a,b` or repeated).
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
     pub tables: Vec<String>,
     /// Restore into this saved connection (default: the one backed up).
     #[arg(long)]
