@@ -171,6 +171,19 @@ pub fn round_trip(s: &Sandbox, src: &str, exec: &dyn Fn(&str)) {
     corrupted_chunk_is_detected(s, &id1, exec);
     wrong_key_is_detected(s, &id1);
     ok(s, &["backup", "verify", &id1]);
+
+    // Remove every other backup: GC keeps what id2 needs (delta bases too).
+    let all = ok(s, &["backup", "list", "--json"]);
+    for b in all.as_array().unwrap() {
+        let id = b["id"].as_str().unwrap();
+        if id != id2 {
+            ok(s, &["backup", "remove", id]);
+        }
+    }
+    let v = ok(s, &["backup", "verify", &id2, "--json"]);
+    assert_eq!(v["ok"], true, "{v}");
+    let d = ok(s, &["backup", "diff", &id2, "--live", "--json", "--table", "orders"]);
+    assert_eq!(counts(&d, "orders"), (1, 2, 3), "live is back at the first backup's orders: {d}");
 }
 
 fn chunk_path(s: &Sandbox, id: &str, table: &str) -> std::path::PathBuf {
