@@ -69,6 +69,7 @@ pub fn base_of(sealed: &[u8]) -> Option<ChunkId> {
 }
 
 /// The master backup key and its derived subkeys.
+#[derive(Clone)]
 pub struct BackupKey {
     id_key: Zeroizing<[u8; 32]>,
     nonce_key: Zeroizing<[u8; 32]>,

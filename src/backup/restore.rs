@@ -14,7 +14,7 @@ pub mod ddl;
 use super::crypto::BackupKey;
 use super::manifest::{Manifest, TableEntry};
 use super::progress::{Progress, ProgressTx, emit};
-use super::read::chunk_rows;
+use super::read::fetch_sealed;
 use super::{BackupError, BackupResult, ChunkStore};
 use crate::db::{Engine, Session, Value, query_all, quote};
 use serde::Serialize;
@@ -324,22 +324,40 @@ async fn apply_in_tx(
             if t.overriding { " OVERRIDING SYSTEM VALUE" } else { "" }
         );
         let ctx = format!("table {} of backup {}", t.table, plan.backup);
-        for c in &t.entry.chunks {
+        // Decrypting, decoding and rendering chunk k+1 runs on a blocking
+        // thread while the server executes chunk k's INSERTs.
+        let mut pending: Option<tokio::task::JoinHandle<BackupResult<(u64, Vec<String>)>>> = None;
+        for c in t.entry.chunks.iter().map(Some).chain(std::iter::once(None)) {
             if cancel.is_cancelled() {
                 return Err(BackupError::Cancelled);
             }
-            let rows = chunk_rows(store, key, c, &ctx).await?;
-            for stmt in insert_statements(dst, &head, &rows) {
-                exec(session, &stmt).await?;
+            let next = match c {
+                Some(c) => {
+                    let sealed = fetch_sealed(store, c, &ctx).await?;
+                    let (key, head) = (key.clone(), head.clone());
+                    Some(tokio::task::spawn_blocking(move || {
+                        let rows = sealed.rows(&key)?;
+                        Ok((rows.len() as u64, insert_statements(dst, &head, &rows)))
+                    }))
+                }
+                None => None,
+            };
+            if let Some(job) = std::mem::replace(&mut pending, next) {
+                let (n, stmts) = job
+                    .await
+                    .map_err(|e| BackupError::Unsupported(format!("restore worker failed: {e}")))??;
+                for stmt in stmts {
+                    exec(session, &stmt).await?;
+                }
+                rep.rows += n;
+                emit(
+                    progress,
+                    Progress::Rows {
+                        done: rep.rows,
+                        bytes: 0,
+                    },
+                );
             }
-            rep.rows += rows.len() as u64;
-            emit(
-                progress,
-                Progress::Rows {
-                    done: rep.rows,
-                    bytes: 0,
-                },
-            );
         }
         for col in &t.serials {
             let seq = format!(

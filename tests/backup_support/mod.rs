@@ -183,7 +183,11 @@ pub fn round_trip(s: &Sandbox, src: &str, exec: &dyn Fn(&str)) {
     let v = ok(s, &["backup", "verify", &id2, "--json"]);
     assert_eq!(v["ok"], true, "{v}");
     let d = ok(s, &["backup", "diff", &id2, "--live", "--json", "--table", "orders"]);
-    assert_eq!(counts(&d, "orders"), (1, 2, 3), "live is back at the first backup's orders: {d}");
+    assert_eq!(
+        counts(&d, "orders"),
+        (1, 2, 3),
+        "live is back at the first backup's orders: {d}"
+    );
 }
 
 fn chunk_path(s: &Sandbox, id: &str, table: &str) -> std::path::PathBuf {
