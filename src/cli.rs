@@ -9,6 +9,7 @@ mod completions;
 pub mod connect;
 mod ctx;
 pub mod demo;
+pub mod diff;
 pub mod exit;
 pub mod guard;
 mod init;
@@ -17,6 +18,9 @@ pub mod pgenv;
 pub mod query;
 pub mod resolve;
 mod secrets;
+pub mod snapshot;
+pub mod sync;
+pub mod ui;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -59,12 +63,20 @@ pub enum Command {
     Completions(completions::CompletionArgs),
     /// Print the man page (or write all pages with --out-dir).
     Man(completions::ManArgs),
+    /// Schema snapshots: take, list, show, remove.
+    Snapshot(snapshot::Args),
+    /// Compare two databases (schema).
+    Diff(diff::Args),
+    /// Make one database match another (schema migration).
+    Sync(sync::Args),
     /// Show the audit log of writes, DDL, unlocks and refusals.
     Audit(audit::Args),
     /// Write the workspace (connections, saved queries, jobs, schedules, overrides) as a portable bundle.
     Export(bundle_export::Args),
     /// Add a bundle written by `dbn export` to this workspace.
     Import(bundle_import::Args),
+    /// Open the terminal console (also what bare `dbn` does).
+    Ui(ui::Args),
     /// Encrypted, deduplicated database snapshots: create, diff, restore, schedules.
     Backup(backup::Args),
 }
@@ -83,9 +95,13 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Secrets(a)) => secrets::run(a, &mut ctx),
         Some(Command::Completions(a)) => completions::completions(a, &mut ctx),
         Some(Command::Man(a)) => completions::man(a, &mut ctx),
+        Some(Command::Snapshot(a)) => snapshot::run(a, &mut ctx),
+        Some(Command::Diff(a)) => diff::run(a, &mut ctx),
+        Some(Command::Sync(a)) => sync::run(a, &mut ctx),
         Some(Command::Audit(a)) => audit::run(a, &mut ctx),
         Some(Command::Export(a)) => bundle_export::run(a, &mut ctx),
         Some(Command::Import(a)) => bundle_import::run(a, &mut ctx),
+        Some(Command::Ui(a)) => ui::run(a, &mut ctx),
         Some(Command::Backup(a)) => backup::run(a, &mut ctx),
         None => open_default(&mut ctx),
     };
@@ -122,9 +138,6 @@ fn open_default(ctx: &mut Ctx) -> anyhow::Result<ExitCode> {
 }
 
 /// Open the TUI on a connection.
-pub fn open_ui(_ctx: &mut Ctx, conn: Option<String>) -> anyhow::Result<ExitCode> {
-    let name = conn.unwrap_or_else(|| demo::DEMO_CONNECTION.to_string());
-    println!("The TUI is not part of this build yet. Query '{name}' with:");
-    println!("  dbn query --conn {name} --sql 'SELECT ...'");
-    Ok(ExitCode::Ok)
+pub fn open_ui(ctx: &mut Ctx, conn: Option<String>) -> anyhow::Result<ExitCode> {
+    ui::run_tui(ctx, conn)
 }

@@ -7,16 +7,20 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod app;
 pub mod backup;
 pub mod bundle;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod export;
+pub mod keymap;
 pub mod logging;
 pub mod safety;
 pub mod sanitize;
 pub mod schema;
 pub mod secrets;
 pub mod store;
+pub mod tui;
+pub mod ui;
 pub mod workspace;

@@ -1,7 +1,13 @@
 //! The normalized schema model shared by introspection, diff, migration
 //! and snapshots.
 
+pub mod apply;
+pub mod ddl;
+pub mod diff;
 pub mod introspect;
+pub mod migrate;
 mod model;
+pub mod normalize;
+pub mod objects;
 
 pub use model::*;

@@ -5,6 +5,8 @@ pub mod backups;
 pub mod connections;
 pub mod history;
 mod migrations;
+pub mod saved;
+pub mod schema_snapshots;
 pub mod settings;
 pub mod unlocks;
 

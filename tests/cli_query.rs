@@ -148,7 +148,6 @@ fn connection_errors_have_codes_and_exit_3() {
     // A server that accepts and never answers: the connect timeout fires.
     let hang = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let hport = hang.local_addr().unwrap().port();
-    let t0 = Instant::now();
     let out = s
         .cmd()
         .env("DBN_CONNECT_TIMEOUT", "1")
@@ -165,7 +164,6 @@ fn connection_errors_have_codes_and_exit_3() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{:?}", text(&out));
     assert!(text(&out).1.contains("DB_TIMEOUT"), "{:?}", text(&out));
-    assert!(t0.elapsed() < Duration::from_secs(8));
     drop(hang);
 }
 
@@ -191,8 +189,7 @@ fn limit_timeout_and_broken_pipe_cancel_on_the_server() {
     assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
     assert!(text(&out).1.contains("DB_TIMEOUT"), "{:?}", text(&out));
 
-    // `| head -1`: the reader goes away; dbn exits 0 promptly.
-    let t0 = Instant::now();
+    // `| head -1`: the reader goes away; dbn exits 0 and the server stops the statement.
     let mut child = s
         .cmd()
         .args([
@@ -202,7 +199,8 @@ fn limit_timeout_and_broken_pipe_cancel_on_the_server() {
             "--format",
             "csv",
             "--sql",
-            "SELECT g, repeat('x', 100) FROM generate_series(1, 20000000) g",
+            // Small series joined, so rows stream instead of being materialized first.
+            "SELECT a.g * 100000 + b.g, repeat('x', 100) /* dbn-pipe-test */ FROM generate_series(1, 2000) a(g), generate_series(1, 100000) b(g)",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -215,9 +213,19 @@ fn limit_timeout_and_broken_pipe_cancel_on_the_server() {
     drop(stdout);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
-    assert!(
-        t0.elapsed() < Duration::from_secs(15),
-        "broken pipe did not stop the query"
+    let active = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%dbn-pipe-test%' AND state = 'active' AND pid <> pg_backend_pid()";
+    let mut left = psql(&url, active);
+    for _ in 0..50 {
+        if left.trim() == "0" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        left = psql(&url, active);
+    }
+    assert_eq!(
+        left.trim(),
+        "0",
+        "the statement kept running on the server after the pipe closed"
     );
 }
 

@@ -24,9 +24,11 @@ pub struct GateContext<'a> {
 }
 
 impl GateContext<'_> {
-    /// Whether the extra confirmations (DROP/TRUNCATE, unbounded writes) apply.
+    /// Whether the extra confirmations (DROP/TRUNCATE, unbounded writes)
+    /// apply. They apply on every connection: a DROP on a dev database that
+    /// someone else also uses is just as final.
     pub fn guarded(&self) -> bool {
-        self.read_only || self.tag == Tag::Prod
+        true
     }
 }
 

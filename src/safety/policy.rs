@@ -249,7 +249,7 @@ mod tests {
     }
 
     #[test]
-    fn dev_connections_are_not_guarded() {
+    fn unguarded_input_allows_everything_but_guarded_dev_needs_confirmations() {
         let dev = PolicyInput {
             conn_name: "dev",
             ..Default::default()
@@ -257,5 +257,20 @@ mod tests {
         for sql in ["DELETE FROM t", "DROP TABLE t", "INSERT INTO t VALUES (1)"] {
             assert_eq!(decide(&first(sql), &dev), Decision::Allow, "{sql}");
         }
+        let guarded_dev = PolicyInput {
+            conn_name: "dev",
+            guarded: true,
+            ..Default::default()
+        };
+        for sql in ["DELETE FROM t", "DROP TABLE t", "TRUNCATE t"] {
+            assert!(
+                matches!(decide(&first(sql), &guarded_dev), Decision::NeedConfirm { .. }),
+                "{sql}"
+            );
+        }
+        assert_eq!(
+            decide(&first("INSERT INTO t VALUES (1)"), &guarded_dev),
+            Decision::Allow
+        );
     }
 }

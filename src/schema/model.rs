@@ -24,6 +24,27 @@ pub struct Schema {
     /// Enum types (Postgres).
     #[serde(default)]
     pub enums: Vec<EnumType>,
+    /// Domains (Postgres).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<Domain>,
+    /// Composite types (Postgres).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub composites: Vec<CompositeType>,
+    /// Functions and procedures (Postgres, MySQL routines).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<Function>,
+    /// Triggers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<Trigger>,
+    /// Row-level security policies (Postgres).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<Policy>,
+    /// Installed extensions (Postgres).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<Extension>,
+    /// Privileges granted to roles other than the owner (Postgres).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub privileges: Vec<Privilege>,
 }
 
 impl Schema {
@@ -36,6 +57,13 @@ impl Schema {
             views: Vec::new(),
             sequences: Vec::new(),
             enums: Vec::new(),
+            domains: Vec::new(),
+            composites: Vec::new(),
+            functions: Vec::new(),
+            triggers: Vec::new(),
+            policies: Vec::new(),
+            extensions: Vec::new(),
+            privileges: Vec::new(),
         }
     }
 
@@ -54,6 +82,23 @@ impl Schema {
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
         self.enums
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        self.domains
+            .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        self.composites
+            .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        self.functions
+            .sort_by(|a, b| (&a.schema, &a.name, &a.arguments).cmp(&(&b.schema, &b.name, &b.arguments)));
+        self.triggers
+            .sort_by(|a, b| (&a.schema, &a.table, &a.name).cmp(&(&b.schema, &b.table, &b.name)));
+        self.policies
+            .sort_by(|a, b| (&a.schema, &a.table, &a.name).cmp(&(&b.schema, &b.table, &b.name)));
+        self.extensions.sort_by(|a, b| a.name.cmp(&b.name));
+        self.privileges.sort();
+        self.privileges.dedup();
+        for v in &mut self.views {
+            v.depends_on.sort();
+            v.depends_on.dedup();
+        }
     }
 
     /// Find a table by schema and name.
@@ -102,10 +147,21 @@ pub struct Table {
     /// Table comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Exclusion constraints (Postgres); `expression` holds the whole
+    /// `EXCLUDE USING ...` definition.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<CheckConstraint>,
+    /// Row-level security: `None` off, `Some(false)` enabled, `Some(true)` enabled and forced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_security: Option<bool>,
+    /// Partition key of a partitioned table (`RANGE (created)`), Postgres.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
 }
 
 impl Table {
     fn normalize(&mut self) {
+        self.exclusions.sort_by(|a, b| a.name.cmp(&b.name));
         self.uniques.sort_by(|a, b| a.name.cmp(&b.name));
         self.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
         self.checks.sort_by(|a, b| a.name.cmp(&b.name));
@@ -207,6 +263,10 @@ pub struct Index {
     /// Access method (`btree`, `gin`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
+    /// The engine's own complete `CREATE INDEX` text, when it gives one
+    /// (Postgres `pg_get_indexdef`, SQLite `sqlite_master.sql`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
 }
 
 /// A view or materialized view.
@@ -223,6 +283,12 @@ pub struct View {
     /// Output columns (name and type).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub columns: Vec<ColumnDef>,
+    /// Tables and views (`schema.name`) this view reads, for ordering.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    /// View comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// A sequence.
@@ -244,7 +310,7 @@ pub struct Sequence {
     pub max_value: i64,
     /// CYCLE.
     pub cycle: bool,
-    /// `table.column` owning the sequence.
+    /// Quoted `schema.table.column` owning the sequence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owned_by: Option<String>,
 }
@@ -258,4 +324,126 @@ pub struct EnumType {
     pub name: String,
     /// Labels in sort order.
     pub values: Vec<String>,
+    /// Type comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A domain (Postgres).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Domain {
+    /// Schema.
+    pub schema: String,
+    /// Domain name.
+    pub name: String,
+    /// Base type, formatted.
+    pub data_type: String,
+    /// NOT NULL.
+    pub not_null: bool,
+    /// Default expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Non-default collation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// Named checks; `expression` is the whole `CHECK (...)` text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckConstraint>,
+    /// Comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A composite type (Postgres).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompositeType {
+    /// Schema.
+    pub schema: String,
+    /// Type name.
+    pub name: String,
+    /// Attributes in order (name and type only).
+    pub attributes: Vec<ColumnDef>,
+    /// Comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A function or procedure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Function {
+    /// Schema.
+    pub schema: String,
+    /// Name.
+    pub name: String,
+    /// Identity arguments (`a integer, b text`), part of the key.
+    pub arguments: String,
+    /// `function` or `procedure`.
+    pub kind: String,
+    /// Complete `CREATE ...` text as the server renders it.
+    pub definition: String,
+    /// Comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A trigger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trigger {
+    /// Schema of the table.
+    pub schema: String,
+    /// Table the trigger is on.
+    pub table: String,
+    /// Trigger name.
+    pub name: String,
+    /// Complete `CREATE TRIGGER ...` text.
+    pub definition: String,
+}
+
+/// A row-level security policy (Postgres).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Policy {
+    /// Schema of the table.
+    pub schema: String,
+    /// Table.
+    pub table: String,
+    /// Policy name.
+    pub name: String,
+    /// `PERMISSIVE` or `RESTRICTIVE`.
+    pub permissive: String,
+    /// `ALL`, `SELECT`, `INSERT`, `UPDATE`, `DELETE`.
+    pub command: String,
+    /// Roles (quoted), `PUBLIC` for everyone.
+    pub roles: Vec<String>,
+    /// USING expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub using: Option<String>,
+    /// WITH CHECK expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with_check: Option<String>,
+}
+
+/// An installed extension (Postgres).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Extension {
+    /// Extension name.
+    pub name: String,
+    /// Schema it was installed into.
+    pub schema: String,
+    /// Installed version.
+    pub version: String,
+}
+
+/// One privilege granted on one object.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Privilege {
+    /// Object kind as SQL names it (`TABLE`, `SEQUENCE`, `FUNCTION`, `SCHEMA`).
+    pub object_kind: String,
+    /// Quoted, qualified object name as GRANT expects it.
+    pub object: String,
+    /// Grantee (quoted role name or `PUBLIC`).
+    pub grantee: String,
+    /// Privilege (`SELECT`, `USAGE`, ...).
+    pub privilege: String,
+    /// WITH GRANT OPTION.
+    pub grantable: bool,
 }

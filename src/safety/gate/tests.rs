@@ -94,11 +94,14 @@ fn drop_needs_a_confirmation_naming_the_objects() {
 }
 
 #[test]
-fn dev_connections_warn_but_allow() {
+fn dev_connections_need_the_same_confirmations() {
     let mut p = io(false, "");
-    let ok = run("DROP TABLE scratch; DELETE FROM t", &ctx(false, false), &mut p).unwrap();
-    assert_eq!(ok.warnings.len(), 2);
-    assert!(ok.warnings[0].contains("scratch"));
+    let err = run("DROP TABLE scratch", &ctx(false, false), &mut p).unwrap_err();
+    assert_eq!(err.code, rules::CONFIRM_REQUIRED);
+    assert!(err.message.contains("scratch"), "{}", err.message);
+    let err = run("DELETE FROM t", &ctx(false, false), &mut p).unwrap_err();
+    assert_eq!(err.code, rules::UNBOUNDED_WRITE);
+    assert!(run("INSERT INTO t VALUES (1)", &ctx(false, false), &mut p).is_ok());
 }
 
 #[test]

@@ -1,9 +1,437 @@
-//! postgres introspection.
+//! Postgres introspection through pg_catalog (`format_type`, `pg_get_expr`,
+//! `pg_get_indexdef`, `pg_get_constraintdef`, `pg_get_viewdef`, ...), so
+//! every expression is rendered by the server the same way each time.
 
+mod queries;
+
+use super::{json_rows, loose_bool, text_rows};
 use crate::db::{DbResult, Engine, Session};
-use crate::schema::Schema;
+use crate::schema::{
+    CheckConstraint, ColumnDef, CompositeType, Domain, EnumType, Extension, ForeignKey, Function, Index, KeyConstraint,
+    Policy, Privilege, Schema, Sequence, Table, Trigger, View,
+};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+#[derive(Deserialize)]
+struct TableRow {
+    schema: String,
+    name: String,
+    comment: Option<String>,
+    #[serde(deserialize_with = "loose_bool")]
+    rls: bool,
+    #[serde(deserialize_with = "loose_bool")]
+    rls_forced: bool,
+    partition_by: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ColumnRow {
+    schema: String,
+    table: String,
+    name: String,
+    #[serde(rename = "type")]
+    data_type: String,
+    #[serde(deserialize_with = "loose_bool")]
+    not_null: bool,
+    default: Option<String>,
+    generated: Option<String>,
+    identity: Option<String>,
+    collation: Option<String>,
+    comment: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ConstraintRow {
+    schema: String,
+    table: String,
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    def: String,
+    expr: Option<String>,
+    columns: Option<Vec<String>>,
+    ref_schema: Option<String>,
+    ref_table: Option<String>,
+    ref_columns: Option<Vec<String>>,
+    on_update: Option<String>,
+    on_delete: Option<String>,
+    #[serde(deserialize_with = "loose_bool")]
+    deferrable: bool,
+    #[serde(deserialize_with = "loose_bool")]
+    deferred: bool,
+}
+
+#[derive(Deserialize)]
+struct IndexRow {
+    schema: String,
+    table: String,
+    name: String,
+    #[serde(deserialize_with = "loose_bool")]
+    unique: bool,
+    def: String,
+    method: String,
+    predicate: Option<String>,
+    columns: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct ViewRow {
+    schema: String,
+    name: String,
+    #[serde(deserialize_with = "loose_bool")]
+    materialized: bool,
+    definition: String,
+    comment: Option<String>,
+    depends_on: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct SequenceRow {
+    schema: String,
+    name: String,
+    data_type: String,
+    start: i64,
+    increment: i64,
+    min_value: i64,
+    max_value: i64,
+    #[serde(deserialize_with = "loose_bool")]
+    cycle: bool,
+    owned_by: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct EnumRow {
+    schema: String,
+    name: String,
+    values: Option<Vec<String>>,
+    comment: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DomainRow {
+    schema: String,
+    name: String,
+    data_type: String,
+    #[serde(deserialize_with = "loose_bool")]
+    not_null: bool,
+    default: Option<String>,
+    collation: Option<String>,
+    checks: Option<Vec<CheckConstraint>>,
+    comment: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AttrRow {
+    name: String,
+    #[serde(rename = "type")]
+    data_type: String,
+}
+
+#[derive(Deserialize)]
+struct CompositeRow {
+    schema: String,
+    name: String,
+    attributes: Option<Vec<AttrRow>>,
+    comment: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PolicyRow {
+    schema: String,
+    table: String,
+    name: String,
+    permissive: String,
+    command: String,
+    roles: Option<Vec<String>>,
+    using: Option<String>,
+    with_check: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PrivilegeRow {
+    object_kind: String,
+    object: String,
+    grantee: String,
+    privilege: String,
+    #[serde(deserialize_with = "loose_bool")]
+    grantable: bool,
+}
 
 /// Introspect the database behind `session`.
-pub async fn introspect(_session: &mut dyn Session) -> DbResult<Schema> {
-    Ok(Schema::empty(Engine::Postgres))
+pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
+    let mut schema = Schema::empty(Engine::Postgres);
+    schema.schemas = text_rows(session, queries::SCHEMAS).await?;
+    let mut tables = read_tables(session).await?;
+    let mut views: Vec<View> = json_rows::<ViewRow>(session, queries::VIEWS)
+        .await?
+        .into_iter()
+        .map(|v| View {
+            schema: v.schema,
+            name: v.name,
+            materialized: v.materialized,
+            definition: v.definition,
+            columns: Vec::new(),
+            depends_on: v.depends_on.unwrap_or_default(),
+            comment: v.comment,
+        })
+        .collect();
+    for c in json_rows::<ColumnRow>(session, queries::COLUMNS).await? {
+        let key = (c.schema.clone(), c.table.clone());
+        let col = column(c);
+        if let Some(t) = tables.get_mut(&key) {
+            t.columns.push(col);
+        } else if let Some(v) = views.iter_mut().find(|v| v.schema == key.0 && v.name == key.1) {
+            v.columns.push(col);
+        }
+    }
+    read_constraints(session, &mut tables).await?;
+    read_indexes(session, &mut tables).await?;
+    schema.tables = tables.into_values().collect();
+    schema.views = views;
+    schema.sequences = read_sequences(session).await?;
+    schema.enums = json_rows::<EnumRow>(session, queries::ENUMS)
+        .await?
+        .into_iter()
+        .map(|e| EnumType {
+            schema: e.schema,
+            name: e.name,
+            values: e.values.unwrap_or_default(),
+            comment: e.comment,
+        })
+        .collect();
+    read_types(session, &mut schema).await?;
+    read_routines(session, &mut schema).await?;
+    schema.normalize();
+    Ok(schema)
+}
+
+fn column(c: ColumnRow) -> ColumnDef {
+    ColumnDef {
+        name: c.name,
+        data_type: c.data_type,
+        nullable: !c.not_null,
+        default: c.default,
+        identity: c.identity,
+        generated: c.generated,
+        collation: c.collation,
+        comment: c.comment,
+    }
+}
+
+async fn read_tables(session: &mut dyn Session) -> DbResult<HashMap<(String, String), Table>> {
+    let mut tables = HashMap::new();
+    for t in json_rows::<TableRow>(session, queries::TABLES).await? {
+        let row_security = t.rls.then_some(t.rls_forced);
+        tables.insert(
+            (t.schema.clone(), t.name.clone()),
+            Table {
+                schema: t.schema,
+                name: t.name,
+                columns: Vec::new(),
+                primary_key: None,
+                uniques: Vec::new(),
+                foreign_keys: Vec::new(),
+                checks: Vec::new(),
+                indexes: Vec::new(),
+                comment: t.comment,
+                exclusions: Vec::new(),
+                row_security,
+                partition_by: t.partition_by,
+            },
+        );
+    }
+    Ok(tables)
+}
+
+fn fk_action(code: Option<&str>) -> String {
+    match code {
+        Some("r") => "RESTRICT",
+        Some("c") => "CASCADE",
+        Some("n") => "SET NULL",
+        Some("d") => "SET DEFAULT",
+        _ => "NO ACTION",
+    }
+    .to_string()
+}
+
+async fn read_constraints(session: &mut dyn Session, tables: &mut HashMap<(String, String), Table>) -> DbResult<()> {
+    for c in json_rows::<ConstraintRow>(session, queries::CONSTRAINTS).await? {
+        let Some(t) = tables.get_mut(&(c.schema.clone(), c.table.clone())) else {
+            continue;
+        };
+        let columns = c.columns.unwrap_or_default();
+        match c.kind.as_str() {
+            "p" => t.primary_key = Some(KeyConstraint { name: c.name, columns }),
+            "u" => t.uniques.push(KeyConstraint { name: c.name, columns }),
+            "c" => t.checks.push(CheckConstraint {
+                name: c.name,
+                expression: c.expr.unwrap_or(c.def),
+            }),
+            "x" => t.exclusions.push(CheckConstraint {
+                name: c.name,
+                expression: c.def,
+            }),
+            "f" => {
+                let deferrable = c.deferrable.then(|| {
+                    if c.deferred {
+                        "DEFERRABLE INITIALLY DEFERRED".to_string()
+                    } else {
+                        "DEFERRABLE INITIALLY IMMEDIATE".to_string()
+                    }
+                });
+                t.foreign_keys.push(ForeignKey {
+                    name: c.name,
+                    columns,
+                    ref_schema: c.ref_schema.unwrap_or_default(),
+                    ref_table: c.ref_table.unwrap_or_default(),
+                    ref_columns: c.ref_columns.unwrap_or_default(),
+                    on_update: fk_action(c.on_update.as_deref()),
+                    on_delete: fk_action(c.on_delete.as_deref()),
+                    deferrable,
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+async fn read_indexes(session: &mut dyn Session, tables: &mut HashMap<(String, String), Table>) -> DbResult<()> {
+    for i in json_rows::<IndexRow>(session, queries::INDEXES).await? {
+        let Some(t) = tables.get_mut(&(i.schema.clone(), i.table.clone())) else {
+            continue;
+        };
+        t.indexes.push(Index {
+            name: i.name,
+            columns: i.columns.unwrap_or_default(),
+            unique: i.unique,
+            predicate: i.predicate,
+            method: Some(i.method),
+            definition: Some(i.def),
+        });
+    }
+    Ok(())
+}
+
+async fn read_sequences(session: &mut dyn Session) -> DbResult<Vec<Sequence>> {
+    Ok(json_rows::<SequenceRow>(session, queries::SEQUENCES)
+        .await?
+        .into_iter()
+        .map(|s| Sequence {
+            schema: s.schema,
+            name: s.name,
+            data_type: s.data_type,
+            start: s.start,
+            increment: s.increment,
+            min_value: s.min_value,
+            max_value: s.max_value,
+            cycle: s.cycle,
+            owned_by: s.owned_by,
+        })
+        .collect())
+}
+
+async fn read_types(session: &mut dyn Session, schema: &mut Schema) -> DbResult<()> {
+    schema.domains = json_rows::<DomainRow>(session, queries::DOMAINS)
+        .await?
+        .into_iter()
+        .map(|d| Domain {
+            schema: d.schema,
+            name: d.name,
+            data_type: d.data_type,
+            not_null: d.not_null,
+            default: d.default,
+            collation: d.collation,
+            checks: d.checks.unwrap_or_default(),
+            comment: d.comment,
+        })
+        .collect();
+    schema.composites = json_rows::<CompositeRow>(session, queries::COMPOSITES)
+        .await?
+        .into_iter()
+        .map(|c| CompositeType {
+            schema: c.schema,
+            name: c.name,
+            attributes: c
+                .attributes
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| ColumnDef {
+                    name: a.name,
+                    data_type: a.data_type,
+                    nullable: true,
+                    default: None,
+                    identity: None,
+                    generated: None,
+                    collation: None,
+                    comment: None,
+                })
+                .collect(),
+            comment: c.comment,
+        })
+        .collect();
+    Ok(())
+}
+
+async fn read_routines(session: &mut dyn Session, schema: &mut Schema) -> DbResult<()> {
+    schema.functions = json_rows::<Function>(session, queries::FUNCTIONS).await?;
+    schema.triggers = json_rows::<Trigger>(session, queries::TRIGGERS).await?;
+    schema.policies = json_rows::<PolicyRow>(session, queries::POLICIES)
+        .await?
+        .into_iter()
+        .map(|p| Policy {
+            schema: p.schema,
+            table: p.table,
+            name: p.name,
+            permissive: p.permissive,
+            command: p.command,
+            roles: p.roles.unwrap_or_default(),
+            using: p.using,
+            with_check: p.with_check,
+        })
+        .collect();
+    schema.extensions = json_rows::<Extension>(session, queries::EXTENSIONS).await?;
+    schema.privileges = json_rows::<PrivilegeRow>(session, queries::PRIVILEGES)
+        .await?
+        .into_iter()
+        .map(|p| Privilege {
+            object_kind: p.object_kind,
+            object: p.object,
+            grantee: p.grantee,
+            privilege: p.privilege,
+            grantable: p.grantable,
+        })
+        .collect();
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    #[test]
+    fn dump_queries_for_manual_checks() {
+        if let Ok(dir) = std::env::var("DBN_DUMP_SQL") {
+            let all = [
+                ("schemas", super::queries::SCHEMAS),
+                ("tables", super::queries::TABLES),
+                ("columns", super::queries::COLUMNS),
+                ("constraints", super::queries::CONSTRAINTS),
+                ("indexes", super::queries::INDEXES),
+                ("views", super::queries::VIEWS),
+                ("sequences", super::queries::SEQUENCES),
+                ("enums", super::queries::ENUMS),
+                ("domains", super::queries::DOMAINS),
+                ("composites", super::queries::COMPOSITES),
+                ("functions", super::queries::FUNCTIONS),
+                ("triggers", super::queries::TRIGGERS),
+                ("policies", super::queries::POLICIES),
+                ("extensions", super::queries::EXTENSIONS),
+                ("privileges", super::queries::PRIVILEGES),
+            ];
+            for (n, q) in all {
+                std::fs::write(format!("{dir}/{n}.sql"), q).unwrap();
+            }
+        }
+    }
 }

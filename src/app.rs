@@ -1,0 +1,506 @@
+//! Application state and input handling. The event loop (`run`) feeds
+//! terminal input, database batches and job events in; drawing reads the
+//! state through `&App` only.
+
+mod actions;
+mod complete;
+pub mod copy;
+pub mod editor;
+mod events;
+pub mod grid;
+pub mod guard;
+mod popup;
+pub mod query;
+pub mod results;
+mod run;
+pub mod split;
+pub mod tree;
+
+pub use events::fmt_elapsed;
+pub use popup::{ConnEntry, Popup, PromptPurpose, palette_matches};
+pub use run::{Connections, Ended, run};
+
+use crate::db::{Canceller, ConnSpec, Engine};
+use crate::keymap::{Context, KeyPress, Keymap, Lookup};
+use crate::store::Store;
+use crate::store::connections::Tag;
+use crate::ui::theme::Theme;
+use query::{DbEvent, JobEvent, SharedSession, Statement};
+use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
+use ratatui::layout::Rect;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// Schema tree.
+    Tree,
+    /// SQL editor.
+    Editor,
+    /// Result grid.
+    Grid,
+}
+
+impl Focus {
+    fn context(self) -> Context {
+        match self {
+            Focus::Tree => Context::Tree,
+            Focus::Editor => Context::Editor,
+            Focus::Grid => Context::Grid,
+        }
+    }
+}
+
+/// The connection the app talks to.
+#[derive(Debug, Clone)]
+pub struct ConnInfo {
+    /// Saved name (or a description for ad-hoc targets).
+    pub name: String,
+    /// Environment tag.
+    pub tag: Tag,
+    /// Read-only connection.
+    pub read_only: bool,
+    /// Spec with the password resolved.
+    pub spec: ConnSpec,
+}
+
+/// Severity of the status message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Informational.
+    Info,
+    /// Needs attention.
+    Warn,
+    /// Something failed.
+    Error,
+}
+
+/// A query run in progress.
+pub struct Running {
+    /// Ticket of the run.
+    pub ticket: u64,
+    /// When it started.
+    pub started: Instant,
+    /// Start time for history.
+    pub started_at: String,
+    /// Rows received.
+    pub rows: u64,
+    /// Server-side cancel, once connected.
+    pub canceller: Option<Arc<dyn Canceller>>,
+    /// Local cancel.
+    pub token: CancellationToken,
+    /// Statements of the run.
+    pub stmts: Vec<Statement>,
+    /// Cancel requested.
+    pub cancelling: bool,
+    /// Safety verdict per statement (for the audit log).
+    pub verdicts: Vec<crate::safety::StatementVerdict>,
+    /// Who confirmed what, for the audit log.
+    pub confirmed_by: Option<String>,
+}
+
+/// What the last finished run did.
+#[derive(Debug, Clone)]
+pub struct LastRun {
+    /// Rows fetched or affected.
+    pub rows: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Command tag of the last statement.
+    pub tag: Option<String>,
+}
+
+/// Side effects the event loop performs on the terminal or the outside world.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Put text on the clipboard through OSC 52.
+    Clipboard(String),
+    /// Open the buffer in $EDITOR.
+    ExternalEditor,
+    /// List saved connections for the selector.
+    ListConnections,
+    /// Switch to a saved connection.
+    SwitchConnection(String),
+}
+
+/// Settings the app starts with.
+pub struct Options {
+    /// Keymap (preset plus overrides).
+    pub keymap: Keymap,
+    /// Theme.
+    pub theme: Theme,
+    /// LIMIT for table previews.
+    pub preview_limit: u32,
+    /// Metadata store for history, saved queries and the audit log.
+    pub store: Option<Store>,
+    /// Mirror of the audit log (`.dbnexus/logs/audit.jsonl`), when enabled.
+    pub audit_jsonl: Option<std::path::PathBuf>,
+}
+
+/// The whole application state.
+pub struct App {
+    /// Current connection.
+    pub conn: ConnInfo,
+    /// Shared query session.
+    pub session: SharedSession,
+    /// Key bindings.
+    pub keymap: Keymap,
+    /// Colours.
+    pub theme: Theme,
+    /// Focused pane.
+    pub focus: Focus,
+    /// Editor buffers.
+    pub editor: editor::EditorState,
+    /// Result grid.
+    pub grid: grid::GridState,
+    /// Schema tree.
+    pub tree: tree::TreeState,
+    /// Open overlay.
+    pub popup: Option<Popup>,
+    /// Query in progress.
+    pub running: Option<Running>,
+    /// Last finished run.
+    pub last_run: Option<LastRun>,
+    /// Status message.
+    pub status: Option<(Level, String)>,
+    /// Export in progress: rows written.
+    pub export_rows: Option<u64>,
+    /// Terminal size.
+    pub size: Rect,
+    /// LIMIT for previews.
+    pub preview_limit: u32,
+    /// Metadata store.
+    pub store: Option<Store>,
+    /// Set when the user quits.
+    pub quit: bool,
+    /// Writes unlocked on a read-only connection (typed confirmation or a timed unlock).
+    pub unlocked: bool,
+    /// Audit log mirror file.
+    pub audit_jsonl: Option<std::path::PathBuf>,
+    /// Effects for the loop.
+    pub effects: Vec<Effect>,
+    dirty: bool,
+    ticket: u64,
+    schema_ticket: u64,
+    export_token: Option<CancellationToken>,
+    db_tx: mpsc::Sender<DbEvent>,
+    job_tx: mpsc::UnboundedSender<JobEvent>,
+}
+
+/// Channels the loop reads from.
+pub struct Receivers {
+    /// Query batches.
+    pub db: mpsc::Receiver<DbEvent>,
+    /// Background jobs.
+    pub jobs: mpsc::UnboundedReceiver<JobEvent>,
+}
+
+impl App {
+    /// A new app for `conn`; nothing is started until `start`.
+    pub fn new(conn: ConnInfo, opts: Options, size: Rect) -> (App, Receivers) {
+        // Bounded: a fast server waits for the UI instead of filling memory.
+        let (db_tx, db) = mpsc::channel(8);
+        let (job_tx, jobs) = mpsc::unbounded_channel();
+        let mut tree = tree::TreeState {
+            root: conn.name.clone(),
+            ..Default::default()
+        };
+        tree.loading = false;
+        let app = App {
+            conn,
+            session: Arc::new(tokio::sync::Mutex::new(None)),
+            keymap: opts.keymap,
+            theme: opts.theme,
+            focus: Focus::Editor,
+            editor: editor::EditorState::default(),
+            grid: grid::GridState::default(),
+            tree,
+            popup: None,
+            running: None,
+            last_run: None,
+            status: None,
+            export_rows: None,
+            size,
+            preview_limit: opts.preview_limit,
+            store: opts.store,
+            quit: false,
+            unlocked: false,
+            audit_jsonl: opts.audit_jsonl,
+            effects: Vec::new(),
+            dirty: true,
+            ticket: 0,
+            schema_ticket: 0,
+            export_token: None,
+            db_tx,
+            job_tx,
+        };
+        (app, Receivers { db, jobs })
+    }
+
+    /// Start background work (schema introspection). Needs a tokio runtime.
+    pub fn start(&mut self) {
+        self.check_timed_unlock();
+        self.reload_schema();
+    }
+
+    /// A timed unlock granted with `dbn query --unlock-minutes` also applies here.
+    pub fn check_timed_unlock(&mut self) {
+        if !self.conn.read_only {
+            return;
+        }
+        let active = self
+            .store
+            .as_ref()
+            .and_then(|s| s.active_unlock(&self.conn.name).ok().flatten());
+        if active.is_some() {
+            self.unlock_session();
+        }
+    }
+
+    /// Something changed since the last frame.
+    pub fn dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// Mark the screen as needing a redraw.
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
+    }
+
+    /// A frame was drawn.
+    pub fn drawn(&mut self) {
+        self.dirty = false;
+    }
+
+    /// The engine of the current connection.
+    pub fn engine(&self) -> Engine {
+        self.conn.spec.engine
+    }
+
+    fn set_status(&mut self, level: Level, text: impl Into<String>) {
+        self.status = Some((level, crate::sanitize::sanitize(&text.into()).into_owned()));
+    }
+
+    /// Handle a terminal event.
+    pub fn on_term(&mut self, ev: Event) {
+        match ev {
+            Event::Key(k) if k.kind == KeyEventKind::Press || k.kind == KeyEventKind::Repeat => self.on_key(k),
+            Event::Resize(w, h) => {
+                self.size = Rect::new(0, 0, w, h);
+                self.after_move();
+                self.dirty = true;
+            }
+            Event::Paste(text) if self.popup.is_none() && self.focus == Focus::Editor => {
+                let b = self.editor.buf_mut();
+                b.textarea.insert_str(text);
+                b.rehighlight();
+                self.after_move();
+                self.dirty = true;
+            }
+            Event::FocusGained => self.dirty = true,
+            Event::Mouse(m) if self.popup.is_none() => self.on_mouse(m),
+            _ => {}
+        }
+    }
+
+    /// Handle one key press.
+    pub fn on_key(&mut self, key: KeyEvent) {
+        self.dirty = true;
+        if self.popup.is_some() {
+            self.popup_key(key);
+            return;
+        }
+        if self.tree.filtering && self.focus == Focus::Tree {
+            self.filter_key(key);
+            return;
+        }
+        let Some(kp) = KeyPress::from_event(&key) else {
+            return;
+        };
+        match self.keymap.feed(self.focus.context(), kp) {
+            Lookup::Action(a) => self.dispatch(a),
+            Lookup::Pending => {}
+            Lookup::Unbound(keys) => {
+                if self.focus == Focus::Editor {
+                    let last = keys.len().saturating_sub(1);
+                    for (i, k) in keys.iter().enumerate() {
+                        // Replay earlier chord keys from their normalized form; the last from the real event.
+                        let ev = if i == last { key } else { to_event(*k) };
+                        self.editor_input(ev);
+                    }
+                }
+            }
+        }
+    }
+
+    fn editor_input(&mut self, key: KeyEvent) {
+        let b = self.editor.buf_mut();
+        if b.textarea.input(key) {
+            b.rehighlight();
+        }
+        self.after_move();
+    }
+
+    fn filter_key(&mut self, key: KeyEvent) {
+        use ratatui::crossterm::event::KeyCode;
+        match key.code {
+            KeyCode::Esc => {
+                self.tree.filtering = false;
+                self.tree.filter.clear();
+            }
+            KeyCode::Enter => self.tree.filtering = false,
+            KeyCode::Backspace => {
+                self.tree.filter.pop();
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(ratatui::crossterm::event::KeyModifiers::CONTROL) => {
+                self.tree.filter.push(c);
+            }
+            _ => return,
+        }
+        self.tree.selected = 0;
+        self.tree.top = 0;
+        self.tree.rebuild();
+    }
+
+    /// Keep cursors visible and the grid's pages loaded after any move or resize.
+    pub fn after_move(&mut self) {
+        let panes = crate::ui::layout(self.size);
+        let (eh, ew) = crate::ui::editor_view(panes.editor, self.editor.buf());
+        self.editor.buf_mut().follow_cursor(eh, ew);
+        let (gh, gw) = crate::ui::grid_view(panes.grid, &self.grid);
+        self.grid.follow(gh, gw);
+        if let Err(e) = self.grid.prefetch(gh) {
+            self.set_status(Level::Error, format!("cannot read the result page file: {e}"));
+        }
+        if let Some(t) = panes.tree {
+            self.tree.follow(usize::from(t.height.saturating_sub(3)));
+        }
+    }
+
+    /// Rows per grid page for paging keys.
+    fn grid_page(&self) -> usize {
+        crate::ui::grid_view(crate::ui::layout(self.size).grid, &self.grid)
+            .0
+            .max(1)
+    }
+
+    fn tree_page(&self) -> usize {
+        crate::ui::layout(self.size)
+            .tree
+            .map_or(10, |t| usize::from(t.height.saturating_sub(3)).max(1))
+    }
+
+    /// Periodic update while something runs (elapsed time in the status line).
+    pub fn on_tick(&mut self) {
+        if self.running.is_some() || self.export_rows.is_some() {
+            self.dirty = true;
+        }
+    }
+
+    /// True while a query or export is in flight (the loop then ticks the clock).
+    pub fn busy(&self) -> bool {
+        self.running.is_some() || self.export_rows.is_some()
+    }
+}
+
+impl App {
+    /// Mouse (only with `ui.mouse`): wheel scrolls the pane under the pointer, a click focuses it.
+    fn on_mouse(&mut self, m: ratatui::crossterm::event::MouseEvent) {
+        use ratatui::crossterm::event::{MouseButton, MouseEventKind};
+        let panes = crate::ui::layout(self.size);
+        let at = ratatui::layout::Position::new(m.column, m.row);
+        let pane = if panes.tree.is_some_and(|r| r.contains(at)) {
+            Focus::Tree
+        } else if panes.editor.contains(at) {
+            Focus::Editor
+        } else if panes.grid.contains(at) {
+            Focus::Grid
+        } else {
+            return;
+        };
+        let delta: isize = match m.kind {
+            MouseEventKind::ScrollDown => 3,
+            MouseEventKind::ScrollUp => -3,
+            MouseEventKind::Down(MouseButton::Left) => {
+                self.focus = pane;
+                if pane == Focus::Grid {
+                    let first = panes.grid.y + 2;
+                    if m.row >= first {
+                        let row = self.grid.top + usize::from(m.row - first);
+                        self.grid.move_row(row as isize - self.grid.row as isize);
+                    }
+                } else if pane == Focus::Tree
+                    && let Some(t) = panes.tree
+                    && m.row > t.y
+                {
+                    let offset = usize::from(m.row - t.y - 1);
+                    let filter_line = usize::from(self.tree.filtering || !self.tree.filter.is_empty());
+                    if let Some(i) = (self.tree.top + offset).checked_sub(filter_line) {
+                        self.tree.selected = i.min(self.tree.nodes.len().saturating_sub(1));
+                    }
+                }
+                self.after_move();
+                self.dirty = true;
+                return;
+            }
+            _ => return,
+        };
+        match pane {
+            Focus::Grid => self.grid.move_row(delta),
+            Focus::Tree => {
+                let page = self.tree_page();
+                self.tree.move_by(delta, page);
+            }
+            Focus::Editor => {
+                let mv = if delta > 0 {
+                    ratatui_textarea::CursorMove::Down
+                } else {
+                    ratatui_textarea::CursorMove::Up
+                };
+                for _ in 0..delta.unsigned_abs() {
+                    self.editor.buf_mut().textarea.move_cursor(mv);
+                }
+            }
+        }
+        self.after_move();
+        self.dirty = true;
+    }
+}
+
+fn to_event(k: KeyPress) -> KeyEvent {
+    use crate::keymap::Code;
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+    let code = match k.code {
+        Code::Char(c) => KeyCode::Char(c),
+        Code::F(n) => KeyCode::F(n),
+        Code::Enter => KeyCode::Enter,
+        Code::Esc => KeyCode::Esc,
+        Code::Tab if k.shift => KeyCode::BackTab,
+        Code::Tab => KeyCode::Tab,
+        Code::Backspace => KeyCode::Backspace,
+        Code::Delete => KeyCode::Delete,
+        Code::Insert => KeyCode::Insert,
+        Code::Up => KeyCode::Up,
+        Code::Down => KeyCode::Down,
+        Code::Left => KeyCode::Left,
+        Code::Right => KeyCode::Right,
+        Code::Home => KeyCode::Home,
+        Code::End => KeyCode::End,
+        Code::PageUp => KeyCode::PageUp,
+        Code::PageDown => KeyCode::PageDown,
+    };
+    let mut m = KeyModifiers::NONE;
+    if k.ctrl {
+        m |= KeyModifiers::CONTROL;
+    }
+    if k.alt {
+        m |= KeyModifiers::ALT;
+    }
+    if k.shift {
+        m |= KeyModifiers::SHIFT;
+    }
+    KeyEvent::new(code, m)
+}

@@ -1,0 +1,395 @@
+//! What each bindable action does.
+
+use super::copy::{RowFormat, osc52, row_text, table_of};
+use super::popup::{Popup, PromptPurpose};
+use super::query::{self, Statement};
+use super::split;
+use super::tree::NodeKind;
+use super::{App, Effect, Focus, Level, Running};
+use crate::keymap::Action;
+use crate::safety::{Verdict, classify};
+
+use std::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// Most rows one copy takes (a clipboard is not an export).
+pub const MAX_COPY_ROWS: usize = 10_000;
+
+/// Which part of the buffer to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunScope {
+    /// Statement under the cursor, or the selection when there is one.
+    Statement,
+    /// The selection only.
+    Selection,
+    /// Every statement.
+    Buffer,
+}
+
+impl App {
+    /// Perform an action.
+    pub fn dispatch(&mut self, a: Action) {
+        match a {
+            Action::Quit => self.quit = true,
+            Action::Help => self.popup = Some(Popup::Help { scroll: 0 }),
+            Action::FocusNext => self.cycle_focus(1),
+            Action::FocusPrev => self.cycle_focus(-1),
+            Action::FocusTree => self.focus = Focus::Tree,
+            Action::FocusEditor => self.focus = Focus::Editor,
+            Action::FocusGrid => self.focus = Focus::Grid,
+            Action::RunStatement => self.run(RunScope::Statement),
+            Action::RunSelection => self.run(RunScope::Selection),
+            Action::RunBuffer => self.run(RunScope::Buffer),
+            Action::CancelQuery => self.cancel(),
+            Action::CommandPalette => self.popup = Some(Popup::palette()),
+            Action::History => self.open_history(),
+            Action::SavedQueries => self.open_saved(),
+            Action::SaveQuery => self.popup = Some(Popup::prompt(PromptPurpose::SaveQuery, "")),
+            Action::Connections => self.effects.push(Effect::ListConnections),
+            Action::ExportResult => self.start_export_prompt(),
+            Action::NewBuffer => self.editor.new_buffer(""),
+            Action::CloseBuffer => self.editor.close_buffer(),
+            Action::NextBuffer => self.editor.cycle(1),
+            Action::PrevBuffer => self.editor.cycle(-1),
+            Action::ExternalEditor => self.effects.push(Effect::ExternalEditor),
+            Action::Complete => self.open_completion(),
+            Action::ReloadSchema => self.reload_schema(),
+            _ => self.pane_action(a),
+        }
+        self.after_move();
+    }
+
+    fn cycle_focus(&mut self, delta: isize) {
+        let order = if crate::ui::layout(self.size).tree.is_some() {
+            vec![Focus::Tree, Focus::Editor, Focus::Grid]
+        } else {
+            vec![Focus::Editor, Focus::Grid]
+        };
+        let i = order.iter().position(|f| *f == self.focus).unwrap_or(0) as isize;
+        let n = order.len() as isize;
+        self.focus = order[((i + delta).rem_euclid(n)) as usize];
+    }
+
+    fn pane_action(&mut self, a: Action) {
+        match self.focus {
+            Focus::Grid => self.grid_action(a),
+            Focus::Tree => self.tree_action(a),
+            Focus::Editor => {}
+        }
+    }
+
+    fn grid_action(&mut self, a: Action) {
+        let page = self.grid_page() as isize;
+        let g = &mut self.grid;
+        match a {
+            Action::Up => g.move_row(-1),
+            Action::Down => g.move_row(1),
+            Action::Left => g.move_col(-1),
+            Action::Right => g.move_col(1),
+            Action::Top => g.row = 0,
+            Action::Bottom => g.move_row(isize::MAX / 2),
+            Action::HalfPageDown => g.move_row(page / 2),
+            Action::HalfPageUp => g.move_row(-page / 2),
+            Action::PageDown => g.move_row(page),
+            Action::PageUp => g.move_row(-page),
+            Action::LineStart => g.col = 0,
+            Action::LineEnd => g.move_col(isize::MAX / 2),
+            Action::Activate | Action::InspectCell => self.inspect_cell(),
+            Action::CopyCell => self.copy_cell(),
+            Action::CopyRowTsv => self.copy_row(RowFormat::Tsv),
+            Action::CopyRowCsv => self.copy_row(RowFormat::Csv),
+            Action::CopyRowJson => self.copy_row(RowFormat::Json),
+            Action::CopyRowInsert => self.copy_row(RowFormat::Insert),
+            Action::ToggleMark => {
+                g.mark = if g.mark.is_some() { None } else { Some(g.row) };
+            }
+            _ => {}
+        }
+    }
+
+    fn tree_action(&mut self, a: Action) {
+        let page = self.tree_page();
+        let t = &mut self.tree;
+        match a {
+            Action::Up => t.move_by(-1, page),
+            Action::Down => t.move_by(1, page),
+            Action::Top => t.move_by(-(t.nodes.len() as isize), page),
+            Action::Bottom => t.move_by(t.nodes.len() as isize, page),
+            Action::HalfPageDown => t.move_by(page as isize / 2, page),
+            Action::HalfPageUp => t.move_by(-(page as isize) / 2, page),
+            Action::PageDown => t.move_by(page as isize, page),
+            Action::PageUp => t.move_by(-(page as isize), page),
+            Action::Left => t.set_expanded(false),
+            Action::Right => t.set_expanded(true),
+            Action::Filter => t.filtering = true,
+            Action::Activate => self.tree_activate(),
+            Action::PreviewToEditor => {
+                if let Some(sql) = self.preview_sql() {
+                    let b = self.editor.buf_mut();
+                    b.set_text(&sql);
+                    self.focus = Focus::Editor;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn preview_sql(&self) -> Option<String> {
+        let NodeKind::Relation { schema, name } = &self.tree.current()?.kind else {
+            return None;
+        };
+        let e = self.engine();
+        let q = crate::db::quote::qualified(e, Some(schema.as_str()).filter(|s| !s.is_empty()), name);
+        Some(format!("SELECT * FROM {q} LIMIT {}", self.preview_limit))
+    }
+
+    fn tree_activate(&mut self) {
+        match self.preview_sql() {
+            Some(sql) => {
+                let stmt = Statement {
+                    sql: sql.clone(),
+                    offset: 0,
+                };
+                self.start_run(vec![stmt], true);
+            }
+            None => {
+                let open = self.tree.current().is_some_and(|n| n.expanded);
+                self.tree.set_expanded(!open);
+            }
+        }
+    }
+
+    /// Run part of the active buffer, through the safety check.
+    pub fn run(&mut self, scope: RunScope) {
+        if self.running.is_some() {
+            self.set_status(Level::Warn, "a query is already running: cancel it with Ctrl+C first");
+            return;
+        }
+        let text = self.editor.buf().text();
+        let ta = &self.editor.buf().textarea;
+        let selection = ta.selection_range().map(|((r1, c1), (r2, c2))| {
+            let lines = ta.lines();
+            split::byte_offset(lines, r1, c1)..split::byte_offset(lines, r2, c2)
+        });
+        let ranges = match (scope, selection) {
+            (RunScope::Statement | RunScope::Selection, Some(sel)) if sel.start < sel.end => {
+                split::statements(&text[sel.clone()])
+                    .into_iter()
+                    .map(|r| r.start + sel.start..r.end + sel.start)
+                    .collect()
+            }
+            (RunScope::Selection, _) => {
+                self.set_status(Level::Warn, "nothing is selected: select text first (Shift+arrows)");
+                return;
+            }
+            (RunScope::Buffer, _) => split::statements(&text),
+            (RunScope::Statement, _) => {
+                let ratatui_textarea::DataCursor(row, col) = ta.cursor();
+                let off = split::byte_offset(ta.lines(), row, col);
+                split::statement_at(&text, off).into_iter().collect()
+            }
+        };
+        let stmts: Vec<Statement> = ranges
+            .into_iter()
+            .map(|r| Statement {
+                sql: text[r.clone()].to_string(),
+                offset: r.start,
+            })
+            .collect();
+        if stmts.is_empty() {
+            self.set_status(Level::Warn, "nothing to run: type a statement first");
+            return;
+        }
+        self.guarded_run(stmts);
+    }
+
+    /// Start a run without further checks.
+    pub fn start_run(&mut self, stmts: Vec<Statement>, preview: bool) {
+        self.ticket += 1;
+        let token = CancellationToken::new();
+        let sql = stmts.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join(";\n");
+        self.grid.reset(None, &sql);
+        self.grid.note = Some(if preview {
+            format!("previewing: {sql}")
+        } else {
+            "running…".into()
+        });
+        self.running = Some(Running {
+            ticket: self.ticket,
+            started: Instant::now(),
+            started_at: crate::store::now(),
+            rows: 0,
+            canceller: None,
+            token: token.clone(),
+            stmts: stmts.clone(),
+            cancelling: false,
+            verdicts: Vec::new(),
+            confirmed_by: None,
+        });
+        self.status = None;
+        query::spawn_query(
+            self.ticket,
+            self.conn.spec.clone(),
+            self.session.clone(),
+            stmts,
+            self.db_tx.clone(),
+            token,
+        );
+    }
+
+    /// Cancel the running query locally and on the server.
+    pub fn cancel(&mut self) {
+        if let Some(tok) = self.export_token.take() {
+            tok.cancel();
+            self.set_status(Level::Warn, "export cancelled");
+        }
+        let Some(r) = self.running.as_mut() else {
+            if self.status.is_none() {
+                self.set_status(Level::Info, "nothing is running (Ctrl+Q quits)");
+            }
+            return;
+        };
+        r.cancelling = true;
+        r.token.cancel();
+        if let Some(c) = r.canceller.clone() {
+            tokio::spawn(async move {
+                let _ = c.cancel().await;
+            });
+        }
+        self.set_status(Level::Warn, "cancelling on the server…");
+    }
+
+    /// Re-read the schema in the background.
+    pub fn reload_schema(&mut self) {
+        self.schema_ticket += 1;
+        self.tree.loading = true;
+        query::spawn_introspect(self.schema_ticket, self.conn.spec.clone(), self.job_tx.clone());
+    }
+
+    pub(super) fn schema_ticket(&self) -> u64 {
+        self.schema_ticket
+    }
+
+    pub(super) fn ticket(&self) -> u64 {
+        self.ticket
+    }
+
+    fn current_row(&self) -> Option<(&[crate::db::Column], &[crate::db::Value])> {
+        let rs = self.grid.result.as_ref()?;
+        Some((&rs.columns, rs.row(self.grid.row)?))
+    }
+
+    fn inspect_cell(&mut self) {
+        let Some((cols, row)) = self.current_row() else { return };
+        let Some(v) = row.get(self.grid.col) else { return };
+        let title = format!("{} ({})", cols[self.grid.col].name, cols[self.grid.col].type_name);
+        let text = match v {
+            crate::db::Value::Null => "NULL (no value)".to_string(),
+            crate::db::Value::Json(s) | crate::db::Value::Text(s) => serde_json::from_str::<serde_json::Value>(s)
+                .ok()
+                .filter(|j| j.is_object() || j.is_array())
+                .and_then(|j| serde_json::to_string_pretty(&j).ok())
+                .unwrap_or_else(|| s.clone()),
+            other => other.to_string(),
+        };
+        let text = crate::sanitize::sanitize_multiline(&text);
+        self.popup = Some(Popup::Inspector { title, text, scroll: 0 });
+    }
+
+    fn copy_cell(&mut self) {
+        let Some((_, row)) = self.current_row() else { return };
+        let Some(v) = row.get(self.grid.col) else { return };
+        let text = super::copy::cell_text(v);
+        self.clipboard(text, "cell");
+    }
+
+    fn copy_row(&mut self, fmt: RowFormat) {
+        let table = table_of(&self.grid.sql).unwrap_or_else(|| "table_name".into());
+        let engine = self.engine();
+        let range = self.grid.copy_range();
+        let n = range.end() - range.start() + 1;
+        if n > MAX_COPY_ROWS {
+            self.set_status(
+                Level::Warn,
+                format!("{n} rows marked; copies stop at {MAX_COPY_ROWS}: export the result instead (Ctrl+E)"),
+            );
+            return;
+        }
+        let mut parts: Vec<String> = Vec::with_capacity(n);
+        let Some(rs) = self.grid.result.as_mut() else { return };
+        for i in range {
+            if let Err(e) = rs.ensure(i, i + 1) {
+                self.status = Some((Level::Error, format!("cannot read the result page file: {e}")));
+                return;
+            }
+            let Some(row) = rs.row(i) else { continue };
+            let text = row_text(fmt, &rs.columns, row, engine, &table);
+            // Header lines (TSV/CSV) only once, on top.
+            let text = if parts.is_empty() || matches!(fmt, RowFormat::Json | RowFormat::Insert) {
+                text
+            } else {
+                text.split_once('\n').map(|(_, body)| body.to_string()).unwrap_or(text)
+            };
+            parts.push(text);
+        }
+        let text = match fmt {
+            RowFormat::Json if parts.len() > 1 => format!("[{}]", parts.join(",")),
+            _ => parts.join("\n"),
+        };
+        self.grid.mark = None;
+        let what = if n == 1 {
+            format!("row as {fmt:?}")
+        } else {
+            format!("{n} rows as {fmt:?}")
+        };
+        self.clipboard(text, &what);
+    }
+
+    fn clipboard(&mut self, text: String, what: &str) {
+        let n = text.chars().count();
+        self.effects.push(Effect::Clipboard(osc52(&text)));
+        self.set_status(Level::Info, format!("copied {what} ({n} chars) via OSC 52"));
+    }
+
+    fn start_export_prompt(&mut self) {
+        if self.grid.result.is_none() {
+            self.set_status(Level::Warn, "no result to export: run a query first");
+            return;
+        }
+        let ts = chrono::Local::now().format("%Y%m%d-%H%M%S");
+        self.popup = Some(Popup::prompt(PromptPurpose::Export, &format!("result-{ts}.csv")));
+    }
+
+    /// Export the current result's query to `path` (re-run on its own session, streamed).
+    pub fn export_to(&mut self, path: &str) {
+        let sql = self.grid.sql.clone();
+        let reads_only = classify(&sql, self.engine()).iter().all(|v| v.verdict == Verdict::Read);
+        if !reads_only {
+            self.set_status(
+                Level::Error,
+                "export re-runs the query, which is only done for read-only statements; copy rows instead",
+            );
+            return;
+        }
+        let path = std::path::PathBuf::from(path);
+        let Some(format) = crate::export::Format::from_path(&path) else {
+            self.set_status(
+                Level::Error,
+                format!(
+                    "'{}': use a .csv, .tsv, .json, .jsonl, .md or .txt file name",
+                    path.display()
+                ),
+            );
+            return;
+        };
+        let token = CancellationToken::new();
+        self.export_token = Some(token.clone());
+        self.export_rows = Some(0);
+        query::spawn_export(self.conn.spec.clone(), sql, path, format, self.job_tx.clone(), token);
+    }
+
+    pub(super) fn export_finished(&mut self) {
+        self.export_token = None;
+        self.export_rows = None;
+    }
+}

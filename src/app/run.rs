@@ -1,0 +1,154 @@
+//! The event loop: input first (so row floods never starve keys), then
+//! signals, then a frame when something changed, then database batches and
+//! job events. Idle means no wake-ups except the input thread's poll.
+
+use super::popup::ConnEntry;
+use super::{App, ConnInfo, Effect, Level, Receivers};
+use crate::tui::{Input, TerminalGuard, draw_synced, write_raw};
+use std::io;
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+
+/// Where saved connections come from when the user switches live.
+pub trait Connections {
+    /// Saved connections for the selector.
+    fn list(&mut self) -> Result<Vec<ConnEntry>, String>;
+    /// A connection with its password resolved.
+    fn resolve(&mut self, name: &str) -> Result<ConnInfo, String>;
+}
+
+/// How the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The user quit.
+    Quit,
+    /// SIGTERM or SIGHUP.
+    Signal,
+}
+
+/// Run the app until it quits or a signal arrives. The guard restores the terminal when dropped by the caller.
+pub async fn run(
+    guard: &mut TerminalGuard,
+    app: &mut App,
+    mut rx: Receivers,
+    conns: &mut dyn Connections,
+) -> io::Result<Ended> {
+    let mut input = Input::spawn();
+    let mut term_sig = signal(SignalKind::terminate())?;
+    let mut hup_sig = signal(SignalKind::hangup())?;
+    let mut frame = tokio::time::interval(Duration::from_millis(16));
+    frame.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut clock = tokio::time::interval(Duration::from_millis(250));
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    app.start();
+    draw(guard, app)?;
+    loop {
+        if app.quit {
+            return Ok(Ended::Quit);
+        }
+        tokio::select! {
+            biased;
+            ev = input.rx.recv() => match ev {
+                Some(ev) => {
+                    app.on_term(ev);
+                    // Take every queued key before drawing, so typing ahead stays fast.
+                    while let Ok(ev) = input.rx.try_recv() {
+                        app.on_term(ev);
+                    }
+                }
+                None => return Ok(Ended::Quit),
+            },
+            _ = term_sig.recv() => return Ok(Ended::Signal),
+            _ = hup_sig.recv() => return Ok(Ended::Signal),
+            _ = frame.tick(), if app.dirty() => draw(guard, app)?,
+            Some(ev) = rx.db.recv() => app.on_db(ev),
+            Some(ev) = rx.jobs.recv() => app.on_job(ev),
+            _ = clock.tick(), if app.busy() => app.on_tick(),
+        }
+        for effect in std::mem::take(&mut app.effects) {
+            perform(effect, guard, app, conns, &mut input)?;
+        }
+    }
+}
+
+fn draw(guard: &mut TerminalGuard, app: &mut App) -> io::Result<()> {
+    let size = guard.terminal.size()?;
+    let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+    if area != app.size {
+        app.size = area;
+        app.after_move();
+    }
+    draw_synced(&mut guard.terminal, |f| crate::ui::draw(f, app))?;
+    app.drawn();
+    Ok(())
+}
+
+fn perform(
+    effect: Effect,
+    guard: &mut TerminalGuard,
+    app: &mut App,
+    conns: &mut dyn Connections,
+    input: &mut Input,
+) -> io::Result<()> {
+    match effect {
+        Effect::Clipboard(seq) => write_raw(&mut guard.terminal, &seq)?,
+        Effect::ListConnections => match conns.list() {
+            Ok(items) if !items.is_empty() => app.show_connections(items),
+            Ok(_) => app.set_status_pub(Level::Warn, "no saved connections: add one with `dbn connect add`"),
+            Err(e) => app.set_status_pub(Level::Error, e),
+        },
+        Effect::SwitchConnection(name) => match conns.resolve(&name) {
+            Ok(info) => app.switch_to(info),
+            Err(e) => app.set_status_pub(Level::Error, format!("cannot switch to '{name}': {e}")),
+        },
+        Effect::ExternalEditor => {
+            let text = app.editor.buf().text();
+            input.pause();
+            guard.suspend();
+            let res = edit_externally(&text);
+            guard.resume()?;
+            input.resume();
+            match res {
+                Ok(new) => {
+                    let b = app.editor.buf_mut();
+                    b.set_text(new.trim_end_matches('\n'));
+                }
+                Err(e) => app.set_status_pub(Level::Error, e),
+            }
+            app.after_move();
+            app.mark_dirty();
+        }
+    }
+    Ok(())
+}
+
+fn edit_externally(text: &str) -> Result<String, String> {
+    let editor = ["VISUAL", "EDITOR"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|e| !e.trim().is_empty()))
+        .unwrap_or_else(|| "vi".into());
+    let file = tempfile::Builder::new()
+        .suffix(".sql")
+        .tempfile()
+        .map_err(|e| format!("cannot create a temporary file: {e}"))?;
+    std::fs::write(file.path(), text).map_err(|e| format!("cannot write the temporary file: {e}"))?;
+    let mut parts = editor.split_whitespace();
+    let prog = parts.next().unwrap_or("vi");
+    let status = std::process::Command::new(prog)
+        .args(parts)
+        .arg(file.path())
+        .status()
+        .map_err(|e| format!("cannot start editor '{editor}': {e}; set $EDITOR"))?;
+    if !status.success() {
+        return Err(format!("editor '{editor}' exited with {status}; buffer unchanged"));
+    }
+    std::fs::read_to_string(file.path()).map_err(|e| format!("cannot read the edited file: {e}"))
+}
+
+impl App {
+    /// Set the status line (for the loop and embedders).
+    pub fn set_status_pub(&mut self, level: Level, text: impl Into<String>) {
+        self.set_status(level, text);
+        self.mark_dirty();
+    }
+}

@@ -1,0 +1,145 @@
+//! Everything a user can bind. Keymap files, the help overlay and the
+//! command palette all read the same names and descriptions.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! actions {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $desc:literal; )*) => {
+        /// A bindable action. Serialized in `snake_case` as written in keymap files.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Action {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Action {
+            /// Every action, in help order.
+            pub const ALL: &'static [Action] = &[ $( Action::$variant, )* ];
+
+            /// The name used in keymap files.
+            pub fn name(self) -> &'static str {
+                match self { $( Action::$variant => $name, )* }
+            }
+
+            /// One line for the help overlay and the palette.
+            pub fn description(self) -> &'static str {
+                match self { $( Action::$variant => $desc, )* }
+            }
+
+            /// Look an action up by its keymap name.
+            pub fn from_name(name: &str) -> Option<Action> {
+                match name { $( $name => Some(Action::$variant), )* _ => None }
+            }
+        }
+    };
+}
+
+actions! {
+    /// Leave dbn.
+    Quit = "quit", "Quit dbn";
+    /// Show the key help overlay.
+    Help = "help", "Show key bindings";
+    /// Focus the next pane (tree, editor, grid).
+    FocusNext = "focus_next", "Focus next pane";
+    /// Focus the previous pane.
+    FocusPrev = "focus_prev", "Focus previous pane";
+    /// Focus the schema tree.
+    FocusTree = "focus_tree", "Focus schema tree";
+    /// Focus the SQL editor.
+    FocusEditor = "focus_editor", "Focus SQL editor";
+    /// Focus the result grid.
+    FocusGrid = "focus_grid", "Focus result grid";
+    /// Run the statement under the cursor (or the selection when there is one).
+    RunStatement = "run_statement", "Run statement under cursor (or selection)";
+    /// Run the selected text.
+    RunSelection = "run_selection", "Run selection";
+    /// Run every statement of the buffer.
+    RunBuffer = "run_buffer", "Run whole buffer";
+    /// Cancel the running query on the server.
+    CancelQuery = "cancel_query", "Cancel running query";
+    /// Open the command palette.
+    CommandPalette = "command_palette", "Command palette";
+    /// Open the query history.
+    History = "history", "Query history";
+    /// Open saved queries.
+    SavedQueries = "saved_queries", "Saved queries";
+    /// Save the current buffer as a named query.
+    SaveQuery = "save_query", "Save buffer as query";
+    /// Switch to another saved connection.
+    Connections = "connections", "Switch connection";
+    /// Export the full result to a file.
+    ExportResult = "export_result", "Export result to file";
+    /// Open a new editor buffer.
+    NewBuffer = "new_buffer", "New editor buffer";
+    /// Close the current editor buffer.
+    CloseBuffer = "close_buffer", "Close editor buffer";
+    /// Next editor buffer.
+    NextBuffer = "next_buffer", "Next editor buffer";
+    /// Previous editor buffer.
+    PrevBuffer = "prev_buffer", "Previous editor buffer";
+    /// Edit the buffer in $EDITOR.
+    ExternalEditor = "external_editor", "Edit buffer in $EDITOR";
+    /// Complete the word under the cursor from keywords and the schema.
+    Complete = "complete", "Autocomplete";
+    /// Reload the schema tree.
+    ReloadSchema = "reload_schema", "Reload schema";
+    /// Move up.
+    Up = "up", "Move up";
+    /// Move down.
+    Down = "down", "Move down";
+    /// Move left (grid: previous column; tree: collapse).
+    Left = "left", "Move left / collapse";
+    /// Move right (grid: next column; tree: expand).
+    Right = "right", "Move right / expand";
+    /// Jump to the first row.
+    Top = "top", "First row";
+    /// Jump to the last row.
+    Bottom = "bottom", "Last row";
+    /// Half a page down.
+    HalfPageDown = "half_page_down", "Half page down";
+    /// Half a page up.
+    HalfPageUp = "half_page_up", "Half page up";
+    /// A page down.
+    PageDown = "page_down", "Page down";
+    /// A page up.
+    PageUp = "page_up", "Page up";
+    /// First column.
+    LineStart = "line_start", "First column";
+    /// Last column.
+    LineEnd = "line_end", "Last column";
+    /// Open the item: tree node preview/expand, grid cell inspector.
+    Activate = "activate", "Open (preview table / inspect cell)";
+    /// Show the cell inspector.
+    InspectCell = "inspect_cell", "Inspect cell";
+    /// Filter the tree.
+    Filter = "filter", "Filter";
+    /// Copy the cell through OSC 52.
+    CopyCell = "copy_cell", "Copy cell";
+    /// Copy the row as TSV.
+    CopyRowTsv = "copy_row_tsv", "Copy row as TSV";
+    /// Copy the row as CSV.
+    CopyRowCsv = "copy_row_csv", "Copy row as CSV";
+    /// Copy the row as JSON.
+    CopyRowJson = "copy_row_json", "Copy row as JSON";
+    /// Copy the row as an INSERT statement.
+    CopyRowInsert = "copy_row_insert", "Copy row as INSERT";
+    /// Start or clear a row range in the grid; copies then take every marked row.
+    ToggleMark = "toggle_mark", "Mark rows (copy takes the range)";
+    /// Put the preview query of the selected table into the editor.
+    PreviewToEditor = "preview_to_editor", "Put table preview query in editor";
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_match_serde() {
+        for a in Action::ALL {
+            assert_eq!(Action::from_name(a.name()), Some(*a));
+            let json = serde_json::to_string(a).unwrap();
+            assert_eq!(json, format!("\"{}\"", a.name()));
+        }
+    }
+}

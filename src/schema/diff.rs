@@ -1,0 +1,305 @@
+//! Compare two schemas object by object. The diff is read as "what must
+//! change in TARGET to make it equal SOURCE" (the same direction as
+//! `dbn sync schema`): `added` objects exist only in the source.
+
+use super::objects::{Kind, Object, ObjectOptions, display_name, objects};
+use super::{Schema, Table};
+use serde::Serialize;
+use similar::{ChangeTag, TextDiff};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// How an object differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Only in the source: will be created in the target.
+    Added,
+    /// Only in the target: will be dropped from it.
+    Removed,
+    /// In both, different.
+    Changed,
+}
+
+/// One differing object.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObjectDiff {
+    /// Kind.
+    pub kind: Kind,
+    /// Display name.
+    pub name: String,
+    /// Added, removed or changed.
+    pub status: Status,
+    /// Canonical DDL in the source, if present there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Canonical DDL in the target, if present there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+/// A possible rename: offered, never assumed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RenameCandidate {
+    /// `table` or `column`.
+    pub kind: &'static str,
+    /// Name in the target, as `dbn sync schema --rename` takes it.
+    pub from: String,
+    /// New (unqualified) name in the source.
+    pub to: String,
+}
+
+/// Counts per kind for the summary.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct KindCount {
+    /// Kind label.
+    pub kind: String,
+    /// Added.
+    pub added: usize,
+    /// Removed.
+    pub removed: usize,
+    /// Changed.
+    pub changed: usize,
+}
+
+/// Diff options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DiffOptions {
+    /// Compare privileges too.
+    pub with_privileges: bool,
+    /// Look for renamed tables and columns.
+    pub detect_renames: bool,
+}
+
+/// The result of comparing two schemas.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SchemaDiff {
+    /// Differing objects, by kind then name.
+    pub changes: Vec<ObjectDiff>,
+    /// Rename candidates (only with `detect_renames`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub renames: Vec<RenameCandidate>,
+}
+
+/// Compare `source` with `target`.
+pub fn diff(source: &Schema, target: &Schema, opts: DiffOptions) -> SchemaDiff {
+    let oo = ObjectOptions {
+        with_privileges: opts.with_privileges,
+    };
+    let index = |objs: Vec<Object>| -> BTreeMap<(Kind, String), (String, String)> {
+        objs.into_iter()
+            .map(|o| ((o.kind, o.name), (o.ddl, o.compare)))
+            .collect()
+    };
+    let src = index(objects(source, oo));
+    let tgt = index(objects(target, oo));
+    let mut changes = Vec::new();
+    for (key, (s, s_cmp)) in &src {
+        match tgt.get(key) {
+            None => changes.push(ObjectDiff {
+                kind: key.0,
+                name: key.1.clone(),
+                status: Status::Added,
+                source: Some(s.clone()),
+                target: None,
+            }),
+            Some((t, t_cmp)) if t_cmp != s_cmp => changes.push(ObjectDiff {
+                kind: key.0,
+                name: key.1.clone(),
+                status: Status::Changed,
+                source: Some(s.clone()),
+                target: Some(t.clone()),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (key, (t, _)) in &tgt {
+        if !src.contains_key(key) {
+            changes.push(ObjectDiff {
+                kind: key.0,
+                name: key.1.clone(),
+                status: Status::Removed,
+                source: None,
+                target: Some(t.clone()),
+            });
+        }
+    }
+    changes.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+    let renames = if opts.detect_renames {
+        renames(source, target)
+    } else {
+        Vec::new()
+    };
+    SchemaDiff { changes, renames }
+}
+
+fn renames(source: &Schema, target: &Schema) -> Vec<RenameCandidate> {
+    let d = super::ddl::Ddl::canonical(source.engine);
+    let body = |t: &Table| {
+        let mut t = t.clone();
+        t.name = String::new();
+        d.create_table(&t, true)
+    };
+    let mut out = Vec::new();
+    let only_src: Vec<&Table> = source
+        .tables
+        .iter()
+        .filter(|t| target.table(&t.schema, &t.name).is_none())
+        .collect();
+    let only_tgt: Vec<&Table> = target
+        .tables
+        .iter()
+        .filter(|t| source.table(&t.schema, &t.name).is_none())
+        .collect();
+    for old in &only_tgt {
+        if let Some(new) = only_src.iter().find(|n| n.schema == old.schema && body(n) == body(old)) {
+            out.push(RenameCandidate {
+                kind: "table",
+                from: display_name(source.engine, &old.schema, &old.name),
+                to: new.name.clone(),
+            });
+        }
+    }
+    for s in &source.tables {
+        let Some(t) = target.table(&s.schema, &s.name) else {
+            continue;
+        };
+        let added: Vec<_> = s.columns.iter().filter(|c| t.column(&c.name).is_none()).collect();
+        for old in t.columns.iter().filter(|c| s.column(&c.name).is_none()) {
+            let same = |n: &&&super::ColumnDef| {
+                n.data_type == old.data_type
+                    && n.nullable == old.nullable
+                    && n.default == old.default
+                    && n.identity == old.identity
+                    && n.generated == old.generated
+            };
+            if let Some(new) = added.iter().find(same) {
+                out.push(RenameCandidate {
+                    kind: "column",
+                    from: format!("{}.{}", display_name(source.engine, &t.schema, &t.name), old.name),
+                    to: new.name.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+impl SchemaDiff {
+    /// True when the schemas are equal.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// Counts by kind, in kind order.
+    pub fn summary(&self) -> Vec<KindCount> {
+        let mut by: BTreeMap<Kind, KindCount> = BTreeMap::new();
+        for c in &self.changes {
+            let e = by.entry(c.kind).or_insert_with(|| KindCount {
+                kind: c.kind.label().to_string(),
+                ..Default::default()
+            });
+            match c.status {
+                Status::Added => e.added += 1,
+                Status::Removed => e.removed += 1,
+                Status::Changed => e.changed += 1,
+            }
+        }
+        by.into_values().collect()
+    }
+
+    /// Summary then a unified diff per object; ANSI colours when `color`.
+    pub fn render(&self, source_label: &str, target_label: &str, color: bool) -> String {
+        let paint = |code: &str, s: &str| {
+            if color {
+                format!("\x1b[{code}m{s}\x1b[0m")
+            } else {
+                s.to_string()
+            }
+        };
+        let mut out = String::new();
+        if self.is_empty() {
+            let _ = writeln!(out, "No differences: {target_label} already matches {source_label}.");
+            return out;
+        }
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                "1",
+                &format!("Schema diff: changes to make {target_label} match {source_label}")
+            )
+        );
+        for k in self.summary() {
+            let _ = writeln!(
+                out,
+                "  {:<20} {} {} {}",
+                k.kind,
+                paint("32", &format!("+{} added", k.added)),
+                paint("31", &format!("-{} removed", k.removed)),
+                paint("33", &format!("~{} changed", k.changed)),
+            );
+        }
+        for c in &self.changes {
+            let mark = match c.status {
+                Status::Added => paint("32", "added"),
+                Status::Removed => paint("31", "removed"),
+                Status::Changed => paint("33", "changed"),
+            };
+            let _ = writeln!(
+                out,
+                "\n{} {} ({mark})",
+                paint("1", c.kind.singular()),
+                paint("1", &c.name)
+            );
+            let old = c.target.as_deref().map(with_newline).unwrap_or_default();
+            let new = c.source.as_deref().map(with_newline).unwrap_or_default();
+            let _ = writeln!(out, "{}", paint("1", &format!("--- {target_label}")));
+            let _ = writeln!(out, "{}", paint("1", &format!("+++ {source_label}")));
+            let td = TextDiff::from_lines(old.as_str(), new.as_str());
+            for group in td.grouped_ops(3) {
+                let (Some(first), Some(last)) = (group.first(), group.last()) else {
+                    continue;
+                };
+                let o = first.old_range().start..last.old_range().end;
+                let n = first.new_range().start..last.new_range().end;
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    paint(
+                        "36",
+                        &format!("@@ -{},{} +{},{} @@", o.start + 1, o.len(), n.start + 1, n.len())
+                    )
+                );
+                for op in &group {
+                    for ch in td.iter_changes(op) {
+                        let line = ch.value().trim_end_matches('\n');
+                        let _ = match ch.tag() {
+                            ChangeTag::Delete => writeln!(out, "{}", paint("31", &format!("-{line}"))),
+                            ChangeTag::Insert => writeln!(out, "{}", paint("32", &format!("+{line}"))),
+                            ChangeTag::Equal => writeln!(out, " {line}"),
+                        };
+                    }
+                }
+            }
+        }
+        if !self.renames.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nPossible renames (not assumed: the migration drops and creates unless you pass these to `dbn sync schema`):"
+            );
+            for r in &self.renames {
+                let _ = writeln!(out, "  {:<7} --rename {}={}", r.kind, r.from, r.to);
+            }
+        }
+        out
+    }
+}
+
+fn with_newline(s: &str) -> String {
+    if s.ends_with('\n') {
+        s.to_string()
+    } else {
+        format!("{s}\n")
+    }
+}

@@ -1,0 +1,471 @@
+//! Migration planning: the ordered SQL that makes a TARGET schema equal a
+//! SOURCE schema, each statement annotated with its hazards, per dialect.
+
+mod mysql;
+mod postgres;
+mod sqlite;
+
+use super::{Schema, View};
+use crate::db::Engine;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use thiserror::Error;
+
+/// When a step runs relative to the migration's transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Before the transaction, on its own (Postgres `ALTER TYPE ... ADD VALUE`,
+    /// SQLite `PRAGMA foreign_keys`).
+    Pre,
+    /// Inside the transaction.
+    Tx,
+    /// After commit (`CREATE INDEX CONCURRENTLY`).
+    Post,
+}
+
+/// One statement of a migration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    /// The statement, one per step.
+    pub sql: String,
+    /// Hazards, in words (`data loss: drops column t.c`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hazards: Vec<String>,
+    /// When it runs.
+    pub stage: Stage,
+    /// A check whose result must be empty (SQLite `PRAGMA foreign_key_check`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub expect_no_rows: bool,
+}
+
+/// An ordered migration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    /// Dialect.
+    pub engine: Engine,
+    /// Statements in execution order (stages are contiguous: pre, tx, post).
+    pub steps: Vec<Step>,
+    /// Whether the `Tx` steps can run in one transaction (not on MySQL,
+    /// whose DDL commits implicitly).
+    pub transactional: bool,
+}
+
+/// Planning options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MigrateOptions {
+    /// Postgres: build new indexes with `CREATE INDEX CONCURRENTLY` after commit.
+    pub online: bool,
+    /// Also reconcile privileges.
+    pub with_privileges: bool,
+}
+
+/// A rename the user chose (from `--detect-renames` candidates): applied as
+/// `RENAME` instead of drop and create, so the data stays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rename {
+    /// Table `schema.old` in the target becomes `new`.
+    Table {
+        /// Schema (ignored on MySQL and SQLite).
+        schema: String,
+        /// Name in the target.
+        from: String,
+        /// Name in the source.
+        to: String,
+    },
+    /// Column of a table (named as in the source).
+    Column {
+        /// Schema.
+        schema: String,
+        /// Table.
+        table: String,
+        /// Column name in the target.
+        from: String,
+        /// Column name in the source.
+        to: String,
+    },
+}
+
+/// Why no plan could be made.
+#[derive(Debug, Error)]
+pub enum PlanError {
+    /// A chosen rename names something the target does not have.
+    #[error("cannot rename {what}: the target has no such object (see `dbn diff schema --detect-renames`)")]
+    UnknownRename {
+        /// What was asked.
+        what: String,
+    },
+    /// Source and target are different engines.
+    #[error(
+        "cannot migrate a {to} schema from a {from} schema: source and target must use the same engine (compare them with `dbn diff schema` instead)"
+    )]
+    EngineMismatch {
+        /// Source engine.
+        from: Engine,
+        /// Target engine.
+        to: Engine,
+    },
+}
+
+/// Plan the statements that make `target` equal `source`.
+pub fn plan(source: &Schema, target: &Schema, opts: MigrateOptions) -> Result<Plan, PlanError> {
+    plan_with_renames(source, target, opts, &[])
+}
+
+/// [`plan`], first renaming tables and columns of the target as chosen.
+pub fn plan_with_renames(
+    source: &Schema,
+    target: &Schema,
+    opts: MigrateOptions,
+    renames: &[Rename],
+) -> Result<Plan, PlanError> {
+    if source.engine != target.engine {
+        return Err(PlanError::EngineMismatch {
+            from: source.engine,
+            to: target.engine,
+        });
+    }
+    let mut b = Builder::default();
+    let renamed = rename(&mut b, target, renames)?;
+    let target = &renamed;
+    match source.engine {
+        Engine::Postgres => postgres::plan(&mut b, source, target, opts),
+        Engine::Mysql => mysql::plan(&mut b, source, target),
+        Engine::Sqlite => sqlite::plan(&mut b, source, target),
+    }
+    Ok(Plan {
+        engine: source.engine,
+        transactional: source.engine != Engine::Mysql,
+        steps: b.finish(),
+    })
+}
+
+/// Phases in execution order inside the transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Phase {
+    /// Statements before the transaction.
+    Pre,
+    /// Session settings at the start of the transaction.
+    Setup,
+    /// Chosen renames, before anything refers to the new names.
+    Renames,
+    /// Drop dependants: triggers, policies, views, foreign keys, indexes, constraints.
+    DropDependants,
+    /// Create namespaces, extensions, types, sequences, functions.
+    CreateEarly,
+    /// Create and alter tables.
+    Tables,
+    /// Indexes, views, foreign keys, triggers, policies, comments, grants.
+    CreateLate,
+    /// Drop removed tables, sequences, functions, types, schemas.
+    DropRemoved,
+    /// Final checks inside the transaction.
+    Check,
+    /// After commit.
+    Post,
+}
+
+/// Collects steps by phase.
+#[derive(Default)]
+pub(crate) struct Builder {
+    steps: BTreeMap<Phase, Vec<Step>>,
+}
+
+impl Builder {
+    /// Add a statement without hazards.
+    pub(crate) fn add(&mut self, phase: Phase, sql: impl Into<String>) {
+        self.add_h(phase, sql, Vec::new());
+    }
+
+    /// Add a statement with hazards.
+    pub(crate) fn add_h(&mut self, phase: Phase, sql: impl Into<String>, hazards: Vec<String>) {
+        let stage = match phase {
+            Phase::Pre => Stage::Pre,
+            Phase::Post => Stage::Post,
+            _ => Stage::Tx,
+        };
+        self.steps.entry(phase).or_default().push(Step {
+            sql: sql.into(),
+            hazards,
+            stage,
+            expect_no_rows: false,
+        });
+    }
+
+    /// Add a check statement that must return no rows.
+    pub(crate) fn check(&mut self, sql: impl Into<String>) {
+        self.steps.entry(Phase::Check).or_default().push(Step {
+            sql: sql.into(),
+            hazards: Vec::new(),
+            stage: Stage::Tx,
+            expect_no_rows: true,
+        });
+    }
+
+    /// True when no statement was added.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.steps.values().all(Vec::is_empty)
+    }
+
+    fn finish(self) -> Vec<Step> {
+        self.steps.into_values().flatten().collect()
+    }
+}
+
+impl Plan {
+    /// True when there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.steps
+            .iter()
+            .all(|s| s.expect_no_rows || s.sql.starts_with("PRAGMA"))
+    }
+
+    /// Count of statements with hazards.
+    pub fn hazard_count(&self) -> usize {
+        self.steps.iter().filter(|s| !s.hazards.is_empty()).count()
+    }
+
+    /// The script as a user would run it: hazards as comments, the
+    /// transaction made explicit, MySQL compound statements delimited.
+    pub fn render(&self, header: &str) -> String {
+        let mut out = String::new();
+        for line in header.lines() {
+            out.push_str(&format!("-- {line}\n"));
+        }
+        if self.is_empty() {
+            out.push_str("-- Nothing to do: the schemas already match.\n");
+            return out;
+        }
+        if self.engine == Engine::Mysql {
+            out.push_str(
+                "-- MySQL commits each DDL statement implicitly: this script cannot run as one transaction.\n",
+            );
+        }
+        let mut in_tx = false;
+        for s in &self.steps {
+            if s.stage == Stage::Tx && !in_tx && self.transactional {
+                out.push_str("\nBEGIN;\n");
+                in_tx = true;
+            }
+            if s.stage == Stage::Post && in_tx {
+                out.push_str("\nCOMMIT;\n");
+                in_tx = false;
+            }
+            out.push('\n');
+            for h in &s.hazards {
+                out.push_str(&format!("-- HAZARD {h}\n"));
+            }
+            if s.expect_no_rows {
+                out.push_str("-- must return no rows:\n");
+            }
+            let compound = self.engine == Engine::Mysql && s.sql.to_ascii_uppercase().contains("BEGIN");
+            if compound {
+                out.push_str(&format!(
+                    "DELIMITER //\n{}\n//\nDELIMITER ;\n",
+                    s.sql.trim_end_matches(';')
+                ));
+            } else if s.sql.trim_end().ends_with(';') {
+                out.push_str(&format!("{}\n", s.sql.trim_end()));
+            } else {
+                out.push_str(&format!("{};\n", s.sql.trim_end()));
+            }
+        }
+        if in_tx {
+            out.push_str("\nCOMMIT;\n");
+        }
+        out
+    }
+}
+
+/// Views whose definition must be dropped before table changes: those that
+/// changed or disappeared, and (transitively) any view over a changed,
+/// removed or rebuilt relation. Keys are `schema.name`.
+pub(crate) fn affected_views(source: &Schema, target: &Schema, touched: &BTreeSet<String>) -> BTreeSet<String> {
+    let d = super::ddl::Ddl::canonical(source.engine);
+    let key = |v: &View| format!("{}.{}", v.schema, v.name);
+    let mut out: BTreeSet<String> = BTreeSet::new();
+    for v in &target.views {
+        let same = source
+            .views
+            .iter()
+            .find(|s| same_name(source.engine, &s.schema, &s.name, &v.schema, &v.name))
+            .is_some_and(|s| d.create_view(s) == d.create_view(v) && s.materialized == v.materialized);
+        if !same {
+            out.insert(key(v));
+        }
+    }
+    loop {
+        let before = out.len();
+        for v in &target.views {
+            if v.depends_on
+                .iter()
+                .any(|dep| touched.contains(dep) || out.contains(dep))
+            {
+                out.insert(key(v));
+            }
+        }
+        if out.len() == before {
+            return out;
+        }
+    }
+}
+
+/// Whether two object names denote the same object: on MySQL and SQLite the
+/// schema is the database itself and is ignored.
+pub(crate) fn same_name(engine: Engine, s1: &str, n1: &str, s2: &str, n2: &str) -> bool {
+    n1 == n2 && (engine != Engine::Postgres || s1 == s2)
+}
+
+/// Views in dependency order (dependencies first).
+pub(crate) fn view_order<'a>(views: &[&'a View]) -> Vec<&'a View> {
+    let mut done: BTreeSet<String> = BTreeSet::new();
+    let mut out = Vec::new();
+    let names: BTreeSet<String> = views.iter().map(|v| format!("{}.{}", v.schema, v.name)).collect();
+    let mut left: Vec<&View> = views.to_vec();
+    while !left.is_empty() {
+        let before = left.len();
+        left.retain(|v| {
+            let ready = v.depends_on.iter().all(|d| !names.contains(d) || done.contains(d));
+            if ready {
+                done.insert(format!("{}.{}", v.schema, v.name));
+                out.push(*v);
+            }
+            !ready
+        });
+        if left.len() == before {
+            // A cycle cannot exist among views; keep going in name order anyway.
+            out.append(&mut left);
+        }
+    }
+    out
+}
+
+/// Apply chosen renames to a copy of the target model and emit the
+/// statements first in the table phase. Views over a renamed table are
+/// rebuilt because the table counts as touched (its old key disappears).
+fn rename(b: &mut Builder, target: &Schema, renames: &[Rename]) -> Result<Schema, PlanError> {
+    let d = super::ddl::Ddl::exec(target.engine);
+    let mut t = target.clone();
+    for r in renames {
+        match r {
+            Rename::Table { schema, from, to } => {
+                let Some(tab) = t
+                    .tables
+                    .iter_mut()
+                    .find(|x| same_name(t.engine, &x.schema, &x.name, schema, from))
+                else {
+                    return Err(PlanError::UnknownRename {
+                        what: format!("table '{from}'"),
+                    });
+                };
+                b.add(
+                    Phase::Renames,
+                    format!(
+                        "ALTER TABLE {} RENAME TO {}",
+                        d.qname(&tab.schema, &tab.name),
+                        d.ident(to)
+                    ),
+                );
+                let old = tab.name.clone();
+                tab.name = to.clone();
+                let sch = tab.schema.clone();
+                for x in &mut t.tables {
+                    for fk in &mut x.foreign_keys {
+                        if fk.ref_table == old && (t.engine != Engine::Postgres || fk.ref_schema == sch) {
+                            fk.ref_table = to.clone();
+                        }
+                    }
+                }
+                for tr in &mut t.triggers {
+                    if tr.table == old && tr.schema == sch {
+                        tr.table = to.clone();
+                    }
+                }
+                for p in &mut t.policies {
+                    if p.table == old && p.schema == sch {
+                        p.table = to.clone();
+                    }
+                }
+            }
+            Rename::Column {
+                schema,
+                table,
+                from,
+                to,
+            } => {
+                let Some(tab) = t
+                    .tables
+                    .iter_mut()
+                    .find(|x| same_name(t.engine, &x.schema, &x.name, schema, table))
+                else {
+                    return Err(PlanError::UnknownRename {
+                        what: format!("column '{table}.{from}'"),
+                    });
+                };
+                let Some(col) = tab.columns.iter_mut().find(|c| &c.name == from) else {
+                    return Err(PlanError::UnknownRename {
+                        what: format!("column '{table}.{from}'"),
+                    });
+                };
+                col.name = to.clone();
+                b.add(
+                    Phase::Renames,
+                    format!(
+                        "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                        d.qname(&tab.schema, &tab.name),
+                        d.ident(from),
+                        d.ident(to)
+                    ),
+                );
+                let rename_cols = |cols: &mut Vec<String>| {
+                    for c in cols.iter_mut().filter(|c| *c == from) {
+                        *c = to.clone();
+                    }
+                };
+                if let Some(pk) = &mut tab.primary_key {
+                    rename_cols(&mut pk.columns);
+                }
+                tab.uniques.iter_mut().for_each(|u| rename_cols(&mut u.columns));
+                tab.foreign_keys.iter_mut().for_each(|f| rename_cols(&mut f.columns));
+            }
+        }
+    }
+    Ok(t)
+}
+
+/// Parse `--rename` values: `[schema.]table=new_table` or
+/// `[schema.]table.column=new_column` (the schema part only on Postgres).
+pub fn parse_rename(engine: Engine, spec: &str) -> Option<Rename> {
+    let (lhs, to) = spec.split_once('=')?;
+    let parts: Vec<&str> = lhs.split('.').collect();
+    let default_schema = if engine == Engine::Postgres { "public" } else { "" };
+    let to = to.trim().to_string();
+    if to.is_empty() {
+        return None;
+    }
+    match (engine, parts.as_slice()) {
+        (Engine::Postgres, [t]) | (Engine::Mysql | Engine::Sqlite, [t]) => Some(Rename::Table {
+            schema: default_schema.into(),
+            from: t.to_string(),
+            to,
+        }),
+        (Engine::Postgres, [s, t]) => Some(Rename::Table {
+            schema: s.to_string(),
+            from: t.to_string(),
+            to,
+        }),
+        (Engine::Mysql | Engine::Sqlite, [t, c]) => Some(Rename::Column {
+            schema: String::new(),
+            table: t.to_string(),
+            from: c.to_string(),
+            to,
+        }),
+        (Engine::Postgres, [s, t, c]) => Some(Rename::Column {
+            schema: s.to_string(),
+            table: t.to_string(),
+            from: c.to_string(),
+            to,
+        }),
+        _ => None,
+    }
+}

@@ -1,0 +1,102 @@
+//! The status line: connection, tag, read-only badge, progress, last message.
+
+use super::text::put;
+use super::theme::Slot;
+use crate::app::{App, Focus, Level};
+use crate::keymap::{Action, Context};
+use crate::sanitize::sanitize;
+use crate::store::connections::Tag;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+/// Draw the status line.
+pub fn draw(f: &mut Frame, r: Rect, app: &App) {
+    let t = &app.theme;
+    let out = f.buffer_mut();
+    out.set_style(r, t.style(Slot::Status));
+    let right_edge = r.x + r.width;
+    let mut x = r.x;
+    let tag_slot = match app.conn.tag {
+        Tag::Prod => Slot::TagProd,
+        Tag::Stage => Slot::TagStage,
+        Tag::Dev => Slot::TagDev,
+    };
+    x = put(
+        out,
+        x,
+        r.y,
+        &format!(" {} ", sanitize(&app.conn.name)),
+        right_edge - x,
+        t.style(Slot::Status),
+    );
+    x = put(
+        out,
+        x,
+        r.y,
+        &format!(" {} ", app.conn.tag.as_str().to_uppercase()),
+        right_edge.saturating_sub(x),
+        t.style(tag_slot),
+    );
+    let (badge, slot) = if app.conn.read_only {
+        (" RO ", Slot::BadgeRo)
+    } else {
+        (" RW ", Slot::BadgeRw)
+    };
+    x = put(out, x, r.y, badge, right_edge.saturating_sub(x), t.style(slot));
+    x = put(out, x, r.y, " ", right_edge.saturating_sub(x), t.style(Slot::Status));
+    let ctx = match app.focus {
+        Focus::Tree => Context::Tree,
+        Focus::Editor => Context::Editor,
+        Focus::Grid => Context::Grid,
+    };
+    let help = app.keymap.key_for(ctx, Action::Help).unwrap_or_else(|| "F1".into());
+    let hint = format!(" {help} help ");
+    let hint_w = hint.chars().count() as u16;
+    let msg_room = right_edge.saturating_sub(x).saturating_sub(hint_w);
+    let (msg, slot) = message(app);
+    put(
+        out,
+        x,
+        r.y,
+        &msg,
+        msg_room,
+        t.style(Slot::Status).patch(fg_only(t.style(slot))),
+    );
+    if right_edge >= r.x + hint_w && right_edge.saturating_sub(hint_w) >= x {
+        put(out, right_edge - hint_w, r.y, &hint, hint_w, t.style(Slot::Status));
+    }
+}
+
+fn fg_only(s: ratatui::style::Style) -> ratatui::style::Style {
+    ratatui::style::Style { bg: None, ..s }
+}
+
+fn message(app: &App) -> (String, Slot) {
+    let pending = app.keymap.pending();
+    if !pending.is_empty() {
+        return (format!("{} …", crate::keymap::chord_text(pending)), Slot::Info);
+    }
+    if let Some(r) = &app.running {
+        let verb = if r.cancelling { "cancelling" } else { "running" };
+        let el = crate::app::fmt_elapsed(r.started.elapsed());
+        return (
+            format!("⟳ {verb} {el} · {} rows", super::grid::group(r.rows as usize)),
+            Slot::Warning,
+        );
+    }
+    if let Some(n) = app.export_rows {
+        return (
+            format!(
+                "⇣ exporting · {} rows written (Ctrl+C cancels)",
+                super::grid::group(n as usize)
+            ),
+            Slot::Info,
+        );
+    }
+    match &app.status {
+        Some((Level::Error, m)) => (format!("✗ {m}"), Slot::Error),
+        Some((Level::Warn, m)) => (m.clone(), Slot::Warning),
+        Some((Level::Info, m)) => (m.clone(), Slot::Info),
+        None => (format!("{} · {}", app.conn.spec.engine, app.keymap.preset), Slot::Muted),
+    }
+}
