@@ -13,6 +13,9 @@ use super::manifest::{ChunkRef, Manifest, TableEntry};
 use super::read::chunk_rows;
 use super::{BackupResult, ChunkId, ChunkStore};
 use crate::db::Value;
+use crate::schema::Schema;
+use crate::schema::diff::{DiffOptions, ObjectDiff, Status};
+use crate::schema::objects::Kind;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -49,13 +52,62 @@ pub struct BackupDiff {
     pub to: String,
     /// Tables in name order; unchanged tables included with status `same`.
     pub tables: Vec<TableDiff>,
+    /// Every schema object that differs (tables, indexes, views, types, ...),
+    /// from `crate::schema::diff`: `added` = only in the newer side.
+    pub schema: Vec<ObjectDiff>,
 }
 
 impl BackupDiff {
     /// True when nothing differs.
     pub fn is_empty(&self) -> bool {
-        self.tables.iter().all(|t| t.status == "same")
+        self.tables.iter().all(|t| t.status == "same") && self.schema.is_empty()
     }
+}
+
+/// Schema objects that differ between `old` and `new` (the shared schema
+/// diff), limited to the given tables' objects when a filter is set; each
+/// table's own definition change is also noted on its `TableDiff`.
+pub(crate) fn schema_changes(
+    old: &Schema,
+    new: &Schema,
+    tables: &mut [TableDiff],
+    filter: Option<&[String]>,
+) -> Vec<ObjectDiff> {
+    let mut changes = crate::schema::diff::diff(new, old, DiffOptions::default()).changes;
+    let table_names: Vec<(String, String)> = tables
+        .iter()
+        .map(|t| {
+            let bare = t.table.rsplit('.').next().unwrap_or(&t.table).to_string();
+            (t.table.clone(), bare)
+        })
+        .collect();
+    if filter.is_some() {
+        changes.retain(|c| {
+            table_names
+                .iter()
+                .any(|(q, b)| c.name == *q || c.name == *b || c.name.starts_with(&format!("{q}.")))
+                || (c.kind != Kind::Table
+                    && c.source
+                        .as_deref()
+                        .or(c.target.as_deref())
+                        .is_some_and(|ddl| table_names.iter().any(|(_, b)| ddl.contains(b.as_str()))))
+        });
+    }
+    for c in changes
+        .iter()
+        .filter(|c| c.kind == Kind::Table && c.status == Status::Changed)
+    {
+        if let Some(t) = tables.iter_mut().find(|t| {
+            let bare = t.table.rsplit('.').next().unwrap_or(&t.table);
+            c.name == t.table || c.name == bare
+        }) {
+            if t.schema_changes.is_empty() {
+                t.schema_changes.push("table definition changed".into());
+            }
+            t.status = "changed".into();
+        }
+    }
+    changes
 }
 
 /// One side of a table comparison.
@@ -208,6 +260,7 @@ pub async fn diff_backups(
         from: a.id.clone(),
         to: b.id.clone(),
         tables: Vec::new(),
+        schema: Vec::new(),
     };
     for t in a.tables.iter().filter(|t| wanted(t, tables)) {
         let d = match b.tables.iter().find(|n| n.qualified() == t.qualified()) {
@@ -222,5 +275,6 @@ pub async fn diff_backups(
         }
     }
     out.tables.sort_by(|x, y| x.table.cmp(&y.table));
+    out.schema = schema_changes(&a.schema, &b.schema, &mut out.tables, tables);
     Ok(out)
 }

@@ -85,12 +85,15 @@ pub async fn diff_live(
     begin_snapshot(session).await?;
     let r = diff_in_snapshot(store, key, m, session, tables, limit, cancel).await;
     end_snapshot(session).await;
+    let (tables_diff, live) = r?;
     let mut out = BackupDiff {
         from: m.id.clone(),
         to: format!("live:{conn}"),
-        tables: r?,
+        tables: tables_diff,
+        schema: Vec::new(),
     };
     out.tables.sort_by(|x, y| x.table.cmp(&y.table));
+    out.schema = super::schema_changes(&m.schema, &live, &mut out.tables, tables);
     Ok(out)
 }
 
@@ -102,7 +105,7 @@ async fn diff_in_snapshot(
     tables: Option<&[String]>,
     limit: usize,
     cancel: &CancellationToken,
-) -> BackupResult<Vec<super::TableDiff>> {
+) -> BackupResult<(Vec<super::TableDiff>, crate::schema::Schema)> {
     let mut live = session.introspect().await?;
     live.normalize();
     let mut out = Vec::new();
@@ -141,5 +144,5 @@ async fn diff_in_snapshot(
         let new = live_side(session, key, lt, &HashSet::new(), store, cancel).await?;
         out.push(one_sided(key, &new, true, limit).await?);
     }
-    Ok(out)
+    Ok((out, live))
 }

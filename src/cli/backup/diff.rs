@@ -124,7 +124,12 @@ pub fn to_json(d: &BackupDiff) -> serde_json::Value {
             })
         })
         .collect();
-    json!({"from": d.from, "to": d.to, "identical": d.is_empty(), "tables": tables})
+    let schema: Vec<_> = d
+        .schema
+        .iter()
+        .map(|c| json!({"kind": c.kind, "name": c.name, "status": c.status, "old": c.target, "new": c.source}))
+        .collect();
+    json!({"from": d.from, "to": d.to, "identical": d.is_empty(), "tables": tables, "schema": schema})
 }
 
 fn lit(v: &Value) -> String {
@@ -165,6 +170,25 @@ fn print_human(d: &BackupDiff) {
                 t.schema_changes.join("; ")
             }
         );
+    }
+    if !d.schema.is_empty() {
+        println!();
+        println!("schema:");
+        for c in &d.schema {
+            let mark = match c.status {
+                crate::schema::diff::Status::Added => '+',
+                crate::schema::diff::Status::Removed => '-',
+                crate::schema::diff::Status::Changed => '~',
+            };
+            println!(
+                "  {mark} {} {}",
+                serde_json::to_value(c.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+                c.name
+            );
+        }
     }
     for t in d.tables.iter().filter(|t| !t.rows.is_empty()) {
         println!();
