@@ -102,3 +102,53 @@ fn pg_kill_during_backup_leaves_no_backup() {
     add_conn(&s, "big", &url, &[]);
     kill_during_backup(&s, "big");
 }
+
+#[test]
+fn pg_restore_into_new_database_recreates_schema_and_data() {
+    let Some(url) = fresh_pg_db("bk_new") else { return };
+    psql(&url, "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')");
+    psql(
+        &url,
+        "CREATE TABLE parent (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, m mood NOT NULL, tags text[])",
+    );
+    psql(
+        &url,
+        "CREATE TABLE child (id serial PRIMARY KEY, parent_id int NOT NULL REFERENCES parent(id), at timestamptz DEFAULT now())",
+    );
+    psql(&url, "CREATE INDEX child_parent ON child (parent_id)");
+    psql(
+        &url,
+        "INSERT INTO parent (m, tags) SELECT (ARRAY['sad','ok','happy'])[1 + i % 3]::mood, ARRAY['t' || i] FROM generate_series(1, 300) i",
+    );
+    psql(
+        &url,
+        "INSERT INTO child (parent_id, at) SELECT 1 + i % 300, timestamptz '2026-01-01' + i * interval '1 minute' FROM generate_series(1, 900) i",
+    );
+    let s = Sandbox::new();
+    add_conn(&s, "pg", &url, &[]);
+    let b = create(&s, "pg");
+    let id = b["id"].as_str().unwrap();
+    let newdb = common::unique_name("bk_new_copy");
+    ok(&s, &["backup", "restore", id, "--new-database", &newdb, "-q"]);
+    let copy_url = common::with_database(&url, &newdb);
+    assert_eq!(
+        psql(&copy_url, "SELECT count(*) FROM pg_constraint WHERE contype = 'f'").trim(),
+        "1"
+    );
+    assert_eq!(
+        psql(
+            &copy_url,
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 'child_parent'"
+        )
+        .trim(),
+        "1"
+    );
+    assert_eq!(psql(&copy_url, "SELECT m FROM parent WHERE id = 3").trim(), "sad");
+    // Sequences continue after the restored ids.
+    psql(&copy_url, "INSERT INTO child (parent_id) VALUES (1)");
+    assert_eq!(psql(&copy_url, "SELECT max(id) FROM child").trim(), "901");
+    psql(&copy_url, "DELETE FROM child WHERE id = 901");
+    add_conn(&s, "copy", &copy_url, &[]);
+    let c = create(&s, "copy");
+    assert_eq!(hashes(&s, c["id"].as_str().unwrap()), hashes(&s, id));
+}

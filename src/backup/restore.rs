@@ -65,6 +65,10 @@ pub struct RestorePlan {
     pub target_engine: Engine,
     /// Tables, parents before children.
     pub tables: Vec<PlannedTable>,
+    /// Same-engine restores: DDL from the shared migration planner that
+    /// creates the missing tables with their types, keys, indexes and
+    /// foreign keys (empty: per-table CREATE TABLE from `ddl`).
+    pub create: Vec<String>,
 }
 
 impl RestorePlan {
@@ -166,35 +170,121 @@ pub async fn plan(session: &mut dyn Session, m: &Manifest, tables: &[String]) ->
             p.target = quote::qualified(dst, Some(&t.schema), &t.name);
             p.target_table = format!("{}.{}", t.schema, t.name);
             for c in &p.entry.columns {
-                let Some(col) = t.column(c) else {
+                if t.column(c).is_none() {
                     return Err(BackupError::Unsupported(format!(
                         "table {} on the target has no column '{c}' that the backup holds; the schema changed since the backup. Restore with --new-database NAME, or add the column first",
                         p.table
                     )));
-                };
-                if dst == Engine::Postgres {
-                    if col
-                        .identity
-                        .as_deref()
-                        .is_some_and(|i| i.eq_ignore_ascii_case("always"))
-                    {
-                        p.overriding = true;
-                    }
-                    if col.identity.is_some() || col.default.as_deref().is_some_and(|d| d.contains("nextval(")) {
-                        p.serials.push(c.clone());
-                    }
                 }
             }
+            (p.overriding, p.serials) = pg_identity(dst, t, &p.entry.columns);
             p.current_rows = count(session, &p.target).await?;
         }
         out.push(p);
+    }
+    let missing: Vec<&TableEntry> = out.iter().filter(|t| !t.exists).map(|t| &t.entry).collect();
+    let create = if missing.is_empty() {
+        Vec::new()
+    } else {
+        same_engine_ddl(m, &live, &missing).unwrap_or_default()
+    };
+    if !create.is_empty() {
+        // Tables created as the backup defined them keep identity columns.
+        for p in out.iter_mut().filter(|p| !p.exists) {
+            if let Some(t) = m.schema.table(&p.entry.schema, &p.entry.name) {
+                (p.overriding, p.serials) = pg_identity(dst, t, &p.entry.columns);
+            }
+        }
     }
     Ok(RestorePlan {
         backup: m.id.clone(),
         source_engine: m.engine,
         target_engine: dst,
         tables: out,
+        create,
     })
+}
+
+/// Postgres: whether inserts need OVERRIDING SYSTEM VALUE, and the columns
+/// whose sequences must move past the restored values.
+fn pg_identity(dst: Engine, t: &crate::schema::Table, columns: &[String]) -> (bool, Vec<String>) {
+    if dst != Engine::Postgres {
+        return (false, Vec::new());
+    }
+    let mut overriding = false;
+    let mut serials = Vec::new();
+    for c in columns {
+        let Some(col) = t.column(c) else { continue };
+        if col
+            .identity
+            .as_deref()
+            .is_some_and(|i| i.eq_ignore_ascii_case("always"))
+        {
+            overriding = true;
+        }
+        if col.identity.is_some() || col.default.as_deref().is_some_and(|d| d.contains("nextval(")) {
+            serials.push(c.clone());
+        }
+    }
+    (overriding, serials)
+}
+
+/// Same engine: let `crate::schema::migrate` create the missing tables (and
+/// the enums, domains, composite types, sequences and schemas they may
+/// need) as the backup recorded them. `None` falls back to plain CREATE
+/// TABLE statements.
+fn same_engine_ddl(m: &Manifest, live: &crate::schema::Schema, missing: &[&TableEntry]) -> Option<Vec<String>> {
+    if m.engine != live.engine {
+        return None;
+    }
+    let mut want = live.clone();
+    // MariaDB/SQLite tables live in the target's own database.
+    let rename_to = match live.engine {
+        Engine::Postgres => None,
+        _ => Some(
+            live.schemas
+                .first()
+                .cloned()
+                .or_else(|| live.tables.first().map(|t| t.schema.clone()))?,
+        ),
+    };
+    for e in missing {
+        let mut t = m.schema.table(&e.schema, &e.name)?.clone();
+        if let Some(to) = &rename_to {
+            let from = std::mem::replace(&mut t.schema, to.clone());
+            for fk in &mut t.foreign_keys {
+                if fk.ref_schema == from {
+                    fk.ref_schema = to.clone();
+                }
+            }
+        }
+        want.tables.push(t);
+    }
+    if live.engine == Engine::Postgres {
+        let s = &m.schema;
+        want.schemas
+            .extend(s.schemas.iter().filter(|n| !live.schemas.contains(n)).cloned());
+        macro_rules! add_missing {
+            ($field:ident) => {
+                for o in &s.$field {
+                    if !live
+                        .$field
+                        .iter()
+                        .any(|l| l.schema == o.schema && l.name == o.name)
+                    {
+                        want.$field.push(o.clone());
+                    }
+                }
+            };
+        }
+        add_missing!(enums);
+        add_missing!(domains);
+        add_missing!(composites);
+        add_missing!(sequences);
+    }
+    want.normalize();
+    let plan = crate::schema::migrate::plan(&want, live, crate::schema::migrate::MigrateOptions::default()).ok()?;
+    Some(plan.steps.into_iter().map(|s| s.sql).collect())
 }
 
 /// Apply a plan: all tables or none. Run `verify::preflight` first.
@@ -216,7 +306,15 @@ pub async fn apply(
         },
     );
     let mut created_outside = Vec::new();
-    if dst == Engine::Mysql {
+    if dst == Engine::Mysql && !plan.create.is_empty() {
+        for s in &plan.create {
+            if let Err(e) = exec(session, s).await {
+                drop_created(session, &created_outside).await;
+                return Err(e);
+            }
+        }
+        created_outside.extend(plan.tables.iter().filter(|t| !t.exists).map(|t| t.target.clone()));
+    } else if dst == Engine::Mysql {
         for t in plan.tables.iter().filter(|t| !t.exists) {
             for s in create_sql(plan, t) {
                 if let Err(e) = exec(session, &s).await {
@@ -270,7 +368,8 @@ pub async fn apply(
 }
 
 async fn drop_created(session: &mut dyn Session, names: &[String]) {
-    for n in names {
+    // Children were created after their parents: drop them first.
+    for n in names.iter().rev() {
         let _ = exec(session, &format!("DROP TABLE IF EXISTS {n}")).await;
     }
 }
@@ -297,7 +396,11 @@ async fn apply_in_tx(
 ) -> BackupResult<RestoreReport> {
     let dst = session.engine();
     let mut rep = RestoreReport::default();
-    if dst != Engine::Mysql {
+    if dst != Engine::Mysql && !plan.create.is_empty() {
+        for s in &plan.create {
+            exec(session, s).await?;
+        }
+    } else if dst != Engine::Mysql {
         for t in plan.tables.iter().filter(|t| !t.exists) {
             for s in create_sql(plan, t) {
                 exec(session, &s).await?;
