@@ -429,7 +429,7 @@ async fn apply_in_tx(
         let ctx = format!("table {} of backup {}", t.table, plan.backup);
         // Decrypting, decoding and rendering chunk k+1 runs on a blocking
         // thread while the server executes chunk k's INSERTs.
-        let mut pending: Option<tokio::task::JoinHandle<BackupResult<(u64, Vec<String>)>>> = None;
+        let mut pending: Option<RenderJob> = None;
         for c in t.entry.chunks.iter().map(Some).chain(std::iter::once(None)) {
             if cancel.is_cancelled() {
                 return Err(BackupError::Cancelled);
@@ -476,6 +476,9 @@ async fn apply_in_tx(
     }
     Ok(rep)
 }
+
+/// A chunk being decrypted and rendered: its row count and INSERTs.
+type RenderJob = tokio::task::JoinHandle<BackupResult<(u64, Vec<String>)>>;
 
 /// Multi-row INSERT statements for a batch of rows.
 pub fn insert_statements(dst: Engine, head: &str, rows: &[Vec<Value>]) -> Vec<String> {
