@@ -46,6 +46,7 @@ fn schema() -> Schema {
         checks: vec![],
         indexes: vec![],
         comment: None,
+        ..Default::default()
     });
     s.tables.push(Table {
         schema: "public".into(),
@@ -66,6 +67,7 @@ fn schema() -> Schema {
         checks: vec![],
         indexes: vec![],
         comment: None,
+        ..Default::default()
     });
     s
 }

@@ -121,7 +121,7 @@ impl Schema {
 }
 
 /// A table and everything attached to it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Table {
     /// Schema (namespace).
     pub schema: String,
@@ -183,7 +183,7 @@ impl Table {
 }
 
 /// A column definition.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ColumnDef {
     /// Column name.
     pub name: String,
@@ -209,7 +209,7 @@ pub struct ColumnDef {
 }
 
 /// A primary key or unique constraint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct KeyConstraint {
     /// Constraint name.
     pub name: String,
@@ -218,7 +218,7 @@ pub struct KeyConstraint {
 }
 
 /// A foreign key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ForeignKey {
     /// Constraint name.
     pub name: String,
@@ -240,7 +240,7 @@ pub struct ForeignKey {
 }
 
 /// A check constraint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CheckConstraint {
     /// Constraint name.
     pub name: String,
@@ -249,7 +249,7 @@ pub struct CheckConstraint {
 }
 
 /// An index.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Index {
     /// Index name.
     pub name: String,
@@ -270,7 +270,7 @@ pub struct Index {
 }
 
 /// A view or materialized view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct View {
     /// Schema.
     pub schema: String,
@@ -292,7 +292,7 @@ pub struct View {
 }
 
 /// A sequence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Sequence {
     /// Schema.
     pub schema: String,
@@ -316,7 +316,7 @@ pub struct Sequence {
 }
 
 /// An enum type.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EnumType {
     /// Schema.
     pub schema: String,
@@ -330,7 +330,7 @@ pub struct EnumType {
 }
 
 /// A domain (Postgres).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Domain {
     /// Schema.
     pub schema: String,
@@ -355,7 +355,7 @@ pub struct Domain {
 }
 
 /// A composite type (Postgres).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CompositeType {
     /// Schema.
     pub schema: String,
@@ -369,7 +369,7 @@ pub struct CompositeType {
 }
 
 /// A function or procedure.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Function {
     /// Schema.
     pub schema: String,
@@ -387,7 +387,7 @@ pub struct Function {
 }
 
 /// A trigger.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Trigger {
     /// Schema of the table.
     pub schema: String,
@@ -400,7 +400,7 @@ pub struct Trigger {
 }
 
 /// A row-level security policy (Postgres).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Policy {
     /// Schema of the table.
     pub schema: String,
@@ -423,7 +423,7 @@ pub struct Policy {
 }
 
 /// An installed extension (Postgres).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Extension {
     /// Extension name.
     pub name: String,

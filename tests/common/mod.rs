@@ -128,6 +128,7 @@ pub struct Sandbox {
     pub dir: tempfile::TempDir,
 }
 
+#[allow(clippy::new_without_default)]
 impl Sandbox {
     /// A new sandbox with an initialised workspace.
     pub fn new() -> Sandbox {

@@ -62,11 +62,11 @@ pub fn push_timestamptz(buf: &mut String, t: &DateTime<FixedOffset>) {
     let secs = secs.unsigned_abs();
     push_digits(buf, secs / 3600, 2);
     let minutes = (secs / 60) % 60;
-    if minutes != 0 || secs % 60 != 0 {
+    if minutes != 0 || !secs.is_multiple_of(60) {
         buf.push(':');
         push_digits(buf, minutes, 2);
     }
-    if secs % 60 != 0 {
+    if !secs.is_multiple_of(60) {
         buf.push(':');
         push_digits(buf, secs % 60, 2);
     }
