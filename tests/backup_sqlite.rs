@@ -70,5 +70,6 @@ fn sqlite_kill_during_backup_leaves_no_backup() {
     let s = Sandbox::new();
     seed(&s.ws().join("big.db"), 1000, 400_000);
     add_conn(&s, "big", "sqlite:big.db", &[]);
+    interrupt_during_backup(&s, "big");
     kill_during_backup(&s, "big");
 }

@@ -148,15 +148,21 @@ where
 {
     let (tx, mut rx) = mpsc::channel::<Frame>(4);
     let consume = async {
-        while let Some(frame) = rx.recv().await {
-            if cancel.is_cancelled() {
-                return Err(BackupError::Cancelled);
+        let r: BackupResult<()> = async {
+            while let Some(frame) = rx.recv().await {
+                if cancel.is_cancelled() {
+                    return Err(BackupError::Cancelled);
+                }
+                if let Frame::Rows(rows) = frame {
+                    sink(rows)?;
+                }
             }
-            if let Frame::Rows(rows) = frame {
-                sink(rows)?;
-            }
+            Ok(())
         }
-        Ok(())
+        .await;
+        // Closing the channel stops the driver's stream on an early return.
+        rx.close();
+        r
     };
     let (exec, consumed) = tokio::join!(session.execute(sql, tx), consume);
     consumed?;
@@ -268,33 +274,39 @@ async fn capture_in_snapshot(
         let mut refs = Vec::new();
         let (tx, mut rx) = mpsc::channel::<Frame>(4);
         let consume = async {
-            while let Some(frame) = rx.recv().await {
-                if cancel.is_cancelled() {
-                    return Err(BackupError::Cancelled);
-                }
-                let Frame::Rows(rows) = frame else { continue };
-                for r in &rows {
-                    if let Some(c) = chunker.push(r) {
-                        let slot = Slot {
-                            parent: parent.as_ref(),
-                            table: qualified.clone(),
-                            index: refs.len(),
-                        };
-                        refs.push(store_chunk(repo, key, c, slot, &mut stats).await?);
+            let r: BackupResult<()> = async {
+                while let Some(frame) = rx.recv().await {
+                    if cancel.is_cancelled() {
+                        return Err(BackupError::Cancelled);
                     }
+                    let Frame::Rows(rows) = frame else { continue };
+                    for r in &rows {
+                        if let Some(c) = chunker.push(r) {
+                            let slot = Slot {
+                                parent: parent.as_ref(),
+                                table: qualified.clone(),
+                                index: refs.len(),
+                            };
+                            refs.push(store_chunk(repo, key, c, slot, &mut stats).await?);
+                        }
+                    }
+                    done += rows.len() as u64;
+                    emit(progress, Progress::Rows { done, bytes: stats.1 });
                 }
-                done += rows.len() as u64;
-                emit(progress, Progress::Rows { done, bytes: stats.1 });
+                if let Some(c) = chunker.flush() {
+                    let slot = Slot {
+                        parent: parent.as_ref(),
+                        table: qualified.clone(),
+                        index: refs.len(),
+                    };
+                    refs.push(store_chunk(repo, key, c, slot, &mut stats).await?);
+                }
+                Ok(())
             }
-            if let Some(c) = chunker.flush() {
-                let slot = Slot {
-                    parent: parent.as_ref(),
-                    table: qualified.clone(),
-                    index: refs.len(),
-                };
-                refs.push(store_chunk(repo, key, c, slot, &mut stats).await?);
-            }
-            Ok(())
+            .await;
+            // Closing the channel stops the driver's stream on an early return.
+            rx.close();
+            r
         };
         let (exec, consumed) = tokio::join!(session.execute(&sql, tx), consume);
         consumed?;

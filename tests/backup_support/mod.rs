@@ -172,6 +172,23 @@ pub fn round_trip(s: &Sandbox, src: &str, exec: &dyn Fn(&str)) {
     wrong_key_is_detected(s, &id1);
     ok(s, &["backup", "verify", &id1]);
 
+    // Backups and restores are in the audit log.
+    let db = rusqlite::Connection::open(s.ws().join(".dbnexus/metadata.db")).unwrap();
+    let n = |action: &str| -> i64 {
+        db.query_row(
+            "SELECT count(*) FROM audit_log WHERE action = ?1 AND outcome = 'ok'",
+            [action],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert!(
+        n("backup") >= 4 && n("restore") >= 3,
+        "backup {} restore {}",
+        n("backup"),
+        n("restore")
+    );
+
     // Remove every other backup: GC keeps what id2 needs (delta bases too).
     let all = ok(s, &["backup", "list", "--json"]);
     for b in all.as_array().unwrap() {
@@ -264,6 +281,36 @@ pub fn read_only_target_needs_confirm(s: &Sandbox, id: &str, ro_conn: &str) {
         s,
         &["backup", "restore", id, "--into", ro_conn, "--confirm", ro_conn, "-q"],
     );
+}
+
+/// Interrupt a running `dbn backup create` with SIGINT (Ctrl-C) once it
+/// has written chunks: exit 130 and no manifest.
+pub fn interrupt_during_backup(s: &Sandbox, conn: &str) {
+    let chunks = s.ws().join(".dbnexus/snapshots/chunks");
+    let manifests = s.ws().join(".dbnexus/snapshots/manifests");
+    let before = walk(&manifests).len();
+    let child = s
+        .cmd()
+        .args(["backup", "create", "--conn", conn, "-q"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while walk(&chunks).len() < 3 {
+        assert!(start.elapsed().as_secs() < 60, "no chunk written within 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let st = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", err_text(&out));
+    assert!(err_text(&out).contains("cancelled"), "{}", err_text(&out));
+    assert_eq!(walk(&manifests).len(), before, "an interrupted backup left a manifest");
 }
 
 /// Kill a running `dbn backup create` with SIGKILL once it has written
