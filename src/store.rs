@@ -4,6 +4,7 @@ pub mod audit;
 pub mod backups;
 pub mod connections;
 pub mod history;
+pub mod jobs;
 mod migrations;
 pub mod saved;
 pub mod schema_snapshots;

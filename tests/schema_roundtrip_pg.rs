@@ -165,6 +165,11 @@ rt!(
     "CREATE TABLE t (a int);"
 );
 rt!(
+    materialized_view_index,
+    "CREATE TABLE t (a int); CREATE MATERIALIZED VIEW m AS SELECT a FROM t; CREATE UNIQUE INDEX m_a ON m (a);",
+    "CREATE TABLE t (a int); CREATE MATERIALIZED VIEW m AS SELECT a FROM t;"
+);
+rt!(
     sequence_options,
     "CREATE SEQUENCE s START 100 INCREMENT 10 MAXVALUE 100000 CYCLE;",
     "CREATE SEQUENCE s;"

@@ -202,7 +202,6 @@ fn sqlite_open_run_scroll_quit() {
 }
 
 #[test]
-#[ignore = "needs SQLite introspection (schema issue); src/schema/introspect/sqlite.rs is still empty"]
 fn sqlite_tree_browse_and_preview() {
     let sb = sqlite_sandbox();
     let mut t = Pty::spawn(&sb, &["ui", "--conn", "lite"], 30, 110);
@@ -217,6 +216,19 @@ fn sqlite_tree_browse_and_preview() {
     t.send(b"\r");
     t.wait_for("200 rows", 20);
     t.send(ALT_2);
+    t.send(CTRL_Q);
+    assert_eq!(t.wait_exit(10), 0);
+}
+
+#[test]
+fn bare_dbn_opens_the_demo_database() {
+    let sb = Sandbox::new();
+    let mut t = Pty::spawn(&sb, &[], 30, 110);
+    let s = t.wait_for("Editor", 30);
+    assert!(s.contains("demo"), "{s}");
+    t.send(b"select count(*) as n from sqlite_master");
+    t.send(F5);
+    t.wait_for("1 rows in", 20);
     t.send(CTRL_Q);
     assert_eq!(t.wait_exit(10), 0);
 }
@@ -351,6 +363,9 @@ fn postgres_run_cancel_scroll() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut t = Pty::spawn(&sb, &["ui", "--conn", "pg"], 30, 110);
     t.wait_for("Editor", 20);
+    // The tree shows the introspected table in the public schema.
+    let s = t.wait_for("big", 20);
+    assert!(s.contains("public") && s.contains("Tables"), "{s}");
     t.send(b"select pg_sleep(30)");
     t.send(F5);
     t.wait_for("running", 10);

@@ -109,7 +109,13 @@ impl App {
                         outcome,
                         Some(&f.error.message),
                     );
-                    self.show_failure(&f, outcome == "cancelled");
+                    let which = r
+                        .stmts
+                        .iter()
+                        .position(|s| s.offset == f.offset && s.sql == f.sql)
+                        .filter(|_| r.stmts.len() > 1)
+                        .map(|i| format!(" (statement {} of {})", i + 1, r.stmts.len()));
+                    self.show_failure(&f, outcome == "cancelled", which.as_deref().unwrap_or(""));
                 } else if let Some(l) = &self.last_run {
                     let msg = format!(
                         "{} rows in {}",
@@ -123,7 +129,7 @@ impl App {
         }
     }
 
-    fn show_failure(&mut self, f: &QueryFailure, cancelled: bool) {
+    fn show_failure(&mut self, f: &QueryFailure, cancelled: bool, which: &str) {
         if cancelled {
             self.set_status(Level::Warn, "query cancelled");
             if self.grid.result.is_none() {
@@ -131,7 +137,7 @@ impl App {
             }
             return;
         }
-        let mut msg = f.error.message.clone();
+        let mut msg = format!("{}{which}", f.error.message);
         if let Some(pos) = f.error.position {
             let text = self.editor.buf().text();
             // The position counts characters in the statement, 1-based.
@@ -189,7 +195,7 @@ impl App {
                     return;
                 }
                 match res {
-                    Ok(s) => self.tree.set_schema(s),
+                    Ok(s) => self.tree.set_schema(*s),
                     Err(e) => {
                         self.tree.loading = false;
                         self.tree.error = Some(crate::sanitize::sanitize(&e.message).into_owned());

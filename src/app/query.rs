@@ -64,14 +64,11 @@ pub struct DbEvent {
     pub msg: DbMsg,
 }
 
-/// Background results other than query rows.
-// One introspection result per connection switch: moving a large variant
-// that rarely is cheaper than a heap allocation on every small event.
-#[allow(clippy::large_enum_variant)]
+/// Background results other than query rows (the schema is boxed so small events stay small).
 #[derive(Debug)]
 pub enum JobEvent {
     /// Introspection finished.
-    Schema(u64, Result<Schema, DbError>),
+    Schema(u64, Result<Box<Schema>, DbError>),
     /// Export progress: rows written so far.
     ExportProgress(u64),
     /// Export finished with the row count, or failed.
@@ -178,7 +175,7 @@ pub fn spawn_introspect(ticket: u64, spec: ConnSpec, tx: mpsc::UnboundedSender<J
     tokio::spawn(async move {
         let res = async {
             let mut s = connect(&spec).await?;
-            s.introspect().await
+            s.introspect().await.map(Box::new)
         }
         .await;
         let _ = tx.send(JobEvent::Schema(ticket, res));

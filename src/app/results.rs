@@ -11,8 +11,8 @@ use unicode_width::UnicodeWidthStr;
 
 /// Rows per page (one page is the unit of spill and of cache).
 pub const PAGE_ROWS: usize = 1024;
-/// Pages kept in memory besides the tail being filled.
-pub const CACHE_PAGES: usize = 8;
+/// Pages kept in memory besides the tail being filled (a screen needs at most two).
+pub const CACHE_PAGES: usize = 4;
 /// Rows sampled for column widths.
 pub const WIDTH_SAMPLE: usize = 200;
 /// Widest a column gets from its sample.
@@ -135,7 +135,13 @@ impl ResultSet {
         let first = start / PAGE_ROWS;
         let last = (end - 1) / PAGE_ROWS;
         for p in first..=last {
-            if p >= self.spilled.len() || self.cache.contains_key(&p) {
+            if p >= self.spilled.len() {
+                continue;
+            }
+            if self.cache.contains_key(&p) {
+                // Pages on screen stay warm while new pages stream in.
+                self.lru.retain(|x| *x != p);
+                self.lru.push_back(p);
                 continue;
             }
             let page = self.read_page(p)?;

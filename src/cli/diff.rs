@@ -20,11 +20,14 @@ pub struct Args {
 pub enum Action {
     /// Compare two schemas: a summary by kind, then a coloured unified diff per object.
     Schema(schema::Args),
+    /// Compare a table's rows: a summary (only in source, only in target, changed), then rows with old and new values.
+    Data(super::diff_data::Args),
 }
 
 /// Run `dbn diff ...`.
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     match args.action {
         Action::Schema(a) => schema::run(a, ctx),
+        Action::Data(a) => super::diff_data::run(a, ctx),
     }
 }

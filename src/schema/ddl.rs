@@ -466,6 +466,21 @@ impl Ddl {
         format!("CREATE {kind} {} AS\n{body};", self.qname(&v.schema, &v.name))
     }
 
+    /// `CREATE INDEX` statements of a materialized view.
+    pub fn view_indexes(&self, v: &View) -> Vec<String> {
+        v.indexes
+            .iter()
+            .filter_map(|i| i.definition.as_ref())
+            .map(|def| {
+                if self.canonical {
+                    format!("{};", normalize::body(def))
+                } else {
+                    format!("{def};")
+                }
+            })
+            .collect()
+    }
+
     /// `COMMENT ON <what> <name> IS '...'` (Postgres).
     pub fn comment_on(&self, what: &str, name: &str, text: Option<&str>) -> String {
         match text {

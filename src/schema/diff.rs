@@ -268,7 +268,7 @@ impl SchemaDiff {
                     "{}",
                     paint(
                         "36",
-                        &format!("@@ -{},{} +{},{} @@", o.start + 1, o.len(), n.start + 1, n.len())
+                        &format!("@@ -{},{} +{},{} @@", hunk_start(&o), o.len(), hunk_start(&n), n.len())
                     )
                 );
                 for op in &group {
@@ -294,6 +294,11 @@ impl SchemaDiff {
         }
         out
     }
+}
+
+/// 1-based start line of a hunk side; 0 for an empty side, as `diff -u` prints.
+fn hunk_start(r: &std::ops::Range<usize>) -> usize {
+    if r.is_empty() { r.start } else { r.start + 1 }
 }
 
 fn with_newline(s: &str) -> String {

@@ -289,7 +289,11 @@ pub(crate) fn affected_views(source: &Schema, target: &Schema, touched: &BTreeSe
             .views
             .iter()
             .find(|s| same_name(source.engine, &s.schema, &s.name, &v.schema, &v.name))
-            .is_some_and(|s| d.create_view(s) == d.create_view(v) && s.materialized == v.materialized);
+            .is_some_and(|s| {
+                d.create_view(s) == d.create_view(v)
+                    && s.materialized == v.materialized
+                    && d.view_indexes(s) == d.view_indexes(v)
+            });
         if !same {
             out.insert(key(v));
         }

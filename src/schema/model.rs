@@ -96,6 +96,7 @@ impl Schema {
         self.privileges.sort();
         self.privileges.dedup();
         for v in &mut self.views {
+            v.indexes.sort_by(|a, b| a.name.cmp(&b.name));
             v.depends_on.sort();
             v.depends_on.dedup();
         }
@@ -286,6 +287,9 @@ pub struct View {
     /// Tables and views (`schema.name`) this view reads, for ordering.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
+    /// Indexes of a materialized view (Postgres).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
     /// View comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,

@@ -205,7 +205,11 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
             Kind::View
         };
         let what = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
-        let ddl = with_comment(&d, d.create_view(v), what, &d.qname(&v.schema, &v.name), &v.comment);
+        let mut ddl = with_comment(&d, d.create_view(v), what, &d.qname(&v.schema, &v.name), &v.comment);
+        for i in d.view_indexes(v) {
+            ddl.push('\n');
+            ddl.push_str(&i);
+        }
         push(kind, display_name(e, &v.schema, &v.name), ddl);
     }
     for t in &schema.triggers {

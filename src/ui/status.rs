@@ -49,8 +49,7 @@ pub fn draw(f: &mut Frame, r: Rect, app: &App) {
         Focus::Editor => Context::Editor,
         Focus::Grid => Context::Grid,
     };
-    let help = app.keymap.key_for(ctx, Action::Help).unwrap_or_else(|| "F1".into());
-    let hint = format!(" {help} help ");
+    let hint = hints(app, ctx, usize::from(r.width / 3));
     let hint_w = hint.chars().count() as u16;
     let msg_room = right_edge.saturating_sub(x).saturating_sub(hint_w);
     let (msg, slot) = message(app);
@@ -65,6 +64,44 @@ pub fn draw(f: &mut Frame, r: Rect, app: &App) {
     if right_edge >= r.x + hint_w && right_edge.saturating_sub(hint_w) >= x {
         put(out, right_edge - hint_w, r.y, &hint, hint_w, t.style(Slot::Status));
     }
+}
+
+/// Key hints for the focused pane, from the active keymap, as many as fit in `room`.
+fn hints(app: &App, ctx: Context, room: usize) -> String {
+    let wanted: &[(Action, &str)] = match ctx {
+        Context::Editor => &[
+            (Action::RunStatement, "run"),
+            (Action::RunBuffer, "run all"),
+            (Action::Complete, "complete"),
+        ],
+        Context::Grid => &[
+            (Action::CopyCell, "copy"),
+            (Action::InspectCell, "inspect"),
+            (Action::ToggleMark, "mark"),
+            (Action::ExportResult, "export"),
+        ],
+        Context::Tree => &[
+            (Action::Activate, "preview"),
+            (Action::Right, "expand"),
+            (Action::Filter, "filter"),
+        ],
+        Context::Global => &[],
+    };
+    let help = app.keymap.key_for(ctx, Action::Help).unwrap_or_else(|| "F1".into());
+    let tail = format!("{help} help ");
+    let mut out = String::new();
+    // Most useful first; stop when the next one would not fit.
+    for (a, label) in wanted {
+        if let Some(k) = app.keymap.key_for(ctx, *a) {
+            let part = format!("{k} {label} · ");
+            if part.chars().count() + out.chars().count() + tail.chars().count() + 1 > room {
+                break;
+            }
+            out.push_str(&part);
+        }
+    }
+    out.push_str(&tail);
+    format!(" {out}")
 }
 
 fn fg_only(s: ratatui::style::Style) -> ratatui::style::Style {

@@ -188,6 +188,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
             materialized: false,
             columns: Vec::new(),
             depends_on: Vec::new(),
+            indexes: Vec::new(),
             comment: None,
         })
         .collect();

@@ -173,6 +173,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
             definition: v.definition,
             columns: Vec::new(),
             depends_on: v.depends_on.unwrap_or_default(),
+            indexes: Vec::new(),
             comment: v.comment,
         })
         .collect();
@@ -186,7 +187,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
         }
     }
     read_constraints(session, &mut tables).await?;
-    read_indexes(session, &mut tables).await?;
+    read_indexes(session, &mut tables, &mut views).await?;
     schema.tables = tables.into_values().collect();
     schema.views = views;
     schema.sequences = read_sequences(session).await?;
@@ -297,19 +298,26 @@ async fn read_constraints(session: &mut dyn Session, tables: &mut HashMap<(Strin
     Ok(())
 }
 
-async fn read_indexes(session: &mut dyn Session, tables: &mut HashMap<(String, String), Table>) -> DbResult<()> {
+async fn read_indexes(
+    session: &mut dyn Session,
+    tables: &mut HashMap<(String, String), Table>,
+    views: &mut [View],
+) -> DbResult<()> {
     for i in json_rows::<IndexRow>(session, queries::INDEXES).await? {
-        let Some(t) = tables.get_mut(&(i.schema.clone(), i.table.clone())) else {
-            continue;
-        };
-        t.indexes.push(Index {
+        let key = (i.schema.clone(), i.table.clone());
+        let index = Index {
             name: i.name,
             columns: i.columns.unwrap_or_default(),
             unique: i.unique,
             predicate: i.predicate,
             method: Some(i.method),
             definition: Some(i.def),
-        });
+        };
+        if let Some(t) = tables.get_mut(&key) {
+            t.indexes.push(index);
+        } else if let Some(v) = views.iter_mut().find(|v| v.schema == key.0 && v.name == key.1) {
+            v.indexes.push(index);
+        }
     }
     Ok(())
 }
@@ -407,31 +415,31 @@ async fn read_routines(session: &mut dyn Session, schema: &mut Schema) -> DbResu
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
+    use super::queries::*;
+
     #[test]
-    fn dump_queries_for_manual_checks() {
-        if let Ok(dir) = std::env::var("DBN_DUMP_SQL") {
-            let all = [
-                ("schemas", super::queries::SCHEMAS),
-                ("tables", super::queries::TABLES),
-                ("columns", super::queries::COLUMNS),
-                ("constraints", super::queries::CONSTRAINTS),
-                ("indexes", super::queries::INDEXES),
-                ("views", super::queries::VIEWS),
-                ("sequences", super::queries::SEQUENCES),
-                ("enums", super::queries::ENUMS),
-                ("domains", super::queries::DOMAINS),
-                ("composites", super::queries::COMPOSITES),
-                ("functions", super::queries::FUNCTIONS),
-                ("triggers", super::queries::TRIGGERS),
-                ("policies", super::queries::POLICIES),
-                ("extensions", super::queries::EXTENSIONS),
-                ("privileges", super::queries::PRIVILEGES),
-            ];
-            for (n, q) in all {
-                std::fs::write(format!("{dir}/{n}.sql"), q).unwrap();
-            }
+    fn every_catalog_query_returns_one_json_column_and_skips_system_schemas() {
+        let all = [
+            TABLES,
+            COLUMNS,
+            CONSTRAINTS,
+            INDEXES,
+            VIEWS,
+            SEQUENCES,
+            ENUMS,
+            DOMAINS,
+            COMPOSITES,
+            FUNCTIONS,
+            TRIGGERS,
+            POLICIES,
+            PRIVILEGES,
+        ];
+        for q in all {
+            assert!(q.starts_with("SELECT json_build_object("), "{q}");
+            assert!(q.contains("'pg_catalog', 'information_schema', 'pg_toast'"), "{q}");
         }
+        assert!(SCHEMAS.contains("pg\\_temp\\_%"), "{SCHEMAS}");
+        assert!(TABLES.contains("NOT c.relispartition"));
     }
 }

@@ -91,6 +91,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
                 definition: scan::view_query(&m.sql),
                 columns: Vec::new(),
                 depends_on: Vec::new(),
+                indexes: Vec::new(),
                 comment: None,
             }),
             "index" => {

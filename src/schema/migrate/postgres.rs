@@ -113,6 +113,9 @@ fn views_create(b: &mut Builder, d: &Ddl, source: &Schema, target: &Schema, touc
         .collect();
     for v in view_order(&list) {
         b.add(Phase::CreateLate, d.create_view(v));
+        for i in d.view_indexes(v) {
+            b.add(Phase::CreateLate, i);
+        }
         if let Some(c) = &v.comment {
             let kind = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
             b.add(

@@ -1,0 +1,291 @@
+//! Type mapping between engines: how a value read from one engine is
+//! written as a literal for a column of another (see docs/type-mapping.md).
+//!
+//! The rule per target engine:
+//! - Postgres: every non-NULL value becomes a quoted literal in Postgres
+//!   input syntax and the server converts it to the column's type (in
+//!   INSERT, SET and comparisons an untyped literal takes the column type).
+//!   Booleans read as 0/1 become `'true'`/`'false'` for boolean columns.
+//! - MySQL/MariaDB: numbers bare, booleans 1/0, bytes `X'..'`, temporal
+//!   values as `'YYYY-MM-DD HH:MM:SS.ffffff'` in UTC (sync sessions run with
+//!   `time_zone = '+00:00'`), arrays as JSON text.
+//! - SQLite: numbers bare, booleans 1/0, bytes `X'..'`, decimals, temporal
+//!   values, UUIDs and arrays as text (ISO 8601, UTC).
+
+use crate::db::{Engine, Value, quote};
+use chrono::{NaiveDateTime, Timelike};
+
+/// Broad class of a column type, from its engine type name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypeClass {
+    /// Boolean (Postgres `bool`, MySQL `tinyint(1)`).
+    Bool,
+    /// Integer.
+    Int,
+    /// Floating point.
+    Float,
+    /// Exact decimal.
+    Decimal,
+    /// Character data.
+    Text,
+    /// Binary data.
+    Bytes,
+    /// JSON.
+    Json,
+    /// Date.
+    Date,
+    /// Time of day.
+    Time,
+    /// Timestamp without zone.
+    Timestamp,
+    /// Timestamp with zone.
+    TimestampTz,
+    /// UUID.
+    Uuid,
+    /// Array (Postgres).
+    Array,
+    /// Anything else.
+    Other,
+}
+
+/// Classify an engine type name (`int4`, `varchar(20)`, `TINYINT(1)`, ...).
+pub fn classify(type_name: &str) -> TypeClass {
+    let t = type_name.trim().to_ascii_lowercase();
+    if t.starts_with('_') || t.ends_with("[]") {
+        return TypeClass::Array;
+    }
+    let base = t.split('(').next().unwrap_or("").trim();
+    match base {
+        "bool" | "boolean" => TypeClass::Bool,
+        "tinyint" if t.starts_with("tinyint(1)") => TypeClass::Bool,
+        "int2" | "int4" | "int8" | "smallint" | "integer" | "int" | "bigint" | "tinyint" | "mediumint" | "serial"
+        | "bigserial" | "year" => TypeClass::Int,
+        "float4" | "float8" | "real" | "double" | "double precision" | "float" => TypeClass::Float,
+        "numeric" | "decimal" | "money" => TypeClass::Decimal,
+        "bytea" | "blob" | "tinyblob" | "mediumblob" | "longblob" | "binary" | "varbinary" => TypeClass::Bytes,
+        "json" | "jsonb" => TypeClass::Json,
+        "date" => TypeClass::Date,
+        "time" | "timetz" => TypeClass::Time,
+        "timestamp" | "datetime" if base == "datetime" => TypeClass::Timestamp,
+        "timestamp" => TypeClass::Timestamp,
+        "timestamptz" | "timestamp with time zone" => TypeClass::TimestampTz,
+        "uuid" => TypeClass::Uuid,
+        _ if base.starts_with("timestamp") && base.contains("with time zone") && !base.contains("without") => {
+            TypeClass::TimestampTz
+        }
+        _ if base.starts_with("timestamp") => TypeClass::Timestamp,
+        _ if is_textual(base) => TypeClass::Text,
+        _ if base.contains("int") => TypeClass::Int,
+        _ => TypeClass::Other,
+    }
+}
+
+/// Whether a type holds character data (and sorts by a collation).
+pub fn is_textual(type_name: &str) -> bool {
+    let t = type_name.to_ascii_lowercase();
+    t.contains("char") || t.contains("text") || t.contains("clob") || t == "name" || t.starts_with("enum")
+}
+
+fn fmt_ts(t: &NaiveDateTime) -> String {
+    if t.nanosecond() == 0 {
+        t.format("%Y-%m-%d %H:%M:%S").to_string()
+    } else {
+        t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+    }
+}
+
+/// Text for a temporal or structured value in a form every engine parses.
+fn neutral_text(v: &Value) -> String {
+    match v {
+        Value::Timestamp(t) => fmt_ts(t),
+        Value::TimestampTz(t) => fmt_ts(&t.naive_utc()),
+        Value::Time(t) => {
+            if t.nanosecond() == 0 {
+                t.format("%H:%M:%S").to_string()
+            } else {
+                t.format("%H:%M:%S%.6f").to_string()
+            }
+        }
+        Value::Array(items) => {
+            let json: Vec<serde_json::Value> = items.iter().map(array_item_json).collect();
+            serde_json::Value::Array(json).to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+fn array_item_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Int(i) => serde_json::Value::from(*i),
+        Value::UInt(u) => serde_json::Value::from(*u),
+        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Value::Array(items) => serde_json::Value::Array(items.iter().map(array_item_json).collect()),
+        other => serde_json::Value::String(neutral_text(other)),
+    }
+}
+
+/// A JSON array text (`[1,2]`) as a Postgres array literal (`{1,2}`).
+fn json_array_to_pg(s: &str) -> Option<String> {
+    let parsed: serde_json::Value = serde_json::from_str(s).ok()?;
+    fn item(v: &serde_json::Value) -> Value {
+        match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => Value::Decimal(n.to_string()),
+            serde_json::Value::String(s) => Value::Text(s.clone()),
+            serde_json::Value::Array(a) => Value::Array(a.iter().map(item).collect()),
+            other => Value::Text(other.to_string()),
+        }
+    }
+    match &parsed {
+        serde_json::Value::Array(_) => Some(item(&parsed).to_string()),
+        _ => None,
+    }
+}
+
+/// Render `v` as a literal for a column of type `target_type` on `engine`.
+pub fn literal(engine: Engine, target_type: &str, v: &Value) -> String {
+    if v.is_null() {
+        return "NULL".into();
+    }
+    let class = classify(target_type);
+    match engine {
+        Engine::Postgres => postgres_literal(class, v),
+        Engine::Mysql => mysql_literal(class, v),
+        Engine::Sqlite => sqlite_literal(class, v),
+    }
+}
+
+fn bool_of(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::Int(i) => Some(*i != 0),
+        Value::UInt(u) => Some(*u != 0),
+        Value::Text(t) => match t.to_ascii_lowercase().as_str() {
+            "1" | "t" | "true" | "yes" | "on" => Some(true),
+            "0" | "f" | "false" | "no" | "off" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn postgres_literal(class: TypeClass, v: &Value) -> String {
+    let pg = Engine::Postgres;
+    let text = match (class, v) {
+        (TypeClass::Bool, _) if bool_of(v).is_some() => {
+            if bool_of(v) == Some(true) {
+                "true".into()
+            } else {
+                "false".into()
+            }
+        }
+        (_, Value::Bool(b)) => if *b { "1" } else { "0" }.into(),
+        (TypeClass::Array, Value::Json(s) | Value::Text(s)) => json_array_to_pg(s).unwrap_or_else(|| s.clone()),
+        (TypeClass::Json, Value::Array(_)) => neutral_text(v),
+        (TypeClass::Text, Value::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
+        (_, Value::TimestampTz(t)) => format!("{}+00", fmt_ts(&t.naive_utc())),
+        (_, Value::Timestamp(_) | Value::Time(_)) => neutral_text(v),
+        (_, Value::Float(f)) if f.is_finite() => format!("{f:?}"),
+        _ => v.to_string(),
+    };
+    quote::string(pg, &text)
+}
+
+fn mysql_literal(class: TypeClass, v: &Value) -> String {
+    let my = Engine::Mysql;
+    match (class, v) {
+        (TypeClass::Bool, Value::Text(_)) if bool_of(v).is_some() => {
+            if bool_of(v) == Some(true) {
+                "1".into()
+            } else {
+                "0".into()
+            }
+        }
+        (_, Value::Bool(b)) => if *b { "1" } else { "0" }.into(),
+        (_, Value::Int(i)) => i.to_string(),
+        (_, Value::UInt(u)) => u.to_string(),
+        (_, Value::Float(f)) if f.is_finite() => format!("{f:?}"),
+        (_, Value::Decimal(d)) if d.parse::<f64>().is_ok_and(f64::is_finite) => d.clone(),
+        (TypeClass::Text | TypeClass::Json, Value::Bytes(b)) => quote::string(my, &String::from_utf8_lossy(b)),
+        (_, Value::Bytes(b)) => format!("X'{}'", hex::encode(b)),
+        _ => quote::string(my, &neutral_text(v)),
+    }
+}
+
+fn sqlite_literal(class: TypeClass, v: &Value) -> String {
+    let lite = Engine::Sqlite;
+    match (class, v) {
+        (TypeClass::Bool, _) if bool_of(v).is_some() => if bool_of(v) == Some(true) { "1" } else { "0" }.into(),
+        (_, Value::Bool(b)) => if *b { "1" } else { "0" }.into(),
+        (_, Value::Int(i)) => i.to_string(),
+        (_, Value::UInt(u)) => u.to_string(),
+        (_, Value::Float(f)) if f.is_finite() => format!("{f:?}"),
+        (TypeClass::Text | TypeClass::Json, Value::Bytes(b)) => quote::string(lite, &String::from_utf8_lossy(b)),
+        (_, Value::Bytes(b)) => format!("X'{}'", hex::encode(b)),
+        _ => quote::string(lite, &neutral_text(v)),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use chrono::DateTime;
+
+    #[test]
+    fn classifies_engine_type_names() {
+        assert_eq!(classify("int4"), TypeClass::Int);
+        assert_eq!(classify("TINYINT(1)"), TypeClass::Bool);
+        assert_eq!(classify("tinyint(4)"), TypeClass::Int);
+        assert_eq!(classify("character varying(20)"), TypeClass::Text);
+        assert_eq!(classify("timestamptz"), TypeClass::TimestampTz);
+        assert_eq!(classify("timestamp with time zone"), TypeClass::TimestampTz);
+        assert_eq!(classify("DATETIME(6)"), TypeClass::Timestamp);
+        assert_eq!(classify("_int4"), TypeClass::Array);
+        assert_eq!(classify("numeric(12,2)"), TypeClass::Decimal);
+        assert_eq!(classify("jsonb"), TypeClass::Json);
+    }
+
+    #[test]
+    fn booleans_follow_the_target_column() {
+        assert_eq!(literal(Engine::Postgres, "bool", &Value::Int(1)), "'true'");
+        assert_eq!(literal(Engine::Postgres, "int4", &Value::Bool(true)), "'1'");
+        assert_eq!(literal(Engine::Mysql, "tinyint(1)", &Value::Bool(false)), "0");
+        assert_eq!(literal(Engine::Sqlite, "BOOLEAN", &Value::Text("t".into())), "1");
+    }
+
+    #[test]
+    fn temporal_values_are_utc_text() {
+        let z = DateTime::parse_from_rfc3339("2024-03-01T12:00:00.5+02:00").unwrap();
+        assert_eq!(
+            literal(Engine::Postgres, "timestamptz", &Value::TimestampTz(z)),
+            "'2024-03-01 10:00:00.500000+00'"
+        );
+        assert_eq!(
+            literal(Engine::Mysql, "datetime(6)", &Value::TimestampTz(z)),
+            "'2024-03-01 10:00:00.500000'"
+        );
+        assert_eq!(
+            literal(Engine::Sqlite, "TEXT", &Value::TimestampTz(z)),
+            "'2024-03-01 10:00:00.500000'"
+        );
+    }
+
+    #[test]
+    fn arrays_and_bytes() {
+        let arr = Value::Array(vec![Value::Int(1), Value::Null]);
+        assert_eq!(literal(Engine::Mysql, "json", &arr), "'[1,null]'");
+        assert_eq!(
+            literal(Engine::Postgres, "_int4", &Value::Json("[1,null]".into())),
+            "'{1,NULL}'"
+        );
+        assert_eq!(
+            literal(Engine::Postgres, "bytea", &Value::Bytes(vec![1, 2])),
+            "'\\x0102'"
+        );
+        assert_eq!(literal(Engine::Mysql, "blob", &Value::Bytes(vec![1, 2])), "X'0102'");
+    }
+}

@@ -1,0 +1,307 @@
+//! The in-process job runner: each submitted run is a tokio task with a
+//! cancellation token; its status lives in `job_runs` and its events go to
+//! one channel that the CLI prints and the TUI renders.
+
+use super::{DataJob, JobError};
+use crate::datasync::apply::apply_plan;
+use crate::datasync::{Control, DataSyncError, DiffSpec, Progress, Strategy, diff_table, plan_sync};
+use crate::db::ConnSpec;
+use crate::store::Store;
+use crate::store::jobs::{JobKind, RunStatus};
+use serde::Serialize;
+use serde_json::json;
+use std::path::PathBuf;
+use std::time::Instant;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// What a run does.
+#[derive(Debug, Clone)]
+pub enum Work {
+    /// A data sync of the job's tables between two resolved connections.
+    Data {
+        /// The definition.
+        def: Box<DataJob>,
+        /// Source spec (password resolved).
+        source: Box<ConnSpec>,
+        /// Target spec (password resolved).
+        target: Box<ConnSpec>,
+        /// Write the changes (otherwise diff and plan only).
+        apply: bool,
+    },
+    /// A child process (schema jobs run `dbn sync schema ...`).
+    Command {
+        /// Program.
+        program: PathBuf,
+        /// Arguments.
+        args: Vec<String>,
+    },
+}
+
+/// Something that happened to a run.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum JobEvent {
+    /// The run was recorded and waits to start.
+    Queued {
+        /// Run id.
+        run: i64,
+    },
+    /// The run started.
+    Started {
+        /// Run id.
+        run: i64,
+    },
+    /// A table of a data job started.
+    Table {
+        /// Run id.
+        run: i64,
+        /// Table name.
+        table: String,
+    },
+    /// Progress of the current table.
+    Progress {
+        /// Run id.
+        run: i64,
+        /// The progress event.
+        progress: Progress,
+    },
+    /// The run ended.
+    Finished {
+        /// Run id.
+        run: i64,
+        /// Final summary.
+        summary: RunSummary,
+    },
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunSummary {
+    /// Final status.
+    pub status: RunStatus,
+    /// Counts (per table for data jobs).
+    pub counts: serde_json::Value,
+    /// Error message, for failed runs.
+    pub error: Option<String>,
+    /// Duration in milliseconds.
+    pub duration_ms: i64,
+}
+
+/// A submitted run.
+pub struct JobHandle {
+    /// Row id in `job_runs`.
+    pub run_id: i64,
+    /// Cancels the run (the running statement is cancelled; an apply stops
+    /// after its current batch).
+    pub cancel: CancellationToken,
+    /// Resolves when the run has ended and been recorded.
+    pub done: tokio::task::JoinHandle<RunSummary>,
+}
+
+/// Runs jobs in this process and records them in the metadata database.
+#[derive(Debug, Clone)]
+pub struct JobRunner {
+    metadata: PathBuf,
+    events: mpsc::UnboundedSender<JobEvent>,
+}
+
+impl JobRunner {
+    /// A runner recording into the metadata database at `metadata_db`, and
+    /// the receiver of its events.
+    pub fn new(metadata_db: PathBuf) -> (Self, mpsc::UnboundedReceiver<JobEvent>) {
+        let (events, rx) = mpsc::unbounded_channel();
+        (
+            Self {
+                metadata: metadata_db,
+                events,
+            },
+            rx,
+        )
+    }
+
+    /// Queue a run and start it on the current tokio runtime.
+    pub fn submit(&self, job_name: Option<&str>, kind: JobKind, work: Work) -> Result<JobHandle, JobError> {
+        let run = Store::open(&self.metadata)?.queue_run(job_name, kind.as_str())?;
+        let _ = self.events.send(JobEvent::Queued { run });
+        let cancel = CancellationToken::new();
+        let runner = self.clone();
+        let token = cancel.clone();
+        let done = tokio::spawn(async move { runner.execute(run, work, token).await });
+        Ok(JobHandle {
+            run_id: run,
+            cancel,
+            done,
+        })
+    }
+
+    async fn execute(self, run: i64, work: Work, cancel: CancellationToken) -> RunSummary {
+        let started = Instant::now();
+        let recorded = Store::open(&self.metadata).and_then(|s| s.start_run(run));
+        let _ = self.events.send(JobEvent::Started { run });
+        let (status, counts, error) = match recorded {
+            Err(e) => (RunStatus::Failed, json!({}), Some(e.to_string())),
+            Ok(()) => match work {
+                Work::Data {
+                    def,
+                    source,
+                    target,
+                    apply,
+                } => self.data(run, &def, &source, &target, apply, &cancel).await,
+                Work::Command { program, args } => command(&program, &args, &cancel).await,
+            },
+        };
+        let summary = RunSummary {
+            status,
+            counts,
+            error,
+            duration_ms: started.elapsed().as_millis() as i64,
+        };
+        let stored = Store::open(&self.metadata).and_then(|s| {
+            s.finish_run(
+                run,
+                summary.status,
+                summary.duration_ms,
+                Some(&summary.counts),
+                summary.error.as_deref(),
+            )
+        });
+        if let Err(e) = stored {
+            tracing::warn!(run, "could not record the end of a job run: {e}");
+        }
+        let _ = self.events.send(JobEvent::Finished {
+            run,
+            summary: summary.clone(),
+        });
+        summary
+    }
+
+    async fn data(
+        &self,
+        run: i64,
+        def: &DataJob,
+        source: &ConnSpec,
+        target: &ConnSpec,
+        apply: bool,
+        cancel: &CancellationToken,
+    ) -> (RunStatus, serde_json::Value, Option<String>) {
+        let mut tables = Vec::new();
+        for table in &def.tables {
+            let _ = self.events.send(JobEvent::Table {
+                run,
+                table: table.clone(),
+            });
+            let (tx, mut rx) = mpsc::unbounded_channel::<Progress>();
+            let events = self.events.clone();
+            let forward = tokio::spawn(async move {
+                while let Some(progress) = rx.recv().await {
+                    let _ = events.send(JobEvent::Progress { run, progress });
+                }
+            });
+            let ctl = Control {
+                cancel: cancel.clone(),
+                progress: Some(tx),
+            };
+            let result = sync_table(def, table, source, target, apply, &ctl).await;
+            drop(ctl);
+            let _ = forward.await;
+            match result {
+                Ok(counts) => tables.push(counts),
+                Err(e) => {
+                    let status = if matches!(e, DataSyncError::Cancelled) {
+                        RunStatus::Cancelled
+                    } else {
+                        RunStatus::Failed
+                    };
+                    let message = format!("table {table}: {e}");
+                    tables.push(json!({"table": table, "error": e.to_string()}));
+                    return (status, json!({"tables": tables}), Some(message));
+                }
+            }
+        }
+        (RunStatus::Success, json!({"applied": apply, "tables": tables}), None)
+    }
+}
+
+/// Diff, plan and (with `apply`) write one table; its counts as JSON.
+async fn sync_table(
+    def: &DataJob,
+    table: &str,
+    source: &ConnSpec,
+    target: &ConnSpec,
+    apply: bool,
+    ctl: &Control,
+) -> Result<serde_json::Value, DataSyncError> {
+    let strategy: Strategy = def.strategy.parse()?;
+    let mut src_spec = source.clone();
+    src_spec.read_only = true;
+    let mut tgt_spec = target.clone();
+    tgt_spec.read_only = !apply;
+    let mut src = crate::db::connect(&src_spec)
+        .await
+        .map_err(DataSyncError::db("source"))?;
+    let mut tgt = crate::db::connect(&tgt_spec)
+        .await
+        .map_err(DataSyncError::db("target"))?;
+    let mut spec = DiffSpec::table(table);
+    spec.key = (!def.key.is_empty()).then(|| def.key.clone());
+    spec.columns = (!def.columns.is_empty()).then(|| def.columns.clone());
+    spec.filter = def.filter.clone();
+    let d = diff_table(src.as_mut(), tgt.as_mut(), &spec, ctl).await?;
+    drop(src);
+    let plan = plan_sync(&d, &strategy, def.delete_missing)?;
+    let mut counts = json!({
+        "table": table,
+        "only_in_source": d.diff.only_in_source.len(),
+        "only_in_target": d.diff.only_in_target.len(),
+        "changed": d.diff.changed.len(),
+        "identical": d.diff.equal,
+        "planned": {"insert": plan.inserts.len(), "update": plan.updates.len(), "delete": plan.deletes.len()},
+    });
+    if apply && plan.total() > 0 {
+        let report = apply_plan(tgt.as_mut(), &d.pair.target, &plan, def.batch_size as usize, ctl).await?;
+        counts["applied"] = json!(report);
+    }
+    Ok(counts)
+}
+
+/// Run a child process to completion, killing it on cancellation.
+async fn command(
+    program: &PathBuf,
+    args: &[String],
+    cancel: &CancellationToken,
+) -> (RunStatus, serde_json::Value, Option<String>) {
+    let child = tokio::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn();
+    let child = match child {
+        Ok(c) => c,
+        Err(e) => {
+            return (
+                RunStatus::Failed,
+                json!({}),
+                Some(format!("cannot start {}: {e}", program.display())),
+            );
+        }
+    };
+    tokio::select! {
+        out = child.wait_with_output() => match out {
+            Ok(o) => {
+                let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+                let stderr = String::from_utf8_lossy(&o.stderr).trim().to_string();
+                let counts = json!({"exit_code": o.status.code(), "output": stdout});
+                if o.status.success() {
+                    (RunStatus::Success, counts, None)
+                } else {
+                    (RunStatus::Failed, counts, Some(if stderr.is_empty() { format!("exited with {}", o.status) } else { stderr }))
+                }
+            }
+            Err(e) => (RunStatus::Failed, json!({}), Some(e.to_string())),
+        },
+        _ = cancel.cancelled() => (RunStatus::Cancelled, json!({}), Some("cancelled".into())),
+    }
+}
