@@ -1,7 +1,11 @@
-//! Row comparison by key over two row sets with possibly different columns.
+//! Row comparison over two row sets with possibly different columns: keyed
+//! tables go through the shared `datasync::rowdiff` merge join; keyless
+//! tables compare as multisets of whole rows.
 
 use crate::backup::codec::row_bytes;
 use crate::backup::manifest::TableEntry;
+use crate::datasync::canonical::cmp_keys;
+use crate::datasync::rowdiff::{diff_sorted, key_of};
 use crate::db::Value;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -110,6 +114,9 @@ pub fn compare_rows(
             .collect()
     };
     let named = |vals: Vec<Value>| -> Vec<(String, Value)> { key_cols.iter().map(|c| c.2.clone()).zip(vals).collect() };
+    if key_ok {
+        return keyed(&common, &new.key, old_rows, new_rows, limit);
+    }
     let mut index: HashMap<Vec<u8>, Vec<Vec<Value>>> = HashMap::with_capacity(old_rows.len());
     let mut order: Vec<Vec<u8>> = Vec::with_capacity(old_rows.len());
     for r in old_rows {
@@ -174,6 +181,87 @@ pub fn compare_rows(
                 },
                 limit,
             );
+        }
+    }
+    out
+}
+
+/// Tables with a key: the shared merge-join row diff of `datasync`, on
+/// rows projected to the common columns and sorted by key.
+fn keyed(
+    common: &[(usize, usize, String)],
+    key: &[String],
+    old_rows: Vec<Vec<Value>>,
+    new_rows: Vec<Vec<Value>>,
+    limit: usize,
+) -> Compared {
+    let key_pos: Vec<usize> = key
+        .iter()
+        .filter_map(|k| common.iter().position(|c| c.2 == *k))
+        .collect();
+    let project = |rows: Vec<Vec<Value>>, old_side: bool| -> Vec<Vec<Value>> {
+        let mut out: Vec<Vec<Value>> = rows
+            .into_iter()
+            .map(|r| {
+                common
+                    .iter()
+                    .map(|c| r.get(if old_side { c.0 } else { c.1 }).cloned().unwrap_or(Value::Null))
+                    .collect()
+            })
+            .collect();
+        out.sort_by(|a, b| cmp_keys(&key_of(a, &key_pos), &key_of(b, &key_pos)));
+        out
+    };
+    let (old_p, new_p) = (project(old_rows, true), project(new_rows, false));
+    let d = diff_sorted(new_p, old_p, &key_pos);
+    let names: Vec<String> = common.iter().map(|c| c.2.clone()).collect();
+    let named_key =
+        |k: Vec<Value>| -> Vec<(String, Value)> { key_pos.iter().map(|i| names[*i].clone()).zip(k).collect() };
+    let whole = |r: Vec<Value>| -> Vec<(String, Value)> { names.iter().cloned().zip(r).collect() };
+    let mut out = Compared::default();
+    let mut changes: Vec<RowChange> = Vec::new();
+    for r in d.only_in_source {
+        changes.push(RowChange {
+            kind: RowChangeKind::Added,
+            key: named_key(key_of(&r, &key_pos)),
+            columns: Vec::new(),
+            row: Some(whole(r)),
+        });
+    }
+    for r in d.only_in_target {
+        changes.push(RowChange {
+            kind: RowChangeKind::Removed,
+            key: named_key(key_of(&r, &key_pos)),
+            columns: Vec::new(),
+            row: Some(whole(r)),
+        });
+    }
+    for c in d.changed {
+        changes.push(RowChange {
+            kind: RowChangeKind::Changed,
+            key: named_key(c.key),
+            columns: c
+                .changes
+                .into_iter()
+                .map(|cc| ColumnChange {
+                    column: names.get(cc.column).cloned().unwrap_or_default(),
+                    old: cc.old,
+                    new: cc.new,
+                })
+                .collect(),
+            row: None,
+        });
+    }
+    let keys: Vec<Vec<Value>> = changes
+        .iter()
+        .map(|c| c.key.iter().map(|k| k.1.clone()).collect())
+        .collect();
+    let mut order: Vec<usize> = (0..changes.len()).collect();
+    order.sort_by(|a, b| cmp_keys(&keys[*a], &keys[*b]));
+    let mut slots: Vec<Option<RowChange>> = changes.into_iter().map(Some).collect();
+    for i in order {
+        if let Some(c) = slots[i].take() {
+            out.push(c, limit);
         }
     }
     out
