@@ -184,6 +184,7 @@ pub async fn capture(
 ) -> BackupResult<CaptureReport> {
     let started = std::time::Instant::now();
     let created_at = crate::store::now();
+    let _mark = super::gc::RunningMark::new(repo)?;
     let server_version = session.server_version().await?;
     begin_snapshot(session).await?;
     let result = capture_in_snapshot(session, repo, key, opts, progress, cancel).await;
