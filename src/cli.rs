@@ -70,9 +70,9 @@ pub enum Command {
     Man(completions::ManArgs),
     /// Schema snapshots: take, list, show, remove.
     Snapshot(snapshot::Args),
-    /// Compare two databases (schema).
+    /// Compare two databases: schema or table data.
     Diff(diff::Args),
-    /// Make one database match another (schema migration).
+    /// Make one database match another: schema migration or table data.
     Sync(sync::Args),
     /// Show the audit log of writes, DDL, unlocks and refusals.
     Audit(audit::Args),
