@@ -29,17 +29,22 @@ pub enum Action {
     )]
     Add(AddArgs),
     /// List schedules.
+    #[command(after_help = "Examples:\n  dbn backup schedule list\n  dbn backup schedule list --json")]
     List {
         /// JSON output.
         #[arg(long)]
         json: bool,
     },
     /// Remove a schedule by id.
+    #[command(after_help = "Example:\n  dbn backup schedule remove 3")]
     Remove {
         /// Schedule id (see `list`).
         id: i64,
     },
     /// Print a crontab line and a systemd timer/service pair that run `run-due`.
+    #[command(
+        after_help = "Examples:\n  dbn backup schedule install                    # print both, pick one\n  (crontab -l; dbn backup schedule install | grep '^\\*/5') | crontab -"
+    )]
     Install,
 }
 
@@ -68,7 +73,7 @@ pub struct AddArgs {
 /// Arguments of `dbn backup run-due`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Safe to call every few minutes from cron or a systemd timer: a schedule runs at most once per\nfiring time, and a lock file keeps two runs from overlapping (the second exits 0 doing nothing)."
+    after_help = "Safe to call every few minutes from cron or a systemd timer: a schedule runs at most once per\nfiring time, and a lock file keeps two runs from overlapping (the second exits 0 doing nothing).\n\nExamples:\n  dbn backup run-due\n  */5 * * * * cd /srv/ops && dbn backup run-due --quiet   # crontab"
 )]
 pub struct RunDueArgs {
     /// Print nothing when nothing is due.
