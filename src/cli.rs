@@ -2,6 +2,7 @@
 //! subcommand under `cli/`, each with `run(args, &mut Ctx) -> Result<ExitCode>`.
 
 mod audit;
+pub mod backup;
 mod bundle_export;
 mod bundle_import;
 mod completions;
@@ -81,6 +82,8 @@ pub enum Command {
     Import(bundle_import::Args),
     /// Open the terminal console (also what bare `dbn` does).
     Ui(ui::Args),
+    /// Encrypted, deduplicated database snapshots: create, diff, restore, schedules.
+    Backup(backup::Args),
 }
 
 /// Run a parsed command line.
@@ -105,6 +108,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Export(a)) => bundle_export::run(a, &mut ctx),
         Some(Command::Import(a)) => bundle_import::run(a, &mut ctx),
         Some(Command::Ui(a)) => ui::run(a, &mut ctx),
+        Some(Command::Backup(a)) => backup::run(a, &mut ctx),
         None => open_default(&mut ctx),
     };
     match result {

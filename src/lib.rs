@@ -8,6 +8,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod app;
+pub mod backup;
 pub mod bundle;
 pub mod cli;
 pub mod config;

@@ -1,6 +1,7 @@
 //! The workspace metadata database (`.dbnexus/metadata.db`).
 
 pub mod audit;
+pub mod backups;
 pub mod connections;
 pub mod history;
 pub mod jobs;

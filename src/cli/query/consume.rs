@@ -41,6 +41,9 @@ pub fn consume(
     stop: Arc<Notify>,
     done: tokio::sync::oneshot::Receiver<Summary>,
 ) -> Consumed {
+    // Exports to a file show live progress on a terminal; stdout carries the
+    // data itself, so it gets none.
+    let bar = matches!(sink, Sink::File(_)).then(export_bar).flatten();
     let out: Box<dyn Write> = match sink {
         Sink::Stdout => Box::new(io::stdout()),
         Sink::File(f) => Box::new(f),
@@ -66,6 +69,9 @@ pub fn consume(
                     None => rows.len(),
                 };
                 c.rows += take as u64;
+                if let Some(b) = &bar {
+                    b.set_position(c.rows);
+                }
                 let r = w.rows(&rows[..take]);
                 if limit.is_some_and(|l| c.rows >= l) {
                     c.limit_hit = true;
@@ -82,6 +88,9 @@ pub fn consume(
         }
     }
     drop(rx);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
     if c.had_columns && !c.broken_pipe && c.io_error.is_none() {
         // Footers need the summary; it is sent once the statement finished.
         let summary = done.blocking_recv().unwrap_or_default();
@@ -90,4 +99,18 @@ pub fn consume(
         }
     }
     c
+}
+
+/// A spinner with rows written and rate, on a terminal only.
+fn export_bar() -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} exported {pos} rows ({per_sec}, {elapsed})") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(bar)
 }

@@ -238,6 +238,9 @@ async fn run_one(session: &mut dyn Session, sql: &str, opts: &Options, multi: bo
     if !consumed.had_columns && !consumed.broken_pipe {
         report_status(&summary, opts.format, multi);
     }
+    if let (Some(path), true) = (&opts.out, consumed.had_columns) {
+        eprintln!("wrote {} rows to {}", consumed.rows, path.display());
+    }
     Ok(Step::Done { summary, consumed })
 }
 

@@ -1,0 +1,173 @@
+//! Database snapshots: consistent capture, content-addressed encrypted chunks,
+//! manifests, verify, garbage collection, diff, restore and schedules.
+//!
+//! Storage layout under `.dbnexus/snapshots/`:
+//! - `chunks/ab/abcdef...`: one encrypted, compressed chunk of rows per file,
+//!   named by its keyed content hash (see `crypto` for the scheme);
+//! - `manifests/ID.json`: one manifest per backup, written last and atomically;
+//! - `run-due.lock`: held while `dbn backup run-due` runs.
+//!
+//! Everything here is UI-free: the CLI and the TUI call the same functions,
+//! passing a progress channel and a `CancellationToken`.
+
+pub mod capture;
+pub mod chunker;
+pub mod codec;
+pub mod crypto;
+pub mod diff;
+pub mod gc;
+pub mod manifest;
+pub mod progress;
+pub mod read;
+pub mod restore;
+pub mod schedule;
+pub mod store;
+pub mod verify;
+
+use thiserror::Error;
+
+pub use capture::{CaptureOptions, capture};
+pub use crypto::BackupKey;
+pub use manifest::{FORMAT_VERSION, Manifest, ManifestStore};
+pub use progress::{Progress, ProgressTx};
+pub use store::{ChunkId, ChunkStore, LocalDirStore};
+
+/// Errors from snapshot operations. Every message names the offending object.
+#[derive(Debug, Error)]
+pub enum BackupError {
+    /// A chunk referenced by a manifest is not in the store.
+    #[error("chunk {id} is missing from the chunk store ({context}); the backup cannot be restored as is")]
+    MissingChunk {
+        /// Chunk id (hex).
+        id: String,
+        /// Which backup/table referenced it.
+        context: String,
+    },
+    /// A chunk failed to decrypt or did not match its address.
+    #[error("chunk {id} is corrupted ({why}); the backup cannot be restored as is")]
+    CorruptChunk {
+        /// Chunk id (hex).
+        id: String,
+        /// What did not match.
+        why: String,
+    },
+    /// The key in use is not the key the backup was made with.
+    #[error(
+        "the backup key does not match backup '{id}' (it was written with key {expected}, this workspace has key {found}); set DBN_BACKUP_KEY to the key it was made with"
+    )]
+    WrongKey {
+        /// Backup id.
+        id: String,
+        /// Fingerprint recorded in the manifest.
+        expected: String,
+        /// Fingerprint of the key in use.
+        found: String,
+    },
+    /// The manifest was written by a newer dbn.
+    #[error(
+        "backup '{id}' has manifest format {found}, newer than this dbn understands ({supported}); upgrade dbn to read it"
+    )]
+    TooNew {
+        /// Backup id.
+        id: String,
+        /// Format version found.
+        found: u32,
+        /// Highest version supported.
+        supported: u32,
+    },
+    /// The manifest is unreadable or was tampered with.
+    #[error("manifest of backup '{id}' is damaged: {why}")]
+    CorruptManifest {
+        /// Backup id.
+        id: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// No backup with this id.
+    #[error("no backup '{0}': list backups with `dbn backup list`")]
+    NotFound(String),
+    /// An id prefix matched several backups.
+    #[error("backup id '{prefix}' is ambiguous: it matches {matches}; type more characters")]
+    Ambiguous {
+        /// What the user typed.
+        prefix: String,
+        /// The matching ids.
+        matches: String,
+    },
+    /// A table asked for is not in the backup or the database.
+    #[error("table '{0}' is not in the backup; see `dbn backup show ID` for its tables")]
+    UnknownTable(String),
+    /// The operation was cancelled.
+    #[error("cancelled; nothing was changed")]
+    Cancelled,
+    /// A database error.
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+    /// Something the engine or type mapping cannot do.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The backup key in the environment is malformed.
+    #[error("DBN_BACKUP_KEY must be 64 hex characters (32 bytes); the value given is not")]
+    BadKey,
+    /// Filesystem failure.
+    #[error("cannot {action} '{path}': {source}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The path involved.
+        path: String,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// Another `run-due` holds the lock.
+    #[error("another `dbn backup run-due` is running (pid {0}); this run did nothing")]
+    Locked(u32),
+}
+
+/// Result alias for snapshot calls.
+pub type BackupResult<T> = Result<T, BackupError>;
+
+/// Build an I/O error with its path.
+pub(crate) fn io_err(action: &'static str, path: &std::path::Path, source: std::io::Error) -> BackupError {
+    BackupError::Io {
+        action,
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// A new backup id: UTC time plus a random suffix, sortable by creation.
+pub fn new_backup_id() -> String {
+    let suffix: u16 = rand::random();
+    format!("{}-{suffix:04x}", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"))
+}
+
+/// A snapshot repository: a chunk store plus the manifest directory.
+pub struct Repo {
+    /// Where chunks live.
+    pub chunks: Box<dyn ChunkStore>,
+    /// Where manifests live.
+    pub manifests: ManifestStore,
+    /// The snapshots directory (lock files live here).
+    pub root: std::path::PathBuf,
+}
+
+impl Repo {
+    /// The local repository in `dir` (`.dbnexus/snapshots/`).
+    pub fn local(dir: &std::path::Path) -> Repo {
+        Repo {
+            chunks: Box::new(LocalDirStore::new(dir.join("chunks"))),
+            manifests: ManifestStore::new(dir.join("manifests")),
+            root: dir.to_path_buf(),
+        }
+    }
+
+    /// Read a manifest by id or unique prefix and check it against `key`
+    /// (format version, key fingerprint, MAC).
+    pub fn load(&self, written: &str, key: &BackupKey) -> BackupResult<Manifest> {
+        let id = self.manifests.resolve(written)?;
+        let m = self.manifests.read(&id)?;
+        m.check(key)?;
+        Ok(m)
+    }
+}

@@ -1,0 +1,121 @@
+//! Shared pieces of the backup commands: the key, the repository, error
+//! mapping, audit entries.
+
+use crate::backup::{BackupError, BackupKey, Repo};
+use crate::cli::{Ctx, ExitCode, Failure};
+use crate::store::audit::AuditEntry;
+use anyhow::{Context, Result};
+use tokio_util::sync::CancellationToken;
+
+/// Secret-store key of the backup master key.
+pub const KEY_SECRET: &str = "backup/key";
+/// Setting that records which secret backend holds the key.
+pub const KEY_SETTING: &str = "backup_key_backend";
+/// Environment variable that overrides the stored key (hex).
+pub const ENV_KEY: &str = "DBN_BACKUP_KEY";
+
+/// The backup key: `DBN_BACKUP_KEY`, else the secret store; generated and
+/// stored on first use when `create` is set.
+pub fn load_key(ctx: &mut Ctx, create: bool) -> Result<BackupKey> {
+    if let Ok(hex) = std::env::var(ENV_KEY)
+        && !hex.is_empty()
+    {
+        return BackupKey::from_hex(&hex).ok_or_else(|| Failure::usage(BackupError::BadKey.to_string()).into());
+    }
+    let recorded = ctx.store()?.setting(KEY_SETTING)?;
+    if let Some(backend) = recorded {
+        let got = ctx
+            .secrets()?
+            .get(KEY_SECRET, Some(&backend))
+            .context("cannot read the backup key from the secret store")?;
+        ctx.secrets_notice();
+        let hex = got.ok_or_else(|| {
+            Failure::new(
+                ExitCode::Usage,
+                "BACKUP_KEY_MISSING",
+                format!("the backup key recorded in the {backend} secret store is gone; set {ENV_KEY} to the key the backups were made with"),
+            )
+        })?;
+        return BackupKey::from_hex(&hex).ok_or_else(|| Failure::usage("the stored backup key is malformed").into());
+    }
+    if !create {
+        return Err(Failure::new(
+            ExitCode::Usage,
+            "BACKUP_NO_KEY",
+            format!("this workspace has no backup key yet (no backup was made here); set {ENV_KEY} to read backups made elsewhere"),
+        )
+        .into());
+    }
+    let hex = BackupKey::generate();
+    let backend = ctx
+        .secrets()?
+        .set(KEY_SECRET, &hex)
+        .context("cannot store the new backup key in the secret store")?;
+    ctx.secrets_notice();
+    ctx.store()?.set_setting(KEY_SETTING, backend)?;
+    BackupKey::from_hex(&hex).context("generated key does not parse")
+}
+
+/// The workspace's snapshot repository.
+pub fn repo(ctx: &mut Ctx) -> Result<Repo> {
+    Ok(Repo::local(&ctx.workspace()?.snapshots_dir()))
+}
+
+/// Map a library error to the CLI's exit codes.
+pub fn fail(e: BackupError) -> anyhow::Error {
+    let (exit, code) = match &e {
+        BackupError::Db(db) => return db.clone().into(),
+        BackupError::Cancelled => (ExitCode::Interrupted, "INTERRUPTED"),
+        BackupError::NotFound(_) => (ExitCode::Usage, "NOT_FOUND"),
+        BackupError::Ambiguous { .. } | BackupError::UnknownTable(_) | BackupError::BadKey => {
+            (ExitCode::Usage, "USAGE")
+        }
+        BackupError::WrongKey { .. } => (ExitCode::QueryError, "BACKUP_WRONG_KEY"),
+        BackupError::TooNew { .. } => (ExitCode::QueryError, "BACKUP_TOO_NEW"),
+        BackupError::MissingChunk { .. } => (ExitCode::QueryError, "BACKUP_MISSING_CHUNK"),
+        BackupError::CorruptChunk { .. } | BackupError::CorruptManifest { .. } => {
+            (ExitCode::QueryError, "BACKUP_CORRUPT")
+        }
+        BackupError::Locked(_) => (ExitCode::Blocked, "BACKUP_LOCKED"),
+        BackupError::Unsupported(_) => (ExitCode::QueryError, "BACKUP_UNSUPPORTED"),
+        BackupError::Io { .. } => (ExitCode::Usage, "IO"),
+    };
+    Failure::new(exit, code, e.to_string()).into()
+}
+
+/// A token cancelled by Ctrl-C (call inside the runtime).
+pub fn ctrl_c_token() -> CancellationToken {
+    let token = CancellationToken::new();
+    let t = token.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            t.cancel();
+        }
+    });
+    token
+}
+
+/// Append an audit entry (best effort: the operation already happened).
+pub fn audit(ctx: &mut Ctx, mut entry: AuditEntry) {
+    entry.statement = entry.statement.map(|s| crate::logging::redact(&s));
+    let jsonl = ctx.audit_jsonl().ok().flatten();
+    if let Ok(store) = ctx.store() {
+        let _ = store.append_audit(&entry, jsonl.as_deref());
+    }
+}
+
+/// Human byte size.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}

@@ -1,0 +1,286 @@
+//! `dbn backup restore`.
+
+use super::common::{audit, ctrl_c_token, fail, load_key, repo};
+use super::create::index_backup;
+use super::progress::Display;
+use crate::backup::restore::{RestorePlan, apply, plan};
+use crate::backup::{CaptureOptions, capture, verify};
+use crate::cli::resolve::resolve_saved;
+use crate::cli::{Ctx, ExitCode, Failure};
+use crate::db::{ConnSpec, Engine, query_all, quote};
+use crate::store::audit::AuditEntry;
+use crate::store::connections::Tag;
+use anyhow::Result;
+use serde_json::json;
+
+/// Arguments of `dbn backup restore`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  dbn backup restore 20261123T101500Z-1a2b
+  dbn backup restore 20261123T101500Z-1a2b --tables orders,order_items
+  dbn backup restore 20261123T101500Z-1a2b --into scratch --new-database shop_copy
+  dbn backup restore 20261123T101500Z-1a2b --into prod-db --confirm prod-db
+
+Before replacing anything the restore takes a pre-restore snapshot of the tables it replaces and prints
+its id: restoring that snapshot undoes the restore. All tables are restored in one transaction (MariaDB:
+tables that must be created are created first and dropped again on failure). Missing or damaged chunks,
+a wrong key or a newer manifest are reported before anything changes.
+Read-only and prod targets need --confirm with the target connection's name (exit 4 otherwise).
+Cross-engine restores (e.g. a Postgres backup into SQLite with --into LITE --new-database copy.db) create
+the tables with the nearest target type per column: integers, floats, exact numerics, text, bytes,
+booleans, dates, times, timestamps (zoned ones in UTC on MariaDB), JSON and UUIDs map across; arrays and
+intervals become text outside Postgres. Only the data and primary keys are recreated there.")]
+pub struct Args {
+    /// Backup id (a unique prefix is enough).
+    pub id: String,
+    /// Only these tables (`--tables a b`, `--tables a,b` or repeated).
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub tables: Vec<String>,
+    /// Restore into this saved connection (default: the one backed up).
+    #[arg(long)]
+    pub into: Option<String>,
+    /// Create this database on the target server (SQLite: this file) and restore into it.
+    #[arg(long, value_name = "NAME")]
+    pub new_database: Option<String>,
+    /// Confirm a restore into a read-only or prod connection by typing its name.
+    #[arg(long, value_name = "NAME")]
+    pub confirm: Option<String>,
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress display.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+fn preview(p: &RestorePlan, target: &str) -> Vec<String> {
+    let mut out = vec![format!(
+        "restore backup {} ({}) into '{target}' ({}):",
+        p.backup,
+        p.source_engine.as_str(),
+        p.target_engine.as_str()
+    )];
+    for t in &p.tables {
+        if t.exists {
+            out.push(format!(
+                "  replace {}: {} rows now -> {} rows from the backup",
+                t.target_table, t.current_rows, t.backup_rows
+            ));
+        } else {
+            out.push(format!("  create  {}: {} rows from the backup", t.table, t.backup_rows));
+        }
+    }
+    out
+}
+
+/// Read-only and prod targets need a typed confirmation (or `--confirm NAME`).
+fn gate(target: &str, tag: Tag, read_only: bool, confirm: Option<&str>, what: &str) -> Result<Option<String>> {
+    if !read_only && tag != Tag::Prod {
+        return Ok(None);
+    }
+    match crate::safety::confirm::confirm_typed(target, what, confirm) {
+        Ok(c) => Ok(Some(c.how)),
+        Err(r) => Err(Failure::new(ExitCode::Blocked, r.code, r.message).into()),
+    }
+}
+
+async fn create_database(spec: &ConnSpec, name: &str) -> Result<ConnSpec> {
+    let mut s = spec.clone();
+    if spec.engine == Engine::Sqlite {
+        if std::path::Path::new(name).exists() {
+            return Err(
+                Failure::usage(format!("'{name}' already exists; --new-database needs a new file name")).into(),
+            );
+        }
+        s.database = Some(std::path::absolute(name)?.display().to_string());
+        return Ok(s);
+    }
+    let mut session = crate::db::connect(spec).await?;
+    query_all(
+        session.as_mut(),
+        &format!("CREATE DATABASE {}", quote::ident(spec.engine, name)),
+    )
+    .await?;
+    s.database = Some(name.to_string());
+    Ok(s)
+}
+
+/// Run `dbn backup restore`.
+pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
+    ctx.json_errors = args.json;
+    let repo = repo(ctx)?;
+    let key = load_key(ctx, false)?;
+    let m = repo.load(&args.id, &key).map_err(fail)?;
+    let target = args.into.clone().unwrap_or_else(|| m.connection.clone());
+    let (rec, spec) = resolve_saved(ctx, &target)?;
+    for t in &args.tables {
+        if m.table(t).is_none() {
+            return Err(fail(crate::backup::BackupError::UnknownTable(t.clone())));
+        }
+    }
+    let names: Vec<String> = if args.tables.is_empty() {
+        m.tables.iter().map(|t| t.qualified()).collect()
+    } else {
+        args.tables
+            .iter()
+            .filter_map(|t| m.table(t))
+            .map(|t| t.qualified())
+            .collect()
+    };
+    let rt = crate::cli::runtime()?;
+    // Every chunk is read and checked before anything is touched.
+    rt.block_on(verify::preflight(repo.chunks.as_ref(), &key, &m, &names))
+        .map_err(fail)?;
+    let guarded = rec.read_only || spec.read_only || rec.tag == Tag::Prod;
+    let mut writable = spec.clone();
+    writable.read_only = false;
+    let (tx, display) = Display::start(args.quiet || args.json);
+    let started = std::time::Instant::now();
+    // Printed directly (not through the progress thread) so the preview is
+    // on screen before a confirmation prompt.
+    let say = |line: String| eprintln!("{line}");
+    let mut confirmed_by = None;
+    let result = (|| -> Result<_> {
+        let (mut session, p) = if let Some(n) = &args.new_database {
+            let what = format!(
+                "create database '{n}' on '{target}' and restore {} table(s) into it",
+                names.len()
+            );
+            confirmed_by = gate(&target, rec.tag, guarded, args.confirm.as_deref(), &what)?;
+            rt.block_on(async {
+                let spec = create_database(&writable, n).await?;
+                let mut session = crate::db::connect(&spec).await?;
+                let p = plan(session.as_mut(), &m, &args.tables).await.map_err(fail)?;
+                anyhow::Ok((session, p))
+            })?
+        } else {
+            // Plan through a session opened as the connection is configured
+            // (read-only stays read-only until confirmed).
+            let (session, p) = rt.block_on(async {
+                let mut session = crate::db::connect(&spec).await?;
+                let p = plan(session.as_mut(), &m, &args.tables).await.map_err(fail)?;
+                anyhow::Ok((session, p))
+            })?;
+            let lines = preview(&p, &target);
+            for l in &lines {
+                say(l.clone());
+            }
+            confirmed_by = gate(&target, rec.tag, guarded, args.confirm.as_deref(), &lines.join("\n"))?;
+            let session = if guarded {
+                drop(session);
+                rt.block_on(crate::db::connect(&writable))?
+            } else {
+                session
+            };
+            (session, p)
+        };
+        if args.new_database.is_some() {
+            for l in preview(&p, &target) {
+                say(l);
+            }
+        }
+        rt.block_on(async {
+            let cancel = ctrl_c_token();
+            let replaced = p.replaced();
+            let pre = if replaced.is_empty() {
+                None
+            } else {
+                say(format!("taking pre-restore snapshot of {} table(s)", replaced.len()));
+                let opts = CaptureOptions {
+                    connection: target.clone(),
+                    tables: replaced,
+                    label: Some(format!("pre-restore of {}", m.id)),
+                };
+                Some(
+                    capture(session.as_mut(), &repo, &key, &opts, &None, &cancel)
+                        .await
+                        .map_err(fail)?,
+                )
+            };
+            let rep = apply(session.as_mut(), repo.chunks.as_ref(), &key, &p, &tx, &cancel).await;
+            anyhow::Ok((p, pre, rep))
+        })
+    })();
+    drop(tx);
+    display.finish();
+    let (p, pre, rep) = match result {
+        Ok(x) => x,
+        Err(e) => {
+            audit_restore(
+                ctx,
+                &target,
+                &m.id,
+                None,
+                &format!("error: {e:#}"),
+                confirmed_by,
+                started,
+            );
+            return Err(e);
+        }
+    };
+    if let Some(pre) = &pre {
+        index_backup(ctx, pre)?;
+    }
+    let pre_id = pre.as_ref().map(|r| r.manifest.id.clone());
+    let rep = match rep {
+        Ok(r) => r,
+        Err(e) => {
+            audit_restore(
+                ctx,
+                &target,
+                &m.id,
+                pre_id.as_deref(),
+                &format!("error: {e}"),
+                confirmed_by,
+                started,
+            );
+            return Err(fail(e));
+        }
+    };
+    audit_restore(ctx, &target, &m.id, pre_id.as_deref(), "ok", confirmed_by, started);
+    if args.json {
+        println!(
+            "{}",
+            json!({"backup": m.id, "into": target, "database": args.new_database, "tables": rep.tables, "rows": rep.rows,
+                   "deleted": rep.deleted, "pre_restore_backup": pre_id, "plan": p.tables})
+        );
+    } else {
+        println!(
+            "restored {} table(s), {} rows from backup {} into '{target}'{}",
+            rep.tables,
+            rep.rows,
+            m.id,
+            args.new_database
+                .as_deref()
+                .map(|d| format!(" (database {d})"))
+                .unwrap_or_default()
+        );
+        if let Some(id) = pre_id {
+            println!("undo with: dbn backup restore {id} --into {target}");
+        }
+    }
+    Ok(ExitCode::Ok)
+}
+
+fn audit_restore(
+    ctx: &mut Ctx,
+    target: &str,
+    backup: &str,
+    pre: Option<&str>,
+    outcome: &str,
+    confirmed_by: Option<String>,
+    started: std::time::Instant,
+) {
+    audit(
+        ctx,
+        AuditEntry {
+            connection: Some(target.to_string()),
+            action: "restore".into(),
+            duration_ms: Some(started.elapsed().as_millis() as i64),
+            outcome: outcome.to_string(),
+            confirmed_by,
+            detail: Some(json!({"backup": backup, "pre_restore_backup": pre}).to_string()),
+            ..Default::default()
+        },
+    );
+}
