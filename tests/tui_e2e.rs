@@ -98,6 +98,25 @@ impl Pty {
         self.parser.lock().unwrap().screen().contents()
     }
 
+    /// Like `wait_for`, but after a reset of the emulator (see the reader
+    /// thread) the screen only fills again on a full redraw: nudge the size
+    /// to get one.
+    fn wait_for_redrawn(&mut self, needle: &str, rows: u16, cols: u16) -> String {
+        for _ in 0..4 {
+            let deadline = Instant::now() + Duration::from_secs(4);
+            while Instant::now() < deadline {
+                let s = self.screen();
+                if s.contains(needle) {
+                    return s;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            self.resize(rows, cols + 1);
+            self.resize(rows, cols);
+        }
+        self.wait_for(needle, 5)
+    }
+
     fn wait_for(&self, needle: &str, secs: u64) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
@@ -301,7 +320,7 @@ fn resize_to_absurd_sizes_never_panics() {
     for (r, c) in [(3, 10), (2, 3), (2, 5), (7, 29), (100, 300), (60, 200), (24, 80)] {
         t.resize(r, c);
     }
-    let s = t.wait_for("Editor", 10);
+    let s = t.wait_for_redrawn("Editor", 24, 80);
     assert!(s.contains("Results"), "{s}");
     t.resize(5, 20);
     t.wait_for("terminal too small", 10);
