@@ -211,6 +211,9 @@ impl Ddl {
                     s.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", self.expr(g)));
                 } else if let Some(id) = &c.identity {
                     s.push_str(&format!(" GENERATED {id} AS IDENTITY"));
+                    if let Some(o) = &c.identity_options {
+                        s.push_str(&format!(" ({o})"));
+                    }
                 } else if let Some(d) = &c.default {
                     s.push_str(&format!(" DEFAULT {}", self.expr(d)));
                 }
@@ -380,6 +383,13 @@ impl Ddl {
         if let Some(c) = &t.comment {
             out.push(format!("COMMENT ON TABLE {q} IS {};", self.literal(c)));
         }
+        let keys = t.primary_key.iter().chain(&t.uniques).map(|k| (&k.name, &k.comment));
+        let checks = t.checks.iter().chain(&t.exclusions).map(|k| (&k.name, &k.comment));
+        for (name, comment) in keys.chain(checks) {
+            if let Some(c) = comment {
+                out.push(self.comment_on("CONSTRAINT", &format!("{} ON {q}", self.ident(name)), Some(c)));
+            }
+        }
         for col in &t.columns {
             if let Some(c) = &col.comment {
                 out.push(format!(
@@ -477,6 +487,21 @@ impl Ddl {
                 } else {
                     format!("{def};")
                 }
+            })
+            .collect()
+    }
+
+    /// `COMMENT ON CONSTRAINT` statements for a table's foreign keys, which
+    /// are created after every table and so cannot join `table_extras`.
+    pub fn fk_comments(&self, t: &Table) -> Vec<String> {
+        let q = self.qname(&t.schema, &t.name);
+        t.foreign_keys
+            .iter()
+            .filter_map(|f| {
+                let on = format!("{} ON {q}", self.ident(&f.name));
+                f.comment
+                    .as_deref()
+                    .map(|c| self.comment_on("CONSTRAINT", &on, Some(c)))
             })
             .collect()
     }

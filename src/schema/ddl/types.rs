@@ -7,13 +7,18 @@ impl Ddl {
     /// `CREATE SEQUENCE` (ownership is rendered separately, after tables).
     pub fn create_sequence(&self, s: &Sequence) -> String {
         format!(
-            "CREATE SEQUENCE {} AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {}{};",
+            "CREATE SEQUENCE {} AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {}{}{};",
             self.qname(&s.schema, &s.name),
             s.data_type,
             s.increment,
             s.min_value,
             s.max_value,
             s.start,
+            if s.cache > 1 {
+                format!(" CACHE {}", s.cache)
+            } else {
+                String::new()
+            },
             if s.cycle { " CYCLE" } else { "" }
         )
     }
