@@ -495,13 +495,35 @@ fn alter_column(b: &mut Builder, d: &Ddl, q: &str, s: &Table, col: &ColumnDef, o
         b.add(Phase::Tables, at(sql));
     }
     if col.identity.is_some() && old.identity.is_some() && col.identity_options != old.identity_options {
-        b.add(Phase::Tables, at(identity_set(col.identity_options.as_deref())));
+        let set = identity_set(col.identity_options.as_deref());
+        let inc = |o: &ColumnDef| identity_increment(o.identity_options.as_deref()).signum();
+        if inc(col) != inc(old) {
+            // The current value lies outside the new direction's range.
+            b.add_h(
+                Phase::Tables,
+                at(format!("{set} RESTART")),
+                vec![format!(
+                    "identity of {path} changes direction and restarts at its START value: new ids may collide with existing rows"
+                )],
+            );
+        } else {
+            b.add(Phase::Tables, at(set));
+        }
     }
 }
 
 /// `SET ...` clauses that give an identity sequence exactly `options`
 /// (the non-default options as introspection writes them): every option
 /// is set, so ones that went back to their default are reset too.
+fn identity_increment(options: Option<&str>) -> i64 {
+    let words: Vec<&str> = options.unwrap_or("").split_whitespace().collect();
+    words
+        .windows(3)
+        .find(|w| w[0] == "INCREMENT" && w[1] == "BY")
+        .and_then(|w| w[2].parse().ok())
+        .unwrap_or(1)
+}
+
 fn identity_set(options: Option<&str>) -> String {
     let words: Vec<&str> = options.unwrap_or("").split_whitespace().collect();
     let after = |key: &[&str]| -> Option<&str> {
