@@ -225,6 +225,9 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
             ddl.push('\n');
             ddl.push_str(&i);
         }
+        for i in &v.indexes {
+            ddl = with_comment(&d, ddl, "INDEX", &d.qname(&v.schema, &i.name), &i.comment);
+        }
         push(kind, display_name(e, &v.schema, &v.name), ddl);
     }
     for t in &schema.triggers {

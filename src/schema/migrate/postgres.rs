@@ -1,5 +1,6 @@
 //! Postgres migration planning.
 
+mod identity;
 mod types;
 
 use super::{Builder, MigrateOptions, Phase, affected_views, view_order};
@@ -7,6 +8,7 @@ use crate::db::Engine;
 use crate::schema::ddl::Ddl;
 use crate::schema::normalize;
 use crate::schema::{ColumnDef, Schema, Table};
+use identity::{identity_increment, identity_set};
 use std::collections::BTreeSet;
 use types::{functions, schemas_and_extensions, sequences, types};
 
@@ -137,6 +139,13 @@ fn views_create(b: &mut Builder, d: &Ddl, source: &Schema, target: &Schema, touc
             continue;
         }
         let old = target.views.iter().find(|t| t.schema == v.schema && t.name == v.name);
+        for i in &v.indexes {
+            let was = old.and_then(|t| t.indexes.iter().find(|x| x.name == i.name));
+            if was.is_some_and(|x| x.comment != i.comment) {
+                let q = d.qname(&v.schema, &i.name);
+                b.add(Phase::CreateLate, d.comment_on("INDEX", &q, i.comment.as_deref()));
+            }
+        }
         if old.is_some_and(|t| t.comment != v.comment) {
             let kind = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
             b.add(
@@ -510,51 +519,4 @@ fn alter_column(b: &mut Builder, d: &Ddl, q: &str, s: &Table, col: &ColumnDef, o
             b.add(Phase::Tables, at(set));
         }
     }
-}
-
-/// `SET ...` clauses that give an identity sequence exactly `options`
-/// (the non-default options as introspection writes them): every option
-/// is set, so ones that went back to their default are reset too.
-fn identity_increment(options: Option<&str>) -> i64 {
-    let words: Vec<&str> = options.unwrap_or("").split_whitespace().collect();
-    words
-        .windows(3)
-        .find(|w| w[0] == "INCREMENT" && w[1] == "BY")
-        .and_then(|w| w[2].parse().ok())
-        .unwrap_or(1)
-}
-
-fn identity_set(options: Option<&str>) -> String {
-    let words: Vec<&str> = options.unwrap_or("").split_whitespace().collect();
-    let after = |key: &[&str]| -> Option<&str> {
-        words
-            .windows(key.len() + 1)
-            .find(|w| w[..key.len()] == *key)
-            .map(|w| w[key.len()])
-    };
-    let num = |key: &[&str]| after(key).and_then(|v| v.parse::<i64>().ok());
-    let increment = num(&["INCREMENT", "BY"]).unwrap_or(1);
-    let min = num(&["MINVALUE"]);
-    let max = num(&["MAXVALUE"]);
-    // START defaults to MINVALUE ascending and MAXVALUE descending; name it
-    // so a stale explicit start cannot survive the reset.
-    let start = num(&["START", "WITH"]).unwrap_or(if increment > 0 {
-        min.unwrap_or(1)
-    } else {
-        max.unwrap_or(-1)
-    });
-    let mut out = vec![format!("SET INCREMENT BY {increment}")];
-    out.push(min.map_or("SET NO MINVALUE".into(), |v| format!("SET MINVALUE {v}")));
-    out.push(max.map_or("SET NO MAXVALUE".into(), |v| format!("SET MAXVALUE {v}")));
-    out.push(format!("SET START WITH {start}"));
-    out.push(format!("SET CACHE {}", num(&["CACHE"]).unwrap_or(1)));
-    out.push(
-        if words.contains(&"CYCLE") {
-            "SET CYCLE"
-        } else {
-            "SET NO CYCLE"
-        }
-        .into(),
-    );
-    out.join(" ")
 }
