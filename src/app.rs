@@ -13,7 +13,9 @@ mod popup;
 pub mod query;
 pub mod results;
 mod run;
+pub mod snapshots;
 pub mod split;
+pub mod sync_preview;
 pub mod tree;
 
 pub use events::fmt_elapsed;
@@ -124,6 +126,10 @@ pub enum Effect {
     ListConnections,
     /// Switch to a saved connection.
     SwitchConnection(String),
+    /// List saved connections as data sync targets.
+    SyncTargets,
+    /// Resolve a saved connection as the data sync target.
+    ResolveSyncTarget(String),
 }
 
 /// Settings the app starts with.
@@ -182,6 +188,12 @@ pub struct App {
     pub audit_jsonl: Option<std::path::PathBuf>,
     /// Effects for the loop.
     pub effects: Vec<Effect>,
+    /// Schema snapshots panel, when open.
+    pub snapshots: Option<snapshots::SnapshotPanel>,
+    migration_confirmed: Option<(String, Instant)>,
+    /// Data sync panel, when open.
+    pub sync: Option<sync_preview::SyncPanel>,
+    sync_confirmed: Option<(String, Instant)>,
     dirty: bool,
     ticket: u64,
     schema_ticket: u64,
@@ -230,6 +242,10 @@ impl App {
             unlocked: false,
             audit_jsonl: opts.audit_jsonl,
             effects: Vec::new(),
+            snapshots: None,
+            migration_confirmed: None,
+            sync: None,
+            sync_confirmed: None,
             dirty: true,
             ticket: 0,
             schema_ticket: 0,
@@ -301,7 +317,9 @@ impl App {
                 self.dirty = true;
             }
             Event::FocusGained => self.dirty = true,
-            Event::Mouse(m) if self.popup.is_none() => self.on_mouse(m),
+            Event::Mouse(m) if self.popup.is_none() && self.snapshots.is_none() && self.sync.is_none() => {
+                self.on_mouse(m)
+            }
             _ => {}
         }
     }
@@ -311,6 +329,14 @@ impl App {
         self.dirty = true;
         if self.popup.is_some() {
             self.popup_key(key);
+            return;
+        }
+        if self.sync.is_some() {
+            self.sync_key(key);
+            return;
+        }
+        if self.snapshots.is_some() {
+            self.snapshots_key(key);
             return;
         }
         if self.tree.filtering && self.focus == Focus::Tree {
@@ -395,14 +421,22 @@ impl App {
 
     /// Periodic update while something runs (elapsed time in the status line).
     pub fn on_tick(&mut self) {
-        if self.running.is_some() || self.export_rows.is_some() {
+        if self.running.is_some() || self.export_rows.is_some() || self.panel_busy() {
             self.dirty = true;
         }
     }
 
     /// True while a query or export is in flight (the loop then ticks the clock).
     pub fn busy(&self) -> bool {
-        self.running.is_some() || self.export_rows.is_some()
+        self.running.is_some() || self.export_rows.is_some() || self.panel_busy()
+    }
+
+    /// True while a panel waits for a background task (introspection, migration).
+    pub fn panel_busy(&self) -> bool {
+        self.snapshots
+            .as_ref()
+            .is_some_and(|p| p.live_loading || p.apply.as_ref().is_some_and(|a| a.running))
+            || self.sync_busy()
     }
 }
 

@@ -54,6 +54,8 @@ impl App {
             Action::ExternalEditor => self.effects.push(Effect::ExternalEditor),
             Action::Complete => self.open_completion(),
             Action::ReloadSchema => self.reload_schema(),
+            Action::OpenSnapshots => self.open_snapshots(),
+            Action::OpenSyncPreview => self.open_sync_preview(),
             _ => self.pane_action(a),
         }
         self.after_move();

@@ -214,6 +214,8 @@ impl App {
                     Err(e) => self.set_status(Level::Error, format!("export failed: {e}")),
                 }
             }
+            JobEvent::Snap(ev) => self.on_snap(ev),
+            JobEvent::Sync(ev) => self.on_sync(ev),
         }
     }
 }

@@ -21,6 +21,10 @@ pub enum Grant {
     Unbounded,
     /// Run DROP/TRUNCATE.
     Destructive,
+    /// Apply a schema migration from the snapshots panel.
+    Migration,
+    /// Apply a data sync from the sync panel (the target's name is typed).
+    DataSync,
 }
 
 /// A buffer waiting at the gate.
@@ -133,6 +137,14 @@ impl App {
             return;
         }
         let how = format!("typed '{expect}' in dbn ui");
+        if grant == Grant::Migration {
+            self.start_migration(format!("{how} for migration"));
+            return;
+        }
+        if grant == Grant::DataSync {
+            self.start_data_sync(format!("{how} for data sync"));
+            return;
+        }
         match grant {
             Grant::Unlock => {
                 let jsonl = self.audit_jsonl.clone();
@@ -146,11 +158,14 @@ impl App {
             }
             Grant::Unbounded => gate.allow_unbounded = true,
             Grant::Destructive => gate.destructive_confirmed = true,
+            Grant::Migration | Grant::DataSync => {}
         }
         let what = match grant {
             Grant::Unlock => "unlock",
             Grant::Unbounded => "unbounded write",
             Grant::Destructive => "DROP/TRUNCATE",
+            Grant::Migration => "migration",
+            Grant::DataSync => "data sync",
         };
         gate.confirmed_by = Some(match gate.confirmed_by.take() {
             Some(prev) => format!("{prev}; {how} for {what}"),

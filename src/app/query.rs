@@ -73,6 +73,10 @@ pub enum JobEvent {
     ExportProgress(u64),
     /// Export finished with the row count, or failed.
     ExportDone(Result<(u64, String), String>),
+    /// Schema snapshots panel task.
+    Snap(super::snapshots::SnapEvent),
+    /// Data sync panel task.
+    Sync(super::sync_preview::SyncEvent),
 }
 
 /// Start a run of `stmts` on the shared session.

@@ -101,6 +101,14 @@ fn perform(
             Ok(info) => app.switch_to(info),
             Err(e) => app.set_status_pub(Level::Error, format!("cannot switch to '{name}': {e}")),
         },
+        Effect::SyncTargets => match conns.list() {
+            Ok(items) => app.show_sync_targets(items),
+            Err(e) => app.set_status_pub(Level::Error, e),
+        },
+        Effect::ResolveSyncTarget(name) => {
+            let res = conns.resolve(&name).map_err(|e| format!("cannot open '{name}': {e}"));
+            app.sync_target_resolved(res);
+        }
         Effect::ExternalEditor => {
             let text = app.editor.buf().text();
             input.pause();

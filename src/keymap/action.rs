@@ -127,6 +127,10 @@ actions! {
     ToggleMark = "toggle_mark", "Mark rows (copy takes the range)";
     /// Put the preview query of the selected table into the editor.
     PreviewToEditor = "preview_to_editor", "Put table preview query in editor";
+    /// Open the schema snapshots panel (diff, migration preview, apply).
+    OpenSnapshots = "open_snapshots", "Schema snapshots: diff, migrate";
+    /// Open the data sync panel (diff a table against another connection, apply).
+    OpenSyncPreview = "open_sync_preview", "Data sync: diff a table, apply";
 }
 
 #[cfg(test)]

@@ -223,6 +223,14 @@ fn help_lines(app: &App) -> Vec<(String, String)> {
             }
         }
     }
+    out.push(("Schema snapshots panel".into(), String::new()));
+    for (k, d) in super::snapshots::KEYS {
+        out.push(((*k).to_string(), (*d).to_string()));
+    }
+    out.push(("Data sync panel".into(), String::new()));
+    for (k, d) in super::sync_preview::KEYS {
+        out.push(((*k).to_string(), (*d).to_string()));
+    }
     out.push(("Popups".into(), String::new()));
     out.push(("Esc".into(), "Close".into()));
     out.push(("Up/Down Enter".into(), "Choose".into()));

@@ -1,0 +1,589 @@
+//! The overlay panels (schema snapshots) rendered through TestBackend and
+//! driven headless against real SQLite files: keys in, background tasks
+//! through the real drivers, state, screen and audit log out.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use dbn::app::snapshots::{DiffView, Side, SnapshotPanel};
+use dbn::app::{App, ConnInfo, Options, Popup, Receivers};
+use dbn::db::{ConnSpec, Engine};
+use dbn::keymap::Keymap;
+use dbn::schema::{ColumnDef, KeyConstraint, Schema, Table};
+use dbn::store::Store;
+use dbn::store::connections::Tag;
+use dbn::store::schema_snapshots::SnapshotInfo;
+use dbn::ui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use std::time::Duration;
+
+fn make(spec: ConnSpec, name: &str, read_only: bool, store: Option<Store>, w: u16, h: u16) -> (App, Receivers) {
+    let conn = ConnInfo {
+        name: name.into(),
+        tag: Tag::Dev,
+        read_only,
+        spec,
+    };
+    let opts = Options {
+        keymap: Keymap::load("default", &[]).unwrap(),
+        theme: Theme::named("basic16").unwrap(),
+        preview_limit: 200,
+        audit_jsonl: None,
+        store,
+    };
+    App::new(conn, opts, Rect::new(0, 0, w, h))
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn type_text(app: &mut App, s: &str) {
+    for c in s.chars() {
+        app.on_key(key(KeyCode::Char(c)));
+    }
+}
+
+/// Feed job events until nothing runs, or fail after `secs`.
+async fn settle(app: &mut App, rx: &mut Receivers, secs: u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if !app.busy() {
+            while let Ok(Some(ev)) = tokio::time::timeout(Duration::from_millis(20), rx.jobs.recv()).await {
+                app.on_job(ev);
+            }
+            return;
+        }
+        tokio::select! {
+            Some(ev) = rx.db.recv() => app.on_db(ev),
+            Some(ev) = rx.jobs.recv() => app.on_job(ev),
+            () = tokio::time::sleep_until(deadline) => panic!("still running after {secs}s: {:?}", app.status),
+        }
+    }
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| dbn::ui::draw(f, app)).unwrap();
+    let buf = term.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in 0..w {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+            line.push_str(sym);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn col(name: &str, ty: &str, nullable: bool) -> ColumnDef {
+    ColumnDef {
+        name: name.into(),
+        data_type: ty.into(),
+        nullable,
+        default: None,
+        identity: None,
+        generated: None,
+        collation: None,
+        comment: None,
+    }
+}
+
+fn table(name: &str, cols: Vec<ColumnDef>) -> Table {
+    Table {
+        schema: "public".into(),
+        name: name.into(),
+        primary_key: Some(KeyConstraint {
+            name: format!("{name}_pkey"),
+            columns: vec!["id".into()],
+        }),
+        columns: cols,
+        ..Default::default()
+    }
+}
+
+fn schemas() -> (Schema, Schema) {
+    let mut a = Schema::empty(Engine::Postgres);
+    a.schemas = vec!["public".into()];
+    a.tables.push(table(
+        "customers",
+        vec![col("id", "integer", false), col("email", "text", false)],
+    ));
+    a.tables.push(table("legacy", vec![col("id", "integer", false)]));
+    let mut b = a.clone();
+    b.tables.retain(|t| t.name != "legacy");
+    b.tables[0].columns.push(col("name\x1b[31m", "text", true));
+    b.tables.push(table(
+        "orders",
+        vec![col("id", "integer", false), col("total", "numeric(12,2)", true)],
+    ));
+    a.normalize();
+    b.normalize();
+    (a, b)
+}
+
+fn info(id: i64, labels: &[&str]) -> SnapshotInfo {
+    SnapshotInfo {
+        id,
+        connection: "shop".into(),
+        hash: "h".into(),
+        created_at: format!("2026-11-2{id}T10:00:00Z"),
+        labels: labels.iter().map(|s| s.to_string()).collect(),
+        tables: 2,
+    }
+}
+
+fn panel_app(w: u16, h: u16) -> App {
+    let mut spec = ConnSpec::new(Engine::Postgres);
+    spec.database = Some("shop".into());
+    let (mut app, _rx) = make(spec, "shop", false, None, w, h);
+    let mut p = SnapshotPanel::new(vec![info(2, &["release-2"]), info(1, &[])]);
+    p.selected = 1;
+    p.picked = vec![Side::Snapshot(1)];
+    app.snapshots = Some(p);
+    app
+}
+
+fn with_diff(app: &mut App) {
+    let (a, b) = schemas();
+    let view = DiffView::build(
+        ("snapshot 1".into(), Box::new(a.clone())),
+        ("shop (live)".into(), Box::new(b.clone())),
+        true,
+        Some(&b),
+        "shop",
+    );
+    let p = app.snapshots.as_mut().unwrap();
+    p.picked = vec![Side::Snapshot(1), Side::Live];
+    p.view = Some(view);
+}
+
+#[test]
+fn snapshots_list_80x24_and_200x60() {
+    let a = panel_app(80, 24);
+    let s = render(&a, 80, 24);
+    assert!(
+        s.contains("Schema snapshots") && s.contains("release-2") && s.contains("[1] #1"),
+        "{s}"
+    );
+    insta::assert_snapshot!("snapshots_list_80x24", s);
+    let a = panel_app(200, 60);
+    let s = render(&a, 200, 60);
+    assert!(s.contains("live") && s.contains("#2"), "{s}");
+    insta::assert_snapshot!("snapshots_list_200x60", s);
+}
+
+#[test]
+fn snapshots_diff_and_sql_80x24_and_200x60() {
+    let mut a = panel_app(200, 60);
+    with_diff(&mut a);
+    let s = render(&a, 200, 60);
+    // Summary on top, one section per object, escapes from the database made visible.
+    assert!(
+        s.contains("Schema diff: changes to make snapshot 1 match shop (live)"),
+        "{s}"
+    );
+    assert!(
+        s.contains("table public.orders (added)") && s.contains("table public.legacy (removed)"),
+        "{s}"
+    );
+    assert!(s.contains("␛[31m") && !s.contains('\x1b'), "{s}");
+    insta::assert_snapshot!("snapshots_diff_200x60", s);
+    let mut a = panel_app(80, 24);
+    with_diff(&mut a);
+    // n moves to the next object section.
+    a.on_key(key(KeyCode::Char('n')));
+    let v = a.snapshots.as_ref().unwrap().view.as_ref().unwrap();
+    assert_eq!(v.object, 1);
+    assert_eq!(v.scroll, v.starts[1]);
+    let s = render(&a, 80, 24);
+    insta::assert_snapshot!("snapshots_diff_80x24", s);
+    // m shows the migration that makes the live connection equal snapshot 1.
+    a.on_key(key(KeyCode::Char('m')));
+    let s = render(&a, 80, 24);
+    assert!(s.contains("make shop match snapshot 1"), "{s}");
+    insta::assert_snapshot!("snapshots_sql_80x24", s);
+    let s = render(&a, 200, 60);
+    assert!(s.contains("DROP TABLE") && s.contains("CREATE TABLE"), "{s}");
+}
+
+#[test]
+fn snapshots_panel_never_panics_at_tiny_sizes() {
+    for (w, h) in [(1, 1), (2, 3), (10, 4), (30, 8), (31, 9), (45, 12)] {
+        let mut a = panel_app(w, h);
+        render(&a, w, h);
+        with_diff(&mut a);
+        render(&a, w, h);
+        a.on_key(key(KeyCode::Char('m')));
+        render(&a, w, h);
+    }
+}
+
+#[test]
+fn help_lists_the_panel_keys() {
+    // Tall enough for every line of the generated help.
+    let mut a = panel_app(200, 200);
+    a.snapshots = None;
+    a.popup = Some(Popup::Help { scroll: 0 });
+    let s = render(&a, 200, 200);
+    assert!(s.contains("Schema snapshots: diff, migrate") && s.contains("F7"), "{s}");
+    assert!(s.contains("Data sync: diff a table, apply") && s.contains("F8"), "{s}");
+    assert!(s.contains("Toggle the migration SQL preview"), "{s}");
+}
+
+fn sqlite_db(dir: &std::path::Path) -> (ConnSpec, std::path::PathBuf) {
+    let path = dir.join("lite.db");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL);
+         INSERT INTO customers VALUES (1, 'a@example.com');",
+    )
+    .unwrap();
+    let mut spec = ConnSpec::new(Engine::Sqlite);
+    spec.database = Some(path.display().to_string());
+    (spec, path)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_then_diff_against_live_and_apply_the_migration_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("meta.db")).unwrap();
+    let (spec, path) = sqlite_db(dir.path());
+    let (mut app, mut rx) = make(spec, "lite", true, Some(store), 120, 40);
+    app.on_key(key(KeyCode::F(7)));
+    assert!(app.snapshots.is_some(), "F7 opens the panel: {:?}", app.status);
+    settle(&mut app, &mut rx, 20).await;
+    // s takes a snapshot of the connection now.
+    app.on_key(key(KeyCode::Char('s')));
+    settle(&mut app, &mut rx, 20).await;
+    let p = app.snapshots.as_ref().unwrap();
+    assert_eq!(p.items.len(), 1, "{:?}", p.message);
+    // Someone changes the schema behind our back.
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch("CREATE TABLE audit_trail (id INTEGER PRIMARY KEY, note TEXT);")
+            .unwrap();
+    }
+    app.on_key(key(KeyCode::Char('r')));
+    settle(&mut app, &mut rx, 20).await;
+    // The snapshot against live: the new table shows as a difference.
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Char('l')));
+    let v = app.snapshots.as_ref().unwrap().view.as_ref().expect("diff view");
+    assert_eq!(v.diff.changes.len(), 1, "{:?}", v.diff);
+    assert!(v.diff.changes[0].name.contains("audit_trail"), "{:?}", v.diff);
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("audit_trail (added)"), "{screen}");
+    // The migration makes the connection equal the snapshot again: drop the new table.
+    app.on_key(key(KeyCode::Char('m')));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("DROP TABLE"), "{screen}");
+    // Apply: the same typed confirmation; a wrong name refuses.
+    app.on_key(key(KeyCode::Char('a')));
+    assert!(matches!(app.popup, Some(Popup::TypedConfirm { .. })));
+    type_text(&mut app, "nope");
+    app.on_key(key(KeyCode::Enter));
+    assert!(
+        app.status.as_ref().is_some_and(|s| s.1.contains("not run")),
+        "{:?}",
+        app.status
+    );
+    app.on_key(key(KeyCode::Char('a')));
+    type_text(&mut app, "lite");
+    app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 30).await;
+    let line = app.snapshots.as_ref().unwrap().apply.as_ref().unwrap().line.clone();
+    assert!(line.contains("verified: diff is now empty"), "{line}");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let n: i64 = c
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'audit_trail'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 0, "the table is gone");
+    let audit = app.store.as_ref().unwrap().list_audit(&Default::default()).unwrap();
+    let mig = audit
+        .iter()
+        .find(|a| a.action == "migration")
+        .expect("migration audited");
+    assert_eq!(mig.outcome, "ok");
+    assert!(mig.statement.as_deref().unwrap_or("").contains("DROP TABLE"), "{mig:?}");
+    assert!(
+        mig.confirmed_by.as_deref().unwrap_or("").contains("typed 'lite'"),
+        "{mig:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_snapshot_pair_diff_and_migration_back_to_the_snapshot() {
+    let Some(url) = common::fresh_pg_db("tui_panels") else {
+        return;
+    };
+    common::psql(&url, "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL)");
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("meta.db")).unwrap();
+    let spec = ConnSpec::parse_url(&url).unwrap();
+    let (mut app, mut rx) = make(spec, "pgdev", false, Some(store), 200, 60);
+    app.on_key(key(KeyCode::F(7)));
+    settle(&mut app, &mut rx, 30).await;
+    app.on_key(key(KeyCode::Char('s')));
+    settle(&mut app, &mut rx, 30).await;
+    common::psql(
+        &url,
+        "ALTER TABLE items ADD COLUMN price numeric(10,2); CREATE INDEX items_name_idx ON items (name)",
+    );
+    app.on_key(key(KeyCode::Char('s')));
+    settle(&mut app, &mut rx, 30).await;
+    let p = app.snapshots.as_ref().unwrap();
+    assert_eq!(p.items.len(), 2, "{:?}", p.message);
+    // Pick the older snapshot, then the newer one: the diff shows what changed between them.
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Enter));
+    app.on_key(key(KeyCode::Up));
+    app.on_key(key(KeyCode::Enter));
+    let v = app.snapshots.as_ref().unwrap().view.as_ref().expect("diff view");
+    let names: Vec<String> = v
+        .diff
+        .changes
+        .iter()
+        .map(|c| format!("{} {:?}", c.name, c.status))
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|n| n.contains("items_name_idx") && n.contains("Added")),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.contains("items") && n.contains("Changed")),
+        "{names:?}"
+    );
+    let screen = render(&app, 200, 60);
+    assert!(screen.contains("+    price numeric(10,2),"), "{screen}");
+    // The goal of the migration is the newer snapshot, which live already equals: nothing to apply.
+    app.on_key(key(KeyCode::Char('a')));
+    assert!(app.popup.is_none());
+    let msg = app.snapshots.as_ref().unwrap().message.clone().unwrap().1;
+    assert!(msg.contains("nothing to apply"), "{msg}");
+    // The older snapshot against live: the migration goes back to it.
+    app.on_key(key(KeyCode::Esc));
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Char('l')));
+    app.on_key(key(KeyCode::Char('a')));
+    type_text(&mut app, "pgdev");
+    app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 30).await;
+    let line = app.snapshots.as_ref().unwrap().apply.as_ref().unwrap().line.clone();
+    assert!(line.contains("verified: diff is now empty"), "{line}");
+    let cols = common::psql(
+        &url,
+        "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'items'",
+    );
+    assert_eq!(cols.trim(), "id,name");
+}
+
+fn sqlite_file(path: &std::path::Path, sql: &str) -> ConnSpec {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.execute_batch(sql).unwrap();
+    let mut spec = ConnSpec::new(Engine::Sqlite);
+    spec.database = Some(path.display().to_string());
+    spec
+}
+
+fn entry(name: &str) -> dbn::app::ConnEntry {
+    dbn::app::ConnEntry {
+        name: name.into(),
+        engine: "sqlite".into(),
+        tag: Tag::Dev,
+        read_only: false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_sync_panel_diffs_two_sqlite_files_and_applies_source_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("meta.db")).unwrap();
+    let src = sqlite_file(
+        &dir.path().join("src.db"),
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER);
+         INSERT INTO items VALUES (1, 'apple', 5), (2, 'pear', 1), (3, 'plum', 7);",
+    );
+    let tgt_path = dir.path().join("tgt.db");
+    let tgt = sqlite_file(
+        &tgt_path,
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER);
+         INSERT INTO items VALUES (2, 'pear', 1), (3, 'plum', 2), (4, 'fig\x1b[31m', 9);",
+    );
+    let (mut app, mut rx) = make(src, "src", false, Some(store), 200, 60);
+    app.start();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while app.tree.schema.is_none() {
+        let ev = tokio::time::timeout_at(deadline, rx.jobs.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        app.on_job(ev);
+    }
+    // F8 asks the loop for saved connections; the loop answers (as run.rs does).
+    app.on_key(key(KeyCode::F(8)));
+    assert_eq!(
+        app.effects.drain(..).collect::<Vec<_>>(),
+        vec![dbn::app::Effect::SyncTargets]
+    );
+    app.show_sync_targets(vec![entry("src"), entry("tgt")]);
+    let s = render(&app, 80, 24);
+    assert!(s.contains("Target connection") && s.contains("tgt"), "{s}");
+    insta::assert_snapshot!("sync_targets_80x24", s);
+    let s = render(&app, 200, 60);
+    insta::assert_snapshot!("sync_targets_200x60", s);
+    app.on_key(key(KeyCode::Enter));
+    assert_eq!(
+        app.effects.drain(..).collect::<Vec<_>>(),
+        vec![dbn::app::Effect::ResolveSyncTarget("tgt".into())]
+    );
+    app.sync_target_resolved(Ok(ConnInfo {
+        name: "tgt".into(),
+        tag: Tag::Dev,
+        read_only: false,
+        spec: tgt,
+    }));
+    app.on_key(key(KeyCode::Enter));
+    assert!(app.sync_busy(), "the diff runs in the background");
+    settle(&mut app, &mut rx, 30).await;
+    let p = app.sync.as_ref().unwrap();
+    let d = p.diff.as_ref().expect("a diff");
+    assert_eq!(
+        (
+            d.diff.only_in_source.len(),
+            d.diff.only_in_target.len(),
+            d.diff.changed.len()
+        ),
+        (1, 1, 1),
+        "{:?}",
+        p.message
+    );
+    let s = render(&app, 200, 60);
+    assert!(
+        s.contains("only in source 1 · only in target 1 · changed 1 · equal 1"),
+        "{s}"
+    );
+    assert!(s.contains("qty: 2 -> 7"), "{s}");
+    assert!(s.contains("␛[31m") || !s.contains('\x1b'), "{s}");
+    insta::assert_snapshot!("sync_result_200x60", s);
+    let s = render(&app, 80, 24);
+    assert!(s.contains("qty: 2 -> 7"), "{s}");
+    insta::assert_snapshot!("sync_result_80x24", s);
+    // Drill into the changed row.
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Enter));
+    let s = render(&app, 80, 24);
+    assert!(
+        s.contains("changed (target value -> source value)") && s.contains("2 -> 7"),
+        "{s}"
+    );
+    insta::assert_snapshot!("sync_row_detail_80x24", s);
+    app.on_key(key(KeyCode::Esc));
+    // Apply behind the typed confirmation of the target's name.
+    app.on_key(key(KeyCode::Char('a')));
+    let Some(Popup::TypedConfirm { message, .. }) = &app.popup else {
+        panic!("no confirmation")
+    };
+    assert!(message.contains("1 insert(s), 1 update(s), 0 delete(s)"), "{message}");
+    type_text(&mut app, "tgt");
+    app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 30).await;
+    let msg = app.sync.as_ref().unwrap().message.clone().unwrap().1;
+    assert!(msg.contains("applied 2 change(s)"), "{msg}");
+    let c = rusqlite::Connection::open(&tgt_path).unwrap();
+    let rows: Vec<(i64, i64)> = c
+        .prepare("SELECT id, qty FROM items ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows, vec![(1, 5), (2, 1), (3, 7), (4, 9)]);
+    let audit = app.store.as_ref().unwrap().list_audit(&Default::default()).unwrap();
+    let e = audit.iter().find(|a| a.action == "sync").expect("sync audited");
+    assert_eq!((e.outcome.as_str(), e.rows_affected), ("ok", Some(2)));
+    assert_eq!(e.connection.as_deref(), Some("tgt"));
+    // Diff again: only the target-only row is left.
+    app.on_key(key(KeyCode::Char('r')));
+    settle(&mut app, &mut rx, 30).await;
+    let d = app.sync.as_ref().unwrap().diff.as_ref().unwrap();
+    assert_eq!(
+        (
+            d.diff.only_in_source.len(),
+            d.diff.changed.len(),
+            d.diff.only_in_target.len()
+        ),
+        (0, 0, 1)
+    );
+}
+
+#[test]
+fn sync_panel_never_panics_at_tiny_sizes() {
+    for (w, h) in [(1, 1), (2, 3), (10, 4), (30, 8), (45, 12)] {
+        let mut a = panel_app(w, h);
+        a.snapshots = None;
+        a.show_sync_targets(vec![entry("a"), entry("b")]);
+        render(&a, w, h);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_sync_diff_is_cancelled_with_esc() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = "CREATE TABLE big (id INTEGER PRIMARY KEY, v TEXT);
+         WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000)
+         INSERT INTO big SELECT x, 'v' || x FROM c;";
+    let src = sqlite_file(&dir.path().join("a.db"), rows);
+    let tgt = sqlite_file(
+        &dir.path().join("b.db"),
+        &format!("{rows} UPDATE big SET v = 'x' WHERE id = 199999;"),
+    );
+    let (mut app, mut rx) = make(src, "a", false, None, 120, 40);
+    app.start();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while app.tree.schema.is_none() {
+        let ev = tokio::time::timeout_at(deadline, rx.jobs.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        app.on_job(ev);
+    }
+    app.on_key(key(KeyCode::F(8)));
+    app.show_sync_targets(vec![entry("b")]);
+    app.on_key(key(KeyCode::Enter));
+    app.sync_target_resolved(Ok(ConnInfo {
+        name: "b".into(),
+        tag: Tag::Dev,
+        read_only: false,
+        spec: tgt,
+    }));
+    app.on_key(key(KeyCode::Enter));
+    let s = render(&app, 120, 40);
+    assert!(s.contains("comparing big") && s.contains("Esc / Ctrl+C cancel"), "{s}");
+    app.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    settle(&mut app, &mut rx, 30).await;
+    let p = app.sync.as_ref().expect("the panel stays open");
+    assert!(p.diff.is_none(), "the diff was cancelled");
+    let msg = p.message.clone().unwrap().1;
+    assert!(msg.contains("cancel"), "{msg}");
+}
