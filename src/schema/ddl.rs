@@ -491,21 +491,6 @@ impl Ddl {
             .collect()
     }
 
-    /// `COMMENT ON CONSTRAINT` statements for a table's foreign keys, which
-    /// are created after every table and so cannot join `table_extras`.
-    pub fn fk_comments(&self, t: &Table) -> Vec<String> {
-        let q = self.qname(&t.schema, &t.name);
-        t.foreign_keys
-            .iter()
-            .filter_map(|f| {
-                let on = format!("{} ON {q}", self.ident(&f.name));
-                f.comment
-                    .as_deref()
-                    .map(|c| self.comment_on("CONSTRAINT", &on, Some(c)))
-            })
-            .collect()
-    }
-
     /// `COMMENT ON <what> <name> IS '...'` (Postgres).
     pub fn comment_on(&self, what: &str, name: &str, text: Option<&str>) -> String {
         match text {

@@ -1,7 +1,7 @@
 //! DDL of Postgres objects other than tables, indexes and views.
 
 use super::Ddl;
-use crate::schema::{CompositeType, Domain, EnumType, Extension, Policy, Privilege, Sequence};
+use crate::schema::{CompositeType, Domain, EnumType, Extension, Policy, Privilege, Sequence, Table};
 
 impl Ddl {
     /// `CREATE SEQUENCE` (ownership is rendered separately, after tables).
@@ -111,5 +111,20 @@ impl Ddl {
             "REVOKE {} ON {} {} FROM {};",
             p.privilege, p.object_kind, p.object, p.grantee
         )
+    }
+
+    /// `COMMENT ON CONSTRAINT` statements for a table's foreign keys, which
+    /// are created after every table and so cannot join `table_extras`.
+    pub fn fk_comments(&self, t: &Table) -> Vec<String> {
+        let q = self.qname(&t.schema, &t.name);
+        t.foreign_keys
+            .iter()
+            .filter_map(|f| {
+                let on = format!("{} ON {q}", self.ident(&f.name));
+                f.comment
+                    .as_deref()
+                    .map(|c| self.comment_on("CONSTRAINT", &on, Some(c)))
+            })
+            .collect()
     }
 }
