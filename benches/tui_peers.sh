@@ -55,7 +55,7 @@ ROOT="$PWD"
 DBN="${DBN:-$ROOT/target/release/dbn}"
 VENV="${PEERS_VENV:-/tmp/peers}"
 STEP_TIMEOUT="${STEP_TIMEOUT:-120}"
-ONLY="${ONLY:-dbn harlequin pgcli}"
+ONLY="${ONLY:-dbn harlequin pgcli rainfrog}"
 SQL="SELECT * FROM bench_rows"
 : "${DBN_TEST_PG_URL:?start servers with: eval \"\$(scripts/test-services.sh start)\"}"
 URL="${DBN_TEST_PG_URL%%\?*}"
@@ -129,7 +129,7 @@ record() { RESULTS+=("$(printf '| %s | %s | %s | %s | %s | %s | %s |' "$@")"); }
 
 # bench NAME CMD READY1 READY2 RUNKEY ROWS DONE
 bench() {
-  local name="$1" cmd="$2" ready1="$3" ready2="$4" runkey="$5" rowsre="$6" donere="$7"
+  local name="$1" cmd="$2" ready1="$3" ready2="$4" runkey="$5" rowsre="$6" donere="$7" prekeys="${8:-}" postkeys="${9:-}"
   local t0 t_frame t_ready t_run t_rows t_done frame startup first complete rss_rows rss_end idle c0 c1
   SOCK="bench_${name%% *}_$$"
   echo "== $name" >&2
@@ -145,10 +145,12 @@ bench() {
   frame="$(ms "$t0" "$t_frame")"
   startup="$(secs "$frame") / $(secs "$(ms "$t0" "$t_ready")")"
   sleep 1 # let it settle (catalog loads, completions) before typing
+  for k in $prekeys; do tmux -L "$SOCK" send-keys -t t "$k"; sleep 0.3; done
   tmux -L "$SOCK" send-keys -t t -l "$SQL"
   if ! wait_for "FROM bench_rows" >/dev/null; then
     record "$name" "$startup" "timeout (query text never shown)" - - - -; cleanup; return
   fi
+  for k in $postkeys; do tmux -L "$SOCK" send-keys -t t "$k"; sleep 0.3; done
   sleep 0.3
   t_run="$(now)"
   tmux -L "$SOCK" send-keys -t t "$runkey"
@@ -198,6 +200,16 @@ for prog in $ONLY; do
       bench "pgcli $ver" \
         "cd $WORK && exec env HOME=$WORK XDG_CONFIG_HOME=$WORK/.config PAGER=cat LESS= $VENV/bin/pgcli --pgclirc $WORK/pgclirc --less-chatty '$URL'" \
         'dbn_bench> *$' '' Enter 'name-[0-9]+' 'SELECT 1000000'
+      ;;
+    rainfrog)
+      # cargo install rainfrog --locked --no-default-features --features arboard --root /tmp/rainfrog
+      RF="${RAINFROG:-/tmp/rainfrog/bin/rainfrog}"
+      if [ ! -x "$RF" ]; then record rainfrog "not run: $RF missing" - - - - -; cleanup; continue; fi
+      ver="$("$RF" --version 2>/dev/null | head -1 | awk '{ print $2 }' | cut -d- -f1)"
+      # Alt+2 focuses its editor, i enters insert mode, Esc leaves it, F5 runs.
+      bench "rainfrog $ver" \
+        "cd $WORK && exec env HOME=$WORK XDG_CONFIG_HOME=$WORK/.config XDG_DATA_HOME=$WORK/.local/share $RF -u '$URL'" \
+        'bench_rows' 'results <alt' F5 'name-1[^0-9]' 'results <alt.3> \(1000000 rows' 'M-2 i' 'Escape'
       ;;
     *) echo "unknown program $prog" >&2; rm -rf "$WORK"; WORK="" ;;
   esac
