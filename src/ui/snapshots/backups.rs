@@ -1,0 +1,105 @@
+//! The backups tab of the snapshot history panel: the backup list, or the
+//! coloured per-table summary and row detail of a backup diff.
+
+use super::super::text::put;
+use super::super::theme::Slot;
+use crate::app::App;
+use crate::app::snapshots::{BackupTab, LineKind};
+use crate::sanitize::sanitize;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+
+/// Footer hint for the tab.
+pub fn hint(b: &BackupTab) -> &'static str {
+    if b.view.is_some() {
+        "↑/↓ scroll · PgUp/PgDn page · Esc back"
+    } else if b.loading {
+        "comparing… · Esc cancel"
+    } else {
+        "Enter pick two · l vs live · b schema snapshots · Esc close"
+    }
+}
+
+fn kind_style(app: &App, k: LineKind) -> Style {
+    let t = &app.theme;
+    match k {
+        LineKind::Title => t.style(Slot::Title).add_modifier(Modifier::BOLD),
+        LineKind::Plain => t.style(Slot::Popup),
+        LineKind::Added => t.style(Slot::String),
+        LineKind::Removed => t.style(Slot::Error),
+        LineKind::Changed => t.style(Slot::Warning),
+        LineKind::Muted => t.style(Slot::Muted),
+    }
+}
+
+/// Draw the tab into `body`.
+pub fn draw(f: &mut Frame, body: Rect, app: &App, b: &BackupTab) {
+    let t = &app.theme;
+    let h = usize::from(body.height);
+    if h == 0 || body.width == 0 {
+        return;
+    }
+    if let Some(v) = &b.view {
+        put(
+            f.buffer_mut(),
+            body.x,
+            body.y,
+            &sanitize(&v.title),
+            body.width,
+            t.style(Slot::Title),
+        );
+        for (i, (k, l)) in v.lines.iter().skip(v.scroll).take(h.saturating_sub(1)).enumerate() {
+            let y = body.y + 1 + i as u16;
+            put(f.buffer_mut(), body.x, y, &sanitize(l), body.width, kind_style(app, *k));
+        }
+        return;
+    }
+    if let Some(why) = &b.unavailable {
+        put(
+            f.buffer_mut(),
+            body.x,
+            body.y,
+            &sanitize(why),
+            body.width,
+            t.style(Slot::Warning),
+        );
+        if b.items.is_empty() {
+            return;
+        }
+    }
+    let y0 = body.y + u16::from(b.unavailable.is_some());
+    let rows = h.saturating_sub(usize::from(b.unavailable.is_some()));
+    if rows == 0 {
+        return;
+    }
+    let top = b.selected.saturating_sub(rows.saturating_sub(1));
+    for (i, r) in b.items.iter().enumerate().skip(top).take(rows) {
+        let mark = match b.picked.iter().position(|s| *s == r.id) {
+            Some(0) => "[1]",
+            Some(_) => "[2]",
+            None => "   ",
+        };
+        let when = r.created_at.get(..19).unwrap_or(&r.created_at).replace('T', " ");
+        let text = format!(
+            "{mark} {:<26} {when}  {:>4} tables {:>9} rows  {}",
+            r.id,
+            r.tables,
+            r.rows,
+            r.label.as_deref().unwrap_or("-")
+        );
+        let st = if i == b.selected {
+            t.style(Slot::Selection)
+        } else {
+            t.style(Slot::Popup)
+        };
+        put(
+            f.buffer_mut(),
+            body.x,
+            y0 + (i - top) as u16,
+            &sanitize(&text),
+            body.width,
+            st,
+        );
+    }
+}
