@@ -6,7 +6,7 @@
 mod apply;
 mod backups;
 
-pub use backups::{BackupDiffView, BackupTab, LineKind};
+pub use backups::{BackupDiffView, BackupTab, LineKind, diff_view as backups_diff_view};
 
 use super::query::JobEvent;
 use super::{App, Level};

@@ -93,6 +93,12 @@ impl BackupTab {
             cancel: None,
         }
     }
+
+    /// Use this key (read from elsewhere, e.g. a prompt or a test) instead of the resolved one.
+    pub fn set_key(&mut self, key: BackupKey) {
+        self.key = Some(HeldKey(std::sync::Arc::new(key)));
+        self.unavailable = None;
+    }
 }
 
 fn lit(v: &Value) -> String {

@@ -80,11 +80,10 @@ pub fn draw(f: &mut Frame, body: Rect, app: &App, b: &BackupTab) {
             Some(_) => "[2]",
             None => "   ",
         };
-        let when = r.created_at.get(..19).unwrap_or(&r.created_at).replace('T', " ");
+        let when = r.created_at.get(..16).unwrap_or(&r.created_at).replace('T', " ");
         let text = format!(
-            "{mark} {:<26} {when}  {:>4} tables {:>9} rows  {}",
+            "{mark} {:<22} {when} {:>9} rows  {}",
             r.id,
-            r.tables,
             r.rows,
             r.label.as_deref().unwrap_or("-")
         );
