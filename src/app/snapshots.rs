@@ -5,8 +5,10 @@
 
 mod apply;
 mod backups;
+mod restore;
 
 pub use backups::{BackupDiffView, BackupTab, LineKind, diff_view as backups_diff_view};
+pub use restore::{RestoreOutcome, RestoreState};
 
 use super::query::JobEvent;
 use super::{App, Level};
@@ -37,6 +39,10 @@ pub enum SnapEvent {
     Applied(Result<(usize, Box<Schema>), ApplyFailure>),
     /// A backup diff finished.
     BackupDiff(Result<Box<crate::backup::diff::BackupDiff>, String>),
+    /// Progress of a backup restore.
+    RestoreProgress(crate::backup::progress::Progress),
+    /// A backup restore finished.
+    Restored(Box<RestoreOutcome>),
 }
 
 /// A failed migration, as the panel reports it.
@@ -447,6 +453,8 @@ impl App {
             }
             SnapEvent::Applied(res) => self.migration_done(res),
             SnapEvent::BackupDiff(res) => self.backup_diff_done(res),
+            SnapEvent::RestoreProgress(pr) => self.restore_progress(pr),
+            SnapEvent::Restored(out) => self.restore_done(*out),
         }
     }
 

@@ -25,6 +25,12 @@ pub const KEYS: &[(&str, &str)] = &[
     ("m", "Toggle the migration SQL preview"),
     ("a", "Apply the migration (typed confirmation)"),
     ("b", "Switch between schema snapshots and database backups"),
+    ("l (backups)", "Diff the selected backup against live"),
+    (
+        "R (backups)",
+        "Restore the selected backup into this connection (typed confirmation)",
+    ),
+    ("Esc, Ctrl+C", "Cancel a running backup diff or restore"),
     ("Esc", "Back to the list / close"),
 ];
 
@@ -56,7 +62,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &SnapshotPanel) {
     // Bottom line: progress, message, or key hints.
     let foot_y = inner.y + inner.height - 1;
     let body = Rect::new(inner.x, inner.y, inner.width, inner.height.saturating_sub(1));
-    let (foot, style) = if let Some(a) = &p.apply {
+    let restoring = p.backups.as_ref().and_then(|b| backups::restore_line(b, inner.width));
+    let (foot, style) = if let Some(line) = restoring {
+        let running = p
+            .backups
+            .as_ref()
+            .and_then(|b| b.restore.as_ref())
+            .is_some_and(|r| r.running);
+        (line, t.style(if running { Slot::Warning } else { Slot::Info }))
+    } else if let Some(a) = &p.apply {
         let s = if a.running { Slot::Warning } else { Slot::Info };
         (format!("migration: {}", a.line), t.style(s))
     } else if let Some((lvl, m)) = &p.message {

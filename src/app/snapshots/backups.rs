@@ -48,8 +48,12 @@ pub struct BackupTab {
     pub loading: bool,
     /// The rendered diff, when one is shown.
     pub view: Option<BackupDiffView>,
+    /// The restore in flight or last finished.
+    pub restore: Option<super::restore::RestoreState>,
+    /// Backup the pending confirmation is about.
+    pub(super) restore_target: Option<String>,
     key: Option<HeldKey>,
-    repo_dir: Option<PathBuf>,
+    pub(super) repo_dir: Option<PathBuf>,
     cancel: Option<CancellationToken>,
 }
 
@@ -88,10 +92,17 @@ impl BackupTab {
             unavailable,
             loading: false,
             view: None,
+            restore: None,
+            restore_target: None,
             key,
             repo_dir,
             cancel: None,
         }
+    }
+
+    /// The resolved key, shared.
+    pub(super) fn key(&self) -> Option<std::sync::Arc<BackupKey>> {
+        self.key.as_ref().map(|k| k.0.clone())
     }
 
     /// Use this key (read from elsewhere, e.g. a prompt or a test) instead of the resolved one.
@@ -288,7 +299,21 @@ impl App {
             }
             return;
         }
+        let ctrl_c =
+            key.code == KeyCode::Char('c') && key.modifiers.contains(ratatui::crossterm::event::KeyModifiers::CONTROL);
+        if b.restore.as_ref().is_some_and(|r| r.running) {
+            if key.code == KeyCode::Esc || ctrl_c {
+                self.cancel_restore();
+            }
+            return;
+        }
         match key.code {
+            _ if ctrl_c && b.loading => {
+                if let Some(c) = &b.cancel {
+                    c.cancel();
+                }
+            }
+            KeyCode::Char('R') if !b.loading => self.ask_restore(),
             KeyCode::Esc if b.loading => {
                 if let Some(c) = &b.cancel {
                     c.cancel();

@@ -10,6 +10,26 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
+/// The restore progress line, as a text gauge, while one runs or just ran.
+pub fn restore_line(b: &BackupTab, width: u16) -> Option<String> {
+    let r = b.restore.as_ref()?;
+    if !r.running {
+        return Some(r.line.clone());
+    }
+    let pct = (r.ratio() * 100.0).round() as u64;
+    let cells = usize::from(width.min(30) / 3);
+    let filled = (r.ratio() * cells as f64).round() as usize;
+    let bar = format!(
+        "{}{}",
+        "█".repeat(filled.min(cells)),
+        "░".repeat(cells.saturating_sub(filled))
+    );
+    Some(format!(
+        "restore {bar} {pct:>3}% · table {}/{} · {} rows · {} · Esc cancel",
+        r.tables.1, r.tables.0, r.rows.1, r.line
+    ))
+}
+
 /// Footer hint for the tab.
 pub fn hint(b: &BackupTab) -> &'static str {
     if b.view.is_some() {
@@ -17,7 +37,7 @@ pub fn hint(b: &BackupTab) -> &'static str {
     } else if b.loading {
         "comparing… · Esc cancel"
     } else {
-        "Enter pick two · l vs live · b schema snapshots · Esc close"
+        "Enter pick two · l vs live · R restore · b schema · Esc close"
     }
 }
 
