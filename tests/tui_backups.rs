@@ -259,8 +259,77 @@ async fn backup_then_change_then_diff_against_live_on_sqlite() {
     assert!(text.iter().any(|l| l.contains("- id=3 note='third'")), "{text:?}");
     let screen = render(&app, 120, 40);
     assert!(screen.contains("-> 'changed!'"), "{screen}");
-    // Esc goes back to the list, b back to the schema snapshots.
+    // Esc goes back to the list; R restores the backup behind the typed confirmation.
     app.on_key(key(KeyCode::Esc));
+    app.on_key(key(KeyCode::Char('R')));
+    assert!(
+        matches!(app.popup, Some(dbn::app::Popup::TypedConfirm { .. })),
+        "{:?}",
+        app.status
+    );
+    for c in "nope".chars() {
+        app.on_key(key(KeyCode::Char(c)));
+    }
+    app.on_key(key(KeyCode::Enter));
+    assert!(app.popup.is_none());
+    let b = app.snapshots.as_ref().unwrap().backups.as_ref().unwrap();
+    assert!(b.restore.is_none(), "a wrong name must not restore");
+    app.on_key(key(KeyCode::Char('R')));
+    for c in "shop".chars() {
+        app.on_key(key(KeyCode::Char(c)));
+    }
+    app.on_key(key(KeyCode::Enter));
+    assert!(
+        app.snapshots
+            .as_ref()
+            .unwrap()
+            .backups
+            .as_ref()
+            .unwrap()
+            .restore
+            .is_some()
+    );
+    settle(&mut app, &mut rx, 60).await;
+    let b = app.snapshots.as_ref().unwrap().backups.as_ref().unwrap();
+    let r = b.restore.as_ref().unwrap();
+    assert!(
+        !r.running && r.line.starts_with("restored 1 table(s), 3 rows"),
+        "{:?}",
+        r.line
+    );
+    // The pre-restore snapshot is indexed and listed beside the original.
+    assert_eq!(b.items.len(), 2, "{:?}", b.items);
+    assert!(
+        b.items
+            .iter()
+            .any(|i| i.label.as_deref().is_some_and(|l| l.starts_with("pre-restore of")))
+    );
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let rows: Vec<(i64, String)> = c
+        .prepare("SELECT id, note FROM orders ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            (1, "first".to_string()),
+            (2, "second".to_string()),
+            (3, "third".to_string())
+        ]
+    );
+    let audited: i64 = rusqlite::Connection::open(ws.metadata_db())
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'restore' AND outcome = 'ok'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(audited, 1);
+    // b goes back to the schema snapshots.
     app.on_key(key(KeyCode::Char('b')));
     assert!(app.snapshots.as_ref().unwrap().backups.is_none());
 }

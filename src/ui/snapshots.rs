@@ -89,7 +89,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &SnapshotPanel) {
         )
     } else {
         (
-            "Enter pick two · l vs live · s snapshot now · r reload live · b backups · Esc close".into(),
+            "Enter pick two · l vs live · s snapshot · r reload · b backups · Esc close".into(),
             t.style(Slot::Muted),
         )
     };
