@@ -329,6 +329,25 @@ async fn backup_then_change_then_diff_against_live_on_sqlite() {
         )
         .unwrap();
     assert_eq!(audited, 1);
+    // Two backups picked with Enter: the original against the pre-restore
+    // snapshot (which holds the changed data) shows the same change.
+    app.on_key(key(KeyCode::Up));
+    app.on_key(key(KeyCode::Enter));
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 30).await;
+    let p = app.snapshots.as_ref().unwrap();
+    let v = p
+        .backups
+        .as_ref()
+        .unwrap()
+        .view
+        .as_ref()
+        .unwrap_or_else(|| panic!("no diff: {:?}", p.message));
+    let text: Vec<&str> = v.lines.iter().map(|(_, l)| l.as_str()).collect();
+    assert!(text.iter().any(|l| l.contains("-> 'changed!'")), "{text:?}");
+    assert!(v.title.contains(" -> ") && !v.title.contains("live"), "{}", v.title);
+    app.on_key(key(KeyCode::Esc));
     // b goes back to the schema snapshots.
     app.on_key(key(KeyCode::Char('b')));
     assert!(app.snapshots.as_ref().unwrap().backups.is_none());

@@ -257,8 +257,9 @@ impl App {
             return;
         }
         let Some(store) = self.store.as_ref() else { return };
-        let items = match store.list_backups(Some(&self.conn.name)) {
-            Ok(i) => i,
+        // Newest first, like the schema snapshots.
+        let items: Vec<BackupRecord> = match store.list_backups(Some(&self.conn.name)) {
+            Ok(i) => i.into_iter().rev().collect(),
             Err(e) => {
                 self.snap_message(Level::Error, format!("cannot list backups: {e}"));
                 return;

@@ -249,7 +249,11 @@ impl App {
             tracing::warn!("cannot append to the audit log: {e}");
         }
         let line = crate::sanitize::sanitize(&line).into_owned();
-        let items = self.store.as_ref().and_then(|s| s.list_backups(Some(&name)).ok());
+        let items = self
+            .store
+            .as_ref()
+            .and_then(|s| s.list_backups(Some(&name)).ok())
+            .map(|i| i.into_iter().rev().collect());
         if let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) {
             if let Some(r) = b.restore.as_mut() {
                 r.line = line.clone();
