@@ -6,7 +6,7 @@
 mod common;
 
 use common::Sandbox;
-use dbn::app::snapshots::{BackupTab, SnapshotPanel};
+use dbn::app::snapshots::{BackupTab, RestoreState, SnapshotPanel};
 use dbn::app::{App, ConnInfo, Options, Receivers};
 use dbn::backup::BackupKey;
 use dbn::backup::diff::{BackupDiff, ColumnChange, RowChange, RowChangeKind, TableDiff};
@@ -183,6 +183,23 @@ fn backups_list_and_diff_80x24_and_200x60() {
         assert!(s.contains("main.orders") && s.contains("note: 'old"), "{s}");
         assert!(s.contains("-> 'new note'") && !s.contains('\x1b'), "{s}");
         insta::assert_snapshot!(format!("backups_diff_{w}x{h}"), s);
+    }
+}
+
+#[test]
+fn restore_progress_gauge_80x24() {
+    let mut app = panel_app(80, 24);
+    let b = app.snapshots.as_mut().unwrap().backups.as_mut().unwrap();
+    let mut r = RestoreState::starting("20261122T020000Z-aa01", "test".into(), Default::default());
+    r.tables = (2, 1);
+    r.rows = (2000, 1000);
+    r.line = "table main.orders".into();
+    b.restore = Some(r);
+    let s = render(&app, 80, 24);
+    assert!(s.contains("restore █████░░░░░  50% · Esc cancel · table 1/2 · 1000 rows"), "{s}");
+    insta::assert_snapshot!("backups_restore_80x24", s);
+    for (w, h) in [(1u16, 1u16), (10, 3)] {
+        render(&app, w, h);
     }
 }
 

@@ -38,6 +38,19 @@ pub struct RestoreState {
 }
 
 impl RestoreState {
+    /// A restore of `backup` starting now, confirmed as `confirmed_by`.
+    pub fn starting(backup: &str, confirmed_by: String, cancel: CancellationToken) -> RestoreState {
+        RestoreState {
+            running: true,
+            backup: backup.to_string(),
+            line: "starting…".into(),
+            cancel: Some(cancel),
+            confirmed_by,
+            started: Some(std::time::Instant::now()),
+            ..Default::default()
+        }
+    }
+
     /// Fraction done (0..=1) for the gauge.
     pub fn ratio(&self) -> f64 {
         if self.rows.0 > 0 {
@@ -138,15 +151,7 @@ impl App {
         }
         let cancel = CancellationToken::new();
         if let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) {
-            b.restore = Some(RestoreState {
-                running: true,
-                backup: id.clone(),
-                line: "starting…".into(),
-                cancel: Some(cancel.clone()),
-                confirmed_by,
-                started: Some(std::time::Instant::now()),
-                ..Default::default()
-            });
+            b.restore = Some(RestoreState::starting(&id, confirmed_by, cancel.clone()));
         }
         let mut spec = self.conn.spec.clone();
         spec.read_only = false;

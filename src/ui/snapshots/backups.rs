@@ -25,7 +25,7 @@ pub fn restore_line(b: &BackupTab, width: u16) -> Option<String> {
         "░".repeat(cells.saturating_sub(filled))
     );
     Some(format!(
-        "restore {bar} {pct:>3}% · table {}/{} · {} rows · {} · Esc cancel",
+        "restore {bar} {pct:>3}% · Esc cancel · table {}/{} · {} rows · {}",
         r.tables.1, r.tables.0, r.rows.1, r.line
     ))
 }
