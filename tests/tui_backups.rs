@@ -196,7 +196,10 @@ fn restore_progress_gauge_80x24() {
     r.line = "table main.orders".into();
     b.restore = Some(r);
     let s = render(&app, 80, 24);
-    assert!(s.contains("restore █████░░░░░  50% · Esc cancel · table 1/2 · 1000 rows"), "{s}");
+    assert!(
+        s.contains("restore █████░░░░░  50% · Esc cancel · table 1/2 · 1000 rows"),
+        "{s}"
+    );
     insta::assert_snapshot!("backups_restore_80x24", s);
     for (w, h) in [(1u16, 1u16), (10, 3)] {
         render(&app, w, h);

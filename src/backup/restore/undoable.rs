@@ -48,11 +48,32 @@ pub async fn restore_with_undo(
     emit(progress, Progress::Step("checking chunks".into()));
     verify::preflight(repo.chunks.as_ref(), key, m, &names).await?;
     let p = plan(session, m, tables).await?;
+    if !p.replaced().is_empty() {
+        emit(progress, Progress::Step("pre-restore snapshot".into()));
+    }
+    let (pre, result) = snapshot_then_apply(session, repo, key, m, &p, connection, progress, cancel).await?;
+    Ok(UndoableRestore { plan: p, pre, result })
+}
+
+/// Snapshot the tables `p` replaces (the undo, labelled `pre-restore of ID`),
+/// then apply `p`: the step `dbn backup restore` runs once confirmed. A failed
+/// snapshot stops before anything changes; the restore's own outcome is
+/// returned beside the snapshot, which exists either way.
+#[allow(clippy::too_many_arguments)]
+pub async fn snapshot_then_apply(
+    session: &mut dyn Session,
+    repo: &Repo,
+    key: &BackupKey,
+    m: &Manifest,
+    p: &RestorePlan,
+    connection: &str,
+    progress: &ProgressTx,
+    cancel: &CancellationToken,
+) -> BackupResult<(Option<CaptureReport>, BackupResult<RestoreReport>)> {
     let replaced = p.replaced();
     let pre = if replaced.is_empty() {
         None
     } else {
-        emit(progress, Progress::Step("pre-restore snapshot".into()));
         let opts = CaptureOptions {
             connection: connection.to_string(),
             tables: replaced,
@@ -60,6 +81,6 @@ pub async fn restore_with_undo(
         };
         Some(capture(session, repo, key, &opts, &None, cancel).await?)
     };
-    let result = apply(session, repo.chunks.as_ref(), key, &p, progress, cancel).await;
-    Ok(UndoableRestore { plan: p, pre, result })
+    let result = apply(session, repo.chunks.as_ref(), key, p, progress, cancel).await;
+    Ok((pre, result))
 }
