@@ -374,3 +374,245 @@ async fn chosen_renames_keep_data() {
         assert!(!s.contains("DROP TABLE"), "{s}");
     }
 }
+
+// Comments on every kind of object: added, changed and removed.
+const IDX: &str = "CREATE TABLE t (a int, b int); CREATE INDEX t_a ON t (a);";
+rt!(
+    index_comment_added,
+    "CREATE TABLE t (a int, b int); CREATE INDEX t_a ON t (a); COMMENT ON INDEX t_a IS 'by a';",
+    IDX
+);
+rt!(
+    index_comment_changed_and_new_index_commented,
+    "CREATE TABLE t (a int, b int); CREATE INDEX t_a ON t (a); COMMENT ON INDEX t_a IS 'new'; \
+     CREATE INDEX t_b ON t (b); COMMENT ON INDEX t_b IS 'it''s b';",
+    "CREATE TABLE t (a int, b int); CREATE INDEX t_a ON t (a); COMMENT ON INDEX t_a IS 'old';"
+);
+rt!(
+    index_comment_removed,
+    IDX,
+    "CREATE TABLE t (a int, b int); CREATE INDEX t_a ON t (a); COMMENT ON INDEX t_a IS 'by a';"
+);
+const CONS: &str = "CREATE TABLE p (id int CONSTRAINT p_pk PRIMARY KEY); \
+     CREATE TABLE c (id int, pid int CONSTRAINT c_fk REFERENCES p, v int CONSTRAINT c_v CHECK (v > 0), \
+     CONSTRAINT c_u UNIQUE (v));";
+rt!(
+    constraint_comments_added,
+    "CREATE TABLE p (id int CONSTRAINT p_pk PRIMARY KEY); \
+     CREATE TABLE c (id int, pid int CONSTRAINT c_fk REFERENCES p, v int CONSTRAINT c_v CHECK (v > 0), \
+     CONSTRAINT c_u UNIQUE (v)); COMMENT ON CONSTRAINT p_pk ON p IS 'pk'; \
+     COMMENT ON CONSTRAINT c_fk ON c IS 'fk'; COMMENT ON CONSTRAINT c_v ON c IS 'positive'; \
+     COMMENT ON CONSTRAINT c_u ON c IS 'uq';",
+    CONS
+);
+rt!(
+    constraint_comments_changed_and_removed,
+    "CREATE TABLE p (id int CONSTRAINT p_pk PRIMARY KEY); \
+     CREATE TABLE c (id int, pid int CONSTRAINT c_fk REFERENCES p, v int CONSTRAINT c_v CHECK (v > 0), \
+     CONSTRAINT c_u UNIQUE (v)); COMMENT ON CONSTRAINT c_fk ON c IS 'fk two';",
+    "CREATE TABLE p (id int CONSTRAINT p_pk PRIMARY KEY); \
+     CREATE TABLE c (id int, pid int CONSTRAINT c_fk REFERENCES p, v int CONSTRAINT c_v CHECK (v > 0), \
+     CONSTRAINT c_u UNIQUE (v)); COMMENT ON CONSTRAINT c_fk ON c IS 'fk one'; \
+     COMMENT ON CONSTRAINT c_v ON c IS 'gone'; COMMENT ON CONSTRAINT p_pk ON p IS 'gone';"
+);
+rt!(
+    constraint_comments_on_new_tables,
+    "CREATE TABLE p (id int CONSTRAINT p_pk PRIMARY KEY); \
+     CREATE TABLE c (id int, pid int CONSTRAINT c_fk REFERENCES p, v int CONSTRAINT c_v CHECK (v > 0)); \
+     COMMENT ON CONSTRAINT p_pk ON p IS 'pk'; COMMENT ON CONSTRAINT c_fk ON c IS 'fk'; \
+     COMMENT ON CONSTRAINT c_v ON c IS 'positive';",
+    ""
+);
+const VIEW: &str = "CREATE TABLE t (a int); CREATE VIEW v AS SELECT a FROM t; \
+     CREATE MATERIALIZED VIEW m AS SELECT a FROM t;";
+rt!(
+    view_comments_added,
+    "CREATE TABLE t (a int); CREATE VIEW v AS SELECT a FROM t; \
+     CREATE MATERIALIZED VIEW m AS SELECT a FROM t; COMMENT ON VIEW v IS 'v'; \
+     COMMENT ON MATERIALIZED VIEW m IS 'm';",
+    VIEW
+);
+rt!(
+    view_comments_changed_and_removed,
+    "CREATE TABLE t (a int); CREATE VIEW v AS SELECT a FROM t; \
+     CREATE MATERIALIZED VIEW m AS SELECT a FROM t; COMMENT ON VIEW v IS 'new';",
+    "CREATE TABLE t (a int); CREATE VIEW v AS SELECT a FROM t; \
+     CREATE MATERIALIZED VIEW m AS SELECT a FROM t; COMMENT ON VIEW v IS 'old'; \
+     COMMENT ON MATERIALIZED VIEW m IS 'm';"
+);
+const FUNC: &str = "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql AS 'SELECT x + 1';";
+rt!(
+    function_comment_added,
+    "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql AS 'SELECT x + 1'; COMMENT ON FUNCTION f(int) IS 'inc';",
+    FUNC
+);
+rt!(
+    function_comment_changed,
+    "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql AS 'SELECT x + 1'; COMMENT ON FUNCTION f(int) IS 'two';",
+    "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql AS 'SELECT x + 1'; COMMENT ON FUNCTION f(int) IS 'one';"
+);
+rt!(
+    function_comment_removed,
+    FUNC,
+    "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql AS 'SELECT x + 1'; COMMENT ON FUNCTION f(int) IS 'inc';"
+);
+const TRG: &str = "CREATE TABLE t (a int); \
+     CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'; \
+     CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION tf();";
+rt!(
+    trigger_comment_added,
+    "CREATE TABLE t (a int); \
+     CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'; \
+     CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION tf(); \
+     COMMENT ON TRIGGER tr ON t IS 'noop';",
+    TRG
+);
+rt!(
+    trigger_comment_changed,
+    "CREATE TABLE t (a int); \
+     CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'; \
+     CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION tf(); \
+     COMMENT ON TRIGGER tr ON t IS 'two';",
+    "CREATE TABLE t (a int); \
+     CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'; \
+     CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION tf(); \
+     COMMENT ON TRIGGER tr ON t IS 'one';"
+);
+rt!(
+    trigger_comment_removed,
+    TRG,
+    "CREATE TABLE t (a int); \
+     CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'; \
+     CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION tf(); \
+     COMMENT ON TRIGGER tr ON t IS 'noop';"
+);
+rt!(
+    schema_comment_added_with_schema,
+    "CREATE SCHEMA app; COMMENT ON SCHEMA app IS 'the app';",
+    ""
+);
+rt!(
+    schema_comment_changed,
+    "CREATE SCHEMA app; COMMENT ON SCHEMA app IS 'two';",
+    "CREATE SCHEMA app; COMMENT ON SCHEMA app IS 'one';"
+);
+rt!(
+    schema_comment_removed,
+    "CREATE SCHEMA app;",
+    "CREATE SCHEMA app; COMMENT ON SCHEMA app IS 'one';"
+);
+rt!(
+    sequence_comment_added,
+    "CREATE SEQUENCE s; COMMENT ON SEQUENCE s IS 'ids';",
+    "CREATE SEQUENCE s;"
+);
+rt!(
+    sequence_comment_changed,
+    "CREATE SEQUENCE s; COMMENT ON SEQUENCE s IS 'two';",
+    "CREATE SEQUENCE s; COMMENT ON SEQUENCE s IS 'one';"
+);
+rt!(
+    sequence_comment_removed,
+    "CREATE SEQUENCE s;",
+    "CREATE SEQUENCE s; COMMENT ON SEQUENCE s IS 'one';"
+);
+rt!(
+    new_sequence_with_cache_and_comment,
+    "CREATE SEQUENCE s CACHE 20; COMMENT ON SEQUENCE s IS 'ids';",
+    ""
+);
+rt!(
+    sequence_cache_change,
+    "CREATE SEQUENCE s CACHE 50;",
+    "CREATE SEQUENCE s CACHE 5;"
+);
+rt!(sequence_cache_reset, "CREATE SEQUENCE s;", "CREATE SEQUENCE s CACHE 5;");
+rt!(
+    policy_comment,
+    "CREATE TABLE t (a int); CREATE POLICY p ON t USING (a > 0); COMMENT ON POLICY p ON t IS 'pos';",
+    "CREATE TABLE t (a int); CREATE POLICY p ON t USING (a > 0);"
+);
+rt!(
+    composite_and_enum_comments,
+    "CREATE TYPE pt AS (x int); COMMENT ON TYPE pt IS 'point'; \
+     CREATE TYPE mood AS ENUM ('a'); COMMENT ON TYPE mood IS 'mood';",
+    "CREATE TYPE pt AS (x int); CREATE TYPE mood AS ENUM ('a'); COMMENT ON TYPE mood IS 'old';"
+);
+rt!(
+    identity_options_change,
+    "CREATE TABLE t (id int GENERATED BY DEFAULT AS IDENTITY (START WITH 100 INCREMENT BY 5 CACHE 10 CYCLE));",
+    "CREATE TABLE t (id int GENERATED BY DEFAULT AS IDENTITY (INCREMENT BY 2 MAXVALUE 1000));"
+);
+rt!(
+    identity_options_reset_to_defaults,
+    "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY);",
+    "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY (START WITH 7 MINVALUE 3 CACHE 4));"
+);
+rt!(
+    identity_options_descending,
+    "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY (INCREMENT BY -1));",
+    "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY);"
+);
+rt!(
+    identity_added_with_options,
+    "CREATE TABLE t (id int NOT NULL GENERATED BY DEFAULT AS IDENTITY (START WITH 10 CACHE 3), v text);",
+    "CREATE TABLE t (id int NOT NULL, v text);"
+);
+rt!(
+    new_table_with_identity_options,
+    "CREATE TABLE t (id smallint GENERATED BY DEFAULT AS IDENTITY (INCREMENT BY 3 MAXVALUE 300));",
+    ""
+);
+rt!(
+    matview_index_comment_changed,
+    "CREATE TABLE t (a int); CREATE MATERIALIZED VIEW m AS SELECT a FROM t; \
+     CREATE INDEX m_a ON m (a); COMMENT ON INDEX m_a IS 'two';",
+    "CREATE TABLE t (a int); CREATE MATERIALIZED VIEW m AS SELECT a FROM t; \
+     CREATE INDEX m_a ON m (a); COMMENT ON INDEX m_a IS 'one';"
+);
+rt!(
+    extension_comment_changed,
+    "CREATE EXTENSION IF NOT EXISTS pgcrypto; COMMENT ON EXTENSION pgcrypto IS 'crypto';",
+    "CREATE EXTENSION IF NOT EXISTS pgcrypto;"
+);
+
+#[tokio::test]
+async fn comment_only_changes_alter_comments_without_recreating() {
+    let script = roundtrip(
+        Engine::Postgres,
+        Case {
+            source: "CREATE TABLE t (a int CONSTRAINT t_a CHECK (a > 0)); CREATE INDEX t_i ON t (a); \
+                     COMMENT ON INDEX t_i IS 'new'; COMMENT ON CONSTRAINT t_a ON t IS 'it''s new'; \
+                     CREATE SEQUENCE s CACHE 30; \
+                     CREATE TABLE u (id int GENERATED ALWAYS AS IDENTITY (INCREMENT BY 10));",
+            target: "CREATE TABLE t (a int CONSTRAINT t_a CHECK (a > 0)); CREATE INDEX t_i ON t (a); \
+                     COMMENT ON INDEX t_i IS 'old'; CREATE SEQUENCE s; \
+                     CREATE TABLE u (id int GENERATED ALWAYS AS IDENTITY);",
+            ..Case::default()
+        },
+    )
+    .await;
+    if let Some(s) = script {
+        assert!(s.contains("COMMENT ON INDEX public.t_i IS 'new';"), "{s}");
+        assert!(
+            s.contains("COMMENT ON CONSTRAINT t_a ON public.t IS 'it''s new';"),
+            "{s}"
+        );
+        assert!(s.contains("CACHE 30"), "{s}");
+        assert!(s.contains("ALTER COLUMN id SET INCREMENT BY 10"), "{s}");
+        assert!(
+            !s.contains("DROP"),
+            "a comment or option change must not recreate anything: {s}"
+        );
+    }
+}
+rt!(
+    identity_column_widened_keeps_default_bounds,
+    "CREATE TABLE t (id bigint GENERATED BY DEFAULT AS IDENTITY (CACHE 5));",
+    "CREATE TABLE t (id int GENERATED BY DEFAULT AS IDENTITY (CACHE 5));"
+);
+rt!(
+    exclusion_constraint_comment,
+    "CREATE TABLE t (a int, CONSTRAINT t_x EXCLUDE USING btree (a WITH =)); COMMENT ON CONSTRAINT t_x ON t IS 'x';",
+    "CREATE TABLE t (a int, CONSTRAINT t_x EXCLUDE USING btree (a WITH =));"
+);

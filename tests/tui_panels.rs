@@ -98,6 +98,7 @@ fn col(name: &str, ty: &str, nullable: bool) -> ColumnDef {
         generated: None,
         collation: None,
         comment: None,
+        ..Default::default()
     }
 }
 
@@ -108,6 +109,7 @@ fn table(name: &str, cols: Vec<ColumnDef>) -> Table {
         primary_key: Some(KeyConstraint {
             name: format!("{name}_pkey"),
             columns: vec!["id".into()],
+            ..Default::default()
         }),
         columns: cols,
         ..Default::default()

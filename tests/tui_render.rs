@@ -23,6 +23,7 @@ fn col(name: &str, ty: &str, nullable: bool) -> ColumnDef {
         generated: None,
         collation: None,
         comment: None,
+        ..Default::default()
     }
 }
 
@@ -40,6 +41,7 @@ fn schema() -> Schema {
         primary_key: Some(KeyConstraint {
             name: "customers_pkey".into(),
             columns: vec!["id".into()],
+            ..Default::default()
         }),
         uniques: vec![],
         foreign_keys: vec![],
@@ -63,6 +65,7 @@ fn schema() -> Schema {
             on_update: "NO ACTION".into(),
             on_delete: "CASCADE".into(),
             deferrable: None,
+            ..Default::default()
         }],
         checks: vec![],
         indexes: vec![],

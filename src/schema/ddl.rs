@@ -211,6 +211,9 @@ impl Ddl {
                     s.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", self.expr(g)));
                 } else if let Some(id) = &c.identity {
                     s.push_str(&format!(" GENERATED {id} AS IDENTITY"));
+                    if let Some(o) = &c.identity_options {
+                        s.push_str(&format!(" ({o})"));
+                    }
                 } else if let Some(d) = &c.default {
                     s.push_str(&format!(" DEFAULT {}", self.expr(d)));
                 }
@@ -379,6 +382,13 @@ impl Ddl {
         }
         if let Some(c) = &t.comment {
             out.push(format!("COMMENT ON TABLE {q} IS {};", self.literal(c)));
+        }
+        let keys = t.primary_key.iter().chain(&t.uniques).map(|k| (&k.name, &k.comment));
+        let checks = t.checks.iter().chain(&t.exclusions).map(|k| (&k.name, &k.comment));
+        for (name, comment) in keys.chain(checks) {
+            if let Some(c) = comment {
+                out.push(self.comment_on("CONSTRAINT", &format!("{} ON {q}", self.ident(name)), Some(c)));
+            }
         }
         for col in &t.columns {
             if let Some(c) = &col.comment {

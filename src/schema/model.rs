@@ -45,6 +45,9 @@ pub struct Schema {
     /// Privileges granted to roles other than the owner (Postgres).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub privileges: Vec<Privilege>,
+    /// Comments on schemas (namespace name to text), Postgres.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub schema_comments: std::collections::BTreeMap<String, String>,
 }
 
 impl Schema {
@@ -64,6 +67,7 @@ impl Schema {
             policies: Vec::new(),
             extensions: Vec::new(),
             privileges: Vec::new(),
+            schema_comments: Default::default(),
         }
     }
 
@@ -198,6 +202,10 @@ pub struct ColumnDef {
     /// Identity (`ALWAYS`/`BY DEFAULT`) or `auto_increment`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
+    /// Identity sequence options that differ from the defaults, in
+    /// `CREATE` order (`START WITH 10 INCREMENT BY 5 CACHE 20`), Postgres.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_options: Option<String>,
     /// Generation expression for generated columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated: Option<String>,
@@ -216,6 +224,9 @@ pub struct KeyConstraint {
     pub name: String,
     /// Columns in key order.
     pub columns: Vec<String>,
+    /// Comment (Postgres `COMMENT ON`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// A foreign key.
@@ -238,6 +249,9 @@ pub struct ForeignKey {
     /// `DEFERRABLE INITIALLY DEFERRED` etc., when deferrable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deferrable: Option<String>,
+    /// Comment (Postgres `COMMENT ON`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// A check constraint.
@@ -247,6 +261,9 @@ pub struct CheckConstraint {
     pub name: String,
     /// Boolean expression, without the `CHECK` keyword.
     pub expression: String,
+    /// Comment (Postgres `COMMENT ON`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// An index.
@@ -268,6 +285,9 @@ pub struct Index {
     /// (Postgres `pg_get_indexdef`, SQLite `sqlite_master.sql`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub definition: Option<String>,
+    /// Comment (Postgres `COMMENT ON`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// A view or materialized view.
@@ -314,9 +334,15 @@ pub struct Sequence {
     pub max_value: i64,
     /// CYCLE.
     pub cycle: bool,
+    /// CACHE (1 when not set).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub cache: i64,
     /// Quoted `schema.table.column` owning the sequence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owned_by: Option<String>,
+    /// Comment (Postgres `COMMENT ON`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// An enum type.
@@ -401,6 +427,9 @@ pub struct Trigger {
     pub name: String,
     /// Complete `CREATE TRIGGER ...` text.
     pub definition: String,
+    /// Comment (Postgres `COMMENT ON`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// A row-level security policy (Postgres).
@@ -424,6 +453,9 @@ pub struct Policy {
     /// WITH CHECK expression.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub with_check: Option<String>,
+    /// Comment (Postgres `COMMENT ON`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// An installed extension (Postgres).
@@ -435,6 +467,9 @@ pub struct Extension {
     pub schema: String,
     /// Installed version.
     pub version: String,
+    /// Comment (Postgres `COMMENT ON`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// One privilege granted on one object.
@@ -450,4 +485,12 @@ pub struct Privilege {
     pub privilege: String,
     /// WITH GRANT OPTION.
     pub grantable: bool,
+}
+
+fn one() -> i64 {
+    1
+}
+
+fn is_one(v: &i64) -> bool {
+    *v == 1
 }

@@ -117,7 +117,7 @@ pub fn display_name(engine: Engine, schema: &str, name: &str) -> String {
 /// indexes, triggers and policies (which are objects of their own).
 pub fn table_ddl(d: &Ddl, t: &Table) -> String {
     let mut s = d.create_table(t, true);
-    for extra in d.table_extras(t) {
+    for extra in d.table_extras(t).into_iter().chain(d.fk_comments(t)) {
         s.push('\n');
         s.push_str(&extra);
     }
@@ -139,11 +139,19 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
     };
     if e == Engine::Postgres {
         for s in &schema.schemas {
-            push(Kind::Schema, s.clone(), format!("CREATE SCHEMA {};", d.ident(s)));
+            let ddl = with_comment(
+                &d,
+                format!("CREATE SCHEMA {};", d.ident(s)),
+                "SCHEMA",
+                &d.ident(s),
+                &schema.schema_comments.get(s).cloned(),
+            );
+            push(Kind::Schema, s.clone(), ddl);
         }
     }
     for x in &schema.extensions {
-        push(Kind::Extension, x.name.clone(), d.create_extension(x));
+        let ddl = with_comment(&d, d.create_extension(x), "EXTENSION", &d.ident(&x.name), &x.comment);
+        push(Kind::Extension, x.name.clone(), ddl);
     }
     for x in &schema.enums {
         let ddl = with_comment(&d, d.create_enum(x), "TYPE", &d.qname(&x.schema, &x.name), &x.comment);
@@ -160,11 +168,14 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
         push(Kind::Domain, display_name(e, &x.schema, &x.name), ddl);
     }
     for x in &schema.composites {
-        push(
-            Kind::CompositeType,
-            display_name(e, &x.schema, &x.name),
+        let ddl = with_comment(
+            &d,
             d.create_composite(x),
+            "TYPE",
+            &d.qname(&x.schema, &x.name),
+            &x.comment,
         );
+        push(Kind::CompositeType, display_name(e, &x.schema, &x.name), ddl);
     }
     for x in &schema.sequences {
         let mut ddl = d.create_sequence(x);
@@ -174,6 +185,7 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
                 d.qname(&x.schema, &x.name)
             ));
         }
+        let ddl = with_comment(&d, ddl, "SEQUENCE", &d.qname(&x.schema, &x.name), &x.comment);
         push(Kind::Sequence, display_name(e, &x.schema, &x.name), ddl);
     }
     for f in &schema.functions {
@@ -191,11 +203,14 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
     for t in &schema.tables {
         push(Kind::Table, display_name(e, &t.schema, &t.name), table_ddl(&d, t));
         for i in &t.indexes {
-            push(
-                Kind::Index,
-                display_name(e, &t.schema, &i.name),
+            let ddl = with_comment(
+                &d,
                 d.create_index(t, i, false),
+                "INDEX",
+                &d.qname(&t.schema, &i.name),
+                &i.comment,
             );
+            push(Kind::Index, display_name(e, &t.schema, &i.name), ddl);
         }
     }
     for v in &schema.views {
@@ -210,15 +225,22 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
             ddl.push('\n');
             ddl.push_str(&i);
         }
+        for i in &v.indexes {
+            ddl = with_comment(&d, ddl, "INDEX", &d.qname(&v.schema, &i.name), &i.comment);
+        }
         push(kind, display_name(e, &v.schema, &v.name), ddl);
     }
     for t in &schema.triggers {
         let name = format!("{} on {}", t.name, display_name(e, &t.schema, &t.table));
-        push(Kind::Trigger, name, normalize::body(&t.definition));
+        let on = format!("{} ON {}", d.ident(&t.name), d.qname(&t.schema, &t.table));
+        let ddl = with_comment(&d, normalize::body(&t.definition), "TRIGGER", &on, &t.comment);
+        push(Kind::Trigger, name, ddl);
     }
     for p in &schema.policies {
         let name = format!("{} on {}", p.name, display_name(e, &p.schema, &p.table));
-        push(Kind::Policy, name, d.create_policy(p));
+        let on = format!("{} ON {}", d.ident(&p.name), d.qname(&p.schema, &p.table));
+        let ddl = with_comment(&d, d.create_policy(p), "POLICY", &on, &p.comment);
+        push(Kind::Policy, name, ddl);
     }
     if opts.with_privileges {
         let mut by_object: std::collections::BTreeMap<String, Vec<String>> = Default::default();

@@ -1,19 +1,24 @@
 //! DDL of Postgres objects other than tables, indexes and views.
 
 use super::Ddl;
-use crate::schema::{CompositeType, Domain, EnumType, Extension, Policy, Privilege, Sequence};
+use crate::schema::{CompositeType, Domain, EnumType, Extension, Policy, Privilege, Sequence, Table};
 
 impl Ddl {
     /// `CREATE SEQUENCE` (ownership is rendered separately, after tables).
     pub fn create_sequence(&self, s: &Sequence) -> String {
         format!(
-            "CREATE SEQUENCE {} AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {}{};",
+            "CREATE SEQUENCE {} AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {}{}{};",
             self.qname(&s.schema, &s.name),
             s.data_type,
             s.increment,
             s.min_value,
             s.max_value,
             s.start,
+            if s.cache > 1 {
+                format!(" CACHE {}", s.cache)
+            } else {
+                String::new()
+            },
             if s.cycle { " CYCLE" } else { "" }
         )
     }
@@ -106,5 +111,20 @@ impl Ddl {
             "REVOKE {} ON {} {} FROM {};",
             p.privilege, p.object_kind, p.object, p.grantee
         )
+    }
+
+    /// `COMMENT ON CONSTRAINT` statements for a table's foreign keys, which
+    /// are created after every table and so cannot join `table_extras`.
+    pub fn fk_comments(&self, t: &Table) -> Vec<String> {
+        let q = self.qname(&t.schema, &t.name);
+        t.foreign_keys
+            .iter()
+            .filter_map(|f| {
+                let on = format!("{} ON {q}", self.ident(&f.name));
+                f.comment
+                    .as_deref()
+                    .map(|c| self.comment_on("CONSTRAINT", &on, Some(c)))
+            })
+            .collect()
     }
 }

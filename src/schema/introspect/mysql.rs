@@ -213,6 +213,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
             t.checks.push(CheckConstraint {
                 name: c.name,
                 expression: c.expression,
+                ..Default::default()
             });
         }
     }
@@ -240,6 +241,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
             ),
             table: t.table,
             name: t.name,
+            ..Default::default()
         })
         .collect();
     schema.functions = read_routines(session, &db).await?;
@@ -280,6 +282,7 @@ fn column(c: ColumnRow, table_collation: &str) -> ColumnDef {
         generated,
         collation: c.collation.filter(|k| !k.is_empty() && k != table_collation),
         comment: c.comment.filter(|k| !k.is_empty()),
+        ..Default::default()
     }
 }
 
@@ -318,9 +321,17 @@ async fn read_indexes(session: &mut dyn Session, tables: &mut BTreeMap<String, T
     for ((table, name), (unique, method, columns, plain)) in found {
         let Some(t) = tables.get_mut(&table) else { continue };
         if name == "PRIMARY" {
-            t.primary_key = Some(KeyConstraint { name, columns });
+            t.primary_key = Some(KeyConstraint {
+                name,
+                columns,
+                ..Default::default()
+            });
         } else if unique && plain {
-            t.uniques.push(KeyConstraint { name, columns });
+            t.uniques.push(KeyConstraint {
+                name,
+                columns,
+                ..Default::default()
+            });
         } else {
             t.indexes.push(Index {
                 name,
@@ -329,6 +340,7 @@ async fn read_indexes(session: &mut dyn Session, tables: &mut BTreeMap<String, T
                 predicate: None,
                 method: method.map(|m| m.to_ascii_lowercase()),
                 definition: None,
+                ..Default::default()
             });
         }
     }
@@ -356,6 +368,7 @@ async fn read_foreign_keys(session: &mut dyn Session, tables: &mut BTreeMap<Stri
             on_update: f.on_update,
             on_delete: f.on_delete,
             deferrable: None,
+            ..Default::default()
         });
     }
     Ok(())

@@ -39,6 +39,13 @@ struct ColumnRow {
     identity: Option<String>,
     collation: Option<String>,
     comment: Option<String>,
+    identity_options: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SchemaCommentRow {
+    schema: String,
+    comment: String,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +67,7 @@ struct ConstraintRow {
     deferrable: bool,
     #[serde(deserialize_with = "loose_bool")]
     deferred: bool,
+    comment: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -73,6 +81,7 @@ struct IndexRow {
     method: String,
     predicate: Option<String>,
     columns: Option<Vec<String>>,
+    comment: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -98,6 +107,8 @@ struct SequenceRow {
     #[serde(deserialize_with = "loose_bool")]
     cycle: bool,
     owned_by: Option<String>,
+    cache: i64,
+    comment: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -146,6 +157,7 @@ struct PolicyRow {
     roles: Option<Vec<String>>,
     using: Option<String>,
     with_check: Option<String>,
+    comment: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -162,6 +174,11 @@ struct PrivilegeRow {
 pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
     let mut schema = Schema::empty(Engine::Postgres);
     schema.schemas = text_rows(session, queries::SCHEMAS).await?;
+    schema.schema_comments = json_rows::<SchemaCommentRow>(session, queries::SCHEMA_COMMENTS)
+        .await?
+        .into_iter()
+        .map(|r| (r.schema, r.comment))
+        .collect();
     let mut tables = read_tables(session).await?;
     let mut views: Vec<View> = json_rows::<ViewRow>(session, queries::VIEWS)
         .await?
@@ -217,6 +234,7 @@ fn column(c: ColumnRow) -> ColumnDef {
         generated: c.generated,
         collation: c.collation,
         comment: c.comment,
+        identity_options: c.identity_options,
     }
 }
 
@@ -263,15 +281,27 @@ async fn read_constraints(session: &mut dyn Session, tables: &mut HashMap<(Strin
         };
         let columns = c.columns.unwrap_or_default();
         match c.kind.as_str() {
-            "p" => t.primary_key = Some(KeyConstraint { name: c.name, columns }),
-            "u" => t.uniques.push(KeyConstraint { name: c.name, columns }),
+            "p" => {
+                t.primary_key = Some(KeyConstraint {
+                    name: c.name,
+                    columns,
+                    comment: c.comment,
+                })
+            }
+            "u" => t.uniques.push(KeyConstraint {
+                name: c.name,
+                columns,
+                comment: c.comment,
+            }),
             "c" => t.checks.push(CheckConstraint {
                 name: c.name,
                 expression: c.expr.unwrap_or(c.def),
+                comment: c.comment,
             }),
             "x" => t.exclusions.push(CheckConstraint {
                 name: c.name,
                 expression: c.def,
+                comment: c.comment,
             }),
             "f" => {
                 let deferrable = c.deferrable.then(|| {
@@ -290,6 +320,7 @@ async fn read_constraints(session: &mut dyn Session, tables: &mut HashMap<(Strin
                     on_update: fk_action(c.on_update.as_deref()),
                     on_delete: fk_action(c.on_delete.as_deref()),
                     deferrable,
+                    comment: c.comment,
                 });
             }
             _ => {}
@@ -312,6 +343,7 @@ async fn read_indexes(
             predicate: i.predicate,
             method: Some(i.method),
             definition: Some(i.def),
+            comment: i.comment,
         };
         if let Some(t) = tables.get_mut(&key) {
             t.indexes.push(index);
@@ -336,6 +368,8 @@ async fn read_sequences(session: &mut dyn Session) -> DbResult<Vec<Sequence>> {
             max_value: s.max_value,
             cycle: s.cycle,
             owned_by: s.owned_by,
+            cache: s.cache,
+            comment: s.comment,
         })
         .collect())
 }
@@ -374,6 +408,7 @@ async fn read_types(session: &mut dyn Session, schema: &mut Schema) -> DbResult<
                     generated: None,
                     collation: None,
                     comment: None,
+                    ..Default::default()
                 })
                 .collect(),
             comment: c.comment,
@@ -397,6 +432,7 @@ async fn read_routines(session: &mut dyn Session, schema: &mut Schema) -> DbResu
             roles: p.roles.unwrap_or_default(),
             using: p.using,
             with_check: p.with_check,
+            comment: p.comment,
         })
         .collect();
     schema.extensions = json_rows::<Extension>(session, queries::EXTENSIONS).await?;
@@ -427,6 +463,7 @@ mod tests {
             INDEXES,
             VIEWS,
             SEQUENCES,
+            SCHEMA_COMMENTS,
             ENUMS,
             DOMAINS,
             COMPOSITES,

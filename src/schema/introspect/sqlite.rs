@@ -102,6 +102,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
                 table: m.table,
                 name: m.name,
                 definition: m.sql,
+                ..Default::default()
             }),
             _ => {}
         }
@@ -120,6 +121,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
             generated: None,
             collation: None,
             comment: None,
+            ..Default::default()
         };
         if c.hidden == 1 {
             continue; // hidden columns of virtual tables
@@ -136,6 +138,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
             t.primary_key = Some(KeyConstraint {
                 name: String::new(),
                 columns: cols.into_iter().map(|(_, c)| c).collect(),
+                ..Default::default()
             });
         }
     }
@@ -183,7 +186,11 @@ fn apply_scan(t: &mut Table, sql: &str) {
     for item in scan::table_items(sql) {
         let info = scan::scan_item(&item);
         for (name, expression) in info.checks {
-            t.checks.push(CheckConstraint { name, expression });
+            t.checks.push(CheckConstraint {
+                name,
+                expression,
+                ..Default::default()
+            });
         }
         let Some(col) = info.column.and_then(|c| t.columns.iter_mut().find(|x| x.name == c)) else {
             continue;
@@ -211,6 +218,7 @@ async fn read_indexes(
             "u" => t.uniques.push(KeyConstraint {
                 name: String::new(),
                 columns,
+                ..Default::default()
             }),
             _ => {
                 let definition = index_sql.get(&i.name).map(|s| scan::squash(s));
@@ -222,6 +230,7 @@ async fn read_indexes(
                     predicate,
                     method: None,
                     definition,
+                    ..Default::default()
                 });
             }
         }
@@ -273,6 +282,7 @@ async fn read_foreign_keys(session: &mut dyn Session, tables: &mut BTreeMap<Stri
             on_delete: action(&first.on_delete),
             deferrable: None,
             columns,
+            ..Default::default()
         };
         if let Some(t) = tables.get_mut(&table) {
             t.foreign_keys.push(fk);

@@ -1,5 +1,6 @@
 //! Postgres migration planning.
 
+mod identity;
 mod types;
 
 use super::{Builder, MigrateOptions, Phase, affected_views, view_order};
@@ -7,6 +8,7 @@ use crate::db::Engine;
 use crate::schema::ddl::Ddl;
 use crate::schema::normalize;
 use crate::schema::{ColumnDef, Schema, Table};
+use identity::{identity_increment, identity_set};
 use std::collections::BTreeSet;
 use types::{functions, schemas_and_extensions, sequences, types};
 
@@ -116,6 +118,14 @@ fn views_create(b: &mut Builder, d: &Ddl, source: &Schema, target: &Schema, touc
         for i in d.view_indexes(v) {
             b.add(Phase::CreateLate, i);
         }
+        for i in &v.indexes {
+            if let Some(c) = &i.comment {
+                b.add(
+                    Phase::CreateLate,
+                    d.comment_on("INDEX", &d.qname(&v.schema, &i.name), Some(c)),
+                );
+            }
+        }
         if let Some(c) = &v.comment {
             let kind = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
             b.add(
@@ -129,6 +139,13 @@ fn views_create(b: &mut Builder, d: &Ddl, source: &Schema, target: &Schema, touc
             continue;
         }
         let old = target.views.iter().find(|t| t.schema == v.schema && t.name == v.name);
+        for i in &v.indexes {
+            let was = old.and_then(|t| t.indexes.iter().find(|x| x.name == i.name));
+            if was.is_some_and(|x| x.comment != i.comment) {
+                let q = d.qname(&v.schema, &i.name);
+                b.add(Phase::CreateLate, d.comment_on("INDEX", &q, i.comment.as_deref()));
+            }
+        }
         if old.is_some_and(|t| t.comment != v.comment) {
             let kind = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
             b.add(
@@ -173,8 +190,14 @@ fn triggers_and_policies_create(b: &mut Builder, c: &Ddl, source: &Schema, targe
             .triggers
             .iter()
             .find(|t| s.schema == t.schema && s.table == t.table && s.name == t.name);
+        let on = format!("{} ON {}", d.ident(&s.name), d.qname(&s.schema, &s.table));
         if t.is_none_or(|t| normalize::body(&s.definition) != normalize::body(&t.definition)) {
             b.add(Phase::CreateLate, s.definition.clone());
+            if s.comment.is_some() {
+                b.add(Phase::CreateLate, d.comment_on("TRIGGER", &on, s.comment.as_deref()));
+            }
+        } else if t.is_some_and(|t| t.comment != s.comment) {
+            b.add(Phase::CreateLate, d.comment_on("TRIGGER", &on, s.comment.as_deref()));
         }
     }
     for s in &source.policies {
@@ -182,8 +205,14 @@ fn triggers_and_policies_create(b: &mut Builder, c: &Ddl, source: &Schema, targe
             .policies
             .iter()
             .find(|t| s.schema == t.schema && s.table == t.table && s.name == t.name);
+        let on = format!("{} ON {}", d.ident(&s.name), d.qname(&s.schema, &s.table));
         if t.is_none_or(|t| c.create_policy(s) != c.create_policy(t)) {
             b.add(Phase::CreateLate, d.create_policy(s));
+            if s.comment.is_some() {
+                b.add(Phase::CreateLate, d.comment_on("POLICY", &on, s.comment.as_deref()));
+            }
+        } else if t.is_some_and(|t| t.comment != s.comment) {
+            b.add(Phase::CreateLate, d.comment_on("POLICY", &on, s.comment.as_deref()));
         }
     }
 }
@@ -207,13 +236,21 @@ fn foreign_keys(b: &mut Builder, d: &Ddl, c: &Ddl, source: &Schema, target: &Sch
             }
         }
     }
+    let mut pending_comments = Vec::new();
     for s in &source.tables {
         let t = target.table(&s.schema, &s.name);
         for fk in &s.foreign_keys {
             let existing = t.and_then(|t| t.foreign_keys.iter().find(|f| f.name == fk.name));
             let changed = existing.is_none_or(|f| c.foreign_key(&s.schema, f) != c.foreign_key(&s.schema, fk));
             let refs_changed = key_changed.contains(&key(&fk.ref_schema, &fk.ref_table));
-            if changed || refs_changed {
+            let recreated = changed || refs_changed;
+            let on = format!("{} ON {}", d.ident(&fk.name), d.qname(&s.schema, &s.name));
+            let comment_changed = existing.is_some_and(|f| f.comment != fk.comment);
+            if (recreated && fk.comment.is_some()) || (!recreated && comment_changed) {
+                // Emitted after every foreign key is added, below.
+                pending_comments.push(d.comment_on("CONSTRAINT", &on, fk.comment.as_deref()));
+            }
+            if recreated {
                 b.add_h(
                     Phase::CreateLate,
                     format!(
@@ -230,6 +267,9 @@ fn foreign_keys(b: &mut Builder, d: &Ddl, c: &Ddl, source: &Schema, target: &Sch
             }
         }
     }
+    for sql in pending_comments {
+        b.add(Phase::CreateLate, sql);
+    }
 }
 
 fn create_table(b: &mut Builder, d: &Ddl, t: &Table, opts: MigrateOptions) {
@@ -240,7 +280,14 @@ fn create_table(b: &mut Builder, d: &Ddl, t: &Table, opts: MigrateOptions) {
     for i in &t.indexes {
         let _ = opts;
         b.add(Phase::CreateLate, d.create_index(t, i, false));
+        if i.comment.is_some() {
+            b.add(Phase::CreateLate, index_comment(d, t, i));
+        }
     }
+}
+
+fn index_comment(d: &Ddl, t: &Table, i: &crate::schema::Index) -> String {
+    d.comment_on("INDEX", &d.qname(&t.schema, &i.name), i.comment.as_deref())
 }
 
 fn column_clause(d: &Ddl, col: &ColumnDef) -> String {
@@ -332,23 +379,47 @@ fn alter_table(b: &mut Builder, d: &Ddl, c: &Ddl, s: &Table, t: &Table, opts: Mi
             );
         }
     }
+    let comments = |x: &Table| -> Vec<(String, Option<String>)> {
+        let keys = x.primary_key.iter().chain(&x.uniques).map(|k| (&k.name, &k.comment));
+        let checks = x.checks.iter().chain(&x.exclusions).map(|k| (&k.name, &k.comment));
+        keys.chain(checks).map(|(n, c)| (n.clone(), c.clone())).collect()
+    };
+    let tcomments = comments(t);
+    for (name, comment) in comments(s) {
+        let recreated = !tc
+            .iter()
+            .any(|(n, x)| n == &name && sc.iter().any(|(m, y)| m == n && y == x));
+        let old = tcomments.iter().find(|(n, _)| n == &name).and_then(|(_, c)| c.clone());
+        if (recreated && comment.is_some()) || (!recreated && old != comment) {
+            let on = format!("{} ON {q}", d.ident(&name));
+            b.add(Phase::CreateLate, d.comment_on("CONSTRAINT", &on, comment.as_deref()));
+        }
+    }
     for i in &s.indexes {
         let same = t
             .indexes
             .iter()
             .any(|x| x.name == i.name && c.create_index(s, i, false) == c.create_index(t, x, false));
-        if !same {
-            if opts.online {
-                b.add(Phase::Post, d.create_index(s, i, true));
-            } else {
-                b.add_h(
-                    Phase::CreateLate,
-                    d.create_index(s, i, false),
-                    vec![format!(
-                        "long lock: blocks writes to {}.{} while building (see --online)",
-                        s.schema, s.name
-                    )],
-                );
+        if same {
+            if t.indexes.iter().any(|x| x.name == i.name && x.comment != i.comment) {
+                b.add(Phase::CreateLate, index_comment(d, s, i));
+            }
+        } else if opts.online {
+            b.add(Phase::Post, d.create_index(s, i, true));
+            if i.comment.is_some() {
+                b.add(Phase::Post, index_comment(d, s, i));
+            }
+        } else {
+            b.add_h(
+                Phase::CreateLate,
+                d.create_index(s, i, false),
+                vec![format!(
+                    "long lock: blocks writes to {}.{} while building (see --online)",
+                    s.schema, s.name
+                )],
+            );
+            if i.comment.is_some() {
+                b.add(Phase::CreateLate, index_comment(d, s, i));
             }
         }
     }
@@ -425,8 +496,27 @@ fn alter_column(b: &mut Builder, d: &Ddl, q: &str, s: &Table, col: &ColumnDef, o
         let sql = if old.identity.is_some() {
             format!("SET GENERATED {id}")
         } else {
-            format!("ADD GENERATED {id} AS IDENTITY")
+            match &col.identity_options {
+                Some(o) => format!("ADD GENERATED {id} AS IDENTITY ({o})"),
+                None => format!("ADD GENERATED {id} AS IDENTITY"),
+            }
         };
         b.add(Phase::Tables, at(sql));
+    }
+    if col.identity.is_some() && old.identity.is_some() && col.identity_options != old.identity_options {
+        let set = identity_set(col.identity_options.as_deref());
+        let inc = |o: &ColumnDef| identity_increment(o.identity_options.as_deref()).signum();
+        if inc(col) != inc(old) {
+            // The current value lies outside the new direction's range.
+            b.add_h(
+                Phase::Tables,
+                at(format!("{set} RESTART")),
+                vec![format!(
+                    "identity of {path} changes direction and restarts at its START value: new ids may collide with existing rows"
+                )],
+            );
+        } else {
+            b.add(Phase::Tables, at(set));
+        }
     }
 }

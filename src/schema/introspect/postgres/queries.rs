@@ -31,6 +31,15 @@ pub const SCHEMAS: &str = concat!(
     " ORDER BY 1"
 );
 
+/// Comments on user schemas.
+pub const SCHEMA_COMMENTS: &str = concat!(
+    "SELECT json_build_object('schema', n.nspname, 'comment', obj_description(n.oid, 'pg_namespace'))::text ",
+    "FROM pg_namespace n WHERE obj_description(n.oid, 'pg_namespace') IS NOT NULL AND ",
+    user_ns!(),
+    " AND ",
+    not_ext!("pg_namespace", "n.oid")
+);
+
 /// Tables (ordinary and partitioned; partitions themselves are not listed).
 pub const TABLES: &str = concat!(
     "SELECT json_build_object('schema', n.nspname, 'name', c.relname, ",
@@ -53,9 +62,26 @@ pub const COLUMNS: &str = concat!(
     "'collation', CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 ",
     "  THEN CASE WHEN cn.nspname = 'pg_catalog' THEN quote_ident(co.collname) ",
     "  ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END END, ",
-    "'comment', col_description(c.oid, a.attnum))::text ",
+    "'comment', col_description(c.oid, a.attnum), 'identity_options', idopts.text)::text ",
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid ",
+    // Identity sequence options, only those that differ from the defaults
+    // Postgres picks for the sequence's type and direction.
+    "LEFT JOIN LATERAL (SELECT NULLIF(concat_ws(' ', ",
+    "  CASE WHEN q.seqstart <> CASE WHEN q.seqincrement > 0 THEN q.seqmin ELSE q.seqmax END ",
+    "    THEN 'START WITH ' || q.seqstart END, ",
+    "  CASE WHEN q.seqincrement <> 1 THEN 'INCREMENT BY ' || q.seqincrement END, ",
+    "  CASE WHEN q.seqmin <> CASE WHEN q.seqincrement > 0 THEN 1 ",
+    "    WHEN q.seqtypid = 'int2'::regtype THEN -32768 WHEN q.seqtypid = 'int4'::regtype THEN -2147483648 ",
+    "    ELSE -9223372036854775808 END THEN 'MINVALUE ' || q.seqmin END, ",
+    "  CASE WHEN q.seqmax <> CASE WHEN q.seqincrement < 0 THEN -1 ",
+    "    WHEN q.seqtypid = 'int2'::regtype THEN 32767 WHEN q.seqtypid = 'int4'::regtype THEN 2147483647 ",
+    "    ELSE 9223372036854775807 END THEN 'MAXVALUE ' || q.seqmax END, ",
+    "  CASE WHEN q.seqcache <> 1 THEN 'CACHE ' || q.seqcache END, ",
+    "  CASE WHEN q.seqcycle THEN 'CYCLE' END), '') AS text ",
+    "  FROM pg_depend dd JOIN pg_sequence q ON q.seqrelid = dd.objid ",
+    "  WHERE a.attidentity <> '' AND dd.classid = 'pg_class'::regclass AND dd.refclassid = 'pg_class'::regclass ",
+    "  AND dd.refobjid = c.oid AND dd.refobjsubid = a.attnum AND dd.deptype = 'i' LIMIT 1) idopts ON true ",
     "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum ",
     "LEFT JOIN pg_collation co ON co.oid = a.attcollation ",
     "LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace ",
@@ -75,7 +101,8 @@ pub const CONSTRAINTS: &str = concat!(
     "'ref_columns', (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(co.confkey) WITH ORDINALITY k(num, ord) ",
     "  JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num), ",
     "'on_update', co.confupdtype, 'on_delete', co.confdeltype, ",
-    "'deferrable', co.condeferrable, 'deferred', co.condeferred)::text ",
+    "'deferrable', co.condeferrable, 'deferred', co.condeferred, ",
+    "'comment', obj_description(co.oid, 'pg_constraint'))::text ",
     "FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "LEFT JOIN pg_class rc ON rc.oid = co.confrelid LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace ",
@@ -89,7 +116,7 @@ pub const CONSTRAINTS: &str = concat!(
 pub const INDEXES: &str = concat!(
     "SELECT json_build_object('schema', n.nspname, 'table', c.relname, 'name', i.relname, ",
     "'unique', x.indisunique, 'def', pg_get_indexdef(x.indexrelid), 'method', am.amname, ",
-    "'predicate', pg_get_expr(x.indpred, x.indrelid), ",
+    "'predicate', pg_get_expr(x.indpred, x.indrelid), 'comment', obj_description(x.indexrelid, 'pg_class'), ",
     "'columns', (SELECT json_agg(pg_get_indexdef(x.indexrelid, k, true) ORDER BY k) ",
     "  FROM generate_series(1, x.indnkeyatts) k))::text ",
     "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid ",
@@ -122,7 +149,8 @@ pub const VIEWS: &str = concat!(
 pub const SEQUENCES: &str = concat!(
     "SELECT json_build_object('schema', n.nspname, 'name', c.relname, ",
     "'data_type', format_type(s.seqtypid, NULL), 'start', s.seqstart, 'increment', s.seqincrement, ",
-    "'min_value', s.seqmin, 'max_value', s.seqmax, 'cycle', s.seqcycle, ",
+    "'min_value', s.seqmin, 'max_value', s.seqmax, 'cycle', s.seqcycle, 'cache', s.seqcache, ",
+    "'comment', obj_description(c.oid, 'pg_class'), ",
     "'owned_by', (SELECT quote_ident(tn.nspname) || '.' || quote_ident(t.relname) || '.' || quote_ident(a.attname) ",
     "  FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid ",
     "  JOIN pg_namespace tn ON tn.oid = t.relnamespace ",
@@ -196,7 +224,7 @@ pub const FUNCTIONS: &str = concat!(
 /// User triggers.
 pub const TRIGGERS: &str = concat!(
     "SELECT json_build_object('schema', n.nspname, 'table', c.relname, 'name', t.tgname, ",
-    "'definition', pg_get_triggerdef(t.oid))::text ",
+    "'definition', pg_get_triggerdef(t.oid), 'comment', obj_description(t.oid, 'pg_trigger'))::text ",
     "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "WHERE NOT t.tgisinternal AND ",
     user_ns!(),
@@ -212,7 +240,8 @@ pub const POLICIES: &str = concat!(
     "  WHEN 'd' THEN 'DELETE' ELSE 'ALL' END, ",
     "'roles', (SELECT json_agg(CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)) END ORDER BY 1) ",
     "  FROM unnest(p.polroles) r), ",
-    "'using', pg_get_expr(p.polqual, p.polrelid), 'with_check', pg_get_expr(p.polwithcheck, p.polrelid))::text ",
+    "'using', pg_get_expr(p.polqual, p.polrelid), 'with_check', pg_get_expr(p.polwithcheck, p.polrelid), ",
+    "'comment', obj_description(p.oid, 'pg_policy'))::text ",
     "FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "WHERE ",
     user_ns!()
@@ -220,7 +249,7 @@ pub const POLICIES: &str = concat!(
 
 /// Extensions other than the always-present plpgsql.
 pub const EXTENSIONS: &str = "SELECT json_build_object('name', e.extname, 'schema', n.nspname, \
-     'version', e.extversion)::text FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace \
+     'version', e.extversion, 'comment', obj_description(e.oid, 'pg_extension'))::text FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace \
      WHERE e.extname <> 'plpgsql'";
 
 /// Privileges on relations, sequences, functions and schemas held by

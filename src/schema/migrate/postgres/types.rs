@@ -22,9 +22,26 @@ pub(super) fn schemas_and_extensions(b: &mut Builder, d: &Ddl, source: &Schema, 
             );
         }
     }
+    for s in &source.schemas {
+        let (sc, tc) = (source.schema_comments.get(s), target.schema_comments.get(s));
+        if sc != tc && (sc.is_some() || target.schemas.contains(s)) {
+            b.add(
+                Phase::CreateLate,
+                d.comment_on("SCHEMA", &d.ident(s), sc.map(String::as_str)),
+            );
+        }
+    }
     for e in &source.extensions {
-        if !target.extensions.iter().any(|x| x.name == e.name) {
+        let t = target.extensions.iter().find(|x| x.name == e.name);
+        if t.is_none() {
             b.add(Phase::CreateEarly, d.create_extension(e));
+        }
+        // A new extension gets its control file's comment, which may differ.
+        if t.is_none_or(|t| t.comment != e.comment) {
+            b.add(
+                Phase::CreateLate,
+                d.comment_on("EXTENSION", &d.ident(&e.name), e.comment.as_deref()),
+            );
         }
     }
     for e in &target.extensions {
@@ -246,16 +263,18 @@ pub(super) fn sequences(b: &mut Builder, d: &Ddl, source: &Schema, target: &Sche
             Some(t) => {
                 let mut alt = t.clone();
                 alt.owned_by = s.owned_by.clone();
+                alt.comment = s.comment.clone();
                 if alt != *s {
                     b.add(
                         Phase::CreateEarly,
                         format!(
-                            "ALTER SEQUENCE {q} AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} {}",
+                            "ALTER SEQUENCE {q} AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}",
                             s.data_type,
                             s.increment,
                             s.min_value,
                             s.max_value,
                             s.start,
+                            s.cache.max(1),
                             if s.cycle { "CYCLE" } else { "NO CYCLE" }
                         ),
                     );
@@ -265,6 +284,9 @@ pub(super) fn sequences(b: &mut Builder, d: &Ddl, source: &Schema, target: &Sche
         if t.and_then(|t| t.owned_by.clone()) != s.owned_by {
             let owner = s.owned_by.clone().unwrap_or_else(|| "NONE".into());
             b.add(Phase::CreateLate, format!("ALTER SEQUENCE {q} OWNED BY {owner}"));
+        }
+        if t.map_or(s.comment.is_some(), |t| t.comment != s.comment) {
+            b.add(Phase::CreateLate, d.comment_on("SEQUENCE", &q, s.comment.as_deref()));
         }
     }
     for t in &target.sequences {
