@@ -433,10 +433,11 @@ impl App {
 
     /// True while a panel waits for a background task (introspection, migration).
     pub fn panel_busy(&self) -> bool {
-        self.snapshots
-            .as_ref()
-            .is_some_and(|p| p.live_loading || p.apply.as_ref().is_some_and(|a| a.running))
-            || self.sync_busy()
+        self.snapshots.as_ref().is_some_and(|p| {
+            p.live_loading
+                || p.apply.as_ref().is_some_and(|a| a.running)
+                || p.backups.as_ref().is_some_and(|b| b.loading)
+        }) || self.sync_busy()
     }
 }
 

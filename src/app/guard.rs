@@ -25,6 +25,8 @@ pub enum Grant {
     Migration,
     /// Apply a data sync from the sync panel (the target's name is typed).
     DataSync,
+    /// Restore a backup from the snapshot history panel.
+    Restore,
 }
 
 /// A buffer waiting at the gate.
@@ -141,6 +143,10 @@ impl App {
             self.start_migration(format!("{how} for migration"));
             return;
         }
+        if grant == Grant::Restore {
+            self.start_restore(format!("{how} for backup restore"));
+            return;
+        }
         if grant == Grant::DataSync {
             self.start_data_sync(format!("{how} for data sync"));
             return;
@@ -158,7 +164,7 @@ impl App {
             }
             Grant::Unbounded => gate.allow_unbounded = true,
             Grant::Destructive => gate.destructive_confirmed = true,
-            Grant::Migration | Grant::DataSync => {}
+            Grant::Migration | Grant::DataSync | Grant::Restore => {}
         }
         let what = match grant {
             Grant::Unlock => "unlock",
@@ -166,6 +172,7 @@ impl App {
             Grant::Destructive => "DROP/TRUNCATE",
             Grant::Migration => "migration",
             Grant::DataSync => "data sync",
+            Grant::Restore => "backup restore",
         };
         gate.confirmed_by = Some(match gate.confirmed_by.take() {
             Some(prev) => format!("{prev}; {how} for {what}"),

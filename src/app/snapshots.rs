@@ -4,6 +4,11 @@
 //! apply it behind the typed confirmation, verified by a re-introspection.
 
 mod apply;
+mod backups;
+mod restore;
+
+pub use backups::{BackupDiffView, BackupTab, LineKind, diff_view as backups_diff_view};
+pub use restore::{RestoreOutcome, RestoreState};
 
 use super::query::JobEvent;
 use super::{App, Level};
@@ -32,6 +37,12 @@ pub enum SnapEvent {
     Progress(usize, usize, String),
     /// The migration finished: statements run and the re-introspected schema, or the failure.
     Applied(Result<(usize, Box<Schema>), ApplyFailure>),
+    /// A backup diff finished.
+    BackupDiff(Result<Box<crate::backup::diff::BackupDiff>, String>),
+    /// Progress of a backup restore.
+    RestoreProgress(crate::backup::progress::Progress),
+    /// A backup restore finished.
+    Restored(Box<RestoreOutcome>),
 }
 
 /// A failed migration, as the panel reports it.
@@ -104,6 +115,8 @@ pub struct SnapshotPanel {
     pub apply: Option<ApplyState>,
     /// Last message (errors, results).
     pub message: Option<(Level, String)>,
+    /// The backups tab, when shown instead of the schema snapshots.
+    pub backups: Option<BackupTab>,
     live_ticket: u64,
 }
 
@@ -171,6 +184,7 @@ impl SnapshotPanel {
             view: None,
             apply: None,
             message: None,
+            backups: None,
             live_ticket: 0,
         }
     }
@@ -279,6 +293,10 @@ impl App {
     /// A key while the panel is open (fixed keys, like popups).
     pub(super) fn snapshots_key(&mut self, key: KeyEvent) {
         let Some(p) = self.snapshots.as_mut() else { return };
+        if p.backups.is_some() {
+            self.backups_key(key);
+            return;
+        }
         if let Some(v) = p.view.as_mut() {
             let n = if v.show_sql {
                 v.script.lines().count()
@@ -341,6 +359,7 @@ impl App {
             }
             KeyCode::Char('s') => self.take_snapshot(),
             KeyCode::Char('r') => self.refresh_live(),
+            KeyCode::Char('b') => self.toggle_backups(),
             _ => {}
         }
     }
@@ -433,6 +452,9 @@ impl App {
                 }
             }
             SnapEvent::Applied(res) => self.migration_done(res),
+            SnapEvent::BackupDiff(res) => self.backup_diff_done(res),
+            SnapEvent::RestoreProgress(pr) => self.restore_progress(pr),
+            SnapEvent::Restored(out) => self.restore_done(*out),
         }
     }
 

@@ -11,6 +11,7 @@
 
 mod create;
 pub mod ddl;
+pub mod undoable;
 
 use create::{pg_identity, same_engine_ddl};
 

@@ -1,6 +1,6 @@
 //! `dbn backup ...`: encrypted, deduplicated database snapshots.
 
-mod common;
+pub mod common;
 mod create;
 mod diff;
 mod list;

@@ -1,6 +1,8 @@
 //! The schema snapshots panel: snapshot list, or the coloured per-object
 //! diff with a summary on top, or the migration SQL preview.
 
+mod backups;
+
 use super::popup::centered;
 use super::text::put;
 use super::theme::Slot;
@@ -22,6 +24,13 @@ pub const KEYS: &[(&str, &str)] = &[
     ("n/p", "Next / previous object in the diff"),
     ("m", "Toggle the migration SQL preview"),
     ("a", "Apply the migration (typed confirmation)"),
+    ("b", "Switch between schema snapshots and database backups"),
+    ("l (backups)", "Diff the selected backup against live"),
+    (
+        "R (backups)",
+        "Restore the selected backup into this connection (typed confirmation)",
+    ),
+    ("Esc, Ctrl+C", "Cancel a running backup diff or restore"),
     ("Esc", "Back to the list / close"),
 ];
 
@@ -34,7 +43,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &SnapshotPanel) {
         area.height.saturating_sub(2).max(6),
     );
     f.render_widget(Clear, r);
-    let title = format!(" Schema snapshots · {} ", sanitize(&app.conn.name));
+    let what = if p.backups.is_some() {
+        "Backups"
+    } else {
+        "Schema snapshots"
+    };
+    let title = format!(" {what} · {} ", sanitize(&app.conn.name));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(Slot::BorderFocused))
@@ -48,7 +62,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &SnapshotPanel) {
     // Bottom line: progress, message, or key hints.
     let foot_y = inner.y + inner.height - 1;
     let body = Rect::new(inner.x, inner.y, inner.width, inner.height.saturating_sub(1));
-    let (foot, style) = if let Some(a) = &p.apply {
+    let restoring = p.backups.as_ref().and_then(|b| backups::restore_line(b, inner.width));
+    let (foot, style) = if let Some(line) = restoring {
+        let running = p
+            .backups
+            .as_ref()
+            .and_then(|b| b.restore.as_ref())
+            .is_some_and(|r| r.running);
+        (line, t.style(if running { Slot::Warning } else { Slot::Info }))
+    } else if let Some(a) = &p.apply {
         let s = if a.running { Slot::Warning } else { Slot::Info };
         (format!("migration: {}", a.line), t.style(s))
     } else if let Some((lvl, m)) = &p.message {
@@ -58,6 +80,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &SnapshotPanel) {
             crate::app::Level::Error => Slot::Error,
         };
         (m.clone(), t.style(s))
+    } else if let Some(b) = &p.backups {
+        (backups::hint(b).to_string(), t.style(Slot::Muted))
     } else if p.view.is_some() {
         (
             "n/p object · ↑/↓ scroll · m SQL · a apply · s snapshot · Esc back".into(),
@@ -65,11 +89,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &SnapshotPanel) {
         )
     } else {
         (
-            "Enter pick two · l vs live · s snapshot now · r reload live · Esc close".into(),
+            "Enter pick two · l vs live · s snapshot · r reload · b backups · Esc close".into(),
             t.style(Slot::Muted),
         )
     };
     put(f.buffer_mut(), inner.x, foot_y, &sanitize(&foot), inner.width, style);
+    if let Some(b) = &p.backups {
+        backups::draw(f, body, app, b);
+        return;
+    }
     match &p.view {
         Some(v) if v.show_sql => {
             let text = match &v.plan {

@@ -3,8 +3,9 @@
 use super::common::{audit, ctrl_c_token, fail, load_key, repo};
 use super::create::index_backup;
 use super::progress::Display;
-use crate::backup::restore::{RestorePlan, apply, plan};
-use crate::backup::{CaptureOptions, capture, verify};
+use crate::backup::restore::undoable::snapshot_then_apply;
+use crate::backup::restore::{RestorePlan, plan};
+use crate::backup::verify;
 use crate::cli::resolve::resolve_saved;
 use crate::cli::{Ctx, ExitCode, Failure};
 use crate::db::{ConnSpec, Engine, query_all, quote};
@@ -182,22 +183,12 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         rt.block_on(async {
             let cancel = ctrl_c_token();
             let replaced = p.replaced();
-            let pre = if replaced.is_empty() {
-                None
-            } else {
+            if !replaced.is_empty() {
                 say(format!("taking pre-restore snapshot of {} table(s)", replaced.len()));
-                let opts = CaptureOptions {
-                    connection: target.clone(),
-                    tables: replaced,
-                    label: Some(format!("pre-restore of {}", m.id)),
-                };
-                Some(
-                    capture(session.as_mut(), &repo, &key, &opts, &None, &cancel)
-                        .await
-                        .map_err(fail)?,
-                )
-            };
-            let rep = apply(session.as_mut(), repo.chunks.as_ref(), &key, &p, &tx, &cancel).await;
+            }
+            let (pre, rep) = snapshot_then_apply(session.as_mut(), &repo, &key, &m, &p, &target, &tx, &cancel)
+                .await
+                .map_err(fail)?;
             anyhow::Ok((p, pre, rep))
         })
     })();

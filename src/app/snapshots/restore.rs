@@ -1,0 +1,321 @@
+//! Restoring a backup from the panel: typed confirmation, a background task
+//! that snapshots the tables it replaces first (the undo), progress, Esc /
+//! Ctrl+C cancel, indexing of the pre-restore snapshot and the audit entry.
+
+use super::SnapEvent;
+use crate::app::guard::{Gate, Grant};
+use crate::app::popup::Popup;
+use crate::app::query::JobEvent;
+use crate::app::{App, Level};
+use crate::backup::capture::CaptureReport;
+use crate::backup::progress::Progress;
+use crate::backup::restore::undoable::restore_with_undo;
+use crate::backup::{BackupKey, Repo};
+use crate::store::audit::AuditEntry;
+use crate::store::backups::BackupRecord;
+use serde_json::json;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// A restore in flight or finished.
+#[derive(Debug, Clone, Default)]
+pub struct RestoreState {
+    /// Still running.
+    pub running: bool,
+    /// Backup being restored.
+    pub backup: String,
+    /// Tables to restore, and started so far.
+    pub tables: (usize, usize),
+    /// Rows expected and done.
+    pub rows: (u64, u64),
+    /// Current step or table, or the final result.
+    pub line: String,
+    /// Cancels the task.
+    pub cancel: Option<CancellationToken>,
+    /// Confirmation text and start time, for the audit entry.
+    confirmed_by: String,
+    started: Option<std::time::Instant>,
+}
+
+impl RestoreState {
+    /// A restore of `backup` starting now, confirmed as `confirmed_by`.
+    pub fn starting(backup: &str, confirmed_by: String, cancel: CancellationToken) -> RestoreState {
+        RestoreState {
+            running: true,
+            backup: backup.to_string(),
+            line: "starting…".into(),
+            cancel: Some(cancel),
+            confirmed_by,
+            started: Some(std::time::Instant::now()),
+            ..Default::default()
+        }
+    }
+
+    /// Fraction done (0..=1) for the gauge.
+    pub fn ratio(&self) -> f64 {
+        if self.rows.0 > 0 {
+            (self.rows.1 as f64 / self.rows.0 as f64).clamp(0.0, 1.0)
+        } else if self.tables.0 > 0 {
+            (self.tables.1 as f64 / self.tables.0 as f64).clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The outcome the task sends back.
+#[derive(Debug)]
+pub struct RestoreOutcome {
+    /// Pre-restore snapshot, when one was taken.
+    pub pre: Option<CaptureReport>,
+    /// Tables and rows restored, or the error.
+    pub result: Result<(u64, u64), String>,
+}
+
+fn record_of(r: &CaptureReport) -> BackupRecord {
+    let m = &r.manifest;
+    BackupRecord {
+        id: m.id.clone(),
+        connection: m.connection.clone(),
+        label: m.label.clone(),
+        engine: m.engine.as_str().to_string(),
+        manifest: format!(".dbnexus/snapshots/manifests/{}.json", m.id),
+        status: "ok".into(),
+        tables: m.tables.len() as i64,
+        rows: m.total_rows() as i64,
+        bytes: (r.new_bytes + r.manifest_bytes) as i64,
+        created_at: m.created_at.clone(),
+    }
+}
+
+impl App {
+    /// `R` on a backup: ask for the connection name before restoring it.
+    pub(super) fn ask_restore(&mut self) {
+        let Some(b) = self.snapshots.as_ref().and_then(|p| p.backups.as_ref()) else {
+            return;
+        };
+        if b.restore.as_ref().is_some_and(|r| r.running) || b.loading {
+            return;
+        }
+        let Some(rec) = b.items.get(b.selected).cloned() else {
+            return;
+        };
+        if b.key().is_none() {
+            let why = b
+                .unavailable
+                .clone()
+                .unwrap_or_else(|| "the backup key is not available".into());
+            self.snap_message(Level::Error, why);
+            return;
+        }
+        let name = self.conn.name.clone();
+        let message = format!(
+            "Restore backup {} ({} table(s), {} rows) into '{name}', replacing those tables.\nA pre-restore snapshot is taken first (restoring it undoes this).\nType '{name}' to restore (audited); Esc cancels.",
+            rec.id, rec.tables, rec.rows
+        );
+        if let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) {
+            b.restore_target = Some(rec.id);
+        }
+        self.popup = Some(Popup::TypedConfirm {
+            message,
+            expect: name,
+            input: String::new(),
+            grant: Grant::Restore,
+            gate: Box::new(Gate {
+                stmts: Vec::new(),
+                verdicts: Vec::new(),
+                allow_unbounded: false,
+                destructive_confirmed: false,
+                confirmed_by: None,
+            }),
+        });
+    }
+
+    /// The typed confirmation for a restore was answered correctly: run it.
+    pub(in crate::app) fn start_restore(&mut self, confirmed_by: String) {
+        let Some(b) = self.snapshots.as_ref().and_then(|p| p.backups.as_ref()) else {
+            return;
+        };
+        let (Some(id), Some(key), Some(dir)) = (b.restore_target.clone(), b.key(), b.repo_dir.clone()) else {
+            return;
+        };
+        if self.conn.read_only && !self.unlocked {
+            let jsonl = self.audit_jsonl.clone();
+            if let Some(store) = self.store.as_ref()
+                && let Err(e) = store.grant_unlock(&self.conn.name, None, &confirmed_by, jsonl.as_deref())
+            {
+                self.snap_message(Level::Error, format!("cannot record the unlock in the audit log: {e}"));
+                return;
+            }
+            self.unlock_session();
+        }
+        let cancel = CancellationToken::new();
+        if let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) {
+            b.restore = Some(RestoreState::starting(&id, confirmed_by, cancel.clone()));
+        }
+        let mut spec = self.conn.spec.clone();
+        spec.read_only = false;
+        spawn_restore(spec, self.conn.name.clone(), id, key, dir, cancel, self.job_tx.clone());
+    }
+
+    /// Cancel a running restore (Esc / Ctrl+C).
+    pub(super) fn cancel_restore(&mut self) -> bool {
+        let Some(r) = self
+            .snapshots
+            .as_mut()
+            .and_then(|p| p.backups.as_mut())
+            .and_then(|b| b.restore.as_mut())
+            .filter(|r| r.running)
+        else {
+            return false;
+        };
+        if let Some(c) = &r.cancel {
+            c.cancel();
+        }
+        r.line = "cancelling…".into();
+        true
+    }
+
+    /// A progress event from the restore task.
+    pub(super) fn restore_progress(&mut self, p: Progress) {
+        let Some(r) = self
+            .snapshots
+            .as_mut()
+            .and_then(|p| p.backups.as_mut())
+            .and_then(|b| b.restore.as_mut())
+        else {
+            return;
+        };
+        if !r.running {
+            return;
+        }
+        match p {
+            Progress::Start { tables, rows, .. } => {
+                r.tables.0 = tables;
+                r.rows.0 = rows;
+            }
+            Progress::Table { name, .. } => {
+                r.tables.1 += 1;
+                r.line = crate::sanitize::sanitize(&format!("table {name}")).into_owned();
+            }
+            Progress::Rows { done, .. } => r.rows.1 = done,
+            Progress::Step(s) => r.line = crate::sanitize::sanitize(&s).into_owned(),
+            Progress::Done => r.line = "finishing…".into(),
+        }
+    }
+
+    /// The restore task finished: index the undo snapshot, audit, report.
+    pub(super) fn restore_done(&mut self, out: RestoreOutcome) {
+        let name = self.conn.name.clone();
+        let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) else {
+            return;
+        };
+        let Some(r) = b.restore.as_mut() else { return };
+        r.running = false;
+        r.cancel = None;
+        let (backup, confirmed_by, started) = (r.backup.clone(), r.confirmed_by.clone(), r.started);
+        let pre_id = out.pre.as_ref().map(|p| p.manifest.id.clone());
+        let mut warn = None;
+        if let (Some(pre), Some(store)) = (&out.pre, self.store.as_ref())
+            && let Err(e) = store.add_backup(&record_of(pre))
+        {
+            warn = Some(format!(
+                "cannot index the pre-restore snapshot {}: {e}",
+                pre.manifest.id
+            ));
+        }
+        let (level, line, outcome) = match &out.result {
+            Ok((tables, rows)) => {
+                let undo = pre_id
+                    .as_deref()
+                    .map(|id| format!("; undo: restore {id}"))
+                    .unwrap_or_default();
+                (
+                    Level::Info,
+                    format!("restored {tables} table(s), {rows} rows from {backup} into '{name}'{undo}"),
+                    "ok".to_string(),
+                )
+            }
+            Err(e) => (Level::Error, format!("restore failed: {e}"), format!("error: {e}")),
+        };
+        let entry = AuditEntry {
+            connection: Some(name.clone()),
+            action: "restore".into(),
+            duration_ms: started.map(|s| s.elapsed().as_millis() as i64),
+            outcome,
+            confirmed_by: Some(confirmed_by),
+            detail: Some(json!({"backup": backup, "pre_restore_backup": pre_id, "via": "dbn ui"}).to_string()),
+            ..Default::default()
+        };
+        let jsonl = self.audit_jsonl.clone();
+        if let Some(store) = self.store.as_ref()
+            && let Err(e) = store.append_audit(&entry, jsonl.as_deref())
+        {
+            tracing::warn!("cannot append to the audit log: {e}");
+        }
+        let line = crate::sanitize::sanitize(&line).into_owned();
+        let items = self
+            .store
+            .as_ref()
+            .and_then(|s| s.list_backups(Some(&name)).ok())
+            .map(|i| i.into_iter().rev().collect());
+        if let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) {
+            if let Some(r) = b.restore.as_mut() {
+                r.line = line.clone();
+            }
+            if let Some(items) = items {
+                b.items = items;
+            }
+        }
+        match warn {
+            Some(w) => self.snap_message(Level::Warn, w),
+            None => self.snap_message(level, line.clone()),
+        }
+        self.set_status(level, line);
+        self.reload_schema();
+    }
+}
+
+fn spawn_restore(
+    spec: crate::db::ConnSpec,
+    conn: String,
+    id: String,
+    key: Arc<BackupKey>,
+    dir: std::path::PathBuf,
+    cancel: CancellationToken,
+    tx: tokio::sync::mpsc::UnboundedSender<JobEvent>,
+) {
+    let (ptx, mut prx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
+    let fwd = tx.clone();
+    tokio::spawn(async move {
+        while let Some(p) = prx.recv().await {
+            let _ = fwd.send(JobEvent::Snap(SnapEvent::RestoreProgress(p)));
+        }
+    });
+    tokio::spawn(async move {
+        let repo = Repo::local(&dir);
+        let progress = Some(ptx);
+        let res = async {
+            let m = repo.load(&id, &key).map_err(|e| e.to_string())?;
+            let mut s = crate::db::connect(&spec)
+                .await
+                .map_err(|e| format!("cannot connect: {e}"))?;
+            restore_with_undo(s.as_mut(), &repo, &key, &m, &[], &conn, &progress, &cancel)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        .await;
+        drop(progress);
+        let out = match res {
+            Ok(u) => RestoreOutcome {
+                pre: u.pre,
+                result: u.result.map(|r| (r.tables, r.rows)).map_err(|e| e.to_string()),
+            },
+            Err(e) => RestoreOutcome {
+                pre: None,
+                result: Err(e),
+            },
+        };
+        let _ = tx.send(JobEvent::Snap(SnapEvent::Restored(Box::new(out))));
+    });
+}
