@@ -15,6 +15,7 @@ pub mod config;
 pub mod datasync;
 pub mod db;
 pub mod export;
+pub mod fsutil;
 pub mod jobs;
 pub mod keymap;
 pub mod logging;

@@ -9,7 +9,6 @@ use super::{App, Level};
 use crate::safety::audit::{Outcome, refused_entry, should_audit, statement_entry};
 use crate::safety::policy::{ConfirmKind, Decision, PolicyInput, decide, excerpt};
 use crate::safety::{Refusal, StatementVerdict, classify, rules};
-use crate::store::connections::Tag;
 use std::time::Duration;
 
 /// What a typed confirmation grants.
@@ -78,7 +77,6 @@ impl App {
         let input = PolicyInput {
             conn_name: &name,
             read_only: self.conn.read_only && !self.unlocked,
-            guarded: self.conn.read_only || self.unlocked || self.conn.tag == Tag::Prod,
             unlocked: self.unlocked,
             allow_unbounded: gate.allow_unbounded,
             destructive_confirmed: gate.destructive_confirmed,

@@ -207,7 +207,6 @@ pub fn display_text(v: &Value) -> String {
 pub const NULL_SYMBOL: &str = "∅";
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -246,16 +246,8 @@ fn write_override(path: &Path, content: &str, undo: &mut Undo) -> BundleResult<(
     write_file(path, content).map_err(|e| io("write", path, e))
 }
 
-/// Write through a temporary file and rename, so a crash never leaves half a file.
 fn write_file(path: &Path, content: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(content.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    crate::fsutil::write_atomic(path, content.as_bytes())
 }
 
 fn io(action: &'static str, path: &Path, source: std::io::Error) -> BundleError {

@@ -6,7 +6,7 @@ use crate::cli::{Ctx, ExitCode};
 use crate::store::connections::secret_key;
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 /// Arguments of `dbn export`.
@@ -42,7 +42,8 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     let text = bundle::encode(&body).map_err(failure)?;
     match &args.out {
         Some(path) => {
-            write_private(path, &text).with_context(|| format!("cannot write the bundle to '{}'", path.display()))?;
+            crate::fsutil::write_atomic(path, text.as_bytes())
+                .with_context(|| format!("cannot write the bundle to '{}'", path.display()))?;
             eprintln!("Exported {} to '{}'.", summary(&body), path.display());
         }
         None => {
@@ -113,18 +114,4 @@ fn summary(b: &Body) -> String {
         b.backup_schedules.len(),
         b.overrides.len()
     )
-}
-
-/// Write via a temporary file in the same directory (mode 0600), then rename.
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }

@@ -123,9 +123,6 @@ pub fn clear(
     };
     match check(verdicts, &gate) {
         Ok(approval) => {
-            for w in &approval.warnings {
-                eprintln!("dbn: {w}");
-            }
             confirmations.extend(approval.confirmed_by);
             if flags.allow_unbounded
                 && verdicts

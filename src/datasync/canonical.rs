@@ -365,7 +365,6 @@ pub fn value_bytes(v: &Value) -> u64 {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use chrono::{DateTime, NaiveDate};

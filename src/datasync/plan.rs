@@ -147,7 +147,6 @@ pub fn plan_sync(diff: &DataDiff, strategy: &Strategy, delete_missing: bool) -> 
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

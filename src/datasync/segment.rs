@@ -332,7 +332,6 @@ pub async fn segmented_diff(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

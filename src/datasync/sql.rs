@@ -370,7 +370,6 @@ pub fn begin(engine: Engine) -> &'static str {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

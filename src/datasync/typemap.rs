@@ -230,7 +230,6 @@ fn sqlite_literal(class: TypeClass, v: &Value) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use chrono::DateTime;

@@ -234,7 +234,6 @@ pub fn chord_text(keys: &[KeyPress]) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -3,7 +3,7 @@
 
 use super::confirm::{Prompt, Terminal, confirm_typed_with};
 use super::policy::{ConfirmKind, Decision, PolicyInput, decide, excerpt};
-use super::{Refusal, StatementVerdict, Verdict, rules};
+use super::{Refusal, StatementVerdict, rules};
 use crate::store::connections::Tag;
 
 /// The connection and what the user asked for on the command line.
@@ -23,22 +23,11 @@ pub struct GateContext<'a> {
     pub confirm: Option<&'a str>,
 }
 
-impl GateContext<'_> {
-    /// Whether the extra confirmations (DROP/TRUNCATE, unbounded writes)
-    /// apply. They apply on every connection: a DROP on a dev database that
-    /// someone else also uses is just as final.
-    pub fn guarded(&self) -> bool {
-        true
-    }
-}
-
 /// Permission to send the buffer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Approval {
     /// Who confirmed what, for the audit log (`typed 'prod' for DROP of t`).
     pub confirmed_by: Option<String>,
-    /// Warnings to show before sending (destructive statements on unguarded connections).
-    pub warnings: Vec<String>,
 }
 
 /// Check a buffer using the process's terminal for confirmations.
@@ -55,7 +44,6 @@ pub fn check_with(
     let input = PolicyInput {
         conn_name: ctx.conn_name,
         read_only: ctx.read_only,
-        guarded: ctx.guarded(),
         unlocked: ctx.unlocked,
         allow_unbounded: ctx.allow_unbounded,
         destructive_confirmed: false,
@@ -95,10 +83,7 @@ pub fn check_with(
             format!("{message}{}. Nothing was sent", position(i)),
         ));
     }
-    let mut approval = Approval {
-        confirmed_by: None,
-        warnings: unguarded_warnings(verdicts, ctx),
-    };
+    let mut approval = Approval::default();
     if !destroy.is_empty() {
         let mut objects: Vec<String> = destroy.iter().flat_map(|(_, o)| o.iter().cloned()).collect();
         objects.dedup();
@@ -117,17 +102,6 @@ pub fn check_with(
         approval.confirmed_by = Some(format!("{} for DROP/TRUNCATE of {named}", c.how));
     }
     Ok(approval)
-}
-
-fn unguarded_warnings(verdicts: &[StatementVerdict], ctx: &GateContext<'_>) -> Vec<String> {
-    if ctx.guarded() {
-        return Vec::new();
-    }
-    verdicts
-        .iter()
-        .filter(|v| matches!(v.verdict, Verdict::Destructive | Verdict::UnboundedWrite))
-        .map(|v| format!("warning: `{}` on '{}': {}", excerpt(&v.sql), ctx.conn_name, v.reason))
-        .collect()
 }
 
 /// Ask for the typed confirmation that unlocks writes on `conn_name`

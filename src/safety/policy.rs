@@ -11,10 +11,6 @@ pub struct PolicyInput<'a> {
     pub conn_name: &'a str,
     /// The connection is read-only (prod connections are by default).
     pub read_only: bool,
-    /// Extra confirmations apply (prod-tagged or read-only connections):
-    /// DROP/TRUNCATE need a typed confirmation, UPDATE/DELETE without
-    /// WHERE need `--allow-unbounded` or a second modal.
-    pub guarded: bool,
     /// Writes were unlocked (typed confirmation, for now or a few minutes).
     pub unlocked: bool,
     /// UPDATE/DELETE without WHERE were confirmed (`--allow-unbounded` / second modal).
@@ -110,7 +106,7 @@ pub fn decide(v: &StatementVerdict, p: &PolicyInput<'_>) -> Decision {
             ),
         };
     }
-    if v.verdict == Verdict::UnboundedWrite && p.guarded && !p.allow_unbounded {
+    if v.verdict == Verdict::UnboundedWrite && !p.allow_unbounded {
         return Decision::NeedConfirm {
             message: format!(
                 "`{what}` has no WHERE clause and would change every row ({}): {}. Pass --allow-unbounded to run it anyway",
@@ -122,7 +118,7 @@ pub fn decide(v: &StatementVerdict, p: &PolicyInput<'_>) -> Decision {
             },
         };
     }
-    if v.verdict == Verdict::Destructive && p.guarded && !p.destructive_confirmed {
+    if v.verdict == Verdict::Destructive && !p.destructive_confirmed {
         let objects = if v.objects.is_empty() {
             "(objects not identified)".to_string()
         } else {
@@ -152,7 +148,6 @@ mod tests {
         PolicyInput {
             conn_name: "prod-db",
             read_only: true,
-            guarded: true,
             ..Default::default()
         }
     }
@@ -249,28 +244,17 @@ mod tests {
     }
 
     #[test]
-    fn unguarded_input_allows_everything_but_guarded_dev_needs_confirmations() {
+    fn dev_connections_need_the_same_confirmations() {
         let dev = PolicyInput {
             conn_name: "dev",
             ..Default::default()
         };
-        for sql in ["DELETE FROM t", "DROP TABLE t", "INSERT INTO t VALUES (1)"] {
-            assert_eq!(decide(&first(sql), &dev), Decision::Allow, "{sql}");
-        }
-        let guarded_dev = PolicyInput {
-            conn_name: "dev",
-            guarded: true,
-            ..Default::default()
-        };
         for sql in ["DELETE FROM t", "DROP TABLE t", "TRUNCATE t"] {
             assert!(
-                matches!(decide(&first(sql), &guarded_dev), Decision::NeedConfirm { .. }),
+                matches!(decide(&first(sql), &dev), Decision::NeedConfirm { .. }),
                 "{sql}"
             );
         }
-        assert_eq!(
-            decide(&first("INSERT INTO t VALUES (1)"), &guarded_dev),
-            Decision::Allow
-        );
+        assert_eq!(decide(&first("INSERT INTO t VALUES (1)"), &dev), Decision::Allow);
     }
 }

@@ -208,7 +208,6 @@ fn exists_or(e: rusqlite::Error, name: &str) -> StoreError {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

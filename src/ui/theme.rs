@@ -278,7 +278,6 @@ fn parse_color(s: &str) -> Result<Color, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

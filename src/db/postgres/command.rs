@@ -108,7 +108,6 @@ pub(super) fn summary(keyword: &str, returned: u64, count: Option<u64>, has_colu
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

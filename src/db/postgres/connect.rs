@@ -214,7 +214,6 @@ fn bad_param(key: &str, value: &str, expected: &str) -> DbError {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

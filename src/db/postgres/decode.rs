@@ -343,7 +343,6 @@ fn nest(elem: &Dec, dims: &[usize], c: &mut Cursor<'_>) -> Option<Value> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

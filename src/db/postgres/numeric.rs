@@ -89,7 +89,6 @@ fn itoa_buf(d: u16) -> [u8; 4] {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
