@@ -92,9 +92,11 @@ pub fn consume(
         b.finish_and_clear();
     }
     if c.had_columns && !c.broken_pipe && c.io_error.is_none() {
-        // Footers need the summary; it is sent once the statement finished.
-        let summary = done.blocking_recv().unwrap_or_default();
-        if let Err(e) = w.finish(&summary) {
+        // Footers need the summary, sent once the statement finished; a
+        // cancelled or failed statement closes the channel and gets none.
+        if let Ok(summary) = done.blocking_recv()
+            && let Err(e) = w.finish(&summary)
+        {
             fail(&mut c, e);
         }
     }

@@ -183,7 +183,7 @@ async fn run_one(session: &mut dyn Session, sql: &str, opts: &Options, multi: bo
         _ = tokio::signal::ctrl_c() => {
             let _ = canceller.cancel().await;
             let _ = tokio::time::timeout(Duration::from_secs(5), &mut exec).await;
-            let _ = done_tx.send(Summary::default());
+            drop(done_tx); // no footer for a result that did not finish
             let _ = writer.await;
             return Ok(Step::Interrupted);
         }
@@ -195,7 +195,7 @@ async fn run_one(session: &mut dyn Session, sql: &str, opts: &Options, multi: bo
         _ = sleep_opt(deadline) => {
             let _ = canceller.cancel().await;
             let _ = tokio::time::timeout(Duration::from_secs(5), &mut exec).await;
-            let _ = done_tx.send(Summary::default());
+            drop(done_tx); // no footer for a result that did not finish
             let _ = writer.await;
             let secs = deadline.map(|d| d.as_secs_f64()).unwrap_or_default();
             return Err(DbError::new(
@@ -224,7 +224,7 @@ async fn run_one(session: &mut dyn Session, sql: &str, opts: &Options, multi: bo
             return Err(e.into());
         }
         Err(e) => {
-            let _ = done_tx.send(Summary::default());
+            drop(done_tx); // no footer for a result that did not finish
             let _ = writer.await;
             print_position(sql, &e);
             return Err(e.into());
