@@ -2,7 +2,7 @@
 //! large counts, and the one-line description of a session used in
 //! confirmations and the audit log.
 
-use super::model::{LockInfo, SessionInfo};
+use super::model::{BlockTree, LockInfo, SessionInfo, Snapshot};
 use crate::sanitize::sanitize;
 
 /// Statement text on one line: whitespace runs become one space, control
@@ -95,6 +95,30 @@ pub fn describe(s: &SessionInfo) -> String {
         .filter(|q| !q.is_empty())
         .unwrap_or_else(|| "(no statement)".into());
     sanitize(&format!("session {} ({who}{from}, {}{busy}): {stmt}", s.id, s.state)).into_owned()
+}
+
+/// `ROOT BLOCKER 4711 (alice@shop, idle in transaction 5m12s) blocks 2 sessions`
+pub fn root_line(snap: &Snapshot, t: &BlockTree) -> String {
+    let who = snap
+        .session(t.root)
+        .map(|s| {
+            let user = s.user.as_deref().unwrap_or("?");
+            let db = s.database.as_deref().unwrap_or("?");
+            format!(
+                " ({user}@{db}, {} {})",
+                s.state,
+                s.busy_age().map(age).unwrap_or_default()
+            )
+        })
+        .unwrap_or_else(|| " (not visible to this user)".into());
+    let cycle = if t.cycle { " (deadlock cycle)" } else { "" };
+    sanitize(&format!(
+        "ROOT BLOCKER {}{who} blocks {} session{}{cycle}",
+        t.root,
+        t.victims,
+        if t.victims == 1 { "" } else { "s" }
+    ))
+    .into_owned()
 }
 
 #[cfg(test)]

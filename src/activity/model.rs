@@ -13,6 +13,8 @@ pub const FORMAT_VERSION: u32 = 1;
 pub struct Snapshot {
     /// [`FORMAT_VERSION`].
     pub version: u32,
+    /// Saved connection name (or the redacted URL) the snapshot was taken through.
+    pub connection: Option<String>,
     /// Engine of the server.
     pub engine: Engine,
     /// False for engines without server activity (SQLite); `message` says why.
@@ -42,6 +44,7 @@ impl Snapshot {
     pub fn empty(engine: Engine) -> Snapshot {
         Snapshot {
             version: FORMAT_VERSION,
+            connection: None,
             engine,
             supported: true,
             server_version: String::new(),

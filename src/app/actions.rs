@@ -56,6 +56,7 @@ impl App {
             Action::ReloadSchema => self.reload_schema(),
             Action::OpenSnapshots => self.open_snapshots(),
             Action::OpenSyncPreview => self.open_sync_preview(),
+            Action::OpenActivity => self.open_activity(),
             _ => self.pane_action(a),
         }
         self.after_move();

@@ -131,6 +131,8 @@ actions! {
     OpenSnapshots = "open_snapshots", "Schema snapshots: diff, migrate";
     /// Open the data sync panel (diff a table against another connection, apply).
     OpenSyncPreview = "open_sync_preview", "Data sync: diff a table, apply";
+    /// Open the activity view (sessions, blocking trees, top statements, health).
+    OpenActivity = "open_activity", "Activity: sessions, blocking, top statements";
 }
 
 #[cfg(test)]
