@@ -11,7 +11,7 @@ use anyhow::Result;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-pub use render::{Layout, health_line, render};
+pub use render::{Layout, health, render};
 
 /// Arguments of `dbn activity`.
 #[derive(Debug, clap::Args)]

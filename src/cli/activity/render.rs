@@ -63,7 +63,7 @@ pub fn render(snap: &Snapshot, l: &Layout) -> String {
     if let Some(t) = snap.blocking.first() {
         let _ = writeln!(out, "{}", paint(l.color, RED, &format::root_line(snap, t)));
     }
-    let _ = writeln!(out, "{}", health_line(&snap.health));
+    let _ = writeln!(out, "{}", health(&snap.health, l.width));
     if !snap.blocking.is_empty() {
         let n = snap.blocking.len();
         let title = format!(
@@ -85,8 +85,8 @@ pub fn render(snap: &Snapshot, l: &Layout) -> String {
     out
 }
 
-/// One line of health figures.
-pub fn health_line(h: &Health) -> String {
+/// Health figures, wrapped between figures to `width`.
+pub fn health(h: &Health, width: usize) -> String {
     let mut parts = Vec::new();
     if let (Some(c), Some(m)) = (h.connections, h.max_connections) {
         let pct = (c * 100).checked_div(m).unwrap_or(0);
@@ -131,7 +131,23 @@ pub fn health_line(h: &Health) -> String {
             .collect();
         parts.push(format!("replicas: {}", reps.join(", ")));
     }
-    sanitize(&format!("health: {}", parts.join(" · "))).into_owned()
+    let mut text = String::from("health:");
+    let mut line_len = text.len();
+    for p in parts {
+        let p = sanitize(&p).into_owned();
+        let n = p.chars().count();
+        if line_len > 8 && line_len + 3 + n > width {
+            text.push_str("\n       ");
+            line_len = 7;
+        } else if line_len > 7 {
+            text.push_str(" ·");
+            line_len += 2;
+        }
+        text.push(' ');
+        text.push_str(&p);
+        line_len += 1 + n;
+    }
+    text
 }
 
 fn blocking(out: &mut String, snap: &Snapshot, t: &BlockTree, l: &Layout) {
@@ -183,6 +199,10 @@ fn sessions(out: &mut String, snap: &Snapshot, l: &Layout) {
             )
         )
     );
+    if shown.is_empty() {
+        let _ = writeln!(out, "(no other sessions)");
+        return;
+    }
     let col = |title, optional, f: &dyn Fn(&SessionInfo) -> String| Col {
         title,
         optional,
