@@ -137,11 +137,18 @@ impl Collector {
         snap.server_version = self.version.clone().unwrap_or_default();
         let mut meter = Meter::new();
         let want_top = self.top.as_ref().is_none_or(|c| c.at.elapsed() >= self.top_every);
-        let fresh_top = match self.engine {
-            Engine::Postgres => self.pg.collect(session, &mut meter, &mut snap, want_top).await?,
-            Engine::Mysql => self.my.collect(session, &mut meter, &mut snap, want_top).await?,
-            Engine::Sqlite => None,
+        // One read-only snapshot per refresh: the catalog queries see one
+        // moment, and the read-only wall costs one BEGIN and one ROLLBACK
+        // per refresh instead of one pair per query.
+        session.begin_read_snapshot().await?;
+        let read = match self.engine {
+            Engine::Postgres => self.pg.collect(session, &mut meter, &mut snap, want_top).await,
+            Engine::Mysql => self.my.collect(session, &mut meter, &mut snap, want_top).await,
+            Engine::Sqlite => Ok(None),
         };
+        let ended = session.end_read_snapshot().await;
+        let fresh_top = read?;
+        ended?;
         match fresh_top {
             Some(top) => {
                 snap.top = top.clone();
@@ -183,9 +190,20 @@ fn finish(snap: &mut Snapshot) {
         .map(|(id, age_s)| LongestTransaction { id, age_s });
 }
 
-/// Statement text as it may be shown and stored: secrets masked.
+/// Longest statement text kept per session (MariaDB reports statements in
+/// full; a multi-megabyte INSERT is cut rather than parsed every refresh).
+pub const MAX_QUERY_CHARS: usize = 64 * 1024;
+
+/// Statement text as it may be shown and stored: cut to [`MAX_QUERY_CHARS`],
+/// secrets masked.
 pub(crate) fn masked(sql: Option<String>, engine: Engine) -> Option<String> {
-    sql.map(|q| crate::safety::audit::redact_sql(&q, engine))
+    sql.map(|mut q| {
+        if let Some((cut, _)) = q.char_indices().nth(MAX_QUERY_CHARS) {
+            q.truncate(cut);
+            q.push_str(" …");
+        }
+        crate::safety::redact::statement(&q, engine)
+    })
 }
 
 #[cfg(test)]
