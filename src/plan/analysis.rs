@@ -48,8 +48,9 @@ pub struct Analysis {
 pub fn analyze(plan: &Plan) -> Analysis {
     let nodes = plan.root.walk();
     let mut facts = structure(&plan.root, nodes.len());
-    let by_time = plan.analyzed && nodes.iter().any(|n| n.actual_ms.is_some());
-    let by_cost = !by_time && nodes.iter().any(|n| n.est_cost.is_some());
+    // Shares say something only when at least two steps are measured.
+    let by_time = plan.analyzed && nodes.iter().filter(|n| n.actual_ms.is_some()).count() > 1;
+    let by_cost = !by_time && nodes.iter().filter(|n| n.est_cost.is_some()).count() > 1;
     for (i, n) in nodes.iter().enumerate() {
         facts[i].self_ms = own(n, |c| c.actual_ms);
         facts[i].self_cost = own(n, |c| c.est_cost);

@@ -197,14 +197,18 @@ pub fn render_text(p: &Plan, a: &Analysis) -> String {
     for note in &p.notes {
         out.push_str(&format!("note: {}\n", sanitize(note)));
     }
+    let mut legend = Vec::new();
     if let Some(basis) = a.basis {
-        out.push_str(&format!(
-            "[{} N%] = share of the total {basis} spent in the step itself",
-            if basis == "cost" { "costly" } else { "slow" }
+        let word = if basis == "cost" { "costly" } else { "slow" };
+        legend.push(format!(
+            "[{word} N%] = share of the total {basis} spent in the step itself"
         ));
-        if p.analyzed {
-            out.push_str("; [rows Nx ...] = actual rows off the estimate by 10x or more");
-        }
+    }
+    if a.nodes.iter().any(|f| f.misestimate.is_some()) {
+        legend.push("[rows Nx ...] = actual rows off the estimate by 10x or more".to_string());
+    }
+    if !legend.is_empty() {
+        out.push_str(&legend.join("; "));
         out.push('\n');
     }
     out

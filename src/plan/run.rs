@@ -101,7 +101,7 @@ pub async fn explain(session: &mut dyn Session, req: &ExplainRequest, approved: 
         });
         match res {
             Ok((rows, _, _)) if i == 0 => answers = rows,
-            Ok((_, count, _)) => measured = Some((count, duration)),
+            Ok((_, count, summary)) => measured = Some((summary.rows_affected.unwrap_or(count), duration)),
             Err(e) => {
                 if transaction {
                     // The statement failed: undo what it did before reporting.
