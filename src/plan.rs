@@ -21,7 +21,7 @@ mod sqlite;
 
 pub use analysis::{Analysis, MISESTIMATE_FACTOR, NodeFacts, analyze};
 pub use model::{Buffers, Plan, PlanNode};
-pub use render::{fmt_ms, fmt_rows, node_summary, render_text};
+pub use render::{fmt_ms, fmt_rows, node_marks, node_metrics, node_summary, node_title, plan_header, render_text};
 pub use run::{Explained, Explanation, Sent, explain, parse_answer};
 pub use sql::{ExplainOptions, ExplainRequest, Flavor};
 

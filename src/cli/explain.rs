@@ -109,7 +109,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         rolled_back,
         result,
     } = done;
-    let explanation = result.map_err(|e| failure(e))?;
+    let explanation = result.map_err(failure)?;
     let analysis = analyze(&explanation.plan);
     let mut out = std::io::stdout().lock();
     let written = if args.json {

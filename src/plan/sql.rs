@@ -150,24 +150,29 @@ impl ExplainRequest {
         self.options.analyze && !self.worst(flavor).is_read()
     }
 
-    /// What a user is told before an ANALYZE runs.
-    pub fn notice(&self, flavor: Flavor) -> Option<String> {
+    /// What an ANALYZE will execute, without the rollback choice: `None` without ANALYZE.
+    pub fn what_runs(&self, flavor: Flavor) -> Option<String> {
         if !self.options.analyze {
             return None;
         }
         let what = crate::safety::policy::excerpt(&self.statement);
         Some(if self.changes_data(flavor) {
-            let after = if self.options.rollback {
-                "in a transaction that is rolled back afterwards"
-            } else {
-                "and its changes are kept (ask for a rollback to undo them)"
-            };
-            format!(
-                "ANALYZE executes `{what}`, which changes data ({}), {after}",
-                self.worst(flavor)
-            )
+            format!("ANALYZE executes `{what}`, which changes data ({})", self.worst(flavor))
         } else {
             format!("ANALYZE executes `{what}` to measure it (a read: nothing changes)")
+        })
+    }
+
+    /// What a user is told before an ANALYZE runs, with what happens to its changes.
+    pub fn notice(&self, flavor: Flavor) -> Option<String> {
+        let what = self.what_runs(flavor)?;
+        if !self.changes_data(flavor) {
+            return Some(what);
+        }
+        Some(if self.options.rollback {
+            format!("{what}, in a transaction that is rolled back afterwards")
+        } else {
+            format!("{what}, and its changes are kept (ask for a rollback to undo them)")
         })
     }
 }
