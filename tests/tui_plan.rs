@@ -1,5 +1,5 @@
-//! The plan view driven headless: F9 shows the plan of the statement under
-//! the cursor from live SQLite, PostgreSQL and MariaDB; Shift+F9 (ANALYZE)
+//! The plan view driven headless: Alt+Q shows the plan of the statement under
+//! the cursor from live SQLite, PostgreSQL and MariaDB; Alt+Shift+Q (ANALYZE)
 //! says what it runs, waits for Enter, and passes the editor's gate; the
 //! tree folds; renders at 80x24 and 200x60.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -39,6 +39,16 @@ fn make(spec: ConnSpec, name: &str, read_only: bool, store: Option<Store>) -> (A
 
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+/// Alt+Q: the plan of the statement under the cursor.
+fn explain_key() -> KeyEvent {
+    KeyEvent::new(KeyCode::Char('q'), KeyModifiers::ALT)
+}
+
+/// Alt+Shift+Q: the plan with ANALYZE.
+fn analyze_key() -> KeyEvent {
+    KeyEvent::new(KeyCode::Char('Q'), KeyModifiers::ALT | KeyModifiers::SHIFT)
 }
 
 fn type_text(app: &mut App, s: &str) {
@@ -107,7 +117,7 @@ async fn f9_shows_the_plan_of_the_statement_under_the_cursor() {
         &mut app,
         "select 1;\nselect c.name, sum(o.total) from orders o join customers c on c.id = o.customer_id group by c.name order by 2 desc",
     );
-    app.on_key(key(KeyCode::F(9)));
+    app.on_key(explain_key());
     assert_eq!(app.focus, Focus::Grid, "the plan takes the grid's place and the keys");
     settle(&mut app, &mut rx, 20).await;
     let view = ready(&app);
@@ -139,7 +149,7 @@ async fn f9_shows_the_plan_of_the_statement_under_the_cursor() {
     app.focus = Focus::Editor;
     app.editor.buf_mut().set_text("");
     type_text(&mut app, "EXPLAIN select 1");
-    app.on_key(key(KeyCode::F(9)));
+    app.on_key(explain_key());
     assert!(app.plan.is_none());
     assert!(
         app.status.as_ref().unwrap().1.contains("already an EXPLAIN"),
@@ -153,7 +163,7 @@ async fn sqlite_analyze_is_measured_after_enter() {
     let dir = tempfile::tempdir().unwrap();
     let (mut app, mut rx) = make(sqlite_shop(dir.path()), "lite", false, None);
     type_text(&mut app, "select * from orders where customer_id = 7");
-    app.on_key(KeyEvent::new(KeyCode::F(9), KeyModifiers::SHIFT));
+    app.on_key(analyze_key());
     let view = app.plan.as_ref().unwrap();
     let PlanStage::Confirm { notice, changes_data } = &view.stage else {
         panic!("ANALYZE first says what it runs")
@@ -186,7 +196,7 @@ async fn postgres_analyze_of_a_write_passes_the_gate_and_rolls_back() {
 
     // Esc at the notice sends nothing.
     type_text(&mut app, "UPDATE acct SET bal = 0 WHERE id < 100");
-    app.on_key(KeyEvent::new(KeyCode::F(9), KeyModifiers::SHIFT));
+    app.on_key(analyze_key());
     let Some(PlanStage::Confirm {
         changes_data: true,
         notice,
@@ -200,7 +210,7 @@ async fn postgres_analyze_of_a_write_passes_the_gate_and_rolls_back() {
 
     // Enter (roll back) on a read-only connection: the unlock is typed first.
     app.focus = Focus::Editor;
-    app.on_key(KeyEvent::new(KeyCode::F(9), KeyModifiers::SHIFT));
+    app.on_key(analyze_key());
     app.on_key(key(KeyCode::Enter));
     let Some(Popup::TypedConfirm { message, .. }) = &app.popup else {
         panic!("the gate asks for the unlock: {:?}", app.status)
@@ -240,7 +250,7 @@ async fn postgres_analyze_of_a_write_passes_the_gate_and_rolls_back() {
     app.focus = Focus::Editor;
     app.editor.buf_mut().set_text("");
     type_text(&mut app, "SELECT pg_sleep(30)");
-    app.on_key(KeyEvent::new(KeyCode::F(9), KeyModifiers::SHIFT));
+    app.on_key(analyze_key());
     app.on_key(key(KeyCode::Enter));
     let started = std::time::Instant::now();
     for _ in 0..50 {
@@ -276,7 +286,7 @@ async fn mariadb_plan_from_the_editor() {
         &mut app,
         "select count(*) from t a join t b on b.k = a.id where a.id < 50",
     );
-    app.on_key(KeyEvent::new(KeyCode::F(9), KeyModifiers::SHIFT));
+    app.on_key(analyze_key());
     app.on_key(key(KeyCode::Enter));
     settle(&mut app, &mut rx, 30).await;
     let PlanStage::Ready { plan, .. } = &ready(&app).stage else {
