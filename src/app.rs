@@ -10,6 +10,7 @@ pub mod editor;
 mod events;
 pub mod grid;
 pub mod guard;
+pub mod plan_view;
 mod popup;
 pub mod query;
 pub mod results;
@@ -198,6 +199,9 @@ pub struct App {
     pub activity: Option<activity::ActivityPanel>,
     activity_ticket: u64,
     sync_confirmed: Option<(String, Instant)>,
+    /// Query plan shown in the grid's place, when open.
+    pub plan: Option<plan_view::PlanView>,
+    plan_ticket: u64,
     dirty: bool,
     ticket: u64,
     schema_ticket: u64,
@@ -252,6 +256,8 @@ impl App {
             activity: None,
             activity_ticket: 0,
             sync_confirmed: None,
+            plan: None,
+            plan_ticket: 0,
             dirty: true,
             ticket: 0,
             schema_ticket: 0,
@@ -358,6 +364,9 @@ impl App {
             self.filter_key(key);
             return;
         }
+        if self.focus == Focus::Grid && self.plan.is_some() && self.plan_key(key) {
+            return;
+        }
         let Some(kp) = KeyPress::from_event(&key) else {
             return;
         };
@@ -453,6 +462,7 @@ impl App {
                 || p.apply.as_ref().is_some_and(|a| a.running)
                 || p.backups.as_ref().is_some_and(|b| b.loading)
         }) || self.sync_busy()
+            || self.plan_busy()
     }
 }
 

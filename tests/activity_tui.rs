@@ -323,8 +323,12 @@ async fn one_key_one_refresh_shows_the_root_blocker_and_closing_stops_refreshing
     }
 
     let (mut app, mut rx) = make(spec.clone(), "prod", true, 80, 24);
-    app.on_key(key(KeyCode::F(9)));
-    assert!(app.activity.is_some(), "F9 opens the view");
+    app.on_key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::ALT));
+    assert!(app.activity.is_some(), "Alt+A opens the view");
+    app.on_key(key(KeyCode::Esc));
+    assert!(app.activity.is_none());
+    app.on_key(key(KeyCode::F(10)));
+    assert!(app.activity.is_some(), "F10 opens the view");
     pump(&mut app, &mut rx, |a| {
         a.activity.as_ref().is_some_and(|p| p.snapshot.is_some())
     })

@@ -185,7 +185,7 @@ impl ActivityPanel {
 }
 
 impl App {
-    /// Open the activity view (F9) and start refreshing.
+    /// Open the activity view (F10 / Alt+A) and start refreshing.
     pub(super) fn open_activity(&mut self) {
         self.activity_ticket += 1;
         let mut panel = ActivityPanel::new(self.activity_ticket);
