@@ -12,6 +12,7 @@ pub mod fuzzy;
 pub mod grid;
 pub mod guard;
 pub mod messages;
+pub mod plan_view;
 mod popup;
 pub mod query;
 pub mod results;
@@ -209,6 +210,9 @@ pub struct App {
     tx_since: Option<Instant>,
     /// A statement of the run changed the schema: reload the tree when it ends.
     schema_stale: bool,
+    /// Query plan shown in the grid's place, when open.
+    pub plan: Option<plan_view::PlanView>,
+    plan_ticket: u64,
     dirty: bool,
     ticket: u64,
     grid_ticket: u64,
@@ -268,6 +272,8 @@ impl App {
             messages: messages::MessageLog::default(),
             tx_since: None,
             schema_stale: false,
+            plan: None,
+            plan_ticket: 0,
             dirty: true,
             ticket: 0,
             grid_ticket: 0,
@@ -374,6 +380,9 @@ impl App {
             self.filter_key(key);
             return;
         }
+        if self.focus == Focus::Grid && self.plan.is_some() && self.plan_key(key) {
+            return;
+        }
         if self.grid.prompt.is_some() && self.focus == Focus::Grid {
             self.grid_prompt_key(key);
             self.after_move();
@@ -477,6 +486,7 @@ impl App {
                     .as_ref()
                     .is_some_and(|b| b.loading || b.restore.as_ref().is_some_and(|r| r.running))
         }) || self.sync_busy()
+            || self.plan_busy()
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod editor;
 mod grid;
+mod plan;
 mod popup;
 mod snapshots;
 mod status;
@@ -115,6 +116,10 @@ pub fn help_len(app: &App) -> usize {
 pub fn wrapped_len(text: &str, width: usize) -> usize {
     popup::wrapped_lines(text, width).len()
 }
+/// Plan tree rows visible in the grid pane.
+pub fn plan_rows(r: Rect) -> usize {
+    plan::tree_rows(r)
+}
 
 /// Draw the whole screen.
 pub fn draw(f: &mut Frame, app: &App) {
@@ -134,7 +139,10 @@ pub fn draw(f: &mut Frame, app: &App) {
         tree::draw(f, r, app);
     }
     editor::draw(f, panes.editor, app);
-    grid::draw(f, panes.grid, app);
+    match &app.plan {
+        Some(p) => plan::draw(f, panes.grid, app, p),
+        None => grid::draw(f, panes.grid, app),
+    }
     status::draw(f, panes.status, app);
     if let Some(p) = &app.snapshots {
         snapshots::draw(f, area, app, p);

@@ -57,6 +57,8 @@ impl App {
             Action::OpenSnapshots => self.open_snapshots(),
             Action::OpenSyncPreview => self.open_sync_preview(),
             Action::MessageLog => self.open_message_log(),
+            Action::ExplainStatement => self.explain_statement(false),
+            Action::ExplainAnalyze => self.explain_statement(true),
             _ => self.pane_action(a),
         }
         self.after_move();
@@ -235,6 +237,15 @@ impl App {
             self.set_status(Level::Warn, "a query is already running: cancel it with Ctrl+C first");
             return;
         }
+        match self.scoped_statements(scope) {
+            Ok(stmts) if stmts.is_empty() => self.set_status(Level::Warn, "nothing to run: type a statement first"),
+            Ok(stmts) => self.guarded_run(stmts),
+            Err(why) => self.set_status(Level::Warn, why),
+        }
+    }
+
+    /// The statements `scope` takes from the active buffer (run, explain).
+    pub(super) fn scoped_statements(&self, scope: RunScope) -> Result<Vec<Statement>, &'static str> {
         let text = self.editor.buf().text();
         let ta = &self.editor.buf().textarea;
         let selection = ta.selection_range().map(|((r1, c1), (r2, c2))| {
@@ -248,10 +259,7 @@ impl App {
                     .map(|r| r.start + sel.start..r.end + sel.start)
                     .collect()
             }
-            (RunScope::Selection, _) => {
-                self.set_status(Level::Warn, "nothing is selected: select text first (Shift+arrows)");
-                return;
-            }
+            (RunScope::Selection, _) => return Err("nothing is selected: select text first (Shift+arrows)"),
             (RunScope::Buffer, _) => split::statements(&text),
             (RunScope::Statement, _) => {
                 let ratatui_textarea::DataCursor(row, col) = ta.cursor();
@@ -259,18 +267,13 @@ impl App {
                 split::statement_at(&text, off).into_iter().collect()
             }
         };
-        let stmts: Vec<Statement> = ranges
+        Ok(ranges
             .into_iter()
             .map(|r| Statement {
                 sql: text[r.clone()].to_string(),
                 offset: r.start,
             })
-            .collect();
-        if stmts.is_empty() {
-            self.set_status(Level::Warn, "nothing to run: type a statement first");
-            return;
-        }
-        self.guarded_run(stmts);
+            .collect())
     }
 
     /// Start a run without further checks.
@@ -281,6 +284,7 @@ impl App {
         self.grid.clear_tabs(&sql);
         self.grid.streaming = true;
         self.grid.partial = true;
+        self.plan = None;
         self.grid.note = Some(if preview {
             format!("previewing: {sql}")
         } else {
@@ -311,6 +315,9 @@ impl App {
 
     /// Cancel the running query locally and on the server.
     pub fn cancel(&mut self) {
+        if self.cancel_plan() {
+            return;
+        }
         if self.cancel_scan() {
             self.set_status(Level::Warn, "scan cancelled");
             return;

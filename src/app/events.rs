@@ -261,6 +261,7 @@ impl App {
             JobEvent::Snap(ev) => self.on_snap(ev),
             JobEvent::Sync(ev) => self.on_sync(ev),
             JobEvent::Grid(ev) => self.on_grid_event(ev),
+            JobEvent::Plan(ev) => self.on_plan(ev),
         }
     }
 

@@ -79,6 +79,8 @@ pub enum JobEvent {
     Sync(super::sync_preview::SyncEvent),
     /// Grid search, filter or sort scan.
     Grid(super::find::GridEvent),
+    /// Query plan task.
+    Plan(super::plan_view::PlanEvent),
 }
 
 /// Start a run of `stmts` on the shared session.

@@ -165,6 +165,10 @@ actions! {
     MessageLog = "message_log", "Message log (full errors)";
     /// Show the DDL of the selected schema object.
     ShowDdl = "show_ddl", "Show DDL of the object";
+    /// Show the query plan of the statement under the cursor as a tree (EXPLAIN; runs nothing).
+    ExplainStatement = "explain_statement", "Query plan of statement (tree)";
+    /// Show the plan with ANALYZE: says what it runs, then runs it through the write rules.
+    ExplainAnalyze = "explain_analyze", "Query plan with ANALYZE (runs it)";
 }
 
 #[cfg(test)]
