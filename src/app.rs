@@ -3,6 +3,7 @@
 //! state through `&App` only.
 
 mod actions;
+pub mod activity;
 mod complete;
 pub mod copy;
 pub mod editor;
@@ -201,6 +202,9 @@ pub struct App {
     migration_confirmed: Option<(String, Instant)>,
     /// Data sync panel, when open.
     pub sync: Option<sync_preview::SyncPanel>,
+    /// Activity view, when open.
+    pub activity: Option<activity::ActivityPanel>,
+    activity_ticket: u64,
     sync_confirmed: Option<(String, Instant)>,
     /// Where result pages spill and how large they may grow.
     pub spill: results::SpillSettings,
@@ -267,6 +271,8 @@ impl App {
             snapshots: None,
             migration_confirmed: None,
             sync: None,
+            activity: None,
+            activity_ticket: 0,
             sync_confirmed: None,
             spill: results::SpillSettings::default(),
             messages: messages::MessageLog::default(),
@@ -354,7 +360,12 @@ impl App {
                 }
             }
             Event::FocusGained => self.dirty = true,
-            Event::Mouse(m) if self.popup.is_none() && self.snapshots.is_none() && self.sync.is_none() => {
+            Event::Mouse(m)
+                if self.popup.is_none()
+                    && self.snapshots.is_none()
+                    && self.sync.is_none()
+                    && self.activity.is_none() =>
+            {
                 self.on_mouse(m)
             }
             _ => {}
@@ -366,6 +377,10 @@ impl App {
         self.dirty = true;
         if self.popup.is_some() {
             self.popup_key(key);
+            return;
+        }
+        if self.activity.is_some() {
+            self.activity_key(key);
             return;
         }
         if self.sync.is_some() {

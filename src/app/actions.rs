@@ -59,6 +59,7 @@ impl App {
             Action::MessageLog => self.open_message_log(),
             Action::ExplainStatement => self.explain_statement(false),
             Action::ExplainAnalyze => self.explain_statement(true),
+            Action::OpenActivity => self.open_activity(),
             _ => self.pane_action(a),
         }
         self.after_move();

@@ -81,6 +81,8 @@ pub enum JobEvent {
     Grid(super::find::GridEvent),
     /// Query plan task.
     Plan(super::plan_view::PlanEvent),
+    /// Activity view task.
+    Activity(super::activity::ActivityEvent),
 }
 
 /// Start a run of `stmts` on the shared session.
