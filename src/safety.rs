@@ -16,6 +16,7 @@ pub mod policy;
 pub mod redact;
 mod settings;
 pub mod split;
+pub mod user_text;
 
 pub use catalog::Catalog;
 pub use classify::{Context, StatementVerdict, Verdict, classify, classify_in};

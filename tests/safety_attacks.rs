@@ -158,7 +158,12 @@ fn postgres_where_is_parsed_not_pasted() {
             cmd, "data", "--source", "p", "--target", "p", "--table", "t", "--where", evil,
         ]);
         let out = run(c, None);
-        assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--where"),
+            "{}",
+            text(&out)
+        );
         assert_eq!(db.state(), PG_CLEAN, "{cmd}: {}", text(&out));
     }
 }
@@ -255,7 +260,12 @@ fn mariadb_attacks_are_refused_or_harmless() {
             cmd, "data", "--source", "p", "--target", "p", "--table", "t", "--where", evil,
         ]);
         let out = run(c, None);
-        assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--where"),
+            "{}",
+            text(&out)
+        );
         assert_eq!(db.state(), clean, "{cmd}: {}", text(&out));
     }
     // The dev guards: a hidden OR must not pass as a bounded DELETE.
