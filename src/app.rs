@@ -3,6 +3,7 @@
 //! state through `&App` only.
 
 mod actions;
+pub mod chart;
 mod complete;
 pub mod copy;
 pub mod editor;
@@ -198,6 +199,9 @@ pub struct App {
     /// Query plan shown in the grid's place, when open.
     pub plan: Option<plan_view::PlanView>,
     plan_ticket: u64,
+    /// Chart of the result shown in the grid's place, when open.
+    pub chart: Option<chart::ChartView>,
+    chart_ticket: u64,
     dirty: bool,
     ticket: u64,
     schema_ticket: u64,
@@ -252,6 +256,8 @@ impl App {
             sync_confirmed: None,
             plan: None,
             plan_ticket: 0,
+            chart: None,
+            chart_ticket: 0,
             dirty: true,
             ticket: 0,
             schema_ticket: 0,
@@ -352,6 +358,9 @@ impl App {
         if self.focus == Focus::Grid && self.plan.is_some() && self.plan_key(key) {
             return;
         }
+        if self.focus == Focus::Grid && self.chart.is_some() && self.chart_key(key) {
+            return;
+        }
         let Some(kp) = KeyPress::from_event(&key) else {
             return;
         };
@@ -448,6 +457,7 @@ impl App {
                 || p.backups.as_ref().is_some_and(|b| b.loading)
         }) || self.sync_busy()
             || self.plan_busy()
+            || self.chart_busy()
     }
 }
 

@@ -58,6 +58,7 @@ impl App {
             Action::OpenSyncPreview => self.open_sync_preview(),
             Action::ExplainStatement => self.explain_statement(false),
             Action::ExplainAnalyze => self.explain_statement(true),
+            Action::Chart => self.open_chart(),
             _ => self.pane_action(a),
         }
         self.after_move();
@@ -215,6 +216,7 @@ impl App {
         let sql = stmts.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join(";\n");
         self.grid.reset(None, &sql);
         self.plan = None;
+        self.chart = None;
         self.grid.note = Some(if preview {
             format!("previewing: {sql}")
         } else {

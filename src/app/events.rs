@@ -217,6 +217,7 @@ impl App {
             JobEvent::Snap(ev) => self.on_snap(ev),
             JobEvent::Sync(ev) => self.on_sync(ev),
             JobEvent::Plan(ev) => self.on_plan(ev),
+            JobEvent::Chart(ev) => self.on_chart(ev),
         }
     }
 }

@@ -79,6 +79,8 @@ pub enum JobEvent {
     Sync(super::sync_preview::SyncEvent),
     /// Query plan task.
     Plan(super::plan_view::PlanEvent),
+    /// Chart scan.
+    Chart(super::chart::ChartEvent),
 }
 
 /// Start a run of `stmts` on the shared session.

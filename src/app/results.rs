@@ -189,9 +189,70 @@ impl ResultSet {
         }
     }
 
+    /// Every row as it is now, readable from another thread.
+    pub fn reader(&self) -> PageReader {
+        PageReader {
+            file: self
+                .file
+                .as_ref()
+                .and_then(|f| f.try_clone().ok())
+                .map(std::sync::Arc::new),
+            pages: self.spilled.clone(),
+            tail: self.tail.clone(),
+            page_rows: PAGE_ROWS,
+        }
+    }
+
     /// Rows held in memory now (tail plus cached pages), for tests and stats.
     pub fn rows_in_memory(&self) -> usize {
         self.tail.len() + self.cache.values().map(Vec::len).sum::<usize>()
+    }
+}
+
+/// Every row of a result as it was when taken: spilled pages read on demand
+/// (positioned reads, so the grid's own reads are undisturbed) plus a copy
+/// of the rows still in memory. Send it to a background task.
+#[derive(Debug, Clone)]
+pub struct PageReader {
+    file: Option<std::sync::Arc<File>>,
+    pages: Vec<(u64, u64)>,
+    tail: Vec<Row>,
+    page_rows: usize,
+}
+
+impl PageReader {
+    /// Pages, counting the rows in memory as the last one.
+    pub fn page_count(&self) -> usize {
+        self.pages.len() + usize::from(!self.tail.is_empty())
+    }
+
+    /// Rows covered.
+    pub fn len(&self) -> usize {
+        self.pages.len() * self.page_rows + self.tail.len()
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The rows of page `p` (the last page may be short).
+    pub fn page(&self, p: usize) -> io::Result<Vec<Row>> {
+        use std::os::unix::fs::FileExt;
+        if p == self.pages.len() {
+            return Ok(self.tail.clone());
+        }
+        let (off, len) = *self
+            .pages
+            .get(p)
+            .ok_or_else(|| io::Error::other(format!("page {p} is past the end")))?;
+        let f = self
+            .file
+            .as_ref()
+            .ok_or_else(|| io::Error::other("spill file missing"))?;
+        let mut buf = vec![0u8; len as usize];
+        f.read_exact_at(&mut buf, off)?;
+        serde_json::from_slice(&buf).map_err(io::Error::other)
     }
 }
 
