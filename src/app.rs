@@ -3,6 +3,7 @@
 //! state through `&App` only.
 
 mod actions;
+pub mod activity;
 pub mod chart;
 mod complete;
 pub mod copy;
@@ -195,6 +196,9 @@ pub struct App {
     migration_confirmed: Option<(String, Instant)>,
     /// Data sync panel, when open.
     pub sync: Option<sync_preview::SyncPanel>,
+    /// Activity view, when open.
+    pub activity: Option<activity::ActivityPanel>,
+    activity_ticket: u64,
     sync_confirmed: Option<(String, Instant)>,
     /// Query plan shown in the grid's place, when open.
     pub plan: Option<plan_view::PlanView>,
@@ -253,6 +257,8 @@ impl App {
             snapshots: None,
             migration_confirmed: None,
             sync: None,
+            activity: None,
+            activity_ticket: 0,
             sync_confirmed: None,
             plan: None,
             plan_ticket: 0,
@@ -329,7 +335,12 @@ impl App {
                 self.dirty = true;
             }
             Event::FocusGained => self.dirty = true,
-            Event::Mouse(m) if self.popup.is_none() && self.snapshots.is_none() && self.sync.is_none() => {
+            Event::Mouse(m)
+                if self.popup.is_none()
+                    && self.snapshots.is_none()
+                    && self.sync.is_none()
+                    && self.activity.is_none() =>
+            {
                 self.on_mouse(m)
             }
             _ => {}
@@ -341,6 +352,10 @@ impl App {
         self.dirty = true;
         if self.popup.is_some() {
             self.popup_key(key);
+            return;
+        }
+        if self.activity.is_some() {
+            self.activity_key(key);
             return;
         }
         if self.sync.is_some() {

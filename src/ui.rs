@@ -1,6 +1,7 @@
 //! Drawing. Everything here reads `&App` and writes into the frame's
 //! buffer; nothing mutates state. Every rect is clamped to the screen.
 
+mod activity;
 mod chart;
 mod editor;
 mod grid;
@@ -133,6 +134,9 @@ pub fn draw(f: &mut Frame, app: &App) {
     if let Some(p) = &app.sync {
         sync_preview::draw(f, area, app, p);
     }
+    if let Some(p) = &app.activity {
+        activity::draw(f, area, app, p);
+    }
     if let Some(p) = &app.popup {
         popup::draw(f, area, app, p);
     }
@@ -141,7 +145,11 @@ pub fn draw(f: &mut Frame, app: &App) {
 /// A pane block whose border shows focus.
 pub(crate) fn pane_block<'a>(app: &App, focus: Focus, title: String) -> Block<'a> {
     let t = &app.theme;
-    let focused = app.focus == focus && app.popup.is_none() && app.snapshots.is_none() && app.sync.is_none();
+    let focused = app.focus == focus
+        && app.popup.is_none()
+        && app.snapshots.is_none()
+        && app.sync.is_none()
+        && app.activity.is_none();
     let (border, btype) = if focused {
         (t.style(Slot::BorderFocused), BorderType::Thick)
     } else {

@@ -59,6 +59,7 @@ impl App {
             Action::ExplainStatement => self.explain_statement(false),
             Action::ExplainAnalyze => self.explain_statement(true),
             Action::Chart => self.open_chart(),
+            Action::OpenActivity => self.open_activity(),
             _ => self.pane_action(a),
         }
         self.after_move();

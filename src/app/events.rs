@@ -218,6 +218,7 @@ impl App {
             JobEvent::Sync(ev) => self.on_sync(ev),
             JobEvent::Plan(ev) => self.on_plan(ev),
             JobEvent::Chart(ev) => self.on_chart(ev),
+            JobEvent::Activity(ev) => self.on_activity(ev),
         }
     }
 }

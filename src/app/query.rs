@@ -81,6 +81,8 @@ pub enum JobEvent {
     Plan(super::plan_view::PlanEvent),
     /// Chart scan.
     Chart(super::chart::ChartEvent),
+    /// Activity view task.
+    Activity(super::activity::ActivityEvent),
 }
 
 /// Start a run of `stmts` on the shared session.

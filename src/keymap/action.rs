@@ -137,6 +137,8 @@ actions! {
     ExplainAnalyze = "explain_analyze", "Query plan with ANALYZE (runs it)";
     /// Draw the current result as a line or bar chart in the grid's place.
     Chart = "chart", "Chart of the result";
+    /// Open the activity view (sessions, blocking trees, top statements, health).
+    OpenActivity = "open_activity", "Activity: sessions, blocking, top statements";
 }
 
 #[cfg(test)]
