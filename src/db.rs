@@ -8,6 +8,7 @@ mod session;
 mod spec;
 pub mod sqlite;
 mod tls;
+pub mod tunnel;
 mod value;
 
 pub use error::{DbError, DbResult, ErrorCode};

@@ -12,3 +12,6 @@ mod tls_pg;
 
 #[path = "reach/tls_mysql.rs"]
 mod tls_mysql;
+
+#[path = "reach/ssh.rs"]
+mod ssh;

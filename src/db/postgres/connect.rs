@@ -72,7 +72,7 @@ async fn attempts(
             match establish(&plain, NoTls).await {
                 Err(e) if e.as_db_error().is_some() => {
                     tracing::debug!("plain connection refused under sslmode=allow, retrying with TLS: {e}");
-                    let (c, v) = establish(config, tls.clone()).await?;
+                    let (c, v) = establish(config, tls.clone()).await.map_err(|retry| pick(e, retry))?;
                     Ok((c, v, Some(tls)))
                 }
                 other => other.map(|(c, v)| (c, v, None)),
@@ -83,7 +83,7 @@ async fn attempts(
                 tracing::debug!("TLS attempt failed under sslmode=prefer, retrying without TLS: {e}");
                 let mut plain = config.clone();
                 plain.ssl_mode(PgSslMode::Disable);
-                let (c, v) = establish(&plain, NoTls).await?;
+                let (c, v) = establish(&plain, NoTls).await.map_err(|retry| pick(e, retry))?;
                 Ok((c, v, None))
             }
             other => other.map(|(c, v)| (c, v, Some(tls))),
@@ -93,6 +93,12 @@ async fn attempts(
             Ok((c, v, Some(tls)))
         }
     }
+}
+
+/// When the retry fails too: the server's answer to the retry if it gave
+/// one, else the first attempt's error (the retry only hit garbage or I/O).
+fn pick(first: tokio_postgres::Error, retry: tokio_postgres::Error) -> tokio_postgres::Error {
+    if retry.as_db_error().is_some() { retry } else { first }
 }
 
 fn is_tls_failure(e: &tokio_postgres::Error) -> bool {
