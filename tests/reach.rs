@@ -15,3 +15,6 @@ mod tls_mysql;
 
 #[path = "reach/ssh.rs"]
 mod ssh;
+
+#[path = "reach/cli.rs"]
+mod cli;

@@ -258,6 +258,12 @@ pub fn auto_theme() -> &'static str {
     }
 }
 
+/// A colour as users write it for a connection (`red`, `lightblue`,
+/// `#d70000`, `indexed:N`), or `None` when it is not one.
+pub fn parse_color_name(s: &str) -> Option<Color> {
+    parse_color(s).ok()
+}
+
 fn parse_color(s: &str) -> Result<Color, String> {
     if let Some(hex) = s.strip_prefix('#') {
         let ok = hex.len() == 6 && hex.chars().all(|c| c.is_ascii_hexdigit());
