@@ -18,3 +18,6 @@ mod ssh;
 
 #[path = "reach/cli.rs"]
 mod cli;
+
+#[path = "reach/status.rs"]
+mod status;
