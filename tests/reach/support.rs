@@ -105,6 +105,7 @@ pub fn ssh_aliases() -> Option<&'static PathBuf> {
         let config = [
             block("dbn-ok", s.port, "client", "good_hosts"),
             block("dbn-life", s.port, "client", "good_hosts"),
+            block("dbn-restart", s.port, "client", "good_hosts"),
             block("dbn-badkey", s.port, "client", "bad_hosts"),
             block("dbn-stranger", s.port, "stranger", "good_hosts"),
             block("dbn-refused", closed, "client", "good_hosts"),
