@@ -46,7 +46,7 @@ pub(super) async fn open(spec: &ConnSpec) -> DbResult<PgSession> {
         Ok(Err(e)) => return Err(connect_error(&e, &target, &database, spec)),
         Ok(Ok(ok)) => ok,
     };
-    let mut session = PgSession::new(client, tls, spec.read_only);
+    let mut session = PgSession::new(client, tls, spec.read_only, crate::db::database_id(spec));
     session.set_version(version);
     Ok(session)
 }
