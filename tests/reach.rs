@@ -21,3 +21,6 @@ mod cli;
 
 #[path = "reach/status.rs"]
 mod status;
+
+#[path = "reach/more.rs"]
+mod more;

@@ -118,6 +118,11 @@ pub struct ConnSpec {
     /// is not the server's own name (an SSH tunnel's loopback end).
     #[serde(skip)]
     pub tls_server_name: Option<String>,
+    /// `database_id` of the spec the user gave, when the driver dials a
+    /// stand-in for it (an SSH tunnel's loopback end), so write permits
+    /// still name the real database.
+    #[serde(skip)]
+    pub origin_id: Option<String>,
     /// Connect timeout.
     #[serde(skip)]
     pub connect_timeout: Duration,
@@ -160,6 +165,7 @@ impl ConnSpec {
             password: None,
             ssl_password: None,
             tls_server_name: None,
+            origin_id: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             read_only: false,
         }

@@ -49,6 +49,7 @@ pub(super) async fn connect_via(hop: &SshTarget, spec: &ConnSpec) -> DbResult<Bo
     let remote = Remote::of(spec);
     let tunnel = Tunnel::open(hop, &remote, spec.connect_timeout).await?;
     let mut local = spec.clone();
+    local.origin_id = Some(super::database_id(spec));
     local.ssh = None;
     local.host = Some("127.0.0.1".into());
     local.port = Some(tunnel.port);

@@ -4,7 +4,7 @@
 //! those with default bodies.
 
 use super::Tunnel;
-use crate::db::{Canceller, DbResult, Engine, Frame, Session, Summary};
+use crate::db::{Access, Canceller, DbResult, Engine, Frame, Session, Summary};
 use crate::schema::Schema;
 use async_trait::async_trait;
 use tokio::sync::mpsc;
@@ -41,6 +41,21 @@ impl Session for TunneledSession {
 
     async fn execute(&mut self, sql: &str, tx: mpsc::Sender<Frame>) -> DbResult<Summary> {
         let r = self.inner.execute(sql, tx).await;
+        explain(&self.tunnel, r).await
+    }
+
+    async fn execute_as(&mut self, sql: &str, access: Access<'_>, tx: mpsc::Sender<Frame>) -> DbResult<Summary> {
+        let r = self.inner.execute_as(sql, access, tx).await;
+        explain(&self.tunnel, r).await
+    }
+
+    async fn begin_read_snapshot(&mut self) -> DbResult<()> {
+        let r = self.inner.begin_read_snapshot().await;
+        explain(&self.tunnel, r).await
+    }
+
+    async fn end_read_snapshot(&mut self) -> DbResult<()> {
+        let r = self.inner.end_read_snapshot().await;
         explain(&self.tunnel, r).await
     }
 
