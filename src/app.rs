@@ -3,12 +3,14 @@
 //! state through `&App` only.
 
 mod actions;
+pub mod activity;
 mod complete;
 pub mod copy;
 pub mod editor;
 mod events;
 pub mod grid;
 pub mod guard;
+pub mod plan_view;
 mod popup;
 pub mod query;
 pub mod results;
@@ -196,6 +198,9 @@ pub struct App {
     migration_confirmed: Option<(String, Instant)>,
     /// Data sync panel, when open.
     pub sync: Option<sync_preview::SyncPanel>,
+    /// Activity view, when open.
+    pub activity: Option<activity::ActivityPanel>,
+    activity_ticket: u64,
     sync_confirmed: Option<(String, Instant)>,
     /// The start screen, when shown.
     pub start_screen: Option<start::StartScreen>,
@@ -204,6 +209,9 @@ pub struct App {
     /// Colours of saved connections (name -> colour), for tinting.
     pub conn_colors: std::collections::HashMap<String, String>,
     overview_tx: mpsc::UnboundedSender<start::OverviewEvent>,
+    /// Query plan shown in the grid's place, when open.
+    pub plan: Option<plan_view::PlanView>,
+    plan_ticket: u64,
     dirty: bool,
     ticket: u64,
     schema_ticket: u64,
@@ -258,11 +266,15 @@ impl App {
             snapshots: None,
             migration_confirmed: None,
             sync: None,
+            activity: None,
+            activity_ticket: 0,
             sync_confirmed: None,
             start_screen: None,
             connected_once: true,
             conn_colors: Default::default(),
             overview_tx,
+            plan: None,
+            plan_ticket: 0,
             dirty: true,
             ticket: 0,
             schema_ticket: 0,
@@ -357,7 +369,12 @@ impl App {
                 self.dirty = true;
             }
             Event::FocusGained => self.dirty = true,
-            Event::Mouse(m) if self.popup.is_none() && self.snapshots.is_none() && self.sync.is_none() => {
+            Event::Mouse(m)
+                if self.popup.is_none()
+                    && self.snapshots.is_none()
+                    && self.sync.is_none()
+                    && self.activity.is_none() =>
+            {
                 self.on_mouse(m)
             }
             _ => {}
@@ -375,6 +392,10 @@ impl App {
             self.popup_key(key);
             return;
         }
+        if self.activity.is_some() {
+            self.activity_key(key);
+            return;
+        }
         if self.sync.is_some() {
             self.sync_key(key);
             return;
@@ -385,6 +406,9 @@ impl App {
         }
         if self.tree.filtering && self.focus == Focus::Tree {
             self.filter_key(key);
+            return;
+        }
+        if self.focus == Focus::Grid && self.plan.is_some() && self.plan_key(key) {
             return;
         }
         let Some(kp) = KeyPress::from_event(&key) else {
@@ -482,6 +506,7 @@ impl App {
                 || p.apply.as_ref().is_some_and(|a| a.running)
                 || p.backups.as_ref().is_some_and(|b| b.loading)
         }) || self.sync_busy()
+            || self.plan_busy()
     }
 }
 

@@ -1,8 +1,10 @@
 //! Drawing. Everything here reads `&App` and writes into the frame's
 //! buffer; nothing mutates state. Every rect is clamped to the screen.
 
+mod activity;
 mod editor;
 mod grid;
+mod plan;
 mod popup;
 mod snapshots;
 mod start;
@@ -92,6 +94,11 @@ pub fn grid_view(r: Rect, g: &GridState) -> (usize, usize) {
     )
 }
 
+/// Plan tree rows visible in the grid pane.
+pub fn plan_rows(r: Rect) -> usize {
+    plan::tree_rows(r)
+}
+
 /// Draw the whole screen.
 pub fn draw(f: &mut Frame, app: &App) {
     let area = f.area();
@@ -114,13 +121,19 @@ pub fn draw(f: &mut Frame, app: &App) {
         tree::draw(f, r, app);
     }
     editor::draw(f, panes.editor, app);
-    grid::draw(f, panes.grid, app);
+    match &app.plan {
+        Some(p) => plan::draw(f, panes.grid, app, p),
+        None => grid::draw(f, panes.grid, app),
+    }
     status::draw(f, panes.status, app);
     if let Some(p) = &app.snapshots {
         snapshots::draw(f, area, app, p);
     }
     if let Some(p) = &app.sync {
         sync_preview::draw(f, area, app, p);
+    }
+    if let Some(p) = &app.activity {
+        activity::draw(f, area, app, p);
     }
     if let Some(p) = &app.popup {
         popup::draw(f, area, app, p);
@@ -130,7 +143,11 @@ pub fn draw(f: &mut Frame, app: &App) {
 /// A pane block whose border shows focus.
 pub(crate) fn pane_block<'a>(app: &App, focus: Focus, title: String) -> Block<'a> {
     let t = &app.theme;
-    let focused = app.focus == focus && app.popup.is_none() && app.snapshots.is_none() && app.sync.is_none();
+    let focused = app.focus == focus
+        && app.popup.is_none()
+        && app.snapshots.is_none()
+        && app.sync.is_none()
+        && app.activity.is_none();
     let (mut border, btype) = if focused {
         (t.style(Slot::BorderFocused), BorderType::Thick)
     } else if app.conn.tag == crate::store::connections::Tag::Prod {

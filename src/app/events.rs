@@ -216,6 +216,8 @@ impl App {
             }
             JobEvent::Snap(ev) => self.on_snap(ev),
             JobEvent::Sync(ev) => self.on_sync(ev),
+            JobEvent::Plan(ev) => self.on_plan(ev),
+            JobEvent::Activity(ev) => self.on_activity(ev),
         }
     }
 }

@@ -412,6 +412,7 @@ impl App {
             ..Default::default()
         };
         self.last_run = None;
+        self.close_activity();
         self.reload_schema();
         self.set_status(Level::Info, format!("switched to '{}'", self.conn.name));
         self.mark_dirty();

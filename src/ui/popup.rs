@@ -262,6 +262,10 @@ fn help_lines(app: &App) -> Vec<(String, String)> {
     for (k, d) in super::sync_preview::KEYS {
         out.push(((*k).to_string(), (*d).to_string()));
     }
+    out.push(("Activity view".into(), String::new()));
+    for (k, d) in crate::app::activity::KEYS {
+        out.push(((*k).to_string(), (*d).to_string()));
+    }
     out.push(("Popups".into(), String::new()));
     out.push(("Esc".into(), "Close".into()));
     out.push(("Up/Down Enter".into(), "Choose".into()));
