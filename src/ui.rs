@@ -88,12 +88,36 @@ pub fn editor_view(r: Rect, buf: &crate::app::editor::Buffer) -> (usize, usize) 
 /// Data rows and cell columns visible in the grid pane.
 pub fn grid_view(r: Rect, g: &GridState) -> (usize, usize) {
     let gutter = grid::gutter_width(g.rows());
+    let (above, below) = grid::chrome_lines(g);
     (
-        usize::from(r.height.saturating_sub(3)),
+        usize::from(r.height.saturating_sub(3 + above + below)),
         usize::from(r.width.saturating_sub(2 + gutter)),
     )
 }
 
+/// Lines the grid uses above its header (tab bar) and below its rows (prompt).
+pub fn grid_chrome(g: &GridState) -> (u16, u16) {
+    grid::chrome_lines(g)
+}
+
+/// Text columns and rows inside the big popups (help, inspector, viewers).
+pub fn viewer_size(area: Rect) -> (usize, usize) {
+    let r = popup::big_rect(area);
+    (
+        usize::from(r.width.saturating_sub(2)).max(1),
+        usize::from(r.height.saturating_sub(2)),
+    )
+}
+
+/// Lines of the help overlay.
+pub fn help_len(app: &App) -> usize {
+    popup::help_lines(app).len()
+}
+
+/// Lines `text` takes in a viewer `width` cells wide.
+pub fn wrapped_len(text: &str, width: usize) -> usize {
+    popup::wrapped_lines(text, width).len()
+}
 /// Plan tree rows visible in the grid pane.
 pub fn plan_rows(r: Rect) -> usize {
     plan::tree_rows(r)

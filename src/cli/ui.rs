@@ -74,6 +74,10 @@ pub fn run_tui(ctx: &mut Ctx, conn: Option<String>) -> Result<ExitCode> {
     let ended = {
         let _enter = rt.enter();
         let (mut app, rx) = App::new(info, opts, area);
+        app.spill = crate::app::results::SpillSettings::new(
+            cfg.ui.spill_dir.as_ref().map(std::path::PathBuf::from),
+            cfg.ui.spill_cap_mb,
+        );
         if start_screen {
             app.begin_on_start_screen();
         }
