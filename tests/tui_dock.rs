@@ -147,3 +147,27 @@ async fn below_120_columns_the_panel_docks_at_the_bottom_and_80x24_keeps_its_pan
     app.on_key(alt('z'));
     assert_eq!(render(&app).lines().count(), 24);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn comparing_against_live_reads_the_schema_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, mut rx) = make(dir.path(), 200, 60);
+    app.on_key(key(KeyCode::F(7)));
+    settle(&mut app, &mut rx).await;
+    app.on_key(key(KeyCode::Char('s')));
+    settle(&mut app, &mut rx).await;
+    // The schema changes after the panel read it (as an ALTER in the editor or elsewhere would).
+    rusqlite::Connection::open(dir.path().join("d.db"))
+        .unwrap()
+        .execute_batch("CREATE TABLE added_later (x INTEGER)")
+        .unwrap();
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Char('l')));
+    settle(&mut app, &mut rx).await;
+    let view = app.snapshots.as_ref().and_then(|p| p.view.as_ref()).expect("a diff");
+    assert!(
+        view.lines.iter().any(|l| l.contains("added_later")),
+        "live was not read afresh: {:?}",
+        view.lines
+    );
+}

@@ -347,14 +347,14 @@ impl App {
                     }
                 }
                 if p.picked.len() == 2 {
-                    self.compute_diff();
+                    self.compare_afresh();
                 }
             }
             KeyCode::Char('l') => {
                 // Shortcut: the selected snapshot against live.
                 if let Some(side @ Side::Snapshot(_)) = p.side_at(p.selected) {
                     p.picked = vec![side, Side::Live];
-                    self.compute_diff();
+                    self.compare_afresh();
                 }
             }
             KeyCode::Char('s') => self.take_snapshot(),
@@ -383,6 +383,17 @@ impl App {
                     .map_err(|e| e.to_string())
             }
         }
+    }
+
+    /// Compare the picked pair against a live schema read now, never an earlier one:
+    /// the diff waits for the fresh introspection.
+    fn compare_afresh(&mut self) {
+        if let Some(p) = self.snapshots.as_mut() {
+            p.live = None;
+            p.view = None;
+        }
+        self.refresh_live();
+        self.compute_diff();
     }
 
     /// Compute the diff for the picked pair; waits for the live schema when needed.
