@@ -412,6 +412,11 @@ impl App {
                 return;
             }
         };
+        if live.is_none() && self.snapshots.as_ref().is_some_and(|p| p.live_loading) {
+            // The migration plan is made against live as it is now: wait for it.
+            self.snap_message(Level::Info, "reading the live schema…");
+            return;
+        }
         // Diff reads "changes to make A match B": A is the older pick.
         let goal_is_a = b == Side::Live;
         let view = DiffView::build(
