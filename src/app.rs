@@ -4,6 +4,7 @@
 
 mod actions;
 pub mod activity;
+pub mod chart;
 mod complete;
 pub mod copy;
 mod dock;
@@ -238,6 +239,9 @@ pub struct App {
     /// Query plan shown in the grid's place, when open.
     pub plan: Option<plan_view::PlanView>,
     plan_ticket: u64,
+    /// Chart of the result shown in the grid's place, when open.
+    pub chart: Option<chart::ChartView>,
+    chart_ticket: u64,
     dirty: bool,
     ticket: u64,
     grid_ticket: u64,
@@ -304,6 +308,8 @@ impl App {
             schema_stale: false,
             plan: None,
             plan_ticket: 0,
+            chart: None,
+            chart_ticket: 0,
             dirty: true,
             ticket: 0,
             grid_ticket: 0,
@@ -427,6 +433,9 @@ impl App {
         if self.focus == Focus::Grid && self.plan.is_some() && self.plan_key(key) {
             return;
         }
+        if self.focus == Focus::Grid && self.chart.is_some() && self.chart_key(key) {
+            return;
+        }
         if self.grid.prompt.is_some() && self.focus == Focus::Grid {
             self.grid_prompt_key(key);
             self.after_move();
@@ -548,6 +557,7 @@ impl App {
                     .is_some_and(|b| b.loading || b.restore.as_ref().is_some_and(|r| r.running))
         }) || self.sync_busy()
             || self.plan_busy()
+            || self.chart_busy()
     }
 }
 
