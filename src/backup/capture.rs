@@ -327,7 +327,6 @@ async fn capture_in_snapshot(
 /// after updates they line up).
 pub struct Parent {
     tables: HashMap<String, Vec<ChunkRef>>,
-    bases: HashMap<ChunkId, Option<ChunkId>>,
 }
 
 impl Parent {
@@ -338,13 +337,8 @@ impl Parent {
             let m = repo.manifests.read(id).ok()?;
             (m.connection == connection && m.key_fingerprint == key.fingerprint()).then_some(m)
         })?;
-        let mut bases = HashMap::new();
-        for c in m.tables.iter().flat_map(|t| &t.chunks) {
-            bases.insert(c.id, c.base);
-        }
         Some(Parent {
             tables: m.tables.into_iter().map(|t| (t.qualified(), t.chunks)).collect(),
-            bases,
         })
     }
 }
@@ -366,6 +360,24 @@ async fn delta_base(repo: &Repo, key: &BackupKey, slot: &Slot<'_>) -> Option<(Ch
     Some((base, key.open(&base, &sealed, None).ok()?))
 }
 
+/// Whether the stored chunk `id` still opens (length, decryption,
+/// decompression and its hash against its address; a delta through its
+/// base, which must open too). `Some(base)` when it does.
+async fn intact(repo: &Repo, key: &BackupKey, id: &ChunkId) -> Option<Option<ChunkId>> {
+    let sealed = repo.chunks.get(id).await.ok()?;
+    match base_of(&sealed) {
+        None => key.open(id, &sealed, None).ok().map(|_| None),
+        Some(base) => {
+            let base_sealed = repo.chunks.get(&base).await.ok()?;
+            if base_of(&base_sealed).is_some() {
+                return None;
+            }
+            let base_plain = key.open(&base, &base_sealed, None).ok()?;
+            key.open(id, &sealed, Some(&base_plain)).ok().map(|_| Some(base))
+        }
+    }
+}
+
 /// Seal and store one chunk, as a delta against the parent's matching
 /// chunk when that is at most half the size; counts (new chunks, new
 /// bytes, reused).
@@ -382,12 +394,15 @@ async fn store_chunk(
     };
     let id = key.address(&c.plain);
     if repo.chunks.contains(&id).await? {
-        stats.2 += 1;
-        let base = match slot.parent.and_then(|p| p.bases.get(&id)) {
-            Some(b) => *b,
-            None => base_of(&repo.chunks.get(&id).await?),
-        };
-        return Ok(ChunkRef { id, rows: c.rows, base });
+        // A stored chunk counts as present only when it still opens: a
+        // truncated or damaged copy reused here would make this backup and
+        // every later one unrestorable, so it is stored again instead.
+        if let Some(base) = intact(repo, key, &id).await {
+            stats.2 += 1;
+            return Ok(ChunkRef { id, rows: c.rows, base });
+        }
+        tracing::warn!(chunk = %id.to_hex(), "stored chunk is damaged; storing it again");
+        repo.chunks.remove(&id).await?;
     }
     let (_, full) = key.seal(&c.plain).map_err(bad)?;
     let (sealed, base) = match delta_base(repo, key, &slot).await {
