@@ -10,6 +10,8 @@ pub struct LogGuard(#[allow(dead_code)] Option<tracing_appender::non_blocking::W
 
 /// Install the file logger. Failure to log is never fatal.
 pub fn init(logs_dir: &Path, level: &str, max_files: usize) -> LogGuard {
+    // Logs hold statements (redacted) and server messages: owner only.
+    crate::fsutil::private_dir(logs_dir);
     let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
     let appender = match tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
@@ -21,6 +23,11 @@ pub fn init(logs_dir: &Path, level: &str, max_files: usize) -> LogGuard {
         Ok(a) => a,
         Err(_) => return LogGuard(None),
     };
+    if let Ok(files) = std::fs::read_dir(logs_dir) {
+        for f in files.flatten() {
+            crate::fsutil::private_file(&f.path());
+        }
+    }
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)

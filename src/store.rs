@@ -81,7 +81,18 @@ impl Store {
     /// Open (and migrate) the metadata database at `path`, creating it if absent.
     pub fn open(path: &Path) -> StoreResult<Store> {
         let existed = path.exists();
+        // History and audit live here: the folder and the files (SQLite
+        // gives its -wal and -shm files the database file's mode) are the
+        // owner's only.
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::fsutil::private_dir(dir);
+        }
         let conn = Connection::open(path).map_err(|e| corrupt(path, &e))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            crate::fsutil::private_file(Path::new(&p));
+        }
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         // Read the version before anything that could write.
         let version: i64 = conn

@@ -100,6 +100,8 @@ impl Workspace {
             }
         }
         restrict_dir(&ws.secrets_dir());
+        crate::fsutil::private_dir(&ws.data_dir());
+        crate::fsutil::private_dir(&ws.logs_dir());
         if !existed {
             write_new(&ws.config_path(), crate::config::WORKSPACE_TEMPLATE)?;
             created.push(CONFIG_FILE.to_string());

@@ -117,7 +117,7 @@ impl Store {
         if let Some(path) = jsonl {
             // The database is the record; the mirror is best effort.
             if let Ok(line) = serde_json::to_string(&e)
-                && let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path)
+                && let Ok(mut f) = crate::fsutil::append_private(path)
             {
                 let _ = writeln!(f, "{line}");
             }
@@ -180,5 +180,38 @@ mod tests {
         assert_eq!(all[0].id, id);
         assert!(std::fs::read_to_string(jsonl).unwrap().contains("\"write\""));
         assert!(all[0].os_user.as_deref().is_some_and(|u| !u.is_empty()), "{:?}", all[0]);
+    }
+
+    /// Issue 11, point 8: audit and history files are the owner's only.
+    #[cfg(unix)]
+    #[test]
+    fn audit_and_history_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join(".dbnexus");
+        std::fs::create_dir_all(data.join("logs")).unwrap();
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let db = data.join("metadata.db");
+        std::fs::write(&db, b"").unwrap();
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let s = Store::open(&db).unwrap();
+        let jsonl = data.join("logs/audit.jsonl");
+        s.append_audit(
+            &AuditEntry {
+                action: "write".into(),
+                outcome: "ok".into(),
+                ..Default::default()
+            },
+            Some(&jsonl),
+        )
+        .unwrap();
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&db), 0o600);
+        assert_eq!(mode(&jsonl), 0o600);
+        let wal = data.join("metadata.db-wal");
+        if wal.exists() {
+            assert_eq!(mode(&wal), 0o600);
+        }
     }
 }
