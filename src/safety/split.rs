@@ -43,12 +43,11 @@ pub fn split_with(sql: &str, engine: Engine, start: Lexing) -> Vec<Piece> {
         let tokens = tokenize_with(rest, engine, &current);
         for r in split_tokens(rest, &tokens) {
             let span = tokens[r.start].span.start..tokens[r.end - 1].span.end;
-            let text = &rest[span.clone()];
             out.push(Piece {
                 span: from + span.start..from + span.end,
                 lexing,
             });
-            let effect = lexing_effect(text, &tokens[r.clone()], engine, &current);
+            let effect = lexing_effect(rest, &tokens[r.clone()], engine, &current);
             match effect {
                 LexEffect::Unchanged => {}
                 LexEffect::Unknown => {
@@ -82,8 +81,14 @@ pub(crate) fn split_tokens(sql: &str, tokens: &[Token]) -> Vec<Range<usize>> {
     let mut last = 0usize;
     let mut block = BlockTracker::default();
     for (n, t) in tokens.iter().enumerate() {
-        let significant = !matches!(t.kind, TokenKind::Space | TokenKind::Comment);
         let text = sql.get(t.span.clone()).unwrap_or("");
+        // A lone `*/` closes a MySQL executable comment: it belongs to the
+        // statement (the server needs it), unlike an ordinary comment.
+        let significant = match t.kind {
+            TokenKind::Space => false,
+            TokenKind::Comment => text == "*/",
+            _ => true,
+        };
         if t.kind == TokenKind::Punct && text == ";" && block.depth == 0 {
             if let Some(f) = first.take() {
                 out.push(f..last + 1);
@@ -187,6 +192,28 @@ mod tests {
         assert_eq!(
             parts("SELECT `a;b`, \"c;\\\"d\" ; UPDATE t SET a=1", Engine::Mysql),
             vec!["SELECT `a;b`, \"c;\\\"d\"", "UPDATE t SET a=1"]
+        );
+    }
+
+    /// Found by tests/split_oracle.rs: the server needs the `*/` that
+    /// closes an executable comment, and a SET later in the buffer changes
+    /// how the rest is read.
+    #[test]
+    fn keeps_executable_comment_ends_and_follows_later_sets() {
+        assert_eq!(
+            parts("SELECT 1 /*!, 0 */; SELECT 2 /*M!100100 , 3 */ ;", Engine::Mysql),
+            vec!["SELECT 1 /*!, 0 */", "SELECT 2 /*M!100100 , 3 */"]
+        );
+        assert_eq!(
+            parts(
+                "SELECT 1; SET standard_conforming_strings = off; SELECT 'a\\';' AS b;",
+                Engine::Postgres
+            ),
+            vec![
+                "SELECT 1",
+                "SET standard_conforming_strings = off",
+                "SELECT 'a\\';' AS b"
+            ]
         );
     }
 
