@@ -23,6 +23,7 @@ pub(super) fn classify_statement(stmt: &Statement, text: &str, ctx: &Context<'_>
             .collect(),
         finding: Finding::new(Verdict::Read, "reads only"),
         muted: 0,
+        explain_mutes: 0,
         mute_stack: Vec::new(),
     };
     let _ = stmt.visit(&mut w);
@@ -38,7 +39,10 @@ struct Walker<'a> {
     /// While positive, nested effects are not executed (EXPLAIN without
     /// ANALYZE, bodies of views, routines and triggers being defined).
     muted: usize,
-    mute_stack: Vec<bool>,
+    /// How many of those mutes are a MariaDB/MySQL EXPLAIN, which may still
+    /// call functions while optimizing (`EXPLAIN SELECT f()` runs `f`).
+    explain_mutes: usize,
+    mute_stack: Vec<(bool, bool)>,
 }
 
 impl Walker<'_> {
@@ -76,6 +80,18 @@ impl Walker<'_> {
             });
         }
     }
+
+    /// A function call (or a view calling one): counted even under a MySQL
+    /// EXPLAIN, which may evaluate it.
+    fn note_call(&mut self, verdict: Verdict, reason: impl Into<String>) {
+        if self.muted == self.explain_mutes {
+            self.finding.add(Finding {
+                verdict,
+                reason: reason.into(),
+                objects: Vec::new(),
+            });
+        }
+    }
 }
 
 impl Visitor for Walker<'_> {
@@ -92,16 +108,25 @@ impl Visitor for Walker<'_> {
                 | Statement::CreateTrigger(_)
                 | Statement::CreateMacro { .. }
         ) || matches!(stmt, Statement::Explain { .. } if !explain_runs(stmt));
+        let explain = mutes && self.engine == Engine::Mysql && matches!(stmt, Statement::Explain { .. });
         if mutes {
             self.muted += 1;
         }
-        self.mute_stack.push(mutes);
+        if explain {
+            self.explain_mutes += 1;
+        }
+        self.mute_stack.push((mutes, explain));
         ControlFlow::Continue(())
     }
 
     fn post_visit_statement(&mut self, _stmt: &Statement) -> ControlFlow<()> {
-        if self.mute_stack.pop() == Some(true) {
-            self.muted = self.muted.saturating_sub(1);
+        if let Some((mutes, explain)) = self.mute_stack.pop() {
+            if mutes {
+                self.muted = self.muted.saturating_sub(1);
+            }
+            if explain {
+                self.explain_mutes = self.explain_mutes.saturating_sub(1);
+            }
         }
         ControlFlow::Continue(())
     }
@@ -148,7 +173,7 @@ impl Visitor for Walker<'_> {
             let spaced = self.spaced_call(&f.name);
             if let Some((v, reason)) = function_verdict(&f.name, &f.to_string(), self.engine, self.ctx.catalog, spaced)
             {
-                self.note(v, reason, Vec::new());
+                self.note_call(v, reason);
             }
         }
         ControlFlow::Continue(())
@@ -165,7 +190,7 @@ impl Visitor for Walker<'_> {
         if let Some(name) = call {
             let spaced = self.spaced_call(name);
             if let Some((v, reason)) = function_verdict(name, &t.to_string(), self.engine, self.ctx.catalog, spaced) {
-                self.note(v, reason, Vec::new());
+                self.note_call(v, reason);
             }
         }
         if let TableFactor::Table { name, args: None, .. } = t
@@ -173,10 +198,9 @@ impl Visitor for Walker<'_> {
         {
             let full = relation_name(self.engine, name);
             if c.is_risky_view(&full) {
-                self.note(
+                self.note_call(
                     Verdict::Write,
                     format!("reads view {name}, which calls a user-defined function that may write"),
-                    Vec::new(),
                 );
             }
         }

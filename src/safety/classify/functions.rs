@@ -65,6 +65,21 @@ fn known_write(name: &str) -> Option<&'static str> {
             "runs SQL over another connection, outside this session's read-only transaction"
         }
         "load_extension" => "loads native code into the server",
+        "query_to_xml"
+        | "query_to_xmlschema"
+        | "query_to_xml_and_xmlschema"
+        | "cursor_to_xml"
+        | "cursor_to_xmlschema"
+        | "table_to_xml"
+        | "table_to_xmlschema"
+        | "table_to_xml_and_xmlschema"
+        | "schema_to_xml"
+        | "schema_to_xmlschema"
+        | "schema_to_xml_and_xmlschema"
+        | "database_to_xml"
+        | "database_to_xmlschema"
+        | "database_to_xml_and_xmlschema"
+        | "ts_stat" => "runs SQL given as text, or reads relations (views may call functions that write)",
         _ => return None,
     })
 }
@@ -141,6 +156,11 @@ pub(super) fn function_verdict(
     if builtin_schema && is_builtin_read(engine, &fname) {
         return None;
     }
+    // SQLite has table-valued functions only for the pragmas that return
+    // results and have no side effects (`pragma_table_info('t')`).
+    if engine == Engine::Sqlite && schema.is_none() && fname.starts_with("pragma_") {
+        return None;
+    }
     let what = match engine {
         Engine::Mysql => "not a MariaDB/MySQL built-in, so a stored function or UDF",
         Engine::Postgres => "not a known read-only built-in",
@@ -197,6 +217,7 @@ mod tests {
         );
         assert_eq!(verdict("load_extension", Engine::Sqlite, None), Some(Verdict::Write));
         assert_eq!(verdict("json_extract", Engine::Sqlite, None), None);
+        assert_eq!(verdict("pragma_table_info", Engine::Sqlite, None), None);
     }
 
     #[test]
