@@ -347,14 +347,14 @@ impl App {
                     }
                 }
                 if p.picked.len() == 2 {
-                    self.compute_diff();
+                    self.compare_afresh();
                 }
             }
             KeyCode::Char('l') => {
                 // Shortcut: the selected snapshot against live.
                 if let Some(side @ Side::Snapshot(_)) = p.side_at(p.selected) {
                     p.picked = vec![side, Side::Live];
-                    self.compute_diff();
+                    self.compare_afresh();
                 }
             }
             KeyCode::Char('s') => self.take_snapshot(),
@@ -385,6 +385,17 @@ impl App {
         }
     }
 
+    /// Compare the picked pair against a live schema read now, never an earlier one:
+    /// the diff waits for the fresh introspection.
+    fn compare_afresh(&mut self) {
+        if let Some(p) = self.snapshots.as_mut() {
+            p.live = None;
+            p.view = None;
+        }
+        self.refresh_live();
+        self.compute_diff();
+    }
+
     /// Compute the diff for the picked pair; waits for the live schema when needed.
     fn compute_diff(&mut self) {
         let Some(p) = self.snapshots.as_ref() else { return };
@@ -401,6 +412,11 @@ impl App {
                 return;
             }
         };
+        if live.is_none() && self.snapshots.as_ref().is_some_and(|p| p.live_loading) {
+            // The migration plan is made against live as it is now: wait for it.
+            self.snap_message(Level::Info, "reading the live schema…");
+            return;
+        }
         // Diff reads "changes to make A match B": A is the older pick.
         let goal_is_a = b == Side::Live;
         let view = DiffView::build(

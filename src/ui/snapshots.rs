@@ -3,7 +3,6 @@
 
 mod backups;
 
-use super::popup::centered;
 use super::text::put;
 use super::theme::Slot;
 use crate::app::App;
@@ -12,7 +11,7 @@ use crate::sanitize::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
-use ratatui::widgets::{Block, Borders, Clear};
+use ratatui::widgets::Clear;
 
 /// Fixed keys of the panel, for the help overlay and the footer.
 pub const KEYS: &[(&str, &str)] = &[
@@ -37,11 +36,8 @@ pub const KEYS: &[(&str, &str)] = &[
 /// Draw the panel over the panes.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &SnapshotPanel) {
     let t = &app.theme;
-    let r = centered(
-        area,
-        area.width.saturating_sub(4).max(20),
-        area.height.saturating_sub(2).max(6),
-    );
+    // Docked: the layout gives the panel its own rect.
+    let r = area;
     f.render_widget(Clear, r);
     let what = if p.backups.is_some() {
         "Backups"
@@ -49,11 +45,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &SnapshotPanel) {
         "Schema snapshots"
     };
     let title = format!(" {what} · {} ", sanitize(&app.conn.name));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style(Slot::BorderFocused))
-        .style(t.style(Slot::Popup))
-        .title(title);
+    let block = super::panel_block(app, title);
     let inner = block.inner(r);
     f.render_widget(block, r);
     if inner.height == 0 || inner.width == 0 {
