@@ -413,8 +413,20 @@ fn remove_at(ed: &mut CellEditor, pos: usize) {
 }
 
 impl App {
-    /// `W`: commit the staged edits (see `commit` below).
+    /// `W`: committing waits for the operations layer's one gate
+    /// (`ops::run_statements`); until it is wired, `W` says what it would
+    /// run and sends nothing.
     pub fn commit_edits(&mut self) {
-        self.set_status(Level::Warn, "commit is not wired yet");
+        let Some(state) = self.edits.as_ref().filter(|e| !e.staged.is_empty()) else {
+            return self.set_status(Level::Info, "nothing staged to commit");
+        };
+        if let Err(why) = state.staged.check() {
+            return self.set_status(Level::Error, format!("not committed: {why}; nothing was sent"));
+        }
+        let n = state.staged.statements().len();
+        let msg = format!(
+            "committing is not available in this build: W would run the {n} statement(s) P shows in one transaction; nothing was sent, the edits stay staged"
+        );
+        self.set_status(Level::Warn, msg);
     }
 }
