@@ -157,6 +157,10 @@ pub enum Effect {
     SyncTargets,
     /// Resolve a saved connection as the data sync target.
     ResolveSyncTarget(String),
+    /// List saved connections as sides of a schema comparison (F7).
+    SnapshotSources,
+    /// Resolve a saved connection picked as a side of a schema comparison.
+    ResolveSnapshotSource(String),
     /// Show the start screen (connection overview).
     LoadOverview,
 }
@@ -602,6 +606,7 @@ impl App {
     pub fn panel_busy(&self) -> bool {
         self.snapshots.as_ref().is_some_and(|p| {
             p.live_loading
+                || !p.remote_loading.is_empty()
                 || p.apply.as_ref().is_some_and(|a| a.running)
                 || p.backups
                     .as_ref()

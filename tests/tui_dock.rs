@@ -171,3 +171,57 @@ async fn comparing_against_live_reads_the_schema_afresh() {
         view.lines
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f7_compares_this_connection_with_another_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, mut rx) = make(dir.path(), 200, 60);
+    let other = dir.path().join("other.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, extra TEXT); CREATE TABLE only_there (x INTEGER);")
+        .unwrap();
+    app.on_key(key(KeyCode::F(7)));
+    // The event loop lists the saved connections and resolves the one picked.
+    assert!(app.effects.contains(&dbn::app::Effect::SnapshotSources));
+    app.snapshot_sources(vec![dbn::app::ConnEntry {
+        name: "other".into(),
+        engine: "sqlite".into(),
+        tag: Tag::Dev,
+        read_only: false,
+    }]);
+    settle(&mut app, &mut rx).await;
+    let s = render(&app);
+    assert!(s.contains("other") && s.contains("read when compared"), "{s}");
+    // The other connection is the last row; `l` compares it with this one, live.
+    let last = app.snapshots.as_ref().unwrap().rows() - 1;
+    for _ in 0..last {
+        app.on_key(key(KeyCode::Down));
+    }
+    app.on_key(key(KeyCode::Char('l')));
+    let wanted = app
+        .effects
+        .iter()
+        .any(|e| *e == dbn::app::Effect::ResolveSnapshotSource("other".into()));
+    assert!(wanted, "{:?}", app.effects);
+    let mut spec = ConnSpec::new(Engine::Sqlite);
+    spec.database = Some(other.display().to_string());
+    app.snapshot_source_resolved(
+        "other".into(),
+        Ok(ConnInfo {
+            name: "other".into(),
+            tag: Tag::Dev,
+            read_only: false,
+            spec,
+        }),
+    );
+    settle(&mut app, &mut rx).await;
+    let view = app.snapshots.as_ref().and_then(|p| p.view.as_ref()).expect("a diff");
+    let names: Vec<&str> = view.diff.changes.iter().map(|c| c.name.as_str()).collect();
+    assert!(names.contains(&"only_there") && names.contains(&"t"), "{names:?}");
+    assert!(
+        view.lines.iter().any(|l| l.contains("other (live)")),
+        "{:?}",
+        view.lines
+    );
+}

@@ -17,7 +17,7 @@ use ratatui::widgets::Clear;
 pub const KEYS: &[(&str, &str)] = &[
     ("j/k ↑/↓", "Move (list) / next, previous object (diff)"),
     ("Enter, Space", "Pick or unpick a side (two picks show the diff)"),
-    ("l", "Diff the selected snapshot against live"),
+    ("l", "Diff the selected snapshot or connection against live"),
     ("s", "Take a snapshot of the connection now"),
     ("r", "Re-introspect live"),
     ("n/p", "Next / previous object in the diff"),
@@ -182,6 +182,19 @@ fn draw_list(f: &mut Frame, body: Rect, app: &App, p: &SnapshotPanel) {
                 };
                 format!("{mark} live      {state}")
             }
+            Side::Connection(c) => {
+                let name = p.connections.get(c).map_or("?", String::as_str);
+                let state = if p.remote_loading.contains(name) {
+                    "introspecting…"
+                } else {
+                    match p.remote.get(name) {
+                        Some(Ok(_)) => "ready",
+                        Some(Err(_)) => "failed",
+                        None => "connection (read when compared)",
+                    }
+                };
+                format!("{mark} {name:<24} {state}")
+            }
             Side::Snapshot(_) => {
                 let Some(s) = p.items.get(i - 1) else { continue };
                 let when = s.created_at.get(..19).unwrap_or(&s.created_at).replace('T', " ");
@@ -200,11 +213,12 @@ fn draw_list(f: &mut Frame, body: Rect, app: &App, p: &SnapshotPanel) {
         };
         put(f.buffer_mut(), body.x, y, &sanitize(&text), body.width, st);
     }
-    if p.items.is_empty() && body.height > 1 {
+    let below = u16::try_from(p.rows()).unwrap_or(u16::MAX);
+    if p.items.is_empty() && body.height > below {
         put(
             f.buffer_mut(),
             body.x,
-            body.y + 1,
+            body.y + below,
             "no snapshots yet: press s to take one",
             body.width,
             t.style(Slot::Muted),
