@@ -8,8 +8,8 @@
 
 mod common;
 
-use dbn::app::{App, ConnInfo, Focus, Options, Popup, Receivers};
-use dbn::db::{ConnSpec, Engine, Value};
+use dbn::app::{App, ConnInfo, Focus, Options, Receivers};
+use dbn::db::ConnSpec;
 use dbn::keymap::Keymap;
 use dbn::store::Store;
 use dbn::store::connections::Tag;
