@@ -151,16 +151,105 @@ INSERT INTO accounts VALUES (1, 'ada', 10.00, NULL, '2026-01-01', true), (2, 'bo
 CREATE VIEW rich AS SELECT * FROM accounts WHERE balance > 5;
 CREATE TABLE ledger (at timestamp, amount int);";
 
-async fn pg() -> Option<(Ui, String)> {
+/// Drops its test database when the test ends (even when it fails).
+struct Dropped {
+    admin: String,
+    name: String,
+    mysql: bool,
+}
+
+impl Drop for Dropped {
+    fn drop(&mut self) {
+        let sql = if self.mysql {
+            format!("DROP DATABASE IF EXISTS {}", self.name)
+        } else {
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)
+        };
+        let run = || {
+            if self.mysql {
+                common::mysql(&self.admin, &sql)
+            } else {
+                common::psql(&self.admin, &sql)
+            }
+        };
+        if std::panic::catch_unwind(run).is_err() {
+            eprintln!("could not drop {}", self.name);
+        }
+    }
+}
+
+fn db_name(url: &str) -> String {
+    let head = url.split('?').next().unwrap_or(url);
+    head.rsplit('/').next().unwrap_or_default().to_string()
+}
+
+async fn pg() -> Option<(Ui, String, Dropped)> {
     let url = common::fresh_pg_db("tui_edit")?;
+    let guard = Dropped {
+        admin: common::pg_url()?,
+        name: db_name(&url),
+        mysql: false,
+    };
     common::psql(&url, ACCOUNTS);
     let ui = make(ConnSpec::parse_url(&url).unwrap(), "pg", false);
-    Some((ui, url))
+    Some((ui, url, guard))
+}
+
+const MY_ACCOUNTS: &str = "CREATE TABLE accounts (id int PRIMARY KEY, owner varchar(40) NOT NULL, balance decimal(10,2) NOT NULL DEFAULT 0, note text, opened date, active boolean NOT NULL DEFAULT true);
+INSERT INTO accounts VALUES (1, 'ada', 10.00, NULL, '2026-01-01', true), (2, 'bob', 20.50, 'vip', '2026-01-02', true), (3, 'cy', 0.00, NULL, NULL, false);";
+
+async fn mariadb() -> Option<(Ui, String, Dropped)> {
+    let url = common::fresh_mysql_db("tui_edit")?;
+    let guard = Dropped {
+        admin: common::mysql_url()?,
+        name: db_name(&url),
+        mysql: true,
+    };
+    common::mysql(&url, MY_ACCOUNTS);
+    let ui = make(ConnSpec::parse_url(&url).unwrap(), "my", false);
+    Some((ui, url, guard))
+}
+
+fn sqlite(dir: &std::path::Path) -> (Ui, std::path::PathBuf) {
+    let path = dir.join("lite.db");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner TEXT NOT NULL, balance REAL NOT NULL DEFAULT 0, note TEXT, opened DATE, active BOOLEAN NOT NULL DEFAULT 1);
+         INSERT INTO accounts VALUES (1, 'ada', 10.0, NULL, '2026-01-01', 1), (2, 'bob', 20.5, 'vip', '2026-01-02', 1), (3, 'cy', 0.0, NULL, NULL, 0);",
+    )
+    .unwrap();
+    let mut spec = dbn::db::ConnSpec::new(dbn::db::Engine::Sqlite);
+    spec.database = Some(path.display().to_string());
+    (make(spec, "lite", false), path)
+}
+
+fn lite(path: &std::path::Path, sql: &str) -> String {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.query_row(sql, [], |r| r.get::<_, rusqlite::types::Value>(0))
+        .map(|v| format!("{v:?}"))
+        .unwrap()
+}
+
+/// Stage one edit, one deletion and one new row the same way on any engine.
+fn stage_three(ui: &mut Ui) {
+    ui.goto(0, 1);
+    ui.edit("ada l");
+    ui.goto(2, 0);
+    ui.keys("D");
+    ui.keys("o");
+    ui.press(KeyCode::Enter);
+    ui.keys("4");
+    ui.press(KeyCode::Enter);
+    ui.press(KeyCode::Down);
+    ui.press(KeyCode::Enter);
+    ui.keys("dee");
+    ui.press(KeyCode::Enter);
+    ui.press(KeyCode::Esc);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edits_are_staged_highlighted_and_previewed_as_exact_sql() {
-    let Some((mut ui, url)) = pg().await else { return };
+    let Some((mut ui, url, _db)) = pg().await else { return };
     ui.query("SELECT id, owner, balance, note, opened FROM accounts ORDER BY id")
         .await;
     // owner of row 1, balance of row 2.
@@ -240,7 +329,7 @@ async fn edits_are_staged_highlighted_and_previewed_as_exact_sql() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typed_input_is_checked_before_it_is_staged() {
-    let Some((mut ui, _url)) = pg().await else { return };
+    let Some((mut ui, _url, _db)) = pg().await else { return };
     ui.query("SELECT * FROM accounts ORDER BY id").await;
     for (col, bad, why) in [
         (0, "x1", "whole number"),
@@ -270,7 +359,7 @@ async fn typed_input_is_checked_before_it_is_staged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn results_that_cannot_be_edited_say_why() {
-    let Some((mut ui, _url)) = pg().await else { return };
+    let Some((mut ui, _url, _db)) = pg().await else { return };
     for (sql, why) in [
         (
             "SELECT a.id, b.owner FROM accounts a JOIN accounts b ON a.id = b.id",
@@ -297,4 +386,42 @@ async fn results_that_cannot_be_edited_say_why() {
     ui.goto(0, 0);
     ui.keys("e");
     assert!(ui.editing());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mariadb_edits_are_staged_as_exact_sql() {
+    let Some((mut ui, url, _db)) = mariadb().await else {
+        return;
+    };
+    ui.query("SELECT id, owner, balance, note FROM accounts ORDER BY id")
+        .await;
+    stage_three(&mut ui);
+    let db = db_name(&url);
+    assert_eq!(
+        ui.statements(),
+        vec![
+            format!("DELETE FROM `{db}`.`accounts` WHERE `id` = 3"),
+            format!("UPDATE `{db}`.`accounts` SET `owner` = 'ada l' WHERE `id` = 1 AND `owner` = 'ada'"),
+            format!("INSERT INTO `{db}`.`accounts` (`id`, `owner`) VALUES (4, 'dee')"),
+        ]
+    );
+    assert_eq!(common::mysql(&url, "SELECT count(*) FROM accounts").trim(), "3");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_edits_are_staged_as_exact_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ui, path) = sqlite(dir.path());
+    ui.query("SELECT id, owner, balance, note FROM accounts ORDER BY id")
+        .await;
+    stage_three(&mut ui);
+    assert_eq!(
+        ui.statements(),
+        vec![
+            "DELETE FROM \"accounts\" WHERE \"id\" = 3",
+            "UPDATE \"accounts\" SET \"owner\" = 'ada l' WHERE \"id\" = 1 AND \"owner\" = 'ada'",
+            "INSERT INTO \"accounts\" (\"id\", \"owner\") VALUES (4, 'dee')",
+        ]
+    );
+    assert_eq!(lite(&path, "SELECT count(*) FROM accounts"), "Integer(3)");
 }
