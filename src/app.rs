@@ -4,25 +4,34 @@
 
 mod actions;
 pub mod activity;
+pub mod chart;
 mod complete;
 pub mod copy;
 pub mod editor;
 mod events;
+mod find;
+pub mod fuzzy;
 pub mod grid;
 pub mod guard;
+pub mod messages;
 pub mod plan_view;
 mod popup;
 pub mod query;
 pub mod results;
 mod run;
+mod session_store;
+mod shutdown;
 pub mod snapshots;
 pub mod split;
+pub mod start;
 pub mod sync_preview;
 pub mod tree;
+pub mod txn;
 
-pub use events::fmt_elapsed;
-pub use popup::{ConnEntry, Popup, PromptPurpose, palette_matches};
+pub use events::{fmt_elapsed, fmt_elapsed_short, rows_text};
+pub use popup::{ConnEntry, Popup, PromptPurpose, ViewerKind, palette_matches};
 pub use run::{Connections, Ended, run};
+pub use shutdown::ShutdownReport;
 
 use crate::db::{Canceller, ConnSpec, Engine};
 use crate::keymap::{Context, KeyPress, Keymap, Lookup};
@@ -132,6 +141,8 @@ pub enum Effect {
     SyncTargets,
     /// Resolve a saved connection as the data sync target.
     ResolveSyncTarget(String),
+    /// Show the start screen (connection overview).
+    LoadOverview,
 }
 
 /// Settings the app starts with.
@@ -199,11 +210,32 @@ pub struct App {
     pub activity: Option<activity::ActivityPanel>,
     activity_ticket: u64,
     sync_confirmed: Option<(String, Instant)>,
+    /// The start screen, when shown.
+    pub start_screen: Option<start::StartScreen>,
+    /// A connection has been opened (so the start screen may be closed).
+    pub connected_once: bool,
+    /// Colours of saved connections (name -> colour), for tinting.
+    pub conn_colors: std::collections::HashMap<String, String>,
+    overview_tx: mpsc::UnboundedSender<start::OverviewEvent>,
+    /// Where result pages spill and how large they may grow.
+    pub spill: results::SpillSettings,
+    /// Every message of the session in full.
+    pub messages: messages::MessageLog,
+    /// A transaction is open on the query session, since then.
+    tx_since: Option<Instant>,
+    /// A statement of the run changed the schema: reload the tree when it ends.
+    schema_stale: bool,
     /// Query plan shown in the grid's place, when open.
     pub plan: Option<plan_view::PlanView>,
     plan_ticket: u64,
+    /// Chart of the result shown in the grid's place, when open.
+    pub chart: Option<chart::ChartView>,
+    chart_ticket: u64,
     dirty: bool,
     ticket: u64,
+    grid_ticket: u64,
+    /// Ticket of a run stopped because its result reached the page file's cap.
+    capped_run: Option<u64>,
     schema_ticket: u64,
     export_token: Option<CancellationToken>,
     db_tx: mpsc::Sender<DbEvent>,
@@ -216,6 +248,8 @@ pub struct Receivers {
     pub db: mpsc::Receiver<DbEvent>,
     /// Background jobs.
     pub jobs: mpsc::UnboundedReceiver<JobEvent>,
+    /// Start screen checks.
+    pub overview: mpsc::UnboundedReceiver<start::OverviewEvent>,
 }
 
 impl App {
@@ -224,12 +258,13 @@ impl App {
         // Bounded: a fast server waits for the UI instead of filling memory.
         let (db_tx, db) = mpsc::channel(8);
         let (job_tx, jobs) = mpsc::unbounded_channel();
+        let (overview_tx, overview) = mpsc::unbounded_channel();
         let mut tree = tree::TreeState {
             root: conn.name.clone(),
             ..Default::default()
         };
         tree.loading = false;
-        let app = App {
+        let mut app = App {
             conn,
             session: Arc::new(tokio::sync::Mutex::new(None)),
             keymap: opts.keymap,
@@ -256,22 +291,58 @@ impl App {
             activity: None,
             activity_ticket: 0,
             sync_confirmed: None,
+            start_screen: None,
+            connected_once: true,
+            conn_colors: Default::default(),
+            overview_tx,
+            spill: results::SpillSettings::default(),
+            messages: messages::MessageLog::default(),
+            tx_since: None,
+            schema_stale: false,
             plan: None,
             plan_ticket: 0,
+            chart: None,
+            chart_ticket: 0,
             dirty: true,
             ticket: 0,
+            grid_ticket: 0,
+            capped_run: None,
             schema_ticket: 0,
             export_token: None,
             db_tx,
             job_tx,
         };
-        (app, Receivers { db, jobs })
+        app.restore_session();
+        (app, Receivers { db, jobs, overview })
     }
 
     /// Start background work (schema introspection). Needs a tokio runtime.
+    /// On the start screen nothing connects until a connection is picked.
     pub fn start(&mut self) {
+        self.refresh_conn_colors();
+        if !self.connected_once {
+            self.request_start_screen();
+            return;
+        }
         self.check_timed_unlock();
         self.reload_schema();
+    }
+
+    /// Open on the start screen instead of the initial connection.
+    pub fn begin_on_start_screen(&mut self) {
+        self.connected_once = false;
+    }
+
+    /// Reload the saved connections' colours from the store.
+    pub fn refresh_conn_colors(&mut self) {
+        if let Some(all) = self.store.as_ref().and_then(|s| s.list_connections().ok()) {
+            self.conn_colors = all.into_iter().filter_map(|r| Some((r.name, r.color?))).collect();
+        }
+    }
+
+    /// The current connection's colour, if it has one.
+    pub fn conn_color(&self) -> Option<&str> {
+        self.conn_colors.get(&self.conn.name).map(String::as_str)
     }
 
     /// A timed unlock granted with `dbn query --unlock-minutes` also applies here.
@@ -309,7 +380,9 @@ impl App {
     }
 
     fn set_status(&mut self, level: Level, text: impl Into<String>) {
-        self.status = Some((level, crate::sanitize::sanitize(&text.into()).into_owned()));
+        let text = text.into();
+        self.messages.push(level, &text);
+        self.status = Some((level, crate::sanitize::sanitize(&text).into_owned()));
     }
 
     /// Handle a terminal event.
@@ -322,11 +395,15 @@ impl App {
                 self.dirty = true;
             }
             Event::Paste(text) if self.popup.is_none() && self.focus == Focus::Editor => {
-                let b = self.editor.buf_mut();
-                b.textarea.insert_str(text);
-                b.rehighlight();
+                self.editor.buf_mut().paste(&text);
                 self.after_move();
                 self.dirty = true;
+            }
+            Event::Paste(text) if self.popup.is_none() && self.focus == Focus::Grid => {
+                if let Some(p) = self.grid.prompt.as_mut() {
+                    p.input.push_str(&crate::sanitize::sanitize(&text));
+                    self.dirty = true;
+                }
             }
             Event::FocusGained => self.dirty = true,
             Event::Mouse(m)
@@ -344,6 +421,10 @@ impl App {
     /// Handle one key press.
     pub fn on_key(&mut self, key: KeyEvent) {
         self.dirty = true;
+        if self.start_screen.is_some() {
+            self.start_screen_key(key);
+            return;
+        }
         if self.popup.is_some() {
             self.popup_key(key);
             return;
@@ -367,6 +448,14 @@ impl App {
         if self.focus == Focus::Grid && self.plan.is_some() && self.plan_key(key) {
             return;
         }
+        if self.focus == Focus::Grid && self.chart.is_some() && self.chart_key(key) {
+            return;
+        }
+        if self.grid.prompt.is_some() && self.focus == Focus::Grid {
+            self.grid_prompt_key(key);
+            self.after_move();
+            return;
+        }
         let Some(kp) = KeyPress::from_event(&key) else {
             return;
         };
@@ -387,10 +476,7 @@ impl App {
     }
 
     fn editor_input(&mut self, key: KeyEvent) {
-        let b = self.editor.buf_mut();
-        if b.textarea.input(key) {
-            b.rehighlight();
-        }
+        self.editor.buf_mut().input_key(key);
         self.after_move();
     }
 
@@ -445,14 +531,18 @@ impl App {
 
     /// Periodic update while something runs (elapsed time in the status line).
     pub fn on_tick(&mut self) {
-        if self.running.is_some() || self.export_rows.is_some() || self.panel_busy() {
+        if self.busy() {
             self.dirty = true;
         }
     }
 
-    /// True while a query or export is in flight (the loop then ticks the clock).
+    /// True while a query, export or scan is in flight or a transaction is open (the loop then ticks the clock).
     pub fn busy(&self) -> bool {
-        self.running.is_some() || self.export_rows.is_some() || self.panel_busy()
+        self.running.is_some()
+            || self.tx_since.is_some()
+            || self.export_rows.is_some()
+            || self.panel_busy()
+            || self.grid.tabs.iter().any(|t| t.scan.is_some())
     }
 
     /// True while a panel waits for a background task (introspection, migration).
@@ -460,9 +550,12 @@ impl App {
         self.snapshots.as_ref().is_some_and(|p| {
             p.live_loading
                 || p.apply.as_ref().is_some_and(|a| a.running)
-                || p.backups.as_ref().is_some_and(|b| b.loading)
+                || p.backups
+                    .as_ref()
+                    .is_some_and(|b| b.loading || b.restore.as_ref().is_some_and(|r| r.running))
         }) || self.sync_busy()
             || self.plan_busy()
+            || self.chart_busy()
     }
 }
 
@@ -487,10 +580,11 @@ impl App {
             MouseEventKind::Down(MouseButton::Left) => {
                 self.focus = pane;
                 if pane == Focus::Grid {
-                    let first = panes.grid.y + 2;
+                    let first = panes.grid.y + 2 + crate::ui::grid_chrome(&self.grid).0;
                     if m.row >= first {
                         let row = self.grid.top + usize::from(m.row - first);
-                        self.grid.move_row(row as isize - self.grid.row as isize);
+                        let at = self.grid.row as isize;
+                        self.grid.move_row(row as isize - at);
                     }
                 } else if pane == Focus::Tree
                     && let Some(t) = panes.tree

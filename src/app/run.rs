@@ -4,6 +4,7 @@
 
 use super::popup::ConnEntry;
 use super::{App, ConnInfo, Effect, Level, Receivers};
+use crate::overview::Entry;
 use crate::tui::{Input, TerminalGuard, draw_synced, write_raw};
 use std::io;
 use std::time::Duration;
@@ -15,6 +16,32 @@ pub trait Connections {
     fn list(&mut self) -> Result<Vec<ConnEntry>, String>;
     /// A connection with its password resolved.
     fn resolve(&mut self, name: &str) -> Result<ConnInfo, String>;
+
+    /// Every saved connection for the start screen, resolved (an entry
+    /// whose secret cannot be read carries the reason).
+    fn overview_entries(&mut self) -> Result<Vec<Entry>, String> {
+        let list = self.list()?;
+        Ok(list
+            .into_iter()
+            .map(|c| {
+                let resolved = self.resolve(&c.name).map(|i| i.spec);
+                Entry {
+                    engine: resolved
+                        .as_ref()
+                        .map(|s| s.engine)
+                        .ok()
+                        .or_else(|| crate::db::Engine::parse(&c.engine).ok())
+                        .unwrap_or(crate::db::Engine::Postgres),
+                    target: resolved.as_ref().map(|s| s.display_target()).unwrap_or_default(),
+                    spec: resolved,
+                    name: c.name,
+                    tag: c.tag,
+                    color: None,
+                    read_only: c.read_only,
+                }
+            })
+            .collect())
+    }
 }
 
 /// How the loop ended.
@@ -41,10 +68,13 @@ pub async fn run(
     let mut clock = tokio::time::interval(Duration::from_millis(250));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     app.start();
+    for effect in std::mem::take(&mut app.effects) {
+        perform(effect, guard, app, conns, &mut input)?;
+    }
     draw(guard, app)?;
-    loop {
+    let ended = loop {
         if app.quit {
-            return Ok(Ended::Quit);
+            break Ended::Quit;
         }
         tokio::select! {
             biased;
@@ -56,20 +86,32 @@ pub async fn run(
                         app.on_term(ev);
                     }
                 }
-                None => return Ok(Ended::Quit),
+                None => break Ended::Quit,
             },
-            _ = term_sig.recv() => return Ok(Ended::Signal),
-            _ = hup_sig.recv() => return Ok(Ended::Signal),
+            _ = term_sig.recv() => break Ended::Signal,
+            _ = hup_sig.recv() => break Ended::Signal,
             _ = frame.tick(), if app.dirty() => draw(guard, app)?,
             Some(ev) = rx.db.recv() => app.on_db(ev),
             Some(ev) = rx.jobs.recv() => app.on_job(ev),
+            Some(ev) = rx.overview.recv() => app.on_overview(ev),
             _ = clock.tick(), if app.busy() => app.on_tick(),
         }
         for effect in std::mem::take(&mut app.effects) {
             perform(effect, guard, app, conns, &mut input)?;
         }
+    };
+    // Nothing of ours keeps running on the server: cancel, roll back, close.
+    // After a hangup the terminal is gone, so no frame is drawn here.
+    if ended == Ended::Quit && (app.running.is_some() || app.transaction_open().is_some()) {
+        app.set_status_pub(Level::Warn, "cancelling and rolling back before exit…");
+        let _ = draw(guard, app);
     }
+    app.shutdown(&mut rx, SHUTDOWN_LIMIT).await;
+    Ok(ended)
 }
+
+/// Longest the exit waits for the server to cancel and roll back.
+const SHUTDOWN_LIMIT: Duration = Duration::from_secs(5);
 
 fn draw(guard: &mut TerminalGuard, app: &mut App) -> io::Result<()> {
     let size = guard.terminal.size()?;
@@ -97,8 +139,22 @@ fn perform(
             Ok(_) => app.set_status_pub(Level::Warn, "no saved connections: add one with `dbn connect add`"),
             Err(e) => app.set_status_pub(Level::Error, e),
         },
+        Effect::LoadOverview => match conns.overview_entries() {
+            Ok(mut entries) if !entries.is_empty() => {
+                app.refresh_conn_colors();
+                for e in &mut entries {
+                    e.color = app.conn_colors.get(&e.name).cloned();
+                }
+                app.show_start_screen(entries);
+            }
+            Ok(_) => app.set_status_pub(Level::Warn, "no saved connections: add one with `dbn connect add`"),
+            Err(e) => app.set_status_pub(Level::Error, e),
+        },
         Effect::SwitchConnection(name) => match conns.resolve(&name) {
-            Ok(info) => app.switch_to(info),
+            Ok(info) => {
+                app.connected_once = true;
+                app.switch_to(info);
+            }
             Err(e) => app.set_status_pub(Level::Error, format!("cannot switch to '{name}': {e}")),
         },
         Effect::SyncTargets => match conns.list() {
