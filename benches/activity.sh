@@ -36,6 +36,14 @@ DBN_PG_MAX_CONNECTIONS=$((SESSIONS + 50)) DBN_SERVICES_DIR="$BENCH_DIR" \
 # shellcheck disable=SC1091
 source "$work/env"
 PSQL="$DBN_TEST_PG_BIN/psql"
+# Wait up to two minutes for a shell condition.
+until_true() {
+  local deadline=$((SECONDS + 120))
+  until eval "$1"; do
+    if [ "$SECONDS" -ge "$deadline" ]; then echo "timed out waiting for: $1" >&2; exit 1; fi
+    sleep 0.2
+  done
+}
 admin() { "$PSQL" -qAtX -v ON_ERROR_STOP=1 "$DBN_TEST_PG_URL" -c "/* bench-admin */ $1"; }
 my_admin() { mariadb --socket="$DBN_TEST_MYSQL_ROOT_SOCKET" -uroot -N -B -e "$1"; }
 
@@ -44,12 +52,10 @@ echo "dbn: $DBN ($("$DBN" --version))"
 
 # Postgres: idle clients.
 printf '\\sleep 3600 s\n' >"$work/idle.sql"
-"$DBN_TEST_PG_BIN/pgbench" -n -c "$SESSIONS" -j 4 -T 3600 -f "$work/idle.sql" "$DBN_TEST_PG_URL" \
+"$DBN_TEST_PG_BIN/pgbench" -n -c "$SESSIONS" -j 1 -T 3600 -f "$work/idle.sql" "$DBN_TEST_PG_URL" \
   >/dev/null 2>&1 &
 pids+=($!)
-until [ "$(admin "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgbench'")" -ge "$SESSIONS" ]; do
-  sleep 0.2
-done
+until_true '[ "$(admin "SELECT count(*) FROM pg_stat_activity WHERE application_name = '"'pgbench'"'")" -ge "$SESSIONS" ]'
 
 # MariaDB: idle clients blocked on reading a FIFO nobody writes.
 mkfifo "$work/fifo"
@@ -61,14 +67,12 @@ for _ in $(seq "$SESSIONS"); do
   MYSQL_PWD="$my_pass" mariadb -h 127.0.0.1 -P "$my_port" -u "$my_user" dbn_test <"$work/fifo" >/dev/null 2>&1 &
   pids+=($!)
 done
-until [ "$(my_admin "SELECT count(*) FROM information_schema.PROCESSLIST WHERE COMMAND = 'Sleep'")" -ge "$SESSIONS" ]; do
-  sleep 0.2
-done
+until_true '[ "$(my_admin "SELECT count(*) FROM information_schema.PROCESSLIST WHERE COMMAND = '"'Sleep'"'")" -ge "$SESSIONS" ]'
 
 watch() { # URL OUT
   "$DBN" activity --url "$1" --json --watch 0.5 >"$2" &
   local w=$!
-  until [ "$(wc -l <"$2")" -ge "$REFRESHES" ]; do sleep 0.2; done
+  until_true "[ \"\$(wc -l <'$2')\" -ge $REFRESHES ]"
   kill -INT "$w"
   wait "$w" || true
 }
