@@ -298,7 +298,6 @@ fn postgres_corpus_changes_nothing() {
             .replace("@DB@", &dbname)
     };
     let failures = run_corpus("postgres", &s, &subst, &mut state);
-    drop(state);
     drop(session);
     let admin_url = std::env::var("DBN_TEST_PG_ADMIN_URL").unwrap_or_else(|_| common::with_database(&url, "postgres"));
     psql(&admin_url, &format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"));
@@ -380,7 +379,6 @@ fn mariadb_corpus_changes_nothing() {
             .replace("@DB@", &dbname)
     };
     let failures = run_corpus("mariadb", &s, &subst, &mut state);
-    drop(state);
     drop(session);
     mysql(&url, &format!("DROP DATABASE IF EXISTS {dbname}"));
     report(failures);
