@@ -47,6 +47,12 @@ pub struct Catalog {
     /// Views (`schema.name` and bare `name`) whose query calls one of them,
     /// directly or through another view.
     risky_views: HashSet<String>,
+    /// Postgres: symbols of operators implemented by one of them (`1 ## 1`
+    /// calls it without naming it).
+    operators: HashSet<String>,
+    /// Postgres: names of types whose input or output function, CHECK
+    /// constraint (domains) or cast runs one of them (`'x'::d` runs it).
+    types: HashSet<String>,
 }
 
 impl Catalog {
@@ -91,6 +97,31 @@ impl Catalog {
     /// Whether reading relation `name` (`schema.name` or bare) runs user code.
     pub fn is_risky_view(&self, name: &str) -> bool {
         self.risky_views.contains(name)
+    }
+
+    /// Note an operator symbol whose function is user code.
+    pub fn add_operator(&mut self, symbol: &str) {
+        self.operators.insert(symbol.to_string());
+    }
+
+    /// Note a type name (bare, as the server folds it) whose use runs user code.
+    pub fn add_type(&mut self, name: &str) {
+        self.types.insert(name.to_string());
+    }
+
+    /// Whether a run of operator characters may hold a user-defined operator.
+    pub fn has_user_operator_in(&self, run: &str) -> bool {
+        self.operators.iter().any(|o| run.contains(o.as_str()))
+    }
+
+    /// Whether `name` is a type whose use runs user code.
+    pub fn is_risky_type(&self, name: &str) -> bool {
+        self.types.contains(name)
+    }
+
+    /// Whether operators or types need a look at the tokens.
+    pub fn has_hidden_calls(&self) -> bool {
+        !self.operators.is_empty() || !self.types.is_empty()
     }
 
     /// Read the catalog through `session` (a few small queries).
@@ -163,6 +194,38 @@ async fn load_postgres(session: &mut dyn Session) -> DbResult<Catalog> {
         }
     }
     close_over_views(&mut c, &edges);
+    // User code reached without a call: operators, and types whose input,
+    // output, domain CHECK or cast runs a user function.
+    let (_, rows, _) = query_all(
+        session,
+        &format!("SELECT o.oprname FROM pg_catalog.pg_operator o WHERE o.oprcode::oid IN ({user})"),
+    )
+    .await?;
+    for r in &rows {
+        if let Some(v) = r.first() {
+            c.add_operator(&text(v));
+        }
+    }
+    let (_, rows, _) = query_all(
+        session,
+        &format!(
+            "SELECT t.typname FROM pg_catalog.pg_type t
+             WHERE t.typinput::oid IN ({user}) OR t.typoutput::oid IN ({user})
+             UNION SELECT t.typname FROM pg_catalog.pg_type t
+               JOIN pg_catalog.pg_constraint k ON k.contypid = t.oid
+               JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_constraint'::regclass AND d.objid = k.oid
+                AND d.refclassid = 'pg_catalog.pg_proc'::regclass
+             WHERE d.refobjid IN ({user})
+             UNION SELECT t.typname FROM pg_catalog.pg_cast k JOIN pg_catalog.pg_type t ON t.oid = k.casttarget
+             WHERE k.castfunc IN ({user})"
+        ),
+    )
+    .await?;
+    for r in &rows {
+        if let Some(v) = r.first() {
+            c.add_type(&text(v));
+        }
+    }
     Ok(c)
 }
 

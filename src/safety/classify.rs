@@ -367,7 +367,8 @@ fn judge(text: &str, ctx: &Context<'_>, lexing: &Lexing, depth: usize) -> (Findi
         f.add(fallback::unlock_scan(text, &toks, false));
         return (f, true);
     }
-    if let Some(f) = table_statement(text, &toks, ctx) {
+    if let Some(mut f) = table_statement(text, &toks, ctx) {
+        f.add(hidden_calls(text, &toks, ctx));
         return (f, true);
     }
     let (mut f, parsed) = match parse_one(&norm, ctx, d.as_ref()).or_else(|| {
@@ -378,7 +379,62 @@ fn judge(text: &str, ctx: &Context<'_>, lexing: &Lexing, depth: usize) -> (Findi
         None => (fallback::classify_unparsed(text, &toks), false),
     };
     f.add(fallback::unlock_scan(text, &toks, !parsed));
+    f.add(hidden_calls(text, &toks, ctx));
     (f, parsed)
+}
+
+/// Postgres: user code the statement reaches without calling it by name:
+/// an operator the database defines (`1 ## 1` runs its function) or a
+/// type whose input, domain CHECK or cast runs a user function
+/// (`'x'::d`). Read from the tokens, so a column that merely shares the
+/// type's name is refused too (failing closed).
+fn hidden_calls(text: &str, toks: &[Token], ctx: &Context<'_>) -> Finding {
+    let none = Finding::new(Verdict::Read, "reads only");
+    let Some(c) = ctx
+        .catalog
+        .filter(|c| ctx.engine == Engine::Postgres && c.has_hidden_calls())
+    else {
+        return none;
+    };
+    const OP_CHARS: &str = "+-*/<>=~!@#%^&|`?";
+    let mut run = String::new();
+    let mut run_end = 0usize;
+    let mut found: Option<String> = None;
+    let flush = |run: &mut String, found: &mut Option<String>| {
+        if !run.is_empty() && c.has_user_operator_in(run) && found.is_none() {
+            *found = Some(format!(
+                "uses operator {run}, which this database implements with a user-defined function that may write"
+            ));
+        }
+        run.clear();
+    };
+    for t in toks {
+        let s = text.get(t.span.clone()).unwrap_or("");
+        if t.kind == TokenKind::Punct && !s.is_empty() && s.chars().all(|ch| OP_CHARS.contains(ch)) {
+            if !run.is_empty() && t.span.start != run_end {
+                flush(&mut run, &mut found);
+            }
+            run.push_str(s);
+            run_end = t.span.end;
+            continue;
+        }
+        flush(&mut run, &mut found);
+        let name = match t.kind {
+            TokenKind::Word => s.to_lowercase(),
+            TokenKind::QuotedIdent => settings::unquote(s),
+            _ => continue,
+        };
+        if found.is_none() && c.is_risky_type(&name) {
+            found = Some(format!(
+                "uses type {name}, whose input, CHECK or cast runs a user-defined function that may write"
+            ));
+        }
+    }
+    flush(&mut run, &mut found);
+    match found {
+        Some(why) => Finding::new(Verdict::Write, why),
+        None => none,
+    }
 }
 
 /// Postgres `TABLE name`: reads the table (sqlparser does not know it).

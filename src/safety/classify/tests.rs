@@ -162,6 +162,25 @@ fn functions_resolve_per_engine_and_catalog() {
     assert_eq!(j("SELECT * FROM t"), Verdict::Read);
 }
 
+/// Found by the attack corpus: user code reached without a call.
+#[test]
+fn user_operators_and_types_are_calls() {
+    let mut catalog = Catalog::default();
+    catalog.add_operator("##");
+    catalog.add_type("wty");
+    let ctx = Context {
+        catalog: Some(&catalog),
+        ..Context::new(Engine::Postgres)
+    };
+    let j = |sql: &str| classify_in(sql, &ctx).remove(0).verdict;
+    assert_eq!(j("SELECT 1 ## 1"), Verdict::Write);
+    assert_eq!(j("SELECT 1 OPERATOR(public.##) 1"), Verdict::Write);
+    assert_eq!(j("SELECT 'x'::wty"), Verdict::Write);
+    assert_eq!(j("SELECT CAST('x' AS \"wty\")"), Verdict::Write);
+    assert_eq!(j("SELECT 1 # 1, '##'"), Verdict::Read);
+    assert_eq!(j("SELECT 'wty'"), Verdict::Read);
+}
+
 #[test]
 fn read_only_allowlist_shapes() {
     let pg = Engine::Postgres;
