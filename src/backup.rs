@@ -13,6 +13,7 @@
 pub mod capture;
 pub mod chunker;
 pub mod codec;
+pub mod counters;
 pub mod crypto;
 pub mod diff;
 pub mod gc;
@@ -97,6 +98,19 @@ pub enum BackupError {
     /// A table asked for is not in the backup or the database.
     #[error("table '{0}' is not in the backup; see `dbn backup show ID` for its tables")]
     UnknownTable(String),
+    /// Tables outside the restore set reference it.
+    #[error(
+        "these tables reference the tables being restored and would be left pointing at rows that may no longer exist:\n{0}\nnothing was changed: restore them too with --with-dependents, or name them in --tables"
+    )]
+    Dependents(String),
+    /// A dependent table is not in the backup.
+    #[error(
+        "{0} references a restored table but is not in the backup, so it cannot be restored with it; nothing was changed"
+    )]
+    DependentNotInBackup(String),
+    /// A MariaDB restore committed its rows, then a later step failed.
+    #[error("{0}")]
+    AfterCommit(String),
     /// The operation was cancelled.
     #[error("cancelled; nothing was changed")]
     Cancelled,

@@ -90,7 +90,16 @@ pub fn stored_columns(t: &Table) -> Vec<(String, String)> {
 
 /// `SELECT cols FROM t ORDER BY key` for a table.
 pub fn select_sql(engine: Engine, t: &Table, columns: &[String], key: &[String]) -> String {
-    let cols: Vec<String> = columns.iter().map(|c| quote::ident(engine, c)).collect();
+    // SQLite: `likely(x)` returns x unchanged but without the declared type,
+    // so values arrive as stored (storage class exact), not reinterpreted
+    // by the column's declared type.
+    let cols: Vec<String> = columns
+        .iter()
+        .map(|c| match engine {
+            Engine::Sqlite => format!("likely({}) AS {}", quote::ident(engine, c), quote::ident(engine, c)),
+            _ => quote::ident(engine, c),
+        })
+        .collect();
     let mut sql = format!(
         "SELECT {} FROM {}",
         if cols.is_empty() {
@@ -189,7 +198,7 @@ pub async fn capture(
     begin_snapshot(session).await?;
     let result = capture_in_snapshot(session, repo, key, opts, progress, cancel).await;
     end_snapshot(session).await;
-    let (schema, tables, stats) = result?;
+    let (schema, tables, counters, stats) = result?;
     let mut manifest = Manifest {
         format_version: FORMAT_VERSION,
         dbn_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -202,8 +211,10 @@ pub async fn capture(
         key_fingerprint: key.fingerprint().to_string(),
         schema,
         tables,
+        counters,
         duration_ms: started.elapsed().as_millis() as u64,
         mac: String::new(),
+        raw: None,
     };
     manifest.seal(key)?;
     if cancel.is_cancelled() {
@@ -221,7 +232,7 @@ pub async fn capture(
     })
 }
 
-type Captured = (Schema, Vec<TableEntry>, (u64, u64, u64));
+type Captured = (Schema, Vec<TableEntry>, Vec<super::counters::Counter>, (u64, u64, u64));
 
 async fn capture_in_snapshot(
     session: &mut dyn Session,
@@ -330,7 +341,9 @@ async fn capture_in_snapshot(
             chunks: refs,
         });
     }
-    Ok((schema, entries, stats))
+    // Read after the data: a counter is never behind the rows captured.
+    let counters = super::counters::capture(session).await?;
+    Ok((schema, entries, counters, stats))
 }
 
 /// The previous backup of the same connection, whose chunks serve as

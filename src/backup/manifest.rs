@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Highest manifest format this build reads and the one it writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: sequence positions and AUTO_INCREMENT counters (`counters`).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// One backup's manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,11 +45,24 @@ pub struct Manifest {
     pub schema: Schema,
     /// Captured tables, in capture order.
     pub tables: Vec<TableEntry>,
+    /// Sequence positions and auto-increment counters at capture time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counters: Vec<super::counters::Counter>,
     /// Milliseconds the capture took.
     pub duration_ms: u64,
     /// Keyed MAC over the manifest with this field empty.
     #[serde(default)]
     pub mac: String,
+    /// The JSON as read from the repository, for the MAC check.
+    #[serde(skip)]
+    pub raw: Option<serde_json::Value>,
+}
+
+fn mac_bytes(mut v: serde_json::Value) -> Result<Vec<u8>, serde_json::Error> {
+    if let Some(o) = v.as_object_mut() {
+        o.insert("mac".into(), serde_json::Value::String(String::new()));
+    }
+    serde_json::to_vec(&v)
 }
 
 /// One table in a backup.
@@ -177,17 +191,25 @@ impl Manifest {
         })
     }
 
+    /// The MAC covers the manifest's JSON form with `mac` empty. Computed
+    /// on the JSON value (keys in stored order) rather than on this struct,
+    /// so fields added to the schema model later do not change the bytes of
+    /// a stored manifest and break its MAC.
     fn mac_input(&self) -> BackupResult<Vec<u8>> {
-        let mut m = self.clone();
-        m.mac.clear();
-        serde_json::to_vec(&m).map_err(|e| BackupError::CorruptManifest {
+        let bad = |e: serde_json::Error| BackupError::CorruptManifest {
             id: self.id.clone(),
             why: e.to_string(),
-        })
+        };
+        let v = match &self.raw {
+            Some(raw) => raw.clone(),
+            None => serde_json::to_value(self).map_err(bad)?,
+        };
+        mac_bytes(v).map_err(bad)
     }
 
     /// Set the MAC for `key`.
     pub fn seal(&mut self, key: &BackupKey) -> BackupResult<()> {
+        self.raw = None;
         self.mac = key.mac(&self.mac_input()?);
         Ok(())
     }
@@ -327,10 +349,12 @@ fn parse(id: &str, bytes: &[u8]) -> BackupResult<Manifest> {
             supported: FORMAT_VERSION,
         });
     }
-    serde_json::from_value(v).map_err(|e| BackupError::CorruptManifest {
+    let mut m: Manifest = serde_json::from_value(v.clone()).map_err(|e| BackupError::CorruptManifest {
         id: id.to_string(),
         why: e.to_string(),
-    })
+    })?;
+    m.raw = Some(v);
+    Ok(m)
 }
 
 #[cfg(test)]
@@ -372,8 +396,10 @@ mod tests {
                     },
                 ],
             }],
+            counters: Vec::new(),
             duration_ms: 1,
             mac: String::new(),
+            raw: None,
         };
         m.seal(key).unwrap();
         m
@@ -388,12 +414,16 @@ mod tests {
         ms.write(&m).unwrap();
         assert_eq!(ms.ids().unwrap(), vec![m.id.clone()]);
         assert_eq!(ms.resolve("2026").unwrap(), m.id);
-        let back = ms.read(&m.id).unwrap();
+        let mut back = ms.read(&m.id).unwrap();
+        assert!(back.raw.is_some());
+        back.raw = None;
         assert_eq!(back, m);
+        let back = ms.read(&m.id).unwrap();
         back.check(&key).unwrap();
         let other = BackupKey::from_bytes(&[2; 32]);
         assert!(matches!(back.check(&other), Err(BackupError::WrongKey { .. })));
         let mut edited = back.clone();
+        edited.raw = None;
         edited.tables[0].rows = 2;
         assert!(matches!(edited.check(&key), Err(BackupError::CorruptManifest { .. })));
     }

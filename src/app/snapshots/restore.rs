@@ -300,9 +300,18 @@ fn spawn_restore(
             let mut s = crate::db::connect(&spec)
                 .await
                 .map_err(|e| format!("cannot connect: {e}"))?;
-            restore_with_undo(s.as_mut(), &repo, &key, &m, &[], &conn, &progress, &cancel)
-                .await
-                .map_err(|e| e.to_string())
+            restore_with_undo(
+                s.as_mut(),
+                &repo,
+                &key,
+                &m,
+                &crate::backup::restore::RestoreOptions::default(),
+                &conn,
+                &progress,
+                &cancel,
+            )
+            .await
+            .map_err(|e| e.to_string())
         }
         .await;
         drop(progress);

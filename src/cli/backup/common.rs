@@ -78,6 +78,8 @@ pub fn fail(e: BackupError) -> anyhow::Error {
         }
         BackupError::Locked(_) => (ExitCode::Blocked, "BACKUP_LOCKED"),
         BackupError::Unsupported(_) => (ExitCode::QueryError, "BACKUP_UNSUPPORTED"),
+        BackupError::AfterCommit(_) => (ExitCode::QueryError, "BACKUP_PARTIAL"),
+        BackupError::Dependents(_) | BackupError::DependentNotInBackup(_) => (ExitCode::Blocked, "BACKUP_DEPENDENTS"),
         BackupError::Io { .. } => (ExitCode::Usage, "IO"),
     };
     Failure::new(exit, code, e.to_string()).into()

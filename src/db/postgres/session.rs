@@ -6,7 +6,10 @@ use super::command::{copies_from_client, copies_to_client, ddl_tag, first_keywor
 use super::decode::{Dec, decode_row, decoder_for};
 use super::errors::query_error;
 use super::text::{TextDec, decode_text, text_decoder_for};
-use crate::db::{Canceller, Column, DbError, DbResult, Engine, ErrorCode, Frame, Session, Summary, Value};
+use crate::db::{
+    BulkRows, BulkTarget, Canceller, Column, DbError, DbResult, Engine, ErrorCode, Frame, Session, Summary, Value,
+    bulk_read_only,
+};
 use crate::schema::Schema;
 use async_trait::async_trait;
 use std::pin::pin;
@@ -305,6 +308,13 @@ impl Session for PgSession {
 
     fn is_read_only(&self) -> bool {
         self.read_only
+    }
+
+    async fn bulk_load(&mut self, target: &BulkTarget, rows: BulkRows) -> DbResult<u64> {
+        if self.read_only {
+            return Err(bulk_read_only(target));
+        }
+        super::copy_in::copy_in(&self.client, target, rows).await
     }
 }
 

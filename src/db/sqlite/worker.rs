@@ -25,6 +25,12 @@ pub(super) enum Command {
     },
     /// Round trip through the connection.
     Ping { reply: oneshot::Sender<DbResult<()>> },
+    /// Insert rows from a stream with one prepared statement.
+    BulkLoad {
+        target: crate::db::BulkTarget,
+        rows: crate::db::BulkRows,
+        reply: oneshot::Sender<DbResult<u64>>,
+    },
 }
 
 /// Thread body: open, report readiness (with the interrupt handle), serve.
@@ -55,6 +61,9 @@ pub(super) fn run(
                     .map(|_| ())
                     .map_err(map_err);
                 let _ = reply.send(r);
+            }
+            Command::BulkLoad { target, rows, reply } => {
+                let _ = reply.send(super::bulk::load(&conn, &target, rows));
             }
         }
     }
