@@ -65,7 +65,9 @@ pub async fn end_snapshot(session: &mut dyn Session) {
 /// Tables to capture from a schema, by user-written names.
 pub fn select_tables<'a>(schema: &'a Schema, wanted: &[String], conn: &str) -> BackupResult<Vec<&'a Table>> {
     if wanted.is_empty() {
-        return Ok(schema.tables.iter().collect());
+        // A partition's rows are read (and restored) through its partitioned
+        // table, where the server routes each row to its partition.
+        return Ok(schema.tables.iter().filter(|t| t.partition_of.is_none()).collect());
     }
     wanted
         .iter()
