@@ -17,6 +17,7 @@ pub mod counters;
 pub mod crypto;
 pub mod diff;
 pub mod gc;
+pub mod keyfile;
 pub mod manifest;
 pub mod progress;
 pub mod read;
@@ -63,6 +64,16 @@ pub enum BackupError {
         expected: String,
         /// Fingerprint of the key in use.
         found: String,
+    },
+    /// No key in the workspace opens this backup.
+    #[error(
+        "backup '{id}' was made with backup key {fingerprint}, which this workspace does not have: import it with `dbn backup key import FILE` (written by `dbn backup key export` where the backups were made), or set DBN_BACKUP_KEY"
+    )]
+    NoKeyFor {
+        /// Backup id.
+        id: String,
+        /// Fingerprint recorded in its manifest.
+        fingerprint: String,
     },
     /// The manifest was written by a newer dbn.
     #[error(
@@ -174,6 +185,24 @@ impl Repo {
             manifests: ManifestStore::new(dir.join("manifests")),
             root: dir.to_path_buf(),
         }
+    }
+
+    /// Read a manifest by id or unique prefix with whichever of `keys` it
+    /// was made with, and check it (format version, MAC).
+    pub fn load_with(&self, written: &str, keys: &[BackupKey]) -> BackupResult<(Manifest, BackupKey)> {
+        let id = self.manifests.resolve(written)?;
+        let m = self.manifests.read(&id)?;
+        let Some(key) = keys.iter().find(|k| k.fingerprint() == m.key_fingerprint) else {
+            if m.format_version > FORMAT_VERSION {
+                m.check(keys.first().unwrap_or(&BackupKey::from_bytes(&[0; 32])))?;
+            }
+            return Err(BackupError::NoKeyFor {
+                id: m.id.clone(),
+                fingerprint: m.key_fingerprint.clone(),
+            });
+        };
+        m.check(key)?;
+        Ok((m, key.clone()))
     }
 
     /// Read a manifest by id or unique prefix and check it against `key`

@@ -3,6 +3,7 @@
 pub mod common;
 mod create;
 mod diff;
+pub mod key;
 mod list;
 mod progress;
 mod restore;
@@ -24,7 +25,8 @@ pub use common::{KEY_SECRET, KEY_SETTING, load_key};
   dbn backup schedule add --conn shop --daily 02:30 --keep 7
 
 Backups live in .dbnexus/snapshots/ (chunks/ and manifests/), encrypted with a key kept in the
-secret store; set DBN_BACKUP_KEY (64 hex characters) to use another key, e.g. on a new machine.")]
+secret store. Move the key to another machine with `dbn backup key export` / `dbn backup key import`
+(or set DBN_BACKUP_KEY, 64 hex characters).")]
 pub struct Args {
     /// What to do.
     #[command(subcommand)]
@@ -52,6 +54,8 @@ pub enum Action {
     Schedule(schedule::Args),
     /// Run the scheduled backups that are due and apply retention.
     RunDue(schedule::RunDueArgs),
+    /// Export, import or show the backup key (backups are unreadable without it).
+    Key(key::Args),
 }
 
 /// Run `dbn backup ...`.
@@ -66,5 +70,6 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         Action::Restore(a) => restore::run(a, ctx),
         Action::Schedule(a) => schedule::run(a, ctx),
         Action::RunDue(a) => schedule::run_due(a, ctx),
+        Action::Key(a) => key::run(a, ctx),
     }
 }

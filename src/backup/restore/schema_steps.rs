@@ -281,7 +281,7 @@ mod tests {
             primary_key: Some(KeyConstraint {
                 name: format!("{name}_pkey"),
                 columns: vec!["id".into()],
-                comment: None,
+                ..Default::default()
             }),
             ..Default::default()
         }

@@ -42,7 +42,9 @@ pub fn load_key(ctx: &mut Ctx, create: bool) -> Result<BackupKey> {
         return Err(Failure::new(
             ExitCode::Usage,
             "BACKUP_NO_KEY",
-            format!("this workspace has no backup key yet (no backup was made here); set {ENV_KEY} to read backups made elsewhere"),
+            format!(
+                "this workspace has no backup key yet (no backup was made here); to read backups made elsewhere import their key with `dbn backup key import FILE` (or set {ENV_KEY})"
+            ),
         )
         .into());
     }
@@ -54,6 +56,123 @@ pub fn load_key(ctx: &mut Ctx, create: bool) -> Result<BackupKey> {
     ctx.secrets_notice();
     ctx.store()?.set_setting(KEY_SETTING, backend)?;
     BackupKey::from_hex(&hex).context("generated key does not parse")
+}
+
+/// Setting mapping the fingerprints of imported (read-only) backup keys to
+/// the secret backend holding each, as JSON.
+pub const EXTRA_KEYS_SETTING: &str = "backup_extra_keys";
+
+fn extra_secret(fingerprint: &str) -> String {
+    format!("{KEY_SECRET}/{fingerprint}")
+}
+
+fn extra_keys(ctx: &mut Ctx) -> Result<std::collections::BTreeMap<String, String>> {
+    Ok(ctx
+        .store()?
+        .setting(EXTRA_KEYS_SETTING)?
+        .and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default())
+}
+
+/// Every backup key the workspace can read with: `DBN_BACKUP_KEY`, the
+/// workspace's own key, then imported ones. Empty when there is none.
+pub fn load_keys(ctx: &mut Ctx) -> Result<Vec<BackupKey>> {
+    let mut out = Vec::new();
+    if let Ok(hex) = std::env::var(ENV_KEY)
+        && !hex.is_empty()
+    {
+        out.push(BackupKey::from_hex(&hex).ok_or_else(|| Failure::usage(BackupError::BadKey.to_string()))?);
+    }
+    if ctx.store()?.setting(KEY_SETTING)?.is_some() {
+        out.push(load_key_stored(ctx)?);
+    }
+    for (fp, backend) in extra_keys(ctx)? {
+        if let Some(hex) = ctx
+            .secrets()?
+            .get(&extra_secret(&fp), Some(&backend))
+            .context("cannot read an imported backup key from the secret store")?
+            && let Some(k) = BackupKey::from_hex(&hex)
+        {
+            out.push(k);
+        }
+    }
+    Ok(out)
+}
+
+fn load_key_stored(ctx: &mut Ctx) -> Result<BackupKey> {
+    let backend = ctx.store()?.setting(KEY_SETTING)?.unwrap_or_default();
+    let got = ctx
+        .secrets()?
+        .get(KEY_SECRET, Some(&backend))
+        .context("cannot read the backup key from the secret store")?;
+    ctx.secrets_notice();
+    let hex = got.ok_or_else(|| {
+        Failure::new(
+            ExitCode::Usage,
+            "BACKUP_KEY_MISSING",
+            format!("the backup key recorded in the {backend} secret store is gone; set {ENV_KEY} to the key the backups were made with"),
+        )
+    })?;
+    BackupKey::from_hex(&hex).ok_or_else(|| Failure::usage("the stored backup key is malformed").into())
+}
+
+/// How an imported key was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyImport {
+    /// It became the workspace's key (there was none): new backups use it.
+    Primary,
+    /// Added for reading backups made with it.
+    Extra,
+    /// The workspace already had it.
+    Known,
+}
+
+/// Store a backup key (hex) in the workspace.
+pub fn import_key(ctx: &mut Ctx, hex: &str) -> Result<(BackupKey, KeyImport)> {
+    let key = BackupKey::from_hex(hex).ok_or_else(|| Failure::usage(BackupError::BadKey.to_string()))?;
+    let known: Vec<String> = {
+        let mut v = Vec::new();
+        if ctx.store()?.setting(KEY_SETTING)?.is_some() {
+            v.push(load_key_stored(ctx)?.fingerprint().to_string());
+        }
+        v.extend(extra_keys(ctx)?.into_keys());
+        v
+    };
+    if known.iter().any(|f| f == key.fingerprint()) {
+        return Ok((key, KeyImport::Known));
+    }
+    if ctx.store()?.setting(KEY_SETTING)?.is_none() {
+        let backend = ctx
+            .secrets()?
+            .set(KEY_SECRET, hex)
+            .context("cannot store the backup key in the secret store")?;
+        ctx.secrets_notice();
+        ctx.store()?.set_setting(KEY_SETTING, backend)?;
+        return Ok((key, KeyImport::Primary));
+    }
+    let fp = key.fingerprint().to_string();
+    let backend = ctx
+        .secrets()?
+        .set(&extra_secret(&fp), hex)
+        .context("cannot store the backup key in the secret store")?;
+    ctx.secrets_notice();
+    let mut extras = extra_keys(ctx)?;
+    extras.insert(fp, backend.to_string());
+    ctx.store()?
+        .set_setting(EXTRA_KEYS_SETTING, &serde_json::to_string(&extras)?)?;
+    Ok((key, KeyImport::Extra))
+}
+
+/// The workspace's own key as hex, if it has one (for export).
+pub fn primary_key_hex(ctx: &mut Ctx) -> Result<Option<zeroize::Zeroizing<String>>> {
+    let Some(backend) = ctx.store()?.setting(KEY_SETTING)? else {
+        return Ok(None);
+    };
+    let got = ctx
+        .secrets()?
+        .get(KEY_SECRET, Some(&backend))
+        .context("cannot read the backup key from the secret store")?;
+    Ok(got.map(zeroize::Zeroizing::new))
 }
 
 /// The workspace's snapshot repository.
@@ -71,6 +190,7 @@ pub fn fail(e: BackupError) -> anyhow::Error {
             (ExitCode::Usage, "USAGE")
         }
         BackupError::WrongKey { .. } => (ExitCode::QueryError, "BACKUP_WRONG_KEY"),
+        BackupError::NoKeyFor { .. } => (ExitCode::Usage, "BACKUP_NO_KEY"),
         BackupError::TooNew { .. } => (ExitCode::QueryError, "BACKUP_TOO_NEW"),
         BackupError::MissingChunk { .. } => (ExitCode::QueryError, "BACKUP_MISSING_CHUNK"),
         BackupError::CorruptChunk { .. } | BackupError::CorruptManifest { .. } => {

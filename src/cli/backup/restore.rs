@@ -1,6 +1,6 @@
 //! `dbn backup restore`.
 
-use super::common::{audit, ctrl_c_token, fail, load_key, repo};
+use super::common::{audit, ctrl_c_token, fail, load_keys, repo};
 use super::create::index_backup;
 use super::progress::Display;
 use crate::backup::restore::new_database::{self, NewDatabase};
@@ -151,8 +151,8 @@ fn save_triggers(ctx: &mut Ctx, p: &RestorePlan) -> Result<Option<std::path::Pat
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     ctx.json_errors = args.json;
     let repo = repo(ctx)?;
-    let key = load_key(ctx, false)?;
-    let m = repo.load(&args.id, &key).map_err(fail)?;
+    let keys = load_keys(ctx)?;
+    let (m, key) = repo.load_with(&args.id, &keys).map_err(fail)?;
     let target = args.into.clone().unwrap_or_else(|| m.connection.clone());
     let (rec, spec) = resolve_saved(ctx, &target)?;
     for t in &args.tables {

@@ -1,6 +1,6 @@
 //! `dbn backup verify` and `dbn backup remove`.
 
-use super::common::{ctrl_c_token, fail, human_bytes, load_key, repo};
+use super::common::{ctrl_c_token, fail, human_bytes, load_keys, repo};
 use super::progress::Display;
 use crate::backup::{gc, verify};
 use crate::cli::{Ctx, ExitCode, Failure};
@@ -35,8 +35,8 @@ pub struct RemoveArgs {
 pub fn run_verify(args: VerifyArgs, ctx: &mut Ctx) -> Result<ExitCode> {
     ctx.json_errors = args.json;
     let repo = repo(ctx)?;
-    let key = load_key(ctx, false)?;
-    let m = repo.load(&args.id, &key).map_err(fail)?;
+    let keys = load_keys(ctx)?;
+    let (m, key) = repo.load_with(&args.id, &keys).map_err(fail)?;
     let (tx, display) = Display::start(args.json);
     let rt = crate::cli::runtime()?;
     let rep = rt.block_on(async {
