@@ -195,7 +195,8 @@ pub async fn capture(
 ) -> BackupResult<CaptureReport> {
     let started = std::time::Instant::now();
     let created_at = crate::store::now();
-    let _mark = super::gc::RunningMark::new(repo)?;
+    // Held until the manifest lands: a GC meanwhile deletes nothing.
+    let lease = super::lease::Lease::backup(std::sync::Arc::clone(&repo.backend)).await?;
     let server_version = session.server_version().await?;
     begin_snapshot(session).await?;
     let result = capture_in_snapshot(session, repo, key, opts, progress, cancel).await;
@@ -222,8 +223,8 @@ pub async fn capture(
     if cancel.is_cancelled() {
         return Err(BackupError::Cancelled);
     }
-    let path = repo.manifests.write(&manifest)?;
-    let manifest_bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let manifest_bytes = repo.manifests.write(&manifest).await?;
+    lease.release().await;
     emit(progress, Progress::Done);
     Ok(CaptureReport {
         manifest,
@@ -263,7 +264,7 @@ async fn capture_in_snapshot(
         },
     );
     let engine = session.engine();
-    let parent = Parent::find(repo, &opts.connection, key);
+    let parent = Parent::find(repo, &opts.connection, key).await;
     let mut stats = (0u64, 0u64, 0u64);
     let mut done = 0u64;
     let mut entries = Vec::with_capacity(chosen.len());
@@ -359,12 +360,17 @@ pub struct Parent {
 
 impl Parent {
     /// The newest complete backup of `connection` sealed with `key`.
-    pub fn find(repo: &Repo, connection: &str, key: &BackupKey) -> Option<Parent> {
-        let ids = repo.manifests.ids().ok()?;
-        let m = ids.iter().rev().find_map(|id| {
-            let m = repo.manifests.read(id).ok()?;
-            (m.connection == connection && m.key_fingerprint == key.fingerprint()).then_some(m)
-        })?;
+    pub async fn find(repo: &Repo, connection: &str, key: &BackupKey) -> Option<Parent> {
+        let ids = repo.manifests.ids().await.ok()?;
+        let mut found = None;
+        for id in ids.iter().rev() {
+            let Ok(m) = repo.manifests.read(id).await else { continue };
+            if m.connection == connection && m.key_fingerprint == key.fingerprint() {
+                found = Some(m);
+                break;
+            }
+        }
+        let m = found?;
         let mut bases = HashMap::new();
         for c in m.tables.iter().flat_map(|t| &t.chunks) {
             bases.insert(c.id, c.base);

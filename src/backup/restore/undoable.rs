@@ -76,12 +76,13 @@ pub async fn snapshot_then_apply(
     let result = execute(session, repo.chunks.as_ref(), key, p, progress, cancel).await;
     // A restore that failed changed nothing (it rolled back), so its undo
     // would undo nothing: drop the snapshot rather than leave a stray backup.
-    let pre = match (pre, &result) {
-        (Some(pre), Err(e)) if !matches!(e, crate::backup::BackupError::AfterCommit(_)) => {
-            let _ = repo.manifests.remove(&pre.manifest.id);
+    let changed_nothing = matches!(&result, Err(e) if !matches!(e, crate::backup::BackupError::AfterCommit(_)));
+    let pre = match pre {
+        Some(pre) if changed_nothing => {
+            let _ = repo.manifests.remove(&pre.manifest.id).await;
             None
         }
-        (pre, _) => pre,
+        pre => pre,
     };
     Ok((pre, result))
 }

@@ -74,14 +74,16 @@ fn extra_keys(ctx: &mut Ctx) -> Result<std::collections::BTreeMap<String, String
         .unwrap_or_default())
 }
 
-/// Every backup key the workspace can read with: `DBN_BACKUP_KEY`, the
-/// workspace's own key, then imported ones. Empty when there is none.
+/// Every backup key the workspace can read with: `DBN_BACKUP_KEY` alone when
+/// set, else the workspace's own key, then imported ones. Empty when there is none.
 pub fn load_keys(ctx: &mut Ctx) -> Result<Vec<BackupKey>> {
     let mut out = Vec::new();
     if let Ok(hex) = std::env::var(ENV_KEY)
         && !hex.is_empty()
     {
+        // The variable overrides the stored keys.
         out.push(BackupKey::from_hex(&hex).ok_or_else(|| Failure::usage(BackupError::BadKey.to_string()))?);
+        return Ok(out);
     }
     if ctx.store()?.setting(KEY_SETTING)?.is_some() {
         out.push(load_key_stored(ctx)?);
@@ -175,9 +177,55 @@ pub fn primary_key_hex(ctx: &mut Ctx) -> Result<Option<zeroize::Zeroizing<String
     Ok(got.map(zeroize::Zeroizing::new))
 }
 
-/// The workspace's snapshot repository.
+/// Secret-store key of the credentials of an S3 bucket.
+pub fn s3_secret(bucket: &str) -> String {
+    format!("backup/s3/{bucket}")
+}
+
+/// Setting recording the secret backend of an S3 bucket's credentials.
+pub fn s3_setting(bucket: &str) -> String {
+    format!("backup_s3_backend:{bucket}")
+}
+
+/// The repository location in force: `--repo`, then `DBN_BACKUP_REPO` /
+/// the config's `backup.repository`, else the workspace's own folder.
+pub fn repo_location(ctx: &mut Ctx) -> Result<Option<String>> {
+    if let Some(r) = ctx.backup_repo.clone() {
+        return Ok(Some(r));
+    }
+    ctx.workspace()?;
+    Ok(ctx.config()?.backup.repository.clone())
+}
+
+/// The snapshot repository in force (see `repo_location`).
 pub fn repo(ctx: &mut Ctx) -> Result<Repo> {
-    Ok(Repo::local(&ctx.workspace()?.snapshots_dir()))
+    let Some(loc) = repo_location(ctx)? else {
+        return Ok(Repo::local(&ctx.workspace()?.snapshots_dir()));
+    };
+    let creds = if loc.starts_with("s3://") {
+        let l = crate::backup::backend::S3Location::parse(&loc).map_err(fail)?;
+        stored_s3_credentials(ctx, &l.bucket)?
+    } else {
+        None
+    };
+    Repo::open(&loc, creds).map_err(fail)
+}
+
+fn stored_s3_credentials(ctx: &mut Ctx, bucket: &str) -> Result<Option<crate::backup::backend::s3::S3Credentials>> {
+    let Some(backend) = ctx.store()?.setting(&s3_setting(bucket))? else {
+        return Ok(None);
+    };
+    let got = ctx
+        .secrets()?
+        .get(&s3_secret(bucket), Some(&backend))
+        .context("cannot read the repository credentials from the secret store")?;
+    Ok(got.and_then(|v| {
+        let (id, secret) = v.split_once('\n')?;
+        Some(crate::backup::backend::s3::S3Credentials {
+            access_key_id: id.to_string(),
+            secret_access_key: zeroize::Zeroizing::new(secret.to_string()),
+        })
+    }))
 }
 
 /// Map a library error to the CLI's exit codes.

@@ -45,11 +45,11 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     ctx.json_errors = args.json;
     let repo = repo(ctx)?;
     let keys = load_keys(ctx)?;
-    let (a, key) = repo.load_with(&args.id, &keys).map_err(fail)?;
-    let tables = (!args.tables.is_empty()).then_some(args.tables.as_slice());
     let rt = crate::cli::runtime()?;
+    let (a, key) = rt.block_on(repo.load_with(&args.id, &keys)).map_err(fail)?;
+    let tables = (!args.tables.is_empty()).then_some(args.tables.as_slice());
     let d = if let Some(other) = &args.other {
-        let b = repo.load(other, &key).map_err(fail)?;
+        let b = rt.block_on(repo.load(other, &key)).map_err(fail)?;
         // (Both backups must share a key: chunks are compared by address.)
         rt.block_on(diff_backups(repo.chunks.as_ref(), &key, &a, &b, tables, args.limit))
             .map_err(fail)?

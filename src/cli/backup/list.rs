@@ -55,9 +55,12 @@ pub fn run_list(args: ListArgs, ctx: &mut Ctx) -> Result<ExitCode> {
     let keys = load_keys(ctx)?;
     let indexed = ctx.store()?.list_backups(args.conn.as_deref())?;
     let mut rows = Vec::new();
-    for id in repo.manifests.ids().map_err(fail)? {
+    let rt = crate::cli::runtime()?;
+    for id in rt.block_on(repo.manifests.ids()).map_err(fail)? {
         // A manifest that does not parse is reported by `show`/`verify`.
-        let Ok(m) = repo.manifests.read(&id) else { continue };
+        let Ok(m) = rt.block_on(repo.manifests.read(&id)) else {
+            continue;
+        };
         if args.conn.as_deref().is_some_and(|c| c != m.connection) {
             continue;
         }
@@ -128,7 +131,8 @@ pub fn run_show(args: ShowArgs, ctx: &mut Ctx) -> Result<ExitCode> {
     ctx.json_errors = args.json;
     let repo = repo(ctx)?;
     let keys = load_keys(ctx)?;
-    let (m, _key) = repo.load_with(&args.id, &keys).map_err(fail)?;
+    let rt = crate::cli::runtime()?;
+    let (m, _key) = rt.block_on(repo.load_with(&args.id, &keys)).map_err(fail)?;
     if args.json {
         let tables: Vec<_> = m
             .tables

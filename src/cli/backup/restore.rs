@@ -152,7 +152,8 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     ctx.json_errors = args.json;
     let repo = repo(ctx)?;
     let keys = load_keys(ctx)?;
-    let (m, key) = repo.load_with(&args.id, &keys).map_err(fail)?;
+    let rt = crate::cli::runtime()?;
+    let (m, key) = rt.block_on(repo.load_with(&args.id, &keys)).map_err(fail)?;
     let target = args.into.clone().unwrap_or_else(|| m.connection.clone());
     let (rec, spec) = resolve_saved(ctx, &target)?;
     for t in &args.tables {
@@ -164,7 +165,6 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         tables: args.tables.clone(),
         with_dependents: args.with_dependents,
     };
-    let rt = crate::cli::runtime()?;
     let guarded = rec.read_only || spec.read_only || rec.tag == Tag::Prod;
     let mut writable = spec.clone();
     writable.read_only = false;
