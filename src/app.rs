@@ -9,6 +9,7 @@ pub mod editor;
 mod events;
 pub mod grid;
 pub mod guard;
+pub mod plan_view;
 mod popup;
 pub mod query;
 pub mod results;
@@ -194,6 +195,9 @@ pub struct App {
     /// Data sync panel, when open.
     pub sync: Option<sync_preview::SyncPanel>,
     sync_confirmed: Option<(String, Instant)>,
+    /// Query plan shown in the grid's place, when open.
+    pub plan: Option<plan_view::PlanView>,
+    plan_ticket: u64,
     dirty: bool,
     ticket: u64,
     schema_ticket: u64,
@@ -246,6 +250,8 @@ impl App {
             migration_confirmed: None,
             sync: None,
             sync_confirmed: None,
+            plan: None,
+            plan_ticket: 0,
             dirty: true,
             ticket: 0,
             schema_ticket: 0,
@@ -343,6 +349,9 @@ impl App {
             self.filter_key(key);
             return;
         }
+        if self.focus == Focus::Grid && self.plan.is_some() && self.plan_key(key) {
+            return;
+        }
         let Some(kp) = KeyPress::from_event(&key) else {
             return;
         };
@@ -438,6 +447,7 @@ impl App {
                 || p.apply.as_ref().is_some_and(|a| a.running)
                 || p.backups.as_ref().is_some_and(|b| b.loading)
         }) || self.sync_busy()
+            || self.plan_busy()
     }
 }
 

@@ -19,6 +19,7 @@ pub mod fsutil;
 pub mod jobs;
 pub mod keymap;
 pub mod logging;
+pub mod plan;
 pub mod safety;
 pub mod sanitize;
 pub mod schema;

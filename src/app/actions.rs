@@ -56,6 +56,8 @@ impl App {
             Action::ReloadSchema => self.reload_schema(),
             Action::OpenSnapshots => self.open_snapshots(),
             Action::OpenSyncPreview => self.open_sync_preview(),
+            Action::ExplainStatement => self.explain_statement(false),
+            Action::ExplainAnalyze => self.explain_statement(true),
             _ => self.pane_action(a),
         }
         self.after_move();
@@ -167,6 +169,15 @@ impl App {
             self.set_status(Level::Warn, "a query is already running: cancel it with Ctrl+C first");
             return;
         }
+        match self.scoped_statements(scope) {
+            Ok(stmts) if stmts.is_empty() => self.set_status(Level::Warn, "nothing to run: type a statement first"),
+            Ok(stmts) => self.guarded_run(stmts),
+            Err(why) => self.set_status(Level::Warn, why),
+        }
+    }
+
+    /// The statements `scope` takes from the active buffer (run, explain).
+    pub(super) fn scoped_statements(&self, scope: RunScope) -> Result<Vec<Statement>, &'static str> {
         let text = self.editor.buf().text();
         let ta = &self.editor.buf().textarea;
         let selection = ta.selection_range().map(|((r1, c1), (r2, c2))| {
@@ -180,10 +191,7 @@ impl App {
                     .map(|r| r.start + sel.start..r.end + sel.start)
                     .collect()
             }
-            (RunScope::Selection, _) => {
-                self.set_status(Level::Warn, "nothing is selected: select text first (Shift+arrows)");
-                return;
-            }
+            (RunScope::Selection, _) => return Err("nothing is selected: select text first (Shift+arrows)"),
             (RunScope::Buffer, _) => split::statements(&text),
             (RunScope::Statement, _) => {
                 let ratatui_textarea::DataCursor(row, col) = ta.cursor();
@@ -191,18 +199,13 @@ impl App {
                 split::statement_at(&text, off).into_iter().collect()
             }
         };
-        let stmts: Vec<Statement> = ranges
+        Ok(ranges
             .into_iter()
             .map(|r| Statement {
                 sql: text[r.clone()].to_string(),
                 offset: r.start,
             })
-            .collect();
-        if stmts.is_empty() {
-            self.set_status(Level::Warn, "nothing to run: type a statement first");
-            return;
-        }
-        self.guarded_run(stmts);
+            .collect())
     }
 
     /// Start a run without further checks.
@@ -211,6 +214,7 @@ impl App {
         let token = CancellationToken::new();
         let sql = stmts.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join(";\n");
         self.grid.reset(None, &sql);
+        self.plan = None;
         self.grid.note = Some(if preview {
             format!("previewing: {sql}")
         } else {
@@ -241,6 +245,9 @@ impl App {
 
     /// Cancel the running query locally and on the server.
     pub fn cancel(&mut self) {
+        if self.cancel_plan() {
+            return;
+        }
         if let Some(tok) = self.export_token.take() {
             tok.cancel();
             self.set_status(Level::Warn, "export cancelled");

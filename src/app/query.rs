@@ -77,6 +77,8 @@ pub enum JobEvent {
     Snap(super::snapshots::SnapEvent),
     /// Data sync panel task.
     Sync(super::sync_preview::SyncEvent),
+    /// Query plan task.
+    Plan(super::plan_view::PlanEvent),
 }
 
 /// Start a run of `stmts` on the shared session.
