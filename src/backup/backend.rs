@@ -38,6 +38,11 @@ pub trait Backend: Send + Sync {
     async fn delete(&self, path: &str) -> BackupResult<()>;
     /// Where it is, for messages (`/ws/.dbnexus/snapshots`, `s3://bucket/prefix`).
     fn describe(&self) -> String;
+    /// Remove what killed writers left half-written (only called by a GC
+    /// holding its lease, when no writer runs). Object stores have none.
+    async fn sweep_partial(&self) -> BackupResult<()> {
+        Ok(())
+    }
     /// The local folder, for a local repository.
     fn local_root(&self) -> Option<&std::path::Path> {
         None

@@ -36,6 +36,7 @@ pub async fn collect(repo: &Repo) -> BackupResult<GcReport> {
 }
 
 async fn sweep(repo: &Repo) -> BackupResult<GcReport> {
+    repo.backend.sweep_partial().await?;
     let mut live = HashSet::new();
     for id in repo.manifests.ids().await? {
         let m = repo.manifests.read(&id).await?;

@@ -109,6 +109,24 @@ impl Backend for LocalBackend {
         }
     }
 
+    async fn sweep_partial(&self) -> BackupResult<()> {
+        fn sweep(dir: &Path) {
+            let Ok(rd) = std::fs::read_dir(dir) else { return };
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                if e.path().is_dir() {
+                    sweep(&e.path());
+                } else if name.starts_with('.') && name.ends_with(".tmp") {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        for d in ["chunks", "manifests"] {
+            sweep(&self.root.join(d));
+        }
+        Ok(())
+    }
+
     fn describe(&self) -> String {
         self.root.display().to_string()
     }
