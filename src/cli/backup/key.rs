@@ -47,6 +47,11 @@ workspace it came from); otherwise it is kept for reading the backups made with 
         file: PathBuf,
     },
     /// Show the fingerprints of the keys this workspace reads with.
+    #[command(after_help = "Examples:
+  dbn backup key show
+  dbn backup key show --json
+
+The first key is used for new backups; `dbn backup show ID` names the key each backup was made with.")]
     Show {
         /// JSON output.
         #[arg(long)]
