@@ -8,6 +8,8 @@ pub mod quote;
 mod session;
 mod spec;
 pub mod sqlite;
+mod tls;
+pub mod tunnel;
 mod value;
 
 pub use access::{Access, database_id};
@@ -16,5 +18,5 @@ pub use session::{
     BATCH_ROWS, BulkBatch, BulkRows, BulkTarget, Canceller, Column, Frame, Session, Summary, bulk_aborted,
     bulk_read_only, connect, query_all,
 };
-pub use spec::{ConnSpec, DEFAULT_CONNECT_TIMEOUT, Engine, SslMode, redact_url};
+pub use spec::{ConnSpec, DEFAULT_CONNECT_TIMEOUT, Engine, SshTarget, SslMode, redact_url};
 pub use value::{Interval, Value};

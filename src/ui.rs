@@ -2,11 +2,13 @@
 //! buffer; nothing mutates state. Every rect is clamped to the screen.
 
 mod activity;
+mod chart;
 mod editor;
 mod grid;
 mod plan;
 mod popup;
 mod snapshots;
+mod start;
 mod status;
 mod sync_preview;
 pub mod text;
@@ -122,6 +124,11 @@ pub fn plan_rows(r: Rect) -> usize {
     plan::tree_rows(r)
 }
 
+/// Points a chart shows side by side in the grid pane.
+pub fn chart_points(r: Rect, view: &crate::app::chart::ChartView, data: &crate::app::chart::data::ChartData) -> usize {
+    chart::points(r, view, data)
+}
+
 /// Draw the whole screen.
 pub fn draw(f: &mut Frame, app: &App) {
     let area = f.area();
@@ -136,13 +143,18 @@ pub fn draw(f: &mut Frame, app: &App) {
         text::put(f.buffer_mut(), area.x, area.y, &msg, area.width, t.style(Slot::Warning));
         return;
     }
+    if let Some(s) = &app.start_screen {
+        start::draw(f, area, app, s);
+        return;
+    }
     if let Some(r) = panes.tree {
         tree::draw(f, r, app);
     }
     editor::draw(f, panes.editor, app);
-    match &app.plan {
-        Some(p) => plan::draw(f, panes.grid, app, p),
-        None => grid::draw(f, panes.grid, app),
+    match (&app.plan, &app.chart) {
+        (Some(p), _) => plan::draw(f, panes.grid, app, p),
+        (None, Some(c)) => chart::draw(f, panes.grid, app, c),
+        (None, None) => grid::draw(f, panes.grid, app),
     }
     status::draw(f, panes.status, app);
     if let Some(p) = &app.snapshots {
@@ -167,11 +179,17 @@ pub(crate) fn pane_block<'a>(app: &App, focus: Focus, title: String) -> Block<'a
         && app.snapshots.is_none()
         && app.sync.is_none()
         && app.activity.is_none();
-    let (border, btype) = if focused {
+    let (mut border, btype) = if focused {
         (t.style(Slot::BorderFocused), BorderType::Thick)
+    } else if app.conn.tag == crate::store::connections::Tag::Prod {
+        // Prod shows in the border shape too, which survives NO_COLOR.
+        (t.style(Slot::Border), BorderType::Double)
     } else {
         (t.style(Slot::Border), BorderType::Plain)
     };
+    if let Some(c) = t.connection_tint(app.conn_color(), app.conn.tag) {
+        border = border.fg(c);
+    }
     let title_style: Style = if focused {
         t.style(Slot::BorderFocused)
     } else {

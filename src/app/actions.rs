@@ -46,6 +46,7 @@ impl App {
             Action::SavedQueries => self.open_saved(),
             Action::SaveQuery => self.popup = Some(Popup::prompt(PromptPurpose::SaveQuery, "")),
             Action::Connections => self.effects.push(Effect::ListConnections),
+            Action::StartScreen => self.request_start_screen(),
             Action::ExportResult => self.start_export_prompt(),
             Action::NewBuffer => self.editor.new_buffer(""),
             Action::CloseBuffer => self.editor.close_buffer(),
@@ -59,6 +60,7 @@ impl App {
             Action::MessageLog => self.open_message_log(),
             Action::ExplainStatement => self.explain_statement(false),
             Action::ExplainAnalyze => self.explain_statement(true),
+            Action::Chart => self.open_chart(),
             Action::OpenActivity => self.open_activity(),
             _ => self.pane_action(a),
         }
@@ -286,6 +288,7 @@ impl App {
         self.grid.streaming = true;
         self.grid.partial = true;
         self.plan = None;
+        self.chart = None;
         self.grid.note = Some(if preview {
             format!("previewing: {sql}")
         } else {

@@ -67,6 +67,8 @@ actions! {
     SaveQuery = "save_query", "Save buffer as query";
     /// Switch to another saved connection.
     Connections = "connections", "Switch connection";
+    /// Show the start screen: every connection with its overview.
+    StartScreen = "start_screen", "Connection overview (start screen)";
     /// Export the full result to a file.
     ExportResult = "export_result", "Export result to file";
     /// Open a new editor buffer.
@@ -169,6 +171,8 @@ actions! {
     ExplainStatement = "explain_statement", "Query plan of statement (tree)";
     /// Show the plan with ANALYZE: says what it runs, then runs it through the write rules.
     ExplainAnalyze = "explain_analyze", "Query plan with ANALYZE (runs it)";
+    /// Draw the current result as a line or bar chart in the grid's place.
+    Chart = "chart", "Chart of the result";
     /// Open the activity view (sessions, blocking trees, top statements, health).
     OpenActivity = "open_activity", "Activity: sessions, blocking, top statements";
 }
