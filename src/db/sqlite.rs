@@ -9,8 +9,8 @@ mod error;
 mod worker;
 
 use super::{
-    Access, BulkRows, BulkTarget, Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Session, Summary,
-    bulk_read_only,
+    Access, BulkRows, BulkTarget, Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Lexing, Session,
+    Summary, bulk_read_only,
 };
 use crate::schema::Schema;
 use async_trait::async_trait;
@@ -126,6 +126,10 @@ impl Session for SqliteSession {
 
     fn canceller(&self) -> Box<dyn Canceller> {
         Box::new(SqliteCanceller(Arc::clone(&self.interrupt)))
+    }
+
+    async fn lexing(&mut self) -> DbResult<Lexing> {
+        Ok(Lexing::default())
     }
 
     async fn introspect(&mut self) -> DbResult<Schema> {
