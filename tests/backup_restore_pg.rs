@@ -375,3 +375,39 @@ fn pg_kill_during_restore_leaves_the_target_as_it_was() {
         before
     );
 }
+
+#[test]
+fn pg_selective_restore_leaving_a_partitioned_table_out_succeeds() {
+    let Some(url) = fresh_pg_db("rs_part_out") else { return };
+    psql(
+        &url,
+        "CREATE TABLE events (id bigserial, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+         CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+         CREATE TABLE orders (id serial PRIMARY KEY, n int);
+         INSERT INTO events (at) SELECT date '2026-01-01' + i FROM generate_series(1, 30) i;
+         INSERT INTO orders (n) SELECT i FROM generate_series(1, 30) i",
+    );
+    let s = Sandbox::new();
+    add_conn(&s, "src", &url, &[]);
+    let b = create(&s, "src");
+    let name = unique_name("rs_part_out_new");
+    // The sequence events owns stays with events: it is not created OWNED BY
+    // a table the restore leaves out.
+    ok(
+        &s,
+        &[
+            "backup",
+            "restore",
+            b["id"].as_str().unwrap(),
+            "--tables",
+            "orders",
+            "--new-database",
+            &name,
+            "-q",
+        ],
+    );
+    let new_url = with_database(&url, &name);
+    assert_eq!(psql(&new_url, "SELECT count(*), max(n) FROM orders").trim(), "30|30");
+    assert_eq!(psql(&new_url, "SELECT nextval('orders_id_seq')").trim(), "31");
+    psql(&url, &format!("DROP DATABASE {name}"));
+}

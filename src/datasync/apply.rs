@@ -5,7 +5,6 @@
 use super::plan::SyncPlan;
 use super::rowdiff::Row;
 use super::sql::{SideTable, begin};
-use super::table::split_name;
 use super::{Control, DataSyncError, Progress, SyncResult, typemap};
 use crate::db::{BulkTarget, DbError, Engine, Session, Value, query_all, quote};
 use serde::Serialize;
@@ -58,10 +57,10 @@ async fn run(session: &mut dyn Session, sql: &str) -> Result<(), DbError> {
 async fn generated_columns(
     session: &mut dyn Session,
     table: &SideTable,
-    written: &str,
+    written: &(Option<String>, String),
 ) -> Result<Vec<String>, DbError> {
     let engine = table.engine;
-    let (schema, name) = split_name(written);
+    let (schema, name) = (written.0.as_deref(), written.1.as_str());
     let sql = match engine {
         Engine::Postgres => format!(
             "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass({}) AND attnum > 0 \
@@ -98,8 +97,8 @@ struct Writable {
 }
 
 impl Writable {
-    fn new(table: &SideTable, written: &str, generated: &[String]) -> Writable {
-        let (schema, name) = split_name(written);
+    fn new(table: &SideTable, written: &(Option<String>, String), generated: &[String]) -> Writable {
+        let (schema, name) = (written.0.as_deref(), written.1.as_str());
         let index: Vec<usize> = (0..table.columns.len())
             .filter(|&i| !generated.iter().any(|g| g.eq_ignore_ascii_case(&table.columns[i])))
             .collect();
@@ -119,8 +118,8 @@ impl Writable {
     }
 }
 
-/// The table's name as the user wrote it, from its quoted form.
-fn written_name(table: &SideTable) -> String {
+/// The table's `(schema, name)` unquoted, from its quoted form.
+fn written_name(table: &SideTable) -> (Option<String>, String) {
     let q = if table.engine == Engine::Mysql { '`' } else { '"' };
     let mut parts = Vec::new();
     let mut cur = String::new();
@@ -141,7 +140,8 @@ fn written_name(table: &SideTable) -> String {
         }
     }
     parts.push(cur);
-    parts.join(".")
+    let name = parts.pop().unwrap_or_default();
+    (parts.pop(), name)
 }
 
 async fn apply_batch(
@@ -273,8 +273,9 @@ mod tests {
         };
         assert_eq!(
             written_name(&t(Engine::Postgres, "\"public\".\"a\"\"b\"")),
-            "public.a\"b"
+            (Some("public".to_string()), "a\"b".to_string())
         );
-        assert_eq!(written_name(&t(Engine::Mysql, "`t`")), "t");
+        assert_eq!(written_name(&t(Engine::Mysql, "`t`")), (None, "t".to_string()));
+        assert_eq!(written_name(&t(Engine::Postgres, "\"a.b\"")), (None, "a.b".to_string()));
     }
 }

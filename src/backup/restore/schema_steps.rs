@@ -76,9 +76,47 @@ pub fn wanted(captured: &Schema, live: &Schema, tables: &[(String, String)], all
         out.domains = captured.domains.clone();
         out.composites = captured.composites.clone();
         out.extensions = captured.extensions.clone();
-        out.sequences = captured.sequences.clone();
+        // A sequence owned by a table that is neither restored nor on the
+        // target (a partitioned table left out of a selective restore) would
+        // be created `OWNED BY` a missing column: it belongs with its table.
+        out.sequences = captured
+            .sequences
+            .iter()
+            .filter(|q| {
+                q.owned_by.as_deref().is_none_or(|o| {
+                    let parts = split_quoted(o);
+                    let [schema, table, _column] = parts.as_slice() else {
+                        return true;
+                    };
+                    created.contains(&qualified(schema, table)) || in_live_table(schema, table)
+                })
+            })
+            .cloned()
+            .collect();
     }
     out
+}
+
+/// `a."B c".d` -> `["a", "B c", "d"]` (Postgres identifiers as
+/// `quote_ident` writes them).
+fn split_quoted(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut inside = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if inside && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => inside = !inside,
+            '.' if !inside => parts.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    parts.push(cur);
+    parts
 }
 
 /// `base` with every object of `add` it does not have yet (matched by
@@ -285,6 +323,12 @@ mod tests {
             }),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn quoted_owners_split_into_their_parts() {
+        assert_eq!(split_quoted("public.events.id"), ["public", "events", "id"]);
+        assert_eq!(split_quoted("\"a.b\".\"T\"\"x\".id"), ["a.b", "T\"x", "id"]);
     }
 
     #[test]
