@@ -196,9 +196,10 @@ impl Tunnel {
         ) {
             return e;
         }
-        // ssh reports a failed channel a moment after the driver sees EOF.
+        // ssh reports a failed channel a moment after the driver sees EOF
+        // (a timeout is no EOF: nothing more will come).
         let changed = self.log.changed.notified();
-        if errors::channel_failure(&self.log.snapshot()).is_none() {
+        if e.code != ErrorCode::DbTimeout && errors::channel_failure(&self.log.snapshot()).is_none() {
             let _ = tokio::time::timeout(Duration::from_millis(300), changed).await;
         }
         errors::through_tunnel(e, &self.hop, &self.remote, &self.log.snapshot(), self.gone())
