@@ -1,12 +1,13 @@
 //! What each bindable action does.
 
 use super::copy::{RowFormat, osc52, row_text, table_of};
+use super::cursor;
 use super::popup::{Popup, PromptPurpose};
 use super::query::{self, Statement};
-use super::split;
 use super::tree::NodeKind;
 use super::{App, Effect, Focus, Level, Running};
 use crate::keymap::Action;
+use crate::ops::run_statements::{Approved, RunOptions, generated, split};
 use crate::safety::{Verdict, classify};
 
 use std::time::Instant;
@@ -40,6 +41,7 @@ impl App {
             Action::RunStatement => self.run(RunScope::Statement),
             Action::RunSelection => self.run(RunScope::Selection),
             Action::RunBuffer => self.run(RunScope::Buffer),
+            Action::EndUnlock => self.end_unlock("ended with the end-unlock key in dbn ui"),
             Action::CancelQuery => self.cancel(),
             Action::CommandPalette => self.popup = Some(Popup::palette()),
             Action::History => self.open_history(),
@@ -147,12 +149,10 @@ impl App {
 
     fn tree_activate(&mut self) {
         match self.preview_sql() {
+            // A dbn-built read: judged like any statement, never confirmed.
             Some(sql) => {
-                let stmt = Statement {
-                    sql: sql.clone(),
-                    offset: 0,
-                };
-                self.start_run(vec![stmt], true);
+                let pieces = generated(vec![(sql, None)], self.engine());
+                self.gate_preview(pieces);
             }
             None => {
                 let open = self.tree.current().is_some_and(|n| n.expanded);
@@ -168,45 +168,52 @@ impl App {
             return;
         }
         let text = self.editor.buf().text();
+        let engine = self.engine();
         let ta = &self.editor.buf().textarea;
         let selection = ta.selection_range().map(|((r1, c1), (r2, c2))| {
             let lines = ta.lines();
-            split::byte_offset(lines, r1, c1)..split::byte_offset(lines, r2, c2)
+            cursor::byte_offset(lines, r1, c1)..cursor::byte_offset(lines, r2, c2)
         });
-        let ranges = match (scope, selection) {
+        // One splitter for every face: the connection's dialect.
+        let pieces = match (scope, selection) {
             (RunScope::Statement | RunScope::Selection, Some(sel)) if sel.start < sel.end => {
-                split::statements(&text[sel.clone()])
-                    .into_iter()
-                    .map(|r| r.start + sel.start..r.end + sel.start)
-                    .collect()
+                let mut pieces = split(&text[sel.clone()], engine);
+                for p in &mut pieces {
+                    p.offset += sel.start;
+                    p.verdict.span = p.verdict.span.start + sel.start..p.verdict.span.end + sel.start;
+                }
+                pieces
             }
             (RunScope::Selection, _) => {
                 self.set_status(Level::Warn, "nothing is selected: select text first (Shift+arrows)");
                 return;
             }
-            (RunScope::Buffer, _) => split::statements(&text),
+            (RunScope::Buffer, _) => split(&text, engine),
             (RunScope::Statement, _) => {
                 let ratatui_textarea::DataCursor(row, col) = ta.cursor();
-                let off = split::byte_offset(ta.lines(), row, col);
-                split::statement_at(&text, off).into_iter().collect()
+                let off = cursor::byte_offset(ta.lines(), row, col);
+                let all = split(&text, engine);
+                cursor::statement_at(&all, off).cloned().into_iter().collect()
             }
         };
-        let stmts: Vec<Statement> = ranges
-            .into_iter()
-            .map(|r| Statement {
-                sql: text[r.clone()].to_string(),
-                offset: r.start,
-            })
-            .collect();
-        if stmts.is_empty() {
+        if pieces.is_empty() {
             self.set_status(Level::Warn, "nothing to run: type a statement first");
             return;
         }
-        self.guarded_run(stmts);
+        self.guarded_run(pieces);
     }
 
-    /// Start a run without further checks.
-    pub fn start_run(&mut self, stmts: Vec<Statement>, preview: bool) {
+    /// Start a run cleared by the rule (see `guard`).
+    pub fn start_plan(&mut self, plan: Approved, preview: bool) {
+        let stmts: Vec<Statement> = plan
+            .pieces
+            .iter()
+            .map(|p| Statement {
+                sql: p.sql.clone(),
+                offset: p.offset,
+            })
+            .collect();
+        let unlocked = plan.approval.writable && plan.target.read_only;
         self.ticket += 1;
         let token = CancellationToken::new();
         let sql = stmts.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join(";\n");
@@ -223,17 +230,25 @@ impl App {
             rows: 0,
             canceller: None,
             token: token.clone(),
-            stmts: stmts.clone(),
+            stmts,
             cancelling: false,
-            verdicts: Vec::new(),
-            confirmed_by: None,
+            unlocked,
         });
         self.status = None;
-        query::spawn_query(
+        let meta = query::MetaPaths {
+            metadata: self.store.as_ref().map(|s| s.path().to_path_buf()),
+            jsonl: self.audit_jsonl.clone(),
+        };
+        let opts = RunOptions {
+            history: true,
+            ..RunOptions::default()
+        };
+        query::spawn_run(
             self.ticket,
-            self.conn.spec.clone(),
+            plan,
             self.session.clone(),
-            stmts,
+            meta,
+            opts,
             self.db_tx.clone(),
             token,
         );

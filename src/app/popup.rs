@@ -54,7 +54,7 @@ pub enum Popup {
         /// First line shown.
         scroll: usize,
     },
-    /// A typed confirmation from the safety gate: the connection name must be typed.
+    /// A question of the one confirmation rule: the connection name must be typed.
     TypedConfirm {
         /// What is at stake.
         message: String,
@@ -62,10 +62,14 @@ pub enum Popup {
         expect: String,
         /// Typed so far.
         input: String,
-        /// What confirming grants.
-        grant: super::guard::Grant,
-        /// The buffer waiting at the gate.
-        gate: Box<super::guard::Gate>,
+        /// What confirming answers.
+        ask: crate::safety::gate::AskKind,
+        /// Unlock dialogs: minutes chosen with Tab (`None`: this run only).
+        minutes: Option<u32>,
+        /// What waits behind the dialog.
+        pending: Box<super::guard::Pending>,
+        /// What was granted before this question.
+        grants: Box<crate::safety::gate::Grants>,
     },
     /// Every action, filtered by typing.
     Palette {
@@ -193,16 +197,23 @@ impl App {
             Popup::TypedConfirm {
                 expect,
                 input,
-                grant,
-                gate,
+                ask,
+                minutes,
+                pending,
+                grants,
                 ..
             } => {
                 if key.code == KeyCode::Enter {
-                    let (grant, expect, input, gate) = (*grant, expect.clone(), input.clone(), (**gate).clone());
-                    self.confirm_typed(grant, &expect, input.trim(), gate);
+                    let (ask, expect, input, minutes) = (*ask, expect.clone(), input.clone(), *minutes);
+                    let (pending, grants) = ((**pending).clone(), (**grants).clone());
+                    self.confirm_typed(ask, &expect, input.trim(), minutes, pending, grants);
                     return;
                 }
-                edit_line(input, &key);
+                if key.code == KeyCode::Tab && *ask == crate::safety::gate::AskKind::Unlock {
+                    *minutes = App::next_unlock_choice(*minutes);
+                } else {
+                    edit_line(input, &key);
+                }
                 true
             }
             Popup::Palette { input, selected } => {
@@ -402,6 +413,10 @@ impl App {
         if self.running.is_some() {
             self.cancel();
         }
+        // An unlock belongs to the database being left: it ends here.
+        if self.unlock.is_some() {
+            self.end_unlock("switched connection in dbn ui");
+        }
         self.running = None;
         self.conn = conn;
         self.session = std::sync::Arc::new(tokio::sync::Mutex::new(None));
@@ -412,6 +427,7 @@ impl App {
         };
         self.last_run = None;
         self.reload_schema();
+        self.refresh_unlock();
         self.set_status(Level::Info, format!("switched to '{}'", self.conn.name));
         self.mark_dirty();
     }

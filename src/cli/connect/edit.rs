@@ -2,8 +2,10 @@
 
 use super::add::{SpecFlags, check_name, parse_tag, spec_from_flags};
 use super::password;
+use crate::cli::guard::{CliFace, ops_failure};
 use crate::cli::resolve::relativize_sqlite;
 use crate::cli::{Ctx, ExitCode};
+use crate::ops::connection::{SafetyChange, after_edit, check_edit};
 use crate::store::connections::secret_key;
 use anyhow::Result;
 
@@ -12,6 +14,10 @@ use anyhow::Result;
 #[command(after_help = "Examples:
   dbn connect edit shop --tag prod
   dbn connect edit shop --rename shop-eu --host db-eu.internal
+  dbn connect edit prod --read-write --confirm prod   # lifting read-only (or the prod tag) needs the name
+
+Making a read-only or prod connection writable asks for its name (or --confirm NAME) and is
+audited; changing its URL, tag or read-only flag ends the unlocks granted through it.
   printf '%s' \"$NEW_PW\" | dbn connect edit shop --password-stdin")]
 pub struct Args {
     /// Connection to change.
@@ -43,6 +49,9 @@ pub struct Args {
     /// Remove the stored password.
     #[arg(long, conflicts_with_all = ["password_stdin", "password_prompt"])]
     pub clear_password: bool,
+    /// Confirm making a read-only or prod connection writable by giving its name.
+    #[arg(long, value_name = "NAME")]
+    pub confirm: Option<String>,
 }
 
 /// Run `dbn connect edit`.
@@ -91,6 +100,17 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     } else if args.password_prompt {
         new_password = password::prompt(&rec.name)?;
     }
+    let change = SafetyChange {
+        tag: (old.tag, rec.tag),
+        read_only: (old.read_only, rec.read_only),
+        url_changed: rec.url != old.url,
+    };
+    {
+        let old_target = crate::ops::Target::new(old.name.clone(), old.tag, old.read_only, old.spec()?);
+        let mut face = CliFace::new(ctx);
+        let mut octx = face.context();
+        check_edit(&mut octx, &old_target, &change, args.confirm.as_deref()).map_err(ops_failure)?;
+    }
     let renamed = rec.name != old.name;
     // Move or replace the secret before the record, so a failure leaves the old state.
     if args.clear_password {
@@ -114,6 +134,14 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     }
     ctx.secrets_notice();
     ctx.store()?.update_connection(&old.name, &rec)?;
+    let ended = {
+        let mut face = CliFace::new(ctx);
+        let octx = face.context();
+        after_edit(octx.records, crate::ops::Face::Cli, &old.name, &change).map_err(ops_failure)?
+    };
+    if ended > 0 {
+        eprintln!("dbn: ended {ended} unlock(s) granted through '{}'", old.name);
+    }
     println!(
         "Updated connection '{}' ({}, {}, {}): {}",
         rec.name,

@@ -1,0 +1,557 @@
+//! Run statements: split (one splitter per dialect), classify, gate (the one
+//! confirmation rule), then execute one statement per message with the
+//! audit intent recorded before each write is sent and completed after,
+//! and every statement added to the history with secrets redacted.
+//!
+//! Faces call it in two steps: [`authorize`] (CLI, jobs: asks through the
+//! context's prompt) or [`review`] + [`approve`] (the TUI, which asks in
+//! its own dialogs), then [`execute`] with a [`ResultSink`] that shows rows.
+
+use super::context::{Face, OpsContext, Records};
+use super::error::OpsError;
+use super::gate;
+use super::target::Target;
+use crate::db::{ConnSpec, DbError, Engine, ErrorCode, Frame, Session, Summary};
+use crate::safety::audit::{Outcome, redact_sql, should_audit, statement_entry};
+use crate::safety::gate::{Approval, Grants, Review, review_statements};
+use crate::safety::{StatementVerdict, Verdict, classify};
+use crate::store::audit::{AuditEntry, Completion};
+use crate::store::history::NewHistory;
+use crate::store::unlocks::Unlock;
+use async_trait::async_trait;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// One statement to send.
+#[derive(Debug, Clone)]
+pub struct Piece {
+    /// Its text, sent alone.
+    pub sql: String,
+    /// Byte offset in the buffer it came from (error positions, the editor cursor).
+    pub offset: usize,
+    /// What it may do.
+    pub verdict: StatementVerdict,
+    /// Rows it must change (dbn-built edits); anything else is a conflict.
+    pub expect_rows: Option<u64>,
+}
+
+/// Split a buffer into statements with the connection's dialect and judge
+/// each (the splitter every face uses: `safety::split` under `classify`).
+pub fn split(text: &str, engine: Engine) -> Vec<Piece> {
+    classify(text, engine)
+        .into_iter()
+        .map(|v| Piece {
+            sql: v.sql.clone(),
+            offset: v.span.start,
+            verdict: v,
+            expect_rows: None,
+        })
+        .collect()
+}
+
+/// Statements built by dbn (grid edits, session kills), each judged alone
+/// by its most severe verdict, with the rows each must change.
+pub fn generated(statements: Vec<(String, Option<u64>)>, engine: Engine) -> Vec<Piece> {
+    statements
+        .into_iter()
+        .map(|(sql, expect_rows)| {
+            let verdict = classify(&sql, engine)
+                .into_iter()
+                .max_by_key(|v| v.verdict)
+                .unwrap_or_else(|| StatementVerdict {
+                    span: 0..sql.len(),
+                    sql: sql.clone(),
+                    verdict: Verdict::Write,
+                    reason: "empty statement".into(),
+                    objects: Vec::new(),
+                    parsed: false,
+                });
+            Piece {
+                sql,
+                offset: 0,
+                verdict,
+                expect_rows,
+            }
+        })
+        .collect()
+}
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Cancel a statement running longer than this.
+    pub timeout: Option<Duration>,
+    /// Add each statement to the query history.
+    pub history: bool,
+    /// Run everything in one transaction; roll back on the first error or conflict.
+    pub atomic: bool,
+    /// What the user is doing, kept in each audit entry's detail (`cancel session 4711`).
+    pub what: Option<String>,
+}
+
+/// Statements cleared by the rule, with the unlock that allows them.
+#[derive(Debug, Clone)]
+pub struct Approved {
+    /// Where they go.
+    pub target: Target,
+    /// What is sent, in order.
+    pub pieces: Vec<Piece>,
+    /// What the rule granted.
+    pub approval: Approval,
+    /// Which unlock allows the writes (recorded in each entry's `unlock`).
+    pub unlock: Option<String>,
+}
+
+impl Approved {
+    /// The spec to open the session with (read-write only when allowed).
+    pub fn spec(&self) -> ConnSpec {
+        if self.approval.writable {
+            self.target.writable_spec()
+        } else {
+            self.target.spec.clone()
+        }
+    }
+}
+
+/// The rule applied to `pieces` (pure; the TUI asks its dialogs from the answer).
+pub fn review(target: &Target, pieces: &[Piece], grants: &Grants, timed: Option<&Unlock>, face: Face) -> Review {
+    let verdicts: Vec<StatementVerdict> = pieces.iter().map(|p| p.verdict.clone()).collect();
+    review_statements(&gate::conn(target, timed, face), &verdicts, grants)
+}
+
+/// What a refusal of `pieces` records: the redacted text and the worst verdict.
+pub fn refused_entry(target: &Target, pieces: &[Piece]) -> AuditEntry {
+    let text = pieces.iter().map(|p| p.sql.as_str()).collect::<Vec<_>>().join(";\n");
+    AuditEntry {
+        connection: Some(target.name.clone()),
+        action: "blocked".into(),
+        statement: Some(redact_sql(&text, target.engine())),
+        verdict: pieces
+            .iter()
+            .map(|p| p.verdict.verdict)
+            .max()
+            .map(|v| v.as_str().to_string()),
+        ..Default::default()
+    }
+}
+
+/// Record the unlock of a ready review and hand out the approved run
+/// (faces that asked through their own dialogs).
+pub fn approve(
+    records: &mut dyn Records,
+    face: Face,
+    target: &Target,
+    pieces: Vec<Piece>,
+    approval: Approval,
+) -> Result<Approved, OpsError> {
+    let unlock = gate::record_unlock(records, face, target, &approval)?;
+    Ok(Approved {
+        target: target.clone(),
+        pieces,
+        approval,
+        unlock,
+    })
+}
+
+/// Apply the rule, asking through `ctx.prompt` (CLI, jobs); refusals are audited.
+pub fn authorize(
+    ctx: &mut OpsContext<'_>,
+    target: &Target,
+    pieces: Vec<Piece>,
+    mut grants: Grants,
+) -> Result<Approved, OpsError> {
+    let face = ctx.face;
+    let approval = gate::clear(ctx, target, &mut grants, refused_entry(target, &pieces), |c, g| {
+        let verdicts: Vec<StatementVerdict> = pieces.iter().map(|p| p.verdict.clone()).collect();
+        review_statements(c, &verdicts, g)
+    })?;
+    approve(ctx.records, face, target, pieces, approval)
+}
+
+/// How one statement ended.
+#[derive(Debug, Clone)]
+pub enum End {
+    /// It completed.
+    Done(Summary),
+    /// The sink asked to stop (row limit, reader gone); cancelled on the server, counted as done.
+    Stopped,
+    /// The server reported an error (a `--timeout` is `DB_TIMEOUT`).
+    Failed(DbError),
+    /// The user cancelled it.
+    Cancelled,
+    /// A dbn-built statement changed another number of rows than expected.
+    Conflict {
+        /// Rows it had to change.
+        expected: u64,
+        /// Rows it changed.
+        got: u64,
+    },
+}
+
+impl End {
+    fn outcome(&self) -> Outcome {
+        match self {
+            End::Done(_) | End::Stopped => Outcome::Ok,
+            // A timeout cancels the statement on the server.
+            End::Failed(e) if matches!(e.code, ErrorCode::QueryCancelled | ErrorCode::DbTimeout) => Outcome::Cancelled,
+            End::Failed(e) => Outcome::Error(e.message.clone()),
+            End::Cancelled => Outcome::Cancelled,
+            End::Conflict { expected, got } => {
+                Outcome::Error(format!("conflict: expected {expected} row(s) changed, got {got}"))
+            }
+        }
+    }
+
+    fn history_outcome(&self) -> &'static str {
+        match self {
+            End::Done(_) | End::Stopped => "ok",
+            End::Cancelled => "cancelled",
+            End::Failed(e) if matches!(e.code, ErrorCode::QueryCancelled | ErrorCode::DbTimeout) => "cancelled",
+            End::Failed(_) | End::Conflict { .. } => "error",
+        }
+    }
+}
+
+/// What the sink did with a statement's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown {
+    /// Rows it received (returned rows), when it counts them.
+    pub rows: Option<u64>,
+    /// Go on with the next statement (false: the output is gone or failed).
+    pub go_on: bool,
+}
+
+/// Where results go: the CLI's writers, the TUI's grid, a job's log.
+#[async_trait]
+pub trait ResultSink: Send {
+    /// Statement `index` is about to be sent: where its frames go. Cancel
+    /// `stop` to end it early (row limit, reader gone); the statement is then
+    /// cancelled on the server and counts as done.
+    fn start(&mut self, index: usize, piece: &Piece, stop: CancellationToken) -> mpsc::Sender<Frame>;
+    /// Statement `index` ended (its frame sender is dropped).
+    async fn finish(&mut self, index: usize, piece: &Piece, end: &End) -> Shown;
+}
+
+/// One statement that was sent.
+#[derive(Debug, Clone)]
+pub struct StatementReport {
+    /// Position in the plan.
+    pub index: usize,
+    /// Start time (RFC 3339).
+    pub started_at: String,
+    /// Wall time.
+    pub duration: Duration,
+    /// How it ended.
+    pub end: End,
+    /// Rows returned (as shown) or affected.
+    pub rows: Option<u64>,
+    /// Its audit entry, when it was a write.
+    pub audit_id: Option<i64>,
+}
+
+/// What a run did.
+#[derive(Debug, Default)]
+pub struct RunReport {
+    /// Statements sent, in order (the run stops at the first that fails).
+    pub statements: Vec<StatementReport>,
+    /// Why the run stopped before sending everything, when it was not a statement's own end.
+    pub error: Option<OpsError>,
+    /// The output went away: the face stops quietly.
+    pub output_gone: bool,
+    /// Atomic runs: the transaction was rolled back.
+    pub rolled_back: bool,
+}
+
+impl RunReport {
+    /// The first statement that did not end well.
+    pub fn failed(&self) -> Option<&StatementReport> {
+        self.statements
+            .iter()
+            .find(|s| !matches!(s.end, End::Done(_) | End::Stopped))
+    }
+}
+
+fn begin_sql(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Mysql => "START TRANSACTION",
+        Engine::Postgres | Engine::Sqlite => "BEGIN",
+    }
+}
+
+async fn quiet(session: &mut dyn Session, sql: &str) -> Result<Summary, DbError> {
+    let (tx, _rx) = mpsc::channel(1);
+    session.execute(sql, tx).await
+}
+
+async fn sleep_opt(d: Option<Duration>) {
+    match d {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Send one statement, honouring cancel, stop and timeout.
+async fn send(
+    session: &mut dyn Session,
+    sql: &str,
+    tx: mpsc::Sender<Frame>,
+    cancel: &CancellationToken,
+    stop: &CancellationToken,
+    timeout: Option<Duration>,
+) -> End {
+    let canceller = session.canceller();
+    let mut exec = std::pin::pin!(session.execute(sql, tx));
+    let res = tokio::select! {
+        biased;
+        () = cancel.cancelled() => {
+            let _ = canceller.cancel().await;
+            let _ = tokio::time::timeout(Duration::from_secs(5), &mut exec).await;
+            return End::Cancelled;
+        }
+        () = stop.cancelled() => {
+            let _ = canceller.cancel().await;
+            return match exec.await {
+                Ok(_) => End::Stopped,
+                Err(e) if e.code == ErrorCode::QueryCancelled => End::Stopped,
+                Err(e) => End::Failed(e),
+            };
+        }
+        () = sleep_opt(timeout) => {
+            let _ = canceller.cancel().await;
+            let _ = tokio::time::timeout(Duration::from_secs(5), &mut exec).await;
+            let secs = timeout.map(|d| d.as_secs_f64()).unwrap_or_default();
+            return End::Failed(
+                DbError::new(
+                    ErrorCode::DbTimeout,
+                    format!("statement exceeded --timeout {secs}s and was cancelled on the server"),
+                )
+                .with_sqlstate("57014"),
+            );
+        }
+        r = &mut exec => r,
+    };
+    match res {
+        Ok(s) => End::Done(s),
+        // The sink may stop and drop its receiver while the driver is mid-send.
+        Err(e) if e.code == ErrorCode::QueryCancelled && stop.is_cancelled() => End::Stopped,
+        Err(e) if e.code == ErrorCode::QueryCancelled && cancel.is_cancelled() => End::Cancelled,
+        Err(e) => End::Failed(e),
+    }
+}
+
+/// Run approved statements on `session`, one per message, stopping at the
+/// first failure. Each write's audit intent is recorded before it is sent;
+/// if that fails nothing more is sent.
+pub async fn execute(
+    ctx: &mut OpsContext<'_>,
+    plan: &Approved,
+    session: &mut dyn Session,
+    sink: &mut dyn ResultSink,
+    opts: &RunOptions,
+) -> RunReport {
+    let mut report = RunReport::default();
+    let target = &plan.target;
+    let engine = target.engine();
+    let confirmed_by = plan.approval.confirmed_by();
+    let cancel = ctx.cancel.clone();
+    // Atomic runs complete their audit entries only once the transaction ends.
+    let mut deferred: Vec<(i64, Completion)> = Vec::new();
+    if opts.atomic
+        && let Err(e) = quiet(session, begin_sql(engine)).await
+    {
+        report.error = Some(OpsError::Db(e));
+        return report;
+    }
+    for (index, piece) in plan.pieces.iter().enumerate() {
+        if cancel.is_cancelled() {
+            report.error = Some(OpsError::Cancelled);
+            break;
+        }
+        let audited = should_audit(&piece.verdict);
+        let mut audit_id = None;
+        if audited {
+            let mut entry = statement_entry(
+                &target.name,
+                engine,
+                &piece.verdict,
+                &Outcome::Ok,
+                None,
+                None,
+                confirmed_by.as_deref(),
+            );
+            entry.face = Some(ctx.face.as_str().into());
+            entry.unlock = plan.unlock.clone();
+            if let Some(w) = &opts.what {
+                entry.detail = Some(serde_json::json!({"what": w}).to_string());
+            }
+            match ctx.records.intent(&entry) {
+                Ok(id) => audit_id = Some(id),
+                Err(e) => {
+                    report.error = Some(OpsError::AuditUnavailable(e.to_string()));
+                    break;
+                }
+            }
+        }
+        let started_at = crate::store::now();
+        let t0 = Instant::now();
+        let stop = CancellationToken::new();
+        let tx = sink.start(index, piece, stop.clone());
+        let mut end = send(session, &piece.sql, tx, &cancel, &stop, opts.timeout).await;
+        if let (End::Done(s), Some(expected)) = (&end, piece.expect_rows) {
+            let got = s.rows_affected.unwrap_or(0);
+            if got != expected {
+                end = End::Conflict { expected, got };
+            }
+        }
+        let duration = t0.elapsed();
+        let shown = sink.finish(index, piece, &end).await;
+        let affected = match &end {
+            End::Done(s) => s.rows_affected,
+            _ => None,
+        };
+        let rows = match &end {
+            End::Done(s) => shown.rows.or(s.rows_affected),
+            End::Stopped => shown.rows,
+            _ => None,
+        };
+        let ok = matches!(end, End::Done(_) | End::Stopped);
+        if let Some(id) = audit_id {
+            let done = Completion {
+                outcome: end.outcome().as_text(),
+                rows_affected: affected.map(|r| i64::try_from(r).unwrap_or(i64::MAX)),
+                duration_ms: Some(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)),
+                detail: None,
+            };
+            if opts.atomic && ok {
+                deferred.push((id, done));
+            } else if let Err(e) = ctx.records.complete(id, &done) {
+                report.error = Some(OpsError::AuditIncomplete {
+                    id,
+                    reason: e.to_string(),
+                });
+            }
+        }
+        let redacted = redact_sql(&piece.sql, engine);
+        tracing::info!(
+            connection = %target.name,
+            outcome = end.history_outcome(),
+            rows = ?rows,
+            ms = duration.as_millis() as u64,
+            "statement: {}",
+            redacted.chars().take(200).collect::<String>()
+        );
+        if opts.history {
+            let error = match &end {
+                End::Failed(e) => Some(crate::logging::redact(&e.message)),
+                End::Conflict { .. } => Some(end.outcome().as_text()),
+                _ => None,
+            };
+            let h = NewHistory {
+                connection: &target.name,
+                sql: &redacted,
+                started_at: started_at.clone(),
+                duration_ms: Some(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)),
+                rows: rows.map(|r| i64::try_from(r).unwrap_or(i64::MAX)),
+                outcome: end.history_outcome(),
+                error: error.as_deref(),
+            };
+            if let Err(e) = ctx.records.add_history(&h) {
+                tracing::warn!("cannot record history: {e}");
+            }
+        }
+        report.statements.push(StatementReport {
+            index,
+            started_at,
+            duration,
+            end,
+            rows,
+            audit_id,
+        });
+        if !shown.go_on {
+            report.output_gone = true;
+            break;
+        }
+        if !ok || report.error.is_some() {
+            break;
+        }
+    }
+    if opts.atomic {
+        finish_atomic(ctx, session, &mut report, deferred).await;
+    }
+    report
+}
+
+/// Commit an atomic run that went well, otherwise roll it back; then complete its audit entries.
+async fn finish_atomic(
+    ctx: &mut OpsContext<'_>,
+    session: &mut dyn Session,
+    report: &mut RunReport,
+    deferred: Vec<(i64, Completion)>,
+) {
+    let all_sent = report.error.is_none() && report.failed().is_none() && !report.output_gone;
+    let ended = if all_sent {
+        quiet(session, "COMMIT").await.map(|_| true)
+    } else {
+        quiet(session, "ROLLBACK").await.map(|_| false)
+    };
+    let outcome = match &ended {
+        Ok(true) => None,
+        Ok(false) => Some("rolled back".to_string()),
+        Err(e) => Some(format!("error: transaction did not end cleanly: {}", e.message)),
+    };
+    report.rolled_back = !matches!(ended, Ok(true));
+    if let Err(e) = ended
+        && report.error.is_none()
+    {
+        report.error = Some(OpsError::Db(e));
+    }
+    for (id, mut done) in deferred {
+        if let Some(o) = &outcome {
+            done.outcome = o.clone();
+        }
+        if let Err(e) = ctx.records.complete(id, &done)
+            && report.error.is_none()
+        {
+            report.error = Some(OpsError::AuditIncomplete {
+                id,
+                reason: e.to_string(),
+            });
+        }
+    }
+}
+
+/// A sink that keeps nothing but counts rows (jobs, tests).
+#[derive(Debug, Default)]
+pub struct CountingSink {
+    /// Rows received per statement (`None`: it returned no result set).
+    pub rows: Vec<Option<u64>>,
+    pending: Option<tokio::task::JoinHandle<Option<u64>>>,
+}
+
+#[async_trait]
+impl ResultSink for CountingSink {
+    fn start(&mut self, _: usize, _: &Piece, _: CancellationToken) -> mpsc::Sender<Frame> {
+        let (tx, mut rx) = mpsc::channel(4);
+        self.pending = Some(tokio::spawn(async move {
+            let mut n = None;
+            while let Some(f) = rx.recv().await {
+                match f {
+                    Frame::Columns(_) => n = Some(n.unwrap_or(0)),
+                    Frame::Rows(r) => n = Some(n.unwrap_or(0) + r.len() as u64),
+                }
+            }
+            n
+        }));
+        tx
+    }
+
+    async fn finish(&mut self, _: usize, _: &Piece, _: &End) -> Shown {
+        let n = match self.pending.take() {
+            Some(h) => h.await.unwrap_or(None),
+            None => None,
+        };
+        self.rows.push(n);
+        Shown { rows: n, go_on: true }
+    }
+}
