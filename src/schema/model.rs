@@ -4,6 +4,14 @@
 use crate::db::Engine;
 use serde::{Deserialize, Serialize};
 
+mod refs;
+mod routines;
+mod types;
+
+pub use refs::*;
+pub use routines::*;
+pub use types::*;
+
 /// A whole database's structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Schema {
@@ -48,6 +56,14 @@ pub struct Schema {
     /// Comments on schemas (namespace name to text), Postgres.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub schema_comments: std::collections::BTreeMap<String, String>,
+    /// Which object depends on which, read from the catalogs (node ids of
+    /// [`crate::schema::deps`]); orders drops and creates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<Dependency>,
+    /// Objects the engine holds that dbn does not model (rules, event
+    /// triggers, ...): named in every diff and verify as not compared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmodelled: Vec<Unmodelled>,
 }
 
 impl Schema {
@@ -68,6 +84,8 @@ impl Schema {
             extensions: Vec::new(),
             privileges: Vec::new(),
             schema_comments: Default::default(),
+            dependencies: Vec::new(),
+            unmodelled: Vec::new(),
         }
     }
 
@@ -104,6 +122,10 @@ impl Schema {
             v.depends_on.sort();
             v.depends_on.dedup();
         }
+        self.dependencies.sort();
+        self.dependencies.dedup();
+        self.unmodelled.sort();
+        self.unmodelled.dedup();
     }
 
     /// Find a table by schema and name.
@@ -159,9 +181,49 @@ pub struct Table {
     /// Row-level security: `None` off, `Some(false)` enabled, `Some(true)` enabled and forced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub row_security: Option<bool>,
-    /// Partition key of a partitioned table (`RANGE (created)`), Postgres.
+    /// Partition key of a partitioned table (`RANGE (created)`); on MySQL
+    /// the method and expression (`RANGE (`id`)`, `HASH (`id`) PARTITIONS 4`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_by: Option<String>,
+    /// Postgres: the partitioned table this table is a partition of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_of: Option<ObjRef>,
+    /// Postgres: the partition bound (`FOR VALUES FROM (1) TO (10)`, `DEFAULT`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_bound: Option<String>,
+    /// MySQL/MariaDB: the partitions of a partitioned table, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<Partition>,
+    /// Postgres: parents of an inheritance child (`INHERITS (...)`), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inherits: Vec<ObjRef>,
+    /// Postgres: `UNLOGGED`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unlogged: bool,
+    /// Storage options: Postgres reloptions (`fillfactor=70`), MySQL create
+    /// options (`row_format=COMPRESSED`, `key_block_size=8`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// Postgres: `REPLICA IDENTITY` when not the default (`FULL`, `NOTHING`,
+    /// `USING INDEX name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica_identity: Option<String>,
+    /// MySQL/MariaDB: storage engine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    /// MySQL/MariaDB: the table's default collation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// SQLite: `WITHOUT ROWID`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub without_rowid: bool,
+    /// SQLite: `STRICT`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub strict: bool,
+    /// SQLite: the stored `CREATE TABLE` text, reused verbatim when the
+    /// table is created or rebuilt so the engine's own schema text matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<String>,
 }
 
 impl Table {
@@ -215,6 +277,22 @@ pub struct ColumnDef {
     /// Column comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Postgres: inherited from a parent table (a partition's columns, an
+    /// inheritance child's), so not declared by the table itself.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub inherited: bool,
+    /// MySQL/MariaDB: `INVISIBLE`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub invisible: bool,
+    /// Postgres: `STORAGE` when not the type's default (`EXTERNAL`, `MAIN`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<String>,
+    /// Postgres: `COMPRESSION` method when set (`pglz`, `lz4`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression: Option<String>,
+    /// Postgres: per-column statistics target when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<i32>,
 }
 
 /// A primary key or unique constraint.
@@ -227,6 +305,18 @@ pub struct KeyConstraint {
     /// Comment (Postgres `COMMENT ON`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Postgres: `DEFERRABLE INITIALLY DEFERRED` / `... IMMEDIATE` when deferrable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferrable: Option<String>,
+    /// Postgres 15+: `NULLS NOT DISTINCT`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub nulls_not_distinct: bool,
+    /// Postgres: non-key `INCLUDE (...)` columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// Postgres: storage parameters of the backing index (`fillfactor='70'`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with: Option<String>,
 }
 
 /// A foreign key.
@@ -252,6 +342,12 @@ pub struct ForeignKey {
     /// Comment (Postgres `COMMENT ON`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// `MATCH FULL`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub match_full: bool,
+    /// Postgres: added `NOT VALID` and never validated.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not_valid: bool,
 }
 
 /// A check constraint.
@@ -264,6 +360,12 @@ pub struct CheckConstraint {
     /// Comment (Postgres `COMMENT ON`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Postgres: `NO INHERIT`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub no_inherit: bool,
+    /// Postgres: added `NOT VALID` and never validated.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not_valid: bool,
 }
 
 /// An index.
@@ -285,9 +387,19 @@ pub struct Index {
     /// (Postgres `pg_get_indexdef`, SQLite `sqlite_master.sql`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub definition: Option<String>,
-    /// Comment (Postgres `COMMENT ON`).
+    /// Comment (Postgres `COMMENT ON`, MySQL `COMMENT '...'`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// MySQL `INVISIBLE` / MariaDB `IGNORED`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub invisible: bool,
+    /// MySQL/MariaDB index options besides the comment (`KEY_BLOCK_SIZE=8`,
+    /// `WITH PARSER ngram`), as `SHOW CREATE TABLE` prints them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<String>,
+    /// Postgres: the table is `CLUSTER`ed on this index.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub clustered: bool,
 }
 
 /// A view or materialized view.
@@ -313,184 +425,16 @@ pub struct View {
     /// View comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-}
-
-/// A sequence.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Sequence {
-    /// Schema.
-    pub schema: String,
-    /// Sequence name.
-    pub name: String,
-    /// Data type (`bigint`).
-    pub data_type: String,
-    /// START WITH.
-    pub start: i64,
-    /// INCREMENT BY.
-    pub increment: i64,
-    /// MINVALUE.
-    pub min_value: i64,
-    /// MAXVALUE.
-    pub max_value: i64,
-    /// CYCLE.
-    pub cycle: bool,
-    /// CACHE (1 when not set).
-    #[serde(default = "one", skip_serializing_if = "is_one")]
-    pub cache: i64,
-    /// Quoted `schema.table.column` owning the sequence.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owned_by: Option<String>,
-    /// Comment (Postgres `COMMENT ON`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-/// An enum type.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct EnumType {
-    /// Schema.
-    pub schema: String,
-    /// Type name.
-    pub name: String,
-    /// Labels in sort order.
-    pub values: Vec<String>,
-    /// Type comment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-/// A domain (Postgres).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Domain {
-    /// Schema.
-    pub schema: String,
-    /// Domain name.
-    pub name: String,
-    /// Base type, formatted.
-    pub data_type: String,
-    /// NOT NULL.
-    pub not_null: bool,
-    /// Default expression.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default: Option<String>,
-    /// Non-default collation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub collation: Option<String>,
-    /// Named checks; `expression` is the whole `CHECK (...)` text.
+    /// View options: Postgres reloptions (`security_barrier=true`,
+    /// `check_option=cascaded`); MySQL `algorithm=MERGE`, `security=INVOKER`,
+    /// `check_option=CASCADED`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub checks: Vec<CheckConstraint>,
-    /// Comment.
+    pub options: Vec<String>,
+    /// SQLite: the stored `CREATE VIEW` text, reused verbatim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
+    pub original: Option<String>,
 }
 
-/// A composite type (Postgres).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CompositeType {
-    /// Schema.
-    pub schema: String,
-    /// Type name.
-    pub name: String,
-    /// Attributes in order (name and type only).
-    pub attributes: Vec<ColumnDef>,
-    /// Comment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-/// A function or procedure.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Function {
-    /// Schema.
-    pub schema: String,
-    /// Name.
-    pub name: String,
-    /// Identity arguments (`a integer, b text`), part of the key.
-    pub arguments: String,
-    /// `function` or `procedure`.
-    pub kind: String,
-    /// Complete `CREATE ...` text as the server renders it.
-    pub definition: String,
-    /// Comment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-/// A trigger.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Trigger {
-    /// Schema of the table.
-    pub schema: String,
-    /// Table the trigger is on.
-    pub table: String,
-    /// Trigger name.
-    pub name: String,
-    /// Complete `CREATE TRIGGER ...` text.
-    pub definition: String,
-    /// Comment (Postgres `COMMENT ON`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-/// A row-level security policy (Postgres).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Policy {
-    /// Schema of the table.
-    pub schema: String,
-    /// Table.
-    pub table: String,
-    /// Policy name.
-    pub name: String,
-    /// `PERMISSIVE` or `RESTRICTIVE`.
-    pub permissive: String,
-    /// `ALL`, `SELECT`, `INSERT`, `UPDATE`, `DELETE`.
-    pub command: String,
-    /// Roles (quoted), `PUBLIC` for everyone.
-    pub roles: Vec<String>,
-    /// USING expression.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub using: Option<String>,
-    /// WITH CHECK expression.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub with_check: Option<String>,
-    /// Comment (Postgres `COMMENT ON`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-/// An installed extension (Postgres).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Extension {
-    /// Extension name.
-    pub name: String,
-    /// Schema it was installed into.
-    pub schema: String,
-    /// Installed version.
-    pub version: String,
-    /// Comment (Postgres `COMMENT ON`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-/// One privilege granted on one object.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Privilege {
-    /// Object kind as SQL names it (`TABLE`, `SEQUENCE`, `FUNCTION`, `SCHEMA`).
-    pub object_kind: String,
-    /// Quoted, qualified object name as GRANT expects it.
-    pub object: String,
-    /// Grantee (quoted role name or `PUBLIC`).
-    pub grantee: String,
-    /// Privilege (`SELECT`, `USAGE`, ...).
-    pub privilege: String,
-    /// WITH GRANT OPTION.
-    pub grantable: bool,
-}
-
-fn one() -> i64 {
-    1
-}
-
-fn is_one(v: &i64) -> bool {
-    *v == 1
+pub(crate) fn is_false(v: &bool) -> bool {
+    !*v
 }

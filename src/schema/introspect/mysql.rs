@@ -175,6 +175,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
                 exclusions: Vec::new(),
                 row_security: None,
                 partition_by: None,
+                ..Default::default()
             },
         );
     }
@@ -190,6 +191,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
             depends_on: Vec::new(),
             indexes: Vec::new(),
             comment: None,
+            ..Default::default()
         })
         .collect();
     for c in json_rows::<ColumnRow>(session, COLUMNS).await? {
@@ -419,6 +421,7 @@ async fn read_routines(session: &mut dyn Session, db: &str) -> DbResult<Vec<Func
             kind: kind.to_ascii_lowercase(),
             definition: def,
             comment: None,
+            ..Default::default()
         });
     }
     Ok(out)

@@ -192,6 +192,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
             depends_on: v.depends_on.unwrap_or_default(),
             indexes: Vec::new(),
             comment: v.comment,
+            ..Default::default()
         })
         .collect();
     for c in json_rows::<ColumnRow>(session, queries::COLUMNS).await? {
@@ -235,6 +236,7 @@ fn column(c: ColumnRow) -> ColumnDef {
         collation: c.collation,
         comment: c.comment,
         identity_options: c.identity_options,
+        ..Default::default()
     }
 }
 
@@ -257,6 +259,7 @@ async fn read_tables(session: &mut dyn Session) -> DbResult<HashMap<(String, Str
                 exclusions: Vec::new(),
                 row_security,
                 partition_by: t.partition_by,
+                ..Default::default()
             },
         );
     }
@@ -286,22 +289,26 @@ async fn read_constraints(session: &mut dyn Session, tables: &mut HashMap<(Strin
                     name: c.name,
                     columns,
                     comment: c.comment,
+                    ..Default::default()
                 })
             }
             "u" => t.uniques.push(KeyConstraint {
                 name: c.name,
                 columns,
                 comment: c.comment,
+                ..Default::default()
             }),
             "c" => t.checks.push(CheckConstraint {
                 name: c.name,
                 expression: c.expr.unwrap_or(c.def),
                 comment: c.comment,
+                ..Default::default()
             }),
             "x" => t.exclusions.push(CheckConstraint {
                 name: c.name,
                 expression: c.def,
                 comment: c.comment,
+                ..Default::default()
             }),
             "f" => {
                 let deferrable = c.deferrable.then(|| {
@@ -321,6 +328,7 @@ async fn read_constraints(session: &mut dyn Session, tables: &mut HashMap<(Strin
                     on_delete: fk_action(c.on_delete.as_deref()),
                     deferrable,
                     comment: c.comment,
+                    ..Default::default()
                 });
             }
             _ => {}
@@ -344,6 +352,7 @@ async fn read_indexes(
             method: Some(i.method),
             definition: Some(i.def),
             comment: i.comment,
+            ..Default::default()
         };
         if let Some(t) = tables.get_mut(&key) {
             t.indexes.push(index);

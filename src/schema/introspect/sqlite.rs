@@ -93,6 +93,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
                 depends_on: Vec::new(),
                 indexes: Vec::new(),
                 comment: None,
+                ..Default::default()
             }),
             "index" => {
                 index_sql.insert(m.name, m.sql);
@@ -179,6 +180,7 @@ fn empty_table(name: &str) -> Table {
         exclusions: Vec::new(),
         row_security: None,
         partition_by: None,
+        ..Default::default()
     }
 }
 
