@@ -441,7 +441,9 @@ impl App {
         self.snapshots.as_ref().is_some_and(|p| {
             p.live_loading
                 || p.apply.as_ref().is_some_and(|a| a.running)
-                || p.backups.as_ref().is_some_and(|b| b.loading)
+                || p.backups
+                    .as_ref()
+                    .is_some_and(|b| b.loading || b.restore.as_ref().is_some_and(|r| r.running))
         }) || self.sync_busy()
     }
 }
