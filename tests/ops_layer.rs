@@ -55,7 +55,7 @@ async fn a_write_is_audited_before_it_is_sent_and_completed_after() {
     let mut c = ctx(&mut records, &mut prompt, &mut progress);
     let pieces = split("SELECT 1; UPDATE t SET v = 'z' WHERE id = 1", Engine::Sqlite);
     let plan = authorize(&mut c, &target, pieces, Grants::default()).unwrap();
-    assert!(plan.approval.writable);
+    assert!(plan.approval.writable() && plan.unlocked());
     let mut session = connect(&plan.spec()).await.unwrap();
     let mut sink = CountingSink::default();
     let report = execute(

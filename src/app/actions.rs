@@ -213,7 +213,7 @@ impl App {
                 offset: p.offset,
             })
             .collect();
-        let unlocked = plan.approval.writable && plan.target.read_only;
+        let unlocked = plan.unlocked();
         self.ticket += 1;
         let token = CancellationToken::new();
         let sql = stmts.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join(";\n");

@@ -153,7 +153,7 @@ impl App {
     /// The rule is satisfied: record the unlock and start.
     fn cleared(&mut self, target: Target, pending: Pending, approval: Approval) {
         let timed = matches!(
-            approval.unlock,
+            approval.unlock(),
             Some(crate::safety::gate::UnlockUse::New { minutes: Some(_), .. })
         );
         self.cleared_inner(target.clone(), pending, approval);
@@ -173,17 +173,13 @@ impl App {
                 }
             }
             Pending::Operation { op, .. } => {
-                let recorded = gate::record_unlock(&mut *self.records(), Face::Tui, &target, &approval);
-                let unlock = match recorded {
-                    Ok(u) => u,
+                let recorded = gate::confirmed(&mut *self.records(), Face::Tui, &target, &approval);
+                let confirmed = match recorded {
+                    Ok(c) => c,
                     Err(e) => {
                         self.set_status(Level::Error, format!("{e}"));
                         return;
                     }
-                };
-                let confirmed = crate::ops::gate::Confirmed {
-                    confirmed_by: approval.confirmed_by().unwrap_or_default(),
-                    unlock,
                 };
                 match op {
                     Operation::Migration => self.start_migration(confirmed),

@@ -93,8 +93,9 @@ pub struct MetaPaths {
 }
 
 /// Start an approved run: `ops::run_statements::execute` in a task, on the
-/// shared session (a read-only connection's unlocked run gets a session of
-/// its own, closed after the run), frames forwarded with the run's ticket.
+/// shared session (a read-only connection's session stays read-only; an
+/// unlocked run's writes pass by the permit the plan carries), frames
+/// forwarded with the run's ticket.
 pub fn spawn_run(
     ticket: u64,
     plan: Approved,
@@ -110,10 +111,8 @@ pub fn spawn_run(
             async move { tx.send(DbEvent { ticket, msg }).await.is_ok() }
         };
         let first = plan.pieces.first().map_or(0, |p| p.offset);
-        let own = plan.approval.writable && plan.target.read_only;
         let mut shared = session.lock().await;
-        let mut owned: Option<Box<dyn Session>> = None;
-        let slot = if own { &mut owned } else { &mut *shared };
+        let slot = &mut *shared;
         if slot.is_none() {
             match connect(&plan.spec()).await {
                 Ok(s) => *slot = Some(s),
@@ -196,7 +195,6 @@ pub fn spawn_run(
             *slot = None;
         }
         drop(shared);
-        drop(owned);
         send(DbMsg::Finished(failure)).await;
     });
 }

@@ -343,8 +343,13 @@ impl App {
         p.stage = Stage::Running;
         p.progress = "applying…".into();
         p.applied = Some((0, 0));
-        self.sync_confirmed = Some((confirmed.confirmed_by, std::time::Instant::now()));
-        let spec = crate::ops::Target::new(t.name.clone(), t.tag, t.read_only, t.spec.clone()).writable_spec();
+        self.sync_confirmed = Some((confirmed.confirmed_by().to_string(), std::time::Instant::now()));
+        let spec = confirmed.spec(&crate::ops::Target::new(
+            t.name.clone(),
+            t.tag,
+            t.read_only,
+            t.spec.clone(),
+        ));
         spawn_apply(spec, (**d).clone(), p.delete_missing, ctl, tx);
     }
 

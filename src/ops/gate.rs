@@ -148,7 +148,7 @@ pub fn record_unlock(
     target: &Target,
     approval: &Approval,
 ) -> Result<Option<String>, OpsError> {
-    match &approval.unlock {
+    match approval.unlock() {
         None => Ok(None),
         Some(UnlockUse::Timed(u)) => Ok(Some(format!(
             "timed unlock until {} ({}{})",
@@ -229,11 +229,50 @@ pub fn grants_from_flags(
     }
 }
 
-/// What a cleared operation carries into its audit entries.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A cleared operation: what it carries into its audit entries, and the
+/// only way to a session that may write. Made by [`confirmed`] from an
+/// approval of the rule, after its unlock was recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirmed {
+    confirmed_by: String,
+    unlock: Option<String>,
+    writable: bool,
+}
+
+impl Confirmed {
     /// Who confirmed what (`audit_log.confirmed_by`).
-    pub confirmed_by: String,
+    pub fn confirmed_by(&self) -> &str {
+        &self.confirmed_by
+    }
+
     /// Which unlock allows it (`audit_log.unlock`).
-    pub unlock: Option<String>,
+    pub fn unlock(&self) -> Option<&str> {
+        self.unlock.as_deref()
+    }
+
+    /// The spec to open `target`'s session with for this operation: writable
+    /// when the rule allowed writes, the connection's own otherwise.
+    pub fn spec(&self, target: &Target) -> crate::db::ConnSpec {
+        if self.writable {
+            target.writable_spec()
+        } else {
+            target.spec.clone()
+        }
+    }
+}
+
+/// Record the unlock of an approval (fail closed) and turn it into a
+/// [`Confirmed`] for an operation.
+pub fn confirmed(
+    records: &mut dyn Records,
+    face: Face,
+    target: &Target,
+    approval: &Approval,
+) -> Result<Confirmed, OpsError> {
+    let unlock = record_unlock(records, face, target, approval)?;
+    Ok(Confirmed {
+        confirmed_by: approval.confirmed_by().unwrap_or_default(),
+        unlock,
+        writable: approval.writable(),
+    })
 }

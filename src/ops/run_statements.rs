@@ -11,9 +11,11 @@ use super::context::{Face, OpsContext, Records};
 use super::error::OpsError;
 use super::gate;
 use super::target::Target;
-use crate::db::{ConnSpec, DbError, Engine, ErrorCode, Frame, Session, Summary};
-use crate::safety::audit::{Outcome, redact_sql, should_audit, statement_entry};
+use crate::db::{Access, ConnSpec, DbError, Engine, ErrorCode, Frame, Session, Summary};
+use crate::safety::WritePermit;
+use crate::safety::audit::{Outcome, should_audit, statement_entry};
 use crate::safety::gate::{Approval, Grants, Review, review_statements};
+use crate::safety::redact;
 use crate::safety::{StatementVerdict, Verdict, classify};
 use crate::store::audit::{AuditEntry, Completion};
 use crate::store::history::NewHistory;
@@ -91,7 +93,7 @@ pub struct RunOptions {
 }
 
 /// Statements cleared by the rule, with the unlock that allows them.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Approved {
     /// Where they go.
     pub target: Target,
@@ -101,17 +103,40 @@ pub struct Approved {
     pub approval: Approval,
     /// Which unlock allows the writes (recorded in each entry's `unlock`).
     pub unlock: Option<String>,
+    /// What lets the writes through a read-only connection's session.
+    permit: Option<WritePermit>,
 }
 
 impl Approved {
-    /// The spec to open the session with (read-write only when allowed).
+    /// The spec to open the session with: the connection's own. A
+    /// read-only connection stays read-only; its writes pass by permit.
     pub fn spec(&self) -> ConnSpec {
-        if self.approval.writable {
-            self.target.writable_spec()
-        } else {
-            self.target.spec.clone()
+        self.target.spec.clone()
+    }
+
+    /// Writes pass a read-only connection in this run (an unlock is in force).
+    pub fn unlocked(&self) -> bool {
+        self.permit.is_some()
+    }
+
+    /// How a statement runs: writes (and the transaction control around
+    /// them) with the permit, allowed session settings so they persist,
+    /// everything else read-only.
+    fn access(&self, piece: &Piece) -> Access<'_> {
+        let v = piece.verdict.verdict;
+        match &self.permit {
+            Some(p) if !v.is_read() || v == Verdict::Transaction => Access::Write(p),
+            _ if v == Verdict::Read && first_word(&piece.sql).eq_ignore_ascii_case("SET") => Access::Setting,
+            _ => Access::Read,
         }
     }
+}
+
+fn first_word(sql: &str) -> &str {
+    sql.trim_start()
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .next()
+        .unwrap_or("")
 }
 
 /// The rule applied to `pieces` (pure; the TUI asks its dialogs from the answer).
@@ -126,7 +151,7 @@ pub fn refused_entry(target: &Target, pieces: &[Piece]) -> AuditEntry {
     AuditEntry {
         connection: Some(target.name.clone()),
         action: "blocked".into(),
-        statement: Some(redact_sql(&text, target.engine())),
+        statement: Some(redact::statement(&text, target.engine())),
         verdict: pieces
             .iter()
             .map(|p| p.verdict.verdict)
@@ -146,11 +171,17 @@ pub fn approve(
     approval: Approval,
 ) -> Result<Approved, OpsError> {
     let unlock = gate::record_unlock(records, face, target, &approval)?;
+    let permit = if target.read_only {
+        crate::safety::gate::permit(&approval, &target.db_key())
+    } else {
+        None
+    };
     Ok(Approved {
         target: target.clone(),
         pieces,
         approval,
         unlock,
+        permit,
     })
 }
 
@@ -279,9 +310,12 @@ fn begin_sql(engine: Engine) -> &'static str {
     }
 }
 
-async fn quiet(session: &mut dyn Session, sql: &str) -> Result<Summary, DbError> {
+/// dbn's own transaction control around an atomic run (with the permit, so
+/// a read-only connection's writes stay in one transaction).
+async fn quiet(session: &mut dyn Session, sql: &str, plan: &Approved) -> Result<Summary, DbError> {
     let (tx, _rx) = mpsc::channel(1);
-    session.execute(sql, tx).await
+    let access = plan.permit.as_ref().map_or(Access::Read, Access::Write);
+    session.execute_as(sql, access, tx).await
 }
 
 async fn sleep_opt(d: Option<Duration>) {
@@ -295,13 +329,14 @@ async fn sleep_opt(d: Option<Duration>) {
 async fn send(
     session: &mut dyn Session,
     sql: &str,
+    access: Access<'_>,
     tx: mpsc::Sender<Frame>,
     cancel: &CancellationToken,
     stop: &CancellationToken,
     timeout: Option<Duration>,
 ) -> End {
     let canceller = session.canceller();
-    let mut exec = std::pin::pin!(session.execute(sql, tx));
+    let mut exec = std::pin::pin!(session.execute_as(sql, access, tx));
     let res = tokio::select! {
         biased;
         () = cancel.cancelled() => {
@@ -358,7 +393,7 @@ pub async fn execute(
     // Atomic runs complete their audit entries only once the transaction ends.
     let mut deferred: Vec<(i64, Completion)> = Vec::new();
     if opts.atomic
-        && let Err(e) = quiet(session, begin_sql(engine)).await
+        && let Err(e) = quiet(session, begin_sql(engine), plan).await
     {
         report.error = Some(OpsError::Db(e));
         return report;
@@ -397,7 +432,16 @@ pub async fn execute(
         let t0 = Instant::now();
         let stop = CancellationToken::new();
         let tx = sink.start(index, piece, stop.clone());
-        let mut end = send(session, &piece.sql, tx, &cancel, &stop, opts.timeout).await;
+        let mut end = send(
+            session,
+            &piece.sql,
+            plan.access(piece),
+            tx,
+            &cancel,
+            &stop,
+            opts.timeout,
+        )
+        .await;
         if let (End::Done(s), Some(expected)) = (&end, piece.expect_rows) {
             let got = s.rows_affected.unwrap_or(0);
             if got != expected {
@@ -432,7 +476,7 @@ pub async fn execute(
                 });
             }
         }
-        let redacted = redact_sql(&piece.sql, engine);
+        let redacted = redact::statement(&piece.sql, engine);
         tracing::info!(
             connection = %target.name,
             outcome = end.history_outcome(),
@@ -443,7 +487,7 @@ pub async fn execute(
         );
         if opts.history {
             let error = match &end {
-                End::Failed(e) => Some(crate::logging::redact(&e.message)),
+                End::Failed(e) => Some(redact::message(&e.message, &piece.sql, engine)),
                 End::Conflict { .. } => Some(end.outcome().as_text()),
                 _ => None,
             };
@@ -477,7 +521,7 @@ pub async fn execute(
         }
     }
     if opts.atomic {
-        finish_atomic(ctx, session, &mut report, deferred).await;
+        finish_atomic(ctx, plan, session, &mut report, deferred).await;
     }
     report
 }
@@ -485,15 +529,16 @@ pub async fn execute(
 /// Commit an atomic run that went well, otherwise roll it back; then complete its audit entries.
 async fn finish_atomic(
     ctx: &mut OpsContext<'_>,
+    plan: &Approved,
     session: &mut dyn Session,
     report: &mut RunReport,
     deferred: Vec<(i64, Completion)>,
 ) {
     let all_sent = report.error.is_none() && report.failed().is_none() && !report.output_gone;
     let ended = if all_sent {
-        quiet(session, "COMMIT").await.map(|_| true)
+        quiet(session, "COMMIT", plan).await.map(|_| true)
     } else {
-        quiet(session, "ROLLBACK").await.map(|_| false)
+        quiet(session, "ROLLBACK", plan).await.map(|_| false)
     };
     let outcome = match &ended {
         Ok(true) => None,

@@ -36,9 +36,10 @@ impl Target {
     }
 
     /// What identifies the database (not the connection's name): engine,
-    /// host, port and database; for SQLite the file's canonical path.
+    /// host, port and database; for SQLite the file's canonical path. The
+    /// same identity a `WritePermit` names.
     pub fn db_key(&self) -> String {
-        db_key(&self.spec)
+        crate::db::database_id(&self.spec)
     }
 
     /// The key timed unlocks are stored and looked up under.
@@ -66,35 +67,12 @@ impl Target {
         h.finalize().to_hex()[..16].to_string()
     }
 
-    /// The spec of a session that may write (after an unlock, or on a read-write connection).
-    pub fn writable_spec(&self) -> ConnSpec {
+    /// The spec of a session that may write. Only the gate hands it out
+    /// (`ops::gate::Confirmed::spec`), after the rule was satisfied.
+    pub(super) fn writable_spec(&self) -> ConnSpec {
         let mut s = self.spec.clone();
         s.read_only = false;
         s
-    }
-}
-
-/// The identity of the database a spec points at.
-pub fn db_key(spec: &ConnSpec) -> String {
-    match spec.engine {
-        Engine::Sqlite => {
-            let path = spec.database.clone().unwrap_or_default();
-            let canonical = std::fs::canonicalize(&path)
-                .or_else(|_| std::path::absolute(&path))
-                .map_or(path, |p| p.display().to_string());
-            format!("sqlite:{canonical}")
-        }
-        e => {
-            let host = spec
-                .host
-                .as_deref()
-                .filter(|h| !h.is_empty())
-                .unwrap_or("localhost")
-                .to_ascii_lowercase();
-            let port = spec.port.or(e.default_port()).unwrap_or(0);
-            let db = spec.database.clone().unwrap_or_default();
-            format!("{}://{host}:{port}/{db}", e.as_str())
-        }
     }
 }
 

@@ -18,6 +18,8 @@
 //!    refused buffer never prompts; statements that could lift read-only are
 //!    always refused on a read-only connection.
 
+use super::confirm::{Prompt, confirm_typed_with};
+use super::permit::WritePermit;
 use super::policy::{ConfirmKind, Decision, PolicyInput, decide, excerpt, unlock_hint};
 use super::{Refusal, StatementVerdict, Verdict, rules};
 use crate::sanitize::sanitize;
@@ -106,15 +108,13 @@ pub enum UnlockUse {
     },
 }
 
-/// Permission to send.
+/// Permission to send. Only the review functions here make one, so only
+/// they decide whether writes may pass (see [`permit`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Approval {
-    /// Confirmations other than the unlock, for the audit log.
-    pub confirmations: Vec<String>,
-    /// The unlock that allows writes on a read-only connection.
-    pub unlock: Option<UnlockUse>,
-    /// The session may write (read-write connection, or unlocked).
-    pub writable: bool,
+    confirmations: Vec<String>,
+    unlock: Option<UnlockUse>,
+    writable: bool,
 }
 
 /// The rule's answer.
@@ -402,6 +402,21 @@ pub fn review_operation(conn: &Conn<'_>, op: &OperationAsk, grants: &Grants) -> 
 }
 
 impl Approval {
+    /// Confirmations other than the unlock, for the audit log.
+    pub fn confirmations(&self) -> &[String] {
+        &self.confirmations
+    }
+
+    /// The unlock that allows writes on a read-only connection.
+    pub fn unlock(&self) -> Option<&UnlockUse> {
+        self.unlock.as_ref()
+    }
+
+    /// The session may write (a read-write connection, or unlocked).
+    pub fn writable(&self) -> bool {
+        self.writable
+    }
+
     /// Everything that confirmed this, for `audit_log.confirmed_by`.
     pub fn confirmed_by(&self) -> Option<String> {
         let mut parts = Vec::new();
@@ -416,6 +431,55 @@ impl Approval {
         parts.extend(self.confirmations.iter().cloned());
         (!parts.is_empty()).then(|| parts.join("; "))
     }
+}
+
+/// The [`WritePermit`] an approval gives a read-only connection's session
+/// of `database` ([`crate::db::database_id`]): `None` when it unlocked nothing.
+pub fn permit(approval: &Approval, database: &str) -> Option<WritePermit> {
+    let granted_by = match approval.unlock.as_ref()? {
+        UnlockUse::New { how, .. } => how.clone(),
+        UnlockUse::Timed(u) => format!("unlock until {} ({})", u.until, u.confirmed_by),
+    };
+    Some(WritePermit::grant(database, granted_by))
+}
+
+/// Ask for the typed confirmation that unlocks writes on `conn_name`
+/// (`minutes`: how long; `None` for this invocation only).
+pub fn confirm_unlock(
+    conn_name: &str,
+    minutes: Option<u32>,
+    confirm: Option<&str>,
+    io: &mut dyn Prompt,
+) -> Result<super::confirm::Confirmation, Refusal> {
+    let prompt = format!(
+        "Unlock writes on read-only connection '{conn_name}' {}.",
+        unlock_span(minutes, "command")
+    );
+    confirm_typed_with(io, conn_name, &prompt, confirm)
+}
+
+/// Ask for the typed confirmation that unlocks writes on read-only
+/// connection `conn_name`, and issue the [`WritePermit`] its sessions need
+/// to write to `database` ([`crate::db::database_id`] of the connection).
+/// The permit is the only way to run [`crate::db::Access::Write`].
+pub fn unlock_writes(
+    conn_name: &str,
+    database: &str,
+    minutes: Option<u32>,
+    confirm: Option<&str>,
+    io: &mut dyn Prompt,
+) -> Result<(WritePermit, super::confirm::Confirmation), Refusal> {
+    let c = confirm_unlock(conn_name, minutes, confirm, io)?;
+    Ok((WritePermit::grant(database, c.how.clone()), c))
+}
+
+/// The [`WritePermit`] for an unlock on record that has not expired
+/// (`unlock` as read from the store, for `database`).
+pub fn permit_for_unlock(database: &str, unlock: &Unlock) -> WritePermit {
+    WritePermit::grant(
+        database,
+        format!("unlock until {} ({})", unlock.until, unlock.confirmed_by),
+    )
 }
 
 #[cfg(test)]

@@ -86,7 +86,7 @@ impl App {
 
     /// The typed confirmation for a migration was answered correctly: run it.
     pub(in crate::app) fn start_migration(&mut self, confirmed: crate::ops::gate::Confirmed) {
-        let confirmed_by = confirmed.confirmed_by;
+        let confirmed_by = confirmed.confirmed_by().to_string();
         let Some(v) = self.snapshots.as_ref().and_then(|p| p.view.as_ref()) else {
             return;
         };
@@ -99,7 +99,7 @@ impl App {
             p.message = None;
         }
         self.migration_confirmed = Some((confirmed_by, std::time::Instant::now()));
-        spawn_apply(self.target().writable_spec(), pl, self.job_tx.clone());
+        spawn_apply(confirmed.spec(&self.target()), pl, self.job_tx.clone());
     }
 
     pub(super) fn migration_done(&mut self, res: Result<(usize, Box<Schema>), ApplyFailure>) {

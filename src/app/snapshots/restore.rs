@@ -126,13 +126,12 @@ impl App {
         let (Some(id), Some(key), Some(dir)) = (b.restore_target.clone(), b.key(), b.repo_dir.clone()) else {
             return;
         };
-        let confirmed_by = confirmed.confirmed_by;
+        let confirmed_by = confirmed.confirmed_by().to_string();
         let cancel = CancellationToken::new();
         if let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) {
             b.restore = Some(RestoreState::starting(&id, confirmed_by, cancel.clone()));
         }
-        let mut spec = self.conn.spec.clone();
-        spec.read_only = false;
+        let spec = confirmed.spec(&self.target());
         spawn_restore(spec, self.conn.name.clone(), id, key, dir, cancel, self.job_tx.clone());
     }
 
