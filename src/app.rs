@@ -10,6 +10,7 @@ pub mod editor;
 mod events;
 pub mod grid;
 pub mod guard;
+pub mod plan_view;
 mod popup;
 pub mod query;
 pub mod results;
@@ -195,6 +196,9 @@ pub struct App {
     /// Data sync panel, when open.
     pub sync: Option<sync_preview::SyncPanel>,
     sync_confirmed: Option<(String, Instant)>,
+    /// Query plan shown in the grid's place, when open.
+    pub plan: Option<plan_view::PlanView>,
+    plan_ticket: u64,
     dirty: bool,
     ticket: u64,
     schema_ticket: u64,
@@ -248,6 +252,8 @@ impl App {
             migration_confirmed: None,
             sync: None,
             sync_confirmed: None,
+            plan: None,
+            plan_ticket: 0,
             dirty: true,
             ticket: 0,
             schema_ticket: 0,
@@ -330,6 +336,9 @@ impl App {
         }
         if self.tree.filtering && self.focus == Focus::Tree {
             self.filter_key(key);
+            return;
+        }
+        if self.focus == Focus::Grid && self.plan.is_some() && self.plan_key(key) {
             return;
         }
         let Some(kp) = KeyPress::from_event(&key) else {
@@ -445,6 +454,7 @@ impl App {
                     .as_ref()
                     .is_some_and(|b| b.loading || b.restore.as_ref().is_some_and(|r| r.running))
         }) || self.sync_busy()
+            || self.plan_busy()
     }
 }
 

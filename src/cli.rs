@@ -12,6 +12,7 @@ pub mod demo;
 pub mod diff;
 pub mod diff_data;
 pub mod exit;
+mod explain;
 pub mod guard;
 mod init;
 pub mod job;
@@ -59,6 +60,8 @@ pub enum Command {
     Connect(connect::Args),
     /// Run SQL and stream the results (table, csv, tsv, json, jsonl, markdown).
     Query(query::Args),
+    /// Show the query plan of a statement as a tree (--analyze runs it and measures each step).
+    Explain(explain::Args),
     /// Create the bundled demo database (a small shop) and open it.
     Demo(demo::Args),
     /// Inspect the secret store.
@@ -99,6 +102,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Init(a)) => init::run(a, &mut ctx),
         Some(Command::Connect(a)) => connect::run(a, &mut ctx),
         Some(Command::Query(a)) => query::run(a, &mut ctx),
+        Some(Command::Explain(a)) => explain::run(a, &mut ctx),
         Some(Command::Demo(a)) => demo::run(a, &mut ctx),
         Some(Command::Secrets(a)) => secrets::run(a, &mut ctx),
         Some(Command::Job(a)) => job::run(a, &mut ctx),

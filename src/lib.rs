@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod keymap;
 pub mod logging;
 pub mod ops;
+pub mod plan;
 pub mod safety;
 pub mod sanitize;
 pub mod schema;

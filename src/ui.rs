@@ -3,6 +3,7 @@
 
 mod editor;
 mod grid;
+mod plan;
 mod popup;
 mod snapshots;
 mod status;
@@ -91,6 +92,11 @@ pub fn grid_view(r: Rect, g: &GridState) -> (usize, usize) {
     )
 }
 
+/// Plan tree rows visible in the grid pane.
+pub fn plan_rows(r: Rect) -> usize {
+    plan::tree_rows(r)
+}
+
 /// Draw the whole screen.
 pub fn draw(f: &mut Frame, app: &App) {
     let area = f.area();
@@ -109,7 +115,10 @@ pub fn draw(f: &mut Frame, app: &App) {
         tree::draw(f, r, app);
     }
     editor::draw(f, panes.editor, app);
-    grid::draw(f, panes.grid, app);
+    match &app.plan {
+        Some(p) => plan::draw(f, panes.grid, app, p),
+        None => grid::draw(f, panes.grid, app),
+    }
     status::draw(f, panes.status, app);
     if let Some(p) = &app.snapshots {
         snapshots::draw(f, area, app, p);

@@ -50,7 +50,7 @@ struct Db {
     /// Counts tables named `scratch` (1 while it exists).
     scratch_exists: &'static str,
     /// A read that reports whether the session is read-only (server side).
-    ro_probe: Option<(&'static str, &'static str)>,
+    ro_probe: Option<(&'static str, &'static str, &'static str)>,
 }
 
 impl Db {
@@ -100,7 +100,7 @@ fn pg() -> Option<Db> {
         sandbox: s,
         name: "prod-pg",
         scratch_exists: "SELECT count(*) FROM information_schema.tables WHERE table_name = 'scratch'",
-        ro_probe: Some(("SELECT current_setting('transaction_read_only') AS ro", "on")),
+        ro_probe: Some(("SELECT current_setting('transaction_read_only') AS ro", "on", "off")),
     })
 }
 
@@ -119,7 +119,7 @@ fn my() -> Option<Db> {
         sandbox: s,
         name: "prod-my",
         scratch_exists: "SELECT count(*) FROM information_schema.tables WHERE table_schema = database() AND table_name = 'scratch'",
-        ro_probe: Some(("SELECT @@tx_read_only AS ro", "1")),
+        ro_probe: Some(("SELECT @@tx_read_only AS ro", "1", "0")),
     })
 }
 
@@ -179,7 +179,7 @@ fn scenario(db: Db) {
     assert!(String::from_utf8_lossy(&out.stdout).contains("20"), "{}", text(&out));
 
     // The session itself is read-only until unlocked (safety, twice).
-    if let Some((probe, locked)) = db.ro_probe {
+    if let Some((probe, locked, unlocked)) = db.ro_probe {
         let out = db.query(probe, &[]);
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),
@@ -187,11 +187,10 @@ fn scenario(db: Db) {
             "{}",
             text(&out)
         );
-        // An unlock lets writes pass by permit; reads still run read-only.
         let out = db.query(probe, &["--unlock-writes", "--confirm", name]);
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),
-            format!("ro\n{locked}\n"),
+            format!("ro\n{unlocked}\n"),
             "{}",
             text(&out)
         );

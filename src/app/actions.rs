@@ -7,7 +7,7 @@ use super::query::{self, Statement};
 use super::tree::NodeKind;
 use super::{App, Effect, Focus, Level, Running};
 use crate::keymap::Action;
-use crate::ops::run_statements::{Approved, RunOptions, generated, split};
+use crate::ops::run_statements::{Approved, Piece, RunOptions, generated, split};
 use crate::safety::{Verdict, classify};
 
 use std::time::Instant;
@@ -58,6 +58,8 @@ impl App {
             Action::ReloadSchema => self.reload_schema(),
             Action::OpenSnapshots => self.open_snapshots(),
             Action::OpenSyncPreview => self.open_sync_preview(),
+            Action::ExplainStatement => self.explain_statement(false),
+            Action::ExplainAnalyze => self.explain_statement(true),
             _ => self.pane_action(a),
         }
         self.after_move();
@@ -167,6 +169,16 @@ impl App {
             self.set_status(Level::Warn, "a query is already running: cancel it with Ctrl+C first");
             return;
         }
+        match self.scoped_statements(scope) {
+            Ok(pieces) if pieces.is_empty() => self.set_status(Level::Warn, "nothing to run: type a statement first"),
+            Ok(pieces) => self.guarded_run(pieces),
+            Err(why) => self.set_status(Level::Warn, why),
+        }
+    }
+
+    /// The statements `scope` takes from the active buffer (run, explain),
+    /// split by the connection's dialect (the one splitter every face uses).
+    pub(super) fn scoped_statements(&self, scope: RunScope) -> Result<Vec<Piece>, &'static str> {
         let text = self.editor.buf().text();
         let engine = self.engine();
         let ta = &self.editor.buf().textarea;
@@ -174,8 +186,7 @@ impl App {
             let lines = ta.lines();
             cursor::byte_offset(lines, r1, c1)..cursor::byte_offset(lines, r2, c2)
         });
-        // One splitter for every face: the connection's dialect.
-        let pieces = match (scope, selection) {
+        Ok(match (scope, selection) {
             (RunScope::Statement | RunScope::Selection, Some(sel)) if sel.start < sel.end => {
                 let mut pieces = split(&text[sel.clone()], engine);
                 for p in &mut pieces {
@@ -184,10 +195,7 @@ impl App {
                 }
                 pieces
             }
-            (RunScope::Selection, _) => {
-                self.set_status(Level::Warn, "nothing is selected: select text first (Shift+arrows)");
-                return;
-            }
+            (RunScope::Selection, _) => return Err("nothing is selected: select text first (Shift+arrows)"),
             (RunScope::Buffer, _) => split(&text, engine),
             (RunScope::Statement, _) => {
                 let ratatui_textarea::DataCursor(row, col) = ta.cursor();
@@ -195,16 +203,11 @@ impl App {
                 let all = split(&text, engine);
                 cursor::statement_at(&all, off).cloned().into_iter().collect()
             }
-        };
-        if pieces.is_empty() {
-            self.set_status(Level::Warn, "nothing to run: type a statement first");
-            return;
-        }
-        self.guarded_run(pieces);
+        })
     }
 
     /// Start a run cleared by the rule (see `guard`).
-    pub fn start_plan(&mut self, plan: Approved, preview: bool) {
+    pub fn start_run(&mut self, plan: Approved, preview: bool) {
         let stmts: Vec<Statement> = plan
             .pieces
             .iter()
@@ -218,6 +221,7 @@ impl App {
         let token = CancellationToken::new();
         let sql = stmts.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join(";\n");
         self.grid.reset(None, &sql);
+        self.plan = None;
         self.grid.note = Some(if preview {
             format!("previewing: {sql}")
         } else {
@@ -256,6 +260,9 @@ impl App {
 
     /// Cancel the running query locally and on the server.
     pub fn cancel(&mut self) {
+        if self.cancel_plan() {
+            return;
+        }
         if let Some(tok) = self.export_token.take() {
             tok.cancel();
             self.set_status(Level::Warn, "export cancelled");

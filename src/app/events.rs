@@ -152,6 +152,7 @@ impl App {
             }
             JobEvent::Snap(ev) => self.on_snap(ev),
             JobEvent::Sync(ev) => self.on_sync(ev),
+            JobEvent::Plan(ev) => self.on_plan(ev),
         }
     }
 }

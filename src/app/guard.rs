@@ -32,6 +32,8 @@ pub enum Operation {
 pub enum Pending {
     /// Statements from the editor.
     Run(Vec<Piece>),
+    /// What a query plan sends (EXPLAIN, or the statement itself for ANALYZE).
+    Explain(Box<crate::plan::ExplainRequest>, Vec<Piece>),
     /// A panel operation; `what` says what it does.
     Operation {
         /// Which one.
@@ -83,6 +85,11 @@ impl App {
         self.gate(Pending::Run(pieces), Grants::default());
     }
 
+    /// Judge what a query plan sends and start it, or ask first.
+    pub(super) fn guarded_explain(&mut self, req: crate::plan::ExplainRequest, pieces: Vec<Piece>) {
+        self.gate(Pending::Explain(Box::new(req), pieces), Grants::default());
+    }
+
     /// Run a dbn-built read (table preview) under the same rule, never asking.
     pub(super) fn gate_preview(&mut self, pieces: Vec<Piece>) {
         let target = self.target();
@@ -90,7 +97,7 @@ impl App {
             Review::Ready(a) => {
                 let approved = approve(&mut *self.records(), Face::Tui, &target, pieces, a);
                 match approved {
-                    Ok(plan) => self.start_plan(plan, true),
+                    Ok(plan) => self.start_run(plan, true),
                     Err(e) => self.set_status(Level::Error, format!("{e}")),
                 }
             }
@@ -111,7 +118,7 @@ impl App {
 
     fn gate(&mut self, pending: Pending, grants: Grants) {
         let target = match &pending {
-            Pending::Run(_) => self.target(),
+            Pending::Run(_) | Pending::Explain(..) => self.target(),
             Pending::Operation { target, .. } => (**target).clone(),
         };
         let timed = if target.name == self.conn.name {
@@ -120,7 +127,9 @@ impl App {
             gate::active_unlock(&mut *self.records(), Face::Tui, &target).unwrap_or(None)
         };
         let verdict = match &pending {
-            Pending::Run(pieces) => review(&target, pieces, &grants, timed.as_ref(), Face::Tui),
+            Pending::Run(pieces) | Pending::Explain(_, pieces) => {
+                review(&target, pieces, &grants, timed.as_ref(), Face::Tui)
+            }
             Pending::Operation { what, .. } => review_operation(
                 &gate::conn(&target, timed.as_ref(), Face::Tui),
                 &OperationAsk {
@@ -168,7 +177,14 @@ impl App {
             Pending::Run(pieces) => {
                 let approved = approve(&mut *self.records(), Face::Tui, &target, pieces, approval);
                 match approved {
-                    Ok(plan) => self.start_plan(plan, false),
+                    Ok(plan) => self.start_run(plan, false),
+                    Err(e) => self.set_status(Level::Error, format!("{e}")),
+                }
+            }
+            Pending::Explain(req, pieces) => {
+                let approved = approve(&mut *self.records(), Face::Tui, &target, pieces, approval);
+                match approved {
+                    Ok(plan) => self.start_plan(*req, plan),
                     Err(e) => self.set_status(Level::Error, format!("{e}")),
                 }
             }
@@ -215,7 +231,7 @@ impl App {
                 ),
             );
             let target = match &pending {
-                Pending::Run(_) => self.target(),
+                Pending::Run(_) | Pending::Explain(..) => self.target(),
                 Pending::Operation { target, .. } => (**target).clone(),
             };
             self.refuse(&target, &pending, r);
@@ -233,7 +249,7 @@ impl App {
 
     fn refuse(&mut self, target: &Target, pending: &Pending, r: Refusal) {
         let entry = match pending {
-            Pending::Run(pieces) => refused_entry(target, pieces),
+            Pending::Run(pieces) | Pending::Explain(_, pieces) => refused_entry(target, pieces),
             Pending::Operation { op, what, .. } => AuditEntry {
                 connection: Some(target.name.clone()),
                 action: match op {

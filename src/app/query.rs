@@ -80,6 +80,8 @@ pub enum JobEvent {
     Snap(super::snapshots::SnapEvent),
     /// Data sync panel task.
     Sync(super::sync_preview::SyncEvent),
+    /// Query plan task.
+    Plan(super::plan_view::PlanEvent),
 }
 
 /// Where a run's audit entries and history go: the workspace's metadata

@@ -133,6 +133,10 @@ actions! {
     OpenSnapshots = "open_snapshots", "Schema snapshots: diff, migrate";
     /// Open the data sync panel (diff a table against another connection, apply).
     OpenSyncPreview = "open_sync_preview", "Data sync: diff a table, apply";
+    /// Show the query plan of the statement under the cursor as a tree (EXPLAIN; runs nothing).
+    ExplainStatement = "explain_statement", "Query plan of statement (tree)";
+    /// Show the plan with ANALYZE: says what it runs, then runs it through the write rules.
+    ExplainAnalyze = "explain_analyze", "Query plan with ANALYZE (runs it)";
 }
 
 #[cfg(test)]

@@ -119,15 +119,23 @@ impl Approved {
         self.permit.is_some()
     }
 
-    /// How a statement runs: writes (and the transaction control around
-    /// them) with the permit, allowed session settings so they persist,
-    /// everything else read-only.
+    /// The permit for executors that send these statements themselves
+    /// (a query plan's ANALYZE): only an approved plan has one.
+    pub fn permit(&self) -> Option<&WritePermit> {
+        self.permit.as_ref()
+    }
+
+    /// How a statement runs. An unlocked run sends every statement with
+    /// the permit, so a transaction it opens spans its reads too (the
+    /// driver would roll back an open write transaction before a read);
+    /// otherwise allowed session settings persist and the rest is read-only.
     fn access(&self, piece: &Piece) -> Access<'_> {
-        let v = piece.verdict.verdict;
         match &self.permit {
-            Some(p) if !v.is_read() || v == Verdict::Transaction => Access::Write(p),
-            _ if v == Verdict::Read && first_word(&piece.sql).eq_ignore_ascii_case("SET") => Access::Setting,
-            _ => Access::Read,
+            Some(p) => Access::Write(p),
+            None if piece.verdict.verdict == Verdict::Read && first_word(&piece.sql).eq_ignore_ascii_case("SET") => {
+                Access::Setting
+            }
+            None => Access::Read,
         }
     }
 }
@@ -198,6 +206,73 @@ pub fn authorize(
         review_statements(c, &verdicts, g)
     })?;
     approve(ctx.records, face, target, pieces, approval)
+}
+
+/// For executors that send an approved plan's statements themselves (a
+/// query plan): record the intent of every write before anything is sent,
+/// fail closed. Ids by piece (`None` for reads), for [`complete_intents`].
+pub fn record_intents(
+    ctx: &mut OpsContext<'_>,
+    plan: &Approved,
+    what: Option<&str>,
+) -> Result<Vec<Option<i64>>, OpsError> {
+    let confirmed_by = plan.approval.confirmed_by();
+    let mut ids = Vec::with_capacity(plan.pieces.len());
+    for piece in &plan.pieces {
+        if !should_audit(&piece.verdict) {
+            ids.push(None);
+            continue;
+        }
+        let mut entry = statement_entry(
+            &plan.target.name,
+            plan.target.engine(),
+            &piece.verdict,
+            &Outcome::Ok,
+            None,
+            None,
+            confirmed_by.as_deref(),
+        );
+        entry.face = Some(ctx.face.as_str().into());
+        entry.unlock = plan.unlock.clone();
+        entry.detail = what.map(|w| serde_json::json!({"what": w}).to_string());
+        let id = ctx
+            .records
+            .intent(&entry)
+            .map_err(|e| OpsError::AuditUnavailable(e.to_string()))?;
+        ids.push(Some(id));
+    }
+    Ok(ids)
+}
+
+/// Complete intents from [`record_intents`] with each piece's outcome
+/// (`None`: it was not sent).
+pub fn complete_intents(
+    records: &mut dyn Records,
+    ids: &[Option<i64>],
+    ends: &[Option<(Outcome, Option<u64>, Duration)>],
+    detail: Option<String>,
+) -> Result<(), OpsError> {
+    for (i, id) in ids.iter().enumerate() {
+        let Some(id) = *id else { continue };
+        let done = match ends.get(i).cloned().flatten() {
+            Some((outcome, rows, took)) => Completion {
+                outcome: outcome.as_text(),
+                rows_affected: rows.map(|r| i64::try_from(r).unwrap_or(i64::MAX)),
+                duration_ms: Some(i64::try_from(took.as_millis()).unwrap_or(i64::MAX)),
+                detail: detail.clone(),
+            },
+            None => Completion {
+                outcome: "error: not sent".into(),
+                detail: detail.clone(),
+                ..Completion::default()
+            },
+        };
+        records.complete(id, &done).map_err(|e| OpsError::AuditIncomplete {
+            id,
+            reason: e.to_string(),
+        })?;
+    }
+    Ok(())
 }
 
 /// How one statement ended.
