@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions and dispatch. One file per
 //! subcommand under `cli/`, each with `run(args, &mut Ctx) -> Result<ExitCode>`.
 
+pub mod activity;
 mod audit;
 pub mod backup;
 mod bundle_export;
@@ -90,6 +91,8 @@ pub enum Command {
     Ui(ui::Args),
     /// Encrypted, deduplicated database snapshots: create, diff, restore, schedules.
     Backup(backup::Args),
+    /// Live server activity: sessions, blocking chains, top statements, health.
+    Activity(activity::Args),
 }
 
 /// Run a parsed command line.
@@ -117,6 +120,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Import(a)) => bundle_import::run(a, &mut ctx),
         Some(Command::Ui(a)) => ui::run(a, &mut ctx),
         Some(Command::Backup(a)) => backup::run(a, &mut ctx),
+        Some(Command::Activity(a)) => activity::run(a, &mut ctx),
         None => open_default(&mut ctx),
     };
     match result {

@@ -80,8 +80,12 @@ pub enum JobEvent {
     Snap(super::snapshots::SnapEvent),
     /// Data sync panel task.
     Sync(super::sync_preview::SyncEvent),
+    /// Grid search, filter or sort scan.
+    Grid(super::find::GridEvent),
     /// Query plan task.
     Plan(super::plan_view::PlanEvent),
+    /// Activity view task.
+    Activity(super::activity::ActivityEvent),
 }
 
 /// Where a run's audit entries and history go: the workspace's metadata
