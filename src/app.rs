@@ -4,6 +4,7 @@
 
 mod actions;
 pub mod activity;
+pub mod chart;
 mod complete;
 pub mod copy;
 pub mod cursor;
@@ -218,6 +219,9 @@ pub struct App {
     /// Query plan shown in the grid's place, when open.
     pub plan: Option<plan_view::PlanView>,
     plan_ticket: u64,
+    /// Chart of the result shown in the grid's place, when open.
+    pub chart: Option<chart::ChartView>,
+    chart_ticket: u64,
     dirty: bool,
     ticket: u64,
     grid_ticket: u64,
@@ -282,6 +286,8 @@ impl App {
             schema_stale: false,
             plan: None,
             plan_ticket: 0,
+            chart: None,
+            chart_ticket: 0,
             dirty: true,
             ticket: 0,
             grid_ticket: 0,
@@ -385,6 +391,9 @@ impl App {
             return;
         }
         if self.focus == Focus::Grid && self.plan.is_some() && self.plan_key(key) {
+            return;
+        }
+        if self.focus == Focus::Grid && self.chart.is_some() && self.chart_key(key) {
             return;
         }
         if self.grid.prompt.is_some() && self.focus == Focus::Grid {
@@ -507,6 +516,7 @@ impl App {
                     .is_some_and(|b| b.loading || b.restore.as_ref().is_some_and(|r| r.running))
         }) || self.sync_busy()
             || self.plan_busy()
+            || self.chart_busy()
     }
 }
 

@@ -2,6 +2,7 @@
 //! buffer; nothing mutates state. Every rect is clamped to the screen.
 
 mod activity;
+mod chart;
 mod editor;
 mod grid;
 mod plan;
@@ -122,6 +123,11 @@ pub fn plan_rows(r: Rect) -> usize {
     plan::tree_rows(r)
 }
 
+/// Points a chart shows side by side in the grid pane.
+pub fn chart_points(r: Rect, view: &crate::app::chart::ChartView, data: &crate::app::chart::data::ChartData) -> usize {
+    chart::points(r, view, data)
+}
+
 /// Draw the whole screen.
 pub fn draw(f: &mut Frame, app: &App) {
     let area = f.area();
@@ -140,9 +146,10 @@ pub fn draw(f: &mut Frame, app: &App) {
         tree::draw(f, r, app);
     }
     editor::draw(f, panes.editor, app);
-    match &app.plan {
-        Some(p) => plan::draw(f, panes.grid, app, p),
-        None => grid::draw(f, panes.grid, app),
+    match (&app.plan, &app.chart) {
+        (Some(p), _) => plan::draw(f, panes.grid, app, p),
+        (None, Some(c)) => chart::draw(f, panes.grid, app, c),
+        (None, None) => grid::draw(f, panes.grid, app),
     }
     status::draw(f, panes.status, app);
     if let Some(p) = &app.snapshots {

@@ -61,6 +61,7 @@ impl App {
             Action::MessageLog => self.open_message_log(),
             Action::ExplainStatement => self.explain_statement(false),
             Action::ExplainAnalyze => self.explain_statement(true),
+            Action::Chart => self.open_chart(),
             Action::OpenActivity => self.open_activity(),
             _ => self.pane_action(a),
         }
@@ -293,6 +294,7 @@ impl App {
         self.grid.streaming = true;
         self.grid.partial = true;
         self.plan = None;
+        self.chart = None;
         self.grid.note = Some(if preview {
             format!("previewing: {sql}")
         } else {

@@ -145,6 +145,7 @@ impl App {
             None => PlanStage::Failed(String::new()),
         };
         let confirm = matches!(stage, PlanStage::Confirm { .. });
+        self.chart = None;
         self.plan = Some(PlanView {
             request: req.clone(),
             stage,

@@ -171,6 +171,8 @@ actions! {
     ExplainStatement = "explain_statement", "Query plan of statement (tree)";
     /// Show the plan with ANALYZE: says what it runs, then runs it through the write rules.
     ExplainAnalyze = "explain_analyze", "Query plan with ANALYZE (runs it)";
+    /// Draw the current result as a line or bar chart in the grid's place.
+    Chart = "chart", "Chart of the result";
     /// Open the activity view (sessions, blocking trees, top statements, health).
     OpenActivity = "open_activity", "Activity: sessions, blocking, top statements";
 }

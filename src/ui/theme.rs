@@ -87,6 +87,20 @@ slots! {
     TreeKind = "tree_kind",
     /// Primary/foreign key markers.
     KeyMarker = "key_marker",
+    /// First chart series.
+    Series1 = "series_1",
+    /// Second chart series.
+    Series2 = "series_2",
+    /// Third chart series.
+    Series3 = "series_3",
+    /// Fourth chart series.
+    Series4 = "series_4",
+    /// Fifth chart series.
+    Series5 = "series_5",
+    /// Sixth chart series.
+    Series6 = "series_6",
+    /// The chart's cursor line.
+    ChartCursor = "chart_cursor",
 }
 
 /// A theme that could not be loaded.
