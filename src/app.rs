@@ -23,6 +23,7 @@ mod run;
 mod session_store;
 mod shutdown;
 pub mod snapshots;
+pub mod start;
 pub mod sync_preview;
 pub mod tree;
 pub mod txn;
@@ -138,6 +139,8 @@ pub enum Effect {
     SyncTargets,
     /// Resolve a saved connection as the data sync target.
     ResolveSyncTarget(String),
+    /// Show the start screen (connection overview).
+    LoadOverview,
 }
 
 /// Settings the app starts with.
@@ -208,6 +211,13 @@ pub struct App {
     pub activity: Option<activity::ActivityPanel>,
     activity_ticket: u64,
     sync_confirmed: Option<(String, Instant)>,
+    /// The start screen, when shown.
+    pub start_screen: Option<start::StartScreen>,
+    /// A connection has been opened (so the start screen may be closed).
+    pub connected_once: bool,
+    /// Colours of saved connections (name -> colour), for tinting.
+    pub conn_colors: std::collections::HashMap<String, String>,
+    overview_tx: mpsc::UnboundedSender<start::OverviewEvent>,
     /// Where result pages spill and how large they may grow.
     pub spill: results::SpillSettings,
     /// Every message of the session in full.
@@ -239,6 +249,8 @@ pub struct Receivers {
     pub db: mpsc::Receiver<DbEvent>,
     /// Background jobs.
     pub jobs: mpsc::UnboundedReceiver<JobEvent>,
+    /// Start screen checks.
+    pub overview: mpsc::UnboundedReceiver<start::OverviewEvent>,
 }
 
 impl App {
@@ -247,6 +259,7 @@ impl App {
         // Bounded: a fast server waits for the UI instead of filling memory.
         let (db_tx, db) = mpsc::channel(8);
         let (job_tx, jobs) = mpsc::unbounded_channel();
+        let (overview_tx, overview) = mpsc::unbounded_channel();
         let mut tree = tree::TreeState {
             root: conn.name.clone(),
             ..Default::default()
@@ -280,6 +293,10 @@ impl App {
             activity: None,
             activity_ticket: 0,
             sync_confirmed: None,
+            start_screen: None,
+            connected_once: true,
+            conn_colors: Default::default(),
+            overview_tx,
             spill: results::SpillSettings::default(),
             messages: messages::MessageLog::default(),
             tx_since: None,
@@ -298,14 +315,37 @@ impl App {
             job_tx,
         };
         app.restore_session();
-        (app, Receivers { db, jobs })
+        (app, Receivers { db, jobs, overview })
     }
 
     /// Start background work (schema introspection). Needs a tokio runtime.
+    /// On the start screen nothing connects until a connection is picked.
     pub fn start(&mut self) {
+        self.refresh_conn_colors();
+        if !self.connected_once {
+            self.request_start_screen();
+            return;
+        }
         // A timed unlock granted elsewhere (`dbn unlock`, `--unlock-minutes`) shows at once.
         self.refresh_unlock();
         self.reload_schema();
+    }
+
+    /// Open on the start screen instead of the initial connection.
+    pub fn begin_on_start_screen(&mut self) {
+        self.connected_once = false;
+    }
+
+    /// Reload the saved connections' colours from the store.
+    pub fn refresh_conn_colors(&mut self) {
+        if let Some(all) = self.store.as_ref().and_then(|s| s.list_connections().ok()) {
+            self.conn_colors = all.into_iter().filter_map(|r| Some((r.name, r.color?))).collect();
+        }
+    }
+
+    /// The current connection's colour, if it has one.
+    pub fn conn_color(&self) -> Option<&str> {
+        self.conn_colors.get(&self.conn.name).map(String::as_str)
     }
 
     /// Something changed since the last frame.
@@ -370,6 +410,10 @@ impl App {
     /// Handle one key press.
     pub fn on_key(&mut self, key: KeyEvent) {
         self.dirty = true;
+        if self.start_screen.is_some() {
+            self.start_screen_key(key);
+            return;
+        }
         if self.popup.is_some() {
             self.popup_key(key);
             return;

@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod keymap;
 pub mod logging;
 pub mod ops;
+pub mod overview;
 pub mod plan;
 pub mod safety;
 pub mod sanitize;

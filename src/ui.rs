@@ -8,6 +8,7 @@ mod grid;
 mod plan;
 mod popup;
 mod snapshots;
+mod start;
 mod status;
 mod sync_preview;
 pub mod text;
@@ -142,6 +143,10 @@ pub fn draw(f: &mut Frame, app: &App) {
         text::put(f.buffer_mut(), area.x, area.y, &msg, area.width, t.style(Slot::Warning));
         return;
     }
+    if let Some(s) = &app.start_screen {
+        start::draw(f, area, app, s);
+        return;
+    }
     if let Some(r) = panes.tree {
         tree::draw(f, r, app);
     }
@@ -174,11 +179,17 @@ pub(crate) fn pane_block<'a>(app: &App, focus: Focus, title: String) -> Block<'a
         && app.snapshots.is_none()
         && app.sync.is_none()
         && app.activity.is_none();
-    let (border, btype) = if focused {
+    let (mut border, btype) = if focused {
         (t.style(Slot::BorderFocused), BorderType::Thick)
+    } else if app.conn.tag == crate::store::connections::Tag::Prod {
+        // Prod shows in the border shape too, which survives NO_COLOR.
+        (t.style(Slot::Border), BorderType::Double)
     } else {
         (t.style(Slot::Border), BorderType::Plain)
     };
+    if let Some(c) = t.connection_tint(app.conn_color(), app.conn.tag) {
+        border = border.fg(c);
+    }
     let title_style: Style = if focused {
         t.style(Slot::BorderFocused)
     } else {

@@ -48,6 +48,7 @@ impl App {
             Action::SavedQueries => self.open_saved(),
             Action::SaveQuery => self.popup = Some(Popup::prompt(PromptPurpose::SaveQuery, "")),
             Action::Connections => self.effects.push(Effect::ListConnections),
+            Action::StartScreen => self.request_start_screen(),
             Action::ExportResult => self.start_export_prompt(),
             Action::NewBuffer => self.editor.new_buffer(""),
             Action::CloseBuffer => self.editor.close_buffer(),

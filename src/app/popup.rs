@@ -486,6 +486,7 @@ impl App {
 
     /// Show the connection selector with these entries.
     pub fn show_connections(&mut self, items: Vec<ConnEntry>) {
+        self.refresh_conn_colors();
         let selected = items.iter().position(|c| c.name == self.conn.name).unwrap_or(0);
         self.popup = Some(Popup::Connections { items, selected });
         self.mark_dirty();

@@ -69,6 +69,8 @@ actions! {
     SaveQuery = "save_query", "Save buffer as query";
     /// Switch to another saved connection.
     Connections = "connections", "Switch connection";
+    /// Show the start screen: every connection with its overview.
+    StartScreen = "start_screen", "Connection overview (start screen)";
     /// Export the full result to a file.
     ExportResult = "export_result", "Export result to file";
     /// Open a new editor buffer.

@@ -6,7 +6,7 @@ use crate::cli::guard::{CliFace, ops_failure};
 use crate::cli::resolve::relativize_sqlite;
 use crate::cli::{Ctx, ExitCode};
 use crate::ops::connection::{SafetyChange, after_edit, check_edit};
-use crate::store::connections::secret_key;
+use crate::store::connections::{secret_key, ssl_password_key};
 use anyhow::Result;
 
 /// Arguments of `dbn connect edit`.
@@ -14,11 +14,15 @@ use anyhow::Result;
 #[command(after_help = "Examples:
   dbn connect edit shop --tag prod
   dbn connect edit shop --rename shop-eu --host db-eu.internal
+  dbn connect edit shop --ssh alice@bastion.example:2222
+  dbn connect edit shop --ssh ''            # connect directly again
+  dbn connect edit shop --color '#d70000'
+  printf '%s' \"$KEY_PASS\" | dbn connect edit shop --sslkey me.key --sslpassword-stdin
+  printf '%s' \"$NEW_PW\" | dbn connect edit shop --password-stdin
   dbn connect edit prod --read-write --confirm prod   # lifting read-only (or the prod tag) needs the name
 
 Making a read-only or prod connection writable asks for its name (or --confirm NAME) and is
-audited; changing its URL, tag or read-only flag ends the unlocks granted through it.
-  printf '%s' \"$NEW_PW\" | dbn connect edit shop --password-stdin")]
+audited; changing its URL, tag or read-only flag ends the unlocks granted through it.")]
 pub struct Args {
     /// Connection to change.
     pub name: String,
@@ -52,24 +56,25 @@ pub struct Args {
     /// Confirm making a read-only or prod connection writable by giving its name.
     #[arg(long, value_name = "NAME")]
     pub confirm: Option<String>,
+    /// Replace the passphrase of the encrypted client key (--sslkey), read from stdin.
+    #[arg(long, conflicts_with = "password_stdin")]
+    pub sslpassword_stdin: bool,
+    /// Remove the stored client key passphrase.
+    #[arg(long, conflicts_with = "sslpassword_stdin")]
+    pub clear_sslpassword: bool,
 }
 
 /// Run `dbn connect edit`.
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     let old = ctx.store()?.connection(&args.name)?;
     let mut rec = old.clone();
-    let touched_spec = args.spec.url.is_some()
-        || args.spec.engine.is_some()
-        || args.spec.host.is_some()
-        || args.spec.port.is_some()
-        || args.spec.user.is_some()
-        || args.spec.database.is_some()
-        || args.spec.sslmode.is_some()
-        || args.spec.sslrootcert.is_some();
+    let touched_spec = args.spec.any();
     let mut new_password = None;
+    let mut key_passphrase = None;
     if touched_spec {
         let mut spec = spec_from_flags(&args.spec, Some(old.spec()?))?;
         new_password = spec.password.take();
+        key_passphrase = spec.ssl_password.take();
         if args.spec.database.is_some() || args.spec.url.is_some() {
             relativize_sqlite(ctx, &mut spec)?;
         }
@@ -82,8 +87,8 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
             rec.read_only = true;
         }
     }
-    if args.color.is_some() {
-        rec.color = args.color.clone();
+    if let Some(c) = &args.color {
+        rec.color = super::add::parse_color(c)?;
     }
     if args.read_only {
         rec.read_only = true;
@@ -131,6 +136,21 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
             secrets.delete(&secret_key(&old.name), Some(&backend))?;
             rec.secret_backend = Some(b.to_string());
         }
+    }
+    if args.sslpassword_stdin {
+        key_passphrase = Some(password::from_stdin()?).filter(|p| !p.is_empty());
+    }
+    let key_secret = ssl_password_key(&rec.name);
+    if args.clear_sslpassword {
+        ctx.secrets()?.delete(&ssl_password_key(&old.name), None)?;
+    } else if let Some(pass) = key_passphrase {
+        ctx.secrets()?.set(&key_secret, &pass)?;
+        if renamed {
+            let _ = ctx.secrets()?.delete(&ssl_password_key(&old.name), None);
+        }
+    } else if renamed && let Ok(Some(pass)) = ctx.secrets()?.get(&ssl_password_key(&old.name), None) {
+        ctx.secrets()?.set(&key_secret, &pass)?;
+        let _ = ctx.secrets()?.delete(&ssl_password_key(&old.name), None);
     }
     ctx.secrets_notice();
     ctx.store()?.update_connection(&old.name, &rec)?;
