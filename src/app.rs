@@ -8,6 +8,7 @@ pub mod chart;
 mod complete;
 pub mod copy;
 pub mod cursor;
+mod dock;
 pub mod editor;
 mod events;
 mod find;
@@ -55,6 +56,8 @@ pub enum Focus {
     Editor,
     /// Result grid.
     Grid,
+    /// The docked side panel (snapshots, backups, data sync).
+    Panel,
 }
 
 impl Focus {
@@ -63,8 +66,20 @@ impl Focus {
             Focus::Tree => Context::Tree,
             Focus::Editor => Context::Editor,
             Focus::Grid => Context::Grid,
+            Focus::Panel => Context::Global,
         }
     }
+}
+
+/// How the screen is shared: a docked panel and its size, a zoomed pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dock {
+    /// A side panel is open.
+    pub panel: bool,
+    /// Its share of the screen, in percent (of the width when docked right, of the height at the bottom).
+    pub percent: u16,
+    /// The pane that takes the whole screen, if any.
+    pub zoom: Option<Focus>,
 }
 
 /// The connection the app talks to.
@@ -139,6 +154,10 @@ pub enum Effect {
     SyncTargets,
     /// Resolve a saved connection as the data sync target.
     ResolveSyncTarget(String),
+    /// List saved connections as sides of a schema comparison (F7).
+    SnapshotSources,
+    /// Resolve a saved connection picked as a side of a schema comparison.
+    ResolveSnapshotSource(String),
     /// Show the start screen (connection overview).
     LoadOverview,
 }
@@ -224,6 +243,12 @@ pub struct App {
     pub messages: messages::MessageLog,
     /// A transaction is open on the query session, since then.
     tx_since: Option<Instant>,
+    /// Share of the screen the docked panel takes, in percent.
+    pub panel_percent: u16,
+    /// The focused pane takes the whole screen.
+    pub zoom: bool,
+    /// A panel was open at the last key (a newly opened one takes the focus).
+    panel_seen: bool,
     /// A statement of the run changed the schema: reload the tree when it ends.
     schema_stale: bool,
     /// Query plan shown in the grid's place, when open.
@@ -300,6 +325,9 @@ impl App {
             spill: results::SpillSettings::default(),
             messages: messages::MessageLog::default(),
             tx_since: None,
+            panel_percent: 45,
+            zoom: false,
+            panel_seen: false,
             schema_stale: false,
             plan: None,
             plan_ticket: 0,
@@ -414,6 +442,12 @@ impl App {
             self.start_screen_key(key);
             return;
         }
+        let open = self.panel_open();
+        if open && !self.panel_seen {
+            // A panel that just opened (F7, or F8 once its targets are listed) takes the keys.
+            self.focus = Focus::Panel;
+        }
+        self.panel_seen = open;
         if self.popup.is_some() {
             self.popup_key(key);
             return;
@@ -422,13 +456,12 @@ impl App {
             self.activity_key(key);
             return;
         }
-        if self.sync.is_some() {
-            self.sync_key(key);
+        if self.panel_open() && self.focus == Focus::Panel {
+            self.docked_panel_key(key);
             return;
         }
-        if self.snapshots.is_some() {
-            self.snapshots_key(key);
-            return;
+        if self.focus == Focus::Panel {
+            self.focus = Focus::Editor;
         }
         if self.tree.filtering && self.focus == Focus::Tree {
             self.filter_key(key);
@@ -492,7 +525,7 @@ impl App {
 
     /// Keep cursors visible and the grid's pages loaded after any move or resize.
     pub fn after_move(&mut self) {
-        let panes = crate::ui::layout(self.size);
+        let panes = self.panes();
         let (eh, ew) = crate::ui::editor_view(panes.editor, self.editor.buf());
         self.editor.buf_mut().follow_cursor(eh, ew);
         let (gh, gw) = crate::ui::grid_view(panes.grid, &self.grid);
@@ -505,15 +538,32 @@ impl App {
         }
     }
 
+    /// How the screen is shared now.
+    pub fn dock(&self) -> Dock {
+        Dock {
+            panel: self.panel_open(),
+            percent: self.panel_percent,
+            zoom: self.zoom.then_some(self.focus),
+        }
+    }
+
+    /// Where each pane is now.
+    pub fn panes(&self) -> crate::ui::Panes {
+        crate::ui::layout_docked(self.size, self.dock())
+    }
+
+    /// A side panel (snapshots, backups, data sync) is open.
+    pub fn panel_open(&self) -> bool {
+        self.snapshots.is_some() || self.sync.is_some()
+    }
+
     /// Rows per grid page for paging keys.
     fn grid_page(&self) -> usize {
-        crate::ui::grid_view(crate::ui::layout(self.size).grid, &self.grid)
-            .0
-            .max(1)
+        crate::ui::grid_view(self.panes().grid, &self.grid).0.max(1)
     }
 
     fn tree_page(&self) -> usize {
-        crate::ui::layout(self.size)
+        self.panes()
             .tree
             .map_or(10, |t| usize::from(t.height.saturating_sub(3)).max(1))
     }
@@ -554,6 +604,7 @@ impl App {
     pub fn panel_busy(&self) -> bool {
         self.snapshots.as_ref().is_some_and(|p| {
             p.live_loading
+                || !p.remote_loading.is_empty()
                 || p.apply.as_ref().is_some_and(|a| a.running)
                 || p.backups
                     .as_ref()
@@ -568,7 +619,7 @@ impl App {
     /// Mouse (only with `ui.mouse`): wheel scrolls the pane under the pointer, a click focuses it.
     fn on_mouse(&mut self, m: ratatui::crossterm::event::MouseEvent) {
         use ratatui::crossterm::event::{MouseButton, MouseEventKind};
-        let panes = crate::ui::layout(self.size);
+        let panes = self.panes();
         let at = ratatui::layout::Position::new(m.column, m.row);
         let pane = if panes.tree.is_some_and(|r| r.contains(at)) {
             Focus::Tree
@@ -576,6 +627,13 @@ impl App {
             Focus::Editor
         } else if panes.grid.contains(at) {
             Focus::Grid
+        } else if panes.panel.is_some_and(|r| r.contains(at)) {
+            // Clicking the panel focuses it; the panel has no mouse actions of its own.
+            if matches!(m.kind, MouseEventKind::Down(MouseButton::Left)) {
+                self.focus = Focus::Panel;
+                self.dirty = true;
+            }
+            return;
         } else {
             return;
         };
@@ -608,6 +666,7 @@ impl App {
             _ => return,
         };
         match pane {
+            Focus::Panel => {}
             Focus::Grid => self.grid.move_row(delta),
             Focus::Tree => {
                 let page = self.tree_page();

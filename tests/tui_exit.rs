@@ -39,17 +39,13 @@ fn kill(t: &Pty, sig: &str) {
     assert!(ok.success());
 }
 
-/// The run is on screen before the server has it (its audit intent is
-/// written first): wait until the server runs it.
-fn until_one(count: impl Fn() -> String) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while count() != "1" {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the statement never reached the server"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
+/// Poll `f` until it returns `want` (the statement reaches the server a moment after "running" shows).
+fn eventually(want: &str, f: impl Fn() -> String) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while f() != want && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
     }
+    assert_eq!(f(), want);
 }
 
 fn pg_sleepers(url: &str) -> String {
@@ -74,7 +70,7 @@ fn postgres_quit_and_sighup_cancel_the_running_query_on_the_server() {
     t.send(b"select pg_sleep(40)");
     t.send(F5);
     t.wait_for("running", 10);
-    until_one(|| pg_sleepers(&url));
+    eventually("1", || pg_sleepers(&url));
     t.send(CTRL_Q);
     t.wait_for("Quit dbn?", 10);
     let started = Instant::now();
@@ -89,7 +85,7 @@ fn postgres_quit_and_sighup_cancel_the_running_query_on_the_server() {
         t.send(b"\x01\x0bselect pg_sleep(40)");
         t.send(F5);
         t.wait_for("running", 10);
-        until_one(|| pg_sleepers(&url));
+        eventually("1", || pg_sleepers(&url));
         kill(&t, sig);
         assert_eq!(t.wait_exit(10), 130);
         assert_eq!(pg_sleepers(&url), "0", "pg_sleep still active after {sig}");
@@ -117,7 +113,7 @@ fn mariadb_sigterm_cancels_and_quit_rolls_back_an_open_transaction() {
     t.send(b"select sleep(40)");
     t.send(F5);
     t.wait_for("running", 10);
-    until_one(sleepers);
+    eventually("1", sleepers);
     kill(&t, "-TERM");
     assert_eq!(t.wait_exit(10), 130);
     assert_eq!(sleepers(), "0", "SLEEP still in SHOW PROCESSLIST after SIGTERM");

@@ -229,7 +229,7 @@ impl App {
     fn chart_step(&self) -> usize {
         let Some(view) = self.chart.as_ref() else { return 1 };
         let Some(d) = view.data.as_ref() else { return 1 };
-        let drawn = crate::ui::chart_points(crate::ui::layout(self.size).grid, view, d);
+        let drawn = crate::ui::chart_points(self.panes().grid, view, d);
         d.buckets.len().div_ceil(drawn.max(1)).max(1)
     }
 }

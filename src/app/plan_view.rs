@@ -375,7 +375,7 @@ impl App {
     }
 
     fn plan_page(&self) -> usize {
-        crate::ui::plan_rows(crate::ui::layout(self.size).grid).max(1)
+        crate::ui::plan_rows(self.panes().grid).max(1)
     }
 
     /// Keep the selected row on screen.

@@ -161,6 +161,16 @@ fn perform(
             Ok(items) => app.show_sync_targets(items),
             Err(e) => app.set_status_pub(Level::Error, e),
         },
+        Effect::SnapshotSources => {
+            // Without saved connections the panel still compares snapshots and live.
+            if let Ok(items) = conns.list() {
+                app.snapshot_sources(items);
+            }
+        }
+        Effect::ResolveSnapshotSource(name) => {
+            let res = conns.resolve(&name).map_err(|e| format!("cannot open '{name}': {e}"));
+            app.snapshot_source_resolved(name, res);
+        }
         Effect::ResolveSyncTarget(name) => {
             let res = conns.resolve(&name).map_err(|e| format!("cannot open '{name}': {e}"));
             app.sync_target_resolved(res);

@@ -169,6 +169,14 @@ actions! {
     MessageLog = "message_log", "Message log (full errors)";
     /// Show the DDL of the selected schema object.
     ShowDdl = "show_ddl", "Show DDL of the object";
+    /// Focus the docked side panel (snapshots, backups, data sync).
+    FocusPanel = "focus_panel", "Focus side panel";
+    /// Give the docked panel more of the screen.
+    GrowPanel = "grow_panel", "Widen side panel";
+    /// Give the docked panel less of the screen.
+    ShrinkPanel = "shrink_panel", "Narrow side panel";
+    /// Let the focused pane or panel take the whole screen (again to restore).
+    ZoomPane = "zoom_pane", "Maximise focused pane / restore";
     /// Show the query plan of the statement under the cursor as a tree (EXPLAIN; runs nothing).
     ExplainStatement = "explain_statement", "Query plan of statement (tree)";
     /// Show the plan with ANALYZE: says what it runs, then runs it through the write rules.

@@ -58,6 +58,7 @@ pub fn draw(f: &mut Frame, r: Rect, app: &App) {
         Focus::Tree => Context::Tree,
         Focus::Editor => Context::Editor,
         Focus::Grid => Context::Grid,
+        Focus::Panel => Context::Global,
     };
     let hint = hints(app, ctx, usize::from(r.width / 3));
     let hint_w = hint.chars().count() as u16;
@@ -95,7 +96,11 @@ fn hints(app: &App, ctx: Context, room: usize) -> String {
             (Action::Right, "expand"),
             (Action::Filter, "filter"),
         ],
-        Context::Global => &[],
+        Context::Global => &[
+            (Action::FocusNext, "leave panel"),
+            (Action::ZoomPane, "zoom"),
+            (Action::GrowPanel, "wider"),
+        ],
     };
     let help = app.keymap.key_for(ctx, Action::Help).unwrap_or_else(|| "F1".into());
     let tail = format!("{help} help ");
