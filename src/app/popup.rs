@@ -516,7 +516,7 @@ impl App {
         }
         self.conn = conn;
         self.session = std::sync::Arc::new(tokio::sync::Mutex::new(None));
-        self.grid.reset(None, "");
+        self.grid.clear_tabs("");
         self.tree = super::tree::TreeState {
             root: self.conn.name.clone(),
             ..Default::default()
