@@ -6,7 +6,7 @@ mod run;
 use super::resolve::resolve;
 use super::{Ctx, ExitCode, Failure};
 use crate::export::Format;
-use crate::ops::run_statements::{RunOptions, authorize, split};
+use crate::ops::run_statements::{RunOptions, authorize, context_for, split_in};
 use anyhow::{Context, Result};
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -74,8 +74,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     if args.read_only {
         target.spec.read_only = true;
     }
-    let pieces = split(&sql, target.engine());
-    if pieces.is_empty() {
+    if crate::safety::split(&sql, target.engine()).is_empty() {
         return Err(Failure::usage("no SQL statements found in the input").into());
     }
     if wants_unlock && !target.read_only {
@@ -97,11 +96,25 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         out: args.out.clone(),
     };
     let rt = super::runtime()?;
+    // Connect first: the classifier reads the text as this session will
+    // (its lexing settings) and knows this database's own functions.
+    let mut session = match rt.block_on(run::connect_interruptible(&target.spec)) {
+        Ok(Some(s)) => s,
+        Ok(None) => return Ok(ExitCode::Interrupted),
+        Err(e) => return Err(e.into()),
+    };
+    let (lexing, catalog) = rt.block_on(context_for(session.as_mut(), &sql, target.spec.read_only))?;
+    let context = crate::safety::Context {
+        engine: target.engine(),
+        lexing,
+        catalog: catalog.as_ref(),
+    };
+    let pieces = split_in(&sql, &context);
     let mut face = super::guard::CliFace::new(ctx);
     let mut octx = face.context();
     // Every statement is judged before the first is sent.
     let plan = authorize(&mut octx, &target, pieces, grants).map_err(super::guard::ops_failure)?;
-    rt.block_on(run::run_all(&mut octx, &plan, out, &opts))
+    rt.block_on(run::run_all(&mut octx, &plan, session, out, &opts))
 }
 
 fn read_sql(args: &Args) -> Result<String> {

@@ -11,12 +11,12 @@ use super::context::{Face, OpsContext, Records};
 use super::error::OpsError;
 use super::gate;
 use super::target::Target;
-use crate::db::{Access, ConnSpec, DbError, Engine, ErrorCode, Frame, Session, Summary};
+use crate::db::{Access, ConnSpec, DbError, Engine, ErrorCode, Frame, Lexing, Session, Summary};
 use crate::safety::WritePermit;
 use crate::safety::audit::{Outcome, should_audit, statement_entry};
 use crate::safety::gate::{Approval, Grants, Review, review_statements};
 use crate::safety::redact;
-use crate::safety::{StatementVerdict, Verdict, classify};
+use crate::safety::{Catalog, Context, StatementVerdict, Verdict, classify, classify_in};
 use crate::store::audit::{AuditEntry, Completion};
 use crate::store::history::NewHistory;
 use crate::store::unlocks::Unlock;
@@ -39,9 +39,16 @@ pub struct Piece {
 }
 
 /// Split a buffer into statements with the connection's dialect and judge
-/// each (the splitter every face uses: `safety::split` under `classify`).
+/// each (the splitter every face uses: `safety::split` under `classify`),
+/// with the engine's default lexing settings and no catalog.
 pub fn split(text: &str, engine: Engine) -> Vec<Piece> {
-    classify(text, engine)
+    split_in(text, &Context::new(engine))
+}
+
+/// [`split`] as the text will run in `ctx`: the session's lexing settings
+/// and the database's own functions ([`context_for`]).
+pub fn split_in(text: &str, ctx: &Context<'_>) -> Vec<Piece> {
+    classify_in(text, ctx)
         .into_iter()
         .map(|v| Piece {
             sql: v.sql.clone(),
@@ -68,6 +75,7 @@ pub fn generated(statements: Vec<(String, Option<u64>)>, engine: Engine) -> Vec<
                     reason: "empty statement".into(),
                     objects: Vec::new(),
                     parsed: false,
+                    lexing: None,
                 });
             Piece {
                 sql,
@@ -132,19 +140,50 @@ impl Approved {
     fn access(&self, piece: &Piece) -> Access<'_> {
         match &self.permit {
             Some(p) => Access::Write(p),
-            None if piece.verdict.verdict == Verdict::Read && first_word(&piece.sql).eq_ignore_ascii_case("SET") => {
-                Access::Setting
-            }
-            None => Access::Read,
+            None => piece.verdict.access(None),
         }
     }
 }
 
-fn first_word(sql: &str) -> &str {
-    sql.trim_start()
-        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-        .next()
-        .unwrap_or("")
+/// What the classifier needs from the session a buffer will run on: its
+/// lexing settings (asked only when the text has characters they change)
+/// and, on a read-only connection, the database's own functions and views.
+pub async fn context_for(
+    session: &mut dyn Session,
+    sql: &str,
+    read_only: bool,
+) -> Result<(Lexing, Option<Catalog>), DbError> {
+    let lexing = if Lexing::text_is_sensitive(sql) {
+        session.lexing().await?
+    } else {
+        Lexing::default()
+    };
+    let catalog = if read_only {
+        Some(Catalog::load(session).await?)
+    } else {
+        None
+    };
+    Ok((lexing, catalog))
+}
+
+/// Code dbn cannot see (a trigger, a function) may have changed how the
+/// server lexes text since the statement was judged: refuse to send it then.
+async fn still_reads_as_judged(session: &mut dyn Session, piece: &Piece) -> Result<(), OpsError> {
+    let v = &piece.verdict;
+    if v.lexing.is_none() || !Lexing::text_is_sensitive(&v.sql) {
+        return Ok(());
+    }
+    let now = session.lexing().await?;
+    if v.still_reads_as_judged(&now) {
+        return Ok(());
+    }
+    Err(OpsError::Refused(crate::safety::Refusal::new(
+        crate::safety::rules::READ_ONLY,
+        format!(
+            "stopped before `{}`: the server's lexing settings changed since the statement was judged (an earlier statement changed standard_conforming_strings or sql_mode in a way dbn could not see), so it could be read differently; nothing more was sent. Run it again on its own",
+            crate::safety::policy::excerpt(&v.sql)
+        ),
+    )))
 }
 
 /// The rule applied to `pieces` (pure; the TUI asks its dialogs from the answer).
@@ -476,6 +515,10 @@ pub async fn execute(
     for (index, piece) in plan.pieces.iter().enumerate() {
         if cancel.is_cancelled() {
             report.error = Some(OpsError::Cancelled);
+            break;
+        }
+        if let Err(e) = still_reads_as_judged(session, piece).await {
+            report.error = Some(e);
             break;
         }
         let audited = should_audit(&piece.verdict);

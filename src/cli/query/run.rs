@@ -5,7 +5,7 @@
 
 use super::consume::{Consumed, Sink, consume};
 use crate::cli::{ExitCode, Failure};
-use crate::db::{DbError, Frame, Summary, connect};
+use crate::db::{DbError, Frame, Session, Summary, connect};
 use crate::export::Format;
 use crate::ops::OpsContext;
 use crate::ops::run_statements::{Approved, End, Piece, ResultSink, RunOptions, Shown, execute};
@@ -55,29 +55,28 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-/// Connect and run the approved statements in order, stopping at the first error.
-pub async fn run_all(ctx: &mut OpsContext<'_>, plan: &Approved, out: Options, opts: &RunOptions) -> Result<ExitCode> {
+/// Connect, or `None` when Ctrl-C came first.
+pub async fn connect_interruptible(spec: &crate::db::ConnSpec) -> Result<Option<Box<dyn Session>>, DbError> {
+    tokio::select! {
+        s = connect(spec) => s.map(Some),
+        _ = tokio::signal::ctrl_c() => Ok(None),
+    }
+}
+
+/// Run the approved statements on `session` in order, stopping at the first error.
+pub async fn run_all(
+    ctx: &mut OpsContext<'_>,
+    plan: &Approved,
+    mut session: Box<dyn Session>,
+    out: Options,
+    opts: &RunOptions,
+) -> Result<ExitCode> {
     let cancel = ctx.cancel.clone();
     let watcher = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             cancel.cancel();
         }
     });
-    let spec = plan.spec();
-    let session = tokio::select! {
-        s = connect(&spec) => s,
-        () = ctx.cancel.cancelled() => {
-            watcher.abort();
-            return Ok(ExitCode::Interrupted);
-        }
-    };
-    let mut session = match session {
-        Ok(s) => s,
-        Err(e) => {
-            watcher.abort();
-            return Err(e.into());
-        }
-    };
     let mut sink = CliSink {
         out,
         multi: plan.pieces.len() > 1,
