@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod ddl;
+pub mod deps;
 pub mod diff;
 pub mod introspect;
 pub mod migrate;

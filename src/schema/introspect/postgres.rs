@@ -2,12 +2,14 @@
 //! `pg_get_indexdef`, `pg_get_constraintdef`, `pg_get_viewdef`, ...), so
 //! every expression is rendered by the server the same way each time.
 
+mod catalog;
 mod queries;
 
 use super::{json_rows, loose_bool, text_rows};
 use crate::db::{DbResult, Engine, Session};
 use crate::schema::{
-    CheckConstraint, ColumnDef, CompositeType, Domain, EnumType, Extension, ForeignKey, Function, Index, KeyConstraint,
+    CheckConstraint, ColumnDef, CompositeType, Dependency, Domain, EnumType, Extension, ForeignKey, Function, Index,
+    KeyConstraint, ObjRef, Unmodelled,
     Policy, Privilege, Schema, Sequence, Table, Trigger, View,
 };
 use serde::Deserialize;
@@ -23,6 +25,14 @@ struct TableRow {
     #[serde(deserialize_with = "loose_bool")]
     rls_forced: bool,
     partition_by: Option<String>,
+    #[serde(deserialize_with = "loose_bool")]
+    unlogged: bool,
+    options: Option<Vec<String>>,
+    replica_identity: Option<String>,
+    partition_bound: Option<String>,
+    parents: Option<Vec<ObjRef>>,
+    #[serde(deserialize_with = "loose_bool")]
+    partition: bool,
 }
 
 #[derive(Deserialize)]
@@ -40,6 +50,11 @@ struct ColumnRow {
     collation: Option<String>,
     comment: Option<String>,
     identity_options: Option<String>,
+    #[serde(default, deserialize_with = "loose_bool")]
+    inherited: bool,
+    storage: Option<String>,
+    compression: Option<String>,
+    statistics: Option<i32>,
 }
 
 #[derive(Deserialize)]
@@ -68,6 +83,16 @@ struct ConstraintRow {
     #[serde(deserialize_with = "loose_bool")]
     deferred: bool,
     comment: Option<String>,
+    #[serde(default, deserialize_with = "loose_bool")]
+    match_full: bool,
+    #[serde(default, deserialize_with = "loose_bool")]
+    not_valid: bool,
+    #[serde(default, deserialize_with = "loose_bool")]
+    no_inherit: bool,
+    #[serde(default, deserialize_with = "loose_bool")]
+    nulls_not_distinct: bool,
+    include: Option<Vec<String>>,
+    with: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +107,8 @@ struct IndexRow {
     predicate: Option<String>,
     columns: Option<Vec<String>>,
     comment: Option<String>,
+    #[serde(default, deserialize_with = "loose_bool")]
+    clustered: bool,
 }
 
 #[derive(Deserialize)]
@@ -93,6 +120,7 @@ struct ViewRow {
     definition: String,
     comment: Option<String>,
     depends_on: Option<Vec<String>>,
+    options: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -192,6 +220,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
             depends_on: v.depends_on.unwrap_or_default(),
             indexes: Vec::new(),
             comment: v.comment,
+            options: v.options.unwrap_or_default(),
             ..Default::default()
         })
         .collect();
@@ -221,6 +250,8 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
         .collect();
     read_types(session, &mut schema).await?;
     read_routines(session, &mut schema).await?;
+    schema.dependencies = json_rows::<Dependency>(session, catalog::DEPENDENCIES).await?;
+    schema.unmodelled = json_rows::<Unmodelled>(session, catalog::UNMODELLED).await?;
     schema.normalize();
     Ok(schema)
 }
@@ -236,6 +267,10 @@ fn column(c: ColumnRow) -> ColumnDef {
         collation: c.collation,
         comment: c.comment,
         identity_options: c.identity_options,
+        inherited: c.inherited,
+        storage: c.storage,
+        compression: c.compression,
+        statistics: c.statistics,
         ..Default::default()
     }
 }
@@ -244,21 +279,26 @@ async fn read_tables(session: &mut dyn Session) -> DbResult<HashMap<(String, Str
     let mut tables = HashMap::new();
     for t in json_rows::<TableRow>(session, queries::TABLES).await? {
         let row_security = t.rls.then_some(t.rls_forced);
+        let parents = t.parents.unwrap_or_default();
+        let (partition_of, inherits) = if t.partition {
+            (parents.into_iter().next(), Vec::new())
+        } else {
+            (None, parents)
+        };
         tables.insert(
             (t.schema.clone(), t.name.clone()),
             Table {
                 schema: t.schema,
                 name: t.name,
-                columns: Vec::new(),
-                primary_key: None,
-                uniques: Vec::new(),
-                foreign_keys: Vec::new(),
-                checks: Vec::new(),
-                indexes: Vec::new(),
                 comment: t.comment,
-                exclusions: Vec::new(),
                 row_security,
                 partition_by: t.partition_by,
+                partition_of,
+                partition_bound: t.partition_bound,
+                inherits,
+                unlogged: t.unlogged,
+                options: t.options.unwrap_or_default(),
+                replica_identity: t.replica_identity,
                 ..Default::default()
             },
         );
@@ -283,26 +323,31 @@ async fn read_constraints(session: &mut dyn Session, tables: &mut HashMap<(Strin
             continue;
         };
         let columns = c.columns.unwrap_or_default();
-        match c.kind.as_str() {
-            "p" => {
-                t.primary_key = Some(KeyConstraint {
-                    name: c.name,
-                    columns,
-                    comment: c.comment,
-                    ..Default::default()
-                })
+        let deferrable = c.deferrable.then(|| {
+            if c.deferred {
+                "DEFERRABLE INITIALLY DEFERRED".to_string()
+            } else {
+                "DEFERRABLE INITIALLY IMMEDIATE".to_string()
             }
-            "u" => t.uniques.push(KeyConstraint {
-                name: c.name,
-                columns,
-                comment: c.comment,
-                ..Default::default()
-            }),
+        });
+        let key = |name: String, columns: Vec<String>| KeyConstraint {
+            name,
+            columns,
+            comment: c.comment.clone(),
+            deferrable: deferrable.clone(),
+            nulls_not_distinct: c.nulls_not_distinct,
+            include: c.include.clone().unwrap_or_default(),
+            with: c.with.clone().filter(|w| !w.is_empty()),
+        };
+        match c.kind.as_str() {
+            "p" => t.primary_key = Some(key(c.name.clone(), columns)),
+            "u" => t.uniques.push(key(c.name.clone(), columns)),
             "c" => t.checks.push(CheckConstraint {
                 name: c.name,
                 expression: c.expr.unwrap_or(c.def),
                 comment: c.comment,
-                ..Default::default()
+                no_inherit: c.no_inherit,
+                not_valid: c.not_valid,
             }),
             "x" => t.exclusions.push(CheckConstraint {
                 name: c.name,
@@ -311,13 +356,6 @@ async fn read_constraints(session: &mut dyn Session, tables: &mut HashMap<(Strin
                 ..Default::default()
             }),
             "f" => {
-                let deferrable = c.deferrable.then(|| {
-                    if c.deferred {
-                        "DEFERRABLE INITIALLY DEFERRED".to_string()
-                    } else {
-                        "DEFERRABLE INITIALLY IMMEDIATE".to_string()
-                    }
-                });
                 t.foreign_keys.push(ForeignKey {
                     name: c.name,
                     columns,
@@ -328,7 +366,8 @@ async fn read_constraints(session: &mut dyn Session, tables: &mut HashMap<(Strin
                     on_delete: fk_action(c.on_delete.as_deref()),
                     deferrable,
                     comment: c.comment,
-                    ..Default::default()
+                    match_full: c.match_full,
+                    not_valid: c.not_valid,
                 });
             }
             _ => {}
@@ -350,8 +389,11 @@ async fn read_indexes(
             unique: i.unique,
             predicate: i.predicate,
             method: Some(i.method),
-            definition: Some(i.def),
+            // A partitioned table's index is shown `ON ONLY`; created that way
+            // it would not cascade to the partitions.
+            definition: Some(i.def.replacen(" ON ONLY ", " ON ", 1)),
             comment: i.comment,
+            clustered: i.clustered,
             ..Default::default()
         };
         if let Some(t) = tables.get_mut(&key) {
@@ -428,6 +470,9 @@ async fn read_types(session: &mut dyn Session, schema: &mut Schema) -> DbResult<
 
 async fn read_routines(session: &mut dyn Session, schema: &mut Schema) -> DbResult<()> {
     schema.functions = json_rows::<Function>(session, queries::FUNCTIONS).await?;
+    schema
+        .functions
+        .extend(json_rows::<Function>(session, queries::AGGREGATES).await?);
     schema.triggers = json_rows::<Trigger>(session, queries::TRIGGERS).await?;
     schema.policies = json_rows::<PolicyRow>(session, queries::POLICIES)
         .await?
