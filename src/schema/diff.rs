@@ -209,7 +209,14 @@ fn column_order(source: &Schema, target: &Schema) -> Vec<String> {
     let mut out = Vec::new();
     for s in &source.tables {
         let Some(t) = target.table(&s.schema, &s.name) else { continue };
-        let names = |x: &Table| x.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+        // Inherited columns are placed by their parent.
+        let names = |x: &Table| {
+            x.columns
+                .iter()
+                .filter(|c| !c.inherited)
+                .map(|c| c.name.clone())
+                .collect::<Vec<_>>()
+        };
         let (a, b) = (names(s), names(t));
         let common_a: Vec<&String> = a.iter().filter(|c| b.contains(c)).collect();
         let common_b: Vec<&String> = b.iter().filter(|c| a.contains(c)).collect();

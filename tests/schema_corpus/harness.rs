@@ -330,6 +330,9 @@ async fn check(engine: Engine, case: &Case, a: &Side, b: &Side) -> Result<(), St
         .collect::<Result<_, _>>()?;
     let plan = plan_with_renames(&sb, &sa, opts, &renames).map_err(|e| e.to_string())?;
     let script = plan.render("corpus");
+    if std::env::var("DBN_CORPUS_SHOW").is_ok() {
+        eprintln!("=== {}\n{script}", case.id);
+    }
     if case.same {
         if !before.is_identical() || !plan.is_empty() {
             return Err(format!(

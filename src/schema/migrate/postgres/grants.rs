@@ -1,7 +1,7 @@
 //! Privileges. With `--with-privileges` the target's grants are made equal
-//! to the source's. Without it the target keeps its own grants, and an
-//! object this migration re-creates (and so loses its grants) gets them
-//! back.
+//! to the source's. Without it the target keeps its own grants: an object
+//! this migration re-creates (and so loses its grants) gets them back, and
+//! a new object gets the grants the source gives it.
 
 use super::nodes::Obj;
 use super::{Action, Planner};
@@ -73,6 +73,9 @@ impl Planner<'_> {
                 src.get(object).unwrap_or(&empty)
             } else if created.contains(object) && self.was_there(object) {
                 tgt.get(object).unwrap_or(&empty)
+            } else if created.contains(object) {
+                // A new object is created as the source has it, grants included.
+                src.get(object).unwrap_or(&empty)
             } else {
                 continue;
             };
