@@ -366,6 +366,10 @@ pub struct CheckConstraint {
     /// Postgres: added `NOT VALID` and never validated.
     #[serde(default, skip_serializing_if = "is_false")]
     pub not_valid: bool,
+    /// MariaDB: a check declared on this column (`c int CHECK (c > 0)`),
+    /// shown with the column rather than the table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
 }
 
 /// An index.

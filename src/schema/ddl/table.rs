@@ -32,7 +32,11 @@ impl Ddl {
                 }
                 continue;
             }
-            items.push(self.column(c, single_pk.as_deref() == Some(c.name.as_str())));
+            let mut item = self.column(c, single_pk.as_deref() == Some(c.name.as_str()));
+            for k in t.checks.iter().filter(|k| k.column.as_deref() == Some(c.name.as_str())) {
+                item.push_str(&format!(" CHECK ({})", self.expr(&k.expression)));
+            }
+            items.push(item);
         }
         if let Some(pk) = &t.primary_key
             && single_pk.is_none()
@@ -40,7 +44,12 @@ impl Ddl {
             items.push(self.primary_key(pk));
         }
         items.extend(t.uniques.iter().map(|u| self.unique(u)));
-        items.extend(t.checks.iter().filter(|c| !c.not_valid).map(|c| self.check(c)));
+        items.extend(
+            t.checks
+                .iter()
+                .filter(|c| !c.not_valid && c.column.is_none())
+                .map(|c| self.check(c)),
+        );
         items.extend(
             t.exclusions
                 .iter()

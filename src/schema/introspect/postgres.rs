@@ -348,6 +348,7 @@ async fn read_constraints(session: &mut dyn Session, tables: &mut HashMap<(Strin
                 comment: c.comment,
                 no_inherit: c.no_inherit,
                 not_valid: c.not_valid,
+                column: None,
             }),
             "x" => t.exclusions.push(CheckConstraint {
                 name: c.name,
