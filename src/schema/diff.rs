@@ -108,26 +108,35 @@ pub fn diff(source: &Schema, target: &Schema, opts: DiffOptions) -> SchemaDiff {
     let oo = ObjectOptions {
         with_privileges: opts.with_privileges,
     };
-    let index = |objs: Vec<Object>| -> BTreeMap<(Kind, String), (String, String)> {
+    // SQLite names are case-insensitive: `Users` and `users` are one table.
+    let fold = |n: &str| {
+        if source.engine == crate::db::Engine::Sqlite {
+            n.to_lowercase()
+        } else {
+            n.to_string()
+        }
+    };
+    type Entry = (String, String, String);
+    let index = |objs: Vec<Object>| -> BTreeMap<(Kind, String), Entry> {
         objs.into_iter()
-            .map(|o| ((o.kind, o.name), (o.ddl, o.compare)))
+            .map(|o| ((o.kind, fold(&o.name)), (o.name, o.ddl, o.compare)))
             .collect()
     };
     let src = index(objects(source, oo));
     let tgt = index(objects(target, oo));
     let mut changes = Vec::new();
-    for (key, (s, s_cmp)) in &src {
+    for (key, (name, s, s_cmp)) in &src {
         match tgt.get(key) {
             None => changes.push(ObjectDiff {
                 kind: key.0,
-                name: key.1.clone(),
+                name: name.clone(),
                 status: Status::Added,
                 source: Some(s.clone()),
                 target: None,
             }),
-            Some((t, t_cmp)) if t_cmp != s_cmp => changes.push(ObjectDiff {
+            Some((_, t, t_cmp)) if t_cmp != s_cmp => changes.push(ObjectDiff {
                 kind: key.0,
-                name: key.1.clone(),
+                name: name.clone(),
                 status: Status::Changed,
                 source: Some(s.clone()),
                 target: Some(t.clone()),
@@ -135,11 +144,11 @@ pub fn diff(source: &Schema, target: &Schema, opts: DiffOptions) -> SchemaDiff {
             Some(_) => {}
         }
     }
-    for (key, (t, _)) in &tgt {
+    for (key, (name, t, _)) in &tgt {
         if !src.contains_key(key) {
             changes.push(ObjectDiff {
                 kind: key.0,
-                name: key.1.clone(),
+                name: name.clone(),
                 status: Status::Removed,
                 source: None,
                 target: Some(t.clone()),

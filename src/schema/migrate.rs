@@ -5,10 +5,10 @@ mod mysql;
 mod postgres;
 mod sqlite;
 
-use super::{Schema, View};
+use super::Schema;
 use crate::db::Engine;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use thiserror::Error;
 
 /// When a step runs relative to the migration's transaction.
@@ -298,71 +298,10 @@ impl Plan {
     }
 }
 
-/// Views whose definition must be dropped before table changes: those that
-/// changed or disappeared, and (transitively) any view over a changed,
-/// removed or rebuilt relation. Keys are `schema.name`.
-pub(crate) fn affected_views(source: &Schema, target: &Schema, touched: &BTreeSet<String>) -> BTreeSet<String> {
-    let d = super::ddl::Ddl::canonical(source.engine);
-    let key = |v: &View| format!("{}.{}", v.schema, v.name);
-    let mut out: BTreeSet<String> = BTreeSet::new();
-    for v in &target.views {
-        let same = source
-            .views
-            .iter()
-            .find(|s| same_name(source.engine, &s.schema, &s.name, &v.schema, &v.name))
-            .is_some_and(|s| {
-                d.create_view(s) == d.create_view(v)
-                    && s.materialized == v.materialized
-                    && d.view_indexes(s) == d.view_indexes(v)
-            });
-        if !same {
-            out.insert(key(v));
-        }
-    }
-    loop {
-        let before = out.len();
-        for v in &target.views {
-            if v.depends_on
-                .iter()
-                .any(|dep| touched.contains(dep) || out.contains(dep))
-            {
-                out.insert(key(v));
-            }
-        }
-        if out.len() == before {
-            return out;
-        }
-    }
-}
-
 /// Whether two object names denote the same object: on MySQL and SQLite the
 /// schema is the database itself and is ignored.
 pub(crate) fn same_name(engine: Engine, s1: &str, n1: &str, s2: &str, n2: &str) -> bool {
     n1 == n2 && (engine != Engine::Postgres || s1 == s2)
-}
-
-/// Views in dependency order (dependencies first).
-pub(crate) fn view_order<'a>(views: &[&'a View]) -> Vec<&'a View> {
-    let mut done: BTreeSet<String> = BTreeSet::new();
-    let mut out = Vec::new();
-    let names: BTreeSet<String> = views.iter().map(|v| format!("{}.{}", v.schema, v.name)).collect();
-    let mut left: Vec<&View> = views.to_vec();
-    while !left.is_empty() {
-        let before = left.len();
-        left.retain(|v| {
-            let ready = v.depends_on.iter().all(|d| !names.contains(d) || done.contains(d));
-            if ready {
-                done.insert(format!("{}.{}", v.schema, v.name));
-                out.push(*v);
-            }
-            !ready
-        });
-        if left.len() == before {
-            // A cycle cannot exist among views; keep going in name order anyway.
-            out.append(&mut left);
-        }
-    }
-    out
 }
 
 /// Apply chosen renames to a copy of the target model and emit the
