@@ -10,5 +10,6 @@ pub mod migrate;
 mod model;
 pub mod normalize;
 pub mod objects;
+pub mod verify;
 
 pub use model::*;

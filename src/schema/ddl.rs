@@ -195,7 +195,11 @@ impl Ddl {
             Engine::Postgres => format!(
                 "{}UNIQUE{} ({}){}",
                 self.named(&k.name),
-                if k.nulls_not_distinct { " NULLS NOT DISTINCT" } else { "" },
+                if k.nulls_not_distinct {
+                    " NULLS NOT DISTINCT"
+                } else {
+                    ""
+                },
                 self.list(&k.columns),
                 self.key_tail(k)
             ),

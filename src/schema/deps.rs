@@ -314,7 +314,10 @@ fn implied(s: &Schema, g: &mut Graph) {
         let vid = node(e, NodeKind::View, &v.schema, &v.name);
         for dep in &v.depends_on {
             let (sc, n) = dep.split_once('.').unwrap_or(("", dep.as_str()));
-            let is_view = s.views.iter().any(|x| x.name == n && (e != Engine::Postgres || x.schema == sc));
+            let is_view = s
+                .views
+                .iter()
+                .any(|x| x.name == n && (e != Engine::Postgres || x.schema == sc));
             let kind = if is_view { NodeKind::View } else { NodeKind::Table };
             g.add(&vid, &node(e, kind, sc, n));
         }

@@ -163,7 +163,8 @@ pub fn diff(source: &Schema, target: &Schema, opts: DiffOptions) -> SchemaDiff {
     };
     let mut not_migrated = column_order(source, target);
     if !opts.with_privileges {
-        let (s, t): (BTreeSet<_>, BTreeSet<_>) = (source.privileges.iter().collect(), target.privileges.iter().collect());
+        let (s, t): (BTreeSet<_>, BTreeSet<_>) =
+            (source.privileges.iter().collect(), target.privileges.iter().collect());
         let objects: BTreeSet<&String> = s.symmetric_difference(&t).map(|p| &p.object).collect();
         if !objects.is_empty() {
             not_migrated.push(format!(
@@ -217,7 +218,9 @@ fn column_order(source: &Schema, target: &Schema) -> Vec<String> {
     }
     let mut out = Vec::new();
     for s in &source.tables {
-        let Some(t) = target.table(&s.schema, &s.name) else { continue };
+        let Some(t) = target.table(&s.schema, &s.name) else {
+            continue;
+        };
         // Inherited columns are placed by their parent.
         let names = |x: &Table| {
             x.columns
@@ -323,7 +326,9 @@ impl SchemaDiff {
     /// ones equal by definition, nothing seen but not migrated. Only then
     /// can a migration be called verified.
     pub fn is_identical(&self) -> bool {
-        self.changes.is_empty() && self.not_compared.iter().all(|n| n.differing.is_empty()) && self.not_migrated.is_empty()
+        self.changes.is_empty()
+            && self.not_compared.iter().all(|n| n.differing.is_empty())
+            && self.not_migrated.is_empty()
     }
 
     /// Lines naming what was not compared or not migrated (empty when none).

@@ -253,7 +253,11 @@ impl Plan {
         }
         let mut in_tx = false;
         let mut post_said = false;
-        if self.steps.iter().any(|s| s.stage == Stage::Pre && !s.sql.starts_with("PRAGMA")) {
+        if self
+            .steps
+            .iter()
+            .any(|s| s.stage == Stage::Pre && !s.sql.starts_with("PRAGMA"))
+        {
             out.push_str("\n-- The statements before BEGIN run outside the transaction.\n");
         }
         for s in &self.steps {

@@ -289,7 +289,10 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
             .iter()
             .map(|t| (display_name(e, &t.schema, &t.name), t))
             .collect();
-        for o in out.iter_mut().filter(|o| matches!(o.kind, Kind::Table | Kind::Partition)) {
+        for o in out
+            .iter_mut()
+            .filter(|o| matches!(o.kind, Kind::Table | Kind::Partition))
+        {
             if let Some(t) = by_name.get(&o.name) {
                 let mut sorted = (*t).clone();
                 sorted.columns.sort_by(|a, b| a.name.cmp(&b.name));

@@ -62,7 +62,12 @@ pub async fn mysql_dump(s: &mut dyn Session, db: &str) -> Result<String, String>
             out.push(format!("TABLE {name}\n{}", mysql_table(&t[0][1])));
         }
     }
-    for r in rows(s, "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY 1").await? {
+    for r in rows(
+        s,
+        "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY 1",
+    )
+    .await?
+    {
         let t = rows(s, &format!("SHOW CREATE TRIGGER {}", q(&r[0]))).await?;
         out.push(format!("TRIGGER {}\n{}", r[0], t[0][2]));
     }

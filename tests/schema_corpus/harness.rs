@@ -115,12 +115,11 @@ pub fn run_engine(engine: Engine, dir: &str) {
     if !ready {
         return;
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schema_corpus").join(dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/schema_corpus")
+        .join(dir);
     let filter = std::env::var("DBN_CORPUS_FILTER").unwrap_or_default();
-    let cases: Vec<Case> = load(&root)
-        .into_iter()
-        .filter(|c| c.id.contains(&filter))
-        .collect();
+    let cases: Vec<Case> = load(&root).into_iter().filter(|c| c.id.contains(&filter)).collect();
     assert!(filter.is_empty() || !cases.is_empty(), "no case matches '{filter}'");
     let queue = Mutex::new(cases.clone());
     let failures = Mutex::new(Vec::new());
@@ -131,11 +130,15 @@ pub fn run_engine(engine: Engine, dir: &str) {
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 loop {
                     let Some(case) = queue.lock().unwrap().pop() else { break };
                     let id = case.id.clone();
-                    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(run_case(engine, &case))));
+                    let res =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(run_case(engine, &case))));
                     let msg = match res {
                         Ok(Ok(())) => continue,
                         Ok(Err(m)) => m,
@@ -216,7 +219,10 @@ impl Side {
                 let bin = std::env::var("DBN_TEST_PG_BIN")
                     .map(|b| format!("{b}/psql"))
                     .unwrap_or_else(|_| "psql".into());
-                client(Command::new(bin).args([&self.url, "-qX", "-v", "ON_ERROR_STOP=1", "-f", "-"]), sql)
+                client(
+                    Command::new(bin).args([&self.url, "-qX", "-v", "ON_ERROR_STOP=1", "-f", "-"]),
+                    sql,
+                )
             }
             Engine::Mysql => {
                 let u = url::Url::parse(&self.url).unwrap();
@@ -271,11 +277,16 @@ impl Side {
         match self.engine {
             Engine::Postgres => {
                 let _ = std::panic::catch_unwind(|| {
-                    psql(&pg_url().unwrap(), &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+                    psql(
+                        &pg_url().unwrap(),
+                        &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+                    )
                 });
             }
             Engine::Mysql => {
-                let _ = std::panic::catch_unwind(|| mysql(&mysql_url().unwrap(), &format!("DROP DATABASE IF EXISTS {}", self.name)));
+                let _ = std::panic::catch_unwind(|| {
+                    mysql(&mysql_url().unwrap(), &format!("DROP DATABASE IF EXISTS {}", self.name))
+                });
             }
             Engine::Sqlite => {}
         }
@@ -311,7 +322,8 @@ async fn run_case(engine: Engine, case: &Case) -> Result<(), String> {
 async fn check(engine: Engine, case: &Case, a: &Side, b: &Side) -> Result<(), String> {
     a.load(&case.a).map_err(|e| format!("building A failed: {e}"))?;
     b.load(&case.b).map_err(|e| format!("building B failed: {e}"))?;
-    a.load(&case.data).map_err(|e| format!("loading data into A failed: {e}"))?;
+    a.load(&case.data)
+        .map_err(|e| format!("loading data into A failed: {e}"))?;
     let sa = a.schema().await?;
     let sb = b.schema().await?;
     let dopts = DiffOptions {

@@ -120,7 +120,10 @@ impl Ddl {
                 return Some(format!("PARTITION BY {by} PARTITIONS {}", t.partitions.len()));
             }
         }
-        Some(format!("PARTITION BY {by}\n({})", self.mysql_partition_list(&t.partitions)))
+        Some(format!(
+            "PARTITION BY {by}\n({})",
+            self.mysql_partition_list(&t.partitions)
+        ))
     }
 
     /// `PARTITION p VALUES ... [COMMENT ...]` items joined by commas.

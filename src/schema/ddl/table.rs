@@ -79,10 +79,7 @@ impl Ddl {
                 if !declared.is_empty() || items.len() != declared.len() {
                     s.push_str(&format!(" (\n    {}\n)", items.join(",\n    ")));
                 }
-                s.push_str(&format!(
-                    " {}",
-                    t.partition_bound.as_deref().unwrap_or("DEFAULT")
-                ));
+                s.push_str(&format!(" {}", t.partition_bound.as_deref().unwrap_or("DEFAULT")));
                 s
             }
             _ => format!("CREATE {unlogged}TABLE {q} (\n    {}\n)", items.join(",\n    ")),

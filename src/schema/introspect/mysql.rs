@@ -395,7 +395,10 @@ fn dependencies(s: &Schema) -> Vec<crate::schema::Dependency> {
         }
         for (n, kind) in &routines {
             if n != own && (text.contains(&format!("`{}`(", n.replace('`', "``"))) || text.contains(&format!("{n}("))) {
-                out.push(dep(from.clone(), node(e, NodeKind::Function, "", &format!("{n}({kind})"))));
+                out.push(dep(
+                    from.clone(),
+                    node(e, NodeKind::Function, "", &format!("{n}({kind})")),
+                ));
             }
         }
     };
@@ -403,7 +406,11 @@ fn dependencies(s: &Schema) -> Vec<crate::schema::Dependency> {
         uses(node(e, NodeKind::View, "", &v.name), &v.definition, &v.name);
     }
     for t in &s.triggers {
-        uses(sub_node(e, NodeKind::Trigger, "", &t.table, &t.name), &t.definition, &t.name);
+        uses(
+            sub_node(e, NodeKind::Trigger, "", &t.table, &t.name),
+            &t.definition,
+            &t.name,
+        );
     }
     out
 }

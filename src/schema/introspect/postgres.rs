@@ -4,199 +4,16 @@
 
 mod catalog;
 mod queries;
+mod rows;
 
 use super::{json_rows, loose_bool, text_rows};
 use crate::db::{DbResult, Engine, Session};
 use crate::schema::{
     CheckConstraint, ColumnDef, CompositeType, Dependency, Domain, EnumType, Extension, ForeignKey, Function, Index,
-    KeyConstraint, ObjRef, Unmodelled,
-    Policy, Privilege, Schema, Sequence, Table, Trigger, View,
+    KeyConstraint, Policy, Privilege, Schema, Sequence, Table, Trigger, Unmodelled, View,
 };
-use serde::Deserialize;
+use rows::*;
 use std::collections::HashMap;
-
-#[derive(Deserialize)]
-struct TableRow {
-    schema: String,
-    name: String,
-    comment: Option<String>,
-    #[serde(deserialize_with = "loose_bool")]
-    rls: bool,
-    #[serde(deserialize_with = "loose_bool")]
-    rls_forced: bool,
-    partition_by: Option<String>,
-    #[serde(deserialize_with = "loose_bool")]
-    unlogged: bool,
-    options: Option<Vec<String>>,
-    replica_identity: Option<String>,
-    partition_bound: Option<String>,
-    parents: Option<Vec<ObjRef>>,
-    #[serde(deserialize_with = "loose_bool")]
-    partition: bool,
-}
-
-#[derive(Deserialize)]
-struct ColumnRow {
-    schema: String,
-    table: String,
-    name: String,
-    #[serde(rename = "type")]
-    data_type: String,
-    #[serde(deserialize_with = "loose_bool")]
-    not_null: bool,
-    default: Option<String>,
-    generated: Option<String>,
-    identity: Option<String>,
-    collation: Option<String>,
-    comment: Option<String>,
-    identity_options: Option<String>,
-    #[serde(default, deserialize_with = "loose_bool")]
-    inherited: bool,
-    storage: Option<String>,
-    compression: Option<String>,
-    statistics: Option<i32>,
-}
-
-#[derive(Deserialize)]
-struct SchemaCommentRow {
-    schema: String,
-    comment: String,
-}
-
-#[derive(Deserialize)]
-struct ConstraintRow {
-    schema: String,
-    table: String,
-    name: String,
-    #[serde(rename = "type")]
-    kind: String,
-    def: String,
-    expr: Option<String>,
-    columns: Option<Vec<String>>,
-    ref_schema: Option<String>,
-    ref_table: Option<String>,
-    ref_columns: Option<Vec<String>>,
-    on_update: Option<String>,
-    on_delete: Option<String>,
-    #[serde(deserialize_with = "loose_bool")]
-    deferrable: bool,
-    #[serde(deserialize_with = "loose_bool")]
-    deferred: bool,
-    comment: Option<String>,
-    #[serde(default, deserialize_with = "loose_bool")]
-    match_full: bool,
-    #[serde(default, deserialize_with = "loose_bool")]
-    not_valid: bool,
-    #[serde(default, deserialize_with = "loose_bool")]
-    no_inherit: bool,
-    #[serde(default, deserialize_with = "loose_bool")]
-    nulls_not_distinct: bool,
-    include: Option<Vec<String>>,
-    with: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct IndexRow {
-    schema: String,
-    table: String,
-    name: String,
-    #[serde(deserialize_with = "loose_bool")]
-    unique: bool,
-    def: String,
-    method: String,
-    predicate: Option<String>,
-    columns: Option<Vec<String>>,
-    comment: Option<String>,
-    #[serde(default, deserialize_with = "loose_bool")]
-    clustered: bool,
-}
-
-#[derive(Deserialize)]
-struct ViewRow {
-    schema: String,
-    name: String,
-    #[serde(deserialize_with = "loose_bool")]
-    materialized: bool,
-    definition: String,
-    comment: Option<String>,
-    depends_on: Option<Vec<String>>,
-    options: Option<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-struct SequenceRow {
-    schema: String,
-    name: String,
-    data_type: String,
-    start: i64,
-    increment: i64,
-    min_value: i64,
-    max_value: i64,
-    #[serde(deserialize_with = "loose_bool")]
-    cycle: bool,
-    owned_by: Option<String>,
-    cache: i64,
-    comment: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct EnumRow {
-    schema: String,
-    name: String,
-    values: Option<Vec<String>>,
-    comment: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct DomainRow {
-    schema: String,
-    name: String,
-    data_type: String,
-    #[serde(deserialize_with = "loose_bool")]
-    not_null: bool,
-    default: Option<String>,
-    collation: Option<String>,
-    checks: Option<Vec<CheckConstraint>>,
-    comment: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct AttrRow {
-    name: String,
-    #[serde(rename = "type")]
-    data_type: String,
-}
-
-#[derive(Deserialize)]
-struct CompositeRow {
-    schema: String,
-    name: String,
-    attributes: Option<Vec<AttrRow>>,
-    comment: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct PolicyRow {
-    schema: String,
-    table: String,
-    name: String,
-    permissive: String,
-    command: String,
-    roles: Option<Vec<String>>,
-    using: Option<String>,
-    with_check: Option<String>,
-    comment: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct PrivilegeRow {
-    object_kind: String,
-    object: String,
-    grantee: String,
-    privilege: String,
-    #[serde(deserialize_with = "loose_bool")]
-    grantable: bool,
-}
 
 /// Introspect the database behind `session`.
 pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
@@ -526,12 +343,17 @@ mod tests {
             TRIGGERS,
             POLICIES,
             PRIVILEGES,
+            AGGREGATES,
         ];
         for q in all {
             assert!(q.starts_with("SELECT json_build_object("), "{q}");
             assert!(q.contains("'pg_catalog', 'information_schema', 'pg_toast'"), "{q}");
         }
         assert!(SCHEMAS.contains("pg\\_temp\\_%"), "{SCHEMAS}");
-        assert!(TABLES.contains("NOT c.relispartition"));
+        assert!(TABLES.contains("c.relispartition"), "partitions are tables too");
+        for q in [super::catalog::DEPENDENCIES, super::catalog::UNMODELLED] {
+            assert!(q.starts_with("WITH ns AS"), "{q}");
+            assert!(q.contains("json_build_object("), "{q}");
+        }
     }
 }

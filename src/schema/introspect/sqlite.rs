@@ -262,7 +262,11 @@ async fn read_indexes(
             }),
             _ => {
                 let definition = index_sql.get(&i.name).cloned();
-                let predicate = definition.as_deref().map(scan::squash).as_deref().and_then(where_clause);
+                let predicate = definition
+                    .as_deref()
+                    .map(scan::squash)
+                    .as_deref()
+                    .and_then(where_clause);
                 t.indexes.push(Index {
                     name: i.name,
                     columns,

@@ -65,7 +65,10 @@ pub(super) fn plan(b: &mut Builder, source: &Schema, target: &Schema) {
         for fk in &t.foreign_keys {
             let kept = s.and_then(|s| s.foreign_keys.iter().find(|f| f.name == fk.name));
             let changed = kept.is_none_or(|f| s.is_some_and(|s| fk_text(&c, s, f) != fk_text(&c, t, fk)));
-            let over_touched = fk.columns.iter().any(|col| touched_cols.contains(&(t.name.clone(), col.clone())))
+            let over_touched = fk
+                .columns
+                .iter()
+                .any(|col| touched_cols.contains(&(t.name.clone(), col.clone())))
                 || fk
                     .ref_columns
                     .iter()
@@ -76,7 +79,11 @@ pub(super) fn plan(b: &mut Builder, source: &Schema, target: &Schema) {
                 fk_dropped.insert((t.name.clone(), fk.name.clone()));
                 b.add(
                     Phase::DropDependants,
-                    format!("ALTER TABLE {} DROP FOREIGN KEY {}", d.ident(&t.name), d.ident(&fk.name)),
+                    format!(
+                        "ALTER TABLE {} DROP FOREIGN KEY {}",
+                        d.ident(&t.name),
+                        d.ident(&fk.name)
+                    ),
                 );
             }
         }
@@ -144,7 +151,11 @@ fn views_drop(b: &mut Builder, d: &Ddl, source: &Schema, target: &Schema) {
     let mut order = Graph::of(target).order(&gone);
     order.reverse();
     for id in order {
-        if let Some(v) = target.views.iter().find(|v| node(Engine::Mysql, NodeKind::View, "", &v.name) == id) {
+        if let Some(v) = target
+            .views
+            .iter()
+            .find(|v| node(Engine::Mysql, NodeKind::View, "", &v.name) == id)
+        {
             b.add(Phase::DropDependants, format!("DROP VIEW {}", d.ident(&v.name)));
         }
     }

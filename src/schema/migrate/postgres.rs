@@ -196,7 +196,9 @@ impl Planner<'_> {
         // An identity going away frees its sequence's name for a new one.
         for s in &self.s.tables {
             let id = nodes::table_id(&s.schema, &s.name);
-            let Some(Obj::Table(t)) = self.tn.get(&id) else { continue };
+            let Some(Obj::Table(t)) = self.tn.get(&id) else {
+                continue;
+            };
             if self.action(&id) != Some(Action::Alter) {
                 continue;
             }
@@ -243,9 +245,7 @@ impl Planner<'_> {
         let ids: BTreeSet<String> = self
             .actions
             .iter()
-            .filter(|(id, a)| {
-                matches!(a, Action::Create | Action::Alter | Action::Recreate) && self.main_kind(id)
-            })
+            .filter(|(id, a)| matches!(a, Action::Create | Action::Alter | Action::Recreate) && self.main_kind(id))
             .map(|(id, _)| id.clone())
             .collect();
         for id in self.sg.order(&ids) {

@@ -64,7 +64,10 @@ fn classify(c: &Ddl, s: &Table, t: &Table, source: &Schema, target: &Schema) -> 
                 && !col.generated.as_deref().is_some_and(|g| g.ends_with("STORED"))
                 && (col.nullable || col.default.as_deref().is_some_and(|d| !d.eq_ignore_ascii_case("null")))
                 && col.default.as_deref().is_none_or(constant_default)
-                && !s.foreign_keys.iter().any(|f| f.columns.contains(&col.name) && col.default.is_some())
+                && !s
+                    .foreign_keys
+                    .iter()
+                    .any(|f| f.columns.contains(&col.name) && col.default.is_some())
         });
         let mut without = s.clone();
         without.columns.truncate(t.columns.len());
@@ -72,7 +75,9 @@ fn classify(c: &Ddl, s: &Table, t: &Table, source: &Schema, target: &Schema) -> 
         // Constraints over the new columns come with them (column text);
         // anything else must already match.
         without.checks.clear();
-        without.foreign_keys.retain(|f| !f.columns.iter().any(|x| extra_cols.contains(&x)));
+        without
+            .foreign_keys
+            .retain(|f| !f.columns.iter().any(|x| extra_cols.contains(&x)));
         let mut old = t.clone();
         old.checks.clear();
         let table_level_checks_same = s.checks.len() == t.checks.len();
@@ -87,7 +92,9 @@ fn classify(c: &Ddl, s: &Table, t: &Table, source: &Schema, target: &Schema) -> 
         trimmed.columns.retain(|x| s.column(&x.name).is_some());
         let used = |name: &str| {
             let mention = |text: &str| normalize::body(text).to_lowercase().contains(&name.to_lowercase());
-            t.primary_key.as_ref().is_some_and(|k| k.columns.iter().any(|x| x == name))
+            t.primary_key
+                .as_ref()
+                .is_some_and(|k| k.columns.iter().any(|x| x == name))
                 || t.uniques.iter().any(|u| u.columns.iter().any(|x| x == name))
                 || t.indexes.iter().any(|i| i.columns.iter().any(|x| x == name))
                 || t.foreign_keys.iter().any(|f| f.columns.iter().any(|x| x == name))
@@ -121,8 +128,14 @@ pub(super) fn plan(b: &mut Builder, source: &Schema, target: &Schema) {
         if t.name != s.name {
             // Only the case differs: SQLite refuses a direct rename.
             let tmp = format!("_dbn_case_{}", fold(&s.name));
-            b.add(Phase::Renames, format!("ALTER TABLE {} RENAME TO {}", d.ident(&t.name), d.ident(&tmp)));
-            b.add(Phase::Renames, format!("ALTER TABLE {} RENAME TO {}", d.ident(&tmp), d.ident(&s.name)));
+            b.add(
+                Phase::Renames,
+                format!("ALTER TABLE {} RENAME TO {}", d.ident(&t.name), d.ident(&tmp)),
+            );
+            b.add(
+                Phase::Renames,
+                format!("ALTER TABLE {} RENAME TO {}", d.ident(&tmp), d.ident(&s.name)),
+            );
             renamed_case = true;
         }
         match classify(&c, s, t, source, target) {
@@ -140,7 +153,10 @@ pub(super) fn plan(b: &mut Builder, source: &Schema, target: &Schema) {
                         }
                         def
                     });
-                    b.add(Phase::Tables, format!("ALTER TABLE {} ADD COLUMN {def}", d.ident(&s.name)));
+                    b.add(
+                        Phase::Tables,
+                        format!("ALTER TABLE {} ADD COLUMN {def}", d.ident(&s.name)),
+                    );
                 }
                 index_changes(b, &d, &c, s, t);
             }
@@ -209,7 +225,9 @@ fn index_sql(d: &Ddl, t: &Table, i: &Index) -> String {
 }
 
 fn index_changes(b: &mut Builder, d: &Ddl, c: &Ddl, s: &Table, t: &Table) {
-    let same = |a: &Index, x: &Index| a.name.eq_ignore_ascii_case(&x.name) && c.create_index(s, a, false) == c.create_index(t, x, false);
+    let same = |a: &Index, x: &Index| {
+        a.name.eq_ignore_ascii_case(&x.name) && c.create_index(s, a, false) == c.create_index(t, x, false)
+    };
     for i in &t.indexes {
         if !s.indexes.iter().any(|x| same(x, i)) {
             b.add(Phase::DropDependants, format!("DROP INDEX {}", d.ident(&i.name)));
@@ -243,7 +261,11 @@ fn rebuild(b: &mut Builder, d: &Ddl, s: &Table, t: &Table) {
         s.name
     )];
     if !dropped.is_empty() {
-        hz.push(format!("data loss: drops column(s) {} of {}", dropped.join(", "), s.name));
+        hz.push(format!(
+            "data loss: drops column(s) {} of {}",
+            dropped.join(", "),
+            s.name
+        ));
     }
     let virtual_table = s.options.iter().any(|o| o == "virtual") || t.options.iter().any(|o| o == "virtual");
     if virtual_table {
@@ -262,7 +284,11 @@ fn rebuild(b: &mut Builder, d: &Ddl, s: &Table, t: &Table) {
         let cols = common.join(", ");
         b.add(
             Phase::Tables,
-            format!("INSERT INTO {} ({cols}) SELECT {cols} FROM {}", d.ident(&s.name), d.ident(&old)),
+            format!(
+                "INSERT INTO {} ({cols}) SELECT {cols} FROM {}",
+                d.ident(&s.name),
+                d.ident(&old)
+            ),
         );
     }
     if s.columns.iter().any(|c| c.identity.is_some()) && t.columns.iter().any(|c| c.identity.is_some()) {
@@ -326,7 +352,10 @@ fn triggers(b: &mut Builder, d: &Ddl, source: &Schema, target: &Schema, rebuilt:
     for s in &source.triggers {
         let t = target.triggers.iter().find(|t| t.name.eq_ignore_ascii_case(&s.name));
         if rebuilt.contains(&fold(&s.table)) || t.is_none_or(|t| !same(&s.definition, &t.definition)) {
-            b.add(Phase::CreateLate, format!("{};", s.definition.trim().trim_end_matches(';')));
+            b.add(
+                Phase::CreateLate,
+                format!("{};", s.definition.trim().trim_end_matches(';')),
+            );
         }
     }
 }

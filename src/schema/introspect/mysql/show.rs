@@ -203,7 +203,10 @@ mod tests {
         let create = "CREATE TABLE `t` (\n  `a` int,\n  PRIMARY KEY (`a`),\n  UNIQUE KEY `u1` (`a`,`b`) USING HASH,\n  KEY `k1` (`a`) KEY_BLOCK_SIZE=8 COMMENT 'it''s',\n  KEY `k2` (`b`) IGNORED,\n  KEY `k3` (`c`(10))\n) ENGINE=InnoDB";
         assert_eq!(
             key_options(create),
-            vec![("k1".to_string(), "KEY_BLOCK_SIZE=8".to_string()), ("k2".to_string(), "IGNORED".to_string())]
+            vec![
+                ("k1".to_string(), "KEY_BLOCK_SIZE=8".to_string()),
+                ("k2".to_string(), "IGNORED".to_string())
+            ]
         );
     }
 }

@@ -101,7 +101,10 @@ pub fn table_options(sql: &str) -> (bool, bool) {
         }
     }
     let Some(close) = close else { return (false, false) };
-    let words: Vec<String> = toks[close + 1..].iter().map(|&(a, e)| sql[a..e].to_ascii_uppercase()).collect();
+    let words: Vec<String> = toks[close + 1..]
+        .iter()
+        .map(|&(a, e)| sql[a..e].to_ascii_uppercase())
+        .collect();
     let without_rowid = words.windows(2).any(|w| w[0] == "WITHOUT" && w[1] == "ROWID");
     (without_rowid, words.iter().any(|w| w == "STRICT"))
 }

@@ -24,16 +24,30 @@ enum Algo {
 pub(super) fn keys_change(c: &Ddl, s: &Table, t: &Table) -> bool {
     let pk = |x: &Table| x.primary_key.as_ref().map(|k| k.columns.clone());
     let uq = |x: &Table| x.uniques.iter().map(|k| c.unique(k)).collect::<Vec<_>>();
-    let ix = |x: &Table| x.indexes.iter().map(|i| c.create_index(x, i, false)).collect::<Vec<_>>();
+    let ix = |x: &Table| {
+        x.indexes
+            .iter()
+            .map(|i| c.create_index(x, i, false))
+            .collect::<Vec<_>>()
+    };
     pk(s) != pk(t) || uq(s) != uq(t) || ix(s) != ix(t)
 }
 
 /// Types that carry a character set.
 fn is_text(data_type: &str) -> bool {
     let t = data_type.to_ascii_lowercase();
-    ["char", "varchar", "text", "tinytext", "mediumtext", "longtext", "enum", "set"]
-        .iter()
-        .any(|p| t.starts_with(&format!("{p}(")) || t == *p)
+    [
+        "char",
+        "varchar",
+        "text",
+        "tinytext",
+        "mediumtext",
+        "longtext",
+        "enum",
+        "set",
+    ]
+    .iter()
+    .any(|p| t.starts_with(&format!("{p}(")) || t == *p)
 }
 
 fn charset_of(collation: &str) -> &str {
@@ -84,7 +98,11 @@ pub(super) fn alter_table(b: &mut Builder, d: &Ddl, c: &Ddl, s: &Table, t: &Tabl
     let pk_changed = t.primary_key.as_ref().map(|k| &k.columns) != s.primary_key.as_ref().map(|k| &k.columns);
     // Column checks come and go with their column's definition.
     for k in t.checks.iter().filter(|k| k.column.is_none()) {
-        if !s.checks.iter().any(|x| x.name == k.name && c.check(x) == c.check(k) && x.column == k.column) {
+        if !s
+            .checks
+            .iter()
+            .any(|x| x.name == k.name && c.check(x) == c.check(k) && x.column == k.column)
+        {
             clauses.push(format!("DROP CONSTRAINT {}", d.ident(&k.name)));
         }
     }
@@ -101,15 +119,21 @@ pub(super) fn alter_table(b: &mut Builder, d: &Ddl, c: &Ddl, s: &Table, t: &Tabl
         let strip = |i: &Index| {
             let mut i = i.clone();
             i.invisible = false;
-            i.options = i.options.as_deref().map(|o| {
-                o.split_whitespace()
-                    .filter(|w| *w != "IGNORED" && !w.contains("INVISIBLE"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            }).filter(|o| !o.is_empty());
+            i.options = i
+                .options
+                .as_deref()
+                .map(|o| {
+                    o.split_whitespace()
+                        .filter(|w| *w != "IGNORED" && !w.contains("INVISIBLE"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .filter(|o| !o.is_empty());
             i
         };
-        a.name == b.name && a.invisible != b.invisible && c.create_index(s, &strip(a), false) == c.create_index(t, &strip(b), false)
+        a.name == b.name
+            && a.invisible != b.invisible
+            && c.create_index(s, &strip(a), false) == c.create_index(t, &strip(b), false)
     };
     for i in &t.indexes {
         if let Some(n) = s.indexes.iter().find(|x| visibility_only(x, i)) {
@@ -129,7 +153,14 @@ pub(super) fn alter_table(b: &mut Builder, d: &Ddl, c: &Ddl, s: &Table, t: &Tabl
     }
     if pk_changed && t.primary_key.is_some() {
         clauses.push("DROP PRIMARY KEY".into());
-        bump(if s.primary_key.is_some() { Algo::Rebuild } else { Algo::Copy }, &mut algo);
+        bump(
+            if s.primary_key.is_some() {
+                Algo::Rebuild
+            } else {
+                Algo::Copy
+            },
+            &mut algo,
+        );
     }
     // Columns: drop, then add/modify in the source's order.
     for col in &t.columns {
@@ -186,7 +217,11 @@ pub(super) fn alter_table(b: &mut Builder, d: &Ddl, c: &Ddl, s: &Table, t: &Tabl
                         "re-creates column {}.{} (stored/virtual/regular changes){}",
                         s.name,
                         col.name,
-                        if old.generated.is_none() { ": its values are lost" } else { "" }
+                        if old.generated.is_none() {
+                            ": its values are lost"
+                        } else {
+                            ""
+                        }
                     ));
                     bump(Algo::Copy, &mut algo);
                 } else if changed || moved {
@@ -229,7 +264,11 @@ pub(super) fn alter_table(b: &mut Builder, d: &Ddl, c: &Ddl, s: &Table, t: &Tabl
         }
     }
     for k in s.checks.iter().filter(|k| k.column.is_none()) {
-        if !t.checks.iter().any(|x| x.name == k.name && c.check(x) == c.check(k) && x.column == k.column) {
+        if !t
+            .checks
+            .iter()
+            .any(|x| x.name == k.name && c.check(x) == c.check(k) && x.column == k.column)
+        {
             clauses.push(format!("ADD {}", d.check(k)));
             bump(Algo::Copy, &mut algo);
             hazards.push(format!("checks every row of {}", s.name));
@@ -352,7 +391,10 @@ mod tests {
 
     #[test]
     fn only_out_of_place_columns_move() {
-        assert_eq!(longest_common_order(&["a", "b", "c", "d"], &["a", "c", "d", "b"]), vec!["a", "c", "d"]);
+        assert_eq!(
+            longest_common_order(&["a", "b", "c", "d"], &["a", "c", "d", "b"]),
+            vec!["a", "c", "d"]
+        );
         assert!(varchar_widening("varchar(20)", "varchar(32)"));
         assert!(!varchar_widening("varchar(20)", "varchar(100)"));
         assert!(!varchar_widening("varchar(32)", "varchar(20)"));

@@ -15,7 +15,10 @@ pub(super) fn alter_partitions(b: &mut Builder, d: &Ddl, s: &Table, t: &Table) {
         b.add_h(
             Phase::Tables,
             format!("ALTER TABLE {q} REMOVE PARTITIONING"),
-            vec![format!("copies {} into one unpartitioned table (ALGORITHM=COPY)", s.name)],
+            vec![format!(
+                "copies {} into one unpartitioned table (ALGORITHM=COPY)",
+                s.name
+            )],
         );
         return;
     };

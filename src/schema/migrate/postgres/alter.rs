@@ -19,7 +19,10 @@ impl Planner<'_> {
             b.add_h(
                 Phase::Tables,
                 format!("ALTER TABLE {} DETACH PARTITION {q}", d.qname(&p.schema, &p.name)),
-                vec![format!("blocks {}.{} briefly (ACCESS EXCLUSIVE lock)", p.schema, p.name)],
+                vec![format!(
+                    "blocks {}.{} briefly (ACCESS EXCLUSIVE lock)",
+                    p.schema, p.name
+                )],
             );
         }
         for p in &t.inherits {
@@ -33,7 +36,10 @@ impl Planner<'_> {
             let bound = s.partition_bound.as_deref().unwrap_or("DEFAULT");
             b.add_h(
                 Phase::Tables,
-                format!("ALTER TABLE {} ATTACH PARTITION {q} {bound}", d.qname(&p.schema, &p.name)),
+                format!(
+                    "ALTER TABLE {} ATTACH PARTITION {q} {bound}",
+                    d.qname(&p.schema, &p.name)
+                ),
                 vec![format!(
                     "scan: checks every row of {}.{} against the partition bound",
                     s.schema, s.name
@@ -90,7 +96,9 @@ impl Planner<'_> {
             }
             let id = sub_id(NodeKind::Constraint, s, c.name());
             let before = match self.tn.get(&id) {
-                Some(Obj::Constraint(_, o)) if self.action(&id) == Some(Action::Alter) || self.action(&id).is_none() => {
+                Some(Obj::Constraint(_, o))
+                    if self.action(&id) == Some(Action::Alter) || self.action(&id).is_none() =>
+                {
                     Some(o.comment())
                 }
                 _ => None,
@@ -126,11 +134,16 @@ impl Planner<'_> {
             match t.column(&col.name) {
                 None if col.inherited => {}
                 None => {
-                    let volatile = col
-                        .default
-                        .as_deref()
-                        .is_some_and(|e| ["random()", "clock_timestamp()", "gen_random_uuid()", "uuid_generate"].iter().any(|f| e.contains(f)));
-                    let hz = if !col.nullable && col.default.is_none() && col.identity.is_none() && col.generated.is_none() {
+                    let volatile = col.default.as_deref().is_some_and(|e| {
+                        ["random()", "clock_timestamp()", "gen_random_uuid()", "uuid_generate"]
+                            .iter()
+                            .any(|f| e.contains(f))
+                    });
+                    let hz = if !col.nullable
+                        && col.default.is_none()
+                        && col.identity.is_none()
+                        && col.generated.is_none()
+                    {
                         vec![format!(
                             "fails if {}.{} has rows: NOT NULL column without a default",
                             s.schema, s.name
@@ -143,7 +156,11 @@ impl Planner<'_> {
                     } else {
                         Vec::new()
                     };
-                    b.add_h(Phase::Tables, format!("ALTER TABLE {q} ADD COLUMN {}", d.column(col, false)), hz);
+                    b.add_h(
+                        Phase::Tables,
+                        format!("ALTER TABLE {q} ADD COLUMN {}", d.column(col, false)),
+                        hz,
+                    );
                     let extras = Table {
                         schema: s.schema.clone(),
                         name: s.name.clone(),
@@ -181,12 +198,16 @@ impl Planner<'_> {
                 Con::Primary(k) => b.add_h(
                     Phase::Tables,
                     format!("ALTER TABLE {q} ADD {}", d.primary_key(k)),
-                    vec![format!("long lock: builds a unique index on {table}, blocking writes (see --online)")],
+                    vec![format!(
+                        "long lock: builds a unique index on {table}, blocking writes (see --online)"
+                    )],
                 ),
                 Con::Unique(k) => b.add_h(
                     Phase::Tables,
                     format!("ALTER TABLE {q} ADD {}", d.unique(k)),
-                    vec![format!("long lock: builds a unique index on {table}, blocking writes (see --online)")],
+                    vec![format!(
+                        "long lock: builds a unique index on {table}, blocking writes (see --online)"
+                    )],
                 ),
                 Con::Check(k) if k.not_valid => {
                     b.add(Phase::Tables, format!("ALTER TABLE {q} ADD {} NOT VALID", d.check(k)));
@@ -204,7 +225,9 @@ impl Planner<'_> {
                 Con::Check(k) => b.add_h(
                     Phase::Tables,
                     format!("ALTER TABLE {q} ADD {}", d.check(k)),
-                    vec![format!("scan: checks every row of {table} under an ACCESS EXCLUSIVE lock (see --online)")],
+                    vec![format!(
+                        "scan: checks every row of {table} under an ACCESS EXCLUSIVE lock (see --online)"
+                    )],
                 ),
                 Con::Exclusion(k) => b.add_h(
                     Phase::Tables,
@@ -222,10 +245,7 @@ impl Planner<'_> {
         let q = d.qname(&s.schema, &s.name);
         let idx = d.ident(&k.name);
         let cols: Vec<String> = k.columns.iter().map(|c| d.ident(c)).collect();
-        let mut create = format!(
-            "CREATE UNIQUE INDEX CONCURRENTLY {idx} ON {q} ({})",
-            cols.join(", ")
-        );
+        let mut create = format!("CREATE UNIQUE INDEX CONCURRENTLY {idx} ON {q} ({})", cols.join(", "));
         if !k.include.is_empty() {
             let inc: Vec<String> = k.include.iter().map(|c| d.ident(c)).collect();
             create.push_str(&format!(" INCLUDE ({})", inc.join(", ")));
@@ -244,7 +264,11 @@ impl Planner<'_> {
                 s.schema, s.name
             )],
         );
-        let what = if matches!(c, Con::Primary(_)) { "PRIMARY KEY" } else { "UNIQUE" };
+        let what = if matches!(c, Con::Primary(_)) {
+            "PRIMARY KEY"
+        } else {
+            "UNIQUE"
+        };
         let tail = k.deferrable.as_ref().map(|x| format!(" {x}")).unwrap_or_default();
         b.add(
             Phase::Post,

@@ -63,7 +63,9 @@ impl Planner<'_> {
         let c = &self.c;
         let alter_if = |changed: bool| changed.then_some(Action::Alter);
         match (s, t) {
-            (Obj::Schema(n), Obj::Schema(_)) => alter_if(self.s.schema_comments.get(n) != self.t.schema_comments.get(n)),
+            (Obj::Schema(n), Obj::Schema(_)) => {
+                alter_if(self.s.schema_comments.get(n) != self.t.schema_comments.get(n))
+            }
             (Obj::Extension(a), Obj::Extension(b)) => alter_if(a != b),
             (Obj::Enum(a), Obj::Enum(b)) => {
                 if a.values == b.values {
@@ -112,7 +114,8 @@ impl Planner<'_> {
                 for col in &b.columns {
                     match a.column(&col.name) {
                         Some(n) if n.data_type != col.data_type || n.collation != col.collation => {
-                            self.retyped.insert(id.replacen("table:", "column:", 1) + "." + &col.name);
+                            self.retyped
+                                .insert(id.replacen("table:", "column:", 1) + "." + &col.name);
                         }
                         _ => {}
                     }
@@ -122,7 +125,11 @@ impl Planner<'_> {
                     x.columns.sort_by(|p, q| p.name.cmp(&q.name));
                     table_ddl(c, &x)
                 };
-                alter_if(sorted(a) != sorted(b) || a.partition_of != b.partition_of || a.partition_bound != b.partition_bound)
+                alter_if(
+                    sorted(a) != sorted(b)
+                        || a.partition_of != b.partition_of
+                        || a.partition_bound != b.partition_bound,
+                )
             }
             (Obj::Column(..), Obj::Column(..)) | (Obj::Default(..), Obj::Default(..)) => None,
             (Obj::Constraint(ta, a), Obj::Constraint(tb, b)) => {
@@ -143,7 +150,9 @@ impl Planner<'_> {
                     alter_if(a.comment() != b.comment())
                 }
             }
-            (Obj::DomainCheck(_, a), Obj::DomainCheck(_, b)) => (a.expression != b.expression).then_some(Action::Recreate),
+            (Obj::DomainCheck(_, a), Obj::DomainCheck(_, b)) => {
+                (a.expression != b.expression).then_some(Action::Recreate)
+            }
             (Obj::Index(ta, a), Obj::Index(tb, b)) => {
                 if c.create_index(ta, a, false) != c.create_index(tb, b, false) {
                     Some(Action::Recreate)
@@ -160,7 +169,9 @@ impl Planner<'_> {
             }
             (Obj::View(a), Obj::View(b)) => {
                 let body = |v: &crate::schema::View| normalize::body(&v.definition);
-                if a.materialized != b.materialized || (body(a) != body(b) && (a.materialized || !replaceable_view(a, b))) {
+                if a.materialized != b.materialized
+                    || (body(a) != body(b) && (a.materialized || !replaceable_view(a, b)))
+                {
                     return Some(Action::Recreate);
                 }
                 alter_if(

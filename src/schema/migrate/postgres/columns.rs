@@ -28,10 +28,7 @@ fn split_type(t: &str) -> (String, Vec<i64>, String) {
     };
     match (t.find('('), t.find(')')) {
         (Some(a), Some(z)) if z > a => {
-            let mods = t[a + 1..z]
-                .split(',')
-                .filter_map(|x| x.trim().parse().ok())
-                .collect();
+            let mods = t[a + 1..z].split(',').filter_map(|x| x.trim().parse().ok()).collect();
             let name = format!("{}{}", t[..a].trim(), t[z + 1..].trim_end());
             (name.trim().to_string() + &array, mods, t[z + 1..].trim().to_string())
         }
@@ -101,19 +98,30 @@ impl Planner<'_> {
         let hit = |s: &str, n: &str| base == n || base == format!("{s}.{n}") || base == format!("\"{n}\"");
         let s = self.s;
         let t = self.t;
-        s.enums
-            .iter()
-            .chain(&t.enums)
-            .any(|e| hit(&e.schema, &e.name))
+        s.enums.iter().chain(&t.enums).any(|e| hit(&e.schema, &e.name))
             || s.domains.iter().chain(&t.domains).any(|d| hit(&d.schema, &d.name))
-            || s.composites.iter().chain(&t.composites).any(|c| hit(&c.schema, &c.name))
+            || s.composites
+                .iter()
+                .chain(&t.composites)
+                .any(|c| hit(&c.schema, &c.name))
     }
 
     /// Statements that change column `old` into `col` on table `s`.
     /// `default_dropped`: the default was dropped early (it needs something
     /// that was re-created) and must be set again.
-    pub(super) fn alter_column(&self, b: &mut Builder, s: &Table, col: &ColumnDef, old: &ColumnDef, default_dropped: bool) {
-        let swapped = self.retyped.contains(&super::nodes::sub_id(crate::schema::deps::NodeKind::Column, s, &col.name));
+    pub(super) fn alter_column(
+        &self,
+        b: &mut Builder,
+        s: &Table,
+        col: &ColumnDef,
+        old: &ColumnDef,
+        default_dropped: bool,
+    ) {
+        let swapped = self.retyped.contains(&super::nodes::sub_id(
+            crate::schema::deps::NodeKind::Column,
+            s,
+            &col.name,
+        ));
         let d = &self.d;
         let q = d.qname(&s.schema, &s.name);
         let cq = d.ident(&col.name);
@@ -133,7 +141,9 @@ impl Planner<'_> {
                 b.add_h(
                     Phase::Tables,
                     format!("ALTER TABLE {q} ADD COLUMN {}", d.column(col, false)),
-                    vec![format!("table rewrite: computes {path} for every row (ACCESS EXCLUSIVE lock)")],
+                    vec![format!(
+                        "table rewrite: computes {path} for every row (ACCESS EXCLUSIVE lock)"
+                    )],
                 );
                 return;
             }
@@ -173,7 +183,10 @@ impl Planner<'_> {
             b.add(Phase::Tables, at(format!("SET STORAGE {st}")));
         }
         if col.statistics != old.statistics {
-            b.add(Phase::Tables, at(format!("SET STATISTICS {}", col.statistics.unwrap_or(-1))));
+            b.add(
+                Phase::Tables,
+                at(format!("SET STATISTICS {}", col.statistics.unwrap_or(-1))),
+            );
         }
         if col.compression != old.compression {
             let m = col.compression.clone().unwrap_or_else(|| "DEFAULT".into());
@@ -198,18 +211,19 @@ impl Planner<'_> {
         } else {
             type_change_effect(&old.data_type, &col.data_type, &|t| self.domain_base(t))
         };
-        let using = if col.collation != old.collation && col.data_type == old.data_type && !self.user_type(&col.data_type) {
+        let using = if effect == Effect::Metadata && !self.user_type(&col.data_type) && !self.user_type(&old.data_type)
+        {
+            // Binary-compatible: a USING clause would add nothing.
             String::new()
+        } else if col.data_type == "text" {
+            format!(" USING {cq}::text")
         } else if self.user_type(&old.data_type) || self.user_type(&col.data_type) {
             let arr = if col.data_type.ends_with("[]") { "[]" } else { "" };
             format!(" USING {cq}::text{arr}::{}", col.data_type)
         } else {
             format!(" USING {cq}::{}", col.data_type)
         };
-        let sql = format!(
-            "ALTER TABLE {q} ALTER COLUMN {cq} TYPE {}{coll}{using}",
-            col.data_type
-        );
+        let sql = format!("ALTER TABLE {q} ALTER COLUMN {cq} TYPE {}{coll}{using}", col.data_type);
         let what = format!("{} -> {}", old.data_type, col.data_type);
         match effect {
             Effect::Metadata => b.add_n(
@@ -244,7 +258,14 @@ impl Planner<'_> {
         }
     }
 
-    fn alter_identity(&self, b: &mut Builder, at: &dyn Fn(String) -> String, path: &str, col: &ColumnDef, old: &ColumnDef) {
+    fn alter_identity(
+        &self,
+        b: &mut Builder,
+        at: &dyn Fn(String) -> String,
+        path: &str,
+        col: &ColumnDef,
+        old: &ColumnDef,
+    ) {
         if let Some(id) = &col.identity
             && col.identity != old.identity
         {
@@ -284,13 +305,31 @@ mod tests {
     #[test]
     fn type_changes_are_classified_by_direction() {
         let none = &|_: &str| None;
-        assert_eq!(type_change_effect("character varying(20)", "character varying(32)", none), Effect::Metadata);
-        assert_eq!(type_change_effect("character varying(32)", "character varying(20)", none), Effect::Rewrite);
-        assert_eq!(type_change_effect("character varying(20)", "text", none), Effect::Metadata);
+        assert_eq!(
+            type_change_effect("character varying(20)", "character varying(32)", none),
+            Effect::Metadata
+        );
+        assert_eq!(
+            type_change_effect("character varying(32)", "character varying(20)", none),
+            Effect::Rewrite
+        );
+        assert_eq!(
+            type_change_effect("character varying(20)", "text", none),
+            Effect::Metadata
+        );
         assert_eq!(type_change_effect("character varying", "text", none), Effect::Metadata);
-        assert_eq!(type_change_effect("text", "character varying(10)", none), Effect::Rewrite);
-        assert_eq!(type_change_effect("numeric(10,2)", "numeric(12,2)", none), Effect::Metadata);
-        assert_eq!(type_change_effect("numeric(10,2)", "numeric(12,3)", none), Effect::Rewrite);
+        assert_eq!(
+            type_change_effect("text", "character varying(10)", none),
+            Effect::Rewrite
+        );
+        assert_eq!(
+            type_change_effect("numeric(10,2)", "numeric(12,2)", none),
+            Effect::Metadata
+        );
+        assert_eq!(
+            type_change_effect("numeric(10,2)", "numeric(12,3)", none),
+            Effect::Rewrite
+        );
         assert_eq!(type_change_effect("numeric(10,2)", "numeric", none), Effect::Metadata);
         assert_eq!(type_change_effect("integer", "bigint", none), Effect::Rewrite);
         assert_eq!(

@@ -44,7 +44,11 @@ impl Planner<'_> {
                         if o.version != x.version {
                             b.add(
                                 Phase::Tables,
-                                format!("ALTER EXTENSION {} UPDATE TO {}", d.ident(&x.name), d.literal(&x.version)),
+                                format!(
+                                    "ALTER EXTENSION {} UPDATE TO {}",
+                                    d.ident(&x.name),
+                                    d.literal(&x.version)
+                                ),
                             );
                         }
                     }
@@ -223,7 +227,10 @@ impl Planner<'_> {
                         b.add(Phase::Tables, format!("ALTER {kind} {q} RESET ({})", gone.join(", ")));
                     }
                     if !v.options.is_empty() {
-                        b.add(Phase::Tables, format!("ALTER {kind} {q} SET ({})", v.options.join(", ")));
+                        b.add(
+                            Phase::Tables,
+                            format!("ALTER {kind} {q} SET ({})", v.options.join(", ")),
+                        );
                     }
                 }
             }

@@ -31,10 +31,8 @@ impl Planner<'_> {
                 Action::Create | Action::Recreate => {
                     let both = format!("{}.{} and {}.{}", t.schema, t.name, fk.ref_schema, fk.ref_table);
                     // A key over a unique index built after commit must wait for it.
-                    let after_commit = self.opts.online
-                        && self
-                            .concurrent_on(&fk.ref_schema, &fk.ref_table)
-                            .unwrap_or(false);
+                    let after_commit =
+                        self.opts.online && self.concurrent_on(&fk.ref_schema, &fk.ref_table).unwrap_or(false);
                     if !existed(&t.schema, &t.name) || fk.not_valid {
                         let phase = if after_commit { Phase::Post } else { Phase::CreateLate };
                         b.add(phase, d.add_foreign_key(t, fk, false));
@@ -43,7 +41,9 @@ impl Planner<'_> {
                         b.add_h(
                             phase,
                             d.add_foreign_key(t, fk, true),
-                            vec![format!("brief SHARE ROW EXCLUSIVE locks on {both}; rows are checked after commit")],
+                            vec![format!(
+                                "brief SHARE ROW EXCLUSIVE locks on {both}; rows are checked after commit"
+                            )],
                         );
                         b.add_h(
                             Phase::Post,
@@ -78,10 +78,11 @@ impl Planner<'_> {
 
     /// Whether a unique index of this table is built after commit.
     fn concurrent_on(&self, schema: &str, table: &str) -> Option<bool> {
-        Some(self.sn.by_id.iter().any(|(id, o)| {
-            matches!(o, Obj::Index(t, i) if t.schema == schema && t.name == table && i.unique) && self.concurrent(id)
-        }) || self.opts.online
-            && self.sn.get(&table_id(schema, table)).is_some_and(|o| {
+        Some(
+            self.sn.by_id.iter().any(|(id, o)| {
+                matches!(o, Obj::Index(t, i) if t.schema == schema && t.name == table && i.unique)
+                    && self.concurrent(id)
+            }) || self.opts.online && self.sn.get(&table_id(schema, table)).is_some_and(|o| {
                 matches!(o, Obj::Table(t) if super::nodes::constraints(t).iter().any(|c| {
                     matches!(c, Con::Primary(_) | Con::Unique(_))
                         && matches!(
@@ -89,7 +90,8 @@ impl Planner<'_> {
                             Some(Action::Create | Action::Recreate)
                         )
                 }))
-            }) && self.tn.has(&table_id(schema, table)))
+            }) && self.tn.has(&table_id(schema, table)),
+        )
     }
 
     /// The sequence a serial column used, when it becomes an identity

@@ -4,8 +4,8 @@
 use crate::db::Engine;
 use crate::schema::deps::{NodeKind, extension_node, function_node, index_node, node, schema_node, sub_node};
 use crate::schema::{
-    CheckConstraint, ColumnDef, CompositeType, Domain, EnumType, Extension, ForeignKey, Function, Index,
-    KeyConstraint, Policy, Schema, Sequence, Table, Trigger, View,
+    CheckConstraint, ColumnDef, CompositeType, Domain, EnumType, Extension, ForeignKey, Function, Index, KeyConstraint,
+    Policy, Schema, Sequence, Table, Trigger, View,
 };
 use std::collections::BTreeMap;
 
@@ -174,10 +174,16 @@ impl<'a> Nodes<'a> {
             }
         }
         for t in &s.triggers {
-            m.insert(sub_node(PG, NodeKind::Trigger, &t.schema, &t.table, &t.name), Obj::Trigger(t));
+            m.insert(
+                sub_node(PG, NodeKind::Trigger, &t.schema, &t.table, &t.name),
+                Obj::Trigger(t),
+            );
         }
         for p in &s.policies {
-            m.insert(sub_node(PG, NodeKind::Policy, &p.schema, &p.table, &p.name), Obj::Policy(p));
+            m.insert(
+                sub_node(PG, NodeKind::Policy, &p.schema, &p.table, &p.name),
+                Obj::Policy(p),
+            );
         }
         Nodes { by_id: m }
     }

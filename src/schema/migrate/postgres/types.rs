@@ -147,7 +147,10 @@ impl Planner<'_> {
         let q = d.qname(&x.schema, &x.name);
         for a in &o.attributes {
             if !x.attributes.iter().any(|n| n.name == a.name) {
-                b.add(Phase::Tables, format!("ALTER TYPE {q} DROP ATTRIBUTE {}", d.ident(&a.name)));
+                b.add(
+                    Phase::Tables,
+                    format!("ALTER TYPE {q} DROP ATTRIBUTE {}", d.ident(&a.name)),
+                );
             }
         }
         for a in &x.attributes {
@@ -158,7 +161,11 @@ impl Planner<'_> {
                 ),
                 Some(p) if p.data_type != a.data_type => b.add(
                     Phase::Tables,
-                    format!("ALTER TYPE {q} ALTER ATTRIBUTE {} TYPE {}", d.ident(&a.name), a.data_type),
+                    format!(
+                        "ALTER TYPE {q} ALTER ATTRIBUTE {} TYPE {}",
+                        d.ident(&a.name),
+                        a.data_type
+                    ),
                 ),
                 Some(_) => {}
             }
