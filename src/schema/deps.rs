@@ -215,31 +215,46 @@ impl Graph {
                 }
             }
         }
+        // Kahn's algorithm, the ready node of lowest (kind, id) first.
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
         let rank = |id: &str| (NodeKind::of(id), id.to_string());
+        let mut waiting: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut unblocks: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (n, ps) in &preds {
+            waiting.insert(n, ps.len());
+            for p in ps {
+                unblocks.entry(p).or_default().push(n);
+            }
+        }
+        let mut heap: BinaryHeap<Reverse<(Option<NodeKind>, String)>> = waiting
+            .iter()
+            .filter(|(_, w)| **w == 0)
+            .map(|(n, _)| Reverse(rank(n)))
+            .collect();
         let mut out = Vec::with_capacity(nodes.len());
-        let mut done: BTreeSet<&str> = BTreeSet::new();
+        let mut done: BTreeSet<String> = BTreeSet::new();
         while done.len() < nodes.len() {
-            let ready = nodes
-                .iter()
-                .map(String::as_str)
-                .filter(|n| !done.contains(n))
-                .filter(|n| preds.get(n).is_none_or(|p| p.iter().all(|x| done.contains(x))))
-                .min_by_key(|n| rank(n));
-            let next = match ready {
-                Some(n) => n,
+            let next = match heap.pop() {
+                Some(Reverse((_, n))) => n,
                 // A cycle: take the lowest-ranked node left.
-                None => match nodes
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|n| !done.contains(n))
-                    .min_by_key(|n| rank(n))
-                {
-                    Some(n) => n,
+                None => match nodes.iter().filter(|n| !done.contains(*n)).min_by_key(|n| rank(n)) {
+                    Some(n) => n.clone(),
                     None => break,
                 },
             };
-            done.insert(next);
-            out.push(next.to_string());
+            if !done.insert(next.clone()) {
+                continue;
+            }
+            for d in unblocks.get(next.as_str()).into_iter().flatten() {
+                if let Some(w) = waiting.get_mut(d) {
+                    *w = w.saturating_sub(1);
+                    if *w == 0 && !done.contains(*d) {
+                        heap.push(Reverse(rank(d)));
+                    }
+                }
+            }
+            out.push(next);
         }
         out
     }

@@ -307,10 +307,9 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
 /// Display name of a routine: qualified name and argument types (the
 /// identity; parameter names are not part of it).
 pub fn function_name(engine: Engine, f: &super::Function) -> String {
-    let args = if f.signature.is_empty() {
-        &f.arguments
-    } else {
-        &f.signature
+    let args = match engine {
+        Engine::Postgres => f.identity(),
+        _ => f.arguments.clone(),
     };
     format!("{}({args})", display_name(engine, &f.schema, &f.name))
 }

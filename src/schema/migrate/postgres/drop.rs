@@ -123,12 +123,7 @@ impl Planner<'_> {
 
     /// `schema.name(argument types)` of a routine.
     pub(super) fn routine_sig(&self, f: &crate::schema::Function) -> String {
-        let args = if f.signature.is_empty() {
-            &f.arguments
-        } else {
-            &f.signature
-        };
-        format!("{}({args})", self.d.qname(&f.schema, &f.name))
+        format!("{}({})", self.d.qname(&f.schema, &f.name), f.identity())
     }
 }
 

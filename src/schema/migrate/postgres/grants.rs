@@ -66,12 +66,21 @@ impl Planner<'_> {
             now.insert(object.clone(), defaults(kind, &object).into_iter().collect());
             created.insert(object);
         }
+        let names = |n: &super::nodes::Nodes<'_>| -> BTreeSet<String> {
+            n.by_id
+                .values()
+                .filter_map(|o| self.grant_target(*o))
+                .map(|(_, n)| n)
+                .collect()
+        };
+        let in_target = names(&self.tn);
+        let in_source = names(&self.sn);
         let empty = BTreeSet::new();
         let objects: BTreeSet<&String> = src.keys().chain(now.keys()).chain(&created).collect();
         for object in objects {
             let want = if self.opts.with_privileges {
                 src.get(object).unwrap_or(&empty)
-            } else if created.contains(object) && self.was_there(object) {
+            } else if created.contains(object) && in_target.contains(object) {
                 tgt.get(object).unwrap_or(&empty)
             } else if created.contains(object) {
                 // A new object is created as the source has it, grants included.
@@ -81,7 +90,7 @@ impl Planner<'_> {
             };
             let have = now.get(object).unwrap_or(&empty);
             for p in have.difference(want) {
-                if self.dropped_object(object) {
+                if !in_source.contains(object) {
                     continue;
                 }
                 b.add(Phase::CreateLate, self.d.revoke(p));
@@ -90,23 +99,5 @@ impl Planner<'_> {
                 b.add(Phase::CreateLate, self.d.grant(p));
             }
         }
-    }
-
-    /// Whether the target had an object of this privilege name (so a
-    /// re-created one gets its grants back).
-    fn was_there(&self, object: &str) -> bool {
-        self.tn
-            .by_id
-            .values()
-            .any(|o| self.grant_target(*o).is_some_and(|(_, n)| n == object))
-    }
-
-    /// Whether the object goes away (no REVOKE on what no longer exists).
-    fn dropped_object(&self, object: &str) -> bool {
-        !self
-            .sn
-            .by_id
-            .values()
-            .any(|o| self.grant_target(*o).is_some_and(|(_, n)| n == object))
     }
 }

@@ -17,6 +17,7 @@ impl Planner<'_> {
     fn emit_foreign_keys(&self, b: &mut Builder) {
         let d = &self.d;
         let mut comments = Vec::new();
+        let after_commit_keys = self.unique_after_commit();
         for (id, action) in &self.actions {
             let Some(Obj::Constraint(t, Con::Foreign(fk))) = self.sn.get(id) else {
                 continue;
@@ -76,22 +77,31 @@ impl Planner<'_> {
         }
     }
 
-    /// Whether a unique index of this table is built after commit.
-    fn concurrent_on(&self, schema: &str, table: &str) -> Option<bool> {
-        Some(
-            self.sn.by_id.iter().any(|(id, o)| {
-                matches!(o, Obj::Index(t, i) if t.schema == schema && t.name == table && i.unique)
-                    && self.concurrent(id)
-            }) || self.opts.online && self.sn.get(&table_id(schema, table)).is_some_and(|o| {
-                matches!(o, Obj::Table(t) if super::nodes::constraints(t).iter().any(|c| {
-                    matches!(c, Con::Primary(_) | Con::Unique(_))
-                        && matches!(
-                            self.action(&super::nodes::sub_id(crate::schema::deps::NodeKind::Constraint, t, c.name())),
+    /// Tables whose new unique index or key is built after commit.
+    fn unique_after_commit(&self) -> std::collections::BTreeSet<(String, String)> {
+        let mut out = std::collections::BTreeSet::new();
+        if !self.opts.online {
+            return out;
+        }
+        for (id, o) in &self.sn.by_id {
+            match o {
+                Obj::Index(t, i) if i.unique && self.concurrent(id) => {
+                    out.insert((t.schema.clone(), t.name.clone()));
+                }
+                Obj::Constraint(t, Con::Primary(_) | Con::Unique(_))
+                    if matches!(self.action(id), Some(Action::Create | Action::Recreate))
+                        && self.tn.has(&table_id(&t.schema, &t.name))
+                        && !matches!(
+                            self.action(&table_id(&t.schema, &t.name)),
                             Some(Action::Create | Action::Recreate)
-                        )
-                }))
-            }) && self.tn.has(&table_id(schema, table)),
-        )
+                        ) =>
+                {
+                    out.insert((t.schema.clone(), t.name.clone()));
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     /// The sequence a serial column used, when it becomes an identity

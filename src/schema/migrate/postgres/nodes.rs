@@ -87,12 +87,7 @@ pub(super) enum Obj<'a> {
 
 /// Node id of a routine.
 pub(super) fn fn_id(f: &Function) -> String {
-    let sig = if f.signature.is_empty() {
-        &f.arguments
-    } else {
-        &f.signature
-    };
-    function_node(PG, &f.schema, &f.name, sig)
+    function_node(PG, &f.schema, &f.name, &f.identity())
 }
 
 /// Node id of a table.
