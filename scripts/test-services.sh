@@ -54,6 +54,15 @@ ensure_mariadb_installed() {
   apt-get install -y -qq mariadb-server </dev/null >&2
 }
 
+# The activity view's top statements read pg_stat_statements; preload it
+# when the contrib module is installed (tests create the extension per database).
+pg_preload() {
+  if [ -f "$("$(pg_bin)/pg_config" --pkglibdir 2>/dev/null || echo /nonexistent)/pg_stat_statements.so" ] \
+    || [ -f "$(dirname "$(pg_bin)")/lib/pg_stat_statements.so" ]; then
+    echo " -c shared_preload_libraries=pg_stat_statements"
+  fi
+}
+
 pg_running() {
   [ -f "$DIR/pg/data/postmaster.pid" ] && as_user postgres "$(pg_bin)/pg_ctl" -D "$DIR/pg/data" status >/dev/null 2>&1
 }
@@ -74,7 +83,7 @@ HBA
   local port; port="$(free_port)"
   echo "$port" >"$DIR/pg/port"
   as_user postgres "$bin/pg_ctl" -D "$DIR/pg/data" -l "$DIR/pg/log" -w -o \
-    "-c listen_addresses=127.0.0.1 -p $port -k $DIR/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    "-c listen_addresses=127.0.0.1 -p $port -k $DIR/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200$(pg_preload)" \
     start >/dev/null
   "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 <<SQL >/dev/null
 CREATE ROLE dbn_user LOGIN SUPERUSER PASSWORD '$PG_PASSWORD';

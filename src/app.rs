@@ -3,24 +3,33 @@
 //! state through `&App` only.
 
 mod actions;
+pub mod activity;
 mod complete;
 pub mod copy;
 pub mod editor;
 mod events;
+mod find;
+pub mod fuzzy;
 pub mod grid;
 pub mod guard;
+pub mod messages;
+pub mod plan_view;
 mod popup;
 pub mod query;
 pub mod results;
 mod run;
+mod session_store;
+mod shutdown;
 pub mod snapshots;
 pub mod split;
 pub mod sync_preview;
 pub mod tree;
+pub mod txn;
 
-pub use events::fmt_elapsed;
-pub use popup::{ConnEntry, Popup, PromptPurpose, palette_matches};
+pub use events::{fmt_elapsed, fmt_elapsed_short, rows_text};
+pub use popup::{ConnEntry, Popup, PromptPurpose, ViewerKind, palette_matches};
 pub use run::{Connections, Ended, run};
+pub use shutdown::ShutdownReport;
 
 use crate::db::{Canceller, ConnSpec, Engine};
 use crate::keymap::{Context, KeyPress, Keymap, Lookup};
@@ -193,9 +202,26 @@ pub struct App {
     migration_confirmed: Option<(String, Instant)>,
     /// Data sync panel, when open.
     pub sync: Option<sync_preview::SyncPanel>,
+    /// Activity view, when open.
+    pub activity: Option<activity::ActivityPanel>,
+    activity_ticket: u64,
     sync_confirmed: Option<(String, Instant)>,
+    /// Where result pages spill and how large they may grow.
+    pub spill: results::SpillSettings,
+    /// Every message of the session in full.
+    pub messages: messages::MessageLog,
+    /// A transaction is open on the query session, since then.
+    tx_since: Option<Instant>,
+    /// A statement of the run changed the schema: reload the tree when it ends.
+    schema_stale: bool,
+    /// Query plan shown in the grid's place, when open.
+    pub plan: Option<plan_view::PlanView>,
+    plan_ticket: u64,
     dirty: bool,
     ticket: u64,
+    grid_ticket: u64,
+    /// Ticket of a run stopped because its result reached the page file's cap.
+    capped_run: Option<u64>,
     schema_ticket: u64,
     export_token: Option<CancellationToken>,
     db_tx: mpsc::Sender<DbEvent>,
@@ -221,7 +247,7 @@ impl App {
             ..Default::default()
         };
         tree.loading = false;
-        let app = App {
+        let mut app = App {
             conn,
             session: Arc::new(tokio::sync::Mutex::new(None)),
             keymap: opts.keymap,
@@ -245,14 +271,25 @@ impl App {
             snapshots: None,
             migration_confirmed: None,
             sync: None,
+            activity: None,
+            activity_ticket: 0,
             sync_confirmed: None,
+            spill: results::SpillSettings::default(),
+            messages: messages::MessageLog::default(),
+            tx_since: None,
+            schema_stale: false,
+            plan: None,
+            plan_ticket: 0,
             dirty: true,
             ticket: 0,
+            grid_ticket: 0,
+            capped_run: None,
             schema_ticket: 0,
             export_token: None,
             db_tx,
             job_tx,
         };
+        app.restore_session();
         (app, Receivers { db, jobs })
     }
 
@@ -297,7 +334,9 @@ impl App {
     }
 
     fn set_status(&mut self, level: Level, text: impl Into<String>) {
-        self.status = Some((level, crate::sanitize::sanitize(&text.into()).into_owned()));
+        let text = text.into();
+        self.messages.push(level, &text);
+        self.status = Some((level, crate::sanitize::sanitize(&text).into_owned()));
     }
 
     /// Handle a terminal event.
@@ -310,14 +349,23 @@ impl App {
                 self.dirty = true;
             }
             Event::Paste(text) if self.popup.is_none() && self.focus == Focus::Editor => {
-                let b = self.editor.buf_mut();
-                b.textarea.insert_str(text);
-                b.rehighlight();
+                self.editor.buf_mut().paste(&text);
                 self.after_move();
                 self.dirty = true;
             }
+            Event::Paste(text) if self.popup.is_none() && self.focus == Focus::Grid => {
+                if let Some(p) = self.grid.prompt.as_mut() {
+                    p.input.push_str(&crate::sanitize::sanitize(&text));
+                    self.dirty = true;
+                }
+            }
             Event::FocusGained => self.dirty = true,
-            Event::Mouse(m) if self.popup.is_none() && self.snapshots.is_none() && self.sync.is_none() => {
+            Event::Mouse(m)
+                if self.popup.is_none()
+                    && self.snapshots.is_none()
+                    && self.sync.is_none()
+                    && self.activity.is_none() =>
+            {
                 self.on_mouse(m)
             }
             _ => {}
@@ -331,6 +379,10 @@ impl App {
             self.popup_key(key);
             return;
         }
+        if self.activity.is_some() {
+            self.activity_key(key);
+            return;
+        }
         if self.sync.is_some() {
             self.sync_key(key);
             return;
@@ -341,6 +393,14 @@ impl App {
         }
         if self.tree.filtering && self.focus == Focus::Tree {
             self.filter_key(key);
+            return;
+        }
+        if self.focus == Focus::Grid && self.plan.is_some() && self.plan_key(key) {
+            return;
+        }
+        if self.grid.prompt.is_some() && self.focus == Focus::Grid {
+            self.grid_prompt_key(key);
+            self.after_move();
             return;
         }
         let Some(kp) = KeyPress::from_event(&key) else {
@@ -363,10 +423,7 @@ impl App {
     }
 
     fn editor_input(&mut self, key: KeyEvent) {
-        let b = self.editor.buf_mut();
-        if b.textarea.input(key) {
-            b.rehighlight();
-        }
+        self.editor.buf_mut().input_key(key);
         self.after_move();
     }
 
@@ -421,14 +478,18 @@ impl App {
 
     /// Periodic update while something runs (elapsed time in the status line).
     pub fn on_tick(&mut self) {
-        if self.running.is_some() || self.export_rows.is_some() || self.panel_busy() {
+        if self.busy() {
             self.dirty = true;
         }
     }
 
-    /// True while a query or export is in flight (the loop then ticks the clock).
+    /// True while a query, export or scan is in flight or a transaction is open (the loop then ticks the clock).
     pub fn busy(&self) -> bool {
-        self.running.is_some() || self.export_rows.is_some() || self.panel_busy()
+        self.running.is_some()
+            || self.tx_since.is_some()
+            || self.export_rows.is_some()
+            || self.panel_busy()
+            || self.grid.tabs.iter().any(|t| t.scan.is_some())
     }
 
     /// True while a panel waits for a background task (introspection, migration).
@@ -436,8 +497,11 @@ impl App {
         self.snapshots.as_ref().is_some_and(|p| {
             p.live_loading
                 || p.apply.as_ref().is_some_and(|a| a.running)
-                || p.backups.as_ref().is_some_and(|b| b.loading)
+                || p.backups
+                    .as_ref()
+                    .is_some_and(|b| b.loading || b.restore.as_ref().is_some_and(|r| r.running))
         }) || self.sync_busy()
+            || self.plan_busy()
     }
 }
 
@@ -462,10 +526,11 @@ impl App {
             MouseEventKind::Down(MouseButton::Left) => {
                 self.focus = pane;
                 if pane == Focus::Grid {
-                    let first = panes.grid.y + 2;
+                    let first = panes.grid.y + 2 + crate::ui::grid_chrome(&self.grid).0;
                     if m.row >= first {
                         let row = self.grid.top + usize::from(m.row - first);
-                        self.grid.move_row(row as isize - self.grid.row as isize);
+                        let at = self.grid.row as isize;
+                        self.grid.move_row(row as isize - at);
                     }
                 } else if pane == Focus::Tree
                     && let Some(t) = panes.tree

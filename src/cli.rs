@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions and dispatch. One file per
 //! subcommand under `cli/`, each with `run(args, &mut Ctx) -> Result<ExitCode>`.
 
+pub mod activity;
 mod audit;
 pub mod backup;
 mod bundle_export;
@@ -12,6 +13,7 @@ pub mod demo;
 pub mod diff;
 pub mod diff_data;
 pub mod exit;
+mod explain;
 pub mod guard;
 mod init;
 pub mod job;
@@ -58,6 +60,8 @@ pub enum Command {
     Connect(connect::Args),
     /// Run SQL and stream the results (table, csv, tsv, json, jsonl, markdown).
     Query(query::Args),
+    /// Show the query plan of a statement as a tree (--analyze runs it and measures each step).
+    Explain(explain::Args),
     /// Create the bundled demo database (a small shop) and open it.
     Demo(demo::Args),
     /// Inspect the secret store.
@@ -84,6 +88,8 @@ pub enum Command {
     Ui(ui::Args),
     /// Encrypted, deduplicated database snapshots: create, diff, restore, schedules.
     Backup(backup::Args),
+    /// Live server activity: sessions, blocking chains, top statements, health.
+    Activity(activity::Args),
 }
 
 /// Run a parsed command line.
@@ -96,6 +102,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Init(a)) => init::run(a, &mut ctx),
         Some(Command::Connect(a)) => connect::run(a, &mut ctx),
         Some(Command::Query(a)) => query::run(a, &mut ctx),
+        Some(Command::Explain(a)) => explain::run(a, &mut ctx),
         Some(Command::Demo(a)) => demo::run(a, &mut ctx),
         Some(Command::Secrets(a)) => secrets::run(a, &mut ctx),
         Some(Command::Job(a)) => job::run(a, &mut ctx),
@@ -109,6 +116,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Import(a)) => bundle_import::run(a, &mut ctx),
         Some(Command::Ui(a)) => ui::run(a, &mut ctx),
         Some(Command::Backup(a)) => backup::run(a, &mut ctx),
+        Some(Command::Activity(a)) => activity::run(a, &mut ctx),
         None => open_default(&mut ctx),
     };
     match result {

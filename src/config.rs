@@ -92,6 +92,10 @@ pub struct UiConfig {
     pub mouse: bool,
     /// LIMIT used by table previews.
     pub preview_limit: u32,
+    /// Folder for result page files; null means the user cache directory (`$XDG_CACHE_HOME/dbn/spill`).
+    pub spill_dir: Option<String>,
+    /// Most megabytes one result may write to its page file; the result stops growing there.
+    pub spill_cap_mb: u64,
 }
 
 /// Query settings.

@@ -1,5 +1,6 @@
 //! Database drivers behind one async `Session` trait, and the shared value model.
 
+mod access;
 mod error;
 pub mod mysql;
 pub mod postgres;
@@ -9,6 +10,7 @@ mod spec;
 pub mod sqlite;
 mod value;
 
+pub use access::{Access, database_id};
 pub use error::{DbError, DbResult, ErrorCode};
 pub use session::{BATCH_ROWS, Canceller, Column, Frame, Session, Summary, connect, query_all};
 pub use spec::{ConnSpec, DEFAULT_CONNECT_TIMEOUT, Engine, SslMode, redact_url};

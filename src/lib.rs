@@ -7,6 +7,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod activity;
 pub mod app;
 pub mod backup;
 pub mod bundle;
@@ -19,6 +20,7 @@ pub mod fsutil;
 pub mod jobs;
 pub mod keymap;
 pub mod logging;
+pub mod plan;
 pub mod safety;
 pub mod sanitize;
 pub mod schema;

@@ -94,6 +94,12 @@ fn redact_keywords(text: &str) -> String {
             Some(len) => {
                 out.push_str(&text[i..i + len]);
                 i += len;
+                // `password='x'`: the value is quoted after all.
+                if matches!(text[i..].chars().next(), Some('\'' | '"')) && text[..i].ends_with('=') {
+                    let q = &text[i..i + 1];
+                    out.push_str(q);
+                    i += 1;
+                }
                 let quote = text[..i].chars().last().filter(|c| *c == '\'' || *c == '"');
                 let stop = text[i..]
                     .find(|c: char| match quote {

@@ -10,10 +10,13 @@ pub mod classify;
 pub mod confirm;
 pub mod gate;
 mod lex;
+pub mod permit;
 pub mod policy;
+pub mod redact;
 pub mod split;
 
 pub use classify::{StatementVerdict, Verdict, classify};
+pub use permit::WritePermit;
 pub use split::split;
 
 /// Stable codes of the safety rules (also the `code` of a [`Refusal`]).

@@ -1,8 +1,10 @@
 //! Drawing. Everything here reads `&App` and writes into the frame's
 //! buffer; nothing mutates state. Every rect is clamped to the screen.
 
+mod activity;
 mod editor;
 mod grid;
+mod plan;
 mod popup;
 mod snapshots;
 mod status;
@@ -85,10 +87,39 @@ pub fn editor_view(r: Rect, buf: &crate::app::editor::Buffer) -> (usize, usize) 
 /// Data rows and cell columns visible in the grid pane.
 pub fn grid_view(r: Rect, g: &GridState) -> (usize, usize) {
     let gutter = grid::gutter_width(g.rows());
+    let (above, below) = grid::chrome_lines(g);
     (
-        usize::from(r.height.saturating_sub(3)),
+        usize::from(r.height.saturating_sub(3 + above + below)),
         usize::from(r.width.saturating_sub(2 + gutter)),
     )
+}
+
+/// Lines the grid uses above its header (tab bar) and below its rows (prompt).
+pub fn grid_chrome(g: &GridState) -> (u16, u16) {
+    grid::chrome_lines(g)
+}
+
+/// Text columns and rows inside the big popups (help, inspector, viewers).
+pub fn viewer_size(area: Rect) -> (usize, usize) {
+    let r = popup::big_rect(area);
+    (
+        usize::from(r.width.saturating_sub(2)).max(1),
+        usize::from(r.height.saturating_sub(2)),
+    )
+}
+
+/// Lines of the help overlay.
+pub fn help_len(app: &App) -> usize {
+    popup::help_lines(app).len()
+}
+
+/// Lines `text` takes in a viewer `width` cells wide.
+pub fn wrapped_len(text: &str, width: usize) -> usize {
+    popup::wrapped_lines(text, width).len()
+}
+/// Plan tree rows visible in the grid pane.
+pub fn plan_rows(r: Rect) -> usize {
+    plan::tree_rows(r)
 }
 
 /// Draw the whole screen.
@@ -109,13 +140,19 @@ pub fn draw(f: &mut Frame, app: &App) {
         tree::draw(f, r, app);
     }
     editor::draw(f, panes.editor, app);
-    grid::draw(f, panes.grid, app);
+    match &app.plan {
+        Some(p) => plan::draw(f, panes.grid, app, p),
+        None => grid::draw(f, panes.grid, app),
+    }
     status::draw(f, panes.status, app);
     if let Some(p) = &app.snapshots {
         snapshots::draw(f, area, app, p);
     }
     if let Some(p) = &app.sync {
         sync_preview::draw(f, area, app, p);
+    }
+    if let Some(p) = &app.activity {
+        activity::draw(f, area, app, p);
     }
     if let Some(p) = &app.popup {
         popup::draw(f, area, app, p);
@@ -125,7 +162,11 @@ pub fn draw(f: &mut Frame, app: &App) {
 /// A pane block whose border shows focus.
 pub(crate) fn pane_block<'a>(app: &App, focus: Focus, title: String) -> Block<'a> {
     let t = &app.theme;
-    let focused = app.focus == focus && app.popup.is_none() && app.snapshots.is_none() && app.sync.is_none();
+    let focused = app.focus == focus
+        && app.popup.is_none()
+        && app.snapshots.is_none()
+        && app.sync.is_none()
+        && app.activity.is_none();
     let (border, btype) = if focused {
         (t.style(Slot::BorderFocused), BorderType::Thick)
     } else {

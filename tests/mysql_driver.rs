@@ -68,23 +68,29 @@ async fn connects_reports_version_and_counts_changes() {
     assert_eq!(cols[1].type_name, "VARCHAR");
     assert!(rows.is_empty());
     assert_eq!(sum.rows_returned, 0);
-    let (tx, mut rx) = mpsc::channel(8);
-    let (sum, ()) = tokio::join!(
-        s.execute("SELECT 1 AS a; UPDATE t SET name = 'y'; SELECT 2 AS b", tx),
-        async {
-            let mut frames = Vec::new();
-            while let Some(f) = rx.recv().await {
-                frames.push(match f {
-                    Frame::Columns(c) => format!("cols {}", c[0].name),
-                    Frame::Rows(r) => format!("rows {:?}", r),
-                });
-            }
-            assert_eq!(frames, ["cols a", "rows [[Int(1)]]", "cols b", "rows [[Int(2)]]"]);
-        }
-    );
-    let sum = sum.unwrap();
-    assert_eq!(sum.rows_returned, 2);
-    assert_eq!(sum.rows_affected, Some(3));
+    // One statement per message: the server refuses `;`-joined text, and
+    // nothing of it runs.
+    for sql in [
+        "SELECT 1 AS a; UPDATE t SET name = 'y'",
+        "UPDATE t SET name = 'y' WHERE id = 1; SELECT 2",
+        "SELECT 'a\\'; UPDATE t SET name = 'y'; SELECT 1 #'",
+    ] {
+        let err = query_all(s.as_mut(), sql).await.expect_err(sql);
+        assert_eq!(err.code, ErrorCode::QuerySyntaxError, "{sql}: {err:?}");
+    }
+    query_all(s.as_mut(), "SET sql_mode = 'NO_BACKSLASH_ESCAPES'")
+        .await
+        .unwrap();
+    let err = query_all(s.as_mut(), "SELECT 'a\\'; UPDATE t SET name = 'y'; SELECT 1 #'")
+        .await
+        .expect_err("hidden statement");
+    assert_eq!(err.code, ErrorCode::QuerySyntaxError, "{err:?}");
+    let (_, rows, _) = query_all(s.as_mut(), "SELECT count(*) FROM t WHERE name = 'y'")
+        .await
+        .unwrap();
+    assert_eq!(rows, vec![vec![Value::Int(0)]]);
+    let (_, rows, _) = query_all(s.as_mut(), "SELECT 7;").await.unwrap();
+    assert_eq!(rows, vec![vec![Value::Int(7)]]);
 }
 
 #[tokio::test]

@@ -451,17 +451,14 @@ async fn read_only_session_is_enforced_by_the_server() {
     let err = exec_err(s.as_mut(), "CREATE TABLE u (id int)").await;
     assert_eq!(err.code, ErrorCode::DbReadOnly, "{err:?}");
     assert_eq!(one_row(s.as_mut(), "SELECT count(*) FROM t").await, vec![Value::Int(0)]);
-    // The server lets a session switch the default back off, after which
-    // writes go through. That is why safety::classify also refuses any
-    // statement that changes default_transaction_read_only (or starts a
-    // READ WRITE transaction) on a read-only connection.
-    query_all(s.as_mut(), "SET default_transaction_read_only = off")
-        .await
-        .expect("server allows the SET");
-    query_all(s.as_mut(), "INSERT INTO t VALUES (1)")
-        .await
-        .expect("write after SET off");
-    assert_eq!(common::psql(&url, "SELECT count(*) FROM t").trim(), "1");
+    // Switching the session default back off lifts nothing: every statement
+    // runs in a read-only transaction the driver opens and rolls back.
+    for lift in ["SET default_transaction_read_only = off", "COMMIT", "BEGIN READ WRITE"] {
+        let _ = query_all(s.as_mut(), lift).await;
+        let err = exec_err(s.as_mut(), "INSERT INTO t VALUES (1)").await;
+        assert_eq!(err.code, ErrorCode::DbReadOnly, "after {lift}: {err:?}");
+    }
+    assert_eq!(common::psql(&url, "SELECT count(*) FROM t").trim(), "0");
     let rw = open(&url).await;
     assert!(!rw.is_read_only());
 }
@@ -635,21 +632,34 @@ async fn tls_handshake_modes_against_a_tls_server() {
 }
 
 #[tokio::test]
-async fn several_statements_fall_back_to_the_simple_protocol() {
+async fn several_statements_in_one_message_are_refused_by_the_server() {
     let Some(url) = common::pg_url() else { return };
     let mut s = open(&url).await;
-    let (tx, mut rx) = mpsc::channel(8);
-    let sum = s
-        .execute("SELECT 1 AS a; SET search_path = public; SELECT 'x' AS b, 2 AS c", tx)
+    query_all(s.as_mut(), "CREATE TEMP TABLE one_msg (a int)")
         .await
-        .expect("multi");
-    let mut frames = Vec::new();
-    while let Some(f) = rx.recv().await {
-        frames.push(match f {
-            Frame::Columns(c) => c.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(","),
-            Frame::Rows(r) => format!("{r:?}"),
-        });
+        .unwrap();
+    for sql in [
+        "SELECT 1 AS a; INSERT INTO one_msg VALUES (1)",
+        "INSERT INTO one_msg VALUES (2); SELECT 1",
+    ] {
+        let err = query_all(s.as_mut(), sql).await.expect_err(sql);
+        assert!(err.message.contains("multiple commands"), "{sql}: {err:?}");
     }
-    assert_eq!(frames, ["a", "[[Text(\"1\")]]", "b,c", "[[Text(\"x\"), Text(\"2\")]]"]);
-    assert_eq!(sum.rows_returned, 2);
+    // The lexer trick of issue 11: with standard_conforming_strings off
+    // the server sees several statements where a naive splitter sees one.
+    query_all(s.as_mut(), "SET standard_conforming_strings = off")
+        .await
+        .unwrap();
+    let err = query_all(s.as_mut(), "SELECT 'a\\', ' ; INSERT INTO one_msg VALUES (3); --'")
+        .await
+        .expect_err("hidden statement");
+    assert!(err.message.contains("multiple commands"), "{err:?}");
+    query_all(s.as_mut(), "SET standard_conforming_strings = on")
+        .await
+        .unwrap();
+    let (_, rows, _) = query_all(s.as_mut(), "SELECT count(*) FROM one_msg").await.unwrap();
+    assert_eq!(rows, vec![vec![Value::Int(0)]]);
+    // A trailing semicolon or comment is still one statement.
+    let (_, rows, _) = query_all(s.as_mut(), "SELECT 7; -- done").await.unwrap();
+    assert_eq!(rows, vec![vec![Value::Int(7)]]);
 }

@@ -65,27 +65,24 @@ async fn connects_creates_file_and_reports_version() {
 }
 
 #[tokio::test]
-async fn several_statements_stream_each_result_set() {
+async fn several_statements_in_one_message_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = open(&dir.path().join("m.db"), false).await;
-    let (tx, mut rx) = mpsc::channel(8);
-    let sql = "CREATE TABLE t(a); INSERT INTO t VALUES (1), (2); SELECT a FROM t ORDER BY a; SELECT 'x' AS b";
-    let (sum, ()) = tokio::join!(s.execute(sql, tx), async {
-        let mut frames = Vec::new();
-        while let Some(f) = rx.recv().await {
-            frames.push(match f {
-                Frame::Columns(c) => format!("cols {}", c[0].name),
-                Frame::Rows(r) => format!("rows {:?}", r),
-            });
-        }
-        assert_eq!(
-            frames,
-            ["cols a", "rows [[Int(1)], [Int(2)]]", "cols b", "rows [[Text(\"x\")]]"]
-        );
-    });
-    let sum = sum.unwrap();
-    assert_eq!(sum.rows_returned, 3);
-    assert_eq!(sum.rows_affected, Some(2));
+    run(&mut s, "CREATE TABLE t(a)").await;
+    for sql in [
+        "INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)",
+        "SELECT 1; DELETE FROM t",
+        "SELECT 'a'';' ; INSERT INTO t VALUES (3)",
+    ] {
+        let err = query_all(s.as_mut(), sql).await.expect_err(sql);
+        assert!(err.message.contains("several statements"), "{sql}: {err:?}");
+    }
+    let (_, rows, _) = query_all(s.as_mut(), "SELECT count(*) FROM t").await.unwrap();
+    assert_eq!(rows, vec![vec![Value::Int(0)]]);
+    let (_, rows, sum) = query_all(s.as_mut(), "SELECT 'x' AS b; -- trailing comment")
+        .await
+        .unwrap();
+    assert_eq!(rows, vec![vec![Value::Text("x".into())]]);
     assert_eq!(sum.tag.as_deref(), Some("SELECT 1"));
 }
 
@@ -276,20 +273,20 @@ async fn read_only_session_refuses_writes_at_the_database() {
     let path = dir.path().join("ro.db");
     {
         let mut w = open(&path, false).await;
-        run(&mut w, "CREATE TABLE t(a INTEGER); INSERT INTO t VALUES (1)").await;
+        run(&mut w, "CREATE TABLE t(a INTEGER)").await;
+        run(&mut w, "INSERT INTO t VALUES (1)").await;
     }
     let mut s = open(&path, true).await;
     assert!(s.is_read_only());
-    for sql in [
-        "INSERT INTO t VALUES (2)",
-        "DELETE FROM t",
-        "CREATE TABLE u(a)",
-        "PRAGMA query_only=OFF; INSERT INTO t VALUES (3)",
-    ] {
+    for sql in ["INSERT INTO t VALUES (2)", "DELETE FROM t", "CREATE TABLE u(a)"] {
         let err = query_all(s.as_mut(), sql).await.unwrap_err();
         assert_eq!(err.code, ErrorCode::DbReadOnly, "{sql}: {err}");
         assert!(err.message.contains("--unlock-writes"), "{}", err.message);
     }
+    // Lifting query_only changes nothing: the file itself is open read-only.
+    run(&mut s, "PRAGMA query_only=OFF").await;
+    let err = query_all(s.as_mut(), "INSERT INTO t VALUES (3)").await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::DbReadOnly, "{err}");
     let (_, rows, _) = query_all(s.as_mut(), "SELECT count(*) FROM t").await.unwrap();
     assert_eq!(rows, vec![vec![Value::Int(1)]]);
 
@@ -369,7 +366,8 @@ async fn a_locked_database_says_so() {
     let mut s = open(&path, false).await;
     run(&mut s, "CREATE TABLE t(a)").await;
     let mut other = open(&path, false).await;
-    run(&mut other, "BEGIN EXCLUSIVE; INSERT INTO t VALUES (1)").await;
+    run(&mut other, "BEGIN EXCLUSIVE").await;
+    run(&mut other, "INSERT INTO t VALUES (1)").await;
     let err = query_all(s.as_mut(), "INSERT INTO t VALUES (2)").await.unwrap_err();
     assert_eq!(err.code, ErrorCode::QueryError, "{err}");
     assert!(err.message.contains("locked"), "{}", err.message);

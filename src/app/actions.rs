@@ -30,7 +30,7 @@ impl App {
     /// Perform an action.
     pub fn dispatch(&mut self, a: Action) {
         match a {
-            Action::Quit => self.quit = true,
+            Action::Quit => self.request_quit(),
             Action::Help => self.popup = Some(Popup::Help { scroll: 0 }),
             Action::FocusNext => self.cycle_focus(1),
             Action::FocusPrev => self.cycle_focus(-1),
@@ -56,6 +56,10 @@ impl App {
             Action::ReloadSchema => self.reload_schema(),
             Action::OpenSnapshots => self.open_snapshots(),
             Action::OpenSyncPreview => self.open_sync_preview(),
+            Action::MessageLog => self.open_message_log(),
+            Action::ExplainStatement => self.explain_statement(false),
+            Action::ExplainAnalyze => self.explain_statement(true),
+            Action::OpenActivity => self.open_activity(),
             _ => self.pane_action(a),
         }
         self.after_move();
@@ -76,20 +80,49 @@ impl App {
         match self.focus {
             Focus::Grid => self.grid_action(a),
             Focus::Tree => self.tree_action(a),
-            Focus::Editor => {}
+            Focus::Editor => self.editor_action(a),
+        }
+    }
+
+    fn editor_action(&mut self, a: Action) {
+        let b = self.editor.buf_mut();
+        let done = match a {
+            Action::Undo => {
+                b.undo() || {
+                    self.set_status(Level::Info, "nothing to undo");
+                    false
+                }
+            }
+            Action::Redo => {
+                b.redo() || {
+                    self.set_status(Level::Info, "nothing to redo");
+                    false
+                }
+            }
+            Action::Indent => b.shift_lines(true),
+            Action::Dedent => b.shift_lines(false),
+            _ => false,
+        };
+        if done {
+            self.status = None;
         }
     }
 
     fn grid_action(&mut self, a: Action) {
         let page = self.grid_page() as isize;
-        let g = &mut self.grid;
+        let streaming = self.grid.streaming;
+        let g = &mut *self.grid;
         match a {
             Action::Up => g.move_row(-1),
             Action::Down => g.move_row(1),
             Action::Left => g.move_col(-1),
             Action::Right => g.move_col(1),
-            Action::Top => g.row = 0,
-            Action::Bottom => g.move_row(isize::MAX / 2),
+            Action::Top => g.move_row(isize::MIN / 2),
+            Action::Bottom => {
+                g.move_row(isize::MAX / 2);
+                // Pressed while rows still arrive, the user means the end, not the rows so far.
+                g.follow_tail = streaming;
+            }
             Action::HalfPageDown => g.move_row(page / 2),
             Action::HalfPageUp => g.move_row(-page / 2),
             Action::PageDown => g.move_row(page),
@@ -105,8 +138,34 @@ impl App {
             Action::ToggleMark => {
                 g.mark = if g.mark.is_some() { None } else { Some(g.row) };
             }
+            Action::Search => self.open_search(),
+            Action::SearchNext => self.search_again(super::results::find::Direction::Forward),
+            Action::SearchPrev => self.search_again(super::results::find::Direction::Backward),
+            Action::Filter => self.open_filter(),
+            Action::ClearView => self.clear_view(),
+            Action::SortColumn => self.sort_column(),
+            Action::NarrowColumn | Action::WidenColumn => self.resize_column(a == Action::WidenColumn),
+            Action::FitColumns => g.manual_widths.clear(),
+            Action::WrapCell => g.wrap = !g.wrap,
+            Action::NextResult => self.grid.cycle_tab(1),
+            Action::PrevResult => self.grid.cycle_tab(-1),
             _ => {}
         }
+    }
+
+    fn resize_column(&mut self, wider: bool) {
+        let avail = crate::ui::grid_view(crate::ui::layout(self.size).grid, &self.grid).1;
+        let col = self.grid.col;
+        let Some(&now) = self.grid.widths(avail).get(col) else {
+            return;
+        };
+        let step = (now / 4).clamp(2, 10);
+        let w = if wider {
+            (now + step).min(super::results::MAX_COL_WIDTH)
+        } else {
+            now.saturating_sub(step).max(super::grid::widths::MIN_MANUAL)
+        };
+        self.grid.manual_widths.insert(col, w);
     }
 
     fn tree_action(&mut self, a: Action) {
@@ -126,12 +185,21 @@ impl App {
             Action::Filter => t.filtering = true,
             Action::Activate => self.tree_activate(),
             Action::PreviewToEditor => {
+                // A new tab: the buffer being edited is never replaced.
                 if let Some(sql) = self.preview_sql() {
-                    let b = self.editor.buf_mut();
-                    b.set_text(&sql);
+                    self.editor.new_buffer(&sql);
+                    self.editor
+                        .buf_mut()
+                        .textarea
+                        .move_cursor(ratatui_textarea::CursorMove::Bottom);
+                    self.editor
+                        .buf_mut()
+                        .textarea
+                        .move_cursor(ratatui_textarea::CursorMove::End);
                     self.focus = Focus::Editor;
                 }
             }
+            Action::ShowDdl => self.show_ddl(),
             _ => {}
         }
     }
@@ -153,6 +221,9 @@ impl App {
                     offset: 0,
                 };
                 self.start_run(vec![stmt], true);
+                if let Some(NodeKind::Relation { schema, name }) = self.tree.current().map(|n| n.kind.clone()) {
+                    self.grid.preview = Some((schema, name));
+                }
             }
             None => {
                 let open = self.tree.current().is_some_and(|n| n.expanded);
@@ -167,6 +238,15 @@ impl App {
             self.set_status(Level::Warn, "a query is already running: cancel it with Ctrl+C first");
             return;
         }
+        match self.scoped_statements(scope) {
+            Ok(stmts) if stmts.is_empty() => self.set_status(Level::Warn, "nothing to run: type a statement first"),
+            Ok(stmts) => self.guarded_run(stmts),
+            Err(why) => self.set_status(Level::Warn, why),
+        }
+    }
+
+    /// The statements `scope` takes from the active buffer (run, explain).
+    pub(super) fn scoped_statements(&self, scope: RunScope) -> Result<Vec<Statement>, &'static str> {
         let text = self.editor.buf().text();
         let ta = &self.editor.buf().textarea;
         let selection = ta.selection_range().map(|((r1, c1), (r2, c2))| {
@@ -180,10 +260,7 @@ impl App {
                     .map(|r| r.start + sel.start..r.end + sel.start)
                     .collect()
             }
-            (RunScope::Selection, _) => {
-                self.set_status(Level::Warn, "nothing is selected: select text first (Shift+arrows)");
-                return;
-            }
+            (RunScope::Selection, _) => return Err("nothing is selected: select text first (Shift+arrows)"),
             (RunScope::Buffer, _) => split::statements(&text),
             (RunScope::Statement, _) => {
                 let ratatui_textarea::DataCursor(row, col) = ta.cursor();
@@ -191,26 +268,24 @@ impl App {
                 split::statement_at(&text, off).into_iter().collect()
             }
         };
-        let stmts: Vec<Statement> = ranges
+        Ok(ranges
             .into_iter()
             .map(|r| Statement {
                 sql: text[r.clone()].to_string(),
                 offset: r.start,
             })
-            .collect();
-        if stmts.is_empty() {
-            self.set_status(Level::Warn, "nothing to run: type a statement first");
-            return;
-        }
-        self.guarded_run(stmts);
+            .collect())
     }
 
     /// Start a run without further checks.
     pub fn start_run(&mut self, stmts: Vec<Statement>, preview: bool) {
         self.ticket += 1;
         let token = CancellationToken::new();
-        let sql = stmts.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join(";\n");
-        self.grid.reset(None, &sql);
+        let sql = stmts.first().map(|s| s.sql.clone()).unwrap_or_default();
+        self.grid.clear_tabs(&sql);
+        self.grid.streaming = true;
+        self.grid.partial = true;
+        self.plan = None;
         self.grid.note = Some(if preview {
             format!("previewing: {sql}")
         } else {
@@ -241,6 +316,13 @@ impl App {
 
     /// Cancel the running query locally and on the server.
     pub fn cancel(&mut self) {
+        if self.cancel_plan() {
+            return;
+        }
+        if self.cancel_scan() {
+            self.set_status(Level::Warn, "scan cancelled");
+            return;
+        }
         if let Some(tok) = self.export_token.take() {
             tok.cancel();
             self.set_status(Level::Warn, "export cancelled");

@@ -69,13 +69,18 @@ impl App {
             return;
         }
         let lower = prefix.to_lowercase();
-        let mut items: Vec<String> = self
+        let words: Vec<String> = self
             .tree
             .completion_words()
             .into_iter()
             .chain(SQL_KEYWORDS.iter().map(|s| s.to_string()))
-            .filter(|w| w.to_lowercase().starts_with(&lower) && w.len() > prefix.len())
+            .filter(|w| w.to_lowercase() != lower)
             .collect();
+        // Fuzzy: "cstmr" finds "customers"; words starting with what was typed come first.
+        let (mut items, rest): (Vec<String>, Vec<String>) = super::fuzzy::rank(&prefix, words)
+            .into_iter()
+            .partition(|w| w.to_lowercase().starts_with(&lower));
+        items.extend(rest);
         items.dedup();
         // Keep the user's case for keywords.
         if prefix.chars().all(|c| c.is_lowercase() || !c.is_alphabetic()) {
@@ -88,10 +93,8 @@ impl App {
         match items.len() {
             0 => self.set_status(Level::Info, format!("no completion for '{prefix}'")),
             1 => {
-                let rest: String = items[0].chars().skip(prefix.chars().count()).collect();
-                let b = self.editor.buf_mut();
-                b.textarea.insert_str(rest);
-                b.rehighlight();
+                let n = prefix.chars().count();
+                self.editor.buf_mut().replace_word_before_cursor(n, &items[0]);
             }
             _ => {
                 self.popup = Some(Popup::Complete {

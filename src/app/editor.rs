@@ -1,6 +1,10 @@
 //! Editor buffers: ratatui-textarea for editing, our own syntect-based
 //! highlighting into semantic theme slots, and scrolling that follows the cursor.
 
+mod edit;
+
+pub use edit::{EditKind, normalize_newlines};
+
 use crate::ui::theme::Slot;
 use ratatui_textarea::TextArea;
 use std::sync::OnceLock;
@@ -24,6 +28,7 @@ pub struct Buffer {
     pub top: usize,
     /// First visible column (chars).
     pub left: usize,
+    history: edit::History,
 }
 
 impl Buffer {
@@ -31,11 +36,12 @@ impl Buffer {
     pub fn new(name: &str, text: &str) -> Buffer {
         let lines: Vec<String> = text.split('\n').map(String::from).collect();
         let mut b = Buffer {
-            textarea: TextArea::new(lines),
+            textarea: edit::textarea(lines),
             name: name.to_string(),
             spans: Vec::new(),
             top: 0,
             left: 0,
+            history: edit::History::default(),
         };
         b.rehighlight();
         b
@@ -46,14 +52,17 @@ impl Buffer {
         self.textarea.lines().join("\n")
     }
 
-    /// Replace the whole text, cursor at the end.
+    /// Replace the whole text, cursor at the end (undoable).
     pub fn set_text(&mut self, text: &str) {
-        let lines: Vec<String> = text.split('\n').map(String::from).collect();
-        let mut ta = TextArea::new(lines);
-        ta.move_cursor(ratatui_textarea::CursorMove::Bottom);
-        ta.move_cursor(ratatui_textarea::CursorMove::End);
-        self.textarea = ta;
-        self.rehighlight();
+        let text = normalize_newlines(text);
+        self.edit(EditKind::Other, |ta| {
+            let lines: Vec<String> = text.split('\n').map(String::from).collect();
+            let mut new = edit::textarea(lines);
+            new.move_cursor(ratatui_textarea::CursorMove::Bottom);
+            new.move_cursor(ratatui_textarea::CursorMove::End);
+            *ta = new;
+            true
+        });
     }
 
     /// Recompute highlight spans.
@@ -185,6 +194,25 @@ impl EditorState {
     pub fn buf_mut(&mut self) -> &mut Buffer {
         let i = self.active.min(self.buffers.len() - 1);
         &mut self.buffers[i]
+    }
+
+    /// Tabs brought back from a saved session (never empty: an empty list gives one empty tab).
+    pub fn from_buffers(buffers: Vec<Buffer>, active: usize) -> EditorState {
+        if buffers.is_empty() {
+            return EditorState::default();
+        }
+        // New tabs continue the numbering of restored "query N" tabs.
+        let counter = buffers
+            .iter()
+            .filter_map(|b| b.name.strip_prefix("query ").and_then(|n| n.parse::<usize>().ok()))
+            .max()
+            .unwrap_or(0)
+            .max(buffers.len());
+        EditorState {
+            active: active.min(buffers.len() - 1),
+            buffers,
+            counter,
+        }
     }
 
     /// Open a new empty buffer and make it active.

@@ -29,18 +29,30 @@ impl App {
                 self.conn.read_only |= read_only;
             }
             DbMsg::Columns(cols) => {
-                let sql = self.grid.sql.clone();
-                self.grid.reset(Some(ResultSet::new(cols)), &sql);
+                let rs = ResultSet::with_settings(cols, self.spill.clone());
+                let tab = self.grid.last_mut();
+                tab.result = Some(rs);
+                tab.note = None;
             }
             DbMsg::Rows(rows) => {
                 let n = rows.len() as u64;
-                if let Some(rs) = self.grid.result.as_mut()
-                    && let Err(e) = rs.push_rows(rows)
-                {
+                let tab = self.grid.last_mut();
+                let mut failed = None;
+                let mut capped = false;
+                if let Some(rs) = tab.result.as_mut() {
+                    if let Err(e) = rs.push_rows(rows) {
+                        failed = Some(e);
+                    }
+                    capped = rs.capped;
+                }
+                if let Some(e) = failed {
                     self.set_status(Level::Error, format!("cannot write the result page file: {e}"));
                 }
                 if let Some(r) = self.running.as_mut() {
                     r.rows += n;
+                }
+                if capped && self.capped_run != Some(ev.ticket) {
+                    self.stop_at_cap(ev.ticket);
                 }
                 self.after_move();
             }
@@ -49,6 +61,7 @@ impl App {
                 let elapsed = r.started.elapsed();
                 let sql = r.stmts.get(index).map(|s| s.sql.clone()).unwrap_or_default();
                 let started_at = r.started_at.clone();
+                let next = r.stmts.get(index + 1).map(|s| s.sql.clone());
                 let rows = summary.rows_affected.unwrap_or(summary.rows_returned);
                 self.audit_statement(index, Outcome::Ok, summary.rows_affected, elapsed);
                 self.record_history(
@@ -59,19 +72,30 @@ impl App {
                     "ok",
                     None,
                 );
-                if self.grid.result.is_none() {
+                self.track_statement(&sql);
+                let tab = self.grid.last_mut();
+                tab.streaming = false;
+                tab.partial = false;
+                if tab.result.is_none() {
                     let tag = summary.tag.clone().unwrap_or_else(|| "OK".into());
                     let affected = summary
                         .rows_affected
-                        .map(|n| format!(", {n} rows affected"))
+                        .map(|n| format!(", {} affected", rows_text(n)))
                         .unwrap_or_default();
-                    self.grid.note = Some(format!("{tag}{affected}"));
+                    tab.note = Some(format!("{tag}{affected}"));
                 }
                 self.last_run = Some(LastRun {
                     rows,
                     elapsed,
                     tag: summary.tag,
                 });
+                if let Some(sql) = next {
+                    // One tab per statement; the grid shows the newest while the run goes on.
+                    self.grid.push_tab(&sql);
+                    self.grid.streaming = true;
+                    self.grid.partial = true;
+                    self.grid.note = Some("running…".into());
+                }
             }
             DbMsg::Finished(failure) => {
                 if let Some(f) = &failure
@@ -89,7 +113,22 @@ impl App {
                     }
                 }
                 let Some(r) = self.running.take() else { return };
-                if let Some(f) = failure {
+                if let Some(f) = &failure
+                    && (f.error.code.is_connection() || f.error.code == ErrorCode::DbConnLost)
+                {
+                    // The session is gone, and the transaction with it.
+                    self.tx_since = None;
+                }
+                if std::mem::take(&mut self.schema_stale) {
+                    self.reload_schema();
+                }
+                let capped = self.capped_run == Some(r.ticket);
+                let tab = self.grid.last_mut();
+                tab.streaming = false;
+                if capped {
+                    let rows = tab.rows();
+                    self.show_capped(rows);
+                } else if let Some(f) = failure {
                     let elapsed = r.started.elapsed();
                     let outcome = if f.error.code == ErrorCode::QueryCancelled || r.cancelling {
                         "cancelled"
@@ -117,11 +156,7 @@ impl App {
                         .map(|i| format!(" (statement {} of {})", i + 1, r.stmts.len()));
                     self.show_failure(&f, outcome == "cancelled", which.as_deref().unwrap_or(""));
                 } else if let Some(l) = &self.last_run {
-                    let msg = format!(
-                        "{} rows in {}",
-                        crate::ui::group(l.rows as usize),
-                        fmt_elapsed(l.elapsed)
-                    );
+                    let msg = format!("{} in {}", rows_text(l.rows), fmt_elapsed(l.elapsed));
                     self.set_status(Level::Info, msg);
                 }
                 self.after_move();
@@ -130,11 +165,12 @@ impl App {
     }
 
     fn show_failure(&mut self, f: &QueryFailure, cancelled: bool, which: &str) {
+        let tab = self.grid.last_mut();
         if cancelled {
-            self.set_status(Level::Warn, "query cancelled");
-            if self.grid.result.is_none() {
-                self.grid.note = Some("query cancelled".into());
+            if tab.result.is_none() {
+                tab.note = Some("query cancelled".into());
             }
+            self.set_status(Level::Warn, "query cancelled");
             return;
         }
         let mut msg = format!("{}{which}", f.error.message);
@@ -158,8 +194,16 @@ impl App {
         if f.error.code.is_connection() || f.error.code == ErrorCode::DbConnLost {
             msg.push_str(" — the next run reconnects");
         }
-        self.grid.note = Some(crate::sanitize::sanitize(&msg).into_owned());
+        self.grid.last_mut().note = Some(crate::sanitize::sanitize(&msg).into_owned());
         self.set_status(Level::Error, msg);
+        let state = f
+            .error
+            .sqlstate
+            .as_deref()
+            .map(|s| format!(", SQLSTATE {s}"))
+            .unwrap_or_default();
+        let detail = format!("code {}{state}\nstatement: {}", f.error.code.as_str(), f.sql.trim());
+        self.messages.add_detail(&detail);
     }
 
     fn record_history(
@@ -216,7 +260,73 @@ impl App {
             }
             JobEvent::Snap(ev) => self.on_snap(ev),
             JobEvent::Sync(ev) => self.on_sync(ev),
+            JobEvent::Grid(ev) => self.on_grid_event(ev),
+            JobEvent::Plan(ev) => self.on_plan(ev),
+            JobEvent::Activity(ev) => self.on_activity(ev),
         }
+    }
+
+    /// Follow what a completed statement did to the transaction and the schema.
+    fn track_statement(&mut self, sql: &str) {
+        let engine = self.engine();
+        match super::txn::effect(sql, engine) {
+            super::txn::TxEffect::Begin => {
+                self.tx_since.get_or_insert_with(std::time::Instant::now);
+            }
+            super::txn::TxEffect::End => self.tx_since = None,
+            super::txn::TxEffect::Keep => {}
+        }
+        let changes_schema = crate::safety::classify(sql, engine).iter().any(|v| {
+            matches!(
+                v.verdict,
+                crate::safety::Verdict::Ddl | crate::safety::Verdict::Destructive
+            )
+        });
+        if changes_schema {
+            self.schema_stale = true;
+        }
+    }
+
+    /// The result reached the page file's cap: stop fetching, keep what arrived.
+    fn stop_at_cap(&mut self, ticket: u64) {
+        self.capped_run = Some(ticket);
+        if let Some(r) = self.running.as_mut() {
+            r.token.cancel();
+            if let Some(c) = r.canceller.clone() {
+                tokio::spawn(async move {
+                    let _ = c.cancel().await;
+                });
+            }
+        }
+    }
+
+    fn show_capped(&mut self, rows: usize) {
+        let cap = self.spill.cap_bytes / (1024 * 1024);
+        self.set_status(
+            Level::Warn,
+            format!(
+                "result stopped at {}: the page file reached its cap of {cap} MB (ui.spill_cap_mb); the rows shown stay usable — narrow the query or raise the cap",
+                rows_text(rows as u64)
+            ),
+        );
+    }
+}
+
+/// `1 row`, `12,345 rows`.
+pub fn rows_text(n: u64) -> String {
+    let noun = if n == 1 { "row" } else { "rows" };
+    format!("{} {noun}", crate::ui::group(n as usize))
+}
+
+/// `4s`, `2m05s`, `1h02m`: short enough for a status badge.
+pub fn fmt_elapsed_short(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{}h{:02}m", s / 3600, (s / 60) % 60)
     }
 }
 

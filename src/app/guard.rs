@@ -41,6 +41,8 @@ pub struct Gate {
     pub destructive_confirmed: bool,
     /// Who confirmed what, for the audit log.
     pub confirmed_by: Option<String>,
+    /// The buffer is a query plan's: start the plan view's task instead of a grid run.
+    pub explain: Option<Box<crate::plan::ExplainRequest>>,
 }
 
 /// The most severe verdict of a statement (the splitter and the classifier may cut differently).
@@ -69,10 +71,11 @@ impl App {
             allow_unbounded: false,
             destructive_confirmed: false,
             confirmed_by: None,
+            explain: None,
         });
     }
 
-    fn evaluate(&mut self, gate: Gate) {
+    pub(super) fn evaluate(&mut self, gate: Gate) {
         let name = self.conn.name.clone();
         let input = PolicyInput {
             conn_name: &name,
@@ -196,7 +199,17 @@ impl App {
         self.set_status(Level::Error, format!("{} ({}); nothing was sent", r.message, r.code));
     }
 
-    fn start_gated(&mut self, gate: Gate) {
+    fn start_gated(&mut self, mut gate: Gate) {
+        if let Some(req) = gate.explain.take() {
+            let approved = gate
+                .verdicts
+                .iter()
+                .map(|v| v.verdict)
+                .max()
+                .unwrap_or(crate::safety::Verdict::Read);
+            self.start_plan(*req, approved, gate.confirmed_by);
+            return;
+        }
         self.start_run(gate.stmts, false);
         if let Some(r) = self.running.as_mut() {
             r.verdicts = gate.verdicts;

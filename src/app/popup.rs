@@ -24,6 +24,30 @@ pub enum PromptPurpose {
     DeleteSaved(i64, String),
 }
 
+/// What a text viewer shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewerKind {
+    /// DDL of a schema object (`e` opens it in a new editor tab).
+    Ddl,
+    /// The message log.
+    Log,
+}
+
+/// Scroll keys shared by the help, the inspector and the viewers: bounded by `max`.
+fn scroll_key(scroll: &mut usize, key: &KeyEvent, max: usize, page: usize) -> bool {
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
+        KeyCode::PageUp | KeyCode::Char('b') => *scroll = scroll.saturating_sub(page),
+        KeyCode::PageDown | KeyCode::Char(' ') => *scroll += page,
+        KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
+        KeyCode::Char('G') | KeyCode::End => *scroll = max,
+        _ => return false,
+    }
+    *scroll = (*scroll).min(max);
+    true
+}
+
 /// A saved connection as listed in the selector.
 #[derive(Debug, Clone)]
 pub struct ConnEntry {
@@ -53,6 +77,22 @@ pub enum Popup {
         text: String,
         /// First line shown.
         scroll: usize,
+    },
+    /// A read-only text: an object's DDL or the session's message log.
+    Viewer {
+        /// Title.
+        title: String,
+        /// The text (sanitized per line when drawn).
+        text: String,
+        /// First line shown.
+        scroll: usize,
+        /// What it shows (decides the extra keys).
+        kind: ViewerKind,
+    },
+    /// Quit while a statement runs or a transaction is open?
+    ConfirmQuit {
+        /// What is at stake.
+        message: String,
     },
     /// A typed confirmation from the safety gate: the connection name must be typed.
     TypedConfirm {
@@ -133,14 +173,18 @@ impl Popup {
     }
 }
 
-/// Palette entries matching `input` (case-insensitive, on name and description).
+/// Palette entries matching `input` fuzzily on description and name, best first.
 pub fn palette_matches(input: &str) -> Vec<Action> {
-    let q = input.to_lowercase();
-    Action::ALL
+    struct Entry(Action, String);
+    impl AsRef<str> for Entry {
+        fn as_ref(&self) -> &str {
+            &self.1
+        }
+    }
+    let entries = Action::ALL
         .iter()
-        .copied()
-        .filter(|a| a.name().contains(&q) || a.description().to_lowercase().contains(&q))
-        .collect()
+        .map(|a| Entry(*a, format!("{} {}", a.description(), a.name())));
+    super::fuzzy::rank(input, entries).into_iter().map(|e| e.0).collect()
 }
 
 fn move_sel(sel: &mut usize, len: usize, key: &KeyEvent) -> bool {
@@ -173,20 +217,50 @@ impl App {
     pub(super) fn popup_key(&mut self, key: KeyEvent) {
         let Some(mut popup) = self.popup.take() else { return };
         if key.code == KeyCode::Esc
-            || (key.code == KeyCode::Char('q') && matches!(popup, Popup::Help { .. } | Popup::Inspector { .. }))
+            || (key.code == KeyCode::Char('q')
+                && matches!(
+                    popup,
+                    Popup::Help { .. } | Popup::Inspector { .. } | Popup::Viewer { .. }
+                ))
         {
             return;
         }
+        let (max, page) = self.scroll_limits(&popup);
         let keep = match &mut popup {
             Popup::Help { scroll } | Popup::Inspector { scroll, .. } => {
-                match key.code {
-                    KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
-                    KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
-                    KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
-                    KeyCode::PageDown | KeyCode::Char(' ') => *scroll += 10,
-                    KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
-                    KeyCode::Enter | KeyCode::F(1) | KeyCode::Char('?') => return,
-                    _ => {}
+                if !scroll_key(scroll, &key, max, page)
+                    && matches!(key.code, KeyCode::Enter | KeyCode::F(1) | KeyCode::Char('?'))
+                {
+                    return;
+                }
+                true
+            }
+            Popup::Viewer { scroll, text, kind, .. } => {
+                if !scroll_key(scroll, &key, max, page) {
+                    match (key.code, *kind) {
+                        (KeyCode::Char('y'), _) => {
+                            let n = text.chars().count();
+                            self.effects.push(Effect::Clipboard(super::copy::osc52(text)));
+                            self.set_status(Level::Info, format!("copied {n} chars via OSC 52"));
+                        }
+                        (KeyCode::Char('e') | KeyCode::Enter, ViewerKind::Ddl) => {
+                            let text = text.clone();
+                            self.editor.new_buffer(&text);
+                            self.focus = Focus::Editor;
+                            return;
+                        }
+                        _ => {}
+                    }
+                }
+                true
+            }
+            Popup::ConfirmQuit { .. } => {
+                if matches!(key.code, KeyCode::Char('y' | 'Y') | KeyCode::Enter) {
+                    self.quit = true;
+                    return;
+                }
+                if matches!(key.code, KeyCode::Char('n' | 'N' | 'q')) {
+                    return;
                 }
                 true
             }
@@ -262,10 +336,8 @@ impl App {
             } => {
                 if matches!(key.code, KeyCode::Enter | KeyCode::Tab) {
                     if let Some(word) = items.get(*selected) {
-                        let rest: String = word.chars().skip(*prefix_len).collect();
-                        let b = self.editor.buf_mut();
-                        b.textarea.insert_str(rest);
-                        b.rehighlight();
+                        let (word, n) = (word.clone(), *prefix_len);
+                        self.editor.buf_mut().replace_word_before_cursor(n, &word);
                     }
                     return;
                 }
@@ -276,6 +348,17 @@ impl App {
         if keep && self.popup.is_none() {
             self.popup = Some(popup);
         }
+    }
+
+    /// Largest scroll and page height of a scrolling popup at the current size.
+    fn scroll_limits(&self, p: &Popup) -> (usize, usize) {
+        let (w, h) = crate::ui::viewer_size(self.size);
+        let lines = match p {
+            Popup::Help { .. } => crate::ui::help_len(self),
+            Popup::Inspector { text, .. } | Popup::Viewer { text, .. } => crate::ui::wrapped_len(text, w),
+            _ => 0,
+        };
+        (lines.saturating_sub(h), h.max(1))
     }
 
     fn saved_key(&mut self, key: KeyEvent, items: &mut [SavedQuery], selected: &mut usize) -> bool {
@@ -403,6 +486,18 @@ impl App {
             self.cancel();
         }
         self.running = None;
+        self.save_session();
+        if self.tx_since.take().is_some() {
+            // Roll the old session's transaction back explicitly before it closes.
+            let old = self.session.clone();
+            tokio::spawn(async move {
+                let mut guard = old.lock().await;
+                if let Some(s) = guard.as_mut() {
+                    let _ = crate::db::query_all(s.as_mut(), "ROLLBACK").await;
+                }
+                *guard = None;
+            });
+        }
         self.conn = conn;
         self.session = std::sync::Arc::new(tokio::sync::Mutex::new(None));
         self.grid.reset(None, "");
@@ -411,6 +506,7 @@ impl App {
             ..Default::default()
         };
         self.last_run = None;
+        self.close_activity();
         self.reload_schema();
         self.set_status(Level::Info, format!("switched to '{}'", self.conn.name));
         self.mark_dirty();

@@ -77,6 +77,12 @@ pub enum JobEvent {
     Snap(super::snapshots::SnapEvent),
     /// Data sync panel task.
     Sync(super::sync_preview::SyncEvent),
+    /// Grid search, filter or sort scan.
+    Grid(super::find::GridEvent),
+    /// Query plan task.
+    Plan(super::plan_view::PlanEvent),
+    /// Activity view task.
+    Activity(super::activity::ActivityEvent),
 }
 
 /// Start a run of `stmts` on the shared session.

@@ -1,12 +1,17 @@
 //! A result set of any size in bounded memory: rows arrive in batches, full
-//! pages are spilled to an anonymous temporary file, and a small cache of
-//! pages around the viewport is kept in memory.
+//! pages are spilled to a page file in the cache directory (capped), and a
+//! small cache of pages around the viewport is kept in memory.
+
+pub mod find;
+pub mod order;
+pub mod spill;
 
 use crate::db::{Column, Value};
 use crate::sanitize::sanitize;
+use spill::{Appended, PageFile};
+pub use spill::{PageReader, SpillSettings};
 use std::collections::{HashMap, VecDeque};
-use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::io;
 use unicode_width::UnicodeWidthStr;
 
 /// Rows per page (one page is the unit of spill and of cache).
@@ -15,8 +20,8 @@ pub const PAGE_ROWS: usize = 1024;
 pub const CACHE_PAGES: usize = 4;
 /// Rows sampled for column widths.
 pub const WIDTH_SAMPLE: usize = 200;
-/// Widest a column gets from its sample.
-pub const MAX_COL_WIDTH: usize = 40;
+/// Widest a column's natural width gets (a cell wider than this is read in the inspector).
+pub const MAX_COL_WIDTH: usize = 1000;
 
 type Row = Vec<Value>;
 
@@ -25,23 +30,30 @@ type Row = Vec<Value>;
 pub struct ResultSet {
     /// Columns, names sanitized on arrival.
     pub columns: Vec<Column>,
-    /// Display widths from the header and the first rows.
+    /// Natural display widths: the header and the widest value seen so far.
     pub widths: Vec<usize>,
     /// Right-align numeric columns.
     pub numeric: Vec<bool>,
+    /// The page file reached its cap: later rows were dropped.
+    pub capped: bool,
+    /// Bytes written to the page file.
+    pub spilled_bytes: u64,
+    settings: SpillSettings,
     sampled: usize,
-    spilled: Vec<(u64, u64)>,
-    file: Option<File>,
+    file: PageFile,
     tail: Vec<Row>,
     cache: HashMap<usize, Vec<Row>>,
     lru: VecDeque<usize>,
-    /// Bytes written to the spill file.
-    pub spilled_bytes: u64,
 }
 
 impl ResultSet {
-    /// An empty result with these columns.
+    /// An empty result with these columns, spilling with the default settings.
     pub fn new(columns: Vec<Column>) -> ResultSet {
+        ResultSet::with_settings(columns, SpillSettings::default())
+    }
+
+    /// An empty result with these columns and spill settings.
+    pub fn with_settings(columns: Vec<Column>, settings: SpillSettings) -> ResultSet {
         let columns: Vec<Column> = columns
             .into_iter()
             .map(|c| Column {
@@ -55,13 +67,31 @@ impl ResultSet {
             columns,
             widths,
             numeric,
+            settings,
             ..ResultSet::default()
         }
     }
 
+    /// An empty result with the same columns, widths and alignment.
+    pub fn empty_like(&self, settings: SpillSettings) -> ResultSet {
+        ResultSet {
+            columns: self.columns.clone(),
+            widths: self.widths.clone(),
+            numeric: self.numeric.clone(),
+            sampled: WIDTH_SAMPLE,
+            settings,
+            ..ResultSet::default()
+        }
+    }
+
+    /// The spill settings this result uses.
+    pub fn settings(&self) -> &SpillSettings {
+        &self.settings
+    }
+
     /// Rows received so far.
     pub fn len(&self) -> usize {
-        self.spilled.len() * PAGE_ROWS + self.tail.len()
+        self.file.pages() * PAGE_ROWS + self.tail.len()
     }
 
     /// True when no rows arrived.
@@ -69,9 +99,12 @@ impl ResultSet {
         self.len() == 0
     }
 
-    /// Append a batch; full pages go to disk.
+    /// Append a batch; full pages go to disk. Once the cap is reached, rows are dropped.
     pub fn push_rows(&mut self, rows: Vec<Row>) -> io::Result<()> {
         for row in rows {
+            if self.capped {
+                return Ok(());
+            }
             if self.sampled < WIDTH_SAMPLE {
                 self.sample(&row);
             }
@@ -98,22 +131,20 @@ impl ResultSet {
     }
 
     fn spill(&mut self) -> io::Result<()> {
-        let page = std::mem::take(&mut self.tail);
-        let bytes = serde_json::to_vec(&page).map_err(io::Error::other)?;
-        if self.file.is_none() {
-            self.file = Some(tempfile::tempfile()?);
+        match self.file.append(&self.tail, &self.settings)? {
+            Appended::CapReached => {
+                // The full tail stays in memory as the last page; nothing more is taken.
+                self.capped = true;
+                Ok(())
+            }
+            Appended::Written => {
+                let page = std::mem::take(&mut self.tail);
+                self.spilled_bytes = self.file.bytes();
+                // The page just written is likely on screen while streaming; keep it.
+                self.insert_cache(self.file.pages() - 1, page);
+                Ok(())
+            }
         }
-        let start = self.spilled_bytes;
-        if let Some(f) = self.file.as_mut() {
-            f.seek(SeekFrom::Start(start))?;
-            f.write_all(&bytes)?;
-        }
-        self.spilled_bytes += bytes.len() as u64;
-        let idx = self.spilled.len();
-        self.spilled.push((start, bytes.len() as u64));
-        // The page just written is likely on screen while streaming; keep it.
-        self.insert_cache(idx, page);
-        Ok(())
     }
 
     fn insert_cache(&mut self, idx: usize, page: Vec<Row>) {
@@ -127,6 +158,12 @@ impl ResultSet {
         }
     }
 
+    /// Forget cached pages (the result is no longer on screen).
+    pub fn park(&mut self) {
+        self.cache.clear();
+        self.lru.clear();
+    }
+
     /// Make rows `start..end` readable by `row` (called before drawing).
     pub fn ensure(&mut self, start: usize, end: usize) -> io::Result<()> {
         if start >= end {
@@ -135,7 +172,7 @@ impl ResultSet {
         let first = start / PAGE_ROWS;
         let last = (end - 1) / PAGE_ROWS;
         for p in first..=last {
-            if p >= self.spilled.len() {
+            if p >= self.file.pages() {
                 continue;
             }
             if self.cache.contains_key(&p) {
@@ -144,25 +181,13 @@ impl ResultSet {
                 self.lru.push_back(p);
                 continue;
             }
-            let page = self.read_page(p)?;
+            let page = self.file.read(p)?;
             self.insert_cache(p, page);
         }
         Ok(())
     }
 
-    fn read_page(&mut self, p: usize) -> io::Result<Vec<Row>> {
-        let (off, len) = self.spilled[p];
-        let f = self
-            .file
-            .as_mut()
-            .ok_or_else(|| io::Error::other("spill file missing"))?;
-        f.seek(SeekFrom::Start(off))?;
-        let mut buf = Vec::with_capacity(len as usize);
-        BufReader::new(f.take(len)).read_to_end(&mut buf)?;
-        serde_json::from_slice(&buf).map_err(io::Error::other)
-    }
-
-    /// Widen columns so the rows `start..end` (already loaded) fit, up to the cap.
+    /// Widen columns so the rows `start..end` (already loaded) fit.
     /// Widths start from a sample of the first rows; this lets later, longer values show.
     pub fn widen(&mut self, start: usize, end: usize) {
         let mut widths = self.widths.clone();
@@ -179,19 +204,24 @@ impl ResultSet {
     /// A row, when it is in memory (call `ensure` first).
     pub fn row(&self, i: usize) -> Option<&[Value]> {
         let p = i / PAGE_ROWS;
-        if p < self.spilled.len() {
+        if p < self.file.pages() {
             self.cache
                 .get(&p)
                 .and_then(|page| page.get(i % PAGE_ROWS))
                 .map(Vec::as_slice)
         } else {
-            self.tail.get(i - self.spilled.len() * PAGE_ROWS).map(Vec::as_slice)
+            self.tail.get(i - self.file.pages() * PAGE_ROWS).map(Vec::as_slice)
         }
     }
 
     /// Rows held in memory now (tail plus cached pages), for tests and stats.
     pub fn rows_in_memory(&self) -> usize {
         self.tail.len() + self.cache.values().map(Vec::len).sum::<usize>()
+    }
+
+    /// A reader over every row as of now, for a background scan.
+    pub fn reader(&self) -> PageReader {
+        PageReader::new(&self.file, self.tail.clone(), PAGE_ROWS)
     }
 }
 
@@ -217,9 +247,17 @@ mod tests {
         }
     }
 
+    fn settings(dir: &std::path::Path, cap: u64) -> SpillSettings {
+        SpillSettings {
+            dir: Some(dir.to_path_buf()),
+            cap_bytes: cap,
+        }
+    }
+
     #[test]
     fn large_results_stay_bounded_and_readable() {
-        let mut rs = ResultSet::new(vec![col("id"), col("name\x1b[31m")]);
+        let dir = tempfile::tempdir().unwrap();
+        let mut rs = ResultSet::with_settings(vec![col("id"), col("name\x1b[31m")], settings(dir.path(), u64::MAX));
         assert_eq!(rs.columns[1].name, "name␛[31m");
         let total = PAGE_ROWS * 30 + 17;
         let mut next = 0;
@@ -240,6 +278,29 @@ mod tests {
             assert_eq!(r[1], Value::Text(format!("row {probe}")));
         }
         assert!(rs.numeric[0] && !rs.numeric[1]);
+        // The page file lives in the configured folder.
+        assert!(rs.spilled_bytes > 0);
+    }
+
+    #[test]
+    fn the_cap_stops_growth_and_keeps_rows_usable() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rs = ResultSet::with_settings(vec![col("id"), col("v")], settings(dir.path(), 40_000));
+        for chunk in 0..20 {
+            let rows = (0..1000)
+                .map(|i| vec![Value::Int(chunk * 1000 + i), Value::Text("some text".into())])
+                .collect();
+            rs.push_rows(rows).unwrap();
+        }
+        assert!(rs.capped);
+        assert!(rs.spilled_bytes <= 40_000, "{}", rs.spilled_bytes);
+        let n = rs.len();
+        assert!(n > PAGE_ROWS && n < 20_000, "{n}");
+        assert_eq!(n % PAGE_ROWS, 0);
+        rs.ensure(n - 1, n).unwrap();
+        assert_eq!(rs.row(n - 1).unwrap()[0], Value::Int(n as i64 - 1));
+        rs.ensure(0, 1).unwrap();
+        assert_eq!(rs.row(0).unwrap()[0], Value::Int(0));
     }
 
     #[test]

@@ -42,9 +42,9 @@ pub async fn run(
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     app.start();
     draw(guard, app)?;
-    loop {
+    let ended = loop {
         if app.quit {
-            return Ok(Ended::Quit);
+            break Ended::Quit;
         }
         tokio::select! {
             biased;
@@ -56,10 +56,10 @@ pub async fn run(
                         app.on_term(ev);
                     }
                 }
-                None => return Ok(Ended::Quit),
+                None => break Ended::Quit,
             },
-            _ = term_sig.recv() => return Ok(Ended::Signal),
-            _ = hup_sig.recv() => return Ok(Ended::Signal),
+            _ = term_sig.recv() => break Ended::Signal,
+            _ = hup_sig.recv() => break Ended::Signal,
             _ = frame.tick(), if app.dirty() => draw(guard, app)?,
             Some(ev) = rx.db.recv() => app.on_db(ev),
             Some(ev) = rx.jobs.recv() => app.on_job(ev),
@@ -68,8 +68,19 @@ pub async fn run(
         for effect in std::mem::take(&mut app.effects) {
             perform(effect, guard, app, conns, &mut input)?;
         }
+    };
+    // Nothing of ours keeps running on the server: cancel, roll back, close.
+    // After a hangup the terminal is gone, so no frame is drawn here.
+    if ended == Ended::Quit && (app.running.is_some() || app.transaction_open().is_some()) {
+        app.set_status_pub(Level::Warn, "cancelling and rolling back before exit…");
+        let _ = draw(guard, app);
     }
+    app.shutdown(&mut rx, SHUTDOWN_LIMIT).await;
+    Ok(ended)
 }
+
+/// Longest the exit waits for the server to cancel and roll back.
+const SHUTDOWN_LIMIT: Duration = Duration::from_secs(5);
 
 fn draw(guard: &mut TerminalGuard, app: &mut App) -> io::Result<()> {
     let size = guard.terminal.size()?;

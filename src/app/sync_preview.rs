@@ -338,6 +338,7 @@ impl App {
                 allow_unbounded: false,
                 destructive_confirmed: false,
                 confirmed_by: None,
+                explain: None,
             }),
         });
     }

@@ -1,7 +1,13 @@
 //! The schema tree: the introspected model flattened into visible rows,
 //! with expansion, a `/` filter and vim-style movement.
 
+mod ddl;
+
+pub use ddl::{ConstraintKind, DdlRef};
+
 use crate::sanitize::sanitize;
+use crate::schema::Function;
+use crate::schema::objects::{Kind, display_name};
 use crate::schema::{Schema, Table};
 use std::collections::HashSet;
 
@@ -40,6 +46,8 @@ pub struct Node {
     pub expandable: bool,
     /// Children shown.
     pub expanded: bool,
+    /// The object whose DDL this row shows.
+    pub ddl: Option<DdlRef>,
 }
 
 /// Tree pane state.
@@ -107,6 +115,7 @@ impl TreeState {
     }
 
     fn schema_nodes(&self, schema: &Schema, s: &str, filter: &str, out: &mut Vec<Node>) {
+        let e = schema.engine;
         let keep = |name: &str| filter.is_empty() || name.to_lowercase().contains(filter);
         let tables: Vec<&Table> = schema
             .tables
@@ -123,18 +132,34 @@ impl TreeState {
             .iter()
             .filter(|v| v.schema == s && v.materialized && keep(&v.name))
             .collect();
+        let routines = |kind: &str| -> Vec<&Function> {
+            schema
+                .functions
+                .iter()
+                .filter(|f| f.schema == s && f.kind.eq_ignore_ascii_case(kind) && keep(&f.name))
+                .collect()
+        };
+        let (functions, procedures) = (routines("function"), routines("procedure"));
         let seqs: Vec<_> = schema
             .sequences
             .iter()
             .filter(|q| q.schema == s && keep(&q.name))
             .collect();
         let enums: Vec<_> = schema.enums.iter().filter(|e| e.schema == s && keep(&e.name)).collect();
+        let domains: Vec<_> = schema
+            .domains
+            .iter()
+            .filter(|d| d.schema == s && keep(&d.name))
+            .collect();
         if !filter.is_empty()
             && tables.is_empty()
             && views.is_empty()
             && mviews.is_empty()
+            && functions.is_empty()
+            && procedures.is_empty()
             && seqs.is_empty()
             && enums.is_empty()
+            && domains.is_empty()
         {
             return;
         }
@@ -153,9 +178,10 @@ impl TreeState {
             out.push(node(1, name, &n.to_string(), NodeKind::Group, &key, n > 0, open));
             open && n > 0
         };
+        let obj = |kind: Kind, name: &str| Some(DdlRef::Object(kind, display_name(e, s, name)));
         if group("Tables", tables.len(), out) {
             for t in tables {
-                self.table_nodes(t, out);
+                self.table_nodes(schema, t, out);
             }
         }
         if group("Views", views.len(), out) {
@@ -163,43 +189,64 @@ impl TreeState {
                 let key = format!("t:{s}.{}", v.name);
                 let open = self.expanded.contains(&key);
                 let kind = relation(s, &v.name);
-                out.push(node(2, &v.name, "view", kind, &key, !v.columns.is_empty(), open));
+                let mut n = node(2, &v.name, "view", kind, &key, !v.columns.is_empty(), open);
+                n.ddl = obj(Kind::View, &v.name);
+                out.push(n);
                 if open {
                     for c in &v.columns {
-                        out.push(leaf(3, &c.name, &c.data_type, &key));
+                        out.push(leaf(3, &c.name, &c.data_type, &key, obj(Kind::View, &v.name)));
                     }
                 }
             }
         }
         if group("Materialized views", mviews.len(), out) {
             for v in mviews {
-                out.push(node(
-                    2,
-                    &v.name,
-                    "matview",
-                    relation(s, &v.name),
-                    &format!("t:{s}.{}", v.name),
-                    false,
-                    false,
-                ));
+                let key = format!("t:{s}.{}", v.name);
+                let mut n = node(2, &v.name, "matview", relation(s, &v.name), &key, false, false);
+                n.ddl = obj(Kind::MaterializedView, &v.name);
+                out.push(n);
+            }
+        }
+        for (title, list) in [("Functions", &functions), ("Procedures", &procedures)] {
+            if group(title, list.len(), out) {
+                for f in list.iter() {
+                    let name = format!("{}({})", display_name(e, s, &f.name), f.arguments);
+                    let label = format!("ƒ {}", f.name);
+                    out.push(leaf(
+                        2,
+                        &label,
+                        &f.arguments,
+                        &skey,
+                        Some(DdlRef::Object(Kind::Function, name)),
+                    ));
+                }
             }
         }
         if group("Sequences", seqs.len(), out) {
             for q in seqs {
-                out.push(leaf(2, &q.name, &q.data_type, &skey));
+                out.push(leaf(2, &q.name, &q.data_type, &skey, obj(Kind::Sequence, &q.name)));
             }
         }
         if group("Enums", enums.len(), out) {
-            for e in enums {
-                out.push(leaf(2, &e.name, &e.values.join(", "), &skey));
+            for x in enums {
+                out.push(leaf(2, &x.name, &x.values.join(", "), &skey, obj(Kind::Enum, &x.name)));
+            }
+        }
+        if group("Domains", domains.len(), out) {
+            for d in domains {
+                out.push(leaf(2, &d.name, &d.data_type, &skey, obj(Kind::Domain, &d.name)));
             }
         }
     }
 
-    fn table_nodes(&self, t: &Table, out: &mut Vec<Node>) {
+    fn table_nodes(&self, schema: &Schema, t: &Table, out: &mut Vec<Node>) {
+        let e = schema.engine;
         let key = format!("t:{}.{}", t.schema, t.name);
         let open = self.expanded.contains(&key);
-        out.push(node(2, &t.name, "", relation(&t.schema, &t.name), &key, true, open));
+        let table_ddl = Some(DdlRef::Object(Kind::Table, display_name(e, &t.schema, &t.name)));
+        let mut n = node(2, &t.name, "", relation(&t.schema, &t.name), &key, true, open);
+        n.ddl = table_ddl.clone();
+        out.push(n);
         if !open {
             return;
         }
@@ -219,15 +266,45 @@ impl TreeState {
             if t.foreign_keys.iter().any(|f| f.columns.contains(&c.name)) {
                 marks.push_str("FK ");
             }
-            out.push(leaf(3, &format!("{marks}{}", c.name), &detail, &key));
+            out.push(leaf(3, &format!("{marks}{}", c.name), &detail, &key, table_ddl.clone()));
         }
+        let part = |what: ConstraintKind, name: &str| {
+            Some(DdlRef::Constraint {
+                schema: t.schema.clone(),
+                table: t.name.clone(),
+                kind: what,
+                name: name.to_string(),
+            })
+        };
         for i in &t.indexes {
             let u = if i.unique { "unique index" } else { "index" };
+            let r = Some(DdlRef::Object(Kind::Index, display_name(e, &t.schema, &i.name)));
             out.push(leaf(
                 3,
                 &format!("⌕ {}", i.name),
                 &format!("{u} ({})", i.columns.join(", ")),
                 &key,
+                r,
+            ));
+        }
+        for u in &t.uniques {
+            let detail = format!("unique ({})", u.columns.join(", "));
+            out.push(leaf(
+                3,
+                &format!("U {}", u.name),
+                &detail,
+                &key,
+                part(ConstraintKind::Unique, &u.name),
+            ));
+        }
+        for c in &t.checks {
+            let detail = format!("check ({})", c.expression);
+            out.push(leaf(
+                3,
+                &format!("✓ {}", c.name),
+                &detail,
+                &key,
+                part(ConstraintKind::Check, &c.name),
             ));
         }
         for f in &t.foreign_keys {
@@ -237,6 +314,21 @@ impl TreeState {
                 &format!("FK {}", f.name),
                 &format!("({}) {target}", f.columns.join(", ")),
                 &key,
+                part(ConstraintKind::ForeignKey, &f.name),
+            ));
+        }
+        for tr in schema
+            .triggers
+            .iter()
+            .filter(|x| x.schema == t.schema && x.table == t.name)
+        {
+            let name = format!("{} on {}", tr.name, display_name(e, &t.schema, &t.name));
+            out.push(leaf(
+                3,
+                &format!("⚡ {}", tr.name),
+                "trigger",
+                &key,
+                Some(DdlRef::Object(Kind::Trigger, name)),
             ));
         }
     }
@@ -325,11 +417,12 @@ fn node(depth: usize, label: &str, detail: &str, kind: NodeKind, key: &str, expa
         key: key.to_string(),
         expandable,
         expanded: expanded && expandable,
+        ddl: None,
     }
 }
 
-fn leaf(depth: usize, label: &str, detail: &str, parent: &str) -> Node {
-    node(
+fn leaf(depth: usize, label: &str, detail: &str, parent: &str, ddl: Option<DdlRef>) -> Node {
+    let mut n = node(
         depth,
         label,
         detail,
@@ -337,5 +430,7 @@ fn leaf(depth: usize, label: &str, detail: &str, parent: &str) -> Node {
         &format!("{parent}/{label}"),
         false,
         false,
-    )
+    );
+    n.ddl = ddl;
+    n
 }

@@ -41,25 +41,13 @@ pub struct CaptureReport {
 
 /// Start the engine's consistent read-only snapshot on the session.
 pub async fn begin_snapshot(session: &mut dyn Session) -> BackupResult<()> {
-    let stmts: &[&str] = match session.engine() {
-        Engine::Postgres => &["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"],
-        Engine::Mysql => &[
-            "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-            "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
-        ],
-        // A deferred transaction takes its read lock on the first SELECT and
-        // keeps it: every later read sees the same database.
-        Engine::Sqlite => &["BEGIN DEFERRED"],
-    };
-    for s in stmts {
-        query_all(session, s).await?;
-    }
+    session.begin_read_snapshot().await?;
     Ok(())
 }
 
 /// End the snapshot transaction (it never wrote anything).
 pub async fn end_snapshot(session: &mut dyn Session) {
-    let _ = query_all(session, "ROLLBACK").await;
+    let _ = session.end_read_snapshot().await;
 }
 
 /// Tables to capture from a schema, by user-written names.

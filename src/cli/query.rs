@@ -140,15 +140,20 @@ fn record_history(ctx: &mut Ctx, conn: &str, engine: crate::db::Engine, done: &[
 }
 
 fn read_sql(args: &Args) -> Result<String> {
-    if let Some(s) = &args.sql {
-        return Ok(s.clone());
+    read_sql_input(args.sql.as_deref(), args.file.as_deref())
+}
+
+/// SQL from `--sql`, `--file` (`-` for stdin) or piped stdin (also `dbn explain`).
+pub(super) fn read_sql_input(sql: Option<&str>, file: Option<&std::path::Path>) -> Result<String> {
+    if let Some(s) = sql {
+        return Ok(s.to_string());
     }
-    if let Some(f) = args.file.as_ref().filter(|f| f.as_os_str() != "-") {
+    if let Some(f) = file.filter(|f| f.as_os_str() != "-") {
         return std::fs::read_to_string(f)
             .with_context(|| format!("cannot read SQL file '{}'", f.display()))
             .map_err(|e| Failure::usage(format!("{e:#}")).into());
     }
-    if args.file.is_none() && std::io::stdin().is_terminal() {
+    if file.is_none() && std::io::stdin().is_terminal() {
         return Err(Failure::usage("no SQL given: pass --sql 'SELECT ...', --file FILE, or pipe SQL on stdin").into());
     }
     let mut buf = String::new();

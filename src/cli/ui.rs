@@ -66,6 +66,10 @@ pub fn run_tui(ctx: &mut Ctx, conn: Option<String>) -> Result<ExitCode> {
     let ended = {
         let _enter = rt.enter();
         let (mut app, rx) = App::new(info, opts, area);
+        app.spill = crate::app::results::SpillSettings::new(
+            cfg.ui.spill_dir.as_ref().map(std::path::PathBuf::from),
+            cfg.ui.spill_cap_mb,
+        );
         let mut conns = CtxConnections { ctx };
         rt.block_on(crate::app::run(&mut guard, &mut app, rx, &mut conns))
     };

@@ -77,6 +77,8 @@ fn base_opts(spec: &ConnSpec) -> OptsBuilder {
         // Stay on the address the user gave; mysql_async would otherwise
         // switch a localhost TCP connection to the server's Unix socket.
         .prefer_socket(false)
+        // Every one-statement check must reach the server (see stream::check_one_statement).
+        .stmt_cache_size(Some(0))
         .tcp_nodelay(true);
     if host.starts_with('/') {
         builder.socket(Some(host))

@@ -1,6 +1,6 @@
 //! The driver abstraction every engine implements.
 
-use super::{ConnSpec, DbResult, Engine, Value};
+use super::{Access, ConnSpec, DbResult, Engine, Value};
 use crate::schema::Schema;
 use async_trait::async_trait;
 use serde::Serialize;
@@ -55,10 +55,26 @@ pub trait Session: Send {
     /// Server product and version, e.g. `PostgreSQL 15.18`.
     async fn server_version(&mut self) -> DbResult<String>;
 
-    /// Run one statement, streaming frames into `tx`. Returns once the
-    /// statement is complete. When the receiver is dropped the driver stops
-    /// fetching and returns `QUERY_CANCELLED`.
-    async fn execute(&mut self, sql: &str, tx: mpsc::Sender<Frame>) -> DbResult<Summary>;
+    /// Run one statement with [`Access::Read`], streaming frames into `tx`.
+    /// Returns once the statement is complete. When the receiver is
+    /// dropped the driver stops fetching and returns `QUERY_CANCELLED`.
+    async fn execute(&mut self, sql: &str, tx: mpsc::Sender<Frame>) -> DbResult<Summary> {
+        self.execute_as(sql, Access::Read, tx).await
+    }
+
+    /// Run exactly one statement with the given access (see [`Access`]).
+    /// Text holding more than one statement is refused by the server
+    /// itself (Postgres extended protocol, MariaDB prepared-statement
+    /// check, SQLite prepare with an empty tail): callers split first.
+    async fn execute_as(&mut self, sql: &str, access: Access<'_>, tx: mpsc::Sender<Frame>) -> DbResult<Summary>;
+
+    /// Open a consistent read-only snapshot (repeatable read): until
+    /// [`Session::end_read_snapshot`], every `Read` statement runs inside
+    /// it, and writes are refused. Used by backups and other multi-query reads.
+    async fn begin_read_snapshot(&mut self) -> DbResult<()>;
+
+    /// End the snapshot opened by [`Session::begin_read_snapshot`] (rolled back).
+    async fn end_read_snapshot(&mut self) -> DbResult<()>;
 
     /// A handle that cancels the running statement on the server.
     fn canceller(&self) -> Box<dyn Canceller>;

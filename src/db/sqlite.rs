@@ -7,14 +7,13 @@ mod convert;
 mod error;
 mod worker;
 
-use super::{Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Session, Summary};
+use super::{Access, Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Session, Summary};
 use crate::schema::Schema;
 use async_trait::async_trait;
-use rusqlite::InterruptHandle;
 use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
 use tokio::sync::{mpsc, oneshot};
-use worker::Command;
+use worker::{Command, Interrupts, Mode};
 
 /// How long a statement waits for another connection's lock before failing.
 pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -34,7 +33,7 @@ pub async fn connect(spec: &ConnSpec) -> DbResult<Box<dyn Session>> {
         ));
     }
     let (cmd_tx, cmd_rx) = std_mpsc::channel::<Command>();
-    let (ready_tx, ready_rx) = oneshot::channel::<DbResult<InterruptHandle>>();
+    let (ready_tx, ready_rx) = oneshot::channel::<DbResult<Arc<Interrupts>>>();
     let read_only = spec.read_only;
     let thread_path = path.clone();
     std::thread::Builder::new()
@@ -44,8 +43,9 @@ pub async fn connect(spec: &ConnSpec) -> DbResult<Box<dyn Session>> {
     let interrupt = ready_rx.await.map_err(|_| thread_gone())??;
     Ok(Box::new(SqliteSession {
         cmd: cmd_tx,
-        interrupt: Arc::new(interrupt),
+        interrupt,
         read_only,
+        database: super::database_id(spec),
     }))
 }
 
@@ -59,8 +59,10 @@ pub fn library_version() -> String {
 /// closes the database.
 struct SqliteSession {
     cmd: std_mpsc::Sender<Command>,
-    interrupt: Arc<InterruptHandle>,
+    interrupt: Arc<Interrupts>,
     read_only: bool,
+    /// [`super::database_id`] of the file, what a permit must name.
+    database: String,
 }
 
 fn thread_gone() -> DbError {
@@ -88,17 +90,34 @@ impl Session for SqliteSession {
         Ok(library_version())
     }
 
-    /// Runs the text in order, statement by statement. Each row-returning
-    /// statement sends its own `Frame::Columns` followed by its rows.
-    async fn execute(&mut self, sql: &str, tx: mpsc::Sender<Frame>) -> DbResult<Summary> {
+    /// Exactly one statement (a text with more is refused). A read-only
+    /// session's file is opened read-only; a permitted write goes through a
+    /// second, writable connection, closed (rolling back what it left open)
+    /// before the next read.
+    async fn execute_as(&mut self, sql: &str, access: Access<'_>, tx: mpsc::Sender<Frame>) -> DbResult<Summary> {
+        let mode = match access {
+            Access::Write(permit) if self.read_only && permit.database() != self.database => {
+                return Err(super::access::wrong_permit(permit, &self.database));
+            }
+            Access::Write(_) => Mode::Write,
+            Access::Read | Access::Setting => Mode::Read,
+        };
         let sql = sql.to_string();
         let mut guard = InterruptOnDrop {
             handle: Arc::clone(&self.interrupt),
             armed: true,
         };
-        let result = self.call(move |reply| Command::Execute { sql, tx, reply }).await;
+        let result = self.call(move |reply| Command::Execute { sql, mode, tx, reply }).await;
         guard.armed = false;
         result
+    }
+
+    async fn begin_read_snapshot(&mut self) -> DbResult<()> {
+        self.call(|reply| Command::Snapshot { open: true, reply }).await
+    }
+
+    async fn end_read_snapshot(&mut self) -> DbResult<()> {
+        self.call(|reply| Command::Snapshot { open: false, reply }).await
     }
 
     fn canceller(&self) -> Box<dyn Canceller> {
@@ -121,7 +140,7 @@ impl Session for SqliteSession {
 /// Stops the statement when its `execute` future is dropped half-way, so
 /// an abandoned query does not keep the connection thread busy.
 struct InterruptOnDrop {
-    handle: Arc<InterruptHandle>,
+    handle: Arc<Interrupts>,
     armed: bool,
 }
 
@@ -134,7 +153,7 @@ impl Drop for InterruptOnDrop {
 }
 
 /// Interrupts the statement running on a SQLite session.
-struct SqliteCanceller(Arc<InterruptHandle>);
+struct SqliteCanceller(Arc<Interrupts>);
 
 #[async_trait]
 impl Canceller for SqliteCanceller {

@@ -111,8 +111,8 @@ actions! {
     Activate = "activate", "Open (preview table / inspect cell)";
     /// Show the cell inspector.
     InspectCell = "inspect_cell", "Inspect cell";
-    /// Filter the tree.
-    Filter = "filter", "Filter";
+    /// Filter the tree by name, or the grid's rows by the cursor column.
+    Filter = "filter", "Filter (tree names / grid rows by column)";
     /// Copy the cell through OSC 52.
     CopyCell = "copy_cell", "Copy cell";
     /// Copy the row as TSV.
@@ -131,6 +131,46 @@ actions! {
     OpenSnapshots = "open_snapshots", "Schema snapshots: diff, migrate";
     /// Open the data sync panel (diff a table against another connection, apply).
     OpenSyncPreview = "open_sync_preview", "Data sync: diff a table, apply";
+    /// Search every row of the result; type to jump to the first match.
+    Search = "search", "Search the result (type, Enter keeps it)";
+    /// Jump to the next match of the last search.
+    SearchNext = "search_next", "Next match";
+    /// Jump to the previous match of the last search.
+    SearchPrev = "search_prev", "Previous match";
+    /// Sort by the cursor column: ascending, descending, then as sent.
+    SortColumn = "sort_column", "Sort by column (asc, desc, off)";
+    /// Drop the grid's filter and sort.
+    ClearView = "clear_view", "Clear filter and sort";
+    /// Make the cursor column narrower.
+    NarrowColumn = "narrow_column", "Narrow column";
+    /// Make the cursor column wider.
+    WidenColumn = "widen_column", "Widen column";
+    /// Fit every column to the screen and content again.
+    FitColumns = "fit_columns", "Fit columns to screen";
+    /// Wrap the cursor row's cells over several lines, in place.
+    WrapCell = "wrap_cell", "Wrap the cursor row in place";
+    /// Show the next statement's result tab.
+    NextResult = "next_result", "Next result tab";
+    /// Show the previous statement's result tab.
+    PrevResult = "prev_result", "Previous result tab";
+    /// Undo the last edit in the editor.
+    Undo = "undo", "Undo";
+    /// Redo an undone edit.
+    Redo = "redo", "Redo";
+    /// Indent the cursor line or the selected lines.
+    Indent = "indent", "Indent line(s)";
+    /// Dedent the cursor line or the selected lines.
+    Dedent = "dedent", "Dedent line(s)";
+    /// Show the full text of every message, error and refusal of the session.
+    MessageLog = "message_log", "Message log (full errors)";
+    /// Show the DDL of the selected schema object.
+    ShowDdl = "show_ddl", "Show DDL of the object";
+    /// Show the query plan of the statement under the cursor as a tree (EXPLAIN; runs nothing).
+    ExplainStatement = "explain_statement", "Query plan of statement (tree)";
+    /// Show the plan with ANALYZE: says what it runs, then runs it through the write rules.
+    ExplainAnalyze = "explain_analyze", "Query plan with ANALYZE (runs it)";
+    /// Open the activity view (sessions, blocking trees, top statements, health).
+    OpenActivity = "open_activity", "Activity: sessions, blocking, top statements";
 }
 
 #[cfg(test)]

@@ -61,7 +61,9 @@ impl KeyPress {
         let mut shift = m.contains(KeyModifiers::SHIFT);
         let code = match ev.code {
             KeyCode::Char(c) => {
-                // Letters carry their case; Shift is implied by the character.
+                // Letters carry their case; Shift is implied by the character. Terminals
+                // speaking the kitty protocol send Ctrl+Shift+Z as Shift + 'z'.
+                let c = if shift { c.to_ascii_uppercase() } else { c };
                 shift = false;
                 // Terminals report Ctrl+Space as Ctrl+' ' or as NUL.
                 if c == '\0' { Code::Char(' ') } else { Code::Char(c) }

@@ -1,7 +1,6 @@
 //! Audit records for statements, unlocks and refusals, with secrets
 //! redacted before anything is stored.
 
-use super::lex::{TokenKind, tokenize};
 use super::{Refusal, StatementVerdict, Verdict};
 use crate::db::Engine;
 use crate::store::audit::AuditEntry;
@@ -32,47 +31,9 @@ impl Outcome {
     }
 }
 
-/// Words after which a string literal is a secret.
-const SECRET_WORDS: &[&str] = &["PASSWORD", "IDENTIFIED", "SECRET", "PASSWD", "PWD"];
-
-/// Statement text with secrets masked: string literals that follow
-/// `PASSWORD`, `IDENTIFIED [WITH plugin] BY`, `SECRET`, plus URL credentials
-/// and `password=...` inside any text.
+/// Statement text with secrets masked (see [`super::redact::statement`]).
 pub fn redact_sql(sql: &str, engine: Engine) -> String {
-    let tokens = tokenize(sql, engine);
-    let mut out = String::with_capacity(sql.len());
-    // Number of significant tokens since a secret word, if one is recent.
-    let mut since_secret: Option<usize> = None;
-    for t in &tokens {
-        let text = sql.get(t.span.clone()).unwrap_or("");
-        match t.kind {
-            TokenKind::Space | TokenKind::Comment => {
-                out.push_str(text);
-                continue;
-            }
-            TokenKind::Word if SECRET_WORDS.contains(&text.to_ascii_uppercase().as_str()) => {
-                since_secret = Some(0);
-                out.push_str(text);
-                continue;
-            }
-            TokenKind::Str if since_secret.is_some_and(|n| n <= 4) => {
-                let q = text.chars().next().unwrap_or('\'');
-                if q == '$' {
-                    out.push_str("$$***$$");
-                } else {
-                    out.push(q);
-                    out.push_str("***");
-                    out.push(q);
-                }
-                since_secret = None;
-                continue;
-            }
-            _ => {}
-        }
-        out.push_str(text);
-        since_secret = since_secret.map(|n| n + 1);
-    }
-    crate::logging::redact(&out)
+    super::redact::statement(sql, engine)
 }
 
 /// Action name for a verdict: `write`, `ddl`, `destructive`, ...

@@ -163,7 +163,8 @@ impl Finding {
     }
 }
 
-fn dialect(engine: Engine) -> Box<dyn Dialect> {
+/// The sqlparser dialect of an engine.
+pub(crate) fn dialect(engine: Engine) -> Box<dyn Dialect> {
     match engine {
         Engine::Postgres => Box::new(PostgreSqlDialect {}),
         Engine::Mysql => Box::new(MySqlDialect {}),

@@ -2,6 +2,7 @@
 //! statement is judged first, so nothing is sent when any is refused.
 
 use super::confirm::{Prompt, Terminal, confirm_typed_with};
+use super::permit::WritePermit;
 use super::policy::{ConfirmKind, Decision, PolicyInput, decide, excerpt};
 use super::{Refusal, StatementVerdict, rules};
 use crate::store::connections::Tag;
@@ -118,6 +119,30 @@ pub fn confirm_unlock(
     };
     let prompt = format!("Unlock writes on read-only connection '{conn_name}' {span}.");
     confirm_typed_with(io, conn_name, &prompt, confirm)
+}
+
+/// Ask for the typed confirmation that unlocks writes on read-only
+/// connection `conn_name`, and issue the [`WritePermit`] its sessions need
+/// to write to `database` ([`crate::db::database_id`] of the connection).
+/// The permit is the only way to run [`crate::db::Access::Write`].
+pub fn unlock_writes(
+    conn_name: &str,
+    database: &str,
+    minutes: Option<u32>,
+    confirm: Option<&str>,
+    io: &mut dyn Prompt,
+) -> Result<(WritePermit, super::confirm::Confirmation), Refusal> {
+    let c = confirm_unlock(conn_name, minutes, confirm, io)?;
+    Ok((WritePermit::grant(database, c.how.clone()), c))
+}
+
+/// The [`WritePermit`] for an unlock on record that has not expired
+/// (`unlock` as read from the store, for `database`).
+pub fn permit_for_unlock(database: &str, unlock: &crate::store::unlocks::Unlock) -> WritePermit {
+    WritePermit::grant(
+        database,
+        format!("unlock until {} ({})", unlock.until, unlock.confirmed_by),
+    )
 }
 
 #[cfg(test)]

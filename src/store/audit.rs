@@ -23,7 +23,7 @@ pub struct AuditEntry {
     pub host: Option<String>,
     /// What happened: `write`, `ddl`, `unlock`, `migration`, `sync`, `restore`, `blocked`, ...
     pub action: String,
-    /// Statement text, already redacted by the caller.
+    /// Statement text (secrets are masked again on append).
     pub statement: Option<String>,
     /// Classifier verdict.
     pub verdict: Option<String>,
@@ -100,6 +100,11 @@ impl Store {
         if e.host.is_none() {
             e.host = host_name();
         }
+        // Secrets never reach the file, whoever built the entry.
+        e.statement = e.statement.map(|s| crate::safety::redact::any_engine(&s));
+        e.outcome = crate::safety::redact::text(&e.outcome);
+        e.detail = e.detail.map(|d| crate::safety::redact::text(&d));
+        e.confirmed_by = e.confirmed_by.map(|c| crate::safety::redact::text(&c));
         self.conn().execute(
             "INSERT INTO audit_log (at, connection, os_user, host, action, statement, verdict, rows_affected, duration_ms, outcome, confirmed_by, detail)
              VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",

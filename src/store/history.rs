@@ -49,10 +49,13 @@ pub const HISTORY_KEEP: i64 = 10_000;
 
 impl Store {
     /// Record an executed statement.
+    /// Secrets in the statement and the error are masked here, whoever calls.
     pub fn add_history(&self, h: &NewHistory<'_>) -> StoreResult<i64> {
+        let sql = crate::safety::redact::any_engine(h.sql);
+        let error = h.error.map(crate::safety::redact::text);
         self.conn().execute(
             "INSERT INTO query_history (connection, sql, started_at, duration_ms, rows, outcome, error) VALUES (?1,?2,?3,?4,?5,?6,?7)",
-            params![h.connection, h.sql, h.started_at, h.duration_ms, h.rows, h.outcome, h.error],
+            params![h.connection, sql, h.started_at, h.duration_ms, h.rows, h.outcome, error],
         )?;
         let id = self.conn().last_insert_rowid();
         self.conn().execute(

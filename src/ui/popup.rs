@@ -3,7 +3,7 @@
 use super::text::{fit, put};
 use super::theme::Slot;
 use crate::app::palette_matches;
-use crate::app::{App, Popup, PromptPurpose};
+use crate::app::{App, Popup, PromptPurpose, ViewerKind};
 use crate::keymap::Context;
 use crate::sanitize::sanitize;
 use ratatui::Frame;
@@ -33,11 +33,7 @@ fn frame_box(f: &mut Frame, app: &App, r: Rect, title: &str) -> Rect {
 /// Draw the open popup.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &Popup) {
     let t = &app.theme;
-    let big = centered(
-        area,
-        area.width.saturating_sub(8).max(20),
-        area.height.saturating_sub(4).max(6),
-    );
+    let big = big_rect(area);
     match p {
         Popup::Help { scroll } => {
             let inner = frame_box(f, app, big, "Keys (Esc closes, ↑/↓ scroll)");
@@ -69,11 +65,27 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &Popup) {
             }
         }
         Popup::Inspector { title, text, scroll } => {
-            let inner = frame_box(f, app, big, &format!("{} (Esc closes)", sanitize(title)));
-            let para = Paragraph::new(text.as_str())
-                .style(t.style(Slot::Popup))
-                .wrap(Wrap { trim: false })
-                .scroll((u16::try_from(*scroll).unwrap_or(u16::MAX), 0));
+            let keys = "Esc closes · Home/End";
+            text_view(f, app, big, &sanitize(title), keys, text, *scroll);
+        }
+        Popup::Viewer {
+            title,
+            text,
+            scroll,
+            kind,
+        } => {
+            let keys = match kind {
+                ViewerKind::Ddl => "y copy · e open in editor · Esc",
+                ViewerKind::Log => "y copy · Home/End · Esc",
+            };
+            text_view(f, app, big, &sanitize(title), keys, text, *scroll);
+        }
+        Popup::ConfirmQuit { message } => {
+            let r = centered(area, 72, 9);
+            let inner = frame_box(f, app, r, "Quit dbn?");
+            let para = Paragraph::new(sanitize_lines(message))
+                .style(t.style(Slot::Warning))
+                .wrap(Wrap { trim: false });
             f.render_widget(para, inner);
         }
         Popup::TypedConfirm { message, input, .. } => {
@@ -163,6 +175,50 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &Popup) {
     }
 }
 
+/// `text` as drawn in a viewer `width` cells wide: sanitized lines, wrapped.
+pub fn wrapped_lines(text: &str, width: usize) -> Vec<String> {
+    text.lines()
+        .flat_map(|l| crate::app::grid::widths::wrap(&sanitize(l), width))
+        .collect()
+}
+
+fn text_view(f: &mut Frame, app: &App, r: Rect, title: &str, keys: &str, text: &str, scroll: usize) {
+    let t = &app.theme;
+    let width = usize::from(r.width.saturating_sub(2)).max(1);
+    let lines = wrapped_lines(text, width);
+    let height = usize::from(r.height.saturating_sub(2));
+    let shown = if lines.len() > height {
+        format!(
+            " {}-{} of {}",
+            scroll + 1,
+            (scroll + height).min(lines.len()),
+            lines.len()
+        )
+    } else {
+        String::new()
+    };
+    let inner = frame_box(f, app, r, &format!("{title}{shown} ({keys})"));
+    for (i, l) in lines.iter().skip(scroll).take(usize::from(inner.height)).enumerate() {
+        put(
+            f.buffer_mut(),
+            inner.x,
+            inner.y + i as u16,
+            l,
+            inner.width,
+            t.style(Slot::Popup),
+        );
+    }
+}
+
+/// The rect of the big popups (help, inspector, viewers) for a screen.
+pub fn big_rect(area: Rect) -> Rect {
+    centered(
+        area,
+        area.width.saturating_sub(8).max(20),
+        area.height.saturating_sub(4).max(6),
+    )
+}
+
 fn sanitize_lines(s: &str) -> String {
     s.lines()
         .map(|l| sanitize(l).into_owned())
@@ -201,7 +257,7 @@ fn list(f: &mut Frame, app: &App, inner: Rect, input: Option<&String>, rows: &[S
     }
 }
 
-fn help_lines(app: &App) -> Vec<(String, String)> {
+pub(super) fn help_lines(app: &App) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for ctx in Context::ALL {
         let b = app.keymap.bindings(ctx);
@@ -229,6 +285,10 @@ fn help_lines(app: &App) -> Vec<(String, String)> {
     }
     out.push(("Data sync panel".into(), String::new()));
     for (k, d) in super::sync_preview::KEYS {
+        out.push(((*k).to_string(), (*d).to_string()));
+    }
+    out.push(("Activity view".into(), String::new()));
+    for (k, d) in crate::app::activity::KEYS {
         out.push(((*k).to_string(), (*d).to_string()));
     }
     out.push(("Popups".into(), String::new()));

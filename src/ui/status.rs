@@ -43,6 +43,11 @@ pub fn draw(f: &mut Frame, r: Rect, app: &App) {
         (" RW ", Slot::BadgeRw)
     };
     x = put(out, x, r.y, badge, right_edge.saturating_sub(x), t.style(slot));
+    if let Some(since) = app.transaction_open() {
+        // An open transaction holds locks and snapshots: show it, and for how long.
+        let tx = format!(" TX {} ", crate::app::fmt_elapsed_short(since.elapsed()));
+        x = put(out, x, r.y, &tx, right_edge.saturating_sub(x), t.style(Slot::TagProd));
+    }
     x = put(out, x, r.y, " ", right_edge.saturating_sub(x), t.style(Slot::Status));
     let ctx = match app.focus {
         Focus::Tree => Context::Tree,

@@ -32,13 +32,24 @@ pub fn draw(f: &mut Frame, r: Rect, app: &App) {
         let (msg, slot) = if tree.loading {
             ("loading schema…".to_string(), Slot::Muted)
         } else if let Some(e) = &tree.error {
-            (format!("schema unavailable: {e} (F8 retries)"), Slot::Error)
+            let key = app
+                .keymap
+                .key_for(crate::keymap::Context::Tree, crate::keymap::Action::ReloadSchema)
+                .unwrap_or_else(|| "r".into());
+            (format!("schema unavailable: {e} ({key} retries)"), Slot::Error)
         } else if !tree.filter.is_empty() {
             ("no match".to_string(), Slot::Muted)
         } else {
             ("no tables".to_string(), Slot::Muted)
         };
-        put(out, inner.x, y, &msg, inner.width, t.style(slot));
+        // The whole message, wrapped: an error cut at the pane's width tells nothing.
+        for line in crate::app::grid::widths::wrap(&msg, usize::from(inner.width)) {
+            if y >= bottom {
+                break;
+            }
+            put(out, inner.x, y, &line, inner.width, t.style(slot));
+            y += 1;
+        }
         return;
     }
     let focused = app.focus == Focus::Tree && app.popup.is_none();

@@ -93,6 +93,7 @@ impl App {
                 allow_unbounded: false,
                 destructive_confirmed: false,
                 confirmed_by: None,
+                explain: None,
             }),
         });
     }

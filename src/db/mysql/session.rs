@@ -3,7 +3,8 @@
 
 use super::error::{Target, map_err};
 use super::stream;
-use crate::db::{Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Session, Summary};
+use crate::db::access::{write_in_snapshot, wrong_permit};
+use crate::db::{Access, Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Session, Summary};
 use crate::schema::Schema;
 use async_trait::async_trait;
 use mysql_async::prelude::Queryable;
@@ -20,6 +21,13 @@ pub(super) async fn make_read_only(conn: &mut Conn, target: &Target<'_>) -> DbRe
         .await
         .map_err(|e| map_err(e, target))
 }
+
+/// Opens the read-only wall around one statement. The session default is
+/// re-asserted every time: on MariaDB a statement that commits implicitly
+/// (DDL) ends the read-only transaction and runs under the session's
+/// default, so both must say READ ONLY. The leading ROLLBACK ends whatever
+/// a previous write left open (START TRANSACTION would commit it).
+const READ_ONLY_PRELUDE: &str = "ROLLBACK; SET SESSION TRANSACTION READ ONLY; START TRANSACTION READ ONLY";
 
 /// Sends `KILL QUERY` for one session from a separate connection.
 pub(super) struct Killer {
@@ -97,6 +105,12 @@ pub(super) struct MysqlSession {
     killer: Arc<Killer>,
     version: String,
     read_only: bool,
+    /// [`crate::db::database_id`] of the connection, what a permit must name.
+    database: String,
+    /// A read-only session lifted for `Access::Write` statements.
+    write_open: bool,
+    /// A read snapshot (`begin_read_snapshot`) is open.
+    snapshot: bool,
     /// True while a statement runs; still true at the next call when the
     /// caller dropped the previous `execute` future half-way.
     dirty: bool,
@@ -120,6 +134,9 @@ impl MysqlSession {
             killer,
             version,
             read_only: spec.read_only,
+            database: crate::db::database_id(spec),
+            write_open: false,
+            snapshot: false,
             dirty: false,
             pending_kill: Arc::new(Mutex::new(None)),
         }
@@ -154,8 +171,68 @@ impl MysqlSession {
         }
         self.killer.conn_id.store(conn.id(), Ordering::SeqCst);
         self.conn = conn;
+        // A new connection has no transaction: neither writes nor a snapshot.
+        self.write_open = false;
+        self.snapshot = false;
         self.dirty = false;
         Ok(())
+    }
+
+    /// dbn's own fixed SQL (transaction control, session mode); may hold
+    /// several statements.
+    async fn control(&mut self, sql: &str) -> DbResult<()> {
+        let target = self.killer.target(false);
+        self.conn.query_drop(sql).await.map_err(|e| map_err(e, &target))
+    }
+
+    /// Run one statement under `access` (see [`Access`]): the read-only wall.
+    async fn walled(&mut self, sql: &str, access: Access<'_>, tx: &mpsc::Sender<Frame>) -> DbResult<Summary> {
+        let writes = matches!(access, Access::Write(_));
+        if self.snapshot && writes {
+            return Err(write_in_snapshot());
+        }
+        if !self.read_only || self.snapshot {
+            return self.run(sql, tx).await;
+        }
+        if let Access::Write(permit) = access {
+            if permit.database() != self.database {
+                return Err(wrong_permit(permit, &self.database));
+            }
+            if !self.write_open {
+                self.control("ROLLBACK; SET SESSION TRANSACTION READ WRITE").await?;
+                self.write_open = true;
+            }
+            return self.run(sql, tx).await;
+        }
+        // The server checks the text is one statement before the wall opens,
+        // so a refused text leaves no transaction behind.
+        stream::check_one_statement(&mut self.conn, sql, &statement_target(&self.killer, sql)).await?;
+        self.write_open = false;
+        self.control(READ_ONLY_PRELUDE).await?;
+        let result = self.run_checked(sql, tx).await;
+        self.control("ROLLBACK").await?;
+        result
+    }
+
+    /// One statement, checked by the server to be exactly one, then run.
+    async fn run(&mut self, sql: &str, tx: &mpsc::Sender<Frame>) -> DbResult<Summary> {
+        stream::check_one_statement(&mut self.conn, sql, &statement_target(&self.killer, sql)).await?;
+        self.run_checked(sql, tx).await
+    }
+
+    /// Run text the server has just checked to be one statement.
+    async fn run_checked(&mut self, sql: &str, tx: &mpsc::Sender<Frame>) -> DbResult<Summary> {
+        let target = statement_target(&self.killer, sql);
+        stream::execute(&mut self.conn, sql, tx, &self.killer, &target).await
+    }
+}
+
+fn statement_target<'a>(killer: &'a Killer, sql: &'a str) -> Target<'a> {
+    Target {
+        addr: &killer.addr,
+        user: killer.user.as_deref(),
+        sql: Some(sql),
+        connecting: false,
     }
 }
 
@@ -194,9 +271,9 @@ impl Session for MysqlSession {
         Ok(self.version.clone())
     }
 
-    /// Several statements in one text run in order; each row-returning one
-    /// sends its own `Frame::Columns` followed by its rows.
-    async fn execute(&mut self, sql: &str, tx: mpsc::Sender<Frame>) -> DbResult<Summary> {
+    /// Exactly one statement (the server refuses more); a `CALL` that
+    /// returns several row sets sends a `Frame::Columns` before each.
+    async fn execute_as(&mut self, sql: &str, access: Access<'_>, tx: mpsc::Sender<Frame>) -> DbResult<Summary> {
         if self.dirty {
             self.recover().await?;
         }
@@ -208,13 +285,7 @@ impl Session for MysqlSession {
             armed: true,
         };
         self.dirty = true;
-        let target = Target {
-            addr: &self.killer.addr,
-            user: self.killer.user.as_deref(),
-            sql: Some(sql),
-            connecting: false,
-        };
-        let result = stream::execute(&mut self.conn, sql, &tx, &self.killer, &target).await;
+        let result = self.walled(sql, access, &tx).await;
         guard.armed = false;
         self.dirty = false;
         let cancelled = self.killer.requested.swap(false, Ordering::SeqCst);
@@ -226,6 +297,34 @@ impl Session for MysqlSession {
 
     fn canceller(&self) -> Box<dyn Canceller> {
         Box::new(MysqlCanceller(Arc::clone(&self.killer)))
+    }
+
+    async fn begin_read_snapshot(&mut self) -> DbResult<()> {
+        if self.dirty {
+            self.recover().await?;
+        }
+        if self.snapshot {
+            return Ok(());
+        }
+        let mode = if self.read_only { "READ ONLY" } else { "READ WRITE" };
+        self.control(&format!(
+            "ROLLBACK; SET SESSION TRANSACTION {mode}; SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"
+        ))
+        .await?;
+        self.write_open = false;
+        self.snapshot = true;
+        Ok(())
+    }
+
+    async fn end_read_snapshot(&mut self) -> DbResult<()> {
+        if !self.snapshot {
+            return Ok(());
+        }
+        self.snapshot = false;
+        if self.dirty {
+            return self.recover().await;
+        }
+        self.control("ROLLBACK").await
     }
 
     async fn introspect(&mut self) -> DbResult<Schema> {

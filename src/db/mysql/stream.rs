@@ -22,8 +22,35 @@ enum SetOutcome {
     ReceiverGone,
 }
 
+/// MariaDB error `ER_UNSUPPORTED_PS`: the statement parsed, but this kind
+/// cannot be prepared (it can still be run as text).
+const UNSUPPORTED_PS: u16 = 1295;
+
+/// Have the server itself check that `sql` is exactly one statement.
+///
+/// mysql_async always negotiates `CLIENT_MULTI_STATEMENTS` and offers no
+/// way to send `COM_SET_OPTION`, so a text query (COM_QUERY) would run every
+/// `;`-separated statement in it. A prepared statement is parsed with
+/// multi-statements off whatever the capability: the server's grammar
+/// rejects anything after the first statement's `;` as a syntax error
+/// (and raises `ER_UNSUPPORTED_PS` only after a complete parse). So the text
+/// is prepared (COM_STMT_PREPARE) and closed at once; only when the server
+/// accepted it is the very same text run as COM_QUERY on the same
+/// connection, with the same session settings (sql_mode, character set,
+/// version comments), so the server lexes it the same way both times.
+/// The statement cache is off (`stmt_cache_size(0)`), so every check reaches
+/// the server even if the settings changed since the same text was seen.
+/// Preparing executes nothing. Results still come in the text protocol.
+pub(super) async fn check_one_statement(conn: &mut Conn, sql: &str, target: &Target<'_>) -> DbResult<()> {
+    match conn.prep(sql).await {
+        Ok(stmt) => conn.close(stmt).await.map_err(|e| map_err(e, target)),
+        Err(mysql_async::Error::Server(e)) if e.code == UNSUPPORTED_PS => Ok(()),
+        Err(e) => Err(map_err(e, target)),
+    }
+}
+
 /// Run `sql`, streaming every row set into `tx`, each after its own
-/// `Frame::Columns`.
+/// `Frame::Columns` (a `CALL` may return several).
 pub(super) async fn execute(
     conn: &mut Conn,
     sql: &str,

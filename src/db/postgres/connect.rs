@@ -74,7 +74,7 @@ pub(super) async fn open(spec: &ConnSpec) -> DbResult<PgSession> {
         Ok(Err(e)) => return Err(connect_error(&e, &target, &database)),
         Ok(Ok(ok)) => ok,
     };
-    let mut session = PgSession::new(client, tls, spec.read_only);
+    let mut session = PgSession::new(client, tls, spec.read_only, crate::db::database_id(spec));
     session.set_version(version);
     Ok(session)
 }

@@ -6,7 +6,8 @@ use super::command::{copies_from_client, copies_to_client, ddl_tag, first_keywor
 use super::decode::{Dec, decode_row, decoder_for};
 use super::errors::query_error;
 use super::text::{TextDec, decode_text, text_decoder_for};
-use crate::db::{Canceller, Column, DbError, DbResult, Engine, ErrorCode, Frame, Session, Summary, Value};
+use crate::db::access::{write_in_snapshot, wrong_permit};
+use crate::db::{Access, Canceller, Column, DbError, DbResult, Engine, ErrorCode, Frame, Session, Summary, Value};
 use crate::schema::Schema;
 use async_trait::async_trait;
 use std::pin::pin;
@@ -21,16 +22,29 @@ pub struct PgSession {
     tls: Option<MakeRustlsConnect>,
     version: Option<String>,
     read_only: bool,
+    /// [`crate::db::database_id`] of the connection, what a permit must name.
+    database: String,
+    /// A read-only session lifted for `Access::Write` statements.
+    write_open: bool,
+    /// A transaction dbn opened may still be open (a statement's future was
+    /// dropped half-way): roll it back before the next statement.
+    wrapper_open: bool,
+    /// A read snapshot (`begin_read_snapshot`) is open.
+    snapshot: bool,
 }
 
 impl PgSession {
     /// Wrap a connected client; `tls` is reused for cancel requests.
-    pub(super) fn new(client: Client, tls: Option<MakeRustlsConnect>, read_only: bool) -> Self {
+    pub(super) fn new(client: Client, tls: Option<MakeRustlsConnect>, read_only: bool, database: String) -> Self {
         Self {
             client,
             tls,
             version: None,
             read_only,
+            database,
+            write_open: false,
+            wrapper_open: false,
+            snapshot: false,
         }
     }
 
@@ -46,7 +60,70 @@ impl PgSession {
         }
     }
 
-    async fn run(&self, sql: &str, tx: &mpsc::Sender<Frame>) -> DbResult<Summary> {
+    /// Send dbn's own fixed SQL (transaction control, session mode).
+    async fn control(&self, sql: &str) -> DbResult<()> {
+        self.client.batch_execute(sql).await.map_err(|e| query_error(&e))
+    }
+
+    /// Run one statement under `access` (see [`Access`]): the read-only wall.
+    async fn walled(&mut self, sql: &str, access: Access<'_>, tx: &mpsc::Sender<Frame>) -> DbResult<Summary> {
+        if self.snapshot {
+            if matches!(access, Access::Write(_)) {
+                return Err(write_in_snapshot());
+            }
+            return self.run(sql, tx, None).await;
+        }
+        if !self.read_only {
+            return self.run(sql, tx, None).await;
+        }
+        match access {
+            Access::Write(permit) => {
+                if permit.database() != self.database {
+                    return Err(wrong_permit(permit, &self.database));
+                }
+                if !self.write_open {
+                    if self.wrapper_open {
+                        self.control("ROLLBACK").await?;
+                        self.wrapper_open = false;
+                    }
+                    // Outside any transaction block, so no ROLLBACK can undo it.
+                    self.control("SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE")
+                        .await?;
+                    self.write_open = true;
+                }
+                self.run(sql, tx, None).await
+            }
+            Access::Read | Access::Setting => {
+                self.relock().await?;
+                self.wrapper_open = true;
+                let result = self.run(sql, tx, Some("BEGIN READ ONLY")).await;
+                let keep = matches!(access, Access::Setting) && result.is_ok();
+                self.control(if keep { "COMMIT" } else { "ROLLBACK" }).await?;
+                self.wrapper_open = false;
+                result
+            }
+        }
+    }
+
+    /// Back to read-only after writes or an abandoned statement: roll back
+    /// whatever transaction is open, then restore the read-only default.
+    async fn relock(&mut self) -> DbResult<()> {
+        if self.write_open || self.wrapper_open {
+            self.control("ROLLBACK").await?;
+            self.wrapper_open = false;
+        }
+        if self.write_open {
+            self.control("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                .await?;
+            self.write_open = false;
+        }
+        Ok(())
+    }
+
+    /// Run one statement. `prelude` (dbn's own transaction control) is sent
+    /// first, pipelined with the statement's Parse, and must succeed before
+    /// the statement executes.
+    async fn run(&self, sql: &str, tx: &mpsc::Sender<Frame>, prelude: Option<&str>) -> DbResult<Summary> {
         if self.client.is_closed() {
             return Err(DbError::new(
                 ErrorCode::DbConnLost,
@@ -61,16 +138,26 @@ impl PgSession {
             ));
         }
         if keyword == "COPY" && copies_to_client(sql) {
+            if let Some(p) = prelude {
+                self.control(p).await?;
+            }
             let (returned, count) = self.run_copy_out(sql, tx).await?;
             return Ok(summary(&keyword, returned, count, true));
         }
-        let stmt = match self.client.prepare(sql).await {
-            Ok(stmt) => Some(stmt),
-            Err(e) if needs_simple_protocol(&e) => None,
-            Err(e) => return Err(query_error(&e)),
-        };
-        let binary = stmt
-            .as_ref()
+        // One statement per protocol message: Parse (extended protocol)
+        // refuses text holding several statements ("cannot insert multiple
+        // commands into a prepared statement"). There is no fallback to the
+        // simple protocol for that error: the text is refused.
+        let stmt = match prelude {
+            Some(p) => {
+                let (pre, stmt) = tokio::join!(self.client.batch_execute(p), self.client.prepare(sql));
+                pre.map_err(|e| query_error(&e))?;
+                stmt
+            }
+            None => self.client.prepare(sql).await,
+        }
+        .map_err(|e| query_error(&e))?;
+        let binary = Some(&stmt)
             .filter(|s| s.params().is_empty() && keyword != "COPY")
             .and_then(|s| {
                 let decs: Option<Vec<Dec>> = s.columns().iter().map(|c| decoder_for(c.type_())).collect();
@@ -78,7 +165,7 @@ impl PgSession {
             });
         let (returned, count, has_columns) = match binary {
             Some((stmt, decs)) => self.run_binary(stmt, &decs, tx).await?,
-            None => self.run_text(sql, stmt.as_ref(), tx).await?,
+            None => self.run_text(sql, &stmt, tx).await?,
         };
         let mut summary = summary(&keyword, returned, count, has_columns);
         if matches!(keyword.as_str(), "CREATE" | "ALTER" | "DROP") {
@@ -145,17 +232,19 @@ impl PgSession {
         Ok((batch.total, Some(batch.total)))
     }
 
-    /// Simple protocol, text results: for types without a binary decoder
-    /// and statements the extended protocol cannot take.
+    /// Text results for columns without a binary decoder (tokio-postgres
+    /// asks for binary results on the extended protocol), through a simple
+    /// Query message of the same text. Safe as one statement: the server has
+    /// just parsed this very text (`stmt`) as exactly one statement, on this
+    /// connection, which nothing else uses in between, so the same lexing
+    /// settings apply and the simple protocol sees the same single statement.
     async fn run_text(
         &self,
         sql: &str,
-        stmt: Option<&Statement>,
+        stmt: &Statement,
         tx: &mpsc::Sender<Frame>,
     ) -> DbResult<(u64, Option<u64>, bool)> {
-        let types: Vec<Type> = stmt
-            .map(|s| s.columns().iter().map(|c| c.type_().clone()).collect())
-            .unwrap_or_default();
+        let types: Vec<Type> = stmt.columns().iter().map(|c| c.type_().clone()).collect();
         let stream = self.client.simple_query_raw(sql).await.map_err(|e| query_error(&e))?;
         let mut stream = pin!(stream);
         let mut batch = Batch::new(tx);
@@ -170,8 +259,6 @@ impl PgSession {
                     let typed = types.len() == cols.len();
                     let ty = |i: usize| if typed { types.get(i) } else { None };
                     decs = (0..cols.len()).map(|i| text_decoder_for(ty(i))).collect();
-                    // A text with several statements (the fallback for what
-                    // cannot be prepared) announces each result set anew.
                     has_columns = true;
                     batch.flush().await?;
                     let meta = cols.iter().enumerate().map(|(i, c)| column(c.name(), ty(i))).collect();
@@ -192,15 +279,6 @@ impl PgSession {
         batch.flush().await?;
         Ok((batch.total, count, has_columns))
     }
-}
-
-/// Errors on Parse that the simple protocol does not have.
-fn needs_simple_protocol(e: &tokio_postgres::Error) -> bool {
-    e.as_db_error().is_some_and(|db| {
-        db.message()
-            .contains("cannot insert multiple commands into a prepared statement")
-            || db.code().code() == "0A000" && db.message().contains("prepared")
-    })
 }
 
 fn column(name: &str, ty: Option<&Type>) -> Column {
@@ -267,12 +345,12 @@ impl Session for PgSession {
         Ok(self.version.clone().unwrap_or_else(|| "PostgreSQL".into()))
     }
 
-    async fn execute(&mut self, sql: &str, tx: mpsc::Sender<Frame>) -> DbResult<Summary> {
+    async fn execute_as(&mut self, sql: &str, access: Access<'_>, tx: mpsc::Sender<Frame>) -> DbResult<Summary> {
         let watcher = tx.clone();
         let canceller = self.cancel_handle();
         tokio::select! {
             biased;
-            result = self.run(sql, &tx) => {
+            result = self.walled(sql, access, &tx) => {
                 if result.as_ref().is_err_and(|e| e.code == ErrorCode::QueryCancelled && tx.is_closed()) {
                     let _ = canceller.cancel().await;
                 }
@@ -289,6 +367,24 @@ impl Session for PgSession {
 
     fn canceller(&self) -> Box<dyn Canceller> {
         Box::new(self.cancel_handle())
+    }
+
+    async fn begin_read_snapshot(&mut self) -> DbResult<()> {
+        if self.snapshot {
+            return Ok(());
+        }
+        self.relock().await?;
+        self.control("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
+        self.snapshot = true;
+        Ok(())
+    }
+
+    async fn end_read_snapshot(&mut self) -> DbResult<()> {
+        if !self.snapshot {
+            return Ok(());
+        }
+        self.snapshot = false;
+        self.control("ROLLBACK").await
     }
 
     async fn introspect(&mut self) -> DbResult<Schema> {

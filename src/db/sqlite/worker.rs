@@ -5,9 +5,10 @@ use super::convert::{DeclKind, storage_class, to_value};
 use super::error::{cancelled_by_receiver, map_err, not_a_database};
 use crate::db::{BATCH_ROWS, Column, DbError, DbResult, ErrorCode, Frame, Summary, Value};
 use rusqlite::fallible_iterator::FallibleIterator;
-use rusqlite::{Batch, Connection, InterruptHandle, OpenFlags, Statement};
+use rusqlite::{Connection, InterruptHandle, OpenFlags, Statement};
 use std::path::Path;
 use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
@@ -15,23 +16,68 @@ use tokio::sync::{mpsc, oneshot};
 /// show their first rows promptly.
 const BATCH_MAX_WAIT: Duration = Duration::from_millis(100);
 
+/// How a statement may run, as the worker sees it (the permit was checked
+/// by the session before the command was sent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// Read (or a harmless setting): on the connection opened as the spec says.
+    Read,
+    /// Write: on a read-only session, through a second, writable connection.
+    Write,
+}
+
 /// Work for the connection thread.
 pub(super) enum Command {
-    /// Run SQL, streaming frames into `tx`.
+    /// Run one statement, streaming frames into `tx`.
     Execute {
         sql: String,
+        mode: Mode,
         tx: mpsc::Sender<Frame>,
         reply: oneshot::Sender<DbResult<Summary>>,
+    },
+    /// Open (`true`) or end a read snapshot.
+    Snapshot {
+        open: bool,
+        reply: oneshot::Sender<DbResult<()>>,
     },
     /// Round trip through the connection.
     Ping { reply: oneshot::Sender<DbResult<()>> },
 }
 
-/// Thread body: open, report readiness (with the interrupt handle), serve.
+/// Interrupt handles of the worker's connections, callable from any thread.
+pub(super) struct Interrupts {
+    main: InterruptHandle,
+    writer: Mutex<Option<InterruptHandle>>,
+}
+
+impl Interrupts {
+    /// Stop whatever statement runs on either connection.
+    pub(super) fn interrupt(&self) {
+        self.main.interrupt();
+        if let Ok(w) = self.writer.lock()
+            && let Some(h) = w.as_ref()
+        {
+            h.interrupt();
+        }
+    }
+}
+
+/// The worker's state: the session's connection, and on a read-only
+/// session the writable one opened for permitted writes.
+struct Worker {
+    path: String,
+    read_only: bool,
+    main: Connection,
+    writer: Option<Connection>,
+    snapshot: bool,
+    interrupts: Arc<Interrupts>,
+}
+
+/// Thread body: open, report readiness (with the interrupt handles), serve.
 pub(super) fn run(
     path: &str,
     read_only: bool,
-    ready: oneshot::Sender<DbResult<InterruptHandle>>,
+    ready: oneshot::Sender<DbResult<Arc<Interrupts>>>,
     commands: std_mpsc::Receiver<Command>,
 ) {
     let conn = match open(path, read_only) {
@@ -41,22 +87,101 @@ pub(super) fn run(
             return;
         }
     };
-    if ready.send(Ok(conn.get_interrupt_handle())).is_err() {
+    let interrupts = Arc::new(Interrupts {
+        main: conn.get_interrupt_handle(),
+        writer: Mutex::new(None),
+    });
+    if ready.send(Ok(Arc::clone(&interrupts))).is_err() {
         return;
     }
+    let mut w = Worker {
+        path: path.to_string(),
+        read_only,
+        main: conn,
+        writer: None,
+        snapshot: false,
+        interrupts,
+    };
     while let Ok(cmd) = commands.recv() {
         match cmd {
-            Command::Execute { sql, tx, reply } => {
-                let _ = reply.send(execute(&conn, &sql, &tx));
+            Command::Execute { sql, mode, tx, reply } => {
+                let _ = reply.send(w.execute(&sql, mode, &tx));
+            }
+            Command::Snapshot { open, reply } => {
+                let _ = reply.send(w.snapshot(open));
             }
             Command::Ping { reply } => {
-                let r = conn
+                let r = w
+                    .main
                     .query_row("SELECT 1", [], |row| row.get::<_, i64>(0))
                     .map(|_| ())
                     .map_err(map_err);
                 let _ = reply.send(r);
             }
         }
+    }
+}
+
+impl Worker {
+    fn execute(&mut self, sql: &str, mode: Mode, tx: &mpsc::Sender<Frame>) -> DbResult<Summary> {
+        if self.snapshot {
+            if mode == Mode::Write {
+                return Err(crate::db::access::write_in_snapshot());
+            }
+            return execute(&self.main, sql, tx);
+        }
+        if !self.read_only {
+            return execute(&self.main, sql, tx);
+        }
+        if mode == Mode::Write {
+            if self.writer.is_none() {
+                let conn = open(&self.path, false)?;
+                if let Ok(mut slot) = self.interrupts.writer.lock() {
+                    *slot = Some(conn.get_interrupt_handle());
+                }
+                self.writer = Some(conn);
+            }
+            return match &self.writer {
+                Some(conn) => execute(conn, sql, tx),
+                None => Err(DbError::new(ErrorCode::QueryError, "SQLite: no writable connection")),
+            };
+        }
+        self.close_writer();
+        let result = execute(&self.main, sql, tx);
+        // Read-only all the way: a transaction the statement opened (BEGIN)
+        // does not outlive it.
+        if !self.main.is_autocommit() {
+            self.main.execute_batch("ROLLBACK").map_err(map_err)?;
+        }
+        result
+    }
+
+    /// Back to read-only: closing the writable connection rolls back
+    /// whatever transaction it still had open.
+    fn close_writer(&mut self) {
+        if let Ok(mut slot) = self.interrupts.writer.lock() {
+            *slot = None;
+        }
+        self.writer = None;
+    }
+
+    fn snapshot(&mut self, open: bool) -> DbResult<()> {
+        if open == self.snapshot {
+            return Ok(());
+        }
+        if open {
+            self.close_writer();
+            if !self.main.is_autocommit() {
+                self.main.execute_batch("ROLLBACK").map_err(map_err)?;
+            }
+            // A deferred transaction takes its read lock on the first read
+            // and keeps it: every later read sees the same database.
+            self.main.execute_batch("BEGIN DEFERRED").map_err(map_err)?;
+        } else if !self.main.is_autocommit() {
+            self.main.execute_batch("ROLLBACK").map_err(map_err)?;
+        }
+        self.snapshot = open;
+        Ok(())
     }
 }
 
@@ -135,44 +260,47 @@ fn open_error(path: &str, e: rusqlite::Error) -> DbError {
     }
 }
 
-/// Run every statement in `sql` in order. Each row-returning statement
-/// streams its own `Columns` frame and rows; the tag describes the last.
+/// Run exactly one statement: SQLite compiles the first statement of the
+/// text and reports the unparsed tail, and rusqlite's `prepare` refuses a
+/// tail that holds another statement (a trailing comment or `;` is fine).
+/// A row-returning statement streams its `Columns` frame and rows.
 fn execute(conn: &Connection, sql: &str, tx: &mpsc::Sender<Frame>) -> DbResult<Summary> {
-    let mut batch = Batch::new(conn, sql);
-    let mut rows_returned = 0u64;
-    let mut rows_affected: Option<u64> = None;
-    let mut tag = None;
-    while let Some(mut stmt) = batch.next().map_err(map_err)? {
-        let before = conn.total_changes();
-        // The statement's own text (no parameters are bound, so this is verbatim).
-        let text = stmt.expanded_sql().unwrap_or_default();
-        let returned = if stmt.column_count() > 0 {
-            let n = stream(&mut stmt, tx)?;
-            rows_returned += n;
-            Some(n)
+    let mut stmt = conn.prepare(sql).map_err(|e| {
+        // rusqlite compiles the tail to see whether it holds a statement, so
+        // an error there (`no such table` of a second statement) arrives
+        // first; if the first statement compiles alone, the text held more.
+        if !matches!(e, rusqlite::Error::MultipleStatement)
+            && matches!(
+                FallibleIterator::next(&mut rusqlite::Batch::new(conn, sql)),
+                Ok(Some(_))
+            )
+        {
+            map_err(rusqlite::Error::MultipleStatement)
         } else {
-            let mut rows = stmt.raw_query();
-            while rows.next().map_err(map_err)?.is_some() {}
-            None
-        };
-        let affected = (!stmt.readonly()).then(|| {
-            // changes() keeps the count of the last INSERT/UPDATE/DELETE, even
-            // across DDL; trust it only when this statement changed something.
-            if conn.total_changes() != before {
-                conn.changes()
-            } else {
-                0
-            }
-        });
-        if let Some(n) = affected {
-            rows_affected = Some(rows_affected.unwrap_or(0) + n);
+            map_err(e)
         }
-        tag = super::command_tag(&text, returned, affected);
-    }
+    })?;
+    let before = conn.total_changes();
+    let returned = if stmt.column_count() > 0 {
+        Some(stream(&mut stmt, tx)?)
+    } else {
+        let mut rows = stmt.raw_query();
+        while rows.next().map_err(map_err)?.is_some() {}
+        None
+    };
+    let affected = (!stmt.readonly()).then(|| {
+        // changes() keeps the count of the last INSERT/UPDATE/DELETE, even
+        // across DDL; trust it only when this statement changed something.
+        if conn.total_changes() != before {
+            conn.changes()
+        } else {
+            0
+        }
+    });
     Ok(Summary {
-        rows_returned,
-        rows_affected,
-        tag,
+        rows_returned: returned.unwrap_or(0),
+        rows_affected: affected,
+        tag: super::command_tag(sql, returned, affected),
     })
 }
 
