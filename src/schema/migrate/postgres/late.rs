@@ -32,8 +32,7 @@ impl Planner<'_> {
                 Action::Create | Action::Recreate => {
                     let both = format!("{}.{} and {}.{}", t.schema, t.name, fk.ref_schema, fk.ref_table);
                     // A key over a unique index built after commit must wait for it.
-                    let after_commit =
-                        self.opts.online && self.concurrent_on(&fk.ref_schema, &fk.ref_table).unwrap_or(false);
+                    let after_commit = after_commit_keys.contains(&(fk.ref_schema.clone(), fk.ref_table.clone()));
                     if !existed(&t.schema, &t.name) || fk.not_valid {
                         let phase = if after_commit { Phase::Post } else { Phase::CreateLate };
                         b.add(phase, d.add_foreign_key(t, fk, false));
