@@ -2,6 +2,7 @@
 //! and snapshots.
 
 pub mod apply;
+pub mod compat;
 pub mod ddl;
 pub mod deps;
 pub mod diff;

@@ -257,3 +257,53 @@ fn detect_renames_finds_a_plain_column_rename_on_mariadb() {
     assert!(out.contains("Verified:"), "{out}");
     assert_eq!(b.run("SELECT full_name FROM t").trim(), "kept");
 }
+
+#[test]
+fn detect_renames_on_sqlite_including_case_only_changes() {
+    let (Some(a), Some(b)) = (Db::fresh(Engine::Sqlite, "fnd_sa"), Db::fresh(Engine::Sqlite, "fnd_sb")) else {
+        return;
+    };
+    a.run("CREATE TABLE Users (id INTEGER PRIMARY KEY, full_name TEXT); CREATE TABLE people (id INTEGER PRIMARY KEY, x INT);");
+    b.run("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE persons (id INTEGER PRIMARY KEY, x INT); INSERT INTO users VALUES (1, 'kept');");
+    let s = sandbox(&[
+        ("src", &format!("sqlite://{}", a.url)),
+        ("tgt", &format!("sqlite://{}", b.url)),
+    ]);
+    let o = dbn(
+        &s,
+        &[
+            "diff",
+            "schema",
+            "--source",
+            "src",
+            "--target",
+            "tgt",
+            "--detect-renames",
+        ],
+    );
+    let out = text(&o);
+    assert!(out.contains("--rename users.name=full_name"), "{out}");
+    assert!(out.contains("--rename persons=people"), "{out}");
+    let o = dbn(
+        &s,
+        &[
+            "sync",
+            "schema",
+            "--source",
+            "src",
+            "--target",
+            "tgt",
+            "--apply",
+            "--confirm",
+            "tgt",
+            "--rename",
+            "users.name=full_name",
+            "--rename",
+            "persons=people",
+        ],
+    );
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("Verified:"), "{out}");
+    assert_eq!(b.run("SELECT full_name FROM Users").trim(), "kept");
+}

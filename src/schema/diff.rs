@@ -103,8 +103,18 @@ pub struct SchemaDiff {
     pub not_migrated: Vec<String>,
 }
 
-/// Compare `source` with `target`.
+/// Compare `source` with `target` (at the level of the older reading
+/// when they come from different dbn versions).
 pub fn diff(source: &Schema, target: &Schema, opts: DiffOptions) -> SchemaDiff {
+    let (s, t, note) = super::compat::align(source, target);
+    let mut d = diff_aligned(&s, &t, opts);
+    if let Some(n) = note {
+        d.not_migrated.push(n);
+    }
+    d
+}
+
+fn diff_aligned(source: &Schema, target: &Schema, opts: DiffOptions) -> SchemaDiff {
     let oo = ObjectOptions {
         with_privileges: opts.with_privileges,
     };

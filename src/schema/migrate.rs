@@ -128,6 +128,10 @@ pub fn plan_with_renames(
             to: target.engine,
         });
     }
+    // A snapshot older than the model records less: never drop what it
+    // cannot see (partitions, aggregates, ...).
+    let (source, target, _) = super::compat::align(source, target);
+    let (source, target) = (source.as_ref(), target.as_ref());
     let mut b = Builder::default();
     let renamed = rename(&mut b, target, renames)?;
     let target = &renamed;
