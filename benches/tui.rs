@@ -114,6 +114,7 @@ fn spawn(ws: &std::path::Path, args: &[&str]) -> Pty {
     cmd.env("HOME", ws.join("home"));
     cmd.env("XDG_DATA_HOME", ws.join("home/data"));
     cmd.env("XDG_CONFIG_HOME", ws.join("home/config"));
+    cmd.env("XDG_CACHE_HOME", ws.join("home/cache"));
     cmd.env("DBN_SECRETS_BACKEND", "file");
     cmd.env("DBN_MASTER_PASSWORD", "bench");
     cmd.env("TERM", "xterm-256color");
@@ -277,14 +278,56 @@ fn postgres_first_rows(root: &std::path::Path, base: &str) {
     wait_for(&p.parser, &format!("{} rows in", group(rows)), 1800);
     let all = t.elapsed();
     w.write_all(b"\x1b3G").unwrap();
-    wait_for(&p.parser, &format!("row {rows} col"), 60);
+    wait_for(&p.parser, &format!("row {} col", group(rows)), 60);
     w.write_all(b"gg").unwrap();
     wait_for(&p.parser, "row 1 col", 60);
+    let peak_scrolled = peak_rss_kb(pid) / 1024;
     println!(
         "postgres SELECT * FROM big ({} rows): Enter to first rows visible {:.0} ms; all rows fetched in {:.1} s; peak RSS after scrolling to the last row and back {} MB",
         group(rows),
         first.as_secs_f64() * 1e3,
         all.as_secs_f64(),
+        peak_scrolled
+    );
+    // Search over the whole result (memory and page file): a value in the middle, then one
+    // that is nowhere, so the second scans every row. Each typed from the first row, 3 times.
+    let middle = rows / 2;
+    let needle = run(&url, &format!("SELECT h FROM big WHERE id = {middle}"));
+    let mut to_match = Vec::new();
+    let mut to_end = Vec::new();
+    for round in 1..=3 {
+        w.write_all(b"gg").unwrap();
+        wait_for(&p.parser, "row 1 col", 60);
+        let t = Instant::now();
+        w.write_all(format!("/{needle}").as_bytes()).unwrap();
+        wait_for(&p.parser, &format!("row {} col", group(middle)), 600);
+        to_match.push(t.elapsed());
+        w.write_all(b"\r").unwrap();
+        w.write_all(b"gg").unwrap();
+        wait_for(&p.parser, "row 1 col", 60);
+        let t = Instant::now();
+        // A new missing value each round, so the status line of the last one does not count.
+        w.write_all(format!("/no such value {round}\r").as_bytes()).unwrap();
+        wait_for(&p.parser, &format!("no match for 'no such value {round}'"), 600);
+        to_end.push(t.elapsed());
+        // Clear the status line for the next round.
+        w.write_all(b"j").unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    to_match.sort();
+    to_end.sort();
+    println!(
+        "search over {} rows: to the first match (row {}) median {:.2} s [{:.2} {:.2} {:.2}]; scanning every row for a missing value median {:.2} s [{:.2} {:.2} {:.2}]; peak RSS after searching {} MB",
+        group(rows),
+        group(middle),
+        to_match[1].as_secs_f64(),
+        to_match[0].as_secs_f64(),
+        to_match[1].as_secs_f64(),
+        to_match[2].as_secs_f64(),
+        to_end[1].as_secs_f64(),
+        to_end[0].as_secs_f64(),
+        to_end[1].as_secs_f64(),
+        to_end[2].as_secs_f64(),
         peak_rss_kb(pid) / 1024
     );
     w.write_all(b"\x11").unwrap();

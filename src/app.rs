@@ -4,8 +4,10 @@
 
 mod actions;
 pub mod activity;
+pub mod chart;
 mod complete;
 pub mod copy;
+mod dock;
 pub mod editor;
 mod events;
 mod find;
@@ -22,6 +24,7 @@ mod session_store;
 mod shutdown;
 pub mod snapshots;
 pub mod split;
+pub mod start;
 pub mod sync_preview;
 pub mod tree;
 pub mod txn;
@@ -53,6 +56,8 @@ pub enum Focus {
     Editor,
     /// Result grid.
     Grid,
+    /// The docked side panel (snapshots, backups, data sync).
+    Panel,
 }
 
 impl Focus {
@@ -61,8 +66,20 @@ impl Focus {
             Focus::Tree => Context::Tree,
             Focus::Editor => Context::Editor,
             Focus::Grid => Context::Grid,
+            Focus::Panel => Context::Global,
         }
     }
+}
+
+/// How the screen is shared: a docked panel and its size, a zoomed pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dock {
+    /// A side panel is open.
+    pub panel: bool,
+    /// Its share of the screen, in percent (of the width when docked right, of the height at the bottom).
+    pub percent: u16,
+    /// The pane that takes the whole screen, if any.
+    pub zoom: Option<Focus>,
 }
 
 /// The connection the app talks to.
@@ -139,6 +156,12 @@ pub enum Effect {
     SyncTargets,
     /// Resolve a saved connection as the data sync target.
     ResolveSyncTarget(String),
+    /// List saved connections as sides of a schema comparison (F7).
+    SnapshotSources,
+    /// Resolve a saved connection picked as a side of a schema comparison.
+    ResolveSnapshotSource(String),
+    /// Show the start screen (connection overview).
+    LoadOverview,
 }
 
 /// Settings the app starts with.
@@ -206,17 +229,33 @@ pub struct App {
     pub activity: Option<activity::ActivityPanel>,
     activity_ticket: u64,
     sync_confirmed: Option<(String, Instant)>,
+    /// The start screen, when shown.
+    pub start_screen: Option<start::StartScreen>,
+    /// A connection has been opened (so the start screen may be closed).
+    pub connected_once: bool,
+    /// Colours of saved connections (name -> colour), for tinting.
+    pub conn_colors: std::collections::HashMap<String, String>,
+    overview_tx: mpsc::UnboundedSender<start::OverviewEvent>,
     /// Where result pages spill and how large they may grow.
     pub spill: results::SpillSettings,
     /// Every message of the session in full.
     pub messages: messages::MessageLog,
     /// A transaction is open on the query session, since then.
     tx_since: Option<Instant>,
+    /// Share of the screen the docked panel takes, in percent.
+    pub panel_percent: u16,
+    /// The focused pane takes the whole screen.
+    pub zoom: bool,
+    /// A panel was open at the last key (a newly opened one takes the focus).
+    panel_seen: bool,
     /// A statement of the run changed the schema: reload the tree when it ends.
     schema_stale: bool,
     /// Query plan shown in the grid's place, when open.
     pub plan: Option<plan_view::PlanView>,
     plan_ticket: u64,
+    /// Chart of the result shown in the grid's place, when open.
+    pub chart: Option<chart::ChartView>,
+    chart_ticket: u64,
     dirty: bool,
     ticket: u64,
     grid_ticket: u64,
@@ -234,6 +273,8 @@ pub struct Receivers {
     pub db: mpsc::Receiver<DbEvent>,
     /// Background jobs.
     pub jobs: mpsc::UnboundedReceiver<JobEvent>,
+    /// Start screen checks.
+    pub overview: mpsc::UnboundedReceiver<start::OverviewEvent>,
 }
 
 impl App {
@@ -242,6 +283,7 @@ impl App {
         // Bounded: a fast server waits for the UI instead of filling memory.
         let (db_tx, db) = mpsc::channel(8);
         let (job_tx, jobs) = mpsc::unbounded_channel();
+        let (overview_tx, overview) = mpsc::unbounded_channel();
         let mut tree = tree::TreeState {
             root: conn.name.clone(),
             ..Default::default()
@@ -274,12 +316,21 @@ impl App {
             activity: None,
             activity_ticket: 0,
             sync_confirmed: None,
+            start_screen: None,
+            connected_once: true,
+            conn_colors: Default::default(),
+            overview_tx,
             spill: results::SpillSettings::default(),
             messages: messages::MessageLog::default(),
             tx_since: None,
+            panel_percent: 45,
+            zoom: false,
+            panel_seen: false,
             schema_stale: false,
             plan: None,
             plan_ticket: 0,
+            chart: None,
+            chart_ticket: 0,
             dirty: true,
             ticket: 0,
             grid_ticket: 0,
@@ -290,13 +341,36 @@ impl App {
             job_tx,
         };
         app.restore_session();
-        (app, Receivers { db, jobs })
+        (app, Receivers { db, jobs, overview })
     }
 
     /// Start background work (schema introspection). Needs a tokio runtime.
+    /// On the start screen nothing connects until a connection is picked.
     pub fn start(&mut self) {
+        self.refresh_conn_colors();
+        if !self.connected_once {
+            self.request_start_screen();
+            return;
+        }
         self.check_timed_unlock();
         self.reload_schema();
+    }
+
+    /// Open on the start screen instead of the initial connection.
+    pub fn begin_on_start_screen(&mut self) {
+        self.connected_once = false;
+    }
+
+    /// Reload the saved connections' colours from the store.
+    pub fn refresh_conn_colors(&mut self) {
+        if let Some(all) = self.store.as_ref().and_then(|s| s.list_connections().ok()) {
+            self.conn_colors = all.into_iter().filter_map(|r| Some((r.name, r.color?))).collect();
+        }
+    }
+
+    /// The current connection's colour, if it has one.
+    pub fn conn_color(&self) -> Option<&str> {
+        self.conn_colors.get(&self.conn.name).map(String::as_str)
     }
 
     /// A timed unlock granted with `dbn query --unlock-minutes` also applies here.
@@ -375,6 +449,16 @@ impl App {
     /// Handle one key press.
     pub fn on_key(&mut self, key: KeyEvent) {
         self.dirty = true;
+        if self.start_screen.is_some() {
+            self.start_screen_key(key);
+            return;
+        }
+        let open = self.panel_open();
+        if open && !self.panel_seen {
+            // A panel that just opened (F7, or F8 once its targets are listed) takes the keys.
+            self.focus = Focus::Panel;
+        }
+        self.panel_seen = open;
         if self.popup.is_some() {
             self.popup_key(key);
             return;
@@ -383,19 +467,21 @@ impl App {
             self.activity_key(key);
             return;
         }
-        if self.sync.is_some() {
-            self.sync_key(key);
+        if self.panel_open() && self.focus == Focus::Panel {
+            self.docked_panel_key(key);
             return;
         }
-        if self.snapshots.is_some() {
-            self.snapshots_key(key);
-            return;
+        if self.focus == Focus::Panel {
+            self.focus = Focus::Editor;
         }
         if self.tree.filtering && self.focus == Focus::Tree {
             self.filter_key(key);
             return;
         }
         if self.focus == Focus::Grid && self.plan.is_some() && self.plan_key(key) {
+            return;
+        }
+        if self.focus == Focus::Grid && self.chart.is_some() && self.chart_key(key) {
             return;
         }
         if self.grid.prompt.is_some() && self.focus == Focus::Grid {
@@ -450,7 +536,7 @@ impl App {
 
     /// Keep cursors visible and the grid's pages loaded after any move or resize.
     pub fn after_move(&mut self) {
-        let panes = crate::ui::layout(self.size);
+        let panes = self.panes();
         let (eh, ew) = crate::ui::editor_view(panes.editor, self.editor.buf());
         self.editor.buf_mut().follow_cursor(eh, ew);
         let (gh, gw) = crate::ui::grid_view(panes.grid, &self.grid);
@@ -463,15 +549,32 @@ impl App {
         }
     }
 
+    /// How the screen is shared now.
+    pub fn dock(&self) -> Dock {
+        Dock {
+            panel: self.panel_open(),
+            percent: self.panel_percent,
+            zoom: self.zoom.then_some(self.focus),
+        }
+    }
+
+    /// Where each pane is now.
+    pub fn panes(&self) -> crate::ui::Panes {
+        crate::ui::layout_docked(self.size, self.dock())
+    }
+
+    /// A side panel (snapshots, backups, data sync) is open.
+    pub fn panel_open(&self) -> bool {
+        self.snapshots.is_some() || self.sync.is_some()
+    }
+
     /// Rows per grid page for paging keys.
     fn grid_page(&self) -> usize {
-        crate::ui::grid_view(crate::ui::layout(self.size).grid, &self.grid)
-            .0
-            .max(1)
+        crate::ui::grid_view(self.panes().grid, &self.grid).0.max(1)
     }
 
     fn tree_page(&self) -> usize {
-        crate::ui::layout(self.size)
+        self.panes()
             .tree
             .map_or(10, |t| usize::from(t.height.saturating_sub(3)).max(1))
     }
@@ -496,12 +599,14 @@ impl App {
     pub fn panel_busy(&self) -> bool {
         self.snapshots.as_ref().is_some_and(|p| {
             p.live_loading
+                || !p.remote_loading.is_empty()
                 || p.apply.as_ref().is_some_and(|a| a.running)
                 || p.backups
                     .as_ref()
                     .is_some_and(|b| b.loading || b.restore.as_ref().is_some_and(|r| r.running))
         }) || self.sync_busy()
             || self.plan_busy()
+            || self.chart_busy()
     }
 }
 
@@ -509,7 +614,7 @@ impl App {
     /// Mouse (only with `ui.mouse`): wheel scrolls the pane under the pointer, a click focuses it.
     fn on_mouse(&mut self, m: ratatui::crossterm::event::MouseEvent) {
         use ratatui::crossterm::event::{MouseButton, MouseEventKind};
-        let panes = crate::ui::layout(self.size);
+        let panes = self.panes();
         let at = ratatui::layout::Position::new(m.column, m.row);
         let pane = if panes.tree.is_some_and(|r| r.contains(at)) {
             Focus::Tree
@@ -517,6 +622,13 @@ impl App {
             Focus::Editor
         } else if panes.grid.contains(at) {
             Focus::Grid
+        } else if panes.panel.is_some_and(|r| r.contains(at)) {
+            // Clicking the panel focuses it; the panel has no mouse actions of its own.
+            if matches!(m.kind, MouseEventKind::Down(MouseButton::Left)) {
+                self.focus = Focus::Panel;
+                self.dirty = true;
+            }
+            return;
         } else {
             return;
         };
@@ -549,6 +661,7 @@ impl App {
             _ => return,
         };
         match pane {
+            Focus::Panel => {}
             Focus::Grid => self.grid.move_row(delta),
             Focus::Tree => {
                 let page = self.tree_page();

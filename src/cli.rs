@@ -23,6 +23,7 @@ pub mod query;
 pub mod resolve;
 mod secrets;
 pub mod snapshot;
+mod status;
 pub mod sync;
 pub mod sync_data;
 pub mod ui;
@@ -88,6 +89,8 @@ pub enum Command {
     Ui(ui::Args),
     /// Encrypted, deduplicated database snapshots: create, diff, restore, schedules.
     Backup(backup::Args),
+    /// Overview of every connection: reachable, latency, server, size, tables, sessions, backups, writes.
+    Status(status::Args),
     /// Live server activity: sessions, blocking chains, top statements, health.
     Activity(activity::Args),
 }
@@ -116,6 +119,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Import(a)) => bundle_import::run(a, &mut ctx),
         Some(Command::Ui(a)) => ui::run(a, &mut ctx),
         Some(Command::Backup(a)) => backup::run(a, &mut ctx),
+        Some(Command::Status(a)) => status::run(a, &mut ctx),
         Some(Command::Activity(a)) => activity::run(a, &mut ctx),
         None => open_default(&mut ctx),
     };
@@ -133,18 +137,19 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
 }
 
-/// Bare `dbn`: open the TUI on the default connection, or on the demo
-/// database when nothing is configured.
+/// Bare `dbn`: open the TUI on the default connection, on the start
+/// screen when several connections exist, or on the demo database when
+/// nothing is configured.
 fn open_default(ctx: &mut Ctx) -> anyhow::Result<ExitCode> {
     let default = ctx.config()?.default_connection.clone();
     let conn = match default {
         Some(name) => Some(name),
-        None => match ctx.store()?.list_connections()?.first() {
-            Some(first) => Some(first.name.clone()),
-            None => {
+        None => match ctx.store()?.list_connections()?.len() {
+            0 => {
                 demo::ensure_demo(ctx, false)?;
                 Some(demo::DEMO_CONNECTION.to_string())
             }
+            _ => None,
         },
     };
     open_ui(ctx, conn)

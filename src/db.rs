@@ -8,10 +8,12 @@ pub mod quote;
 mod session;
 mod spec;
 pub mod sqlite;
+mod tls;
+pub mod tunnel;
 mod value;
 
 pub use access::{Access, database_id};
 pub use error::{DbError, DbResult, ErrorCode};
 pub use session::{BATCH_ROWS, Canceller, Column, Frame, Session, Summary, connect, query_all};
-pub use spec::{ConnSpec, DEFAULT_CONNECT_TIMEOUT, Engine, SslMode, redact_url};
+pub use spec::{ConnSpec, DEFAULT_CONNECT_TIMEOUT, Engine, SshTarget, SslMode, redact_url};
 pub use value::{Interval, Value};

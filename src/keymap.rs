@@ -244,6 +244,11 @@ impl Keymap {
         Some(node)
     }
 
+    /// The action bound to exactly this one key in `ctx`, without touching a pending chord.
+    pub fn single(&self, ctx: Context, key: KeyPress) -> Option<Action> {
+        self.bindings.get(&ctx)?.get(&vec![key]).copied()
+    }
+
     /// Bindings of a context, for the help overlay.
     pub fn bindings(&self, ctx: Context) -> Vec<(String, Action)> {
         self.bindings

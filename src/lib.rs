@@ -20,6 +20,7 @@ pub mod fsutil;
 pub mod jobs;
 pub mod keymap;
 pub mod logging;
+pub mod overview;
 pub mod plan;
 pub mod safety;
 pub mod sanitize;

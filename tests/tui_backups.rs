@@ -179,6 +179,11 @@ fn backups_list_and_diff_80x24_and_200x60() {
         let mut app = panel_app(w, h);
         let b = app.snapshots.as_mut().unwrap().backups.as_mut().unwrap();
         b.view = Some(dbn::app::snapshots::backups_diff_view(&sample_diff()));
+        if w < 120 {
+            // Docked under the panes at 80 columns: maximise the panel (Alt+Z) to read the detail.
+            app.focus = dbn::app::Focus::Panel;
+            app.zoom = true;
+        }
         let s = render(&app, w, h);
         assert!(s.contains("main.orders") && s.contains("note: 'old"), "{s}");
         assert!(s.contains("-> 'new note'") && !s.contains('\x1b'), "{s}");

@@ -39,6 +39,15 @@ fn kill(t: &Pty, sig: &str) {
     assert!(ok.success());
 }
 
+/// Poll `f` until it returns `want` (the statement reaches the server a moment after "running" shows).
+fn eventually(want: &str, f: impl Fn() -> String) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while f() != want && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(f(), want);
+}
+
 fn pg_sleepers(url: &str) -> String {
     common::psql(
         url,
@@ -61,7 +70,7 @@ fn postgres_quit_and_sighup_cancel_the_running_query_on_the_server() {
     t.send(b"select pg_sleep(40)");
     t.send(F5);
     t.wait_for("running", 10);
-    assert_eq!(pg_sleepers(&url), "1");
+    eventually("1", || pg_sleepers(&url));
     t.send(CTRL_Q);
     t.wait_for("Quit dbn?", 10);
     let started = Instant::now();
@@ -76,7 +85,7 @@ fn postgres_quit_and_sighup_cancel_the_running_query_on_the_server() {
         t.send(b"\x01\x0bselect pg_sleep(40)");
         t.send(F5);
         t.wait_for("running", 10);
-        assert_eq!(pg_sleepers(&url), "1");
+        eventually("1", || pg_sleepers(&url));
         kill(&t, sig);
         assert_eq!(t.wait_exit(10), 130);
         assert_eq!(pg_sleepers(&url), "0", "pg_sleep still active after {sig}");
@@ -104,7 +113,7 @@ fn mariadb_sigterm_cancels_and_quit_rolls_back_an_open_transaction() {
     t.send(b"select sleep(40)");
     t.send(F5);
     t.wait_for("running", 10);
-    assert_eq!(sleepers(), "1");
+    eventually("1", sleepers);
     kill(&t, "-TERM");
     assert_eq!(t.wait_exit(10), 130);
     assert_eq!(sleepers(), "0", "SLEEP still in SHOW PROCESSLIST after SIGTERM");

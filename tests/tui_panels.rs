@@ -283,6 +283,8 @@ async fn snapshot_then_diff_against_live_and_apply_the_migration_on_sqlite() {
     // The snapshot against live: the new table shows as a difference.
     app.on_key(key(KeyCode::Down));
     app.on_key(key(KeyCode::Char('l')));
+    // Live is read afresh for every comparison.
+    settle(&mut app, &mut rx, 20).await;
     let v = app.snapshots.as_ref().unwrap().view.as_ref().expect("diff view");
     assert_eq!(v.diff.changes.len(), 1, "{:?}", v.diff);
     assert!(v.diff.changes[0].name.contains("audit_trail"), "{:?}", v.diff);
@@ -358,6 +360,7 @@ async fn postgres_snapshot_pair_diff_and_migration_back_to_the_snapshot() {
     app.on_key(key(KeyCode::Enter));
     app.on_key(key(KeyCode::Up));
     app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 30).await;
     let v = app.snapshots.as_ref().unwrap().view.as_ref().expect("diff view");
     let names: Vec<String> = v
         .diff
@@ -386,6 +389,7 @@ async fn postgres_snapshot_pair_diff_and_migration_back_to_the_snapshot() {
     app.on_key(key(KeyCode::Esc));
     app.on_key(key(KeyCode::Down));
     app.on_key(key(KeyCode::Char('l')));
+    settle(&mut app, &mut rx, 30).await;
     app.on_key(key(KeyCode::Char('a')));
     type_text(&mut app, "pgdev");
     app.on_key(key(KeyCode::Enter));

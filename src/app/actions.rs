@@ -35,6 +35,10 @@ impl App {
             Action::FocusNext => self.cycle_focus(1),
             Action::FocusPrev => self.cycle_focus(-1),
             Action::FocusTree => self.focus = Focus::Tree,
+            Action::FocusPanel if self.panel_open() => self.focus = Focus::Panel,
+            Action::GrowPanel => self.panel_percent = (self.panel_percent + 5).min(80),
+            Action::ShrinkPanel => self.panel_percent = self.panel_percent.saturating_sub(5).max(20),
+            Action::ZoomPane => self.zoom = !self.zoom,
             Action::FocusEditor => self.focus = Focus::Editor,
             Action::FocusGrid => self.focus = Focus::Grid,
             Action::RunStatement => self.run(RunScope::Statement),
@@ -46,6 +50,7 @@ impl App {
             Action::SavedQueries => self.open_saved(),
             Action::SaveQuery => self.popup = Some(Popup::prompt(PromptPurpose::SaveQuery, "")),
             Action::Connections => self.effects.push(Effect::ListConnections),
+            Action::StartScreen => self.request_start_screen(),
             Action::ExportResult => self.start_export_prompt(),
             Action::NewBuffer => self.editor.new_buffer(""),
             Action::CloseBuffer => self.editor.close_buffer(),
@@ -54,11 +59,27 @@ impl App {
             Action::ExternalEditor => self.effects.push(Effect::ExternalEditor),
             Action::Complete => self.open_completion(),
             Action::ReloadSchema => self.reload_schema(),
-            Action::OpenSnapshots => self.open_snapshots(),
-            Action::OpenSyncPreview => self.open_sync_preview(),
+            Action::OpenSnapshots => {
+                if self.snapshots.is_some() {
+                    self.focus = Focus::Panel;
+                } else if self.make_room_for_panel(true) {
+                    self.open_snapshots();
+                    if self.snapshots.is_some() {
+                        self.focus = Focus::Panel;
+                    }
+                }
+            }
+            Action::OpenSyncPreview => {
+                if self.sync.is_some() {
+                    self.focus = Focus::Panel;
+                } else if self.make_room_for_panel(false) {
+                    self.open_sync_preview();
+                }
+            }
             Action::MessageLog => self.open_message_log(),
             Action::ExplainStatement => self.explain_statement(false),
             Action::ExplainAnalyze => self.explain_statement(true),
+            Action::Chart => self.open_chart(),
             Action::OpenActivity => self.open_activity(),
             _ => self.pane_action(a),
         }
@@ -66,11 +87,14 @@ impl App {
     }
 
     fn cycle_focus(&mut self, delta: isize) {
-        let order = if crate::ui::layout(self.size).tree.is_some() {
+        let mut order = if self.panes().tree.is_some() || (self.zoom && self.focus == Focus::Tree) {
             vec![Focus::Tree, Focus::Editor, Focus::Grid]
         } else {
             vec![Focus::Editor, Focus::Grid]
         };
+        if self.panel_open() {
+            order.push(Focus::Panel);
+        }
         let i = order.iter().position(|f| *f == self.focus).unwrap_or(0) as isize;
         let n = order.len() as isize;
         self.focus = order[((i + delta).rem_euclid(n)) as usize];
@@ -81,6 +105,7 @@ impl App {
             Focus::Grid => self.grid_action(a),
             Focus::Tree => self.tree_action(a),
             Focus::Editor => self.editor_action(a),
+            Focus::Panel => {}
         }
     }
 
@@ -154,7 +179,7 @@ impl App {
     }
 
     fn resize_column(&mut self, wider: bool) {
-        let avail = crate::ui::grid_view(crate::ui::layout(self.size).grid, &self.grid).1;
+        let avail = crate::ui::grid_view(self.panes().grid, &self.grid).1;
         let col = self.grid.col;
         let Some(&now) = self.grid.widths(avail).get(col) else {
             return;
@@ -286,6 +311,7 @@ impl App {
         self.grid.streaming = true;
         self.grid.partial = true;
         self.plan = None;
+        self.chart = None;
         self.grid.note = Some(if preview {
             format!("previewing: {sql}")
         } else {

@@ -262,6 +262,7 @@ impl App {
             JobEvent::Sync(ev) => self.on_sync(ev),
             JobEvent::Grid(ev) => self.on_grid_event(ev),
             JobEvent::Plan(ev) => self.on_plan(ev),
+            JobEvent::Chart(ev) => self.on_chart(ev),
             JobEvent::Activity(ev) => self.on_activity(ev),
         }
     }

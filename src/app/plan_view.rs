@@ -146,6 +146,7 @@ impl App {
             None => PlanStage::Failed(String::new()),
         };
         let confirm = matches!(stage, PlanStage::Confirm { .. });
+        self.chart = None;
         self.plan = Some(PlanView {
             request: req.clone(),
             stage,
@@ -350,7 +351,7 @@ impl App {
     }
 
     fn plan_page(&self) -> usize {
-        crate::ui::plan_rows(crate::ui::layout(self.size).grid).max(1)
+        crate::ui::plan_rows(self.panes().grid).max(1)
     }
 
     /// Keep the selected row on screen.

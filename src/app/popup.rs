@@ -475,6 +475,7 @@ impl App {
 
     /// Show the connection selector with these entries.
     pub fn show_connections(&mut self, items: Vec<ConnEntry>) {
+        self.refresh_conn_colors();
         let selected = items.iter().position(|c| c.name == self.conn.name).unwrap_or(0);
         self.popup = Some(Popup::Connections { items, selected });
         self.mark_dirty();
@@ -500,7 +501,7 @@ impl App {
         }
         self.conn = conn;
         self.session = std::sync::Arc::new(tokio::sync::Mutex::new(None));
-        self.grid.reset(None, "");
+        self.grid.clear_tabs("");
         self.tree = super::tree::TreeState {
             root: self.conn.name.clone(),
             ..Default::default()

@@ -81,6 +81,8 @@ pub enum JobEvent {
     Grid(super::find::GridEvent),
     /// Query plan task.
     Plan(super::plan_view::PlanEvent),
+    /// Chart scan.
+    Chart(super::chart::ChartEvent),
     /// Activity view task.
     Activity(super::activity::ActivityEvent),
 }

@@ -4,6 +4,7 @@
 
 use super::popup::ConnEntry;
 use super::{App, ConnInfo, Effect, Level, Receivers};
+use crate::overview::Entry;
 use crate::tui::{Input, TerminalGuard, draw_synced, write_raw};
 use std::io;
 use std::time::Duration;
@@ -15,6 +16,32 @@ pub trait Connections {
     fn list(&mut self) -> Result<Vec<ConnEntry>, String>;
     /// A connection with its password resolved.
     fn resolve(&mut self, name: &str) -> Result<ConnInfo, String>;
+
+    /// Every saved connection for the start screen, resolved (an entry
+    /// whose secret cannot be read carries the reason).
+    fn overview_entries(&mut self) -> Result<Vec<Entry>, String> {
+        let list = self.list()?;
+        Ok(list
+            .into_iter()
+            .map(|c| {
+                let resolved = self.resolve(&c.name).map(|i| i.spec);
+                Entry {
+                    engine: resolved
+                        .as_ref()
+                        .map(|s| s.engine)
+                        .ok()
+                        .or_else(|| crate::db::Engine::parse(&c.engine).ok())
+                        .unwrap_or(crate::db::Engine::Postgres),
+                    target: resolved.as_ref().map(|s| s.display_target()).unwrap_or_default(),
+                    spec: resolved,
+                    name: c.name,
+                    tag: c.tag,
+                    color: None,
+                    read_only: c.read_only,
+                }
+            })
+            .collect())
+    }
 }
 
 /// How the loop ended.
@@ -41,6 +68,9 @@ pub async fn run(
     let mut clock = tokio::time::interval(Duration::from_millis(250));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     app.start();
+    for effect in std::mem::take(&mut app.effects) {
+        perform(effect, guard, app, conns, &mut input)?;
+    }
     draw(guard, app)?;
     let ended = loop {
         if app.quit {
@@ -63,6 +93,7 @@ pub async fn run(
             _ = frame.tick(), if app.dirty() => draw(guard, app)?,
             Some(ev) = rx.db.recv() => app.on_db(ev),
             Some(ev) = rx.jobs.recv() => app.on_job(ev),
+            Some(ev) = rx.overview.recv() => app.on_overview(ev),
             _ = clock.tick(), if app.busy() => app.on_tick(),
         }
         for effect in std::mem::take(&mut app.effects) {
@@ -108,14 +139,38 @@ fn perform(
             Ok(_) => app.set_status_pub(Level::Warn, "no saved connections: add one with `dbn connect add`"),
             Err(e) => app.set_status_pub(Level::Error, e),
         },
+        Effect::LoadOverview => match conns.overview_entries() {
+            Ok(mut entries) if !entries.is_empty() => {
+                app.refresh_conn_colors();
+                for e in &mut entries {
+                    e.color = app.conn_colors.get(&e.name).cloned();
+                }
+                app.show_start_screen(entries);
+            }
+            Ok(_) => app.set_status_pub(Level::Warn, "no saved connections: add one with `dbn connect add`"),
+            Err(e) => app.set_status_pub(Level::Error, e),
+        },
         Effect::SwitchConnection(name) => match conns.resolve(&name) {
-            Ok(info) => app.switch_to(info),
+            Ok(info) => {
+                app.connected_once = true;
+                app.switch_to(info);
+            }
             Err(e) => app.set_status_pub(Level::Error, format!("cannot switch to '{name}': {e}")),
         },
         Effect::SyncTargets => match conns.list() {
             Ok(items) => app.show_sync_targets(items),
             Err(e) => app.set_status_pub(Level::Error, e),
         },
+        Effect::SnapshotSources => {
+            // Without saved connections the panel still compares snapshots and live.
+            if let Ok(items) = conns.list() {
+                app.snapshot_sources(items);
+            }
+        }
+        Effect::ResolveSnapshotSource(name) => {
+            let res = conns.resolve(&name).map_err(|e| format!("cannot open '{name}': {e}"));
+            app.snapshot_source_resolved(name, res);
+        }
         Effect::ResolveSyncTarget(name) => {
             let res = conns.resolve(&name).map_err(|e| format!("cannot open '{name}': {e}"));
             app.sync_target_resolved(res);

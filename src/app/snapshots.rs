@@ -6,6 +6,7 @@
 mod apply;
 mod backups;
 mod restore;
+mod sources;
 
 pub use backups::{BackupDiffView, BackupTab, LineKind, diff_view as backups_diff_view};
 pub use restore::{RestoreOutcome, RestoreState};
@@ -26,6 +27,8 @@ pub enum Side {
     Live,
     /// A stored snapshot.
     Snapshot(i64),
+    /// Another saved connection, introspected when compared (index in `connections`).
+    Connection(usize),
 }
 
 /// Messages from the panel's background tasks.
@@ -43,6 +46,8 @@ pub enum SnapEvent {
     RestoreProgress(crate::backup::progress::Progress),
     /// A backup restore finished.
     Restored(Box<RestoreOutcome>),
+    /// Another connection's schema was read (name, ticket, result).
+    Remote(String, u64, Result<Box<Schema>, String>),
 }
 
 /// A failed migration, as the panel reports it.
@@ -117,7 +122,14 @@ pub struct SnapshotPanel {
     pub message: Option<(Level, String)>,
     /// The backups tab, when shown instead of the schema snapshots.
     pub backups: Option<BackupTab>,
+    /// Other saved connections that can be compared.
+    pub connections: Vec<String>,
+    /// Their schemas, read when picked (fresh for every comparison).
+    pub remote: std::collections::HashMap<String, Result<Box<Schema>, String>>,
+    /// Connections being read now.
+    pub remote_loading: std::collections::HashSet<String>,
     live_ticket: u64,
+    remote_ticket: u64,
 }
 
 impl DiffView {
@@ -185,28 +197,37 @@ impl SnapshotPanel {
             apply: None,
             message: None,
             backups: None,
+            connections: Vec::new(),
+            remote: Default::default(),
+            remote_loading: Default::default(),
             live_ticket: 0,
+            remote_ticket: 0,
         }
     }
 
-    /// Rows of the list (live plus snapshots).
+    /// Rows of the list (live, snapshots, other connections).
     pub fn rows(&self) -> usize {
-        self.items.len() + 1
+        self.items.len() + 1 + self.connections.len()
     }
 
     /// The side at list row `i`.
     pub fn side_at(&self, i: usize) -> Option<Side> {
         if i == 0 {
             Some(Side::Live)
-        } else {
+        } else if i <= self.items.len() {
             self.items.get(i - 1).map(|s| Side::Snapshot(s.id))
+        } else {
+            let c = i - 1 - self.items.len();
+            (c < self.connections.len()).then_some(Side::Connection(c))
         }
     }
 }
 
-fn label_of(side: Side, items: &[SnapshotInfo], conn: &str) -> String {
+fn label_of(side: Side, p: &SnapshotPanel, conn: &str) -> String {
+    let items = &p.items;
     match side {
         Side::Live => format!("{conn} (live)"),
+        Side::Connection(i) => format!("{} (live)", p.connections.get(i).map_or("?", String::as_str)),
         Side::Snapshot(id) => {
             let labels = items
                 .iter()
@@ -271,6 +292,8 @@ impl App {
         };
         self.snapshots = Some(SnapshotPanel::new(items));
         self.refresh_live();
+        // Other saved connections join the list once the loop has listed them.
+        self.effects.push(super::Effect::SnapshotSources);
     }
 
     fn refresh_live(&mut self) {
@@ -347,14 +370,14 @@ impl App {
                     }
                 }
                 if p.picked.len() == 2 {
-                    self.compute_diff();
+                    self.compare_afresh();
                 }
             }
             KeyCode::Char('l') => {
                 // Shortcut: the selected snapshot against live.
-                if let Some(side @ Side::Snapshot(_)) = p.side_at(p.selected) {
+                if let Some(side @ (Side::Snapshot(_) | Side::Connection(_))) = p.side_at(p.selected) {
                     p.picked = vec![side, Side::Live];
-                    self.compute_diff();
+                    self.compare_afresh();
                 }
             }
             KeyCode::Char('s') => self.take_snapshot(),
@@ -375,6 +398,7 @@ impl App {
     fn load_side(&self, side: Side) -> Result<Option<Box<Schema>>, String> {
         match side {
             Side::Live => Ok(self.snapshots.as_ref().and_then(|p| p.live.clone())),
+            Side::Connection(i) => self.remote_side(i),
             Side::Snapshot(id) => {
                 let store = self.store.as_ref().ok_or("no workspace store is open")?;
                 store
@@ -385,11 +409,27 @@ impl App {
         }
     }
 
+    /// Compare the picked pair against a live schema read now, never an earlier one:
+    /// the diff waits for the fresh introspection.
+    fn compare_afresh(&mut self) {
+        if let Some(p) = self.snapshots.as_mut() {
+            p.live = None;
+            p.view = None;
+        }
+        self.refresh_live();
+        self.read_picked_connections();
+        self.compute_diff();
+    }
+
     /// Compute the diff for the picked pair; waits for the live schema when needed.
     fn compute_diff(&mut self) {
         let Some(p) = self.snapshots.as_ref() else { return };
         let [a, b] = p.picked[..] else { return };
-        let (items, conn) = (p.items.clone(), self.conn.name.clone());
+        let (la, lb, conn) = (
+            label_of(a, p, &self.conn.name),
+            label_of(b, p, &self.conn.name),
+            self.conn.name.clone(),
+        );
         let (sa, sb, live) = match (self.load_side(a), self.load_side(b), self.load_side(Side::Live)) {
             (Ok(Some(sa)), Ok(Some(sb)), Ok(live)) => (sa, sb, live),
             (Err(e), _, _) | (_, Err(e), _) => {
@@ -401,15 +441,14 @@ impl App {
                 return;
             }
         };
+        if live.is_none() && self.snapshots.as_ref().is_some_and(|p| p.live_loading) {
+            // The migration plan is made against live as it is now: wait for it.
+            self.snap_message(Level::Info, "reading the live schema…");
+            return;
+        }
         // Diff reads "changes to make A match B": A is the older pick.
         let goal_is_a = b == Side::Live;
-        let view = DiffView::build(
-            (label_of(a, &items, &conn), sa),
-            (label_of(b, &items, &conn), sb),
-            goal_is_a,
-            live.as_deref(),
-            &conn,
-        );
+        let view = DiffView::build((la, sa), (lb, sb), goal_is_a, live.as_deref(), &conn);
         if let Some(p) = self.snapshots.as_mut() {
             p.message = None;
             p.view = Some(view);
@@ -455,6 +494,7 @@ impl App {
             SnapEvent::BackupDiff(res) => self.backup_diff_done(res),
             SnapEvent::RestoreProgress(pr) => self.restore_progress(pr),
             SnapEvent::Restored(out) => self.restore_done(*out),
+            SnapEvent::Remote(name, ticket, res) => self.remote_read(name, ticket, res),
         }
     }
 

@@ -5,7 +5,8 @@ use crate::db::{ConnSpec, Engine, SslMode};
 use std::path::{Path, PathBuf};
 
 /// Fill unset fields of a Postgres spec from `PGHOST`, `PGPORT`, `PGUSER`,
-/// `PGDATABASE`, `PGPASSWORD`, `PGSSLMODE`, `PGSSLROOTCERT`,
+/// `PGDATABASE`, `PGPASSWORD`, `PGSSLMODE`, `PGSSLROOTCERT`, `PGSSLCERT`,
+/// `PGSSLKEY`, `PGSSLCRL`, `PGSSLCRLDIR`,
 /// `PGCONNECT_TIMEOUT` and `PGAPPNAME`, as libpq does.
 pub fn apply_env(spec: &mut ConnSpec) {
     if spec.engine != Engine::Postgres {
@@ -32,8 +33,16 @@ pub fn apply_env(spec: &mut ConnSpec) {
     {
         spec.sslmode = m;
     }
-    if spec.ssl_root_cert.is_none() {
-        spec.ssl_root_cert = var("PGSSLROOTCERT").map(PathBuf::from);
+    for (field, name) in [
+        (&mut spec.ssl_root_cert, "PGSSLROOTCERT"),
+        (&mut spec.ssl_cert, "PGSSLCERT"),
+        (&mut spec.ssl_key, "PGSSLKEY"),
+        (&mut spec.ssl_crl, "PGSSLCRL"),
+        (&mut spec.ssl_crl_dir, "PGSSLCRLDIR"),
+    ] {
+        if field.is_none() {
+            *field = var(name).map(PathBuf::from);
+        }
     }
     if let Some(t) = var("PGCONNECT_TIMEOUT").and_then(|t| t.parse::<u64>().ok()) {
         spec.connect_timeout = std::time::Duration::from_secs(t.max(1));

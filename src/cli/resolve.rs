@@ -3,7 +3,7 @@
 
 use super::{Ctx, ExitCode, Failure, pgenv};
 use crate::db::{ConnSpec, Engine};
-use crate::store::connections::{ConnectionRecord, Tag};
+use crate::store::connections::{ConnectionRecord, Tag, ssl_password_key};
 use anyhow::{Context, Result};
 use std::path::Path;
 
@@ -40,6 +40,13 @@ pub fn resolve_saved(ctx: &mut Ctx, name: &str) -> Result<(ConnectionRecord, Con
             .get(&key, Some(&backend))
             .with_context(|| format!("cannot read the password of connection '{name}'"))?;
         spec.password = pw;
+    }
+    if spec.ssl_key.is_some() && spec.ssl_password.is_none() {
+        // Only encrypted keys need it; a missing one is reported when the key is read.
+        spec.ssl_password = ctx
+            .secrets()
+            .ok()
+            .and_then(|s| s.get(&ssl_password_key(&rec.name), None).ok().flatten());
     }
     if spec.password.is_none()
         && let Some(path) = pgenv::pgpass_path()

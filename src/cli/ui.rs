@@ -45,7 +45,15 @@ pub fn run_tui(ctx: &mut Ctx, conn: Option<String>) -> Result<ExitCode> {
         )
         .into());
     }
-    let info = initial_connection(ctx, conn)?;
+    // Several connections and none chosen: start on the overview, and open
+    // nothing until the user picks one.
+    let start_screen =
+        conn.is_none() && ctx.config()?.default_connection.is_none() && ctx.store()?.list_connections()?.len() > 1;
+    let info = if start_screen {
+        placeholder(ctx)?
+    } else {
+        initial_connection(ctx, conn)?
+    };
     let store = Store::open(&ctx.workspace()?.metadata_db()).ok();
     let audit_jsonl = ctx.audit_jsonl()?;
     let opts = Options {
@@ -70,6 +78,9 @@ pub fn run_tui(ctx: &mut Ctx, conn: Option<String>) -> Result<ExitCode> {
             cfg.ui.spill_dir.as_ref().map(std::path::PathBuf::from),
             cfg.ui.spill_cap_mb,
         );
+        if start_screen {
+            app.begin_on_start_screen();
+        }
         let mut conns = CtxConnections { ctx };
         rt.block_on(crate::app::run(&mut guard, &mut app, rx, &mut conns))
     };
@@ -106,6 +117,23 @@ impl Connections for CtxConnections<'_> {
     fn resolve(&mut self, name: &str) -> Result<ConnInfo, String> {
         resolve_saved(self.ctx, name).map_err(|e| format!("{e:#}"))
     }
+}
+
+/// The first saved connection, unresolved: what the app holds while the
+/// start screen is up (it never connects with it).
+fn placeholder(ctx: &mut Ctx) -> Result<ConnInfo> {
+    let first = ctx
+        .store()?
+        .list_connections()?
+        .into_iter()
+        .next()
+        .context("no saved connection")?;
+    Ok(ConnInfo {
+        spec: first.spec()?,
+        name: first.name,
+        tag: first.tag,
+        read_only: first.read_only,
+    })
 }
 
 fn initial_connection(ctx: &mut Ctx, conn: Option<String>) -> Result<ConnInfo> {

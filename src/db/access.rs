@@ -35,6 +35,9 @@ pub enum Access<'a> {
 /// names it: engine, host, port and database (SQLite: the file's absolute
 /// path). The login and options are not part of it.
 pub fn database_id(spec: &ConnSpec) -> String {
+    if let Some(origin) = &spec.origin_id {
+        return origin.clone();
+    }
     match spec.engine {
         Engine::Sqlite => {
             let path = spec.database.clone().unwrap_or_default();

@@ -7,23 +7,32 @@ mod convert;
 mod error;
 mod session;
 mod stream;
+mod tls;
 
 use super::{ConnSpec, DbError, DbResult, ErrorCode, Session, SslMode};
 use error::{Target, map_err};
 use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, DriverError, Opts, OptsBuilder, SslOpts};
+use mysql_async::{Conn, DriverError, Opts, OptsBuilder};
 use session::MysqlSession;
 use tokio::time::Instant;
 
 /// Open a MySQL/MariaDB session.
 ///
-/// TLS follows `spec.sslmode`: `disable` never uses it, `prefer` tries TLS
-/// without verification and falls back to plain TCP when the server has no
-/// TLS, `require` insists on TLS without verification, `verify-full` checks
-/// the chain (against `ssl_root_cert` when given, else the webpki roots) and
-/// the host name. A read-only spec runs `SET SESSION TRANSACTION READ ONLY`
-/// before the session is handed out, so the server refuses writes.
+/// TLS follows `spec.sslmode` as libpq means it: `disable` never uses it,
+/// `allow` tries plain first and TLS when the server refuses, `prefer` tries
+/// TLS without verification and falls back to plain TCP when the server has
+/// no TLS, `require` insists on TLS (verifying the chain when a CA is
+/// given), `verify-ca` checks the chain, `verify-full` the chain and the host
+/// name. Client certificates come from `sslcert`/`sslkey`, CRLs are checked
+/// by a TLS probe first (mysql_async cannot). A read-only spec runs
+/// `SET SESSION TRANSACTION READ ONLY` before the session is handed out, so
+/// the server refuses writes.
 pub async fn connect(spec: &ConnSpec) -> DbResult<Box<dyn Session>> {
+    spec.check_params()?;
+    connect_checked(spec).await.map_err(|e| tls::refine(e, spec))
+}
+
+async fn connect_checked(spec: &ConnSpec) -> DbResult<Box<dyn Session>> {
     let addr = address(spec);
     let target = Target {
         addr: &addr,
@@ -35,15 +44,36 @@ pub async fn connect(spec: &ConnSpec) -> DbResult<Box<dyn Session>> {
     let base = base_opts(spec);
     let (mut conn, opts) = match spec.sslmode {
         SslMode::Disable => open(base, deadline, spec, &target).await?,
-        SslMode::Require => open(base.ssl_opts(lenient_tls()), deadline, spec, &target).await?,
-        SslMode::VerifyFull => open(base.ssl_opts(strict_tls(spec)?), deadline, spec, &target).await?,
-        SslMode::Prefer => match open_raw(base.clone().ssl_opts(lenient_tls()), deadline).await {
+        SslMode::Allow => match open_raw(base.clone(), deadline).await {
+            Ok(pair) => pair,
+            Err(OpenError::Driver(mysql_async::Error::Server(s))) => {
+                tracing::debug!(
+                    "plain connection refused under sslmode=allow, retrying with TLS: {}",
+                    s.message
+                );
+                open(base.ssl_opts(tls::ssl_opts(spec, None)?), deadline, spec, &target).await?
+            }
+            Err(e) => return Err(e.into_db(spec, &target)),
+        },
+        SslMode::Prefer => match open_raw(base.clone().ssl_opts(tls::ssl_opts(spec, None)?), deadline).await {
             Ok(pair) => pair,
             Err(OpenError::Driver(mysql_async::Error::Driver(DriverError::NoClientSslFlagFromServer))) => {
                 open(base, deadline, spec, &target).await?
             }
             Err(e) => return Err(e.into_db(spec, &target)),
         },
+        SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
+            let mut probed = None;
+            if tls::needs_probe(spec) && !spec.host_or_default().starts_with('/') {
+                let probe = tls::probe(spec, spec.host_or_default(), spec.port_or_default());
+                probed = match tokio::time::timeout_at(deadline, probe).await {
+                    Ok(checked) => checked?,
+                    Err(_) => return Err(OpenError::Timeout.into_db(spec, &target)),
+                };
+            }
+            let ssl = tls::ssl_opts(spec, probed.as_deref())?;
+            open(base.ssl_opts(ssl), deadline, spec, &target).await?
+        }
     };
     let version: Option<String> = conn
         .query_first("SELECT VERSION()")
@@ -85,30 +115,6 @@ fn base_opts(spec: &ConnSpec) -> OptsBuilder {
     } else {
         builder.ip_or_hostname(host).tcp_port(spec.port_or_default())
     }
-}
-
-fn lenient_tls() -> SslOpts {
-    SslOpts::default()
-        .with_danger_accept_invalid_certs(true)
-        .with_danger_skip_domain_validation(true)
-}
-
-fn strict_tls(spec: &ConnSpec) -> DbResult<SslOpts> {
-    let Some(ca) = &spec.ssl_root_cert else {
-        return Ok(SslOpts::default());
-    };
-    if !ca.is_file() {
-        return Err(DbError::new(
-            ErrorCode::DbTls,
-            format!(
-                "CA file '{}' (sslrootcert) does not exist or is not a file; give the PEM bundle that signed the server certificate",
-                ca.display()
-            ),
-        ));
-    }
-    Ok(SslOpts::default()
-        .with_root_certs(vec![ca.clone().into()])
-        .with_disable_built_in_roots(true))
 }
 
 enum OpenError {

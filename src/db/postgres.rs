@@ -14,7 +14,6 @@ mod errors;
 mod numeric;
 mod session;
 mod text;
-mod tls;
 
 use super::{ConnSpec, DbResult, Session};
 

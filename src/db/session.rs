@@ -46,7 +46,8 @@ pub trait Canceller: Send + Sync {
     async fn cancel(&self) -> DbResult<()>;
 }
 
-/// A live connection to one database.
+/// A live connection to one database. A new method must also be forwarded
+/// by the SSH tunnel's wrapper (`db::tunnel::session`), defaults included.
 #[async_trait]
 pub trait Session: Send {
     /// The engine behind this session.
@@ -108,8 +109,18 @@ pub async fn query_all(session: &mut dyn Session, sql: &str) -> DbResult<(Vec<Co
     Ok((cols, rows, summary?))
 }
 
-/// Open a session for a connection spec (password already resolved).
+/// Open a session for a connection spec (password already resolved),
+/// through its SSH hop when it has one. Every face opens sessions here, so
+/// every path gets the tunnel.
 pub async fn connect(spec: &ConnSpec) -> DbResult<Box<dyn Session>> {
+    match &spec.ssh {
+        Some(hop) => super::tunnel::connect_via(hop, spec).await,
+        None => connect_direct(spec).await,
+    }
+}
+
+/// Open a session straight to the host and port in `spec`.
+pub(super) async fn connect_direct(spec: &ConnSpec) -> DbResult<Box<dyn Session>> {
     match spec.engine {
         Engine::Postgres => super::postgres::connect(spec).await,
         Engine::Mysql => super::mysql::connect(spec).await,

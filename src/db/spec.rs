@@ -7,6 +7,13 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod params;
+mod ssh;
+mod sslmode;
+
+pub use ssh::SshTarget;
+pub use sslmode::SslMode;
+
 /// Supported database engines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
@@ -58,47 +65,6 @@ impl fmt::Display for Engine {
     }
 }
 
-/// TLS mode, as libpq names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SslMode {
-    /// Never use TLS.
-    Disable,
-    /// Use TLS when the server offers it, without verifying the certificate.
-    #[default]
-    Prefer,
-    /// Require TLS, without verifying the certificate.
-    Require,
-    /// Require TLS and verify the certificate chain and host name.
-    VerifyFull,
-}
-
-impl SslMode {
-    /// Parse `disable|allow|prefer|require|verify-ca|verify-full`.
-    pub fn parse(s: &str) -> DbResult<Self> {
-        match s {
-            "disable" | "false" | "DISABLED" => Ok(SslMode::Disable),
-            "allow" | "prefer" | "PREFERRED" => Ok(SslMode::Prefer),
-            "require" | "true" | "REQUIRED" => Ok(SslMode::Require),
-            "verify-ca" | "verify-full" | "VERIFY_CA" | "VERIFY_IDENTITY" => Ok(SslMode::VerifyFull),
-            other => Err(DbError::new(
-                ErrorCode::DbBadUrl,
-                format!("unknown sslmode '{other}': use disable, prefer, require or verify-full"),
-            )),
-        }
-    }
-
-    /// The canonical name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SslMode::Disable => "disable",
-            SslMode::Prefer => "prefer",
-            SslMode::Require => "require",
-            SslMode::VerifyFull => "verify-full",
-        }
-    }
-}
-
 /// Everything a driver needs to open a session. The password is held only
 /// in memory and is never serialized or printed.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -123,12 +89,40 @@ pub struct ConnSpec {
     /// CA bundle used to verify the server certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssl_root_cert: Option<PathBuf>,
+    /// Client certificate (PEM) presented to the server (`sslcert`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl_cert: Option<PathBuf>,
+    /// Private key of the client certificate (`sslkey`; PEM, may be an encrypted PKCS#8 key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl_key: Option<PathBuf>,
+    /// Certificate revocation list (PEM) the server certificate is checked against (`sslcrl`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl_crl: Option<PathBuf>,
+    /// Directory of CRL files (`sslcrldir`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl_crl_dir: Option<PathBuf>,
+    /// SSH hop the connection is tunnelled through (the system `ssh`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh: Option<SshTarget>,
     /// Extra driver parameters kept verbatim (application_name, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub params: BTreeMap<String, String>,
     /// Password, resolved from the secret store at connect time. Never stored.
     #[serde(skip)]
     pub password: Option<String>,
+    /// Passphrase of an encrypted `ssl_key` (`sslpassword`), resolved from
+    /// the secret store at connect time. Never stored.
+    #[serde(skip)]
+    pub ssl_password: Option<String>,
+    /// Name the server certificate is verified against when the TCP target
+    /// is not the server's own name (an SSH tunnel's loopback end).
+    #[serde(skip)]
+    pub tls_server_name: Option<String>,
+    /// `database_id` of the spec the user gave, when the driver dials a
+    /// stand-in for it (an SSH tunnel's loopback end), so write permits
+    /// still name the real database.
+    #[serde(skip)]
+    pub origin_id: Option<String>,
     /// Connect timeout.
     #[serde(skip)]
     pub connect_timeout: Duration,
@@ -142,6 +136,7 @@ impl fmt::Debug for ConnSpec {
         f.debug_struct("ConnSpec")
             .field("url", &self.to_url())
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("ssl_password", &self.ssl_password.as_ref().map(|_| "<redacted>"))
             .field("read_only", &self.read_only)
             .finish()
     }
@@ -161,8 +156,16 @@ impl ConnSpec {
             database: None,
             sslmode: SslMode::default(),
             ssl_root_cert: None,
+            ssl_cert: None,
+            ssl_key: None,
+            ssl_crl: None,
+            ssl_crl_dir: None,
+            ssh: None,
             params: BTreeMap::new(),
             password: None,
+            ssl_password: None,
+            tls_server_name: None,
+            origin_id: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             read_only: false,
         }
@@ -209,6 +212,7 @@ impl ConnSpec {
         for (k, v) in parsed.query_pairs() {
             spec.apply_param(&k, &v)?;
         }
+        spec.check_params()?;
         Ok(spec)
     }
 
@@ -216,7 +220,13 @@ impl ConnSpec {
     pub fn apply_param(&mut self, key: &str, value: &str) -> DbResult<()> {
         match key {
             "sslmode" | "ssl-mode" | "ssl_mode" => self.sslmode = SslMode::parse(value)?,
-            "sslrootcert" | "ssl-ca" | "ssl_ca" => self.ssl_root_cert = Some(PathBuf::from(value)),
+            "sslrootcert" | "ssl-ca" | "ssl_ca" => self.ssl_root_cert = Some(path(key, value)?),
+            "sslcert" | "ssl-cert" | "ssl_cert" => self.ssl_cert = Some(path(key, value)?),
+            "sslkey" | "ssl-key" | "ssl_key" => self.ssl_key = Some(path(key, value)?),
+            "sslcrl" | "ssl-crl" | "ssl_crl" => self.ssl_crl = Some(path(key, value)?),
+            "sslcrldir" | "ssl-crlpath" | "ssl_crlpath" => self.ssl_crl_dir = Some(path(key, value)?),
+            "sslpassword" => self.ssl_password = Some(value.to_string()),
+            "ssh" => self.ssh = Some(SshTarget::parse(value)?),
             "host" => self.host = Some(value.to_string()),
             "port" => {
                 self.port = Some(value.parse().map_err(|_| {
@@ -243,6 +253,11 @@ impl ConnSpec {
             }
         }
         Ok(())
+    }
+
+    /// Refuse extra parameters the engine's driver would not apply.
+    pub fn check_params(&self) -> DbResult<()> {
+        params::check(self)
     }
 
     /// The URL without any password, safe to store and print.
@@ -281,8 +296,20 @@ impl ConnSpec {
         if self.sslmode != SslMode::Prefer {
             query.push(("sslmode".into(), self.sslmode.as_str().into()));
         }
-        if let Some(ca) = &self.ssl_root_cert {
-            query.push(("sslrootcert".into(), ca.display().to_string()));
+        let files = [
+            ("sslrootcert", &self.ssl_root_cert),
+            ("sslcert", &self.ssl_cert),
+            ("sslkey", &self.ssl_key),
+            ("sslcrl", &self.ssl_crl),
+            ("sslcrldir", &self.ssl_crl_dir),
+        ];
+        for (key, file) in files {
+            if let Some(f) = file {
+                query.push((key.into(), f.display().to_string()));
+            }
+        }
+        if let Some(ssh) = &self.ssh {
+            query.push(("ssh".into(), ssh.to_string()));
         }
         for (k, v) in &self.params {
             query.push((k.clone(), v.clone()));
@@ -303,13 +330,17 @@ impl ConnSpec {
         if self.engine == Engine::Sqlite {
             return self.database.clone().unwrap_or_default();
         }
-        format!(
+        let target = format!(
             "{}@{}:{}/{}",
             self.user.as_deref().unwrap_or(""),
             self.host.as_deref().unwrap_or("localhost"),
             self.port.or(self.engine.default_port()).unwrap_or(0),
             self.database.as_deref().unwrap_or("")
-        )
+        );
+        match &self.ssh {
+            Some(hop) => format!("{target} via ssh {hop}"),
+            None => target,
+        }
     }
 
     /// Effective host (`localhost` when none is set).
@@ -321,6 +352,16 @@ impl ConnSpec {
     pub fn port_or_default(&self) -> u16 {
         self.port.or(self.engine.default_port()).unwrap_or(0)
     }
+}
+
+fn path(key: &str, value: &str) -> DbResult<PathBuf> {
+    if value.is_empty() {
+        return Err(DbError::new(
+            ErrorCode::DbBadUrl,
+            format!("connection parameter '{key}' is empty: give a file path"),
+        ));
+    }
+    Ok(PathBuf::from(value))
 }
 
 fn sqlite_path(raw: &str) -> Option<String> {
@@ -469,6 +510,33 @@ mod tests {
         let e = ConnSpec::parse_url("postgres://u:pw@h:notaport/db").unwrap_err();
         assert!(!e.message.contains(":pw"), "{}", e.message);
         assert!(ConnSpec::parse_url("postgres://h/db?sslmode=bogus").is_err());
+    }
+
+    #[test]
+    fn tls_files_and_ssh_round_trip_without_secrets() {
+        let s = ConnSpec::parse_url(
+            "postgres://u@db.internal/app?sslmode=verify-ca&sslrootcert=/c/ca.pem&sslcert=/c/me.pem&sslkey=/c/me.key&sslcrl=/c/crl.pem&sslpassword=hunter2&ssh=alice%40bastion%3A2222",
+        )
+        .unwrap();
+        assert_eq!(s.sslmode, SslMode::VerifyCa);
+        assert_eq!(s.ssl_key.as_deref(), Some(std::path::Path::new("/c/me.key")));
+        assert_eq!(s.ssl_password.as_deref(), Some("hunter2"));
+        assert_eq!(
+            s.ssh.as_ref().map(|h| h.to_string()).as_deref(),
+            Some("alice@bastion:2222")
+        );
+        let url = s.to_url();
+        assert!(!url.contains("hunter2"), "{url}");
+        let again = ConnSpec::parse_url(&url).unwrap();
+        assert_eq!(again.ssl_crl, s.ssl_crl);
+        assert_eq!(again.ssl_cert, s.ssl_cert);
+        assert_eq!(again.ssh, s.ssh);
+        assert_eq!(again.sslmode, SslMode::VerifyCa);
+        assert!(s.display_target().ends_with("via ssh alice@bastion:2222"));
+        let my = ConnSpec::parse_url("mysql://u@h/db?ssl-mode=VERIFY_CA&ssl-cert=/a&ssl-key=/b").unwrap();
+        assert_eq!(my.sslmode, SslMode::VerifyCa);
+        assert!(my.ssl_cert.is_some() && my.ssl_key.is_some());
+        assert!(ConnSpec::parse_url("mysql://u@h/db?ssh=-oProxyCommand%3Dx").is_err());
     }
 
     #[test]

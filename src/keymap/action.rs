@@ -67,6 +67,8 @@ actions! {
     SaveQuery = "save_query", "Save buffer as query";
     /// Switch to another saved connection.
     Connections = "connections", "Switch connection";
+    /// Show the start screen: every connection with its overview.
+    StartScreen = "start_screen", "Connection overview (start screen)";
     /// Export the full result to a file.
     ExportResult = "export_result", "Export result to file";
     /// Open a new editor buffer.
@@ -165,10 +167,20 @@ actions! {
     MessageLog = "message_log", "Message log (full errors)";
     /// Show the DDL of the selected schema object.
     ShowDdl = "show_ddl", "Show DDL of the object";
+    /// Focus the docked side panel (snapshots, backups, data sync).
+    FocusPanel = "focus_panel", "Focus side panel";
+    /// Give the docked panel more of the screen.
+    GrowPanel = "grow_panel", "Widen side panel";
+    /// Give the docked panel less of the screen.
+    ShrinkPanel = "shrink_panel", "Narrow side panel";
+    /// Let the focused pane or panel take the whole screen (again to restore).
+    ZoomPane = "zoom_pane", "Maximise focused pane / restore";
     /// Show the query plan of the statement under the cursor as a tree (EXPLAIN; runs nothing).
     ExplainStatement = "explain_statement", "Query plan of statement (tree)";
     /// Show the plan with ANALYZE: says what it runs, then runs it through the write rules.
     ExplainAnalyze = "explain_analyze", "Query plan with ANALYZE (runs it)";
+    /// Draw the current result as a line or bar chart in the grid's place.
+    Chart = "chart", "Chart of the result";
     /// Open the activity view (sessions, blocking trees, top statements, health).
     OpenActivity = "open_activity", "Activity: sessions, blocking, top statements";
 }

@@ -88,6 +88,12 @@ pub fn secret_key(name: &str) -> String {
     format!("connection/{name}/password")
 }
 
+/// Secret store key holding the passphrase of a connection's encrypted
+/// client key (`sslpassword`).
+pub fn ssl_password_key(name: &str) -> String {
+    format!("connection/{name}/sslpassword")
+}
+
 const COLUMNS: &str = "name, engine, url, tag, color, read_only, secret_backend, created_at, updated_at";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<ConnectionRecord> {

@@ -143,10 +143,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &Popup) {
                 .iter()
                 .map(|c| {
                     let ro = if c.read_only { "RO" } else { "RW" };
-                    format!("{:<24} {:<9} {:<6} {ro}", sanitize(&c.name), c.engine, c.tag.as_str())
+                    let tag = if c.tag == crate::store::connections::Tag::Prod {
+                        "!PROD!"
+                    } else {
+                        c.tag.as_str()
+                    };
+                    format!("{:<24} {:<9} {:<6} {ro}", sanitize(&c.name), c.engine, tag)
                 })
                 .collect();
             list(f, app, inner, None, &rows, *selected);
+            tint_rows(f, app, inner, items, *selected);
         }
         Popup::Prompt { purpose, input } => {
             let title = match purpose {
@@ -254,6 +260,31 @@ fn list(f: &mut Frame, app: &App, inner: Rect, input: Option<&String>, rows: &[S
         let line = fit(row, usize::from(inner.width), false);
         put(f.buffer_mut(), inner.x, y, &line, inner.width, style);
         y += 1;
+    }
+}
+
+/// Colour each unselected switcher row's name with its connection's tint.
+fn tint_rows(f: &mut Frame, app: &App, inner: Rect, items: &[crate::app::ConnEntry], selected: usize) {
+    let height = usize::from(inner.height);
+    if height == 0 {
+        return;
+    }
+    let top = selected.saturating_sub(height - 1);
+    for (i, c) in items.iter().enumerate().skip(top).take(height) {
+        if i == selected {
+            continue;
+        }
+        let color = app.conn_colors.get(&c.name).map(String::as_str);
+        if let Some(tint) = app.theme.connection_tint(color, c.tag) {
+            let y = inner.y + (i - top) as u16;
+            let w = (c.name.chars().count() as u16).min(inner.width).min(24);
+            f.buffer_mut().set_style(
+                Rect::new(inner.x, y, w, 1),
+                ratatui::style::Style::default()
+                    .fg(tint)
+                    .add_modifier(ratatui::style::Modifier::BOLD),
+            );
+        }
     }
 }
 

@@ -3,7 +3,6 @@
 
 mod backups;
 
-use super::popup::centered;
 use super::text::put;
 use super::theme::Slot;
 use crate::app::App;
@@ -12,13 +11,13 @@ use crate::sanitize::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
-use ratatui::widgets::{Block, Borders, Clear};
+use ratatui::widgets::Clear;
 
 /// Fixed keys of the panel, for the help overlay and the footer.
 pub const KEYS: &[(&str, &str)] = &[
     ("j/k ↑/↓", "Move (list) / next, previous object (diff)"),
     ("Enter, Space", "Pick or unpick a side (two picks show the diff)"),
-    ("l", "Diff the selected snapshot against live"),
+    ("l", "Diff the selected snapshot or connection against live"),
     ("s", "Take a snapshot of the connection now"),
     ("r", "Re-introspect live"),
     ("n/p", "Next / previous object in the diff"),
@@ -37,11 +36,8 @@ pub const KEYS: &[(&str, &str)] = &[
 /// Draw the panel over the panes.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &SnapshotPanel) {
     let t = &app.theme;
-    let r = centered(
-        area,
-        area.width.saturating_sub(4).max(20),
-        area.height.saturating_sub(2).max(6),
-    );
+    // Docked: the layout gives the panel its own rect.
+    let r = area;
     f.render_widget(Clear, r);
     let what = if p.backups.is_some() {
         "Backups"
@@ -49,11 +45,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &SnapshotPanel) {
         "Schema snapshots"
     };
     let title = format!(" {what} · {} ", sanitize(&app.conn.name));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style(Slot::BorderFocused))
-        .style(t.style(Slot::Popup))
-        .title(title);
+    let block = super::panel_block(app, title);
     let inner = block.inner(r);
     f.render_widget(block, r);
     if inner.height == 0 || inner.width == 0 {
@@ -190,6 +182,19 @@ fn draw_list(f: &mut Frame, body: Rect, app: &App, p: &SnapshotPanel) {
                 };
                 format!("{mark} live      {state}")
             }
+            Side::Connection(c) => {
+                let name = p.connections.get(c).map_or("?", String::as_str);
+                let state = if p.remote_loading.contains(name) {
+                    "introspecting…"
+                } else {
+                    match p.remote.get(name) {
+                        Some(Ok(_)) => "ready",
+                        Some(Err(_)) => "failed",
+                        None => "connection (read when compared)",
+                    }
+                };
+                format!("{mark} {name:<24} {state}")
+            }
             Side::Snapshot(_) => {
                 let Some(s) = p.items.get(i - 1) else { continue };
                 let when = s.created_at.get(..19).unwrap_or(&s.created_at).replace('T', " ");
@@ -208,11 +213,12 @@ fn draw_list(f: &mut Frame, body: Rect, app: &App, p: &SnapshotPanel) {
         };
         put(f.buffer_mut(), body.x, y, &sanitize(&text), body.width, st);
     }
-    if p.items.is_empty() && body.height > 1 {
+    let below = u16::try_from(p.rows()).unwrap_or(u16::MAX);
+    if p.items.is_empty() && body.height > below {
         put(
             f.buffer_mut(),
             body.x,
-            body.y + 1,
+            body.y + below,
             "no snapshots yet: press s to take one",
             body.width,
             t.style(Slot::Muted),

@@ -16,27 +16,31 @@ pub fn draw(f: &mut Frame, r: Rect, app: &App) {
     out.set_style(r, t.style(Slot::Status));
     let right_edge = r.x + r.width;
     let mut x = r.x;
-    let tag_slot = match app.conn.tag {
-        Tag::Prod => Slot::TagProd,
-        Tag::Stage => Slot::TagStage,
-        Tag::Dev => Slot::TagDev,
-    };
+    let tag_slot = super::theme::Theme::tag_slot(app.conn.tag);
+    // The connection's colour tints its name; prod also reads "!PROD!".
+    let mut name_style = t.style(Slot::Status).add_modifier(ratatui::style::Modifier::BOLD);
+    if let Some(c) = t.connection_tint(app.conn_color(), app.conn.tag) {
+        name_style = name_style.bg(c).fg(ratatui::style::Color::White);
+        if c == ratatui::style::Color::White
+            || c == ratatui::style::Color::Gray
+            || c == ratatui::style::Color::LightYellow
+        {
+            name_style = name_style.fg(ratatui::style::Color::Black);
+        }
+    }
     x = put(
         out,
         x,
         r.y,
         &format!(" {} ", sanitize(&app.conn.name)),
         right_edge - x,
-        t.style(Slot::Status),
+        name_style,
     );
-    x = put(
-        out,
-        x,
-        r.y,
-        &format!(" {} ", app.conn.tag.as_str().to_uppercase()),
-        right_edge.saturating_sub(x),
-        t.style(tag_slot),
-    );
+    let tag_text = match app.conn.tag {
+        Tag::Prod => " !PROD! ".to_string(),
+        other => format!(" {} ", other.as_str().to_uppercase()),
+    };
+    x = put(out, x, r.y, &tag_text, right_edge.saturating_sub(x), t.style(tag_slot));
     let (badge, slot) = if app.conn.read_only {
         (" RO ", Slot::BadgeRo)
     } else {
@@ -53,6 +57,7 @@ pub fn draw(f: &mut Frame, r: Rect, app: &App) {
         Focus::Tree => Context::Tree,
         Focus::Editor => Context::Editor,
         Focus::Grid => Context::Grid,
+        Focus::Panel => Context::Global,
     };
     let hint = hints(app, ctx, usize::from(r.width / 3));
     let hint_w = hint.chars().count() as u16;
@@ -90,7 +95,11 @@ fn hints(app: &App, ctx: Context, room: usize) -> String {
             (Action::Right, "expand"),
             (Action::Filter, "filter"),
         ],
-        Context::Global => &[],
+        Context::Global => &[
+            (Action::FocusNext, "leave panel"),
+            (Action::ZoomPane, "zoom"),
+            (Action::GrowPanel, "wider"),
+        ],
     };
     let help = app.keymap.key_for(ctx, Action::Help).unwrap_or_else(|| "F1".into());
     let tail = format!("{help} help ");

@@ -1,7 +1,6 @@
 //! The data sync panel: target and table choice, progress gauge, the
 //! per-table summary and the row list with column-level old -> new values.
 
-use super::popup::centered;
 use super::text::put;
 use super::theme::Slot;
 use crate::app::sync_preview::{RowRef, Stage, SyncPanel};
@@ -12,7 +11,7 @@ use crate::sanitize::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::widgets::{Block, Borders, Clear, Gauge};
+use ratatui::widgets::{Clear, Gauge};
 
 /// Fixed keys of the panel, for the help overlay.
 pub const KEYS: &[(&str, &str)] = &[
@@ -45,19 +44,12 @@ fn key_text(d: &DataDiff, row: &[Value]) -> String {
 /// Draw the panel over the panes.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &SyncPanel) {
     let t = &app.theme;
-    let r = centered(
-        area,
-        area.width.saturating_sub(4).max(20),
-        area.height.saturating_sub(2).max(6),
-    );
+    // Docked: the layout gives the panel its own rect.
+    let r = area;
     f.render_widget(Clear, r);
     let target = p.target.as_ref().map(|c| c.name.as_str()).unwrap_or("?");
     let title = format!(" Data sync · {} → {} ", sanitize(&app.conn.name), sanitize(target));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style(Slot::BorderFocused))
-        .style(t.style(Slot::Popup))
-        .title(title);
+    let block = super::panel_block(app, title);
     let inner = block.inner(r);
     f.render_widget(block, r);
     if inner.height == 0 || inner.width == 0 {

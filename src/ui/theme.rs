@@ -2,6 +2,7 @@
 //! or `Slot::TagProd`, never for a raw colour, so a 16-colour theme for SSH
 //! is one file.
 
+use crate::store::connections::Tag;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -87,6 +88,20 @@ slots! {
     TreeKind = "tree_kind",
     /// Primary/foreign key markers.
     KeyMarker = "key_marker",
+    /// First chart series.
+    Series1 = "series_1",
+    /// Second chart series.
+    Series2 = "series_2",
+    /// Third chart series.
+    Series3 = "series_3",
+    /// Fourth chart series.
+    Series4 = "series_4",
+    /// Fifth chart series.
+    Series5 = "series_5",
+    /// Sixth chart series.
+    Series6 = "series_6",
+    /// The chart's cursor line.
+    ChartCursor = "chart_cursor",
 }
 
 /// A theme that could not be loaded.
@@ -237,6 +252,67 @@ impl Theme {
     pub fn style(&self, slot: Slot) -> Style {
         self.styles.get(&slot).copied().unwrap_or_default()
     }
+
+    /// The slot of a connection tag's badge.
+    pub fn tag_slot(tag: Tag) -> Slot {
+        match tag {
+            Tag::Prod => Slot::TagProd,
+            Tag::Stage => Slot::TagStage,
+            Tag::Dev => Slot::TagDev,
+        }
+    }
+
+    /// The colour that tints a connection's status line, borders and list
+    /// rows: its own colour (`connect --color`), else red-ish for prod
+    /// (the prod badge's colour), else none. 16-colour themes get the nearest
+    /// basic colour; without colour (NO_COLOR) there is none, and callers
+    /// mark prod in text and border shape instead.
+    pub fn connection_tint(&self, color: Option<&str>, tag: Tag) -> Option<Color> {
+        if self.name.ends_with("(no colour)") {
+            return None;
+        }
+        let own = color.and_then(parse_color_name).filter(|c| *c != Color::Reset);
+        let c = match own {
+            Some(c) => c,
+            None if tag == Tag::Prod => {
+                let badge = self.style(Slot::TagProd);
+                badge.bg.or(badge.fg)?
+            }
+            None => return None,
+        };
+        Some(if self.name.starts_with("basic16") {
+            nearest_basic(c)
+        } else {
+            c
+        })
+    }
+}
+
+/// The nearest of the 16 basic terminal colours to an RGB colour.
+fn nearest_basic(c: Color) -> Color {
+    let Color::Rgb(r, g, b) = c else { return c };
+    const BASIC: [(Color, (i32, i32, i32)); 14] = [
+        (Color::Black, (0, 0, 0)),
+        (Color::Red, (205, 0, 0)),
+        (Color::Green, (0, 205, 0)),
+        (Color::Yellow, (205, 205, 0)),
+        (Color::Blue, (0, 0, 238)),
+        (Color::Magenta, (205, 0, 205)),
+        (Color::Cyan, (0, 205, 205)),
+        (Color::Gray, (229, 229, 229)),
+        (Color::DarkGray, (127, 127, 127)),
+        (Color::LightRed, (255, 0, 0)),
+        (Color::LightGreen, (0, 255, 0)),
+        (Color::LightYellow, (255, 255, 0)),
+        (Color::LightBlue, (92, 92, 255)),
+        (Color::LightMagenta, (255, 0, 255)),
+    ];
+    let (r, g, b) = (i32::from(r), i32::from(g), i32::from(b));
+    BASIC
+        .iter()
+        .min_by_key(|(_, (br, bg, bb))| (r - br).pow(2) + (g - bg).pow(2) + (b - bb).pow(2))
+        .map(|(c, _)| *c)
+        .unwrap_or(c)
 }
 
 impl Default for Theme {
@@ -256,6 +332,12 @@ pub fn auto_theme() -> &'static str {
     } else {
         "basic16"
     }
+}
+
+/// A colour as users write it for a connection (`red`, `lightblue`,
+/// `#d70000`, `indexed:N`), or `None` when it is not one.
+pub fn parse_color_name(s: &str) -> Option<Color> {
+    parse_color(s).ok()
 }
 
 fn parse_color(s: &str) -> Result<Color, String> {
@@ -280,6 +362,22 @@ fn parse_color(s: &str) -> Result<Color, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connection_tints() {
+        let dark = Theme::named("dark").unwrap();
+        assert_eq!(
+            dark.connection_tint(Some("#123456"), Tag::Dev),
+            Some(Color::Rgb(0x12, 0x34, 0x56))
+        );
+        assert_eq!(dark.connection_tint(None, Tag::Dev), None);
+        assert!(dark.connection_tint(None, Tag::Prod).is_some());
+        let basic = Theme::named("basic16").unwrap();
+        assert_eq!(basic.connection_tint(Some("#d70000"), Tag::Dev), Some(Color::Red));
+        assert_eq!(basic.connection_tint(None, Tag::Prod), Some(Color::Red));
+        let none = Theme::named("dark").unwrap().without_color();
+        assert_eq!(none.connection_tint(Some("red"), Tag::Prod), None);
+    }
 
     #[test]
     fn embedded_themes_define_every_slot() {

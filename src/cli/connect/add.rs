@@ -3,8 +3,8 @@
 use super::password;
 use crate::cli::resolve::relativize_sqlite;
 use crate::cli::{Ctx, ExitCode, Failure};
-use crate::db::{ConnSpec, Engine, SslMode};
-use crate::store::connections::{ConnectionRecord, Tag, secret_key};
+use crate::db::{ConnSpec, Engine, SshTarget, SslMode};
+use crate::store::connections::{ConnectionRecord, Tag, secret_key, ssl_password_key};
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -29,12 +29,54 @@ pub struct SpecFlags {
     /// Database name (SQLite: the file path).
     #[arg(long)]
     pub database: Option<String>,
-    /// TLS mode: disable, prefer, require, verify-full.
+    /// TLS mode: disable, allow, prefer, require, verify-ca, verify-full.
     #[arg(long)]
     pub sslmode: Option<String>,
-    /// CA certificate file (PEM) to verify the server with.
+    /// CA certificate file (PEM) to verify the server with ('' to clear).
     #[arg(long)]
     pub sslrootcert: Option<PathBuf>,
+    /// Client certificate file (PEM) to present to the server ('' to clear).
+    #[arg(long)]
+    pub sslcert: Option<PathBuf>,
+    /// Private key of the client certificate (PEM; an encrypted PKCS#8 key needs --sslpassword-stdin) ('' to clear).
+    #[arg(long)]
+    pub sslkey: Option<PathBuf>,
+    /// Certificate revocation list (PEM) to check the server certificate against ('' to clear).
+    #[arg(long)]
+    pub sslcrl: Option<PathBuf>,
+    /// Reach the database through this SSH host with the system ssh: [user@]host[:port] or a ~/.ssh/config alias ('' to clear).
+    #[arg(long, value_name = "[USER@]HOST[:PORT]")]
+    pub ssh: Option<String>,
+}
+
+impl SpecFlags {
+    /// Whether any connection field was given.
+    pub fn any(&self) -> bool {
+        self.url.is_some()
+            || self.engine.is_some()
+            || self.host.is_some()
+            || self.port.is_some()
+            || self.user.is_some()
+            || self.database.is_some()
+            || self.sslmode.is_some()
+            || self.sslrootcert.is_some()
+            || self.sslcert.is_some()
+            || self.sslkey.is_some()
+            || self.sslcrl.is_some()
+            || self.ssh.is_some()
+    }
+}
+
+/// A path flag: empty clears the field, anything else becomes absolute so
+/// the connection works from any directory.
+fn path_flag(flag: &Option<PathBuf>, field: &mut Option<PathBuf>) {
+    if let Some(p) = flag {
+        *field = if p.as_os_str().is_empty() {
+            None
+        } else {
+            Some(std::path::absolute(p).unwrap_or_else(|_| p.clone()))
+        };
+    }
 }
 
 /// Arguments of `dbn connect add`.
@@ -43,7 +85,10 @@ pub struct SpecFlags {
   dbn connect add shop --url postgres://app@db.internal:5432/shop --tag prod
   printf '%s' \"$PW\" | dbn connect add shop --url postgres://app@db/shop --password-stdin
   dbn connect add local --url sqlite:./data/app.db
-  dbn connect add legacy --engine mariadb --host 10.0.0.5 --user report --database crm --tag stage")]
+  dbn connect add legacy --engine mariadb --host 10.0.0.5 --user report --database crm --tag stage
+  dbn connect add eu --url postgres://app@db.internal/shop --ssh alice@bastion.example --tag prod
+  printf '%s' \"$KEY_PASS\" | dbn connect add certs --url 'postgres://app@db/shop?sslmode=verify-full' \\
+      --sslrootcert ca.pem --sslcert me.pem --sslkey me.key --sslpassword-stdin --no-password")]
 pub struct Args {
     /// Unique connection name.
     pub name: String,
@@ -65,9 +110,12 @@ pub struct Args {
     /// Read the password from stdin instead of prompting.
     #[arg(long)]
     pub password_stdin: bool,
-    /// Do not ask for a password (trust, peer or pgpass authentication).
+    /// Do not ask for a password (trust, peer, certificate or pgpass authentication).
     #[arg(long, conflicts_with = "password_stdin")]
     pub no_password: bool,
+    /// Read the passphrase of an encrypted client key (--sslkey) from stdin; it goes to the secret store.
+    #[arg(long, conflicts_with = "password_stdin")]
+    pub sslpassword_stdin: bool,
 }
 
 /// Build a spec from flags (URL first, then individual fields on top).
@@ -106,9 +154,21 @@ pub fn spec_from_flags(f: &SpecFlags, base: Option<ConnSpec>) -> Result<ConnSpec
     if let Some(m) = &f.sslmode {
         spec.sslmode = SslMode::parse(m)?;
     }
-    if let Some(ca) = &f.sslrootcert {
-        spec.ssl_root_cert = Some(ca.clone());
+    path_flag(&f.sslrootcert, &mut spec.ssl_root_cert);
+    path_flag(&f.sslcert, &mut spec.ssl_cert);
+    path_flag(&f.sslkey, &mut spec.ssl_key);
+    path_flag(&f.sslcrl, &mut spec.ssl_crl);
+    if let Some(hop) = &f.ssh {
+        spec.ssh = if hop.trim().is_empty() {
+            None
+        } else {
+            Some(SshTarget::parse(hop)?)
+        };
     }
+    if spec.ssh.is_some() && spec.engine == Engine::Sqlite {
+        return Err(Failure::usage("--ssh is for network connections; a SQLite connection opens a local file").into());
+    }
+    spec.check_params()?;
     if spec.engine == Engine::Sqlite && spec.database.as_deref().unwrap_or("").is_empty() {
         return Err(Failure::usage(
             "a SQLite connection needs a file path: --url sqlite:path/to/file.db or --database PATH",
@@ -116,6 +176,23 @@ pub fn spec_from_flags(f: &SpecFlags, base: Option<ConnSpec>) -> Result<ConnSpec
         .into());
     }
     Ok(spec)
+}
+
+/// Check `--color`: a colour name or `#rrggbb` that the TUI can draw
+/// (`''` or `none` clears it). Stored lower-case.
+pub fn parse_color(s: &str) -> Result<Option<String>> {
+    let c = s.trim().to_ascii_lowercase();
+    if c.is_empty() || c == "none" {
+        return Ok(None);
+    }
+    if crate::ui::theme::parse_color_name(&c).is_none() {
+        return Err(Failure::usage(format!(
+            "unknown colour '{}': use #rrggbb or one of red, green, yellow, blue, magenta, cyan, white, gray and their light- forms",
+            crate::sanitize::sanitize(s)
+        ))
+        .into());
+    }
+    Ok(Some(c))
 }
 
 /// Parse `--tag`.
@@ -140,6 +217,11 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     let tag = parse_tag(&args.tag)?;
     let mut spec = spec_from_flags(&args.spec, None)?;
     let url_password = spec.password.take();
+    let key_passphrase = if args.sslpassword_stdin {
+        Some(password::from_stdin()?).filter(|p| !p.is_empty())
+    } else {
+        spec.ssl_password.take()
+    };
     relativize_sqlite(ctx, &mut spec)?;
     let read_only = if args.read_write {
         false
@@ -160,7 +242,10 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         engine: spec.engine,
         url: spec.to_url(),
         tag,
-        color: args.color.clone(),
+        color: match &args.color {
+            Some(c) => parse_color(c)?,
+            None => None,
+        },
         read_only,
         secret_backend: None,
         created_at: String::new(),
@@ -185,6 +270,15 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
                 let _ = ctx.store()?.remove_connection(&args.name);
                 return Err(e.context("the connection was not saved because its password could not be stored"));
             }
+        }
+    }
+    if let Some(pass) = key_passphrase {
+        let stored = ctx
+            .secrets()
+            .and_then(|s| Ok(s.set(&ssl_password_key(&args.name), &pass)?));
+        if let Err(e) = stored {
+            let _ = ctx.store()?.remove_connection(&args.name);
+            return Err(e.context("the connection was not saved because its key passphrase could not be stored"));
         }
     }
     println!(

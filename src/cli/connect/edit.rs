@@ -4,7 +4,7 @@ use super::add::{SpecFlags, check_name, parse_tag, spec_from_flags};
 use super::password;
 use crate::cli::resolve::relativize_sqlite;
 use crate::cli::{Ctx, ExitCode};
-use crate::store::connections::secret_key;
+use crate::store::connections::{secret_key, ssl_password_key};
 use anyhow::Result;
 
 /// Arguments of `dbn connect edit`.
@@ -12,6 +12,10 @@ use anyhow::Result;
 #[command(after_help = "Examples:
   dbn connect edit shop --tag prod
   dbn connect edit shop --rename shop-eu --host db-eu.internal
+  dbn connect edit shop --ssh alice@bastion.example:2222
+  dbn connect edit shop --ssh ''            # connect directly again
+  dbn connect edit shop --color '#d70000'
+  printf '%s' \"$KEY_PASS\" | dbn connect edit shop --sslkey me.key --sslpassword-stdin
   printf '%s' \"$NEW_PW\" | dbn connect edit shop --password-stdin")]
 pub struct Args {
     /// Connection to change.
@@ -43,24 +47,25 @@ pub struct Args {
     /// Remove the stored password.
     #[arg(long, conflicts_with_all = ["password_stdin", "password_prompt"])]
     pub clear_password: bool,
+    /// Replace the passphrase of the encrypted client key (--sslkey), read from stdin.
+    #[arg(long, conflicts_with = "password_stdin")]
+    pub sslpassword_stdin: bool,
+    /// Remove the stored client key passphrase.
+    #[arg(long, conflicts_with = "sslpassword_stdin")]
+    pub clear_sslpassword: bool,
 }
 
 /// Run `dbn connect edit`.
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     let old = ctx.store()?.connection(&args.name)?;
     let mut rec = old.clone();
-    let touched_spec = args.spec.url.is_some()
-        || args.spec.engine.is_some()
-        || args.spec.host.is_some()
-        || args.spec.port.is_some()
-        || args.spec.user.is_some()
-        || args.spec.database.is_some()
-        || args.spec.sslmode.is_some()
-        || args.spec.sslrootcert.is_some();
+    let touched_spec = args.spec.any();
     let mut new_password = None;
+    let mut key_passphrase = None;
     if touched_spec {
         let mut spec = spec_from_flags(&args.spec, Some(old.spec()?))?;
         new_password = spec.password.take();
+        key_passphrase = spec.ssl_password.take();
         if args.spec.database.is_some() || args.spec.url.is_some() {
             relativize_sqlite(ctx, &mut spec)?;
         }
@@ -73,8 +78,8 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
             rec.read_only = true;
         }
     }
-    if args.color.is_some() {
-        rec.color = args.color.clone();
+    if let Some(c) = &args.color {
+        rec.color = super::add::parse_color(c)?;
     }
     if args.read_only {
         rec.read_only = true;
@@ -111,6 +116,21 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
             secrets.delete(&secret_key(&old.name), Some(&backend))?;
             rec.secret_backend = Some(b.to_string());
         }
+    }
+    if args.sslpassword_stdin {
+        key_passphrase = Some(password::from_stdin()?).filter(|p| !p.is_empty());
+    }
+    let key_secret = ssl_password_key(&rec.name);
+    if args.clear_sslpassword {
+        ctx.secrets()?.delete(&ssl_password_key(&old.name), None)?;
+    } else if let Some(pass) = key_passphrase {
+        ctx.secrets()?.set(&key_secret, &pass)?;
+        if renamed {
+            let _ = ctx.secrets()?.delete(&ssl_password_key(&old.name), None);
+        }
+    } else if renamed && let Ok(Some(pass)) = ctx.secrets()?.get(&ssl_password_key(&old.name), None) {
+        ctx.secrets()?.set(&key_secret, &pass)?;
+        let _ = ctx.secrets()?.delete(&ssl_password_key(&old.name), None);
     }
     ctx.secrets_notice();
     ctx.store()?.update_connection(&old.name, &rec)?;

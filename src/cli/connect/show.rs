@@ -42,6 +42,7 @@ fn to_json(r: &ConnectionRecord) -> serde_json::Value {
         "tag": r.tag.as_str(),
         "color": r.color,
         "read_only": r.read_only,
+        "ssh": r.spec().ok().and_then(|s| s.ssh).map(|h| h.to_string()),
         "password": r.secret_backend.as_ref().map(|b| format!("stored ({b})")),
         "created_at": r.created_at,
         "updated_at": r.updated_at,
@@ -99,6 +100,22 @@ pub fn show(args: ShowArgs, ctx: &mut Ctx) -> Result<ExitCode> {
     if let Some(c) = &r.color {
         println!("color:     {}", sanitize(c));
     }
+    if let Ok(spec) = r.spec() {
+        if let Some(hop) = &spec.ssh {
+            println!("ssh:       {}", sanitize(&hop.to_string()));
+        }
+        println!("tls:       sslmode={}", spec.sslmode.as_str());
+        for (label, file) in [
+            ("sslrootcert", &spec.ssl_root_cert),
+            ("sslcert", &spec.ssl_cert),
+            ("sslkey", &spec.ssl_key),
+            ("sslcrl", &spec.ssl_crl),
+        ] {
+            if let Some(f) = file {
+                println!("{:<11}{}", format!("{label}:"), sanitize(&f.display().to_string()));
+            }
+        }
+    }
     println!(
         "password:  {}",
         match &r.secret_backend {
@@ -121,6 +138,11 @@ pub fn remove(args: RemoveArgs, ctx: &mut Ctx) -> Result<ExitCode> {
         if let Err(e) = deleted {
             eprintln!("warning: could not remove the stored password ({e:#}); removing the connection anyway");
         }
+    }
+    if r.spec().is_ok_and(|s| s.ssl_key.is_some())
+        && let Ok(secrets) = ctx.secrets()
+    {
+        let _ = secrets.delete(&crate::store::connections::ssl_password_key(&r.name), None);
     }
     ctx.store()?.remove_connection(&args.name)?;
     println!("Removed connection '{}' and its stored password", args.name);

@@ -3,36 +3,23 @@
 
 use super::errors::connect_error;
 use super::session::PgSession;
-use super::tls::connector;
+use crate::db::tls::client_config;
 use crate::db::{ConnSpec, DbError, DbResult, ErrorCode, SslMode};
-use tokio_postgres::config::{SslMode as PgSslMode, TargetSessionAttrs};
+use tokio_postgres::config::{ChannelBinding, SslMode as PgSslMode, TargetSessionAttrs};
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::{Client, Config, NoTls, Socket};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
-/// libpq parameters that have no meaning here; accepted and ignored so
-/// URLs copied from other tools keep working.
-const IGNORED_PARAMS: &[&str] = &[
-    "sslcert",
-    "sslkey",
-    "sslpassword",
-    "sslcrl",
-    "sslcrldir",
-    "sslcompression",
+/// libpq parameters that configure the client side only; never sent to the server.
+const CLIENT_SIDE: &[&str] = &[
     "sslsni",
     "ssl_min_protocol_version",
     "ssl_max_protocol_version",
+    "client_encoding",
     "gssencmode",
-    "gsslib",
-    "krbsrvname",
-    "requirepeer",
-    "requireauth",
-    "passfile",
-    "service",
-    "replication",
+    "sslcompression",
     "sslnegotiation",
     "load_balance_hosts",
-    "hostaddr",
-    "client_encoding",
 ];
 
 /// Open a session for `spec` within its connect timeout.
@@ -44,24 +31,9 @@ pub(super) async fn open(spec: &ConnSpec) -> DbResult<PgSession> {
         .or(config.get_user())
         .unwrap_or_default()
         .to_string();
-    let mut tls = connector(spec.sslmode, spec.ssl_root_cert.as_deref())?;
-    let attempt = async {
-        let first = match &tls {
-            Some(t) => establish(&config, t.clone()).await,
-            None => establish(&config, NoTls).await,
-        };
-        match first {
-            // Like libpq, `prefer` retries in plain text when the server
-            // accepted SSL but the handshake itself failed.
-            Err(e) if spec.sslmode == SslMode::Prefer && is_tls_failure(&e) => {
-                tracing::debug!("TLS handshake failed under sslmode=prefer, retrying without TLS: {e}");
-                tls = None;
-                establish(&config, NoTls).await
-            }
-            other => other,
-        }
-    };
-    let (client, version) = match tokio::time::timeout(spec.connect_timeout, attempt).await {
+    let tls = client_config(spec)?.map(MakeRustlsConnect::new);
+    let attempt = attempts(spec, &config, tls);
+    let (client, version, tls) = match tokio::time::timeout(spec.connect_timeout, attempt).await {
         Err(_) => {
             return Err(DbError::new(
                 ErrorCode::DbTimeout,
@@ -71,12 +43,62 @@ pub(super) async fn open(spec: &ConnSpec) -> DbResult<PgSession> {
                 ),
             ));
         }
-        Ok(Err(e)) => return Err(connect_error(&e, &target, &database)),
+        Ok(Err(e)) => return Err(connect_error(&e, &target, &database, spec)),
         Ok(Ok(ok)) => ok,
     };
     let mut session = PgSession::new(client, tls, spec.read_only, crate::db::database_id(spec));
     session.set_version(version);
     Ok(session)
+}
+
+type Opened = (Client, Option<String>, Option<MakeRustlsConnect>);
+
+/// libpq's order of attempts: `allow` tries plain first and TLS when the
+/// server refuses; `prefer` tries TLS first and plain when the handshake
+/// fails or the server refuses the encrypted connection (hostnossl).
+async fn attempts(
+    spec: &ConnSpec,
+    config: &Config,
+    tls: Option<MakeRustlsConnect>,
+) -> Result<Opened, tokio_postgres::Error> {
+    let Some(tls) = tls else {
+        let (c, v) = establish(config, NoTls).await?;
+        return Ok((c, v, None));
+    };
+    match spec.sslmode {
+        SslMode::Allow => {
+            let mut plain = config.clone();
+            plain.ssl_mode(PgSslMode::Disable);
+            match establish(&plain, NoTls).await {
+                Err(e) if e.as_db_error().is_some() => {
+                    tracing::debug!("plain connection refused under sslmode=allow, retrying with TLS: {e}");
+                    let (c, v) = establish(config, tls.clone()).await.map_err(|retry| pick(e, retry))?;
+                    Ok((c, v, Some(tls)))
+                }
+                other => other.map(|(c, v)| (c, v, None)),
+            }
+        }
+        SslMode::Prefer => match establish(config, tls.clone()).await {
+            Err(e) if is_tls_failure(&e) || e.as_db_error().is_some() => {
+                tracing::debug!("TLS attempt failed under sslmode=prefer, retrying without TLS: {e}");
+                let mut plain = config.clone();
+                plain.ssl_mode(PgSslMode::Disable);
+                let (c, v) = establish(&plain, NoTls).await.map_err(|retry| pick(e, retry))?;
+                Ok((c, v, None))
+            }
+            other => other.map(|(c, v)| (c, v, Some(tls))),
+        },
+        _ => {
+            let (c, v) = establish(config, tls.clone()).await?;
+            Ok((c, v, Some(tls)))
+        }
+    }
+}
+
+/// When the retry fails too: the server's answer to the retry if it gave
+/// one, else the first attempt's error (the retry only hit garbage or I/O).
+fn pick(first: tokio_postgres::Error, retry: tokio_postgres::Error) -> tokio_postgres::Error {
+    if retry.as_db_error().is_some() { retry } else { first }
 }
 
 fn is_tls_failure(e: &tokio_postgres::Error) -> bool {
@@ -122,6 +144,7 @@ fn default_user() -> String {
 }
 
 pub(super) fn build_config(spec: &ConnSpec) -> DbResult<Config> {
+    spec.check_params()?;
     let mut config = Config::new();
     config
         .host(spec.host_or_default())
@@ -131,7 +154,8 @@ pub(super) fn build_config(spec: &ConnSpec) -> DbResult<Config> {
         .ssl_mode(match spec.sslmode {
             SslMode::Disable => PgSslMode::Disable,
             SslMode::Prefer => PgSslMode::Prefer,
-            SslMode::Require | SslMode::VerifyFull => PgSslMode::Require,
+            // `allow` only reaches TLS after the server refused plain text.
+            SslMode::Allow | SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => PgSslMode::Require,
         });
     if let Some(db) = &spec.database {
         config.dbname(db);
@@ -169,9 +193,29 @@ pub(super) fn build_config(spec: &ConnSpec) -> DbResult<Config> {
                     .map_err(|_| bad_param(key, value, "a whole number of milliseconds"))?;
                 config.tcp_user_timeout(std::time::Duration::from_millis(ms));
             }
-            k if IGNORED_PARAMS.contains(&k) => {
-                tracing::debug!("ignoring libpq parameter {k}: not supported by dbn's postgres driver");
+            "keepalives_interval" => {
+                config.keepalives_interval(seconds(key, value)?);
             }
+            "keepalives_count" => {
+                let n = value.parse().map_err(|_| bad_param(key, value, "a whole number"))?;
+                config.keepalives_retries(n);
+            }
+            "hostaddr" => {
+                let ip = value
+                    .parse()
+                    .map_err(|_| bad_param(key, value, "an IPv4 or IPv6 address"))?;
+                config.hostaddr(ip);
+            }
+            "channel_binding" => {
+                config.channel_binding(match value.as_str() {
+                    "disable" => ChannelBinding::Disable,
+                    "require" => ChannelBinding::Require,
+                    _ => ChannelBinding::Prefer,
+                });
+            }
+            // Applied by the TLS set-up, or accepted in the one value that
+            // matches what dbn does anyway (checked by `check_params`).
+            k if CLIENT_SIDE.contains(&k) => {}
             // Anything else is a server setting (statement_timeout, search_path, ...).
             k => options.push(format!("-c {}={}", escape_option(k), escape_option(value))),
         }

@@ -1,7 +1,7 @@
 //! Mapping tokio-postgres errors onto dbn's stable error codes, with the
 //! server's message, detail and hint, and never the password.
 
-use crate::db::{DbError, ErrorCode};
+use crate::db::{ConnSpec, DbError, ErrorCode};
 use std::error::Error as _;
 use std::io;
 use tokio_postgres::error::{DbError as PgDbError, ErrorPosition, SqlState};
@@ -12,21 +12,17 @@ pub const READ_ONLY_HINT: &str =
 
 /// An error raised while opening a session to `target` (`host:port` or the
 /// socket path) for `database`.
-pub(super) fn connect_error(e: &tokio_postgres::Error, target: &str, database: &str) -> DbError {
+pub(super) fn connect_error(e: &tokio_postgres::Error, target: &str, database: &str, spec: &ConnSpec) -> DbError {
     if let Some(db) = e.as_db_error() {
-        return connect_server_error(db, database);
+        return connect_server_error(db, database, spec);
     }
     let chain = chain(e);
     // Checked before I/O causes: rustls failures arrive wrapped in io::Error.
     if chain.starts_with("error performing TLS handshake") || chain.contains("certificate") {
-        let next = if chain.contains("UnknownIssuer") {
-            "The server certificate is not signed by a trusted CA: set sslrootcert to the CA file that signed it, or use sslmode=require to encrypt without verifying"
-        } else if chain.contains("not valid for name") {
-            "Connect with the host name the certificate was issued for, or use sslmode=require to encrypt without verifying"
-        } else if chain.contains("does not support TLS") {
-            "Enable ssl on the server, or use sslmode=prefer or disable"
+        let next = if chain.contains("does not support TLS") {
+            "Enable ssl on the server, or use sslmode=prefer or disable".to_string()
         } else {
-            "Check sslmode (disable, prefer, require, verify-full) and sslrootcert"
+            crate::db::tls::advice(&chain, spec)
         };
         return DbError::new(
             ErrorCode::DbTls,
@@ -64,12 +60,31 @@ pub(super) fn connect_error(e: &tokio_postgres::Error, target: &str, database: &
     )
 }
 
-fn connect_server_error(db: &PgDbError, database: &str) -> DbError {
+fn connect_server_error(db: &PgDbError, database: &str, spec: &ConnSpec) -> DbError {
     let code = db.code();
     let state = code.code().to_string();
-    let (kind, message) = if *code == SqlState::INVALID_PASSWORD
-        || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
-    {
+    let text = db.message();
+    let (kind, message) = if text.contains("requires a valid client certificate") {
+        (
+            ErrorCode::DbTls,
+            format!(
+                "the server requires a client certificate: {text}. Set sslcert and sslkey (`dbn connect edit NAME --sslcert FILE --sslkey FILE`)"
+            ),
+        )
+    } else if text.contains("certificate authentication failed") {
+        (
+            ErrorCode::DbAuthFailed,
+            format!(
+                "{text}: the client certificate's common name (CN) must match the user name '{}'",
+                spec.user.as_deref().unwrap_or("")
+            ),
+        )
+    } else if text.contains("no pg_hba.conf entry") && text.contains("no encryption") && !spec.sslmode.requires_tls() {
+        (
+            ErrorCode::DbAuthFailed,
+            format!("{text}. The server only accepts this login over TLS: use sslmode=require or verify-full"),
+        )
+    } else if *code == SqlState::INVALID_PASSWORD || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
         (
             ErrorCode::DbAuthFailed,
             format!(
