@@ -224,7 +224,6 @@ pub struct App {
     pub effects: Vec<Effect>,
     /// Schema snapshots panel, when open.
     pub snapshots: Option<snapshots::SnapshotPanel>,
-    migration_confirmed: Option<(String, Instant)>,
     /// Data sync panel, when open.
     pub sync: Option<sync_preview::SyncPanel>,
     /// Activity view, when open.
@@ -316,7 +315,6 @@ impl App {
             audit_jsonl: opts.audit_jsonl,
             effects: Vec::new(),
             snapshots: None,
-            migration_confirmed: None,
             sync: None,
             activity: None,
             activity_ticket: 0,

@@ -600,3 +600,58 @@ async fn data_sync_diff_is_cancelled_with_esc() {
     let msg = p.message.clone().unwrap().1;
     assert!(msg.contains("cancel"), "{msg}");
 }
+
+/// Issue 12.2: on MariaDB the panel named the table `sourcedb.users`, so the
+/// target read the source's table and compared it with itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_sync_panel_on_mariadb_reads_the_targets_own_table() {
+    let (Some(src_url), Some(tgt_url)) = (common::fresh_mysql_db("f8_src"), common::fresh_mysql_db("f8_tgt")) else {
+        return;
+    };
+    common::mysql(
+        &src_url,
+        "CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(20));
+         INSERT INTO users VALUES (1, 'ann'), (2, 'bob'), (3, 'cy'), (4, 'di');",
+    );
+    common::mysql(
+        &tgt_url,
+        "CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(20));
+         INSERT INTO users VALUES (1, 'ann'), (2, 'BOB'), (3, 'cy'), (4, 'di'), (5, 'eve');",
+    );
+    let (mut app, mut rx) = make(ConnSpec::parse_url(&src_url).unwrap(), "m", false, None, 200, 60);
+    app.start();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while app.tree.schema.is_none() {
+        let ev = tokio::time::timeout_at(deadline, rx.jobs.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        app.on_job(ev);
+    }
+    app.on_key(key(KeyCode::F(8)));
+    app.effects.clear();
+    app.show_sync_targets(vec![entry("m"), entry("m2")]);
+    app.on_key(key(KeyCode::Enter));
+    app.sync_target_resolved(Ok(ConnInfo {
+        name: "m2".into(),
+        tag: Tag::Dev,
+        read_only: false,
+        spec: ConnSpec::parse_url(&tgt_url).unwrap(),
+    }));
+    assert_eq!(app.sync.as_ref().unwrap().tables, vec!["users".to_string()]);
+    app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 30).await;
+    let p = app.sync.as_ref().unwrap();
+    let d = p.diff.as_ref().unwrap_or_else(|| panic!("no diff: {:?}", p.message));
+    let counts = (
+        d.diff.only_in_source.len(),
+        d.diff.only_in_target.len(),
+        d.diff.changed.len(),
+    );
+    let db = |u: &str| u.split('?').next().unwrap().rsplit('/').next().unwrap().to_string();
+    common::mysql(
+        &src_url,
+        &format!("DROP DATABASE {}; DROP DATABASE {}", db(&src_url), db(&tgt_url)),
+    );
+    assert_eq!(counts, (0, 1, 1), "the same pair as `dbn diff data` finds");
+}

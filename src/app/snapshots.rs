@@ -39,7 +39,7 @@ pub enum SnapEvent {
     /// A migration step is about to run: (done, total, first line of the statement).
     Progress(usize, usize, String),
     /// The migration finished: statements run and the re-introspected schema, or the failure.
-    Applied(Result<(usize, Box<Schema>), ApplyFailure>),
+    Applied(Result<Box<crate::ops::migration::Applied>, ApplyFailure>),
     /// A backup diff finished.
     BackupDiff(Result<Box<crate::backup::diff::BackupDiff>, String>),
     /// Progress of a backup restore.

@@ -194,6 +194,19 @@ fn progress_control(tx: &mpsc::UnboundedSender<JobEvent>) -> Control {
     }
 }
 
+/// How the panel names a table for both sides. On MariaDB/MySQL the
+/// "schema" is the source's database: qualifying with it would make the
+/// target read the source's table, so the name stays bare and each side
+/// reads its own database. Postgres keeps `schema.table`; SQLite's `main`
+/// is dropped.
+fn panel_table_name(engine: crate::db::Engine, schema: &str, name: &str) -> String {
+    if schema.is_empty() || schema == "main" || engine == crate::db::Engine::Mysql {
+        name.to_string()
+    } else {
+        format!("{schema}.{name}")
+    }
+}
+
 impl App {
     /// Open the data sync panel: asks the loop for saved connections.
     pub(super) fn open_sync_preview(&mut self) {
@@ -202,6 +215,7 @@ impl App {
 
     /// The loop listed the saved connections: show the panel.
     pub fn show_sync_targets(&mut self, items: Vec<ConnEntry>) {
+        let engine = self.conn.spec.engine;
         let mut tables: Vec<String> = self
             .tree
             .schema
@@ -209,13 +223,7 @@ impl App {
             .map(|s| {
                 s.tables
                     .iter()
-                    .map(|t| {
-                        if t.schema.is_empty() || t.schema == "main" {
-                            t.name.clone()
-                        } else {
-                            format!("{}.{}", t.schema, t.name)
-                        }
-                    })
+                    .map(|t| panel_table_name(engine, &t.schema, &t.name))
                     .collect()
             })
             .unwrap_or_default();
