@@ -59,8 +59,21 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 pub enum Action {
     /// Cancel the running statement of a session (Postgres pg_cancel_backend, MariaDB KILL QUERY); the session stays connected
+    #[command(after_help = "Examples:
+  dbn activity cancel 4711 --conn dev
+  dbn activity cancel 4711 --conn prod --unlock-writes
+  dbn activity cancel 4711 --conn prod --unlock-writes --confirm prod
+
+A write: the connection's confirmation rule applies and it is audited,
+naming the session and its statement.")]
     Cancel(SignalArgs),
     /// Terminate a session (pg_terminate_backend, KILL CONNECTION), rolling back its open transaction
+    #[command(after_help = "Examples:
+  dbn activity terminate 4711 --conn dev
+  dbn activity terminate 4711 --conn prod --unlock-writes --confirm prod
+
+A write: the connection's confirmation rule applies and it is audited,
+naming the session and its statement.")]
     Terminate(SignalArgs),
 }
 
