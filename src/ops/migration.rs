@@ -12,8 +12,9 @@ use super::target::Target;
 use crate::safety::gate::Grants;
 use crate::schema::Schema;
 use crate::schema::apply::ApplyError;
-use crate::schema::diff::{DiffOptions, SchemaDiff, diff};
+use crate::schema::diff::{DiffOptions, SchemaDiff};
 use crate::schema::migrate::Plan;
+use crate::schema::verify::{Verified, VerifyError, apply_and_verify};
 use crate::store::audit::{AuditEntry, Completion};
 use serde_json::json;
 use std::time::Instant;
@@ -118,7 +119,7 @@ pub async fn apply(
         .intent(&entry)
         .map_err(|e| OpsError::AuditUnavailable(e.to_string()))?;
     let started = Instant::now();
-    let ran = run(ctx, &confirmed.spec(target), &m.plan).await;
+    let ran = run(ctx, &confirmed.spec(target), m).await;
     let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     let complete = |ctx: &mut OpsContext<'_>, outcome: String, detail: serde_json::Value| {
         let done = Completion {
@@ -160,21 +161,14 @@ pub async fn apply(
             )?;
             Err(OpsError::Db(e))
         }
-        Ok((statements, after)) => {
+        Ok(v) => {
+            let verified = v.verified();
+            let (statements, after, remaining) = (v.statements, v.after, v.remaining);
             let after_snapshot = ctx.records.save_schema_snapshot(&target.name, &after).ok();
-            let remaining = diff(
-                &m.goal,
-                &after,
-                DiffOptions {
-                    with_privileges: m.with_privileges,
-                    detect_renames: false,
-                },
-            );
-            let verified = remaining.is_empty();
             complete(
                 ctx,
                 if verified { "ok" } else { "ok: diff not empty" }.into(),
-                json!({"source": m.goal_label, "statements": statements, "before_snapshot": before_snapshot, "after_snapshot": after_snapshot, "verified_empty_diff": verified}),
+                json!({"source": m.goal_label, "statements": statements, "before_snapshot": before_snapshot, "after_snapshot": after_snapshot, "verified_empty_diff": verified, "not_compared": remaining.not_compared}),
             )?;
             Ok(Applied {
                 statements,
@@ -195,10 +189,16 @@ enum Ran {
     Verify(usize, crate::db::DbError),
 }
 
-async fn run(ctx: &mut OpsContext<'_>, spec: &crate::db::ConnSpec, plan: &Plan) -> Result<(usize, Schema), Ran> {
+/// Statements through `schema::verify::apply_and_verify`, so "verified"
+/// means what it means on every face: nothing differs, modelled or not.
+async fn run(ctx: &mut OpsContext<'_>, spec: &crate::db::ConnSpec, m: &Migration) -> Result<Verified, Ran> {
     let mut session = crate::db::connect(spec).await.map_err(Ran::Connect)?;
     let progress = &mut *ctx.progress;
-    let n = crate::schema::apply::apply(session.as_mut(), plan, |index, total, sql| {
+    let opts = DiffOptions {
+        with_privileges: m.with_privileges,
+        detect_renames: false,
+    };
+    apply_and_verify(session.as_mut(), &m.plan, &m.goal, opts, |index, total, sql| {
         progress.progress(Progress::Statement {
             index,
             total,
@@ -206,9 +206,8 @@ async fn run(ctx: &mut OpsContext<'_>, spec: &crate::db::ConnSpec, plan: &Plan) 
         });
     })
     .await
-    .map_err(Ran::Apply)?;
-    let after = crate::schema::introspect::introspect(session.as_mut())
-        .await
-        .map_err(|e| Ran::Verify(n, e))?;
-    Ok((n, after))
+    .map_err(|e| match e {
+        VerifyError::Apply(e) => Ran::Apply(e),
+        VerifyError::Reread { statements, error } => Ran::Verify(statements, error),
+    })
 }

@@ -135,20 +135,29 @@ impl App {
             Err(f) => (Level::Error, format!("failed: {}", f.message.replace('\n', " "))),
             Ok(a) => {
                 let n = a.statements;
-                let remaining = a.remaining.changes.len();
+                let remaining = a.remaining;
                 if let Some(p) = self.snapshots.as_mut() {
                     p.live = Some(a.after);
                 }
-                if remaining == 0 {
+                if remaining.is_identical() {
                     (
                         Level::Info,
                         format!("applied {n} statement(s); verified: diff is now empty"),
+                    )
+                } else if remaining.is_empty() {
+                    (
+                        Level::Warn,
+                        format!(
+                            "applied {n} statement(s); not verified: {}",
+                            remaining.caveats().join("; ")
+                        ),
                     )
                 } else {
                     (
                         Level::Warn,
                         format!(
-                            "applied {n} statement(s) but {remaining} object(s) still differ: see `dbn diff schema`"
+                            "applied {n} statement(s) but {} object(s) still differ: see `dbn diff schema`",
+                            remaining.changes.len()
                         ),
                     )
                 }

@@ -177,18 +177,16 @@ fn report(
     if a.json {
         println!(
             "{}",
-            json!({"applied": n, "duration_ms": ms, "before_snapshot": before, "after_snapshot": after, "verified_empty_diff": remaining.is_empty(), "remaining": remaining.changes})
+            json!({"applied": n, "duration_ms": ms, "before_snapshot": before, "after_snapshot": after, "verified_empty_diff": remaining.is_identical(), "remaining": remaining.changes, "not_compared": remaining.not_compared, "not_migrated": remaining.not_migrated})
         );
     } else {
         println!("Applied {n} statement(s) to '{target}' in {ms} ms (snapshots: before {before}, after {after}).");
-        if remaining.is_empty() {
-            println!("Verified: re-introspected '{target}' and the diff against {src} is now empty.");
-        } else {
-            println!("Warning: '{target}' still differs from {src} after the migration:");
+        println!("{}", crate::schema::verify::verdict(remaining, target, src));
+        if !remaining.is_empty() {
             print!("{}", remaining.render(src, target, false));
         }
     }
-    Ok(if remaining.is_empty() {
+    Ok(if remaining.is_identical() {
         ExitCode::Ok
     } else {
         ExitCode::QueryError
