@@ -12,7 +12,7 @@ mod tls;
 pub mod tunnel;
 mod value;
 
-pub use access::{Access, database_id};
+pub use access::{Access, Lexing, database_id};
 pub use error::{DbError, DbResult, ErrorCode};
 pub use session::{BATCH_ROWS, Canceller, Column, Frame, Session, Summary, connect, query_all};
 pub use spec::{ConnSpec, DEFAULT_CONNECT_TIMEOUT, Engine, SshTarget, SslMode, redact_url};

@@ -6,6 +6,7 @@
 //! [`policy::decide`] (TUI, per statement), and record with [`audit`].
 
 pub mod audit;
+pub mod catalog;
 pub mod classify;
 pub mod confirm;
 pub mod gate;
@@ -13,11 +14,14 @@ mod lex;
 pub mod permit;
 pub mod policy;
 pub mod redact;
+mod settings;
 pub mod split;
+pub mod user_text;
 
-pub use classify::{StatementVerdict, Verdict, classify};
+pub use catalog::Catalog;
+pub use classify::{Context, StatementVerdict, Verdict, classify, classify_in};
 pub use permit::WritePermit;
-pub use split::split;
+pub use split::{split, split_with};
 
 /// Stable codes of the safety rules (also the `code` of a [`Refusal`]).
 pub mod rules {

@@ -1,7 +1,7 @@
 //! The classifier corpus: `fixtures/classifier/{postgres,mysql,sqlite}.tsv`.
 //!
 //! Each line is `expected<TAB>sql`: `expected` is a comma-separated list of
-//! verdicts, one per statement in `sql` (`read`, `transaction`, `write`,
+//! verdicts, one per statement in `sql` (`read`, `setting`, `transaction`, `write`,
 //! `ddl`, `destructive`, `unbounded_write`, `session_unlock`); a verdict
 //! may carry `?` (`write?`) to say the text must be reported as unparsed.
 //! In `sql`, `\n`, `\t` and `\\` are escapes. `#` starts a comment line.

@@ -57,6 +57,7 @@ fn verdict_of(st: &Statement, engine: crate::db::Engine) -> StatementVerdict {
             reason: "empty statement".into(),
             objects: Vec::new(),
             parsed: true,
+            lexing: None,
         })
 }
 

@@ -131,7 +131,8 @@ pub fn report(err: &anyhow::Error, json: bool) -> ExitCode {
         }
         eprintln!("{obj}");
     } else {
-        eprintln!("dbn: error: {message}");
+        // Server messages are untrusted (RAISE EXCEPTION E'\x1b]52;...').
+        eprintln!("dbn: error: {}", crate::sanitize::sanitize_multiline(&message));
     }
     exit
 }

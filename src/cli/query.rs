@@ -73,29 +73,42 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         }
         target.spec.read_only = true;
     }
-    let verdicts = crate::safety::classify(&sql, target.spec.engine);
-    if verdicts.is_empty() {
+    if crate::safety::split(&sql, target.spec.engine).is_empty() {
         return Err(Failure::usage("no SQL statements found in the input").into());
     }
+    let rt = super::runtime()?;
+    // Connect first: the classifier reads the text as this session will
+    // (its lexing settings) and knows this database's own functions.
+    let mut session = match rt.block_on(run::connect_interruptible(&target)) {
+        Ok(Some(s)) => s,
+        Ok(None) => return Ok(ExitCode::Interrupted),
+        Err(e) => return Err(e.into()),
+    };
+    let (lexing, catalog) = rt.block_on(run::context_for(session.as_mut(), &sql, target.read_only()))?;
+    let context = crate::safety::Context {
+        engine: target.spec.engine,
+        lexing,
+        catalog: catalog.as_ref(),
+    };
+    let verdicts = crate::safety::classify_in(&sql, &context);
     // Every statement is judged before the first is sent.
     let mut safety = args.safety.clone();
     safety.forced_read_only = args.read_only;
     let cleared = super::guard::clear(ctx, &target, &sql, &verdicts, &safety)?;
-    if cleared.unlocked {
+    let session = if cleared.unlocked {
+        // The unlocked run opens a writable session.
         target.spec.read_only = false;
-    }
-    let statements: Vec<String> = verdicts
-        .iter()
-        .map(|v| sql[v.span.clone()].trim().to_string())
-        .collect();
+        None
+    } else {
+        Some(session)
+    };
     let opts = run::Options {
         format: args.format,
         limit: args.limit,
         timeout: args.timeout,
         out: args.out.clone(),
     };
-    let rt = super::runtime()?;
-    let outcome = rt.block_on(run::run_all(&target, &statements, &opts));
+    let outcome = rt.block_on(run::run_all(&target, session, &verdicts, &opts));
     if !args.no_history {
         record_history(ctx, &target.name, target.spec.engine, &outcome.statements);
     }

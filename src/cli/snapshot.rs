@@ -98,7 +98,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         Action::Show(a) => show(a, ctx),
         Action::Remove(a) => {
             ctx.store()?.remove_schema_snapshot(a.id)?;
-            println!("Removed schema snapshot {}.", a.id);
+            crate::clean_println!("Removed schema snapshot {}.", a.id);
             Ok(ExitCode::Ok)
         }
     }
@@ -119,12 +119,12 @@ fn take(a: SchemaArgs, ctx: &mut Ctx) -> Result<ExitCode> {
         .store()?
         .save_schema_snapshot(&a.conn, &schema, a.label.as_deref())?;
     if a.json {
-        println!(
+        crate::clean_println!(
             "{}",
             json!({"id": saved.id, "connection": a.conn, "hash": saved.hash, "created": saved.created, "label": a.label, "tables": schema.tables.len()})
         );
     } else if saved.created {
-        println!(
+        crate::clean_println!(
             "Stored schema snapshot {} of '{}' ({} tables, {} views, hash {}){}.",
             saved.id,
             a.conn,
@@ -134,7 +134,7 @@ fn take(a: SchemaArgs, ctx: &mut Ctx) -> Result<ExitCode> {
             a.label.as_ref().map(|l| format!(", label '{l}'")).unwrap_or_default()
         );
     } else {
-        println!(
+        crate::clean_println!(
             "Schema of '{}' is unchanged since snapshot {} (hash {}): not stored again{}.",
             a.conn,
             saved.id,
@@ -152,19 +152,23 @@ fn list(a: ListArgs, ctx: &mut Ctx) -> Result<ExitCode> {
     ctx.json_errors = a.json;
     let all = ctx.store()?.list_schema_snapshots(a.conn.as_deref())?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&all)?);
+        crate::clean_println!("{}", serde_json::to_string_pretty(&all)?);
         return Ok(ExitCode::Ok);
     }
     if all.is_empty() {
-        println!("No schema snapshots yet. Take one with `dbn snapshot schema --conn NAME`.");
+        crate::clean_println!("No schema snapshots yet. Take one with `dbn snapshot schema --conn NAME`.");
         return Ok(ExitCode::Ok);
     }
-    println!(
+    crate::clean_println!(
         "{:>5}  {:<20} {:<24} {:>6}  {:<12}  LABELS",
-        "ID", "CONNECTION", "CREATED", "TABLES", "HASH"
+        "ID",
+        "CONNECTION",
+        "CREATED",
+        "TABLES",
+        "HASH"
     );
     for s in all {
-        println!(
+        crate::clean_println!(
             "{:>5}  {:<20} {:<24} {:>6}  {:<12}  {}",
             s.id,
             s.connection,
@@ -181,10 +185,10 @@ fn show(a: ShowArgs, ctx: &mut Ctx) -> Result<ExitCode> {
     ctx.json_errors = a.json;
     let (info, schema) = ctx.store()?.schema_snapshot(a.id)?;
     if a.json {
-        println!("{}", json!({"snapshot": info, "schema": schema}));
+        crate::clean_println!("{}", json!({"snapshot": info, "schema": schema}));
         return Ok(ExitCode::Ok);
     }
-    println!(
+    crate::clean_println!(
         "-- schema snapshot {} of '{}' ({}), taken {}, hash {}{}",
         info.id,
         info.connection,
@@ -200,7 +204,7 @@ fn show(a: ShowArgs, ctx: &mut Ctx) -> Result<ExitCode> {
     let objs =
         crate::schema::objects::objects(&schema, crate::schema::objects::ObjectOptions { with_privileges: true });
     for o in objs {
-        println!("\n-- {} {}\n{}", o.kind.singular(), o.name, o.ddl);
+        crate::clean_println!("\n-- {} {}\n{}", o.kind.singular(), o.name, o.ddl);
     }
     Ok(ExitCode::Ok)
 }

@@ -19,7 +19,8 @@ pub struct SideTable {
     pub types: Vec<String>,
     /// Indexes of the key columns within `columns`.
     pub key: Vec<usize>,
-    /// User filter (`--where`), applied verbatim.
+    /// User filter (`--where`), parsed and rendered by
+    /// [`crate::safety::user_text::filter`] for this side's dialect.
     pub filter: Option<String>,
     /// Postgres: hash rows with `hash_record_extended` (typed, no text
     /// rendering) instead of hashing their text. Both sides must agree.

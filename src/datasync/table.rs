@@ -29,12 +29,9 @@ struct Described {
     primary_key: Vec<String>,
 }
 
-/// Split `schema.table` (a bare name has no schema).
-pub fn split_name(written: &str) -> (Option<&str>, &str) {
-    match written.split_once('.') {
-        Some((s, t)) if !s.is_empty() && !t.is_empty() => (Some(s), t),
-        _ => (None, written),
-    }
+/// User text read as what it must be (see [`crate::safety::user_text`]).
+fn user_text<T>(r: Result<T, crate::safety::user_text::UserTextError>) -> SyncResult<T> {
+    r.map_err(|e| DataSyncError::Invalid(e.to_string()))
 }
 
 fn text_of(v: &Value) -> String {
@@ -51,7 +48,8 @@ fn is_missing_table(e: &DbError) -> bool {
 
 async fn describe(session: &mut dyn Session, side: &'static str, written: &str) -> SyncResult<Described> {
     let engine = session.engine();
-    let (schema, name) = split_name(written);
+    let (schema, name) = user_text(crate::safety::user_text::table_name(written, engine))?;
+    let (schema, name) = (schema.as_deref(), name.as_str());
     let quoted = quote::qualified(engine, schema, name);
     let (cols, _, _) = query_all(session, &format!("SELECT * FROM {quoted} WHERE 1 = 0"))
         .await
@@ -127,6 +125,28 @@ pub async fn resolve_pair(
 ) -> SyncResult<TablePair> {
     let s = describe(source, "source", table).await?;
     let t = describe(target, "target", table).await?;
+    // Names the user wrote may be quoted ("Mixed Case"); they are matched
+    // against the table's own columns, never pasted.
+    let names_of = |list: Option<&[String]>, what: &'static str| -> SyncResult<Option<Vec<String>>> {
+        list.map(|l| {
+            l.iter()
+                .map(|n| user_text(crate::safety::user_text::identifier(n, source.engine(), what)))
+                .collect()
+        })
+        .transpose()
+    };
+    let key_names = names_of(key, "--key")?;
+    let column_names = names_of(columns, "--columns")?;
+    let key = key_names.as_deref();
+    let columns = column_names.as_deref();
+    // The condition is parsed and rendered for each side's dialect.
+    let filter_for = |engine: Engine| -> SyncResult<Option<String>> {
+        filter
+            .map(|f| user_text(crate::safety::user_text::filter(f, engine)))
+            .transpose()
+    };
+    let source_filter = filter_for(source.engine())?;
+    let target_filter = filter_for(target.engine())?;
     let same =
         |a: &[String], b: &[String]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y));
     let (key, key_declared) = match key {
@@ -174,7 +194,7 @@ pub async fn resolve_pair(
         .map(|(c, _)| c.clone())
         .filter(|c| find(&s, c).is_none())
         .collect();
-    let build = |d: &Described, side: &'static str, engine: Engine| -> SyncResult<SideTable> {
+    let build = |d: &Described, side: &'static str, engine: Engine, filter: Option<String>| -> SyncResult<SideTable> {
         let mut cols = Vec::new();
         let mut types = Vec::new();
         for n in &names {
@@ -188,13 +208,13 @@ pub async fn resolve_pair(
             columns: cols,
             types,
             key: (0..key.len()).collect(),
-            filter: filter.map(str::to_string),
+            filter,
             record_hash: false,
         })
     };
     Ok(TablePair {
-        source: build(&s, "source", source.engine())?,
-        target: build(&t, "target", target.engine())?,
+        source: build(&s, "source", source.engine(), source_filter)?,
+        target: build(&t, "target", target.engine(), target_filter)?,
         key: names[..key.len()].to_vec(),
         columns: names,
         only_in_source,

@@ -31,6 +31,56 @@ pub enum Access<'a> {
     Write(&'a WritePermit),
 }
 
+/// Server settings that change how SQL text is lexed (where a string or an
+/// identifier ends), so dbn can read text the way the server will.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Lexing {
+    /// Postgres `standard_conforming_strings`: a backslash in '...' is an
+    /// ordinary character (on, the default) or an escape (off).
+    pub standard_strings: bool,
+    /// MySQL `sql_mode` has `NO_BACKSLASH_ESCAPES`: a backslash in a string
+    /// is an ordinary character.
+    pub no_backslash_escapes: bool,
+    /// MySQL `sql_mode` has `ANSI_QUOTES`: "..." quotes an identifier.
+    pub ansi_quotes: bool,
+}
+
+impl Default for Lexing {
+    fn default() -> Lexing {
+        Lexing {
+            standard_strings: true,
+            no_backslash_escapes: false,
+            ansi_quotes: false,
+        }
+    }
+}
+
+impl Lexing {
+    /// The MySQL settings named by an `sql_mode` value (`ANSI` implies
+    /// ANSI_QUOTES; `ORACLE` and the other combined modes too).
+    pub fn from_sql_mode(mode: &str) -> Lexing {
+        let flags: Vec<String> = mode.split(',').map(|f| f.trim().to_ascii_uppercase()).collect();
+        let has = |f: &str| flags.iter().any(|x| x == f);
+        Lexing {
+            standard_strings: true,
+            no_backslash_escapes: has("NO_BACKSLASH_ESCAPES"),
+            ansi_quotes: has("ANSI_QUOTES")
+                || has("ANSI")
+                || has("ORACLE")
+                || has("POSTGRESQL")
+                || has("DB2")
+                || has("MSSQL")
+                || has("MAXDB"),
+        }
+    }
+
+    /// Whether text of this kind could be lexed differently under other
+    /// settings: only backslashes (and, for ANSI_QUOTES, double quotes) matter.
+    pub fn text_is_sensitive(sql: &str) -> bool {
+        sql.contains('\\') || sql.contains('"')
+    }
+}
+
 /// What identifies the database a connection reaches, as a write permit
 /// names it: engine, host, port and database (SQLite: the file's absolute
 /// path). The login and options are not part of it.

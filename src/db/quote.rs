@@ -22,16 +22,12 @@ pub fn qualified(engine: Engine, schema: Option<&str>, name: &str) -> String {
 pub fn string(engine: Engine, s: &str) -> String {
     match engine {
         Engine::Mysql => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''")),
-        Engine::Postgres | Engine::Sqlite => {
-            let body = s.replace('\'', "''");
-            if engine == Engine::Postgres && s.contains('\\') {
-                // With standard_conforming_strings on this is literal either way;
-                // E'' form would change meaning, so keep plain quoting.
-                format!("'{body}'")
-            } else {
-                format!("'{body}'")
-            }
-        }
+        // A backslash in a plain Postgres string means itself only while
+        // standard_conforming_strings is on; E'' with doubled backslashes
+        // means the same under either setting, so the literal cannot end
+        // anywhere else than where dbn ended it.
+        Engine::Postgres if s.contains('\\') => format!("E'{}'", s.replace('\\', "\\\\").replace('\'', "''")),
+        Engine::Postgres | Engine::Sqlite => format!("'{}'", s.replace('\'', "''")),
     }
 }
 
@@ -52,7 +48,7 @@ pub fn literal(engine: Engine, v: &Value) -> String {
         },
         Value::Decimal(d) => d.clone(),
         Value::Bytes(b) => match engine {
-            Engine::Postgres => format!("'\\x{}'::bytea", hex::encode(b)),
+            Engine::Postgres => format!("E'\\\\x{}'::bytea", hex::encode(b)),
             Engine::Mysql => format!("X'{}'", hex::encode(b)),
             Engine::Sqlite => format!("X'{}'", hex::encode(b)),
         },
@@ -82,6 +78,7 @@ mod tests {
     #[test]
     fn literals_escape() {
         assert_eq!(string(Engine::Postgres, "it's"), "'it''s'");
+        assert_eq!(string(Engine::Postgres, "a\\' OR 1=1 --"), "E'a\\\\'' OR 1=1 --'");
         assert_eq!(string(Engine::Mysql, "a\\'b"), "'a\\\\''b'");
         assert_eq!(literal(Engine::Sqlite, &Value::Bytes(vec![1, 255])), "X'01ff'");
         assert_eq!(literal(Engine::Postgres, &Value::Bool(true)), "TRUE");

@@ -1,6 +1,6 @@
 //! The driver abstraction every engine implements.
 
-use super::{Access, ConnSpec, DbResult, Engine, Value};
+use super::{Access, ConnSpec, DbResult, Engine, Lexing, Value};
 use crate::schema::Schema;
 use async_trait::async_trait;
 use serde::Serialize;
@@ -76,6 +76,10 @@ pub trait Session: Send {
 
     /// End the snapshot opened by [`Session::begin_read_snapshot`] (rolled back).
     async fn end_read_snapshot(&mut self) -> DbResult<()>;
+
+    /// The session's current settings that change how text is lexed
+    /// (asked from the server: one round trip on Postgres and MySQL).
+    async fn lexing(&mut self) -> DbResult<Lexing>;
 
     /// A handle that cancels the running statement on the server.
     fn canceller(&self) -> Box<dyn Canceller>;

@@ -7,7 +7,7 @@ mod convert;
 mod error;
 mod worker;
 
-use super::{Access, Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Session, Summary};
+use super::{Access, Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Lexing, Session, Summary};
 use crate::schema::Schema;
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -122,6 +122,10 @@ impl Session for SqliteSession {
 
     fn canceller(&self) -> Box<dyn Canceller> {
         Box::new(SqliteCanceller(Arc::clone(&self.interrupt)))
+    }
+
+    async fn lexing(&mut self) -> DbResult<Lexing> {
+        Ok(Lexing::default())
     }
 
     async fn introspect(&mut self) -> DbResult<Schema> {

@@ -40,6 +40,7 @@ pub fn redact_sql(sql: &str, engine: Engine) -> String {
 pub fn action_for(v: Verdict) -> &'static str {
     match v {
         Verdict::Read => "read",
+        Verdict::Setting => "setting",
         Verdict::Transaction => "transaction",
         Verdict::Write | Verdict::UnboundedWrite => "write",
         Verdict::Ddl | Verdict::Destructive => "ddl",
@@ -49,7 +50,7 @@ pub fn action_for(v: Verdict) -> &'static str {
 
 /// Whether a statement with this verdict is recorded when it runs.
 pub fn should_audit(v: &StatementVerdict) -> bool {
-    !v.verdict.is_read()
+    !v.verdict.changes_nothing()
 }
 
 /// Entry for a statement that was sent (or attempted).

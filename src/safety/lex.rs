@@ -2,7 +2,7 @@
 //! keywords without understanding the grammar. It never fails: any byte
 //! sequence yields tokens that cover the whole input in order.
 
-use crate::db::Engine;
+use crate::db::{Engine, Lexing};
 use std::ops::Range;
 
 /// What a token is, as far as splitting and keyword scanning care.
@@ -35,8 +35,17 @@ pub struct Token {
 
 const BOM: &[u8] = "\u{FEFF}".as_bytes();
 
-/// Tokenize `sql` with the quoting rules of `engine`.
+/// Tokenize `sql` with the quoting rules of `engine` and the server's
+/// default lexing settings.
 pub fn tokenize(sql: &str, engine: Engine) -> Vec<Token> {
+    tokenize_with(sql, engine, &Lexing::default())
+}
+
+/// Tokenize `sql` as the server reads it under `lexing`: Postgres with
+/// `standard_conforming_strings` off treats a backslash in '...' as an
+/// escape; MySQL with `NO_BACKSLASH_ESCAPES` does not, and with
+/// `ANSI_QUOTES` "..." is an identifier.
+pub fn tokenize_with(sql: &str, engine: Engine, lexing: &Lexing) -> Vec<Token> {
     let b = sql.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -57,8 +66,8 @@ pub fn tokenize(sql: &str, engine: Engine) -> Vec<Token> {
             i = line_end(b, i);
             TokenKind::Comment
         } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            if engine == Engine::Mysql && b.get(i + 2) == Some(&b'!') {
-                i += 3;
+            if let Some(marker) = exec_comment_marker(b, i, engine) {
+                i += marker;
                 while i < b.len() && b[i].is_ascii_digit() {
                     i += 1;
                 }
@@ -73,11 +82,11 @@ pub fn tokenize(sql: &str, engine: Engine) -> Vec<Token> {
             i += 2;
             TokenKind::Comment
         } else if c == b'\'' {
-            i = quoted_end(b, i, b'\'', backslash_escapes(b, start, engine));
+            i = quoted_end(b, i, b'\'', backslash_escapes(b, start, engine, lexing));
             TokenKind::Str
         } else if c == b'"' {
-            if engine == Engine::Mysql {
-                i = quoted_end(b, i, b'"', true);
+            if engine == Engine::Mysql && !lexing.ansi_quotes {
+                i = quoted_end(b, i, b'"', !lexing.no_backslash_escapes);
                 TokenKind::Str
             } else {
                 i = quoted_end(b, i, b'"', false);
@@ -185,13 +194,33 @@ fn block_comment_end(b: &[u8], mut i: usize, nested: bool) -> usize {
     b.len()
 }
 
+/// MySQL `/*!` and MariaDB `/*M!` (the server runs what follows as code):
+/// the marker's length at `i`, if one starts there.
+fn exec_comment_marker(b: &[u8], i: usize, engine: Engine) -> Option<usize> {
+    if engine != Engine::Mysql {
+        return None;
+    }
+    match (b.get(i + 2), b.get(i + 3)) {
+        (Some(b'!'), _) => Some(3),
+        (Some(b'M'), Some(b'!')) => Some(4),
+        _ => None,
+    }
+}
+
 /// Whether backslash escapes a quote in the literal starting at `start`.
-fn backslash_escapes(b: &[u8], start: usize, engine: Engine) -> bool {
+fn backslash_escapes(b: &[u8], start: usize, engine: Engine, lexing: &Lexing) -> bool {
     match engine {
-        Engine::Mysql => true,
-        // E'...' strings (standard_conforming_strings keeps plain ones literal).
+        Engine::Mysql => !lexing.no_backslash_escapes,
+        // E'...' strings always; plain ones only with standard_conforming_strings off.
         Engine::Postgres => {
-            start > 0 && matches!(b[start - 1], b'e' | b'E') && !(start > 1 && is_word_byte(b[start - 2]))
+            let prefix = |c: u8| start > 0 && b[start - 1].eq_ignore_ascii_case(&c);
+            let word_before = |n: usize| start > n && is_word_byte(b[start - n - 1]);
+            if prefix(b'e') && !word_before(1) {
+                return true;
+            }
+            // U&'...' never; plain and N'...' follow the setting.
+            let unicode = start > 1 && b[start - 1] == b'&' && b[start - 2].eq_ignore_ascii_case(&b'u');
+            !lexing.standard_strings && !unicode
         }
         Engine::Sqlite => false,
     }

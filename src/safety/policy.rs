@@ -94,6 +94,15 @@ pub fn decide(v: &StatementVerdict, p: &PolicyInput<'_>) -> Decision {
             ),
         };
     }
+    if p.read_only && !p.unlocked && v.verdict == Verdict::Transaction {
+        return Decision::Block {
+            rule: rules::READ_ONLY,
+            message: format!(
+                "connection '{conn}' is read-only ({}): refused `{what}` before sending it: transaction control is not used on read-only connections, where dbn runs every statement in its own read-only transaction and rolls it back. Send the statements without BEGIN/COMMIT. Nothing was sent.",
+                rules::READ_ONLY,
+            ),
+        };
+    }
     if p.read_only && !p.unlocked && !v.verdict.is_read() {
         return Decision::Block {
             rule: rules::READ_ONLY,
@@ -155,7 +164,14 @@ mod tests {
     #[test]
     fn read_only_refuses_all_but_reads() {
         assert_eq!(decide(&first("SELECT 1"), &prod()), Decision::Allow);
-        assert_eq!(decide(&first("BEGIN READ ONLY"), &prod()), Decision::Allow);
+        assert_eq!(decide(&first("SET search_path = app"), &prod()), Decision::Allow);
+        assert!(matches!(
+            decide(&first("BEGIN READ ONLY"), &prod()),
+            Decision::Block {
+                rule: rules::READ_ONLY,
+                ..
+            }
+        ));
         for sql in [
             "UPDATE t SET a = 1 WHERE id = 1",
             "CREATE TABLE x (a int)",

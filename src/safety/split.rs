@@ -2,19 +2,77 @@
 //! quotes, comments and procedural bodies (`BEGIN ... END` in triggers and
 //! routines). Works on any text, parseable or not.
 
-use super::lex::{Token, TokenKind, tokenize};
-use crate::db::Engine;
+use super::lex::{Token, TokenKind, tokenize_with};
+use super::settings::{LexEffect, lexing_effect};
+use crate::db::{Engine, Lexing};
 use std::ops::Range;
 
 /// Byte ranges of the statements in `sql`, in order, without the
 /// terminating `;` and without leading/trailing whitespace and comments.
-/// Empty statements (`;;`, comment-only text) are skipped.
+/// Empty statements (`;;`, comment-only text) are skipped. Starts from the
+/// server's default lexing settings and follows `SET`s that change them.
 pub fn split(sql: &str, engine: Engine) -> Vec<Range<usize>> {
-    let tokens = tokenize(sql, engine);
-    split_tokens(sql, &tokens)
+    split_with(sql, engine, Lexing::default())
         .into_iter()
-        .map(|r| tokens[r.start].span.start..tokens[r.end - 1].span.end)
+        .map(|p| p.span)
         .collect()
+}
+
+/// One statement of a buffer and the lexing settings in force where it
+/// starts (`None`: an earlier statement may have changed them to values
+/// dbn cannot know, such as `SET sql_mode = CONCAT(...)` or a procedure).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    /// Byte range in the buffer.
+    pub span: Range<usize>,
+    /// Settings it is read under.
+    pub lexing: Option<Lexing>,
+}
+
+/// Split `sql` the way the server will read it, starting from `start`
+/// (the session's current settings): after a statement that changes how
+/// text is lexed (`SET standard_conforming_strings`, `SET sql_mode`), the
+/// rest is split under the new settings.
+pub fn split_with(sql: &str, engine: Engine, start: Lexing) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut lexing = Some(start);
+    let mut from = 0usize;
+    'outer: while from < sql.len() {
+        let rest = &sql[from..];
+        let current = lexing.unwrap_or_default();
+        let tokens = tokenize_with(rest, engine, &current);
+        for r in split_tokens(rest, &tokens) {
+            let span = tokens[r.start].span.start..tokens[r.end - 1].span.end;
+            let text = &rest[span.clone()];
+            out.push(Piece {
+                span: from + span.start..from + span.end,
+                lexing,
+            });
+            let effect = lexing_effect(text, &tokens[r.clone()], engine, &current);
+            match effect {
+                LexEffect::Unchanged => {}
+                LexEffect::Unknown => {
+                    if lexing.is_some() {
+                        // Later statements are judged under every reading;
+                        // the split itself goes on with the last known one.
+                        lexing = None;
+                    }
+                }
+                LexEffect::Now(next) => {
+                    // A literal value settles every setting dbn tracks.
+                    let changed = lexing != Some(next);
+                    lexing = Some(next);
+                    if changed {
+                        // Re-read what follows with the new settings.
+                        from += span.end;
+                        continue 'outer;
+                    }
+                }
+            }
+        }
+        break;
+    }
+    out
 }
 
 /// Token index ranges of the statements (each non-empty, significant at both ends).

@@ -121,7 +121,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     )?;
     let m = &r.manifest;
     if args.json {
-        println!(
+        crate::clean_println!(
             "{}",
             json!({
                 "id": m.id, "connection": m.connection, "label": m.label, "tables": m.tables.len(),
@@ -131,7 +131,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
             })
         );
     } else {
-        println!(
+        crate::clean_println!(
             "backup {} of '{}': {} tables, {} rows in {:.1}s; stored {} new ({} new chunks, {} reused) + {} manifest",
             m.id,
             m.connection,

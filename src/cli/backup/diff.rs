@@ -81,7 +81,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         return Err(Failure::usage(format!("table '{missing}' is in neither side of the diff")).into());
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&to_json(&d))?);
+        crate::clean_println!("{}", serde_json::to_string_pretty(&to_json(&d))?);
     } else {
         print_human(&d);
     }
@@ -148,17 +148,20 @@ fn key_text(k: &[(String, Value)]) -> String {
 }
 
 fn print_human(d: &BackupDiff) {
-    println!("diff {} -> {}", d.from, d.to);
+    crate::clean_println!("diff {} -> {}", d.from, d.to);
     if d.is_empty() {
-        println!("no differences");
+        crate::clean_println!("no differences");
         return;
     }
-    println!(
+    crate::clean_println!(
         "{:<40} {:>9} {:>9} {:>9}  SCHEMA",
-        "TABLE", "ADDED", "REMOVED", "CHANGED"
+        "TABLE",
+        "ADDED",
+        "REMOVED",
+        "CHANGED"
     );
     for t in &d.tables {
-        println!(
+        crate::clean_println!(
             "{:<40} {:>9} {:>9} {:>9}  {}",
             t.table,
             t.rows_added,
@@ -173,14 +176,14 @@ fn print_human(d: &BackupDiff) {
     }
     if !d.schema.is_empty() {
         println!();
-        println!("schema:");
+        crate::clean_println!("schema:");
         for c in &d.schema {
             let mark = match c.status {
                 crate::schema::diff::Status::Added => '+',
                 crate::schema::diff::Status::Removed => '-',
                 crate::schema::diff::Status::Changed => '~',
             };
-            println!(
+            crate::clean_println!(
                 "  {mark} {} {}",
                 serde_json::to_value(c.kind)
                     .ok()
@@ -192,23 +195,27 @@ fn print_human(d: &BackupDiff) {
     }
     for t in d.tables.iter().filter(|t| !t.rows.is_empty()) {
         println!();
-        println!("{}:", t.table);
+        crate::clean_println!("{}:", t.table);
         for r in &t.rows {
             match r.kind {
-                RowChangeKind::Added => println!("  + {}", r.row.as_deref().map(key_text).unwrap_or_default()),
-                RowChangeKind::Removed => println!("  - {}", r.row.as_deref().map(key_text).unwrap_or_default()),
+                RowChangeKind::Added => {
+                    crate::clean_println!("  + {}", r.row.as_deref().map(key_text).unwrap_or_default())
+                }
+                RowChangeKind::Removed => {
+                    crate::clean_println!("  - {}", r.row.as_deref().map(key_text).unwrap_or_default())
+                }
                 RowChangeKind::Changed => {
                     let cols: Vec<String> = r
                         .columns
                         .iter()
                         .map(|c| format!("{}: {} -> {}", c.column, lit(&c.old), lit(&c.new)))
                         .collect();
-                    println!("  ~ {}  {}", key_text(&r.key), cols.join(", "));
+                    crate::clean_println!("  ~ {}  {}", key_text(&r.key), cols.join(", "));
                 }
             }
         }
         if t.truncated {
-            println!("  ... more rows; raise --limit or use --json");
+            crate::clean_println!("  ... more rows; raise --limit or use --json");
         }
     }
 }

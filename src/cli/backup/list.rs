@@ -40,19 +40,25 @@ pub fn run_list(args: ListArgs, ctx: &mut Ctx) -> Result<ExitCode> {
         .filter(|b| on_disk.contains(&b.id))
         .collect();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        crate::clean_println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::Ok);
     }
     if rows.is_empty() {
-        println!("no backups yet: take one with `dbn backup create --conn NAME`");
+        crate::clean_println!("no backups yet: take one with `dbn backup create --conn NAME`");
         return Ok(ExitCode::Ok);
     }
-    println!(
+    crate::clean_println!(
         "{:<24} {:<16} {:<8} {:>6} {:>10} {:>10}  {:<20} LABEL",
-        "ID", "CONNECTION", "ENGINE", "TABLES", "ROWS", "ADDED", "CREATED"
+        "ID",
+        "CONNECTION",
+        "ENGINE",
+        "TABLES",
+        "ROWS",
+        "ADDED",
+        "CREATED"
     );
     for b in rows {
-        println!(
+        crate::clean_println!(
             "{:<24} {:<16} {:<8} {:>6} {:>10} {:>10}  {:<20} {}",
             b.id,
             b.connection,
@@ -82,7 +88,7 @@ pub fn run_show(args: ShowArgs, ctx: &mut Ctx) -> Result<ExitCode> {
                        "columns": t.columns, "types": t.types, "key": t.key, "hash": t.hash})
             })
             .collect();
-        println!(
+        crate::clean_println!(
             "{}",
             serde_json::to_string_pretty(&json!({
                 "id": m.id, "connection": m.connection, "engine": m.engine, "server_version": m.server_version,
@@ -93,30 +99,32 @@ pub fn run_show(args: ShowArgs, ctx: &mut Ctx) -> Result<ExitCode> {
         );
         return Ok(ExitCode::Ok);
     }
-    println!("backup      {}", m.id);
-    println!(
+    crate::clean_println!("backup      {}", m.id);
+    crate::clean_println!(
         "connection  {} ({}, {})",
         m.connection,
         m.engine.as_str(),
         m.server_version
     );
     if let Some(l) = &m.label {
-        println!("label       {l}");
+        crate::clean_println!("label       {l}");
     }
-    println!(
+    crate::clean_println!(
         "created     {} by dbn {} (format {})",
-        m.created_at, m.dbn_version, m.format_version
+        m.created_at,
+        m.dbn_version,
+        m.format_version
     );
-    println!("key         {}", m.key_fingerprint);
-    println!(
+    crate::clean_println!("key         {}", m.key_fingerprint);
+    crate::clean_println!(
         "data        {} rows, {} before compression",
         m.total_rows(),
         human_bytes(m.total_bytes())
     );
     println!();
-    println!("{:<40} {:>10} {:>8} {:>10}  KEY", "TABLE", "ROWS", "CHUNKS", "SIZE");
+    crate::clean_println!("{:<40} {:>10} {:>8} {:>10}  KEY", "TABLE", "ROWS", "CHUNKS", "SIZE");
     for t in &m.tables {
-        println!(
+        crate::clean_println!(
             "{:<40} {:>10} {:>8} {:>10}  {}",
             t.qualified(),
             t.rows,

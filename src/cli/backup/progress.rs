@@ -56,12 +56,12 @@ fn render(mut rx: UnboundedReceiver<Progress>) {
                     b.enable_steady_tick(Duration::from_millis(200));
                     bar = Some(b);
                 } else {
-                    eprintln!("{ph}: {tables} tables, {rows} rows");
+                    crate::clean_eprintln!("{ph}: {tables} tables, {rows} rows");
                 }
             }
             Progress::Table { name, rows } => match &bar {
                 Some(b) => b.set_message(name),
-                None => eprintln!("{phase}: {name} ({rows} rows)"),
+                None => crate::clean_eprintln!("{phase}: {name} ({rows} rows)"),
             },
             Progress::Rows { done, .. } => match &bar {
                 Some(b) => b.set_position(done),
@@ -75,13 +75,13 @@ fn render(mut rx: UnboundedReceiver<Progress>) {
                         "-".into()
                     };
                     let pct = (done * 100).checked_div(total).unwrap_or(100);
-                    eprintln!("{phase}: {done}/{total} rows ({pct}%), {rate:.0} rows/s, ETA {eta}");
+                    crate::clean_eprintln!("{phase}: {done}/{total} rows ({pct}%), {rate:.0} rows/s, ETA {eta}");
                 }
                 None => {}
             },
             Progress::Step(s) => match &bar {
                 Some(b) => b.println(s),
-                None => eprintln!("{s}"),
+                None => crate::clean_eprintln!("{s}"),
             },
             Progress::Done => {
                 if let Some(b) = bar.take() {

@@ -139,7 +139,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     // Printed directly (not through the progress thread) so the preview is
     // on screen before a confirmation prompt.
-    let say = |line: String| eprintln!("{line}");
+    let say = |line: String| crate::clean_eprintln!("{line}");
     let mut confirmed_by = None;
     let result = (|| -> Result<_> {
         let (mut session, p) = if let Some(n) = &args.new_database {
@@ -230,13 +230,13 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     };
     audit_restore(ctx, &target, &m.id, pre_id.as_deref(), "ok", confirmed_by, started);
     if args.json {
-        println!(
+        crate::clean_println!(
             "{}",
             json!({"backup": m.id, "into": target, "database": args.new_database, "tables": rep.tables, "rows": rep.rows,
                    "deleted": rep.deleted, "pre_restore_backup": pre_id, "plan": p.tables})
         );
     } else {
-        println!(
+        crate::clean_println!(
             "restored {} table(s), {} rows from backup {} into '{target}'{}",
             rep.tables,
             rep.rows,
@@ -247,7 +247,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
                 .unwrap_or_default()
         );
         if let Some(id) = pre_id {
-            println!("undo with: dbn backup restore {id} --into {target}");
+            crate::clean_println!("undo with: dbn backup restore {id} --into {target}");
         }
     }
     Ok(ExitCode::Ok)

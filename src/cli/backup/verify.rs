@@ -47,14 +47,16 @@ pub fn run_verify(args: VerifyArgs, ctx: &mut Ctx) -> Result<ExitCode> {
     display.finish();
     let rep = rep.map_err(fail)?;
     if args.json {
-        println!(
+        crate::clean_println!(
             "{}",
             json!({"id": m.id, "ok": rep.problems.is_empty(), "chunks": rep.chunks, "rows": rep.rows, "problems": rep.problems})
         );
     } else if rep.problems.is_empty() {
-        println!(
+        crate::clean_println!(
             "backup {} is intact: {} chunks, {} rows verified",
-            m.id, rep.chunks, rep.rows
+            m.id,
+            rep.chunks,
+            rep.rows
         );
     }
     if rep.problems.is_empty() {
@@ -62,7 +64,7 @@ pub fn run_verify(args: VerifyArgs, ctx: &mut Ctx) -> Result<ExitCode> {
     }
     if !args.json {
         for p in &rep.problems {
-            eprintln!("problem: {p}");
+            crate::clean_eprintln!("problem: {p}");
         }
     }
     Err(Failure::new(
@@ -94,12 +96,12 @@ pub fn run_remove(args: RemoveArgs, ctx: &mut Ctx) -> Result<ExitCode> {
     ctx.json_errors = args.json;
     let (id, g) = remove_backup(ctx, &args.id)?;
     if args.json {
-        println!(
+        crate::clean_println!(
             "{}",
             json!({"removed": id, "chunks_deleted": g.chunks, "bytes_freed": g.bytes, "chunks_kept": g.kept})
         );
     } else {
-        println!(
+        crate::clean_println!(
             "removed backup {id}; deleted {} unreferenced chunks ({}), {} chunks still used by other backups",
             g.chunks,
             human_bytes(g.bytes),

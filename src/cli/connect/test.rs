@@ -55,15 +55,15 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
             "login_can_write": can_write.as_ref().map(|(w, _)| *w),
             "write_detail": can_write.as_ref().map(|(_, d)| d.clone()),
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        crate::clean_println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        println!("ok: connected to '{}' ({})", rec.name, spec.display_target());
-        println!("server:   {version}");
-        println!("connect:  {:.1} ms", ms(connect_time));
-        println!("latency:  {:.2} ms (median of 5 round trips)", ms(latency));
-        println!("session:  {}", if spec.read_only { "read-only" } else { "read-write" });
+        crate::clean_println!("ok: connected to '{}' ({})", rec.name, spec.display_target());
+        crate::clean_println!("server:   {version}");
+        crate::clean_println!("connect:  {:.1} ms", ms(connect_time));
+        crate::clean_println!("latency:  {:.2} ms (median of 5 round trips)", ms(latency));
+        crate::clean_println!("session:  {}", if spec.read_only { "read-only" } else { "read-write" });
         if let Some((true, detail)) = &can_write {
-            eprintln!(
+            crate::clean_eprintln!(
                 "warning: this prod connection's login can write ({detail}). dbn keeps the session read-only, but a read-only database role is safer"
             );
         }

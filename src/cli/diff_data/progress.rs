@@ -30,7 +30,7 @@ pub fn spawn(mut rx: mpsc::UnboundedReceiver<Progress>, quiet: bool) -> tokio::t
                         b.enable_steady_tick(std::time::Duration::from_millis(120));
                         bar = Some(b);
                     } else {
-                        eprintln!("dbn: {name}...");
+                        crate::clean_eprintln!("dbn: {name}...");
                     }
                 }
                 Progress::Segments { compared, mismatched } => {
@@ -60,7 +60,7 @@ pub fn spawn(mut rx: mpsc::UnboundedReceiver<Progress>, quiet: bool) -> tokio::t
                         let secs = started.elapsed().as_secs_f64().max(0.001);
                         let rate = done as f64 / secs;
                         let eta = if rate > 0.0 { (total - done) as f64 / rate } else { 0.0 };
-                        eprintln!("dbn: applied {done}/{total} rows ({rate:.0} rows/s, ETA {eta:.0}s)");
+                        crate::clean_eprintln!("dbn: applied {done}/{total} rows ({rate:.0} rows/s, ETA {eta:.0}s)");
                     }
                 }
             }

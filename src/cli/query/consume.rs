@@ -3,7 +3,7 @@
 
 use crate::db::{Frame, Summary};
 use crate::export::{Format, RowWriter, writer};
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 use tokio::sync::{Notify, mpsc};
 
@@ -44,7 +44,10 @@ pub fn consume(
     // Exports to a file show live progress on a terminal; stdout carries the
     // data itself, so it gets none.
     let bar = matches!(sink, Sink::File(_)).then(export_bar).flatten();
+    // To a terminal, nothing the data holds reaches it raw (CSV and TSV
+    // write cells verbatim); to a file or a pipe the bytes stay exact.
     let out: Box<dyn Write> = match sink {
+        Sink::Stdout if io::stdout().is_terminal() => Box::new(crate::sanitize::TerminalSafe::new(io::stdout())),
         Sink::Stdout => Box::new(io::stdout()),
         Sink::File(f) => Box::new(f),
     };

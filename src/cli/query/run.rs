@@ -4,8 +4,9 @@
 use super::consume::{Consumed, Sink, consume};
 use crate::cli::resolve::Target;
 use crate::cli::{ExitCode, Failure};
-use crate::db::{DbError, ErrorCode, Session, Summary, connect};
+use crate::db::{Access, DbError, ErrorCode, Lexing, Session, Summary, connect};
 use crate::export::Format;
+use crate::safety::{Catalog, StatementVerdict};
 use anyhow::Result;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -80,26 +81,74 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-/// Connect and run every statement in order, stopping at the first error.
-pub async fn run_all(target: &Target, statements: &[String], opts: &Options) -> RunOutcome {
+/// Connect, or `None` when Ctrl-C came first.
+pub async fn connect_interruptible(target: &Target) -> Result<Option<Box<dyn Session>>, DbError> {
+    tokio::select! {
+        s = connect(&target.spec) => s.map(Some),
+        _ = tokio::signal::ctrl_c() => Ok(None),
+    }
+}
+
+/// What the classifier needs from the session: its lexing settings (asked
+/// only when the text has characters they change) and, on a read-only
+/// connection, the database's own functions and views.
+pub async fn context_for(
+    session: &mut dyn Session,
+    sql: &str,
+    read_only: bool,
+) -> Result<(Lexing, Option<Catalog>), DbError> {
+    let lexing = if Lexing::text_is_sensitive(sql) {
+        session.lexing().await?
+    } else {
+        Lexing::default()
+    };
+    let catalog = if read_only {
+        Some(Catalog::load(session).await?)
+    } else {
+        None
+    };
+    Ok((lexing, catalog))
+}
+
+/// Run every statement in order on `session` (or a new one), stopping at
+/// the first error.
+pub async fn run_all(
+    target: &Target,
+    session: Option<Box<dyn Session>>,
+    verdicts: &[StatementVerdict],
+    opts: &Options,
+) -> RunOutcome {
     let mut done = Vec::new();
-    let mut session = match tokio::select! {
-        s = connect(&target.spec) => s,
-        _ = tokio::signal::ctrl_c() => return RunOutcome { statements: done, result: Ok(ExitCode::Interrupted) },
-    } {
-        Ok(s) => s,
-        Err(e) => {
+    let mut session = match session {
+        Some(s) => s,
+        None => match connect_interruptible(target).await {
+            Ok(Some(s)) => s,
+            Ok(None) => {
+                return RunOutcome {
+                    statements: done,
+                    result: Ok(ExitCode::Interrupted),
+                };
+            }
+            Err(e) => {
+                return RunOutcome {
+                    statements: done,
+                    result: Err(e.into()),
+                };
+            }
+        },
+    };
+    let total = verdicts.len();
+    for v in verdicts {
+        let sql = &v.sql;
+        if let Err(e) = still_reads_as_judged(session.as_mut(), v).await {
             return RunOutcome {
                 statements: done,
-                result: Err(e.into()),
+                result: Err(e),
             };
         }
-    };
-    let total = statements.len();
-    for sql in statements {
         let started_at = crate::store::now();
         let t0 = Instant::now();
-        let step = run_one(session.as_mut(), sql, opts, total > 1).await;
+        let step = run_one(session.as_mut(), sql, v.access(None), opts, total > 1).await;
         let duration = t0.elapsed();
         let (outcome, error, rows, summary, end) = match step {
             Ok(Step::Done { summary, consumed }) => {
@@ -153,12 +202,39 @@ pub async fn run_all(target: &Target, statements: &[String], opts: &Options) -> 
     }
 }
 
+/// Code dbn cannot see (a trigger, a function) may have changed how the
+/// server lexes text since the statement was judged: refuse to send it then.
+async fn still_reads_as_judged(session: &mut dyn Session, v: &StatementVerdict) -> Result<()> {
+    if v.lexing.is_none() || !Lexing::text_is_sensitive(&v.sql) {
+        return Ok(());
+    }
+    let now = session.lexing().await?;
+    if v.still_reads_as_judged(&now) {
+        return Ok(());
+    }
+    Err(Failure::new(
+        ExitCode::Blocked,
+        crate::safety::rules::READ_ONLY,
+        format!(
+            "stopped before `{}`: the server's lexing settings changed since the statement was judged (an earlier statement changed standard_conforming_strings or sql_mode in a way dbn could not see), so it could be read differently; nothing more was sent. Run it again on its own",
+            crate::safety::policy::excerpt(&v.sql)
+        ),
+    )
+    .into())
+}
+
 enum Step {
     Done { summary: Summary, consumed: Consumed },
     Interrupted,
 }
 
-async fn run_one(session: &mut dyn Session, sql: &str, opts: &Options, multi: bool) -> Result<Step> {
+async fn run_one(
+    session: &mut dyn Session,
+    sql: &str,
+    access: Access<'_>,
+    opts: &Options,
+    multi: bool,
+) -> Result<Step> {
     let sink = match &opts.out {
         Some(path) => Sink::File(
             std::fs::OpenOptions::new()
@@ -176,7 +252,7 @@ async fn run_one(session: &mut dyn Session, sql: &str, opts: &Options, multi: bo
     let (format, limit, stop2) = (opts.format, opts.limit, stop.clone());
     let writer = tokio::task::spawn_blocking(move || consume(rx, format, limit, sink, stop2, done_rx));
     let deadline = opts.timeout;
-    let mut exec = std::pin::pin!(session.execute(sql, tx));
+    let mut exec = std::pin::pin!(session.execute_as(sql, access, tx));
     let mut stopped_early = false;
     let result = tokio::select! {
         biased;

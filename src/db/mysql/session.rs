@@ -4,7 +4,7 @@
 use super::error::{Target, map_err};
 use super::stream;
 use crate::db::access::{write_in_snapshot, wrong_permit};
-use crate::db::{Access, Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Session, Summary};
+use crate::db::{Access, Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Lexing, Session, Summary};
 use crate::schema::Schema;
 use async_trait::async_trait;
 use mysql_async::prelude::Queryable;
@@ -325,6 +325,19 @@ impl Session for MysqlSession {
             return self.recover().await;
         }
         self.control("ROLLBACK").await
+    }
+
+    async fn lexing(&mut self) -> DbResult<Lexing> {
+        if self.dirty {
+            self.recover().await?;
+        }
+        let target = self.killer.target(false);
+        let mode: Option<String> = self
+            .conn
+            .query_first("SELECT @@SESSION.sql_mode")
+            .await
+            .map_err(|e| map_err(e, &target))?;
+        Ok(Lexing::from_sql_mode(mode.as_deref().unwrap_or("")))
     }
 
     async fn introspect(&mut self) -> DbResult<Schema> {

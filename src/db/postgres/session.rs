@@ -7,7 +7,9 @@ use super::decode::{Dec, decode_row, decoder_for};
 use super::errors::query_error;
 use super::text::{TextDec, decode_text, text_decoder_for};
 use crate::db::access::{write_in_snapshot, wrong_permit};
-use crate::db::{Access, Canceller, Column, DbError, DbResult, Engine, ErrorCode, Frame, Session, Summary, Value};
+use crate::db::{
+    Access, Canceller, Column, DbError, DbResult, Engine, ErrorCode, Frame, Lexing, Session, Summary, Value,
+};
 use crate::schema::Schema;
 use async_trait::async_trait;
 use std::pin::pin;
@@ -385,6 +387,22 @@ impl Session for PgSession {
         }
         self.snapshot = false;
         self.control("ROLLBACK").await
+    }
+
+    async fn lexing(&mut self) -> DbResult<Lexing> {
+        let rows = self
+            .client
+            .simple_query("SHOW standard_conforming_strings")
+            .await
+            .map_err(|e| query_error(&e))?;
+        let value = rows.iter().find_map(|m| match m {
+            SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+            _ => None,
+        });
+        Ok(Lexing {
+            standard_strings: value.as_deref() != Some("off"),
+            ..Lexing::default()
+        })
     }
 
     async fn introspect(&mut self) -> DbResult<Schema> {

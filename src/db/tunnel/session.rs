@@ -4,7 +4,7 @@
 //! those with default bodies.
 
 use super::Tunnel;
-use crate::db::{Access, Canceller, DbResult, Engine, Frame, Session, Summary};
+use crate::db::{Access, Canceller, DbResult, Engine, Frame, Lexing, Session, Summary};
 use crate::schema::Schema;
 use async_trait::async_trait;
 use tokio::sync::mpsc;
@@ -56,6 +56,11 @@ impl Session for TunneledSession {
 
     async fn end_read_snapshot(&mut self) -> DbResult<()> {
         let r = self.inner.end_read_snapshot().await;
+        explain(&self.tunnel, r).await
+    }
+
+    async fn lexing(&mut self) -> DbResult<Lexing> {
+        let r = self.inner.lexing().await;
         explain(&self.tunnel, r).await
     }
 

@@ -1,19 +1,26 @@
 //! Verdicts from a parsed statement: walks every nested statement,
 //! expression, query and table factor, and keeps the most dangerous finding.
 
-use super::functions::{function_verdict, table_function_verdict};
-use super::{Finding, Verdict};
+use super::bounds::bounded;
+use super::functions::function_verdict;
+use super::{Context, Finding, Verdict};
 use crate::db::Engine;
 use sqlparser::ast::{
-    Expr, FromTable, ObjectName, Query, Select, Set, Statement, TableFactor, TransactionAccessMode, TransactionMode,
-    Visit, Visitor,
+    Expr, FromTable, ObjectName, ObjectNamePart, Query, Select, Statement, TableFactor, TransactionAccessMode,
+    TransactionMode, Visit, Visitor,
 };
 use std::ops::ControlFlow;
 
-/// Classify one parsed statement.
-pub(super) fn classify_statement(stmt: &Statement, engine: Engine) -> Finding {
+/// Classify one parsed statement; `text` is what was parsed (to look at
+/// the characters around a call).
+pub(super) fn classify_statement(stmt: &Statement, text: &str, ctx: &Context<'_>) -> Finding {
     let mut w = Walker {
-        engine,
+        engine: ctx.engine,
+        ctx: *ctx,
+        text,
+        line_starts: std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect(),
         finding: Finding::new(Verdict::Read, "reads only"),
         muted: 0,
         mute_stack: Vec::new(),
@@ -22,8 +29,11 @@ pub(super) fn classify_statement(stmt: &Statement, engine: Engine) -> Finding {
     w.finding
 }
 
-struct Walker {
+struct Walker<'a> {
     engine: Engine,
+    ctx: Context<'a>,
+    text: &'a str,
+    line_starts: Vec<usize>,
     finding: Finding,
     /// While positive, nested effects are not executed (EXPLAIN without
     /// ANALYZE, bodies of views, routines and triggers being defined).
@@ -31,7 +41,32 @@ struct Walker {
     mute_stack: Vec<bool>,
 }
 
-impl Walker {
+impl Walker<'_> {
+    /// MySQL: is there whitespace (or a comment) between a one-part call
+    /// name and its `(`? MariaDB then may resolve the name to a stored function.
+    fn spaced_call(&self, name: &ObjectName) -> bool {
+        if self.engine != Engine::Mysql {
+            return false;
+        }
+        let [ObjectNamePart::Identifier(id)] = name.0.as_slice() else {
+            return false;
+        };
+        let end = id.span.end;
+        let Some(line) = usize::try_from(end.line).ok().and_then(|l| l.checked_sub(1)) else {
+            return false;
+        };
+        let Some(&start) = self.line_starts.get(line) else {
+            return false;
+        };
+        let col = usize::try_from(end.column).unwrap_or(0).saturating_sub(1);
+        let after = self
+            .text
+            .get(start..)
+            .and_then(|rest| rest.char_indices().nth(col).map(|(i, _)| start + i))
+            .and_then(|at| self.text.get(at..));
+        after.is_some_and(|a| !a.starts_with('('))
+    }
+
     fn note(&mut self, verdict: Verdict, reason: impl Into<String>, objects: Vec<String>) {
         if self.muted == 0 {
             self.finding.add(Finding {
@@ -43,7 +78,7 @@ impl Walker {
     }
 }
 
-impl Visitor for Walker {
+impl Visitor for Walker<'_> {
     type Break = ();
 
     fn pre_visit_statement(&mut self, stmt: &Statement) -> ControlFlow<()> {
@@ -83,8 +118,19 @@ impl Visitor for Walker {
     }
 
     fn pre_visit_select(&mut self, s: &Select) -> ControlFlow<()> {
-        if s.into.is_some() {
-            if self.engine == Engine::Mysql {
+        if let Some(into) = &s.into {
+            let targets = into.to_string();
+            let user_vars = targets
+                .trim_start_matches("INTO")
+                .split(',')
+                .all(|t| t.trim().starts_with('@'));
+            if self.engine == Engine::Mysql && user_vars {
+                self.note(
+                    Verdict::Setting,
+                    "SELECT ... INTO @variables sets user variables",
+                    Vec::new(),
+                );
+            } else if self.engine == Engine::Mysql {
                 self.note(
                     Verdict::Write,
                     "SELECT ... INTO writes variables or a server file",
@@ -98,29 +144,60 @@ impl Visitor for Walker {
     }
 
     fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-        if let Expr::Function(f) = e
-            && let Some((v, reason)) = function_verdict(&f.name, &f.to_string())
-        {
-            self.note(v, reason, Vec::new());
+        if let Expr::Function(f) = e {
+            let spaced = self.spaced_call(&f.name);
+            if let Some((v, reason)) = function_verdict(&f.name, &f.to_string(), self.engine, self.ctx.catalog, spaced)
+            {
+                self.note(v, reason, Vec::new());
+            }
         }
         ControlFlow::Continue(())
     }
 
     fn pre_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<()> {
-        let name = match t {
+        let call = match t {
             TableFactor::Table {
                 name, args: Some(_), ..
             } => Some(name),
             TableFactor::Function { name, .. } => Some(name),
             _ => None,
         };
-        if let Some(name) = name
-            && let Some((v, reason)) = table_function_verdict(name, &t.to_string())
+        if let Some(name) = call {
+            let spaced = self.spaced_call(name);
+            if let Some((v, reason)) = function_verdict(name, &t.to_string(), self.engine, self.ctx.catalog, spaced) {
+                self.note(v, reason, Vec::new());
+            }
+        }
+        if let TableFactor::Table { name, args: None, .. } = t
+            && let Some(c) = self.ctx.catalog
         {
-            self.note(v, reason, Vec::new());
+            let full = relation_name(self.engine, name);
+            if c.is_risky_view(&full) {
+                self.note(
+                    Verdict::Write,
+                    format!("reads view {name}, which calls a user-defined function that may write"),
+                    Vec::new(),
+                );
+            }
         }
         ControlFlow::Continue(())
     }
+}
+
+/// A relation name as the catalog keys it: parts folded as the server
+/// folds them, joined with dots.
+fn relation_name(engine: Engine, name: &ObjectName) -> String {
+    name.0
+        .iter()
+        .map(|p| match p {
+            ObjectNamePart::Identifier(id) if engine == Engine::Postgres && id.quote_style.is_some() => {
+                id.value.clone()
+            }
+            ObjectNamePart::Identifier(id) => id.value.to_lowercase(),
+            other => other.to_string().to_lowercase(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// Whether an EXPLAIN actually runs its statement (ANALYZE).
@@ -142,25 +219,6 @@ fn explain_runs(stmt: &Statement) -> bool {
 
 fn names(list: &[ObjectName]) -> Vec<String> {
     list.iter().map(|n| n.to_string()).collect()
-}
-
-/// A WHERE that names no column (`WHERE 1=1`, `WHERE true`) bounds nothing.
-fn bounded(selection: Option<&Expr>) -> bool {
-    let Some(e) = selection else { return false };
-    struct HasColumn(bool);
-    impl Visitor for HasColumn {
-        type Break = ();
-        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            if matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
-                self.0 = true;
-                return ControlFlow::Break(());
-            }
-            ControlFlow::Continue(())
-        }
-    }
-    let mut v = HasColumn(false);
-    let _ = e.visit(&mut v);
-    v.0
 }
 
 type Verdict3 = (Verdict, String, Vec<String>);
@@ -267,25 +325,9 @@ fn statement_verdict(stmt: &Statement, engine: Engine) -> Verdict3 {
             }
         }
         Statement::StartTransaction { modes, .. } => transaction_modes(modes, "starts a transaction"),
-        Statement::Set(Set::SetTransaction { modes, .. }) => transaction_modes(modes, "sets transaction options"),
-        Statement::Set(s) => {
-            let upper = s.to_string().to_ascii_uppercase();
-            if upper.contains("GLOBAL") || upper.contains("PERSIST") {
-                v(Ddl, "changes a server-wide setting")
-            } else {
-                v(Read, "changes a session setting")
-            }
-        }
-        Statement::Reset(r) => {
-            use sqlparser::ast::Reset;
-            match &r.reset {
-                Reset::ALL => v(SessionUnlock, "RESET ALL restores default_transaction_read_only"),
-                Reset::ConfigurationParameter(p) if p.to_string().to_ascii_lowercase().contains("read_only") => {
-                    v(SessionUnlock, "resets a read-only setting")
-                }
-                _ => v(Read, "resets a session setting"),
-            }
-        }
+        // Judged by settings.rs from the tokens (names unquoted and folded
+        // as the server does); here only their value expressions count.
+        Statement::Set(_) | Statement::Reset(_) => v(Read, "session setting (judged by name)"),
         Statement::Commit { .. }
         | Statement::Rollback { .. }
         | Statement::Savepoint { .. }
@@ -320,12 +362,12 @@ fn statement_verdict(stmt: &Statement, engine: Engine) -> Verdict3 {
         | Statement::ShowTables { .. }
         | Statement::ShowViews { .. }
         | Statement::ShowCollation { .. }
-        | Statement::Use(_)
         | Statement::Fetch { .. }
         | Statement::Close { .. }
         | Statement::Deallocate { .. }
         | Statement::LISTEN { .. }
         | Statement::UNLISTEN { .. } => v(Read, "reads or changes only session state"),
+        Statement::Use(_) => v(Setting, "changes the default database or schema"),
         Statement::Discard { object_type } => match object_type {
             sqlparser::ast::DiscardObject::ALL => v(SessionUnlock, "DISCARD ALL resets default_transaction_read_only"),
             _ => v(Read, "discards session caches"),

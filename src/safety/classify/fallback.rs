@@ -198,3 +198,33 @@ pub(super) fn unwrap_exec_comments(text: &str, offset: usize, toks: &[Token]) ->
     }
     String::from_utf8(bytes).unwrap_or_else(|_| text.to_string())
 }
+
+/// MySQL `/*!NNNNN body */` read as a plain comment (a server older than
+/// NNNNN, or MySQL for `/*M!`): blank the markers and the body.
+pub(super) fn strip_exec_comments(text: &str, offset: usize, toks: &[Token]) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    let mut open = 0usize;
+    for t in toks {
+        let (s, e) = (t.span.start - offset, t.span.end - offset);
+        if e > bytes.len() {
+            break;
+        }
+        let closes = t.kind == TokenKind::Comment && open > 0 && &bytes[s..e] == b"*/";
+        if t.kind == TokenKind::ExecCommentStart {
+            open += 1;
+        }
+        if open > 0 {
+            // Keep newlines and the byte length (UTF-8 stays valid: whole
+            // tokens are replaced by spaces).
+            for b in &mut bytes[s..e] {
+                if *b != b'\n' {
+                    *b = b' ';
+                }
+            }
+        }
+        if closes {
+            open -= 1;
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_else(|_| text.to_string())
+}
