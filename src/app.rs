@@ -8,6 +8,7 @@ pub mod chart;
 mod complete;
 pub mod copy;
 mod dock;
+pub mod edit;
 pub mod editor;
 mod events;
 mod find;
@@ -256,6 +257,8 @@ pub struct App {
     /// Chart of the result shown in the grid's place, when open.
     pub chart: Option<chart::ChartView>,
     chart_ticket: u64,
+    /// Staged grid edits and their dialogs.
+    pub edits: Option<edit::EditState>,
     dirty: bool,
     ticket: u64,
     grid_ticket: u64,
@@ -331,6 +334,7 @@ impl App {
             plan_ticket: 0,
             chart: None,
             chart_ticket: 0,
+            edits: None,
             dirty: true,
             ticket: 0,
             grid_ticket: 0,
@@ -476,6 +480,9 @@ impl App {
         }
         if self.tree.filtering && self.focus == Focus::Tree {
             self.filter_key(key);
+            return;
+        }
+        if self.edits.as_ref().is_some_and(edit::EditState::modal) && self.edit_key(key) {
             return;
         }
         if self.focus == Focus::Grid && self.plan.is_some() && self.plan_key(key) {

@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod datasync;
 pub mod db;
+pub mod edit;
 pub mod export;
 pub mod fsutil;
 pub mod jobs;

@@ -3,6 +3,7 @@
 
 mod activity;
 mod chart;
+mod edit;
 mod editor;
 mod grid;
 mod plan;
@@ -208,6 +209,9 @@ pub fn draw(f: &mut Frame, app: &App) {
             (None, Some(c)) => chart::draw(f, panes.grid, app, c),
             (None, None) => grid::draw(f, panes.grid, app),
         }
+    }
+    if let Some(e) = &app.edits {
+        edit::draw(f, area, panes.grid, app, e);
     }
     status::draw(f, panes.status, app);
     if let Some(r) = panes.panel {

@@ -1,8 +1,11 @@
 //! MariaDB (and MySQL 5.7) activity: information_schema.PROCESSLIST joined
 //! with INNODB_TRX (one query), INNODB_LOCK_WAITS with INNODB_LOCKS only while
 //! someone waits on a row lock (one query), status and variables (one query),
-//! replica status where replication is configured, and top statements from
-//! performance_schema or the slow log table when either is on.
+//! replica status where replication is configured, metadata-lock owners
+//! while someone waits for one, and top statements from performance_schema
+//! or the slow log table when either is on.
+
+mod metadata;
 
 use super::row::Row;
 use super::{LockInfo, Meter, Replica, SessionInfo, Snapshot, StatementStat, TOP_LIMIT, TopStatements, masked};
@@ -89,13 +92,6 @@ impl State {
         if waiting {
             self.lock_waits(session, meter, snap).await?;
         }
-        if snap
-            .sessions
-            .iter()
-            .any(|s| s.wait.as_deref().is_some_and(|w| w.contains("metadata lock")))
-        {
-            snap.notes.push("sessions waiting for a metadata lock are marked; MariaDB names their blocker only in performance_schema.metadata_locks".into());
-        }
         let (_, rows) = meter.query(session, HEALTH).await?;
         let vars: HashMap<String, String> = rows
             .iter()
@@ -114,6 +110,9 @@ impl State {
             _ => None,
         };
         snap.own_session = num("CONNECTION_ID").map(|n| n as i64);
+        if metadata::anyone_waits(snap) {
+            metadata::waits(session, meter, snap, switched_on(&vars, "PERFORMANCE_SCHEMA")).await?;
+        }
         self.replication(session, meter, snap, num("SLAVES_CONNECTED").unwrap_or(0.0))
             .await;
         if !want_top {
@@ -280,11 +279,14 @@ fn source_row(cols: &[Column], r: &[Value]) -> Replica {
     }
 }
 
+/// A server variable that is on (`ON`, `1`, `TRUE`).
+fn switched_on(vars: &HashMap<String, String>, name: &str) -> bool {
+    vars.get(name)
+        .is_some_and(|v| matches!(v.to_ascii_uppercase().as_str(), "ON" | "1" | "TRUE"))
+}
+
 async fn top(session: &mut dyn Session, meter: &mut Meter, vars: &HashMap<String, String>) -> TopStatements {
-    let on = |k: &str| {
-        vars.get(k)
-            .is_some_and(|v| matches!(v.to_ascii_uppercase().as_str(), "ON" | "1" | "TRUE"))
-    };
+    let on = |k: &str| switched_on(vars, k);
     let table_log = vars
         .get("LOG_OUTPUT")
         .is_some_and(|v| v.to_ascii_uppercase().split(',').any(|o| o.trim() == "TABLE"));

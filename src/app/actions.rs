@@ -80,6 +80,13 @@ impl App {
             Action::ExplainStatement => self.explain_statement(false),
             Action::ExplainAnalyze => self.explain_statement(true),
             Action::Chart => self.open_chart(),
+            Action::EditCell => self.edit_cell(),
+            Action::AddRow => self.add_row(),
+            Action::DeleteRow => self.toggle_delete_row(),
+            Action::RevertEdit => self.revert_edit(),
+            Action::PreviewEdits => self.preview_edits(),
+            Action::CommitEdits => self.commit_edits(),
+            Action::DiscardEdits => self.discard_edits(),
             Action::OpenActivity => self.open_activity(),
             _ => self.pane_action(a),
         }

@@ -181,6 +181,20 @@ actions! {
     ExplainAnalyze = "explain_analyze", "Query plan with ANALYZE (runs it)";
     /// Draw the current result as a line or bar chart in the grid's place.
     Chart = "chart", "Chart of the result";
+    /// Edit the cursor cell of a result from one table with a key (staged, not sent).
+    EditCell = "edit_cell", "Edit cell (staged)";
+    /// Stage a new row for the result's table (defaults from the schema).
+    AddRow = "add_row", "Add a row (staged)";
+    /// Mark or unmark the cursor row for deletion (staged).
+    DeleteRow = "delete_row", "Mark row for deletion (staged)";
+    /// Drop the staged change of the cursor cell or row.
+    RevertEdit = "revert_edit", "Revert staged change";
+    /// Show the exact SQL the staged edits become.
+    PreviewEdits = "preview_edits", "Preview staged edits as SQL";
+    /// Run the staged edits in one transaction through the write rules.
+    CommitEdits = "commit_edits", "Commit staged edits";
+    /// Drop every staged edit (asks first).
+    DiscardEdits = "discard_edits", "Discard staged edits";
     /// Open the activity view (sessions, blocking trees, top statements, health).
     OpenActivity = "open_activity", "Activity: sessions, blocking, top statements";
 }

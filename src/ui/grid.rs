@@ -25,7 +25,7 @@ pub fn chrome_lines(g: &GridState) -> (u16, u16) {
 
 fn title(app: &App, g: &ResultTab) -> String {
     let Some(rs) = &g.result else {
-        return " Results ".to_string();
+        return format!(" Results{} ", super::edit::title_note(app));
     };
     let more = if g.streaming && app.running.is_some() { "+" } else { "" };
     let noun = if rs.len() == 1 && more.is_empty() {
@@ -58,6 +58,7 @@ fn title(app: &App, g: &ResultTab) -> String {
         let pct = scan.done.0 * 100 / scan.done.1.max(1);
         s.push_str(&format!(" · {what} {pct}%"));
     }
+    s.push_str(&super::edit::title_note(app));
     s.push(' ');
     s
 }
@@ -236,12 +237,17 @@ fn rows(out: &mut Buffer, inner: Rect, app: &App) {
     let bottom = inner.y + inner.height;
     let mut y = inner.y + 1;
     let mut i = g.top;
+    let staged = super::edit::Overlay::new(app);
     while y < bottom && i < rs.len() {
         let cursor_row = i == g.row;
         let row = rs.row(i);
+        let marks = staged.as_ref().and_then(|o| o.row(row));
         let texts: Vec<(String, Style, bool)> = cols
             .iter()
             .map(|&(c, _, _)| match row.and_then(|r| r.get(c)) {
+                _ if let Some(new) = marks.as_ref().and_then(|m| m.changed.iter().find(|(mc, _)| *mc == c)) => {
+                    (new.1.clone(), t.style(Slot::EditChanged), false)
+                }
                 Some(v) if v.is_null() => (NULL_SYMBOL.to_string(), t.style(Slot::Null), false),
                 Some(v) => {
                     let slot = if rs.numeric[c] { Slot::Number } else { Slot::Text };
@@ -281,6 +287,12 @@ fn rows(out: &mut Buffer, inner: Rect, app: &App) {
             }
             if cursor_row {
                 out.set_style(band, t.style(Slot::CursorLine));
+            }
+            if let Some(m) = &marks {
+                let slot = if m.failed { Slot::Error } else { Slot::EditDeleted };
+                if m.deleted || m.failed {
+                    out.set_style(band, t.style(slot));
+                }
             }
             for (k, &(c, cx, w)) in cols.iter().enumerate() {
                 let (_, base, hit) = &texts[k];

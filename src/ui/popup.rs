@@ -17,7 +17,7 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
 }
 
-fn frame_box(f: &mut Frame, app: &App, r: Rect, title: &str) -> Rect {
+pub(super) fn frame_box(f: &mut Frame, app: &App, r: Rect, title: &str) -> Rect {
     let t = &app.theme;
     f.render_widget(Clear, r);
     let block = Block::default()

@@ -102,6 +102,10 @@ slots! {
     Series6 = "series_6",
     /// The chart's cursor line.
     ChartCursor = "chart_cursor",
+    /// A grid cell with a staged new value.
+    EditChanged = "edit_changed",
+    /// A grid row marked for deletion.
+    EditDeleted = "edit_deleted",
 }
 
 /// A theme that could not be loaded.
@@ -145,6 +149,8 @@ struct RawStyle {
     reversed: bool,
     #[serde(default)]
     dim: bool,
+    #[serde(default)]
+    crossed_out: bool,
 }
 
 /// A resolved theme.
@@ -182,6 +188,7 @@ impl Theme {
                 (v.underline, Modifier::UNDERLINED),
                 (v.reversed, Modifier::REVERSED),
                 (v.dim, Modifier::DIM),
+                (v.crossed_out, Modifier::CROSSED_OUT),
             ] {
                 if on {
                     st = st.add_modifier(m);

@@ -1,0 +1,427 @@
+//! Editing rows in the grid, driven headless against live PostgreSQL,
+//! MariaDB and SQLite: edits are staged and highlighted, the preview shows
+//! the exact SQL, typed input is checked, results that cannot be edited say
+//! why, and a commit goes through the editor's gate in one transaction
+//! (conflicts and errors roll everything back and keep the edits; a
+//! read-only connection needs the unlock; every statement is audited).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use dbn::app::{App, ConnInfo, Focus, Options, Receivers};
+use dbn::db::ConnSpec;
+use dbn::keymap::Keymap;
+use dbn::store::Store;
+use dbn::store::connections::Tag;
+use dbn::ui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use std::time::Duration;
+
+struct Ui {
+    app: App,
+    rx: Receivers,
+    _dir: tempfile::TempDir,
+}
+
+fn make(spec: ConnSpec, name: &str, read_only: bool) -> Ui {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("meta.db")).unwrap();
+    let conn = ConnInfo {
+        name: name.into(),
+        tag: if read_only { Tag::Prod } else { Tag::Dev },
+        read_only,
+        spec,
+    };
+    let opts = Options {
+        keymap: Keymap::load("default", &[]).unwrap(),
+        theme: Theme::named("basic16").unwrap(),
+        preview_limit: 200,
+        audit_jsonl: None,
+        store: Some(store),
+    };
+    let (app, rx) = App::new(conn, opts, Rect::new(0, 0, 140, 40));
+    Ui { app, rx, _dir: dir }
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+impl Ui {
+    fn keys(&mut self, s: &str) {
+        for c in s.chars() {
+            self.app.on_key(key(KeyCode::Char(c)));
+        }
+    }
+
+    fn press(&mut self, code: KeyCode) {
+        self.app.on_key(key(code));
+    }
+
+    async fn settle(&mut self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while self.app.running.is_some()
+            || self.app.tree.loading
+            || self.app.edits.as_ref().is_some_and(|e| e.committing)
+        {
+            tokio::select! {
+                Some(ev) = self.rx.db.recv() => self.app.on_db(ev),
+                Some(ev) = self.rx.jobs.recv() => self.app.on_job(ev),
+                () = tokio::time::sleep_until(deadline) => panic!("still busy: {:?}", self.app.status),
+            }
+        }
+    }
+
+    /// Run `sql` from the editor and focus the grid on its result, with the schema loaded.
+    async fn query(&mut self, sql: &str) {
+        if self.app.tree.schema.is_none() {
+            self.app.start();
+        }
+        self.app.focus = Focus::Editor;
+        self.app.editor.buf_mut().set_text(sql);
+        self.press(KeyCode::F(5));
+        self.settle().await;
+        assert!(self.app.grid.result.is_some(), "{sql}: {:?}", self.app.status);
+        self.app.focus = Focus::Grid;
+    }
+
+    fn status(&self) -> String {
+        self.app.status.as_ref().map(|s| s.1.clone()).unwrap_or_default()
+    }
+
+    /// Go to row `row`, column `col` (0-based) of the grid.
+    fn goto(&mut self, row: usize, col: usize) {
+        self.app.grid.row = row;
+        self.app.grid.col = col;
+        self.app.after_move();
+    }
+
+    /// Edit the cursor cell: clear it, type `text`, Enter.
+    fn edit(&mut self, text: &str) {
+        self.keys("e");
+        assert!(self.editing(), "editor open: {}", self.status());
+        self.app.on_key(ctrl('u'));
+        self.keys(text);
+        self.press(KeyCode::Enter);
+    }
+
+    fn editing(&self) -> bool {
+        self.app.edits.as_ref().is_some_and(|e| e.editor.is_some())
+    }
+
+    fn editor_error(&self) -> Option<String> {
+        self.app.edits.as_ref()?.editor.as_ref()?.error.clone()
+    }
+
+    fn statements(&self) -> Vec<String> {
+        self.app
+            .edits
+            .as_ref()
+            .map(|e| e.staged.statements().into_iter().map(|s| s.sql).collect())
+            .unwrap_or_default()
+    }
+
+    fn screen(&self) -> String {
+        let (w, h) = (self.app.size.width, self.app.size.height);
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        term.draw(|f| dbn::ui::draw(f, &self.app)).unwrap();
+        let buf = term.backend().buffer();
+        (0..h)
+            .map(|y| {
+                (0..w)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+const ACCOUNTS: &str = "CREATE TABLE accounts (id int PRIMARY KEY, owner varchar(40) NOT NULL, balance numeric(10,2) NOT NULL DEFAULT 0, note text, opened date, active boolean NOT NULL DEFAULT true);
+INSERT INTO accounts VALUES (1, 'ada', 10.00, NULL, '2026-01-01', true), (2, 'bob', 20.50, 'vip', '2026-01-02', true), (3, 'cy', 0.00, NULL, NULL, false);
+CREATE VIEW rich AS SELECT * FROM accounts WHERE balance > 5;
+CREATE TABLE ledger (at timestamp, amount int);";
+
+/// Drops its test database when the test ends (even when it fails).
+struct Dropped {
+    admin: String,
+    name: String,
+    mysql: bool,
+}
+
+impl Drop for Dropped {
+    fn drop(&mut self) {
+        let sql = if self.mysql {
+            format!("DROP DATABASE IF EXISTS {}", self.name)
+        } else {
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)
+        };
+        let run = || {
+            if self.mysql {
+                common::mysql(&self.admin, &sql)
+            } else {
+                common::psql(&self.admin, &sql)
+            }
+        };
+        if std::panic::catch_unwind(run).is_err() {
+            eprintln!("could not drop {}", self.name);
+        }
+    }
+}
+
+fn db_name(url: &str) -> String {
+    let head = url.split('?').next().unwrap_or(url);
+    head.rsplit('/').next().unwrap_or_default().to_string()
+}
+
+async fn pg() -> Option<(Ui, String, Dropped)> {
+    let url = common::fresh_pg_db("tui_edit")?;
+    let guard = Dropped {
+        admin: common::pg_url()?,
+        name: db_name(&url),
+        mysql: false,
+    };
+    common::psql(&url, ACCOUNTS);
+    let ui = make(ConnSpec::parse_url(&url).unwrap(), "pg", false);
+    Some((ui, url, guard))
+}
+
+const MY_ACCOUNTS: &str = "CREATE TABLE accounts (id int PRIMARY KEY, owner varchar(40) NOT NULL, balance decimal(10,2) NOT NULL DEFAULT 0, note text, opened date, active boolean NOT NULL DEFAULT true);
+INSERT INTO accounts VALUES (1, 'ada', 10.00, NULL, '2026-01-01', true), (2, 'bob', 20.50, 'vip', '2026-01-02', true), (3, 'cy', 0.00, NULL, NULL, false);";
+
+async fn mariadb() -> Option<(Ui, String, Dropped)> {
+    let url = common::fresh_mysql_db("tui_edit")?;
+    let guard = Dropped {
+        admin: common::mysql_url()?,
+        name: db_name(&url),
+        mysql: true,
+    };
+    common::mysql(&url, MY_ACCOUNTS);
+    let ui = make(ConnSpec::parse_url(&url).unwrap(), "my", false);
+    Some((ui, url, guard))
+}
+
+fn sqlite(dir: &std::path::Path) -> (Ui, std::path::PathBuf) {
+    let path = dir.join("lite.db");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner TEXT NOT NULL, balance REAL NOT NULL DEFAULT 0, note TEXT, opened DATE, active BOOLEAN NOT NULL DEFAULT 1);
+         INSERT INTO accounts VALUES (1, 'ada', 10.0, NULL, '2026-01-01', 1), (2, 'bob', 20.5, 'vip', '2026-01-02', 1), (3, 'cy', 0.0, NULL, NULL, 0);",
+    )
+    .unwrap();
+    let mut spec = dbn::db::ConnSpec::new(dbn::db::Engine::Sqlite);
+    spec.database = Some(path.display().to_string());
+    (make(spec, "lite", false), path)
+}
+
+fn lite(path: &std::path::Path, sql: &str) -> String {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.query_row(sql, [], |r| r.get::<_, rusqlite::types::Value>(0))
+        .map(|v| format!("{v:?}"))
+        .unwrap()
+}
+
+/// Stage one edit, one deletion and one new row the same way on any engine.
+fn stage_three(ui: &mut Ui) {
+    ui.goto(0, 1);
+    ui.edit("ada l");
+    ui.goto(2, 0);
+    ui.keys("D");
+    ui.keys("o");
+    ui.press(KeyCode::Enter);
+    ui.keys("4");
+    ui.press(KeyCode::Enter);
+    ui.press(KeyCode::Down);
+    ui.press(KeyCode::Enter);
+    ui.keys("dee");
+    ui.press(KeyCode::Enter);
+    ui.press(KeyCode::Esc);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_are_staged_highlighted_and_previewed_as_exact_sql() {
+    let Some((mut ui, url, _db)) = pg().await else { return };
+    ui.query("SELECT id, owner, balance, note, opened FROM accounts ORDER BY id")
+        .await;
+    // owner of row 1, balance of row 2.
+    ui.goto(0, 1);
+    ui.edit("ada lovelace");
+    ui.goto(1, 2);
+    ui.edit("25.5");
+    // NULL is a choice, not text: Ctrl+N on note of row 2.
+    ui.goto(1, 3);
+    ui.keys("e");
+    ui.app.on_key(ctrl('n'));
+    ui.press(KeyCode::Enter);
+    // The text NULL stays text.
+    ui.goto(2, 3);
+    ui.edit("NULL");
+    assert_eq!(
+        ui.statements(),
+        vec![
+            "UPDATE \"public\".\"accounts\" SET \"owner\" = 'ada lovelace' WHERE \"id\" = 1 AND \"owner\" = 'ada'",
+            "UPDATE \"public\".\"accounts\" SET \"balance\" = 25.5, \"note\" = NULL WHERE \"id\" = 2 AND \"balance\" = 20.50 AND \"note\" = 'vip'",
+            "UPDATE \"public\".\"accounts\" SET \"note\" = 'NULL' WHERE \"id\" = 3 AND \"note\" IS NULL",
+        ]
+    );
+    // Nothing was sent.
+    assert_eq!(
+        common::psql(&url, "SELECT owner FROM accounts WHERE id = 1").trim(),
+        "ada"
+    );
+    // The grid shows the staged values and says what is staged.
+    let screen = ui.screen();
+    assert!(screen.contains("ada …") && screen.contains("25.5"), "{screen}");
+    assert!(screen.contains("staged on accounts: 4 cells in 3 rows"), "{screen}");
+    // The preview lists the exact statements.
+    ui.keys("P");
+    let screen = ui.screen();
+    assert!(
+        screen.contains("3 statements in one transaction on public.accounts"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("SET \"owner\" = 'ada lovelace' WHERE \"id\" = 1"),
+        "{screen}"
+    );
+    ui.press(KeyCode::Esc);
+    // u reverts a cell; setting a value back to the original unstages it.
+    ui.goto(2, 3);
+    ui.keys("u");
+    ui.goto(1, 2);
+    ui.edit("20.5");
+    assert_eq!(ui.statements().len(), 2);
+    // D marks a row for deletion, o stages a new row filled in a form.
+    ui.goto(2, 0);
+    ui.keys("D");
+    ui.keys("o");
+    let form = ui.app.edits.as_ref().unwrap().form.clone().expect("the new-row form");
+    assert_eq!(form.selected, 0, "the first column to fill");
+    ui.press(KeyCode::Enter);
+    ui.keys("4");
+    ui.press(KeyCode::Enter);
+    ui.press(KeyCode::Down);
+    ui.press(KeyCode::Enter);
+    ui.keys("dee");
+    ui.press(KeyCode::Enter);
+    ui.press(KeyCode::Esc);
+    let sql = ui.statements();
+    assert_eq!(sql[0], "DELETE FROM \"public\".\"accounts\" WHERE \"id\" = 3");
+    assert_eq!(
+        sql.last().unwrap(),
+        "INSERT INTO \"public\".\"accounts\" (\"id\", \"owner\") VALUES (4, 'dee')"
+    );
+    // X asks, y drops everything.
+    ui.keys("X");
+    assert!(ui.screen().contains("Discard"));
+    ui.keys("y");
+    assert!(ui.app.edits.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_input_is_checked_before_it_is_staged() {
+    let Some((mut ui, _url, _db)) = pg().await else { return };
+    ui.query("SELECT * FROM accounts ORDER BY id").await;
+    for (col, bad, why) in [
+        (0, "x1", "whole number"),
+        (2, "12,5", "decimal"),
+        (4, "2026-02-30", "date"),
+        (5, "maybe", "true or false"),
+    ] {
+        ui.goto(0, col);
+        ui.edit(bad);
+        let err = ui.editor_error().unwrap_or_else(|| panic!("{bad} was accepted"));
+        assert!(err.contains(why), "{bad}: {err}");
+        ui.press(KeyCode::Esc);
+    }
+    // NULL is refused on a NOT NULL column.
+    ui.goto(0, 1);
+    ui.keys("e");
+    ui.app.on_key(ctrl('n'));
+    assert!(ui.editor_error().unwrap().contains("NOT NULL"));
+    ui.press(KeyCode::Esc);
+    assert!(ui.app.edits.as_ref().is_none_or(|e| e.staged.is_empty()));
+    // A new row without its required columns is refused at commit, before anything is sent.
+    ui.keys("o");
+    ui.press(KeyCode::Esc);
+    ui.keys("W");
+    assert!(ui.status().contains("NOT NULL and has no default"), "{}", ui.status());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_that_cannot_be_edited_say_why() {
+    let Some((mut ui, _url, _db)) = pg().await else { return };
+    for (sql, why) in [
+        (
+            "SELECT a.id, b.owner FROM accounts a JOIN accounts b ON a.id = b.id",
+            "join",
+        ),
+        ("SELECT * FROM rich", "view"),
+        ("SELECT * FROM ledger", "no primary key"),
+        ("SELECT owner, balance FROM accounts", "does not include the key"),
+        ("SELECT relname FROM pg_catalog.pg_class LIMIT 3", "system table"),
+        ("SELECT owner, count(*) FROM accounts GROUP BY owner", "grouped"),
+    ] {
+        ui.query(sql).await;
+        ui.goto(0, 0);
+        ui.keys("e");
+        assert!(!ui.editing(), "{sql}");
+        assert!(ui.status().contains(why), "{sql}: {}", ui.status());
+        assert!(ui.status().starts_with("read-only"), "{}", ui.status());
+    }
+    // An expression column of an editable result is read-only on its own.
+    ui.query("SELECT id, balance * 2 AS double FROM accounts").await;
+    ui.goto(0, 1);
+    ui.keys("e");
+    assert!(ui.status().contains("expression"), "{}", ui.status());
+    ui.goto(0, 0);
+    ui.keys("e");
+    assert!(ui.editing());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mariadb_edits_are_staged_as_exact_sql() {
+    let Some((mut ui, url, _db)) = mariadb().await else {
+        return;
+    };
+    ui.query("SELECT id, owner, balance, note FROM accounts ORDER BY id")
+        .await;
+    stage_three(&mut ui);
+    let db = db_name(&url);
+    assert_eq!(
+        ui.statements(),
+        vec![
+            format!("DELETE FROM `{db}`.`accounts` WHERE `id` = 3"),
+            format!("UPDATE `{db}`.`accounts` SET `owner` = 'ada l' WHERE `id` = 1 AND `owner` = 'ada'"),
+            format!("INSERT INTO `{db}`.`accounts` (`id`, `owner`) VALUES (4, 'dee')"),
+        ]
+    );
+    assert_eq!(common::mysql(&url, "SELECT count(*) FROM accounts").trim(), "3");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_edits_are_staged_as_exact_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ui, path) = sqlite(dir.path());
+    ui.query("SELECT id, owner, balance, note FROM accounts ORDER BY id")
+        .await;
+    stage_three(&mut ui);
+    assert_eq!(
+        ui.statements(),
+        vec![
+            "DELETE FROM \"accounts\" WHERE \"id\" = 3",
+            "UPDATE \"accounts\" SET \"owner\" = 'ada l' WHERE \"id\" = 1 AND \"owner\" = 'ada'",
+            "INSERT INTO \"accounts\" (\"id\", \"owner\") VALUES (4, 'dee')",
+        ]
+    );
+    assert_eq!(lite(&path, "SELECT count(*) FROM accounts"), "Integer(3)");
+}
