@@ -161,6 +161,8 @@ pub enum Effect {
     SnapshotSources,
     /// Resolve a saved connection picked as a side of a schema comparison.
     ResolveSnapshotSource(String),
+    /// Resolve a saved connection chosen as the target of a backup restore.
+    ResolveRestoreTarget(String),
     /// Show the start screen (connection overview).
     LoadOverview,
 }
@@ -608,9 +610,11 @@ impl App {
             p.live_loading
                 || !p.remote_loading.is_empty()
                 || p.apply.as_ref().is_some_and(|a| a.running)
-                || p.backups
-                    .as_ref()
-                    .is_some_and(|b| b.loading || b.restore.as_ref().is_some_and(|r| r.running))
+                || p.backups.as_ref().is_some_and(|b| {
+                    b.loading
+                        || b.restore.as_ref().is_some_and(|r| r.running)
+                        || b.setup.as_ref().is_some_and(|s| s.loading)
+                })
         }) || self.sync_busy()
             || self.plan_busy()
             || self.chart_busy()

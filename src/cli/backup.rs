@@ -5,7 +5,7 @@ mod create;
 mod diff;
 mod list;
 mod progress;
-mod restore;
+pub mod restore;
 mod schedule;
 mod verify;
 
