@@ -288,6 +288,7 @@ async fn backup_then_change_then_diff_against_live_on_sqlite() {
     // this connection), Enter the preview, Enter again the typed confirmation.
     app.on_key(key(KeyCode::Esc));
     app.on_key(key(KeyCode::Char('R')));
+    settle(&mut app, &mut rx, 30).await;
     let screen = render(&app, 120, 40);
     assert!(
         screen.contains("Restore into 'shop' · 1/1 tables") && screen.contains("[x] main.orders"),
@@ -440,6 +441,7 @@ async fn restore_a_chosen_set_of_tables_into_another_connection() {
     let b = app.snapshots.as_mut().unwrap().backups.as_mut().expect("backups tab");
     b.set_key(BackupKey::from_hex(KEY_HEX).unwrap());
     app.on_key(key(KeyCode::Char('R')));
+    settle(&mut app, &mut rx, 30).await;
     // Unmark customers (the first table), switch the target to `copy`.
     app.on_key(key(KeyCode::Char(' ')));
     app.on_key(key(KeyCode::Char('c')));

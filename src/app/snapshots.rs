@@ -50,6 +50,8 @@ pub enum SnapEvent {
     Restored(Box<RestoreOutcome>),
     /// Another connection's schema was read (name, ticket, result).
     Remote(String, u64, Result<Box<Schema>, String>),
+    /// The tables of the backup being set up for a restore were read.
+    RestoreTables(Result<Vec<SetupTable>, String>),
     /// The preview of a restore choice was read (ticket, result).
     RestorePreview(u64, Box<Result<RestorePreview, String>>),
 }
@@ -499,6 +501,7 @@ impl App {
             SnapEvent::RestoreProgress(pr) => self.restore_progress(pr),
             SnapEvent::Restored(out) => self.restore_done(*out),
             SnapEvent::RestorePreview(ticket, res) => self.restore_preview_read(ticket, *res),
+            SnapEvent::RestoreTables(res) => self.restore_tables_read(res),
             SnapEvent::Remote(name, ticket, res) => self.remote_read(name, ticket, res),
         }
     }

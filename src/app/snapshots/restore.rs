@@ -146,7 +146,8 @@ impl App {
         };
         let Some(setup) = b.setup.as_ref() else { return };
         let Some(Ok(preview)) = &setup.preview else { return };
-        let (target, tables) = (preview.target.clone(), setup.chosen());
+        let (target, tables, deps) = (preview.target.clone(), setup.restore_tables(), setup.with_dependents);
+        let chosen = setup.chosen();
         let here = target.name == self.conn.name;
         if here && self.conn.read_only && !self.unlocked {
             let jsonl = self.audit_jsonl.clone();
@@ -162,14 +163,23 @@ impl App {
         if let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) {
             let mut r = RestoreState::starting(&id, confirmed_by, cancel.clone());
             r.target = target.name.clone();
-            r.chosen = tables.clone();
+            r.chosen = chosen;
             b.restore = Some(r);
             b.setup = None;
         }
         // Another connection: its typed name confirms the write, as `--confirm` does in the CLI.
         let mut spec = target.spec.clone();
         spec.read_only = false;
-        spawn_restore(spec, target.name, id, tables, key, dir, cancel, self.job_tx.clone());
+        spawn_restore(
+            spec,
+            target.name,
+            id,
+            (tables, deps),
+            key,
+            dir,
+            cancel,
+            self.job_tx.clone(),
+        );
     }
 
     /// Cancel a running restore (Esc / Ctrl+C).
@@ -305,7 +315,7 @@ fn spawn_restore(
     spec: crate::db::ConnSpec,
     conn: String,
     id: String,
-    tables: Vec<String>,
+    (tables, with_dependents): (Vec<String>, bool),
     key: Arc<BackupKey>,
     dir: std::path::PathBuf,
     cancel: CancellationToken,
@@ -322,11 +332,15 @@ fn spawn_restore(
         let repo = Repo::local(&dir);
         let progress = Some(ptx);
         let res = async {
-            let m = repo.load(&id, &key).map_err(|e| e.to_string())?;
+            let m = repo.load(&id, &key).await.map_err(|e| e.to_string())?;
             let mut s = crate::db::connect(&spec)
                 .await
                 .map_err(|e| format!("cannot connect: {e}"))?;
-            restore_with_undo(s.as_mut(), &repo, &key, &m, &tables, &conn, &progress, &cancel)
+            let opts = crate::backup::restore::RestoreOptions {
+                tables,
+                with_dependents,
+            };
+            restore_with_undo(s.as_mut(), &repo, &key, &m, &opts, &conn, &progress, &cancel)
                 .await
                 .map_err(|e| e.to_string())
         }

@@ -44,6 +44,8 @@ pub struct RestoreSetup {
     pub targets: Vec<String>,
     /// Index into `targets`.
     pub target: usize,
+    /// Add the tables that reference the chosen ones (`--with-dependents`).
+    pub with_dependents: bool,
     /// The preview for the current choice, once read (or why it could not be).
     pub preview: Option<Result<RestorePreview, String>>,
     /// A preview is being read.
@@ -59,6 +61,16 @@ impl RestoreSetup {
             .iter()
             .filter_map(|&i| self.tables.get(i).map(|t| t.name.clone()))
             .collect()
+    }
+
+    /// The tables to hand the restore: empty (the whole backup, schema
+    /// objects beyond tables too) when every table is marked.
+    pub fn restore_tables(&self) -> Vec<String> {
+        if self.marked.len() == self.tables.len() {
+            Vec::new()
+        } else {
+            self.chosen()
+        }
     }
 
     /// The target connection's name.
@@ -92,32 +104,36 @@ impl App {
             self.snap_message(Level::Error, why);
             return;
         };
-        let m = match Repo::local(&dir).load(&rec.id, &key) {
-            Ok(m) => m,
-            Err(e) => {
-                self.snap_message(Level::Error, format!("cannot read backup {}: {e}", rec.id));
-                return;
-            }
-        };
-        let tables: Vec<SetupTable> = m
-            .tables
-            .iter()
-            .map(|t| SetupTable {
-                name: t.qualified(),
-                rows: t.rows,
-            })
-            .collect();
+        // The manifest is read in the background; the list fills in when it arrives.
+        let (id, tx) = (rec.id.clone(), self.job_tx.clone());
+        tokio::spawn(async move {
+            let res = Repo::local(&dir)
+                .load(&id, &key)
+                .await
+                .map(|m| {
+                    m.tables
+                        .iter()
+                        .map(|t| SetupTable {
+                            name: t.qualified(),
+                            rows: t.rows,
+                        })
+                        .collect()
+                })
+                .map_err(|e| format!("cannot read backup {id}: {e}"));
+            let _ = tx.send(JobEvent::Snap(SnapEvent::RestoreTables(res)));
+        });
         let mut targets = vec![me];
         targets.extend(others);
         b.setup = Some(RestoreSetup {
             backup: rec.id,
-            marked: (0..tables.len()).collect(),
-            tables,
+            marked: BTreeSet::new(),
+            tables: Vec::new(),
             selected: 0,
             targets,
             target: 0,
+            with_dependents: false,
             preview: None,
-            loading: false,
+            loading: true,
             ticket: 0,
         });
         self.mark_dirty();
@@ -162,9 +178,13 @@ impl App {
                 s.target = (s.target + 1) % s.targets.len().max(1);
                 s.changed();
             }
+            KeyCode::Char('d') => {
+                s.with_dependents = !s.with_dependents;
+                s.changed();
+            }
             KeyCode::Enter => match &s.preview {
                 Some(Ok(_)) => self.ask_restore(),
-                _ if s.loading => {}
+                _ if s.loading || s.tables.is_empty() => {}
                 _ if s.marked.is_empty() => {
                     s.preview = Some(Err("no table marked: Space marks one, * marks all".into()));
                 }
@@ -220,15 +240,19 @@ impl App {
             s.preview = Some(Err("the backup key is not available".into()));
             return;
         };
-        let (id, tables) = (s.backup.clone(), s.chosen());
+        let id = s.backup.clone();
+        let opts = crate::backup::restore::RestoreOptions {
+            tables: s.restore_tables(),
+            with_dependents: s.with_dependents,
+        };
         tokio::spawn(async move {
             let res = async {
-                let m = Repo::local(&dir).load(&id, &key).map_err(|e| e.to_string())?;
+                let m = Repo::local(&dir).load(&id, &key).await.map_err(|e| e.to_string())?;
                 // Planned through a session opened as the connection is configured.
                 let mut session = crate::db::connect(&info.spec)
                     .await
                     .map_err(|e| format!("cannot connect to '{}': {e}", info.name))?;
-                let plan = crate::backup::restore::plan(session.as_mut(), &m, &tables)
+                let plan = crate::backup::restore::plan(session.as_mut(), &m, &opts)
                     .await
                     .map_err(|e| e.to_string())?;
                 let lines = crate::cli::backup::restore::preview(&plan, &info.name);
@@ -237,6 +261,27 @@ impl App {
             .await;
             let _ = tx.send(JobEvent::Snap(SnapEvent::RestorePreview(ticket, Box::new(res))));
         });
+        self.mark_dirty();
+    }
+
+    /// The backup's tables arrived: every one is marked.
+    pub(super) fn restore_tables_read(&mut self, res: Result<Vec<SetupTable>, String>) {
+        let Some(s) = self
+            .snapshots
+            .as_mut()
+            .and_then(|p| p.backups.as_mut())
+            .and_then(|b| b.setup.as_mut())
+        else {
+            return;
+        };
+        s.loading = false;
+        match res {
+            Ok(t) => {
+                s.marked = (0..t.len()).collect();
+                s.tables = t;
+            }
+            Err(e) => s.preview = Some(Err(crate::sanitize::sanitize(&e).into_owned())),
+        }
         self.mark_dirty();
     }
 

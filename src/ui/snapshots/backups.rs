@@ -40,7 +40,7 @@ pub fn hint(b: &BackupTab) -> &'static str {
         match &s.preview {
             Some(Ok(_)) => "Enter restore (type the target's name) · Esc change the choice",
             _ if s.loading => "reading the target… · Esc back",
-            _ => "Space mark · * all · c target connection · Enter preview · Esc back",
+            _ => "Space mark · * all · c target · d dependents · Enter preview · Esc back",
         }
     } else if b.view.is_some() {
         "↑/↓ scroll · PgUp/PgDn page · Esc back"
@@ -151,10 +151,11 @@ fn draw_setup(f: &mut Frame, body: Rect, app: &App, s: &RestoreSetup) {
         String::new()
     };
     let head = format!(
-        "Restore into '{}'{others} · {}/{} tables · {}",
+        "Restore into '{}'{others} · {}/{} tables{} · {}",
         s.target_name(),
         s.marked.len(),
         s.tables.len(),
+        if s.with_dependents { " + dependents" } else { "" },
         s.backup,
     );
     put(
@@ -170,6 +171,7 @@ fn draw_setup(f: &mut Frame, body: Rect, app: &App, s: &RestoreSetup) {
     let (lines, style): (Vec<String>, Style) = match &s.preview {
         Some(Ok(p)) => (p.lines.clone(), t.style(Slot::Popup)),
         Some(Err(e)) => (vec![format!("cannot preview: {e}")], t.style(Slot::Error)),
+        None if s.loading && s.tables.is_empty() => (vec!["reading the backup…".into()], t.style(Slot::Warning)),
         None if s.loading => (vec![format!("reading '{}'…", s.target_name())], t.style(Slot::Warning)),
         None => (Vec::new(), t.style(Slot::Popup)),
     };
