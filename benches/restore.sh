@@ -6,7 +6,8 @@
 #   2. the same table on MariaDB: `dbn backup restore --new-database` vs
 #      `mariadb NEWDB < mariadb-dump` (the dump loaded as users do);
 #   3. reading a 1,000,000-row MariaDB table: `dbn query --format tsv` vs
-#      `mariadb -B --quick`, output bytes compared.
+#      `mariadb -B --quick`, output bytes compared (the client's NULL mapped
+#      to dbn's \N first).
 # Each restored copy is checked against the source (row count and checksum).
 #
 # Usage: eval "$(scripts/test-services.sh env)"; benches/restore.sh [ROWS] [DBN_BINARY] [RUNS]
@@ -33,6 +34,7 @@ MYPORT=$(echo "$DBN_TEST_MYSQL_URL" | sed -E 's#.*@([^:/]+):([0-9]+)/.*#\2#')
 MYUSER=$(echo "$DBN_TEST_MYSQL_URL" | sed -E 's#mysql://([^:]+):.*#\1#')
 export MYSQL_PWD=$(echo "$DBN_TEST_MYSQL_URL" | sed -E 's#mysql://[^:]+:([^@]+)@.*#\1#')
 my() { mariadb --host="$MYHOST" --port="$MYPORT" --user="$MYUSER" "$@" </dev/null; }
+my_load() { mariadb --host="$MYHOST" --port="$MYPORT" --user="$MYUSER" "$@"; }
 q() { "$PSQL" "$1" -qAtX -v ON_ERROR_STOP=1 -c "$2" </dev/null; }
 now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
@@ -59,7 +61,7 @@ q "$src_url" "INSERT INTO items SELECT i, i % 5000, (i % 100000) / 100.0, timest
 q "$src_url" "CREATE INDEX items_customer ON items (customer)"
 q "$src_url" "VACUUM ANALYZE items"
 my -e "CREATE DATABASE $SRC"
-my "$SRC" -e "CREATE TABLE items (id BIGINT PRIMARY KEY, customer INT NOT NULL, amount DECIMAL(12,2), created DATETIME(6) NOT NULL, note VARCHAR(64), KEY items_customer (customer))"
+my "$SRC" -e "CREATE TABLE items (id BIGINT PRIMARY KEY, customer INT NOT NULL, amount DECIMAL(12,2), created DATETIME NOT NULL, note VARCHAR(64), KEY items_customer (customer))"
 my "$SRC" -e "INSERT INTO items SELECT seq, seq % 5000, (seq % 100000) / 100.0, TIMESTAMP '2026-01-01 00:00:00' + INTERVAL seq SECOND, IF(seq % 7 = 0, NULL, MD5(seq)) FROM seq_1_to_$ROWS"
 
 export HOME="$WORK/home" XDG_DATA_HOME="$WORK/home/data" XDG_CONFIG_HOME="$WORK/home/config"
@@ -97,7 +99,7 @@ printf "postgres restore, %s rows, new database: pg_restore %.2f s, dbn %.2f s, 
 # --- 2. MariaDB restore ------------------------------------------------------
 for i in $(seq 1 "$RUNS"); do
   d="bench_myr_${TAG}_$i"
-  t=$(now); my -e "CREATE DATABASE $d"; my "$d" <"$WORK/dump.sql"; echo "$(since "$t")" >>"$WORK/myr"
+  t=$(now); my -e "CREATE DATABASE $d"; my_load "$d" <"$WORK/dump.sql"; echo "$(since "$t")" >>"$WORK/myr"
   [ "$(my -N "$d" -e "$my_check")" = "$want_my" ] || { echo "mariadb copy differs" >&2; exit 1; }
   my -e "DROP DATABASE $d"
   d="bench_dmr_${TAG}_$i"
@@ -112,7 +114,9 @@ printf "mariadb restore, %s rows, new database: mariadb < dump %.2f s, dbn %.2f 
 # --- 3. MariaDB read ---------------------------------------------------------
 READ=$((ROWS / 2))
 sql="SELECT id, customer, amount, created, note FROM items WHERE id <= $READ ORDER BY id"
-my -B --quick "$SRC" -e "$sql" >"$WORK/mariadb.tsv"
+# The mariadb client writes NULL as the word NULL, dbn's TSV as \N: mapped
+# before the bytes are compared (no value of the table is the text 'NULL').
+my -B --quick "$SRC" -e "$sql" | sed -e 's/\tNULL\t/\t\\N\t/g' -e 's/\tNULL$/\t\\N/' -e 's/^NULL\t/\\N\t/' >"$WORK/mariadb.tsv"
 "$DBN" query --conn my --sql "$sql" --format tsv >"$WORK/dbn.tsv" </dev/null
 if cmp -s "$WORK/mariadb.tsv" "$WORK/dbn.tsv"; then same="identical bytes"; else same="OUTPUT DIFFERS"; fi
 for i in $(seq 1 "$RUNS"); do

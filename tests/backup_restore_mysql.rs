@@ -141,3 +141,55 @@ fn mysql_selective_restore_fires_no_trigger_and_no_cascade() {
         "totals as backed up, not recomputed by the trigger"
     );
 }
+
+#[test]
+fn mysql_kill_during_restore_leaves_the_target_as_it_was() {
+    let Some(url) = fresh_mysql_db("rs_mykill") else { return };
+    mysql(&url, "CREATE TABLE big (id INT PRIMARY KEY, pad VARCHAR(200))");
+    mysql(
+        &url,
+        "INSERT INTO big SELECT seq, REPEAT(MD5(seq), 4) FROM seq_1_to_300000",
+    );
+    let s = Sandbox::new();
+    add_conn(&s, "db", &url, &[]);
+    let b = create(&s, "db");
+    mysql(
+        &url,
+        "DELETE FROM big WHERE id % 2 = 0; UPDATE big SET pad = CONCAT('after', id)",
+    );
+    let state = "SELECT COUNT(*), SUM(CRC32(pad)) FROM big";
+    let before = mysql(&url, state);
+    let mut child = s
+        .cmd()
+        .args(["backup", "restore", b["id"].as_str().unwrap(), "-q"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the load is running on the server, then kill dbn outright.
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let loading =
+        format!("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '{db}' AND INFO LIKE 'LOAD DATA%'");
+    let start = std::time::Instant::now();
+    while mysql(&url, &loading).trim() == "0" {
+        if let Ok(Some(st)) = child.try_wait() {
+            panic!("the restore finished before it could be killed ({st}); make the table bigger");
+        }
+        assert!(start.elapsed().as_secs() < 120, "the load never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The server notices the dead client and rolls the load back.
+    let busy = format!(
+        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '{db}' AND COMMAND <> 'Sleep' AND ID <> CONNECTION_ID()"
+    );
+    let start = std::time::Instant::now();
+    while mysql(&url, &busy).trim() != "0" {
+        assert!(start.elapsed().as_secs() < 60, "the killed load is still running");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(mysql(&url, state), before);
+    mysql(&url, &format!("DROP DATABASE `{db}`"));
+}

@@ -5,8 +5,8 @@
 //! target-only rows or not) and the row-level differences, and apply the plan
 //! behind the typed confirmation with live progress.
 
-use super::guard::{Gate, Grant};
-use super::popup::{ConnEntry, Popup};
+use super::guard::Operation;
+use super::popup::ConnEntry;
 use super::query::JobEvent;
 use super::{App, ConnInfo, Effect, Level};
 use crate::datasync::apply::{ApplyReport, apply_plan};
@@ -537,29 +537,17 @@ impl App {
         } else {
             String::new()
         };
-        let message = format!(
-            "Sync {} into '{name}' ({}): {inserts} insert(s), {updates} update(s), {deletes} delete(s){kept}.\nType '{name}' to apply (audited); Esc cancels.",
+        let what = format!(
+            "Sync {} into '{name}' ({}): {inserts} insert(s), {updates} update(s), {deletes} delete(s){kept}.",
             Self::sync_tables_text(p),
             p.strategy,
         );
-        self.popup = Some(Popup::TypedConfirm {
-            message,
-            expect: name,
-            input: String::new(),
-            grant: Grant::DataSync,
-            gate: Box::new(Gate {
-                stmts: Vec::new(),
-                verdicts: Vec::new(),
-                allow_unbounded: false,
-                destructive_confirmed: false,
-                confirmed_by: None,
-                explain: None,
-            }),
-        });
+        let target = crate::ops::Target::new(t.name.clone(), t.tag, t.read_only, t.spec.clone());
+        self.guarded_operation(Operation::DataSync, what, target);
     }
 
     /// The typed confirmation for a data sync was answered correctly: run it.
-    pub(super) fn start_data_sync(&mut self, confirmed_by: String) {
+    pub(super) fn start_data_sync(&mut self, confirmed: crate::ops::gate::Confirmed) {
         let tx = self.job_tx.clone();
         let Some(p) = self.sync.as_mut() else { return };
         let Some(t) = p.target.as_ref() else { return };
@@ -585,8 +573,14 @@ impl App {
         p.applied = Some((0, 0));
         p.at_table = 0;
         p.chosen = work.iter().map(|(d, _)| d.table.clone()).collect();
-        self.sync_confirmed = Some((confirmed_by, std::time::Instant::now()));
-        spawn_apply(t.spec.clone(), work, ctl, tx);
+        self.sync_confirmed = Some((confirmed.confirmed_by().to_string(), std::time::Instant::now()));
+        let spec = confirmed.spec(&crate::ops::Target::new(
+            t.name.clone(),
+            t.tag,
+            t.read_only,
+            t.spec.clone(),
+        ));
+        spawn_apply(spec, work, ctl, tx);
     }
 
     /// A message from the panel's tasks.

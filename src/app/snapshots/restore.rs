@@ -3,8 +3,7 @@
 //! Ctrl+C cancel, indexing of the pre-restore snapshot and the audit entry.
 
 use super::SnapEvent;
-use crate::app::guard::{Gate, Grant};
-use crate::app::popup::Popup;
+use crate::app::guard::Operation;
 use crate::app::query::JobEvent;
 use crate::app::{App, Level};
 use crate::backup::capture::CaptureReport;
@@ -112,32 +111,21 @@ impl App {
             return;
         }
         let name = preview.target.name.clone();
-        let message = format!(
-            "{}\nA pre-restore snapshot of the replaced tables is taken first (restoring it undoes this).\nType '{name}' to restore (audited); Esc cancels.",
+        let what = format!(
+            "{}\nA pre-restore snapshot of the replaced tables is taken first (restoring it undoes this).",
             preview.lines.join("\n")
         );
+        let t = &preview.target;
+        let target = crate::ops::Target::new(name, t.tag, t.read_only, t.spec.clone());
         let id = setup.backup.clone();
         if let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) {
             b.restore_target = Some(id);
         }
-        self.popup = Some(Popup::TypedConfirm {
-            message,
-            expect: name,
-            input: String::new(),
-            grant: Grant::Restore,
-            gate: Box::new(Gate {
-                stmts: Vec::new(),
-                verdicts: Vec::new(),
-                allow_unbounded: false,
-                destructive_confirmed: false,
-                confirmed_by: None,
-                explain: None,
-            }),
-        });
+        self.guarded_operation(Operation::Restore, what, target);
     }
 
     /// The typed confirmation for a restore was answered correctly: run it.
-    pub(in crate::app) fn start_restore(&mut self, confirmed_by: String) {
+    pub(in crate::app) fn start_restore(&mut self, confirmed: crate::ops::gate::Confirmed) {
         let Some(b) = self.snapshots.as_ref().and_then(|p| p.backups.as_ref()) else {
             return;
         };
@@ -148,17 +136,7 @@ impl App {
         let Some(Ok(preview)) = &setup.preview else { return };
         let (target, tables, deps) = (preview.target.clone(), setup.restore_tables(), setup.with_dependents);
         let chosen = setup.chosen();
-        let here = target.name == self.conn.name;
-        if here && self.conn.read_only && !self.unlocked {
-            let jsonl = self.audit_jsonl.clone();
-            if let Some(store) = self.store.as_ref()
-                && let Err(e) = store.grant_unlock(&self.conn.name, None, &confirmed_by, jsonl.as_deref())
-            {
-                self.snap_message(Level::Error, format!("cannot record the unlock in the audit log: {e}"));
-                return;
-            }
-            self.unlock_session();
-        }
+        let confirmed_by = confirmed.confirmed_by().to_string();
         let cancel = CancellationToken::new();
         if let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) {
             let mut r = RestoreState::starting(&id, confirmed_by, cancel.clone());
@@ -167,9 +145,12 @@ impl App {
             b.restore = Some(r);
             b.setup = None;
         }
-        // Another connection: its typed name confirms the write, as `--confirm` does in the CLI.
-        let mut spec = target.spec.clone();
-        spec.read_only = false;
+        let spec = confirmed.spec(&crate::ops::Target::new(
+            target.name.clone(),
+            target.tag,
+            target.read_only,
+            target.spec.clone(),
+        ));
         spawn_restore(
             spec,
             target.name,
