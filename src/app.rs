@@ -7,6 +7,7 @@ pub mod activity;
 pub mod chart;
 mod complete;
 pub mod copy;
+pub mod cursor;
 mod dock;
 pub mod edit;
 pub mod editor;
@@ -24,7 +25,6 @@ mod run;
 mod session_store;
 mod shutdown;
 pub mod snapshots;
-pub mod split;
 pub mod start;
 pub mod sync_preview;
 pub mod tree;
@@ -125,10 +125,8 @@ pub struct Running {
     pub stmts: Vec<Statement>,
     /// Cancel requested.
     pub cancelling: bool,
-    /// Safety verdict per statement (for the audit log).
-    pub verdicts: Vec<crate::safety::StatementVerdict>,
-    /// Who confirmed what, for the audit log.
-    pub confirmed_by: Option<String>,
+    /// Writes on a read-only connection are unlocked for this run.
+    pub unlocked: bool,
 }
 
 /// What the last finished run did.
@@ -215,8 +213,11 @@ pub struct App {
     pub store: Option<Store>,
     /// Set when the user quits.
     pub quit: bool,
-    /// Writes unlocked on a read-only connection (typed confirmation or a timed unlock).
-    pub unlocked: bool,
+    /// The database's timed unlock in force (status line countdown); a
+    /// one-run unlock lives in [`Running::unlocked`] only.
+    pub unlock: Option<crate::store::unlocks::Unlock>,
+    /// When `unlock` was last read from the store.
+    pub unlock_checked: Option<Instant>,
     /// Audit log mirror file.
     pub audit_jsonl: Option<std::path::PathBuf>,
     /// Effects for the loop.
@@ -310,7 +311,8 @@ impl App {
             preview_limit: opts.preview_limit,
             store: opts.store,
             quit: false,
-            unlocked: false,
+            unlock: None,
+            unlock_checked: None,
             audit_jsonl: opts.audit_jsonl,
             effects: Vec::new(),
             snapshots: None,
@@ -356,7 +358,8 @@ impl App {
             self.request_start_screen();
             return;
         }
-        self.check_timed_unlock();
+        // A timed unlock granted elsewhere (`dbn unlock`, `--unlock-minutes`) shows at once.
+        self.refresh_unlock();
         self.reload_schema();
     }
 
@@ -375,20 +378,6 @@ impl App {
     /// The current connection's colour, if it has one.
     pub fn conn_color(&self) -> Option<&str> {
         self.conn_colors.get(&self.conn.name).map(String::as_str)
-    }
-
-    /// A timed unlock granted with `dbn query --unlock-minutes` also applies here.
-    pub fn check_timed_unlock(&mut self) {
-        if !self.conn.read_only {
-            return;
-        }
-        let active = self
-            .store
-            .as_ref()
-            .and_then(|s| s.active_unlock(&self.conn.name).ok().flatten());
-        if active.is_some() {
-            self.unlock_session();
-        }
     }
 
     /// Something changed since the last frame.
@@ -586,11 +575,27 @@ impl App {
             .map_or(10, |t| usize::from(t.height.saturating_sub(3)).max(1))
     }
 
-    /// Periodic update while something runs (elapsed time in the status line).
+    /// Periodic update while something runs (elapsed time in the status line)
+    /// or an unlock counts down.
     pub fn on_tick(&mut self) {
         if self.busy() {
             self.dirty = true;
         }
+        if let Some(u) = &self.unlock {
+            self.dirty = true;
+            // Ended elsewhere (`dbn unlock --end`) or expired: read it again now and then.
+            let stale = self
+                .unlock_checked
+                .is_none_or(|t| t.elapsed() >= Duration::from_secs(2));
+            if u.seconds_left() == 0 || stale {
+                self.refresh_unlock();
+            }
+        }
+    }
+
+    /// True while the status line has a clock to update.
+    pub fn ticking(&self) -> bool {
+        self.busy() || self.unlock.is_some()
     }
 
     /// True while a query, export or scan is in flight or a transaction is open (the loop then ticks the clock).

@@ -304,7 +304,14 @@ async fn snapshot_then_diff_against_live_and_apply_the_migration_on_sqlite() {
         "{:?}",
         app.status
     );
+    // A read-only connection: the unlock for this run, then the migration's own confirmation.
     app.on_key(key(KeyCode::Char('a')));
+    type_text(&mut app, "lite");
+    app.on_key(key(KeyCode::Enter));
+    let Some(Popup::TypedConfirm { message, .. }) = &app.popup else {
+        panic!("the migration needs its own confirmation: {:?}", app.status)
+    };
+    assert!(message.contains("migration statement"), "{message}");
     type_text(&mut app, "lite");
     app.on_key(key(KeyCode::Enter));
     settle(&mut app, &mut rx, 30).await;

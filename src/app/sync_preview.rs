@@ -3,8 +3,8 @@
 //! read the per-table summary and the row-level differences, and apply a
 //! source-wins sync behind the typed confirmation with live progress.
 
-use super::guard::{Gate, Grant};
-use super::popup::{ConnEntry, Popup};
+use super::guard::Operation;
+use super::popup::ConnEntry;
 use super::query::JobEvent;
 use super::{App, ConnInfo, Effect, Level};
 use crate::datasync::apply::{ApplyReport, apply_plan};
@@ -321,30 +321,18 @@ impl App {
             return;
         }
         let name = t.name.clone();
-        let message = format!(
-            "Sync {} into '{name}' (source wins): {} insert(s), {} update(s), {deletes} delete(s).\nType '{name}' to apply (audited); Esc cancels.",
+        let what = format!(
+            "Sync {} into '{name}' (source wins): {} insert(s), {} update(s), {deletes} delete(s).",
             crate::sanitize::sanitize(&d.table),
             r.only_in_source.len(),
             r.changed.len(),
         );
-        self.popup = Some(Popup::TypedConfirm {
-            message,
-            expect: name,
-            input: String::new(),
-            grant: Grant::DataSync,
-            gate: Box::new(Gate {
-                stmts: Vec::new(),
-                verdicts: Vec::new(),
-                allow_unbounded: false,
-                destructive_confirmed: false,
-                confirmed_by: None,
-                explain: None,
-            }),
-        });
+        let target = crate::ops::Target::new(t.name.clone(), t.tag, t.read_only, t.spec.clone());
+        self.guarded_operation(Operation::DataSync, what, target);
     }
 
     /// The typed confirmation for a data sync was answered correctly: run it.
-    pub(super) fn start_data_sync(&mut self, confirmed_by: String) {
+    pub(super) fn start_data_sync(&mut self, confirmed: crate::ops::gate::Confirmed) {
         let tx = self.job_tx.clone();
         let Some(p) = self.sync.as_mut() else { return };
         let (Some(d), Some(t)) = (p.diff.as_ref(), p.target.as_ref()) else {
@@ -355,8 +343,14 @@ impl App {
         p.stage = Stage::Running;
         p.progress = "applying…".into();
         p.applied = Some((0, 0));
-        self.sync_confirmed = Some((confirmed_by, std::time::Instant::now()));
-        spawn_apply(t.spec.clone(), (**d).clone(), p.delete_missing, ctl, tx);
+        self.sync_confirmed = Some((confirmed.confirmed_by().to_string(), std::time::Instant::now()));
+        let spec = confirmed.spec(&crate::ops::Target::new(
+            t.name.clone(),
+            t.tag,
+            t.read_only,
+            t.spec.clone(),
+        ));
+        spawn_apply(spec, (**d).clone(), p.delete_missing, ctl, tx);
     }
 
     /// A message from the panel's tasks.

@@ -234,7 +234,7 @@ fn confirm_target(ctx: &mut Ctx, job: &str, target: &str, prompt: &str, flag: Op
     if !(rec.read_only || rec.tag == Tag::Prod) {
         return Ok(None);
     }
-    if let Some(u) = ctx.store()?.active_unlock(target)? {
+    if let Some(u) = super::guard::timed_unlock(ctx, target)? {
         return Ok(Some(format!("unlock until {} ({})", u.until, u.confirmed_by)));
     }
     match crate::safety::confirm::confirm_typed(target, prompt, flag) {

@@ -2,8 +2,7 @@
 //! task with progress, verification by re-introspection and the audit entry.
 
 use super::{ApplyFailure, ApplyState, Side, SnapEvent};
-use crate::app::guard::{Gate, Grant};
-use crate::app::popup::Popup;
+use crate::app::guard::Operation;
 use crate::app::query::JobEvent;
 use crate::app::{App, Level};
 use crate::schema::Schema;
@@ -76,44 +75,22 @@ impl App {
             }
         };
         let name = self.conn.name.clone();
-        let message = format!(
-            "Apply {} migration statement(s) ({} with hazards) to '{name}' to make it match {}.\nType '{name}' to apply (audited); Esc cancels.",
+        let what = format!(
+            "Apply {} migration statement(s) ({} with hazards) to '{name}' to make it match {}.",
             pl.steps.len(),
             pl.hazard_count(),
             v.goal_label
         );
-        self.popup = Some(Popup::TypedConfirm {
-            message,
-            expect: name,
-            input: String::new(),
-            grant: Grant::Migration,
-            gate: Box::new(Gate {
-                stmts: Vec::new(),
-                verdicts: Vec::new(),
-                allow_unbounded: false,
-                destructive_confirmed: false,
-                confirmed_by: None,
-                explain: None,
-            }),
-        });
+        self.guarded_operation(Operation::Migration, what, self.target());
     }
 
     /// The typed confirmation for a migration was answered correctly: run it.
-    pub(in crate::app) fn start_migration(&mut self, confirmed_by: String) {
+    pub(in crate::app) fn start_migration(&mut self, confirmed: crate::ops::gate::Confirmed) {
+        let confirmed_by = confirmed.confirmed_by().to_string();
         let Some(v) = self.snapshots.as_ref().and_then(|p| p.view.as_ref()) else {
             return;
         };
         let Ok(pl) = v.plan.clone() else { return };
-        if self.conn.read_only && !self.unlocked {
-            let jsonl = self.audit_jsonl.clone();
-            if let Some(store) = self.store.as_ref()
-                && let Err(e) = store.grant_unlock(&self.conn.name, None, &confirmed_by, jsonl.as_deref())
-            {
-                self.snap_message(Level::Error, format!("cannot record the unlock in the audit log: {e}"));
-                return;
-            }
-            self.unlock_session();
-        }
         if let Some(p) = self.snapshots.as_mut() {
             p.apply = Some(ApplyState {
                 running: true,
@@ -122,7 +99,7 @@ impl App {
             p.message = None;
         }
         self.migration_confirmed = Some((confirmed_by, std::time::Instant::now()));
-        spawn_apply(self.conn.spec.clone(), pl, self.job_tx.clone());
+        spawn_apply(confirmed.spec(&self.target()), pl, self.job_tx.clone());
     }
 
     pub(super) fn migration_done(&mut self, res: Result<(usize, Box<Schema>), ApplyFailure>) {

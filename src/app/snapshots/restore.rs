@@ -3,8 +3,7 @@
 //! Ctrl+C cancel, indexing of the pre-restore snapshot and the audit entry.
 
 use super::SnapEvent;
-use crate::app::guard::{Gate, Grant};
-use crate::app::popup::Popup;
+use crate::app::guard::Operation;
 use crate::app::query::JobEvent;
 use crate::app::{App, Level};
 use crate::backup::capture::CaptureReport;
@@ -109,53 +108,30 @@ impl App {
             return;
         }
         let name = self.conn.name.clone();
-        let message = format!(
-            "Restore backup {} ({} table(s), {} rows) into '{name}', replacing those tables.\nA pre-restore snapshot is taken first (restoring it undoes this).\nType '{name}' to restore (audited); Esc cancels.",
+        let what = format!(
+            "Restore backup {} ({} table(s), {} rows) into '{name}', replacing those tables.\nA pre-restore snapshot is taken first (restoring it undoes this).",
             rec.id, rec.tables, rec.rows
         );
         if let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) {
             b.restore_target = Some(rec.id);
         }
-        self.popup = Some(Popup::TypedConfirm {
-            message,
-            expect: name,
-            input: String::new(),
-            grant: Grant::Restore,
-            gate: Box::new(Gate {
-                stmts: Vec::new(),
-                verdicts: Vec::new(),
-                allow_unbounded: false,
-                destructive_confirmed: false,
-                confirmed_by: None,
-                explain: None,
-            }),
-        });
+        self.guarded_operation(Operation::Restore, what, self.target());
     }
 
     /// The typed confirmation for a restore was answered correctly: run it.
-    pub(in crate::app) fn start_restore(&mut self, confirmed_by: String) {
+    pub(in crate::app) fn start_restore(&mut self, confirmed: crate::ops::gate::Confirmed) {
         let Some(b) = self.snapshots.as_ref().and_then(|p| p.backups.as_ref()) else {
             return;
         };
         let (Some(id), Some(key), Some(dir)) = (b.restore_target.clone(), b.key(), b.repo_dir.clone()) else {
             return;
         };
-        if self.conn.read_only && !self.unlocked {
-            let jsonl = self.audit_jsonl.clone();
-            if let Some(store) = self.store.as_ref()
-                && let Err(e) = store.grant_unlock(&self.conn.name, None, &confirmed_by, jsonl.as_deref())
-            {
-                self.snap_message(Level::Error, format!("cannot record the unlock in the audit log: {e}"));
-                return;
-            }
-            self.unlock_session();
-        }
+        let confirmed_by = confirmed.confirmed_by().to_string();
         let cancel = CancellationToken::new();
         if let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) {
             b.restore = Some(RestoreState::starting(&id, confirmed_by, cancel.clone()));
         }
-        let mut spec = self.conn.spec.clone();
-        spec.read_only = false;
+        let spec = confirmed.spec(&self.target());
         spawn_restore(spec, self.conn.name.clone(), id, key, dir, cancel, self.job_tx.clone());
     }
 

@@ -129,7 +129,7 @@ pub fn run(a: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         record.name
     );
     let mut spec = spec;
-    let unlocked = record.read_only && ctx.store()?.active_unlock(&record.name)?.is_some();
+    let unlocked = record.read_only && crate::cli::guard::timed_unlock(ctx, &record.name)?.is_some();
     if unlocked {
         spec.read_only = false;
     }
