@@ -334,6 +334,7 @@ async fn typed_input_is_checked_before_it_is_staged() {
     for (col, bad, why) in [
         (0, "x1", "whole number"),
         (2, "12,5", "decimal"),
+        (2, "12.505", "more than 2 decimal places"),
         (4, "2026-02-30", "date"),
         (5, "maybe", "true or false"),
     ] {

@@ -8,7 +8,7 @@ mod form;
 
 use super::{App, Level};
 use crate::db::Value;
-use crate::edit::{EditTarget, Staged, editable, parse_input};
+use crate::edit::{EditTarget, Staged, check_scale, editable, parse_input};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 pub use commit::EditsDone;
@@ -336,7 +336,7 @@ impl App {
         let value = if ed.null {
             Value::Null
         } else {
-            match parse_input(col.kind, &ed.input) {
+            match parse_input(col.kind, &ed.input).and_then(|v| check_scale(&col.data_type, &v).map(|()| v)) {
                 Ok(v) => v,
                 Err(e) => {
                     ed.error = Some(e);

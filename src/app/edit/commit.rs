@@ -230,8 +230,8 @@ fn outcome(plan: &Approved, report: &Result<RunReport, String>) -> EditsDone {
     let sent = report.statements.len();
     let failed = report.failed().map(|s| {
         let why = match &s.end {
-            End::Conflict { got, .. } => format!(
-                "conflict: the row was changed or removed by someone else since it was read ({got} rows matched)"
+            End::Conflict { got, expected } => format!(
+                "conflict: the row was changed or removed by someone else since it was read (the statement changed {got} row(s), not {expected})"
             ),
             End::Failed(e) => crate::sanitize::sanitize(&e.message).into_owned(),
             End::Cancelled => "cancelled".into(),
