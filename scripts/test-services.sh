@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start throwaway PostgreSQL 15 and MariaDB servers on 127.0.0.1 for tests,
-# plus TLS-enabled copies of both and an sshd (issue 17), with throwaway keys.
+# plus TLS-enabled copies of both and an sshd (issue 17), with throwaway keys,
+# and an S3-compatible server (moto, issue 13).
 #
 #   eval "$(scripts/test-services.sh start)"   # prints export lines
 #   scripts/test-services.sh stop
@@ -120,6 +121,42 @@ CREATE DATABASE IF NOT EXISTS dbn_test;
 SQL
 }
 
+# An S3-compatible server (moto, from PyPI, in a venv under $DIR/s3) with a
+# bucket `dbn-test`; any credentials are accepted, addressing is path-style.
+s3_running() {
+  [ -f "$DIR/s3/pid" ] && kill -0 "$(cat "$DIR/s3/pid")" 2>/dev/null &&
+    python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$(cat "$DIR/s3/port")/dbn-test', timeout=2)" >/dev/null 2>&1
+}
+
+start_s3() {
+  if s3_running; then return; fi
+  mkdir -p "$DIR/s3"
+  if [ ! -x "$DIR/s3/venv/bin/moto_server" ]; then
+    if ! python3 -m venv "$DIR/s3/venv" >/dev/null 2>&1; then
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq </dev/null >&2
+      apt-get install -y -qq python3-venv </dev/null >&2
+      python3 -m venv "$DIR/s3/venv" >&2
+    fi
+    log "installing moto (S3-compatible test server) from PyPI"
+    "$DIR/s3/venv/bin/pip" install -q "moto[server]" </dev/null >&2
+  fi
+  local port; port="$(free_port)"
+  echo "$port" >"$DIR/s3/port"
+  setsid "$DIR/s3/venv/bin/moto_server" -H 127.0.0.1 -p "$port" </dev/null >"$DIR/s3/log" 2>&1 &
+  echo $! >"$DIR/s3/pid"
+  for _ in $(seq 1 120); do
+    if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/', timeout=1)" >/dev/null 2>&1; then break; fi
+    sleep 0.25
+  done
+  python3 - "$port" <<'PY'
+import sys, urllib.request
+req = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/dbn-test", method="PUT")
+urllib.request.urlopen(req, timeout=5)
+PY
+  s3_running || { log "the S3 test server did not start; see $DIR/s3/log"; tail -20 "$DIR/s3/log" >&2; exit 1; }
+}
+
 write_env() {
   local pg_port my_port
   pg_port="$(cat "$DIR/pg/port")"; my_port="$(cat "$DIR/my/port")"
@@ -130,6 +167,7 @@ export DBN_TEST_PG_ADMIN_URL='postgres://postgres@127.0.0.1:$pg_port/postgres?ss
 export DBN_TEST_MYSQL_URL='mysql://dbn:$MY_PASSWORD@127.0.0.1:$my_port/dbn_test'
 export DBN_TEST_MYSQL_ROOT_SOCKET='$DIR/my/sock'
 export DBN_TEST_PG_BIN='$(pg_bin)'
+export DBN_TEST_S3_REPO='s3://dbn-test?endpoint=http://127.0.0.1:$(cat "$DIR/s3/port")'
 ENV
 }
 
@@ -319,6 +357,7 @@ case "${1:-start}" in
     start_postgres_tls
     start_mariadb_tls
     start_sshd
+    start_s3
     write_env
     write_env_tls_ssh
     cat "$ENV_FILE"
@@ -327,6 +366,7 @@ case "${1:-start}" in
     if [ -d "$DIR/pg/data" ]; then as_user postgres "$(pg_bin)/pg_ctl" -D "$DIR/pg/data" -m immediate stop >/dev/null 2>&1 || true; fi
     if [ -f "$DIR/my/pid" ]; then kill "$(cat "$DIR/my/pid")" 2>/dev/null || true; fi
     stop_tls_ssh
+    if [ -f "$DIR/s3/pid" ]; then kill "$(cat "$DIR/s3/pid")" 2>/dev/null || true; rm -f "$DIR/s3/pid"; fi
     ;;
   env)
     cat "$ENV_FILE"

@@ -10,12 +10,16 @@
 //! Everything here is UI-free: the CLI and the TUI call the same functions,
 //! passing a progress channel and a `CancellationToken`.
 
+pub mod backend;
 pub mod capture;
 pub mod chunker;
 pub mod codec;
+pub mod counters;
 pub mod crypto;
 pub mod diff;
 pub mod gc;
+pub mod keyfile;
+pub mod lease;
 pub mod manifest;
 pub mod progress;
 pub mod read;
@@ -30,7 +34,7 @@ pub use capture::{CaptureOptions, capture};
 pub use crypto::BackupKey;
 pub use manifest::{FORMAT_VERSION, Manifest, ManifestStore};
 pub use progress::{Progress, ProgressTx};
-pub use store::{ChunkId, ChunkStore, LocalDirStore};
+pub use store::{BackendChunks, ChunkId, ChunkStore, LocalDirStore};
 
 /// Errors from snapshot operations. Every message names the offending object.
 #[derive(Debug, Error)]
@@ -53,7 +57,7 @@ pub enum BackupError {
     },
     /// The key in use is not the key the backup was made with.
     #[error(
-        "the backup key does not match backup '{id}' (it was written with key {expected}, this workspace has key {found}); set DBN_BACKUP_KEY to the key it was made with"
+        "the backup key does not match backup '{id}' (it was written with key {expected}, this workspace has key {found}); import the key it was made with (`dbn backup key import FILE`) or set DBN_BACKUP_KEY to it"
     )]
     WrongKey {
         /// Backup id.
@@ -62,6 +66,16 @@ pub enum BackupError {
         expected: String,
         /// Fingerprint of the key in use.
         found: String,
+    },
+    /// No key in the workspace opens this backup.
+    #[error(
+        "backup '{id}' was made with backup key {fingerprint}, which this workspace does not have: import it with `dbn backup key import FILE` (written by `dbn backup key export` where the backups were made), or set DBN_BACKUP_KEY"
+    )]
+    NoKeyFor {
+        /// Backup id.
+        id: String,
+        /// Fingerprint recorded in its manifest.
+        fingerprint: String,
     },
     /// The manifest was written by a newer dbn.
     #[error(
@@ -97,6 +111,19 @@ pub enum BackupError {
     /// A table asked for is not in the backup or the database.
     #[error("table '{0}' is not in the backup; see `dbn backup show ID` for its tables")]
     UnknownTable(String),
+    /// Tables outside the restore set reference it.
+    #[error(
+        "these tables reference the tables being restored and would be left pointing at rows that may no longer exist:\n{0}\nnothing was changed: restore them too with --with-dependents, or name them in --tables"
+    )]
+    Dependents(String),
+    /// A dependent table is not in the backup.
+    #[error(
+        "{0} references a restored table but is not in the backup, so it cannot be restored with it; nothing was changed"
+    )]
+    DependentNotInBackup(String),
+    /// A MariaDB restore committed its rows, then a later step failed.
+    #[error("{0}")]
+    AfterCommit(String),
     /// The operation was cancelled.
     #[error("cancelled; nothing was changed")]
     Cancelled,
@@ -142,31 +169,78 @@ pub fn new_backup_id() -> String {
     format!("{}-{suffix:04x}", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"))
 }
 
-/// A snapshot repository: a chunk store plus the manifest directory.
+/// A snapshot repository: chunks, manifests and leases in one backend
+/// (a local folder or an S3-compatible bucket).
 pub struct Repo {
-    /// Where chunks live.
+    /// Where its objects live.
+    pub backend: std::sync::Arc<dyn backend::Backend>,
+    /// Its chunks.
     pub chunks: Box<dyn ChunkStore>,
-    /// Where manifests live.
+    /// Its manifests.
     pub manifests: ManifestStore,
-    /// The snapshots directory (lock files live here).
-    pub root: std::path::PathBuf,
 }
 
 impl Repo {
+    /// A repository over `backend`.
+    pub fn new(backend: std::sync::Arc<dyn backend::Backend>) -> Repo {
+        Repo {
+            chunks: Box::new(BackendChunks::new(std::sync::Arc::clone(&backend))),
+            manifests: ManifestStore::new(std::sync::Arc::clone(&backend)),
+            backend,
+        }
+    }
+
     /// The local repository in `dir` (`.dbnexus/snapshots/`).
     pub fn local(dir: &std::path::Path) -> Repo {
-        Repo {
-            chunks: Box::new(LocalDirStore::new(dir.join("chunks"))),
-            manifests: ManifestStore::new(dir.join("manifests")),
-            root: dir.to_path_buf(),
+        Repo::new(std::sync::Arc::new(backend::LocalBackend::new(dir.to_path_buf())))
+    }
+
+    /// A repository by URL (`s3://bucket/prefix?endpoint=...`) or local path.
+    pub fn open(location: &str, creds: Option<backend::s3::S3Credentials>) -> BackupResult<Repo> {
+        if location.starts_with("s3://") {
+            let loc = backend::S3Location::parse(location)?;
+            return Ok(Repo::new(std::sync::Arc::new(backend::S3Backend::open(loc, creds)?)));
         }
+        if location.contains("://") {
+            return Err(BackupError::Unsupported(format!(
+                "'{location}' is not a repository dbn can use: give a folder or an s3://BUCKET/PREFIX URL"
+            )));
+        }
+        Ok(Repo::local(std::path::Path::new(location)))
+    }
+
+    /// Where the repository is, for messages.
+    pub fn describe(&self) -> String {
+        self.backend.describe()
+    }
+
+    /// Read a manifest by id or unique prefix with whichever of `keys` it
+    /// was made with, and check it (format version, MAC).
+    pub async fn load_with(&self, written: &str, keys: &[BackupKey]) -> BackupResult<(Manifest, BackupKey)> {
+        let id = self.manifests.resolve(written).await?;
+        let m = self.manifests.read(&id).await?;
+        let Some(key) = keys.iter().find(|k| k.fingerprint() == m.key_fingerprint) else {
+            return Err(match keys.first() {
+                Some(k) => BackupError::WrongKey {
+                    id: m.id.clone(),
+                    expected: m.key_fingerprint.clone(),
+                    found: k.fingerprint().to_string(),
+                },
+                None => BackupError::NoKeyFor {
+                    id: m.id.clone(),
+                    fingerprint: m.key_fingerprint.clone(),
+                },
+            });
+        };
+        m.check(key)?;
+        Ok((m, key.clone()))
     }
 
     /// Read a manifest by id or unique prefix and check it against `key`
     /// (format version, key fingerprint, MAC).
-    pub fn load(&self, written: &str, key: &BackupKey) -> BackupResult<Manifest> {
-        let id = self.manifests.resolve(written)?;
-        let m = self.manifests.read(&id)?;
+    pub async fn load(&self, written: &str, key: &BackupKey) -> BackupResult<Manifest> {
+        let id = self.manifests.resolve(written).await?;
+        let m = self.manifests.read(&id).await?;
         m.check(key)?;
         Ok(m)
     }

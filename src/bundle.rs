@@ -35,6 +35,10 @@ pub use crypto::{
 pub use format::{decode, encode};
 pub use plan::{Action, ConflictMode, Item, Plan, Section, plan};
 
+/// Name of the sealed-secrets entry holding the workspace's backup key
+/// (not a valid connection name, so it never collides with one).
+pub const BACKUP_KEY_ENTRY: &str = "@backup-key";
+
 /// The `format` value of every bundle.
 pub const FORMAT: &str = "dbn-bundle";
 /// The newest bundle version this build writes and reads.

@@ -78,6 +78,18 @@ pub struct Config {
     pub log: LogConfig,
     /// Audit settings.
     pub audit: AuditConfig,
+    /// Backup settings.
+    #[serde(default)]
+    pub backup: BackupConfig,
+}
+
+/// Backup settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupConfig {
+    /// Default repository: a folder or `s3://BUCKET/PREFIX[?endpoint=URL]`
+    /// (none: `.dbnexus/snapshots/`). `DBN_BACKUP_REPO` overrides it.
+    pub repository: Option<String>,
 }
 
 /// TUI settings.
@@ -158,6 +170,9 @@ impl Config {
     }
 
     fn apply_env(&mut self) -> Result<(), ConfigError> {
+        if let Some(v) = env("DBN_BACKUP_REPO") {
+            self.backup.repository = Some(v);
+        }
         if let Some(v) = env("DBN_THEME") {
             self.ui.theme = v;
         }

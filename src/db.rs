@@ -14,6 +14,9 @@ mod value;
 
 pub use access::{Access, Lexing, database_id};
 pub use error::{DbError, DbResult, ErrorCode};
-pub use session::{BATCH_ROWS, Canceller, Column, Frame, Session, Summary, connect, query_all};
+pub use session::{
+    BATCH_ROWS, BulkBatch, BulkRows, BulkTarget, Canceller, Column, Frame, Session, Summary, bulk_aborted,
+    bulk_read_only, connect, query_all,
+};
 pub use spec::{ConnSpec, DEFAULT_CONNECT_TIMEOUT, Engine, SshTarget, SslMode, redact_url};
 pub use value::{Interval, Value};

@@ -94,3 +94,51 @@ fn run_due_is_idempotent_keeps_n_and_respects_the_lock() {
         "{text}"
     );
 }
+
+/// The printed cron line works as cron runs it: no terminal, an empty
+/// environment, the secret store opened from the env file it names.
+#[test]
+fn the_cron_line_runs_headless() {
+    let s = Sandbox::new();
+    let c = rusqlite::Connection::open(s.ws().join("a.db")).unwrap();
+    c.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a');")
+        .unwrap();
+    add_conn(&s, "a", "sqlite:a.db", &[]);
+    // A first backup creates the key in the (file) secret store.
+    create(&s, "a");
+    ok(&s, &["backup", "schedule", "add", "--conn", "a", "--daily", "00:00"]);
+    backdate(
+        &s,
+        "UPDATE backup_schedules SET created_at = '2020-01-01T00:00:00.000Z'",
+    );
+    let text = String::from_utf8_lossy(&dbn(&s, &["backup", "schedule", "install"]).stdout).into_owned();
+    assert!(text.contains("DBN_MASTER_PASSWORD="), "{text}");
+    let line = text.lines().find(|l| l.starts_with("*/5 * * * *")).unwrap();
+    let command = line.trim_start_matches("*/5 * * * *").trim();
+    let home = s.dir.path().join("home");
+    let env_file = home.join(".config/dbn/run-due.env");
+    assert!(command.contains(env_file.to_str().unwrap()), "{command}");
+    std::fs::create_dir_all(env_file.parent().unwrap()).unwrap();
+    std::fs::write(
+        &env_file,
+        "DBN_SECRETS_BACKEND=file\nDBN_MASTER_PASSWORD=test-master-passphrase\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(command)
+        .env_clear()
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let log = std::fs::read_to_string(s.ws().join(".dbnexus/logs/run-due.log")).unwrap_or_default();
+    assert!(out.status.success(), "{}\n{log}", err_text(&out));
+    assert_eq!(
+        ok(&s, &["backup", "list", "--json"]).as_array().unwrap().len(),
+        2,
+        "{log}"
+    );
+}

@@ -53,7 +53,9 @@ pub async fn end_snapshot(session: &mut dyn Session) {
 /// Tables to capture from a schema, by user-written names.
 pub fn select_tables<'a>(schema: &'a Schema, wanted: &[String], conn: &str) -> BackupResult<Vec<&'a Table>> {
     if wanted.is_empty() {
-        return Ok(schema.tables.iter().collect());
+        // A partition's rows are read (and restored) through its partitioned
+        // table, where the server routes each row to its partition.
+        return Ok(schema.tables.iter().filter(|t| t.partition_of.is_none()).collect());
     }
     wanted
         .iter()
@@ -78,7 +80,16 @@ pub fn stored_columns(t: &Table) -> Vec<(String, String)> {
 
 /// `SELECT cols FROM t ORDER BY key` for a table.
 pub fn select_sql(engine: Engine, t: &Table, columns: &[String], key: &[String]) -> String {
-    let cols: Vec<String> = columns.iter().map(|c| quote::ident(engine, c)).collect();
+    // SQLite: `likely(x)` returns x unchanged but without the declared type,
+    // so values arrive as stored (storage class exact), not reinterpreted
+    // by the column's declared type.
+    let cols: Vec<String> = columns
+        .iter()
+        .map(|c| match engine {
+            Engine::Sqlite => format!("likely({}) AS {}", quote::ident(engine, c), quote::ident(engine, c)),
+            _ => quote::ident(engine, c),
+        })
+        .collect();
     let mut sql = format!(
         "SELECT {} FROM {}",
         if cols.is_empty() {
@@ -172,12 +183,13 @@ pub async fn capture(
 ) -> BackupResult<CaptureReport> {
     let started = std::time::Instant::now();
     let created_at = crate::store::now();
-    let _mark = super::gc::RunningMark::new(repo)?;
+    // Held until the manifest lands: a GC meanwhile deletes nothing.
+    let lease = super::lease::Lease::backup(std::sync::Arc::clone(&repo.backend)).await?;
     let server_version = session.server_version().await?;
     begin_snapshot(session).await?;
     let result = capture_in_snapshot(session, repo, key, opts, progress, cancel).await;
     end_snapshot(session).await;
-    let (schema, tables, stats) = result?;
+    let (schema, tables, counters, stats) = result?;
     let mut manifest = Manifest {
         format_version: FORMAT_VERSION,
         dbn_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -190,15 +202,17 @@ pub async fn capture(
         key_fingerprint: key.fingerprint().to_string(),
         schema,
         tables,
+        counters,
         duration_ms: started.elapsed().as_millis() as u64,
         mac: String::new(),
+        raw: None,
     };
     manifest.seal(key)?;
     if cancel.is_cancelled() {
         return Err(BackupError::Cancelled);
     }
-    let path = repo.manifests.write(&manifest)?;
-    let manifest_bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let manifest_bytes = repo.manifests.write(&manifest).await?;
+    lease.release().await;
     emit(progress, Progress::Done);
     Ok(CaptureReport {
         manifest,
@@ -209,7 +223,7 @@ pub async fn capture(
     })
 }
 
-type Captured = (Schema, Vec<TableEntry>, (u64, u64, u64));
+type Captured = (Schema, Vec<TableEntry>, Vec<super::counters::Counter>, (u64, u64, u64));
 
 async fn capture_in_snapshot(
     session: &mut dyn Session,
@@ -238,7 +252,7 @@ async fn capture_in_snapshot(
         },
     );
     let engine = session.engine();
-    let parent = Parent::find(repo, &opts.connection, key);
+    let parent = Parent::find(repo, &opts.connection, key).await;
     let mut stats = (0u64, 0u64, 0u64);
     let mut done = 0u64;
     let mut entries = Vec::with_capacity(chosen.len());
@@ -318,7 +332,9 @@ async fn capture_in_snapshot(
             chunks: refs,
         });
     }
-    Ok((schema, entries, stats))
+    // Read after the data: a counter is never behind the rows captured.
+    let counters = super::counters::capture(session).await?;
+    Ok((schema, entries, counters, stats))
 }
 
 /// The previous backup of the same connection, whose chunks serve as
@@ -332,12 +348,17 @@ pub struct Parent {
 
 impl Parent {
     /// The newest complete backup of `connection` sealed with `key`.
-    pub fn find(repo: &Repo, connection: &str, key: &BackupKey) -> Option<Parent> {
-        let ids = repo.manifests.ids().ok()?;
-        let m = ids.iter().rev().find_map(|id| {
-            let m = repo.manifests.read(id).ok()?;
-            (m.connection == connection && m.key_fingerprint == key.fingerprint()).then_some(m)
-        })?;
+    pub async fn find(repo: &Repo, connection: &str, key: &BackupKey) -> Option<Parent> {
+        let ids = repo.manifests.ids().await.ok()?;
+        let mut found = None;
+        for id in ids.iter().rev() {
+            let Ok(m) = repo.manifests.read(id).await else { continue };
+            if m.connection == connection && m.key_fingerprint == key.fingerprint() {
+                found = Some(m);
+                break;
+            }
+        }
+        let m = found?;
         let mut bases = HashMap::new();
         for c in m.tables.iter().flat_map(|t| &t.chunks) {
             bases.insert(c.id, c.base);

@@ -1,5 +1,7 @@
-//! Garbage collection: delete chunks no manifest references.
+//! Garbage collection: delete chunks no manifest references, under a GC
+//! lease (see `lease`), so a backup still being written never loses a chunk.
 
+use super::lease::Lease;
 use super::{BackupResult, Repo};
 use std::collections::HashSet;
 
@@ -12,59 +14,32 @@ pub struct GcReport {
     pub bytes: u64,
     /// Chunks kept.
     pub kept: u64,
-}
-
-/// Marks a capture in progress (`snapshots/running/PID`) so a concurrent
-/// GC keeps its not-yet-referenced chunks; removed on drop.
-pub struct RunningMark {
-    path: std::path::PathBuf,
-}
-
-impl RunningMark {
-    /// Mark this process as capturing into `repo`.
-    pub fn new(repo: &Repo) -> BackupResult<RunningMark> {
-        let dir = repo.root.join("running");
-        std::fs::create_dir_all(&dir).map_err(|e| super::io_err("create", &dir, e))?;
-        let path = dir.join(std::process::id().to_string());
-        std::fs::write(&path, b"").map_err(|e| super::io_err("write", &path, e))?;
-        Ok(RunningMark { path })
-    }
-}
-
-impl Drop for RunningMark {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-/// Whether another live process is capturing into the repository.
-fn capture_running(repo: &Repo) -> bool {
-    let Ok(rd) = std::fs::read_dir(repo.root.join("running")) else {
-        return false;
-    };
-    rd.flatten().any(|e| {
-        let pid = e.file_name().to_string_lossy().to_string();
-        let alive = pid != std::process::id().to_string() && std::path::Path::new(&format!("/proc/{pid}")).exists();
-        if !alive && pid != std::process::id().to_string() {
-            // Left by a killed capture.
-            let _ = std::fs::remove_file(e.path());
-        }
-        alive
-    })
+    /// Nothing was deleted because a backup was being written.
+    pub deferred: bool,
 }
 
 /// Remove every chunk not referenced by a complete manifest. Manifests that
 /// do not parse keep nothing alive; a damaged manifest should be removed
-/// with its backup first. While another process is capturing (its chunks
-/// are not referenced until its manifest lands) nothing is deleted; the
-/// next GC collects.
+/// with its backup first. While a backup is being written (its chunks are
+/// not referenced until its manifest lands) nothing is deleted; the next GC
+/// collects.
 pub async fn collect(repo: &Repo) -> BackupResult<GcReport> {
-    if capture_running(repo) {
-        return Ok(GcReport::default());
-    }
+    let Some(lease) = Lease::gc(std::sync::Arc::clone(&repo.backend)).await? else {
+        return Ok(GcReport {
+            deferred: true,
+            ..GcReport::default()
+        });
+    };
+    let result = sweep(repo).await;
+    lease.release().await;
+    result
+}
+
+async fn sweep(repo: &Repo) -> BackupResult<GcReport> {
+    repo.backend.sweep_partial().await?;
     let mut live = HashSet::new();
-    for id in repo.manifests.ids()? {
-        let m = repo.manifests.read(&id)?;
+    for id in repo.manifests.ids().await? {
+        let m = repo.manifests.read(&id).await?;
         live.extend(m.chunk_ids().copied());
     }
     let mut rep = GcReport::default();

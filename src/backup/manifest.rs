@@ -9,14 +9,14 @@
 
 use super::crypto::BackupKey;
 use super::store::ChunkId;
-use super::{BackupError, BackupResult, io_err};
+use super::{BackupError, BackupResult};
 use crate::db::Engine;
 use crate::schema::Schema;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
 
 /// Highest manifest format this build reads and the one it writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: sequence positions and AUTO_INCREMENT counters (`counters`).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// One backup's manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,11 +44,24 @@ pub struct Manifest {
     pub schema: Schema,
     /// Captured tables, in capture order.
     pub tables: Vec<TableEntry>,
+    /// Sequence positions and auto-increment counters at capture time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counters: Vec<super::counters::Counter>,
     /// Milliseconds the capture took.
     pub duration_ms: u64,
     /// Keyed MAC over the manifest with this field empty.
     #[serde(default)]
     pub mac: String,
+    /// The JSON as read from the repository, for the MAC check.
+    #[serde(skip)]
+    pub raw: Option<serde_json::Value>,
+}
+
+fn mac_bytes(mut v: serde_json::Value) -> Result<Vec<u8>, serde_json::Error> {
+    if let Some(o) = v.as_object_mut() {
+        o.insert("mac".into(), serde_json::Value::String(String::new()));
+    }
+    serde_json::to_vec(&v)
 }
 
 /// One table in a backup.
@@ -177,17 +190,25 @@ impl Manifest {
         })
     }
 
+    /// The MAC covers the manifest's JSON form with `mac` empty. Computed
+    /// on the JSON value (keys in stored order) rather than on this struct,
+    /// so fields added to the schema model later do not change the bytes of
+    /// a stored manifest and break its MAC.
     fn mac_input(&self) -> BackupResult<Vec<u8>> {
-        let mut m = self.clone();
-        m.mac.clear();
-        serde_json::to_vec(&m).map_err(|e| BackupError::CorruptManifest {
+        let bad = |e: serde_json::Error| BackupError::CorruptManifest {
             id: self.id.clone(),
             why: e.to_string(),
-        })
+        };
+        let v = match &self.raw {
+            Some(raw) => raw.clone(),
+            None => serde_json::to_value(self).map_err(bad)?,
+        };
+        mac_bytes(v).map_err(bad)
     }
 
     /// Set the MAC for `key`.
     pub fn seal(&mut self, key: &BackupKey) -> BackupResult<()> {
+        self.raw = None;
         self.mac = key.mac(&self.mac_input()?);
         Ok(())
     }
@@ -218,74 +239,63 @@ impl Manifest {
     }
 }
 
-/// Manifest files under `snapshots/manifests/`.
-#[derive(Debug, Clone)]
+/// Manifests of a repository: `manifests/ID.json`.
+#[derive(Clone)]
 pub struct ManifestStore {
-    dir: PathBuf,
+    backend: std::sync::Arc<dyn super::backend::Backend>,
 }
 
 impl ManifestStore {
-    /// Manifests in `dir`.
-    pub fn new(dir: PathBuf) -> Self {
-        Self { dir }
+    /// Manifests in `backend`.
+    pub fn new(backend: std::sync::Arc<dyn super::backend::Backend>) -> Self {
+        Self { backend }
     }
 
-    /// Path of a manifest.
-    pub fn path_of(&self, id: &str) -> PathBuf {
-        self.dir.join(format!("{id}.json"))
+    fn path_of(id: &str) -> String {
+        format!("manifests/{id}.json")
     }
 
-    /// Write atomically: temp file, fsync, rename.
-    pub fn write(&self, m: &Manifest) -> BackupResult<PathBuf> {
-        use std::io::Write;
-        std::fs::create_dir_all(&self.dir).map_err(|e| io_err("create", &self.dir, e))?;
-        let path = self.path_of(&m.id);
-        let tmp = self.dir.join(format!(".{}.json.tmp", m.id));
+    /// Write it whole (a reader never sees part of it); returns its size.
+    pub async fn write(&self, m: &Manifest) -> BackupResult<u64> {
         let body = serde_json::to_vec(m).map_err(|e| BackupError::CorruptManifest {
             id: m.id.clone(),
             why: e.to_string(),
         })?;
-        let mut f = std::fs::File::create(&tmp).map_err(|e| io_err("create", &tmp, e))?;
-        f.write_all(&body).map_err(|e| io_err("write", &tmp, e))?;
-        f.sync_all().map_err(|e| io_err("sync", &tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| io_err("rename into place", &path, e))?;
-        Ok(path)
+        let len = body.len() as u64;
+        self.backend.put(&Self::path_of(&m.id), body).await?;
+        Ok(len)
     }
 
     /// Read a manifest by exact id (no checks beyond parsing).
-    pub fn read(&self, id: &str) -> BackupResult<Manifest> {
-        let path = self.path_of(id);
-        let text = std::fs::read(&path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                BackupError::NotFound(id.to_string())
-            } else {
-                io_err("read", &path, e)
-            }
-        })?;
+    pub async fn read(&self, id: &str) -> BackupResult<Manifest> {
+        let text = self
+            .backend
+            .get(&Self::path_of(id))
+            .await?
+            .ok_or_else(|| BackupError::NotFound(id.to_string()))?;
         parse(id, &text)
     }
 
     /// Ids of every complete manifest, oldest first.
-    pub fn ids(&self) -> BackupResult<Vec<String>> {
-        let mut out = Vec::new();
-        let rd = match std::fs::read_dir(&self.dir) {
-            Ok(r) => r,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-            Err(e) => return Err(io_err("list", &self.dir, e)),
-        };
-        for f in rd.flatten() {
-            let name = f.file_name().to_string_lossy().to_string();
-            if let Some(id) = name.strip_suffix(".json").filter(|_| !name.starts_with('.')) {
-                out.push(id.to_string());
-            }
-        }
+    pub async fn ids(&self) -> BackupResult<Vec<String>> {
+        let mut out: Vec<String> = self
+            .backend
+            .list("manifests")
+            .await?
+            .into_iter()
+            .filter_map(|l| {
+                let name = l.path.rsplit('/').next()?.to_string();
+                let id = name.strip_suffix(".json")?;
+                (!name.starts_with('.')).then(|| id.to_string())
+            })
+            .collect();
         out.sort();
         Ok(out)
     }
 
     /// Resolve a full id or unique prefix.
-    pub fn resolve(&self, written: &str) -> BackupResult<String> {
-        let ids = self.ids()?;
+    pub async fn resolve(&self, written: &str) -> BackupResult<String> {
+        let ids = self.ids().await?;
         if ids.iter().any(|i| i == written) {
             return Ok(written.to_string());
         }
@@ -300,15 +310,9 @@ impl ManifestStore {
         }
     }
 
-    /// Delete a manifest file.
-    pub fn remove(&self, id: &str) -> BackupResult<()> {
-        let p = self.path_of(id);
-        std::fs::remove_file(&p).map_err(|e| io_err("remove", &p, e))
-    }
-
-    /// Directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    /// Delete a manifest.
+    pub async fn remove(&self, id: &str) -> BackupResult<()> {
+        self.backend.delete(&Self::path_of(id)).await
     }
 }
 
@@ -327,10 +331,12 @@ fn parse(id: &str, bytes: &[u8]) -> BackupResult<Manifest> {
             supported: FORMAT_VERSION,
         });
     }
-    serde_json::from_value(v).map_err(|e| BackupError::CorruptManifest {
+    let mut m: Manifest = serde_json::from_value(v.clone()).map_err(|e| BackupError::CorruptManifest {
         id: id.to_string(),
         why: e.to_string(),
-    })
+    })?;
+    m.raw = Some(v);
+    Ok(m)
 }
 
 #[cfg(test)]
@@ -372,42 +378,55 @@ mod tests {
                     },
                 ],
             }],
+            counters: Vec::new(),
             duration_ms: 1,
             mac: String::new(),
+            raw: None,
         };
         m.seal(key).unwrap();
         m
     }
 
-    #[test]
-    fn write_read_check_and_tamper() {
+    fn store(dir: &std::path::Path) -> ManifestStore {
+        ManifestStore::new(std::sync::Arc::new(crate::backup::backend::LocalBackend::new(
+            dir.to_path_buf(),
+        )))
+    }
+
+    #[tokio::test]
+    async fn write_read_check_and_tamper() {
         let dir = tempfile::tempdir().unwrap();
-        let ms = ManifestStore::new(dir.path().to_path_buf());
+        let ms = store(dir.path());
         let key = BackupKey::from_bytes(&[1; 32]);
         let m = sample(&key);
-        ms.write(&m).unwrap();
-        assert_eq!(ms.ids().unwrap(), vec![m.id.clone()]);
-        assert_eq!(ms.resolve("2026").unwrap(), m.id);
-        let back = ms.read(&m.id).unwrap();
+        ms.write(&m).await.unwrap();
+        assert_eq!(ms.ids().await.unwrap(), vec![m.id.clone()]);
+        assert_eq!(ms.resolve("2026").await.unwrap(), m.id);
+        let mut back = ms.read(&m.id).await.unwrap();
+        assert!(back.raw.is_some());
+        back.raw = None;
         assert_eq!(back, m);
+        let back = ms.read(&m.id).await.unwrap();
         back.check(&key).unwrap();
         let other = BackupKey::from_bytes(&[2; 32]);
         assert!(matches!(back.check(&other), Err(BackupError::WrongKey { .. })));
         let mut edited = back.clone();
+        edited.raw = None;
         edited.tables[0].rows = 2;
         assert!(matches!(edited.check(&key), Err(BackupError::CorruptManifest { .. })));
     }
 
-    #[test]
-    fn newer_format_is_named() {
+    #[tokio::test]
+    async fn newer_format_is_named() {
         let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("manifests")).unwrap();
         std::fs::write(
-            dir.path().join("x.json"),
+            dir.path().join("manifests/x.json"),
             br#"{"format_version": 99, "whatever": true}"#,
         )
         .unwrap();
-        let ms = ManifestStore::new(dir.path().to_path_buf());
-        let err = ms.read("x").unwrap_err();
+        let ms = store(dir.path());
+        let err = ms.read("x").await.unwrap_err();
         assert!(matches!(err, BackupError::TooNew { found: 99, .. }), "{err}");
         assert!(err.to_string().contains("upgrade dbn"));
     }

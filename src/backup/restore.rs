@@ -1,33 +1,47 @@
-//! Restore: plan (what will be created or replaced), then apply all of it
-//! in one transaction. Checks that can fail (key, manifest, chunks,
-//! columns) run before the first write; the caller takes the pre-restore
-//! snapshot between `plan` and `apply`.
+//! Restore: `plan` reads the target and decides everything (tables and their
+//! row counts, tables outside the set that reference it, the DDL, counters,
+//! triggers to keep from firing); `execute` carries the plan out all or
+//! nothing. Nothing outside the restore set changes: no cascade and no
+//! trigger fires while loading.
 //!
-//! Atomicity per engine: Postgres and SQLite run DDL and data in one
-//! transaction. MariaDB/MySQL commit DDL implicitly, so missing tables are
-//! created first (they hold nothing to lose and are dropped again if the
-//! data transaction fails), then every DELETE and INSERT runs in one InnoDB
-//! transaction with foreign key checks off for the session.
+//! Per engine:
+//! - Postgres: one transaction with `session_replication_role = replica`
+//!   (superusers; otherwise user triggers are disabled inside the
+//!   transaction and foreign keys stay enforced), TRUNCATE, COPY, counters,
+//!   then keys, indexes, foreign keys, views, triggers, policies and grants;
+//! - SQLite: foreign keys off, then one transaction in which the set's
+//!   triggers are dropped and recreated around DELETE + inserts;
+//! - MariaDB commits DDL: missing objects are created first (and dropped
+//!   again on failure), triggers on the set are dropped before and recreated
+//!   after the load (said in the plan, as it cannot be rolled back), and the
+//!   rows load in one transaction with foreign key checks off.
 
-mod create;
 pub mod ddl;
+mod execute;
+mod load;
+pub mod new_database;
+pub mod schema_steps;
+pub mod scope;
 pub mod undoable;
 
-use create::{pg_identity, same_engine_ddl};
+pub use execute::execute;
 
-use super::crypto::BackupKey;
+use super::counters::{self, Counter};
 use super::manifest::{Manifest, TableEntry};
-use super::progress::{Progress, ProgressTx, emit};
-use super::read::fetch_sealed;
-use super::{BackupError, BackupResult, ChunkStore};
-use crate::db::{Engine, Session, Value, query_all, quote};
+use super::{BackupError, BackupResult};
+use crate::db::{BulkTarget, Engine, Session, Value, query_all, quote};
+use crate::schema::{Schema, Table};
+use scope::Dependent;
 use serde::Serialize;
-use tokio_util::sync::CancellationToken;
 
-/// Rows per INSERT statement.
-const INSERT_ROWS: usize = 500;
-/// Soft size cap of one INSERT statement.
-const INSERT_BYTES: usize = 1 << 20;
+/// What to restore.
+#[derive(Debug, Clone, Default)]
+pub struct RestoreOptions {
+    /// Tables (`t` or `schema.t`); empty means every table of the backup.
+    pub tables: Vec<String>,
+    /// Add the tables that reference the restored ones instead of refusing.
+    pub with_dependents: bool,
+}
 
 /// One table of a restore plan.
 #[derive(Debug, Clone, Serialize)]
@@ -47,15 +61,24 @@ pub struct PlannedTable {
     pub current_rows: u64,
     /// Rows the backup holds.
     pub backup_rows: u64,
-    /// Postgres: insert with OVERRIDING SYSTEM VALUE (GENERATED ALWAYS columns).
+    /// Added because it references a restored table (`--with-dependents`).
+    pub dependent: bool,
+    /// Where the rows go.
     #[serde(skip)]
-    pub overriding: bool,
-    /// Postgres: columns whose sequence is moved past the restored values.
+    pub bulk: BulkTarget,
+}
+
+/// A trigger kept from firing while the rows load.
+#[derive(Debug, Clone, Serialize)]
+pub struct Suspended {
+    /// `schema.table.trigger`.
+    pub name: String,
+    /// Statement that stops it.
     #[serde(skip)]
-    pub serials: Vec<String>,
-    /// Whether the target column allows NULL, for created tables.
+    pub stop: String,
+    /// Statement that puts it back as it was.
     #[serde(skip)]
-    pub nullable: Vec<bool>,
+    pub resume: String,
 }
 
 /// What a restore will do.
@@ -69,10 +92,26 @@ pub struct RestorePlan {
     pub target_engine: Engine,
     /// Tables, parents before children.
     pub tables: Vec<PlannedTable>,
-    /// Same-engine restores: DDL from the shared migration planner that
-    /// creates the missing tables with their types, keys, indexes and
-    /// foreign keys (empty: per-table CREATE TABLE from `ddl`).
-    pub create: Vec<String>,
+    /// Dependents added by `--with-dependents`.
+    pub dependents: Vec<String>,
+    /// DDL before the data.
+    pub pre_data: Vec<String>,
+    /// DDL after the data (MariaDB: after the data transaction commits).
+    pub post_data: Vec<String>,
+    /// MariaDB: statements that drop what `pre_data` created, on failure.
+    #[serde(skip)]
+    pub undo_created: Vec<String>,
+    /// Statements that put sequences and auto-increment counters back.
+    pub counters: Vec<String>,
+    /// Triggers stopped during the load.
+    pub suspended: Vec<Suspended>,
+    /// Postgres: load under `session_replication_role = replica`.
+    pub replica: bool,
+    /// Queries that must return no rows before commit, with their message.
+    #[serde(skip)]
+    pub checks: Vec<(String, String)>,
+    /// What cannot be rolled back on this engine, said before starting.
+    pub not_atomic: Vec<String>,
 }
 
 impl RestorePlan {
@@ -87,20 +126,15 @@ impl RestorePlan {
     }
 }
 
-/// Totals of an applied restore.
+/// Totals of an executed restore.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct RestoreReport {
     /// Tables restored.
     pub tables: u64,
-    /// Rows inserted.
+    /// Rows loaded.
     pub rows: u64,
-    /// Rows deleted from replaced tables.
+    /// Rows removed from replaced tables.
     pub deleted: u64,
-}
-
-async fn exec(session: &mut dyn Session, sql: &str) -> BackupResult<u64> {
-    let (_, _, s) = query_all(session, sql).await?;
-    Ok(s.rows_affected.unwrap_or(0))
 }
 
 async fn count(session: &mut dyn Session, target: &str) -> BackupResult<u64> {
@@ -115,8 +149,8 @@ async fn count(session: &mut dyn Session, target: &str) -> BackupResult<u64> {
 
 /// Parents before children, by the backup's foreign keys (cycles keep
 /// their backup order).
-fn order_by_fk(m: &Manifest, tables: Vec<&TableEntry>) -> Vec<TableEntry> {
-    let mut left: Vec<TableEntry> = tables.into_iter().cloned().collect();
+fn order_by_fk(m: &Manifest, tables: Vec<TableEntry>) -> Vec<TableEntry> {
+    let mut left = tables;
     let mut out: Vec<TableEntry> = Vec::new();
     while !left.is_empty() {
         let ready = left.iter().position(|t| {
@@ -135,317 +169,277 @@ fn order_by_fk(m: &Manifest, tables: Vec<&TableEntry>) -> Vec<TableEntry> {
     out
 }
 
-/// Plan a restore of `tables` (empty: all) from `m` into the database
-/// behind `session`. Reads only.
-pub async fn plan(session: &mut dyn Session, m: &Manifest, tables: &[String]) -> BackupResult<RestorePlan> {
-    let chosen: Vec<&TableEntry> = if tables.is_empty() {
-        m.tables.iter().collect()
-    } else {
-        tables
-            .iter()
-            .map(|w| m.table(w).ok_or_else(|| BackupError::UnknownTable(w.clone())))
-            .collect::<BackupResult<_>>()?
-    };
+/// The refusal when tables outside the set reference it.
+fn dependents_error(found: &[Dependent]) -> BackupError {
+    let list: Vec<String> = found.iter().map(|d| format!("  {d}")).collect();
+    BackupError::Dependents(list.join("\n"))
+}
+
+/// The database name a MariaDB schema lives in (its first namespace).
+fn mysql_db(s: &Schema) -> String {
+    s.schemas
+        .first()
+        .cloned()
+        .or_else(|| s.tables.first().map(|t| t.schema.clone()))
+        .unwrap_or_default()
+}
+
+/// Plan a restore of `m` into the database behind `session`. Reads only.
+pub async fn plan(session: &mut dyn Session, m: &Manifest, opts: &RestoreOptions) -> BackupResult<RestorePlan> {
     let dst = session.engine();
     let mut live = session.introspect().await?;
     live.normalize();
-    let mut out = Vec::new();
-    for entry in order_by_fk(m, chosen) {
-        let target_table = ddl::find_target(&live, m.engine, &entry);
-        let src_cols = m.schema.table(&entry.schema, &entry.name);
-        let nullable = entry
-            .columns
-            .iter()
-            .map(|c| src_cols.and_then(|t| t.column(c)).is_none_or(|c| c.nullable))
-            .collect();
-        let mut p = PlannedTable {
-            table: entry.qualified(),
-            target: ddl::target_name(m.engine, dst, &entry),
-            target_table: entry.name.clone(),
-            exists: target_table.is_some(),
-            current_rows: 0,
-            backup_rows: entry.rows,
-            overriding: false,
-            serials: Vec::new(),
-            nullable,
-            entry,
-        };
-        if let Some(t) = target_table {
-            p.target = quote::qualified(dst, Some(&t.schema), &t.name);
-            p.target_table = format!("{}.{}", t.schema, t.name);
-            for c in &p.entry.columns {
-                if t.column(c).is_none() {
-                    return Err(BackupError::Unsupported(format!(
-                        "table {} on the target has no column '{c}' that the backup holds; the schema changed since the backup. Restore with --new-database NAME, or add the column first",
-                        p.table
-                    )));
-                }
-            }
-            (p.overriding, p.serials) = pg_identity(dst, t, &p.entry.columns);
-            p.current_rows = count(session, &p.target).await?;
-        }
-        out.push(p);
+    let mut captured = m.schema.clone();
+    if dst == Engine::Mysql && m.engine == Engine::Mysql {
+        schema_steps::rebase_mysql(&mut captured, &mysql_db(&m.schema), &mysql_db(&live));
     }
-    let missing: Vec<&TableEntry> = out.iter().filter(|t| !t.exists).map(|t| &t.entry).collect();
-    let create = if missing.is_empty() {
-        Vec::new()
+    let same_engine = m.engine == dst;
+    let mut chosen: Vec<TableEntry> = if opts.tables.is_empty() {
+        m.tables.clone()
     } else {
-        same_engine_ddl(m, &live, &missing).unwrap_or_default()
+        opts.tables
+            .iter()
+            .map(|w| m.table(w).cloned().ok_or_else(|| BackupError::UnknownTable(w.clone())))
+            .collect::<BackupResult<_>>()?
     };
-    if !create.is_empty() {
-        // Tables created as the backup defined them keep identity columns.
-        for p in out.iter_mut().filter(|p| !p.exists) {
-            if let Some(t) = m.schema.table(&p.entry.schema, &p.entry.name) {
-                (p.overriding, p.serials) = pg_identity(dst, t, &p.entry.columns);
+    // Tables outside the set that reference it: named, refused or added.
+    let mut dependents = Vec::new();
+    loop {
+        let set: Vec<&Table> = chosen
+            .iter()
+            .filter_map(|e| ddl::find_target(&live, m.engine, e))
+            .collect();
+        let found = scope::dependents(&live, &set);
+        if found.is_empty() {
+            break;
+        }
+        if !opts.with_dependents {
+            return Err(dependents_error(&found));
+        }
+        for d in found {
+            let name = d.table.split_once('.').map(|(_, n)| n).unwrap_or(&d.table);
+            let entry = m
+                .table(&d.table)
+                .or_else(|| m.table(name))
+                .ok_or_else(|| BackupError::DependentNotInBackup(d.to_string()))?;
+            if !chosen.iter().any(|c| c.qualified() == entry.qualified()) {
+                dependents.push(entry.qualified());
+                chosen.push(entry.clone());
             }
         }
     }
-    Ok(RestorePlan {
+    let mut tables = Vec::new();
+    for entry in order_by_fk(m, chosen) {
+        tables.push(plan_table(session, &live, m, entry, &dependents).await?);
+    }
+    let exists_all = !tables.is_empty() && tables.iter().all(|t| t.exists);
+    let fresh = live.tables.is_empty() && opts.tables.is_empty();
+    let mut p = RestorePlan {
         backup: m.id.clone(),
         source_engine: m.engine,
         target_engine: dst,
-        tables: out,
-        create,
-    })
-}
-
-/// Apply a plan: all tables or none. Run `verify::preflight` first.
-pub async fn apply(
-    session: &mut dyn Session,
-    store: &dyn ChunkStore,
-    key: &BackupKey,
-    plan: &RestorePlan,
-    progress: &ProgressTx,
-    cancel: &CancellationToken,
-) -> BackupResult<RestoreReport> {
-    let dst = session.engine();
-    emit(
-        progress,
-        Progress::Start {
-            phase: "restore",
-            tables: plan.tables.len(),
-            rows: plan.tables.iter().map(|t| t.backup_rows).sum(),
-        },
-    );
-    let mut created_outside = Vec::new();
-    if dst == Engine::Mysql && !plan.create.is_empty() {
-        for s in &plan.create {
-            if let Err(e) = exec(session, s).await {
-                drop_created(session, &created_outside).await;
-                return Err(e);
-            }
-        }
-        created_outside.extend(plan.tables.iter().filter(|t| !t.exists).map(|t| t.target.clone()));
-    } else if dst == Engine::Mysql {
-        for t in plan.tables.iter().filter(|t| !t.exists) {
-            for s in create_sql(plan, t) {
-                if let Err(e) = exec(session, &s).await {
-                    drop_created(session, &created_outside).await;
-                    return Err(e);
-                }
-            }
-            created_outside.push(t.target.clone());
-        }
-        exec(session, "SET FOREIGN_KEY_CHECKS = 0").await?;
-    }
-    let begin: &[&str] = match dst {
-        Engine::Postgres => &["BEGIN"],
-        Engine::Sqlite => &["BEGIN IMMEDIATE", "PRAGMA defer_foreign_keys = ON"],
-        Engine::Mysql => &["START TRANSACTION"],
+        tables,
+        dependents,
+        pre_data: Vec::new(),
+        post_data: Vec::new(),
+        undo_created: Vec::new(),
+        counters: Vec::new(),
+        suspended: Vec::new(),
+        replica: false,
+        checks: Vec::new(),
+        not_atomic: Vec::new(),
     };
-    let mut result = Ok(RestoreReport::default());
-    for s in begin {
-        if let Err(e) = exec(session, s).await {
-            result = Err(e);
-            break;
-        }
-    }
-    if result.is_ok() {
-        result = apply_in_tx(session, store, key, plan, progress, cancel).await;
-    }
-    match result {
-        Ok(rep) => match exec(session, "COMMIT").await {
-            Ok(_) => {
-                if dst == Engine::Mysql {
-                    let _ = exec(session, "SET FOREIGN_KEY_CHECKS = 1").await;
-                }
-                emit(progress, Progress::Done);
-                Ok(rep)
-            }
-            Err(e) => {
-                let _ = exec(session, "ROLLBACK").await;
-                drop_created(session, &created_outside).await;
-                Err(e)
-            }
-        },
-        Err(e) => {
-            let _ = exec(session, "ROLLBACK").await;
-            if dst == Engine::Mysql {
-                let _ = exec(session, "SET FOREIGN_KEY_CHECKS = 1").await;
-            }
-            drop_created(session, &created_outside).await;
-            Err(e)
-        }
-    }
-}
-
-async fn drop_created(session: &mut dyn Session, names: &[String]) {
-    // Children were created after their parents: drop them first.
-    for n in names.iter().rev() {
-        let _ = exec(session, &format!("DROP TABLE IF EXISTS {n}")).await;
-    }
-}
-
-fn create_sql(plan: &RestorePlan, t: &PlannedTable) -> Vec<String> {
-    let nullable = |c: &str| {
-        t.entry
-            .columns
+    if same_engine && !exists_all {
+        let names: Vec<(String, String)> = p
+            .tables
             .iter()
-            .position(|x| x == c)
-            .and_then(|i| t.nullable.get(i).copied())
-            .unwrap_or(true)
-    };
-    ddl::create_table(plan.source_engine, plan.target_engine, &t.entry, &nullable)
-}
-
-async fn apply_in_tx(
-    session: &mut dyn Session,
-    store: &dyn ChunkStore,
-    key: &BackupKey,
-    plan: &RestorePlan,
-    progress: &ProgressTx,
-    cancel: &CancellationToken,
-) -> BackupResult<RestoreReport> {
-    let dst = session.engine();
-    let mut rep = RestoreReport::default();
-    if dst != Engine::Mysql && !plan.create.is_empty() {
-        for s in &plan.create {
-            exec(session, s).await?;
+            .map(|t| (t.entry.schema.clone(), t.entry.name.clone()))
+            .collect();
+        let want = schema_steps::wanted(&captured, &live, &names, fresh);
+        let steps = schema_steps::steps(&want, &live).map_err(|e| BackupError::Unsupported(e.to_string()))?;
+        p.pre_data = steps.pre;
+        p.post_data = steps.post;
+        if dst == Engine::Mysql {
+            p.undo_created = mysql_undo(&want);
         }
-    } else if dst != Engine::Mysql {
-        for t in plan.tables.iter().filter(|t| !t.exists) {
-            for s in create_sql(plan, t) {
-                exec(session, &s).await?;
-            }
-        }
-    }
-    // Children first, so a parent's rows are gone only after its children's.
-    for t in plan.tables.iter().rev().filter(|t| t.exists) {
-        rep.deleted += exec(session, &format!("DELETE FROM {}", t.target)).await?;
-    }
-    for t in &plan.tables {
-        emit(
-            progress,
-            Progress::Table {
-                name: t.table.clone(),
-                rows: t.backup_rows,
-            },
-        );
-        let cols: Vec<String> = t.entry.columns.iter().map(|c| quote::ident(dst, c)).collect();
-        let head = format!(
-            "INSERT INTO {} ({}){} VALUES ",
-            t.target,
-            cols.join(", "),
-            if t.overriding { " OVERRIDING SYSTEM VALUE" } else { "" }
-        );
-        let ctx = format!("table {} of backup {}", t.table, plan.backup);
-        // Decrypting, decoding and rendering chunk k+1 runs on a blocking
-        // thread while the server executes chunk k's INSERTs.
-        let mut pending: Option<RenderJob> = None;
-        for c in t.entry.chunks.iter().map(Some).chain(std::iter::once(None)) {
-            if cancel.is_cancelled() {
-                return Err(BackupError::Cancelled);
-            }
-            let next = match c {
-                Some(c) => {
-                    let sealed = fetch_sealed(store, c, &ctx).await?;
-                    let (key, head) = (key.clone(), head.clone());
-                    Some(tokio::task::spawn_blocking(move || {
-                        let rows = sealed.rows(&key)?;
-                        Ok((rows.len() as u64, insert_statements(dst, &head, &rows)))
-                    }))
-                }
-                None => None,
+    } else if !same_engine {
+        for t in p.tables.iter().filter(|t| !t.exists) {
+            let nullable = |c: &str| {
+                m.schema
+                    .table(&t.entry.schema, &t.entry.name)
+                    .and_then(|s| s.column(c))
+                    .is_none_or(|c| c.nullable)
             };
-            if let Some(job) = std::mem::replace(&mut pending, next) {
-                let (n, stmts) = job
-                    .await
-                    .map_err(|e| BackupError::Unsupported(format!("restore worker failed: {e}")))??;
-                for stmt in stmts {
-                    exec(session, &stmt).await?;
-                }
-                rep.rows += n;
-                emit(
-                    progress,
-                    Progress::Rows {
-                        done: rep.rows,
-                        bytes: 0,
-                    },
-                );
-            }
+            p.pre_data.extend(ddl::create_table(m.engine, dst, &t.entry, &nullable));
+            p.undo_created.push(format!("DROP TABLE IF EXISTS {}", t.target));
         }
-        for col in &t.serials {
-            let seq = format!(
-                "SELECT setval(pg_get_serial_sequence({}, {}), coalesce(max({c}), 1), max({c}) IS NOT NULL) FROM {}",
-                quote::string(dst, &t.target),
-                quote::string(dst, col),
-                t.target,
-                c = quote::ident(dst, col)
-            );
-            exec(session, &seq).await?;
-        }
-        rep.tables += 1;
     }
-    Ok(rep)
+    // Created tables take their final names for the counters and checks.
+    let mut after = live.clone();
+    for t in p.tables.iter().filter(|t| !t.exists) {
+        let def = match dst {
+            Engine::Postgres => captured.table(&t.entry.schema, &t.entry.name),
+            _ => captured.tables.iter().find(|c| c.name == t.entry.name),
+        };
+        if let Some(def) = def
+            && same_engine
+        {
+            after.tables.push(def.clone());
+        }
+    }
+    let set: Vec<&Table> = p
+        .tables
+        .iter()
+        .filter_map(|t| ddl::find_target(&after, m.engine, &t.entry))
+        .collect();
+    p.checks = scope::boundary_checks(dst, &after, &set);
+    if same_engine {
+        p.counters = plan_counters(session, m, &set, opts.tables.is_empty()).await?;
+    }
+    let existing: Vec<&Table> = p
+        .tables
+        .iter()
+        .filter(|t| t.exists)
+        .filter_map(|t| ddl::find_target(&live, m.engine, &t.entry))
+        .collect();
+    p.replica = dst == Engine::Postgres && execute::is_superuser(session).await?;
+    p.suspended = execute::triggers_to_suspend(session, &live, &existing, p.replica).await?;
+    if dst == Engine::Mysql {
+        p.not_atomic = mysql_notes(&p);
+    }
+    Ok(p)
 }
 
-/// A chunk being decrypted and rendered: its row count and INSERTs.
-type RenderJob = tokio::task::JoinHandle<BackupResult<(u64, Vec<String>)>>;
-
-/// Multi-row INSERT statements for a batch of rows.
-pub fn insert_statements(dst: Engine, head: &str, rows: &[Vec<Value>]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut sql = String::new();
-    let mut n = 0;
-    for r in rows {
-        if n == 0 {
-            sql.push_str(head);
-        } else {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for (i, v) in r.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
+async fn plan_table(
+    session: &mut dyn Session,
+    live: &Schema,
+    m: &Manifest,
+    entry: TableEntry,
+    dependents: &[String],
+) -> BackupResult<PlannedTable> {
+    let dst = session.engine();
+    let target_table = ddl::find_target(live, m.engine, &entry);
+    let mut p = PlannedTable {
+        table: entry.qualified(),
+        target: ddl::target_name(m.engine, dst, &entry),
+        target_table: entry.name.clone(),
+        exists: target_table.is_some(),
+        current_rows: 0,
+        backup_rows: entry.rows,
+        dependent: dependents.contains(&entry.qualified()),
+        bulk: BulkTarget {
+            schema: ddl::target_schema(m.engine, dst, &entry),
+            table: entry.name.clone(),
+            columns: entry.columns.clone(),
+            types: entry.types.clone(),
+        },
+        entry,
+    };
+    if let Some(t) = target_table {
+        p.target = quote::qualified(dst, Some(&t.schema), &t.name);
+        p.target_table = format!("{}.{}", t.schema, t.name);
+        p.bulk.schema = Some(t.schema.clone());
+        p.bulk.table = t.name.clone();
+        let mut types = Vec::new();
+        for c in &p.entry.columns {
+            let Some(col) = t.column(c) else {
+                return Err(BackupError::Unsupported(format!(
+                    "table {} on the target has no column '{c}' that the backup holds; the schema changed since the backup. Restore with --new-database NAME, or add the column first",
+                    p.table
+                )));
+            };
+            if col.generated.is_some() {
+                return Err(BackupError::Unsupported(format!(
+                    "column '{c}' of {} is generated on the target but holds data in the backup; restore with --new-database NAME",
+                    p.table
+                )));
             }
-            sql.push_str(&ddl::literal(dst, v));
+            types.push(col.data_type.clone());
         }
-        sql.push(')');
-        n += 1;
-        if n >= INSERT_ROWS || sql.len() >= INSERT_BYTES {
-            out.push(std::mem::take(&mut sql));
-            n = 0;
-        }
+        p.bulk.types = types;
+        p.current_rows = count(session, &p.target).await?;
     }
-    if n > 0 {
-        out.push(sql);
+    if dst == Engine::Mysql && p.bulk.schema.as_deref().is_none_or(str::is_empty) {
+        p.bulk.schema = None;
+    }
+    Ok(p)
+}
+
+/// Counter statements: every counter for a full restore, those serving a
+/// restored table otherwise; never moving a counter back.
+async fn plan_counters(
+    session: &mut dyn Session,
+    m: &Manifest,
+    set: &[&Table],
+    all: bool,
+) -> BackupResult<Vec<String>> {
+    if m.counters.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dst = session.engine();
+    let now = counters::capture(session).await?;
+    let mut out = Vec::new();
+    for c in &m.counters {
+        let serves = set.iter().find(|t| c.serves(dst, t));
+        if !all && serves.is_none() {
+            continue;
+        }
+        let current = now
+            .iter()
+            .find(|x| x.name == c.name && (dst != Engine::Postgres || x.schema == c.schema));
+        let exists_after = current.is_some() || set.iter().any(|t| c.serves(dst, t)) || dst == Engine::Postgres;
+        if !exists_after {
+            continue;
+        }
+        let table_schema = serves.map(|t| t.schema.clone());
+        let target: Counter = Counter {
+            schema: if dst == Engine::Mysql {
+                table_schema.clone().unwrap_or_default()
+            } else {
+                c.schema.clone()
+            },
+            ..c.clone()
+        };
+        out.extend(counters::restore_sql(dst, &target, current, table_schema.as_deref()));
+    }
+    Ok(out)
+}
+
+/// Statements that drop what a MariaDB restore created, newest first.
+fn mysql_undo(want: &Schema) -> Vec<String> {
+    let q = |n: &str| quote::ident(Engine::Mysql, n);
+    let mut out = Vec::new();
+    for t in want.triggers.iter().rev() {
+        out.push(format!("DROP TRIGGER IF EXISTS {}", q(&t.name)));
+    }
+    for v in want.views.iter().rev() {
+        out.push(format!("DROP VIEW IF EXISTS {}", q(&v.name)));
+    }
+    for t in want.tables.iter().rev() {
+        out.push(format!("DROP TABLE IF EXISTS {}", q(&t.name)));
+    }
+    for f in want.functions.iter().rev() {
+        out.push(format!("DROP {} IF EXISTS {}", f.kind.to_uppercase(), q(&f.name)));
     }
     out
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn inserts_are_batched() {
-        let rows: Vec<Vec<Value>> = (0..1001)
-            .map(|i| vec![Value::Int(i), Value::Text("x".into())])
-            .collect();
-        let s = insert_statements(Engine::Sqlite, "INSERT INTO t (a, b) VALUES ", &rows);
-        assert_eq!(s.len(), 3);
-        assert!(s[2].ends_with("(1000, 'x')"));
-        assert!(s[0].starts_with("INSERT INTO t (a, b) VALUES (0, 'x'), (1, 'x')"));
+fn mysql_notes(p: &RestorePlan) -> Vec<String> {
+    let mut out = Vec::new();
+    if !p.suspended.is_empty() {
+        let names: Vec<&str> = p.suspended.iter().map(|s| s.name.as_str()).collect();
+        out.push(format!(
+            "MariaDB cannot switch triggers off inside a transaction: {} are dropped before the load and recreated right after it; if dbn is killed in between they stay dropped (their definitions are in the plan: `--json`)",
+            names.join(", ")
+        ));
     }
+    if !p.pre_data.is_empty() {
+        out.push(
+            "MariaDB commits DDL: the tables and objects the restore creates exist before the data loads; on failure dbn drops them again, but a killed dbn leaves them (empty)".into(),
+        );
+    }
+    if !p.counters.is_empty() {
+        out.push("AUTO_INCREMENT counters are set after the data commits (ALTER TABLE)".into());
+    }
+    out
 }

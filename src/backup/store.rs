@@ -65,6 +65,64 @@ pub trait ChunkStore: Send + Sync {
     async fn remove(&self, id: &ChunkId) -> BackupResult<()>;
 }
 
+/// Chunks as objects of a repository backend: `chunks/ab/abcdef...`.
+pub struct BackendChunks {
+    backend: std::sync::Arc<dyn super::backend::Backend>,
+}
+
+impl BackendChunks {
+    /// Chunks in `backend`.
+    pub fn new(backend: std::sync::Arc<dyn super::backend::Backend>) -> Self {
+        Self { backend }
+    }
+
+    fn path(id: &ChunkId) -> String {
+        let h = id.to_hex();
+        format!("chunks/{}/{h}", &h[..2])
+    }
+}
+
+#[async_trait]
+impl ChunkStore for BackendChunks {
+    async fn put(&self, id: &ChunkId, sealed: &[u8]) -> BackupResult<bool> {
+        let path = Self::path(id);
+        if self.backend.exists(&path).await? {
+            return Ok(false);
+        }
+        self.backend.put(&path, sealed.to_vec()).await?;
+        Ok(true)
+    }
+
+    async fn get(&self, id: &ChunkId) -> BackupResult<Vec<u8>> {
+        let path = Self::path(id);
+        self.backend.get(&path).await?.ok_or_else(|| BackupError::MissingChunk {
+            id: id.to_hex(),
+            context: format!("expected at {}/{path}", self.backend.describe()),
+        })
+    }
+
+    async fn contains(&self, id: &ChunkId) -> BackupResult<bool> {
+        self.backend.exists(&Self::path(id)).await
+    }
+
+    async fn list(&self) -> BackupResult<Vec<(ChunkId, u64)>> {
+        Ok(self
+            .backend
+            .list("chunks")
+            .await?
+            .into_iter()
+            .filter_map(|l| {
+                let name = l.path.rsplit('/').next()?;
+                Some((ChunkId::from_hex(name)?, l.size))
+            })
+            .collect())
+    }
+
+    async fn remove(&self, id: &ChunkId) -> BackupResult<()> {
+        self.backend.delete(&Self::path(id)).await
+    }
+}
+
 /// Chunks as files: `DIR/ab/abcdef...`, written to a temp file and renamed,
 /// so a crash never leaves a partial chunk under a valid name.
 #[derive(Debug, Clone)]

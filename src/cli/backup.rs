@@ -3,8 +3,10 @@
 pub mod common;
 mod create;
 mod diff;
+pub mod key;
 mod list;
 mod progress;
+mod repo;
 mod restore;
 mod schedule;
 mod verify;
@@ -24,8 +26,13 @@ pub use common::{KEY_SECRET, KEY_SETTING, load_key};
   dbn backup schedule add --conn shop --daily 02:30 --keep 7
 
 Backups live in .dbnexus/snapshots/ (chunks/ and manifests/), encrypted with a key kept in the
-secret store; set DBN_BACKUP_KEY (64 hex characters) to use another key, e.g. on a new machine.")]
+secret store. Move the key to another machine with `dbn backup key export` / `dbn backup key import`
+(or set DBN_BACKUP_KEY, 64 hex characters).")]
 pub struct Args {
+    /// Repository: a folder or s3://BUCKET/PREFIX[?endpoint=URL&region=R] (default: the config's
+    /// backup.repository, DBN_BACKUP_REPO, else .dbnexus/snapshots).
+    #[arg(long, global = true, value_name = "URL")]
+    pub repo: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub action: Action,
@@ -52,10 +59,17 @@ pub enum Action {
     Schedule(schedule::Args),
     /// Run the scheduled backups that are due and apply retention.
     RunDue(schedule::RunDueArgs),
+    /// Export, import or show the backup key (backups are unreadable without it).
+    Key(key::Args),
+    /// Show the repository in use, or store its credentials in the secret store.
+    Repo(repo::Args),
 }
 
 /// Run `dbn backup ...`.
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
+    if args.repo.is_some() {
+        ctx.backup_repo = args.repo;
+    }
     match args.action {
         Action::Create(a) => create::run(a, ctx),
         Action::List(a) => list::run_list(a, ctx),
@@ -66,5 +80,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         Action::Restore(a) => restore::run(a, ctx),
         Action::Schedule(a) => schedule::run(a, ctx),
         Action::RunDue(a) => schedule::run_due(a, ctx),
+        Action::Key(a) => key::run(a, ctx),
+        Action::Repo(a) => repo::run(a, ctx),
     }
 }

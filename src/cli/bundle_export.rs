@@ -62,8 +62,11 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
 
 fn add_secrets(ctx: &mut Ctx, body: &mut Body, records: &[crate::store::connections::ConnectionRecord]) -> Result<()> {
     let with_pw: Vec<_> = records.iter().filter(|r| r.secret_backend.is_some()).collect();
-    if with_pw.is_empty() {
-        eprintln!("notice: no connection has a stored password; the bundle holds no secrets");
+    let backup_key = crate::cli::backup::common::primary_key_hex(ctx)?;
+    if with_pw.is_empty() && backup_key.is_none() {
+        eprintln!(
+            "notice: no connection has a stored password and there is no backup key; the bundle holds no secrets"
+        );
         return Ok(());
     }
     // Ask for the bundle passphrase before anything else, so a mismatch costs nothing.
@@ -88,6 +91,11 @@ fn add_secrets(ctx: &mut Ctx, body: &mut Body, records: &[crate::store::connecti
                 }
             }
         }
+    }
+    if let Some(hex) = backup_key {
+        // The backup key travels with the passwords, so backups made here
+        // can be read where the bundle is imported.
+        map.insert(bundle::BACKUP_KEY_ENTRY.to_string(), hex);
     }
     ctx.secrets_notice();
     if !map.is_empty() {

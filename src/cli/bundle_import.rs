@@ -62,14 +62,13 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     let text = read_bundle(&args)?;
     let b = bundle::decode(&shown, &text).map_err(failure)?;
     let mut passwords: BTreeMap<String, Zeroizing<String>> = BTreeMap::new();
+    let mut backup_key = None;
     if let Some(sealed) = b.body.secrets.as_ref().filter(|_| !args.no_secrets) {
         let pass = bundle::import_passphrase().map_err(failure)?;
         let known: BTreeSet<&str> = b.body.connections.iter().map(|c| c.name.as_str()).collect();
-        passwords = bundle::open_secrets(sealed, &pass, &shown)
-            .map_err(failure)?
-            .into_iter()
-            .filter(|(k, _)| known.contains(k.as_str()))
-            .collect();
+        let mut opened = bundle::open_secrets(sealed, &pass, &shown).map_err(failure)?;
+        backup_key = opened.remove(bundle::BACKUP_KEY_ENTRY);
+        passwords = opened.into_iter().filter(|(k, _)| known.contains(k.as_str())).collect();
     }
     let ws = ctx.workspace()?.clone();
     let jsonl = ctx.audit_jsonl()?;
@@ -128,6 +127,13 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     let applied = result
         .map_err(failure)
         .context("the import was rolled back; the workspace is unchanged")?;
+    if let Some(hex) = backup_key {
+        use crate::cli::backup::common::{KeyImport, import_key};
+        let (key, how) = import_key(ctx, &hex)?;
+        if !args.json && how != KeyImport::Known {
+            println!("Imported backup key {}.", key.fingerprint());
+        }
+    }
     if args.json {
         println!(
             "{}",

@@ -21,6 +21,8 @@ pub struct Ctx {
     pub no_color: bool,
     /// Print errors as JSON (set by commands with --json / json formats).
     pub json_errors: bool,
+    /// Backup repository from `dbn backup --repo URL` (overrides the config).
+    pub backup_repo: Option<String>,
     workspace: Option<Workspace>,
     config: Option<Config>,
     store: Option<Store>,
@@ -39,6 +41,7 @@ impl Ctx {
             log_level: cli.log_level.clone(),
             no_color,
             json_errors: false,
+            backup_repo: None,
             workspace: None,
             config: None,
             store: None,

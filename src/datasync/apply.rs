@@ -5,8 +5,8 @@
 use super::plan::SyncPlan;
 use super::rowdiff::Row;
 use super::sql::{SideTable, begin};
-use super::{Control, DataSyncError, Progress, SyncResult};
-use crate::db::{DbError, Session, Value, query_all};
+use super::{Control, DataSyncError, Progress, SyncResult, typemap};
+use crate::db::{BulkTarget, DbError, Engine, Session, Value, query_all, quote};
 use serde::Serialize;
 use std::time::Instant;
 
@@ -52,7 +52,104 @@ async fn run(session: &mut dyn Session, sql: &str) -> Result<(), DbError> {
     query_all(session, sql).await.map(|_| ())
 }
 
-async fn apply_batch(session: &mut dyn Session, table: &SideTable, ops: &[Op<'_>]) -> Result<(u64, u64, u64), DbError> {
+/// Target columns a sync must never write: generated columns (computed by
+/// the server, on every engine).
+async fn generated_columns(
+    session: &mut dyn Session,
+    table: &SideTable,
+    written: &(Option<String>, String),
+) -> Result<Vec<String>, DbError> {
+    let engine = table.engine;
+    let (schema, name) = (written.0.as_deref(), written.1.as_str());
+    let sql = match engine {
+        Engine::Postgres => format!(
+            "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass({}) AND attnum > 0 \
+             AND NOT attisdropped AND attgenerated <> ''",
+            quote::string(engine, &table.quoted)
+        ),
+        Engine::Mysql => format!(
+            "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} \
+             AND (EXTRA LIKE '%GENERATED%' AND EXTRA NOT LIKE '%DEFAULT_GENERATED%')",
+            schema.map_or_else(|| "DATABASE()".to_string(), |s| quote::string(engine, s)),
+            quote::string(engine, name)
+        ),
+        Engine::Sqlite => format!(
+            "SELECT name FROM pragma_table_xinfo({}) WHERE hidden IN (2, 3)",
+            quote::string(engine, name)
+        ),
+    };
+    let (_, rows, _) = query_all(session, &sql).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| r.into_iter().next())
+        .map(|v| match v {
+            Value::Bytes(b) => String::from_utf8_lossy(&b).into_owned(),
+            other => other.render(),
+        })
+        .collect())
+}
+
+/// Where inserted rows go, and which of the compared columns they fill.
+struct Writable {
+    bulk: BulkTarget,
+    /// Positions (in the compared columns) of the columns written.
+    index: Vec<usize>,
+}
+
+impl Writable {
+    fn new(table: &SideTable, written: &(Option<String>, String), generated: &[String]) -> Writable {
+        let (schema, name) = (written.0.as_deref(), written.1.as_str());
+        let index: Vec<usize> = (0..table.columns.len())
+            .filter(|&i| !generated.iter().any(|g| g.eq_ignore_ascii_case(&table.columns[i])))
+            .collect();
+        Writable {
+            bulk: BulkTarget {
+                schema: schema.map(str::to_string),
+                table: name.to_string(),
+                columns: index.iter().map(|&i| table.columns[i].clone()).collect(),
+                types: index.iter().map(|&i| table.types[i].clone()).collect(),
+            },
+            index,
+        }
+    }
+
+    fn writes(&self, column: usize) -> bool {
+        self.index.contains(&column)
+    }
+}
+
+/// The table's `(schema, name)` unquoted, from its quoted form.
+fn written_name(table: &SideTable) -> (Option<String>, String) {
+    let q = if table.engine == Engine::Mysql { '`' } else { '"' };
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut chars = table.quoted.chars().peekable();
+    let mut inside = false;
+    while let Some(c) = chars.next() {
+        if c == q {
+            if inside && chars.peek() == Some(&q) {
+                cur.push(q);
+                chars.next();
+            } else {
+                inside = !inside;
+            }
+        } else if c == '.' && !inside {
+            parts.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
+        }
+    }
+    parts.push(cur);
+    let name = parts.pop().unwrap_or_default();
+    (parts.pop(), name)
+}
+
+async fn apply_batch(
+    session: &mut dyn Session,
+    table: &SideTable,
+    target: &Writable,
+    ops: &[Op<'_>],
+) -> Result<(u64, u64, u64), DbError> {
     let deletes: Vec<Vec<Value>> = ops
         .iter()
         .filter_map(|o| if let Op::Delete(k) = o { Some(k.to_vec()) } else { None })
@@ -75,13 +172,36 @@ async fn apply_batch(session: &mut dyn Session, table: &SideTable, ops: &[Op<'_>
         }
         for op in ops {
             if let Op::Update(u) = op {
-                let sets: Vec<(usize, &Value)> = u.changes.iter().map(|c| (c.column, &c.new)).collect();
-                run(session, &table.update(&u.key, &sets)).await?;
+                // Generated columns follow from the others: never written.
+                let sets: Vec<(usize, &Value)> = u
+                    .changes
+                    .iter()
+                    .filter(|c| target.writes(c.column))
+                    .map(|c| (c.column, &c.new))
+                    .collect();
+                if !sets.is_empty() {
+                    run(session, &table.update(&u.key, &sets)).await?;
+                }
                 updated += 1;
             }
         }
         if !inserts.is_empty() {
-            run(session, &table.insert(&inserts)).await?;
+            // The engine's bulk path (COPY writes identity columns as given,
+            // GENERATED ALWAYS included), inside this batch's transaction.
+            let rows: Vec<Row> = inserts
+                .iter()
+                .map(|r| {
+                    target
+                        .index
+                        .iter()
+                        .map(|&i| typemap::bulk_value(table.engine, &table.types[i], &r[i]))
+                        .collect()
+                })
+                .collect();
+            let (tx, rx) = tokio::sync::mpsc::channel(1);
+            let _ = tx.send(Ok(rows)).await;
+            drop(tx);
+            session.bulk_load(&target.bulk, rx).await?;
         }
         run(session, "COMMIT").await
     };
@@ -111,11 +231,16 @@ pub async fn apply_plan(
     ops.extend(plan.inserts.iter().map(Op::Insert));
     let total = ops.len() as u64;
     let mut report = ApplyReport::default();
+    let written = written_name(table);
+    let generated = generated_columns(target, table, &written)
+        .await
+        .map_err(|e| batch_error(&report, e))?;
+    let writable = Writable::new(table, &written, &generated);
     ctl.emit(Progress::Phase { name: "apply".into() });
     ctl.emit(Progress::Applied { done: 0, total });
     for chunk in ops.chunks(batch_size.max(1)) {
         ctl.check()?;
-        let (i, u, d) = apply_batch(target, table, chunk)
+        let (i, u, d) = apply_batch(target, table, &writable, chunk)
             .await
             .map_err(|e| batch_error(&report, e))?;
         report.inserted += i;
@@ -129,4 +254,28 @@ pub async fn apply_plan(
     }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_names_come_back_from_quoted_ones() {
+        let t = |engine, quoted: &str| SideTable {
+            engine,
+            quoted: quoted.into(),
+            columns: Vec::new(),
+            types: Vec::new(),
+            key: Vec::new(),
+            filter: None,
+            record_hash: false,
+        };
+        assert_eq!(
+            written_name(&t(Engine::Postgres, "\"public\".\"a\"\"b\"")),
+            (Some("public".to_string()), "a\"b".to_string())
+        );
+        assert_eq!(written_name(&t(Engine::Mysql, "`t`")), (None, "t".to_string()));
+        assert_eq!(written_name(&t(Engine::Postgres, "\"a.b\"")), (None, "a.b".to_string()));
+    }
 }

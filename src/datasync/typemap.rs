@@ -172,9 +172,36 @@ fn bool_of(v: &Value) -> Option<bool> {
     }
 }
 
+/// A value as the target's bulk load should receive it: the same
+/// conversions as [`literal`], without the SQL quoting.
+pub fn bulk_value(engine: Engine, target_type: &str, v: &Value) -> Value {
+    if v.is_null() {
+        return Value::Null;
+    }
+    let class = classify(target_type);
+    match engine {
+        Engine::Postgres => Value::Text(postgres_text(class, v)),
+        Engine::Mysql | Engine::Sqlite => match (class, v) {
+            (TypeClass::Bool, _) if bool_of(v).is_some() => Value::Int(i64::from(bool_of(v) == Some(true))),
+            (_, Value::Bool(b)) => Value::Int(i64::from(*b)),
+            (_, Value::Int(_) | Value::UInt(_)) => v.clone(),
+            (_, Value::Float(f)) if f.is_finite() => v.clone(),
+            (_, Value::Decimal(d)) if d.parse::<f64>().is_ok_and(f64::is_finite) => v.clone(),
+            (TypeClass::Text | TypeClass::Json, Value::Bytes(b)) => {
+                Value::Text(String::from_utf8_lossy(b).into_owned())
+            }
+            (_, Value::Bytes(_)) => v.clone(),
+            _ => Value::Text(neutral_text(v)),
+        },
+    }
+}
+
 fn postgres_literal(class: TypeClass, v: &Value) -> String {
-    let pg = Engine::Postgres;
-    let text = match (class, v) {
+    quote::string(Engine::Postgres, &postgres_text(class, v))
+}
+
+fn postgres_text(class: TypeClass, v: &Value) -> String {
+    match (class, v) {
         (TypeClass::Bool, _) if bool_of(v).is_some() => {
             if bool_of(v) == Some(true) {
                 "true".into()
@@ -190,8 +217,7 @@ fn postgres_literal(class: TypeClass, v: &Value) -> String {
         (_, Value::Timestamp(_) | Value::Time(_)) => neutral_text(v),
         (_, Value::Float(f)) if f.is_finite() => format!("{f:?}"),
         _ => v.to_string(),
-    };
-    quote::string(pg, &text)
+    }
 }
 
 fn mysql_literal(class: TypeClass, v: &Value) -> String {

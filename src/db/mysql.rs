@@ -5,6 +5,7 @@
 
 mod convert;
 mod error;
+mod infile;
 mod session;
 mod stream;
 mod tls;

@@ -9,6 +9,7 @@
 mod batch;
 mod command;
 mod connect;
+mod copy_in;
 mod decode;
 mod errors;
 mod numeric;

@@ -39,6 +39,27 @@ pub enum Frame {
 /// Rows per `Frame::Rows` that drivers aim for.
 pub const BATCH_ROWS: usize = 1024;
 
+/// Where a bulk load writes: one table and the columns each row fills.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BulkTarget {
+    /// Schema (namespace); `None` for the session's current one.
+    pub schema: Option<String>,
+    /// Table name.
+    pub table: String,
+    /// Columns in row order. Generated columns must not be listed.
+    pub columns: Vec<String>,
+    /// Engine type names of `columns` on the target (empty when unknown);
+    /// MariaDB routes binary columns through hex with them.
+    pub types: Vec<String>,
+}
+
+/// One batch of rows for a bulk load, or the producer's failure, which
+/// aborts the load.
+pub type BulkBatch = Result<Vec<Vec<Value>>, String>;
+
+/// The receiving end of a bulk load; the load ends when every sender is gone.
+pub type BulkRows = mpsc::Receiver<BulkBatch>;
+
 /// Stops a running statement on the server from another task.
 #[async_trait]
 pub trait Canceller: Send + Sync {
@@ -92,6 +113,28 @@ pub trait Session: Send {
 
     /// Whether this session was opened read-only at the database level.
     fn is_read_only(&self) -> bool;
+
+    /// Load rows into a table through the engine's bulk path: Postgres
+    /// `COPY ... FROM STDIN`, MariaDB `LOAD DATA LOCAL INFILE` fed from the
+    /// stream (never from a file), SQLite one prepared INSERT. Runs inside the
+    /// caller's open transaction (SQLite opens one when none is), fires the
+    /// table's triggers as INSERT does, and writes identity columns as given
+    /// (Postgres COPY semantics). An `Err` batch aborts the load and returns
+    /// its message. Returns the rows loaded. Refused on read-only sessions.
+    async fn bulk_load(&mut self, target: &BulkTarget, rows: BulkRows) -> DbResult<u64>;
+}
+
+/// The error a read-only session gives for a bulk load.
+pub fn bulk_read_only(target: &BulkTarget) -> super::DbError {
+    super::DbError::new(
+        super::ErrorCode::DbReadOnly,
+        format!("cannot load rows into '{}': the session is read-only", target.table),
+    )
+}
+
+/// The error for a bulk load its producer aborted.
+pub fn bulk_aborted(why: &str) -> super::DbError {
+    super::DbError::new(super::ErrorCode::QueryError, format!("bulk load aborted: {why}"))
 }
 
 /// Run a statement and collect the whole result. For internal queries with

@@ -3,11 +3,15 @@
 //! blocks the tokio runtime; cancellation goes through SQLite's interrupt
 //! handle, which is safe to call from any thread.
 
+mod bulk;
 mod convert;
 mod error;
 mod worker;
 
-use super::{Access, Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Lexing, Session, Summary};
+use super::{
+    Access, BulkRows, BulkTarget, Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Lexing, Session,
+    Summary, bulk_read_only,
+};
 use crate::schema::Schema;
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -138,6 +142,20 @@ impl Session for SqliteSession {
 
     fn is_read_only(&self) -> bool {
         self.read_only
+    }
+
+    async fn bulk_load(&mut self, target: &BulkTarget, rows: BulkRows) -> DbResult<u64> {
+        if self.read_only {
+            return Err(bulk_read_only(target));
+        }
+        let target = target.clone();
+        let mut guard = InterruptOnDrop {
+            handle: Arc::clone(&self.interrupt),
+            armed: true,
+        };
+        let result = self.call(move |reply| Command::BulkLoad { target, rows, reply }).await;
+        guard.armed = false;
+        result
     }
 }
 

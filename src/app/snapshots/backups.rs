@@ -373,9 +373,9 @@ impl App {
         tokio::spawn(async move {
             let res = async {
                 let repo = Repo::local(&dir);
-                let a = repo.load(&picked[0], &key)?;
+                let a = repo.load(&picked[0], &key).await?;
                 if let Some(other) = picked.get(1) {
-                    let m = repo.load(other, &key)?;
+                    let m = repo.load(other, &key).await?;
                     diff_backups(repo.chunks.as_ref(), &key, &a, &m, None, ROW_LIMIT).await
                 } else {
                     let mut spec = spec;

@@ -273,13 +273,22 @@ fn spawn_restore(
         let repo = Repo::local(&dir);
         let progress = Some(ptx);
         let res = async {
-            let m = repo.load(&id, &key).map_err(|e| e.to_string())?;
+            let m = repo.load(&id, &key).await.map_err(|e| e.to_string())?;
             let mut s = crate::db::connect(&spec)
                 .await
                 .map_err(|e| format!("cannot connect: {e}"))?;
-            restore_with_undo(s.as_mut(), &repo, &key, &m, &[], &conn, &progress, &cancel)
-                .await
-                .map_err(|e| e.to_string())
+            restore_with_undo(
+                s.as_mut(),
+                &repo,
+                &key,
+                &m,
+                &crate::backup::restore::RestoreOptions::default(),
+                &conn,
+                &progress,
+                &cancel,
+            )
+            .await
+            .map_err(|e| e.to_string())
         }
         .await;
         drop(progress);

@@ -1,8 +1,8 @@
 //! A restore the way `dbn backup restore` runs it once confirmed: every chunk
-//! checked first, then a pre-restore snapshot of the tables it replaces (the
-//! undo), then the restore itself.
+//! checked to be present, then a pre-restore snapshot of every table the
+//! restore changes (the undo), then the restore itself.
 
-use super::{RestorePlan, RestoreReport, apply, plan};
+use super::{RestoreOptions, RestorePlan, RestoreReport, execute, plan};
 use crate::backup::capture::{CaptureOptions, CaptureReport, capture};
 use crate::backup::crypto::BackupKey;
 use crate::backup::manifest::Manifest;
@@ -22,32 +22,24 @@ pub struct UndoableRestore {
     pub result: BackupResult<RestoreReport>,
 }
 
-/// Check the backup's chunks, plan, snapshot the tables to be replaced and
-/// restore `tables` (empty: all) of `m` through `session`, recording
-/// `connection` as the snapshot's source.
+/// Check the backup's chunks are there, plan, snapshot the tables to be
+/// replaced and restore through `session`, recording `connection` as the
+/// snapshot's source.
 #[allow(clippy::too_many_arguments)]
 pub async fn restore_with_undo(
     session: &mut dyn Session,
     repo: &Repo,
     key: &BackupKey,
     m: &Manifest,
-    tables: &[String],
+    opts: &RestoreOptions,
     connection: &str,
     progress: &ProgressTx,
     cancel: &CancellationToken,
 ) -> BackupResult<UndoableRestore> {
-    let names: Vec<String> = if tables.is_empty() {
-        m.tables.iter().map(|t| t.qualified()).collect()
-    } else {
-        tables
-            .iter()
-            .filter_map(|t| m.table(t))
-            .map(|t| t.qualified())
-            .collect()
-    };
+    let p = plan(session, m, opts).await?;
     emit(progress, Progress::Step("checking chunks".into()));
-    verify::preflight(repo.chunks.as_ref(), key, m, &names).await?;
-    let p = plan(session, m, tables).await?;
+    let names: Vec<String> = p.tables.iter().map(|t| t.table.clone()).collect();
+    verify::present(repo.chunks.as_ref(), m, &names).await?;
     if !p.replaced().is_empty() {
         emit(progress, Progress::Step("pre-restore snapshot".into()));
     }
@@ -56,9 +48,9 @@ pub async fn restore_with_undo(
 }
 
 /// Snapshot the tables `p` replaces (the undo, labelled `pre-restore of ID`),
-/// then apply `p`: the step `dbn backup restore` runs once confirmed. A failed
-/// snapshot stops before anything changes; the restore's own outcome is
-/// returned beside the snapshot, which exists either way.
+/// then execute `p`: the step `dbn backup restore` runs once confirmed. A
+/// failed snapshot stops before anything changes; the restore's own outcome
+/// is returned beside the snapshot, which exists either way.
 #[allow(clippy::too_many_arguments)]
 pub async fn snapshot_then_apply(
     session: &mut dyn Session,
@@ -81,6 +73,16 @@ pub async fn snapshot_then_apply(
         };
         Some(capture(session, repo, key, &opts, &None, cancel).await?)
     };
-    let result = apply(session, repo.chunks.as_ref(), key, p, progress, cancel).await;
+    let result = execute(session, repo.chunks.as_ref(), key, p, progress, cancel).await;
+    // A restore that failed changed nothing (it rolled back), so its undo
+    // would undo nothing: drop the snapshot rather than leave a stray backup.
+    let changed_nothing = matches!(&result, Err(e) if !matches!(e, crate::backup::BackupError::AfterCommit(_)));
+    let pre = match pre {
+        Some(pre) if changed_nothing => {
+            let _ = repo.manifests.remove(&pre.manifest.id).await;
+            None
+        }
+        pre => pre,
+    };
     Ok((pre, result))
 }

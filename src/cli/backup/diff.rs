@@ -1,6 +1,6 @@
 //! `dbn backup diff`.
 
-use super::common::{ctrl_c_token, fail, load_key, repo};
+use super::common::{ctrl_c_token, fail, load_keys, repo};
 use crate::backup::diff::{BackupDiff, RowChange, RowChangeKind, diff_backups, diff_live};
 use crate::cli::resolve::resolve_saved;
 use crate::cli::{Ctx, ExitCode, Failure};
@@ -44,12 +44,13 @@ pub struct Args {
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     ctx.json_errors = args.json;
     let repo = repo(ctx)?;
-    let key = load_key(ctx, false)?;
-    let a = repo.load(&args.id, &key).map_err(fail)?;
-    let tables = (!args.tables.is_empty()).then_some(args.tables.as_slice());
+    let keys = load_keys(ctx)?;
     let rt = crate::cli::runtime()?;
+    let (a, key) = rt.block_on(repo.load_with(&args.id, &keys)).map_err(fail)?;
+    let tables = (!args.tables.is_empty()).then_some(args.tables.as_slice());
     let d = if let Some(other) = &args.other {
-        let b = repo.load(other, &key).map_err(fail)?;
+        let b = rt.block_on(repo.load(other, &key)).map_err(fail)?;
+        // (Both backups must share a key: chunks are compared by address.)
         rt.block_on(diff_backups(repo.chunks.as_ref(), &key, &a, &b, tables, args.limit))
             .map_err(fail)?
     } else {

@@ -1,6 +1,6 @@
 //! `dbn backup list` and `dbn backup show`.
 
-use super::common::{fail, human_bytes, load_key, repo};
+use super::common::{fail, human_bytes, load_keys, repo};
 use crate::cli::{Ctx, ExitCode};
 use anyhow::Result;
 use serde_json::json;
@@ -28,17 +28,58 @@ pub struct ShowArgs {
     pub json: bool,
 }
 
+/// One backup as listed: read from the repository's manifest (no key
+/// needed: a manifest's metadata is plain), with what this workspace knows.
+#[derive(Debug, serde::Serialize)]
+struct Listed {
+    id: String,
+    connection: String,
+    label: Option<String>,
+    engine: String,
+    tables: usize,
+    rows: u64,
+    /// Stored bytes this backup added (when it was made here), else its plaintext size.
+    bytes: u64,
+    created_at: String,
+    manifest: String,
+    status: &'static str,
+    key_fingerprint: String,
+    /// Whether a key in this workspace opens it.
+    readable: bool,
+}
+
 /// Run `dbn backup list`.
 pub fn run_list(args: ListArgs, ctx: &mut Ctx) -> Result<ExitCode> {
     ctx.json_errors = args.json;
     let repo = repo(ctx)?;
-    let on_disk = repo.manifests.ids().map_err(fail)?;
-    let rows: Vec<_> = ctx
-        .store()?
-        .list_backups(args.conn.as_deref())?
-        .into_iter()
-        .filter(|b| on_disk.contains(&b.id))
-        .collect();
+    let keys = load_keys(ctx)?;
+    let indexed = ctx.store()?.list_backups(args.conn.as_deref())?;
+    let mut rows = Vec::new();
+    let rt = crate::cli::runtime()?;
+    for id in rt.block_on(repo.manifests.ids()).map_err(fail)? {
+        // A manifest that does not parse is reported by `show`/`verify`.
+        let Ok(m) = rt.block_on(repo.manifests.read(&id)) else {
+            continue;
+        };
+        if args.conn.as_deref().is_some_and(|c| c != m.connection) {
+            continue;
+        }
+        let added = indexed.iter().find(|b| b.id == m.id).map(|b| b.bytes.max(0) as u64);
+        rows.push(Listed {
+            readable: keys.iter().any(|k| k.fingerprint() == m.key_fingerprint),
+            bytes: added.unwrap_or_else(|| m.total_bytes()),
+            tables: m.tables.len(),
+            rows: m.total_rows(),
+            engine: m.engine.as_str().to_string(),
+            manifest: format!(".dbnexus/snapshots/manifests/{}.json", m.id),
+            status: "ok",
+            id: m.id,
+            connection: m.connection,
+            label: m.label,
+            created_at: m.created_at,
+            key_fingerprint: m.key_fingerprint,
+        });
+    }
     if args.json {
         crate::clean_println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::Ok);
@@ -57,17 +98,35 @@ pub fn run_list(args: ListArgs, ctx: &mut Ctx) -> Result<ExitCode> {
         "ADDED",
         "CREATED"
     );
-    for b in rows {
+    for b in &rows {
         crate::clean_println!(
-            "{:<24} {:<16} {:<8} {:>6} {:>10} {:>10}  {:<20} {}",
+            "{:<24} {:<16} {:<8} {:>6} {:>10} {:>10}  {:<20} {}{}",
             b.id,
             b.connection,
             b.engine,
             b.tables,
             b.rows,
-            human_bytes(b.bytes.max(0) as u64),
+            human_bytes(b.bytes),
             b.created_at.get(..19).unwrap_or(&b.created_at).replace('T', " "),
-            b.label.unwrap_or_default()
+            b.label.clone().unwrap_or_default(),
+            if b.readable { "" } else { "  (no key)" }
+        );
+    }
+    let mut missing: Vec<&str> = rows
+        .iter()
+        .filter(|b| !b.readable)
+        .map(|b| b.key_fingerprint.as_str())
+        .collect();
+    missing.sort();
+    missing.dedup();
+    if !missing.is_empty() {
+        println!();
+        println!(
+            "backups marked (no key) were made with backup key {}, which this workspace does not have.",
+            missing.join(", ")
+        );
+        println!(
+            "To read them, export the key where they were made (`dbn backup key export --out FILE`) and import it here (`dbn backup key import FILE`), or set DBN_BACKUP_KEY."
         );
     }
     Ok(ExitCode::Ok)
@@ -77,8 +136,9 @@ pub fn run_list(args: ListArgs, ctx: &mut Ctx) -> Result<ExitCode> {
 pub fn run_show(args: ShowArgs, ctx: &mut Ctx) -> Result<ExitCode> {
     ctx.json_errors = args.json;
     let repo = repo(ctx)?;
-    let key = load_key(ctx, false)?;
-    let m = repo.load(&args.id, &key).map_err(fail)?;
+    let keys = load_keys(ctx)?;
+    let rt = crate::cli::runtime()?;
+    let (m, _key) = rt.block_on(repo.load_with(&args.id, &keys)).map_err(fail)?;
     if args.json {
         let tables: Vec<_> = m
             .tables

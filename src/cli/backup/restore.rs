@@ -1,14 +1,15 @@
 //! `dbn backup restore`.
 
-use super::common::{audit, ctrl_c_token, fail, load_key, repo};
+use super::common::{audit, ctrl_c_token, fail, load_keys, repo};
 use super::create::index_backup;
 use super::progress::Display;
+use crate::backup::restore::new_database::{self, NewDatabase};
 use crate::backup::restore::undoable::snapshot_then_apply;
-use crate::backup::restore::{RestorePlan, plan};
+use crate::backup::restore::{RestoreOptions, RestorePlan, plan};
 use crate::backup::verify;
 use crate::cli::resolve::resolve_saved;
 use crate::cli::{Ctx, ExitCode, Failure};
-use crate::db::{ConnSpec, Engine, query_all, quote};
+use crate::db::Engine;
 use crate::store::audit::AuditEntry;
 use crate::store::connections::Tag;
 use anyhow::Result;
@@ -23,9 +24,15 @@ use serde_json::json;
   dbn backup restore 20261123T101500Z-1a2b --into prod-db --confirm prod-db
 
 Before replacing anything the restore takes a pre-restore snapshot of the tables it replaces and prints
-its id: restoring that snapshot undoes the restore. All tables are restored in one transaction (MariaDB:
-tables that must be created are created first and dropped again on failure). Missing or damaged chunks,
-a wrong key or a newer manifest are reported before anything changes.
+its id: restoring that snapshot undoes the restore. Nothing outside the restored tables changes: no
+trigger, cascade or foreign key action fires while the rows load (Postgres: session_replication_role =
+replica inside the restore transaction). Tables outside the set whose foreign keys reference it are named
+and the restore is refused, unless --with-dependents adds them. All tables are restored in one
+transaction, schema (keys, indexes, views, triggers, sequences...) included; a failed --new-database
+restore removes the database. MariaDB commits DDL: what it creates is created first and dropped again on
+failure, and triggers on the restored tables are dropped for the load and recreated (the plan says so
+before starting). Missing chunks, a wrong key or a newer manifest are reported before anything changes;
+damaged chunks are found while loading and roll the restore back.
 Read-only and prod targets need --confirm with the target connection's name (exit 4 otherwise).
 Cross-engine restores (e.g. a Postgres backup into SQLite with --into LITE --new-database copy.db) create
 the tables with the nearest target type per column: integers, floats, exact numerics, text, bytes,
@@ -40,6 +47,9 @@ pub struct Args {
     /// Restore into this saved connection (default: the one backed up).
     #[arg(long)]
     pub into: Option<String>,
+    /// Also restore the tables that reference the restored ones (otherwise such a restore is refused).
+    #[arg(long)]
+    pub with_dependents: bool,
     /// Create this database on the target server (SQLite: this file) and restore into it.
     #[arg(long, value_name = "NAME")]
     pub new_database: Option<String>,
@@ -62,14 +72,52 @@ fn preview(p: &RestorePlan, target: &str) -> Vec<String> {
         p.target_engine.as_str()
     )];
     for t in &p.tables {
+        let why = if t.dependent {
+            "  (references a restored table)"
+        } else {
+            ""
+        };
         if t.exists {
             out.push(format!(
-                "  replace {}: {} rows now -> {} rows from the backup",
+                "  replace {}: {} rows now -> {} rows from the backup{why}",
                 t.target_table, t.current_rows, t.backup_rows
             ));
         } else {
-            out.push(format!("  create  {}: {} rows from the backup", t.table, t.backup_rows));
+            out.push(format!(
+                "  create  {}: {} rows from the backup{why}",
+                t.table, t.backup_rows
+            ));
         }
+    }
+    if !p.pre_data.is_empty() || !p.post_data.is_empty() {
+        out.push(format!(
+            "  schema: {} statement(s) before the data, {} after (keys, indexes, views, triggers)",
+            p.pre_data.len(),
+            p.post_data.len()
+        ));
+    }
+    if !p.counters.is_empty() {
+        out.push(format!(
+            "  counters: {} sequence/auto-increment position(s) set",
+            p.counters.len()
+        ));
+    }
+    if !p.suspended.is_empty() {
+        let names: Vec<&str> = p.suspended.iter().map(|s| s.name.as_str()).collect();
+        out.push(format!(
+            "  triggers kept from firing during the load: {}",
+            names.join(", ")
+        ));
+    }
+    if p.target_engine == Engine::Postgres {
+        out.push(if p.replica {
+            "  no trigger, cascade or foreign key action fires (session_replication_role = replica, this transaction only)".into()
+        } else {
+            "  not a superuser: user triggers are disabled inside the transaction; foreign keys stay enforced".into()
+        });
+    }
+    for n in &p.not_atomic {
+        out.push(format!("  note: {n}"));
     }
     out
 }
@@ -85,33 +133,27 @@ fn gate(target: &str, tag: Tag, read_only: bool, confirm: Option<&str>, what: &s
     }
 }
 
-async fn create_database(spec: &ConnSpec, name: &str) -> Result<ConnSpec> {
-    let mut s = spec.clone();
-    if spec.engine == Engine::Sqlite {
-        if std::path::Path::new(name).exists() {
-            return Err(
-                Failure::usage(format!("'{name}' already exists; --new-database needs a new file name")).into(),
-            );
-        }
-        s.database = Some(std::path::absolute(name)?.display().to_string());
-        return Ok(s);
+/// MariaDB drops triggers for the load: their definitions go to a file
+/// first, so a killed restore can be repaired by hand.
+fn save_triggers(ctx: &mut Ctx, p: &RestorePlan) -> Result<Option<std::path::PathBuf>> {
+    if p.target_engine != Engine::Mysql || p.suspended.is_empty() {
+        return Ok(None);
     }
-    let mut session = crate::db::connect(spec).await?;
-    query_all(
-        session.as_mut(),
-        &format!("CREATE DATABASE {}", quote::ident(spec.engine, name)),
-    )
-    .await?;
-    s.database = Some(name.to_string());
-    Ok(s)
+    let dir = ctx.workspace()?.logs_dir();
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("restore-{}-triggers.sql", p.backup));
+    let body: Vec<String> = p.suspended.iter().map(|s| format!("{};\n", s.resume)).collect();
+    crate::fsutil::write_atomic(&path, body.concat().as_bytes())?;
+    Ok(Some(path))
 }
 
 /// Run `dbn backup restore`.
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     ctx.json_errors = args.json;
     let repo = repo(ctx)?;
-    let key = load_key(ctx, false)?;
-    let m = repo.load(&args.id, &key).map_err(fail)?;
+    let keys = load_keys(ctx)?;
+    let rt = crate::cli::runtime()?;
+    let (m, key) = rt.block_on(repo.load_with(&args.id, &keys)).map_err(fail)?;
     let target = args.into.clone().unwrap_or_else(|| m.connection.clone());
     let (rec, spec) = resolve_saved(ctx, &target)?;
     for t in &args.tables {
@@ -119,19 +161,10 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
             return Err(fail(crate::backup::BackupError::UnknownTable(t.clone())));
         }
     }
-    let names: Vec<String> = if args.tables.is_empty() {
-        m.tables.iter().map(|t| t.qualified()).collect()
-    } else {
-        args.tables
-            .iter()
-            .filter_map(|t| m.table(t))
-            .map(|t| t.qualified())
-            .collect()
+    let opts = RestoreOptions {
+        tables: args.tables.clone(),
+        with_dependents: args.with_dependents,
     };
-    let rt = crate::cli::runtime()?;
-    // Every chunk is read and checked before anything is touched.
-    rt.block_on(verify::preflight(repo.chunks.as_ref(), &key, &m, &names))
-        .map_err(fail)?;
     let guarded = rec.read_only || spec.read_only || rec.tag == Tag::Prod;
     let mut writable = spec.clone();
     writable.read_only = false;
@@ -141,17 +174,24 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     // on screen before a confirmation prompt.
     let say = |line: String| crate::clean_eprintln!("{line}");
     let mut confirmed_by = None;
+    let mut created: Option<NewDatabase> = None;
     let result = (|| -> Result<_> {
         let (mut session, p) = if let Some(n) = &args.new_database {
             let what = format!(
                 "create database '{n}' on '{target}' and restore {} table(s) into it",
-                names.len()
+                if args.tables.is_empty() {
+                    m.tables.len()
+                } else {
+                    args.tables.len()
+                }
             );
             confirmed_by = gate(&target, rec.tag, guarded, args.confirm.as_deref(), &what)?;
+            let db = rt.block_on(new_database::create(&writable, n)).map_err(fail)?;
+            let spec = db.spec.clone();
+            created = Some(db);
             rt.block_on(async {
-                let spec = create_database(&writable, n).await?;
                 let mut session = crate::db::connect(&spec).await?;
-                let p = plan(session.as_mut(), &m, &args.tables).await.map_err(fail)?;
+                let p = plan(session.as_mut(), &m, &opts).await.map_err(fail)?;
                 anyhow::Ok((session, p))
             })?
         } else {
@@ -159,7 +199,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
             // (read-only stays read-only until confirmed).
             let (session, p) = rt.block_on(async {
                 let mut session = crate::db::connect(&spec).await?;
-                let p = plan(session.as_mut(), &m, &args.tables).await.map_err(fail)?;
+                let p = plan(session.as_mut(), &m, &opts).await.map_err(fail)?;
                 anyhow::Ok((session, p))
             })?;
             let lines = preview(&p, &target);
@@ -180,7 +220,16 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
                 say(l);
             }
         }
-        rt.block_on(async {
+        let names: Vec<String> = p.tables.iter().map(|t| t.table.clone()).collect();
+        rt.block_on(verify::present(repo.chunks.as_ref(), &m, &names))
+            .map_err(fail)?;
+        if let Some(path) = save_triggers(ctx, &p)? {
+            say(format!(
+                "  trigger definitions saved to {} (recreate them from there if this restore is killed)",
+                path.display()
+            ));
+        }
+        let out = rt.block_on(async {
             let cancel = ctrl_c_token();
             let replaced = p.replaced();
             if !replaced.is_empty() {
@@ -190,10 +239,23 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
                 .await
                 .map_err(fail)?;
             anyhow::Ok((p, pre, rep))
-        })
+        });
+        drop(session);
+        out
     })();
     drop(tx);
     display.finish();
+    // A failed restore into a new database removes the database.
+    let failed = match &result {
+        Err(_) => true,
+        Ok((_, _, rep)) => rep.is_err(),
+    };
+    if failed && let Some(db) = &created {
+        match rt.block_on(db.drop_it()) {
+            Ok(()) => say(format!("removed the new database '{}' again", db.name)),
+            Err(e) => say(format!("could not remove the new database '{}': {e}", db.name)),
+        }
+    }
     let (p, pre, rep) = match result {
         Ok(x) => x,
         Err(e) => {
@@ -233,7 +295,9 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         crate::clean_println!(
             "{}",
             json!({"backup": m.id, "into": target, "database": args.new_database, "tables": rep.tables, "rows": rep.rows,
-                   "deleted": rep.deleted, "pre_restore_backup": pre_id, "plan": p.tables})
+                   "deleted": rep.deleted, "pre_restore_backup": pre_id, "plan": p.tables, "dependents": p.dependents,
+                   "pre_data": p.pre_data, "post_data": p.post_data, "counters": p.counters,
+                   "suspended_triggers": p.suspended, "not_atomic": p.not_atomic})
         );
     } else {
         crate::clean_println!(

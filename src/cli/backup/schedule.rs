@@ -1,6 +1,6 @@
 //! `dbn backup schedule ...` and `dbn backup run-due`.
 
-use super::common::{fail, repo};
+use super::common::fail;
 use super::create::create_backup;
 use super::verify::remove_backup;
 use crate::backup::BackupError;
@@ -152,14 +152,44 @@ fn install(ctx: &mut Ctx) -> Result<ExitCode> {
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "dbn".into());
+    // Cron and systemd timers run without a terminal, a D-Bus session or
+    // the user's shell environment: what the secret store needs must come
+    // from a file only the user can read.
+    let home = std::env::var("HOME").unwrap_or_else(|_| "~".into());
+    let env_file = format!("{home}/.config/dbn/run-due.env");
+    let backends = secret_backends(ctx)?;
+    let repo = super::common::repo_location(ctx)?;
     println!("# crontab (crontab -e): every 5 minutes");
-    println!("*/5 * * * * {exe} --workspace '{ws}' backup run-due --quiet >> '{ws}/.dbnexus/logs/run-due.log' 2>&1");
+    println!(
+        "*/5 * * * * set -a; . '{env_file}'; set +a; exec '{exe}' --workspace '{ws}' backup run-due --quiet >> '{ws}/.dbnexus/logs/run-due.log' 2>&1"
+    );
+    println!();
+    println!("# {env_file} (create it, then: chmod 600 '{env_file}'), holding what a headless run needs:");
+    println!("#   DBN_SECRETS_BACKEND=file");
+    if backends.iter().any(|b| b == "file") || backends.is_empty() {
+        println!("#   DBN_MASTER_PASSWORD=<the passphrase of this workspace's encrypted secret file>");
+    }
+    if backends.iter().any(|b| b != "file") {
+        println!(
+            "# The backup key or passwords are in the OS keyring ({}), which cron cannot open: move them to the",
+            backends.join(", ")
+        );
+        println!(
+            "# file store (`dbn backup key export` then, with DBN_SECRETS_BACKEND=file, `dbn backup key import`), or add"
+        );
+        println!("#   DBN_BACKUP_KEY=<the 64 hex characters of the backup key>");
+    }
+    if repo.as_deref().is_some_and(|r| r.starts_with("s3://")) {
+        println!(
+            "#   AWS_ACCESS_KEY_ID=... and AWS_SECRET_ACCESS_KEY=... (or store them once with `dbn backup repo login`)"
+        );
+    }
     println!();
     println!("# ~/.config/systemd/user/dbn-backup.service");
     println!("[Unit]\nDescription=dbn scheduled backups ({ws})\n");
-    println!("[Service]\nType=oneshot\nWorkingDirectory={ws}\nExecStart={exe} --workspace {ws} backup run-due --quiet");
-    println!("# With the encrypted-file secret store, provide the passphrase, e.g.:");
-    println!("# EnvironmentFile=%h/.config/dbn/backup.env   (DBN_MASTER_PASSWORD=...)");
+    println!(
+        "[Service]\nType=oneshot\nWorkingDirectory={ws}\nEnvironmentFile={env_file}\nExecStart={exe} --workspace {ws} backup run-due --quiet"
+    );
     println!();
     println!("# ~/.config/systemd/user/dbn-backup.timer");
     println!("[Unit]\nDescription=Run dbn scheduled backups every 5 minutes\n");
@@ -170,6 +200,22 @@ fn install(ctx: &mut Ctx) -> Result<ExitCode> {
     Ok(ExitCode::Ok)
 }
 
+/// The secret backends holding the backup key and connection passwords.
+fn secret_backends(ctx: &mut Ctx) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    if let Some(b) = ctx.store()?.setting(super::common::KEY_SETTING)? {
+        out.push(b);
+    }
+    for c in ctx.store()?.list_connections()? {
+        if let Some(b) = c.secret_backend {
+            out.push(b);
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
 fn local_naive(rfc3339: &str) -> Option<NaiveDateTime> {
     DateTime::parse_from_rfc3339(rfc3339)
         .ok()
@@ -178,8 +224,8 @@ fn local_naive(rfc3339: &str) -> Option<NaiveDateTime> {
 
 /// Run `dbn backup run-due`.
 pub fn run_due(args: RunDueArgs, ctx: &mut Ctx) -> Result<ExitCode> {
-    let repo = repo(ctx)?;
-    let _lock = match RunLock::acquire(&repo.root.join("run-due.lock")) {
+    // The lock is this host's (cron runs overlapping here), wherever the repository is.
+    let _lock = match RunLock::acquire(&ctx.workspace()?.snapshots_dir().join("run-due.lock")) {
         Ok(l) => l,
         Err(BackupError::Locked(pid)) => {
             eprintln!("another `dbn backup run-due` is running (pid {pid}); nothing done");

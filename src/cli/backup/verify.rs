@@ -1,6 +1,6 @@
 //! `dbn backup verify` and `dbn backup remove`.
 
-use super::common::{ctrl_c_token, fail, human_bytes, load_key, repo};
+use super::common::{ctrl_c_token, fail, human_bytes, load_keys, repo};
 use super::progress::Display;
 use crate::backup::{gc, verify};
 use crate::cli::{Ctx, ExitCode, Failure};
@@ -35,10 +35,10 @@ pub struct RemoveArgs {
 pub fn run_verify(args: VerifyArgs, ctx: &mut Ctx) -> Result<ExitCode> {
     ctx.json_errors = args.json;
     let repo = repo(ctx)?;
-    let key = load_key(ctx, false)?;
-    let m = repo.load(&args.id, &key).map_err(fail)?;
-    let (tx, display) = Display::start(args.json);
+    let keys = load_keys(ctx)?;
     let rt = crate::cli::runtime()?;
+    let (m, key) = rt.block_on(repo.load_with(&args.id, &keys)).map_err(fail)?;
+    let (tx, display) = Display::start(args.json);
     let rep = rt.block_on(async {
         let cancel = ctrl_c_token();
         verify::verify(repo.chunks.as_ref(), &key, &m, None, &tx, &cancel).await
@@ -83,11 +83,17 @@ pub fn run_verify(args: VerifyArgs, ctx: &mut Ctx) -> Result<ExitCode> {
 /// Remove a backup's manifest and index entry, then collect garbage.
 pub fn remove_backup(ctx: &mut Ctx, written: &str) -> Result<(String, gc::GcReport)> {
     let repo = repo(ctx)?;
-    let id = repo.manifests.resolve(written).map_err(fail)?;
-    repo.manifests.remove(&id).map_err(fail)?;
-    ctx.store()?.remove_backup(&id)?;
     let rt = crate::cli::runtime()?;
+    let id = rt.block_on(repo.manifests.resolve(written)).map_err(fail)?;
+    rt.block_on(repo.manifests.remove(&id)).map_err(fail)?;
+    ctx.store()?.remove_backup(&id)?;
     let g = rt.block_on(gc::collect(&repo)).map_err(fail)?;
+    if g.deferred {
+        eprintln!(
+            "notice: a backup is being written into {}; unreferenced chunks are kept until the next remove",
+            repo.describe()
+        );
+    }
     Ok((id, g))
 }
 

@@ -4,7 +4,10 @@
 use super::error::{Target, map_err};
 use super::stream;
 use crate::db::access::{write_in_snapshot, wrong_permit};
-use crate::db::{Access, Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Lexing, Session, Summary};
+use crate::db::{
+    Access, BulkRows, BulkTarget, Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Lexing, Session,
+    Summary, bulk_read_only,
+};
 use crate::schema::Schema;
 use async_trait::async_trait;
 use mysql_async::prelude::Queryable;
@@ -354,6 +357,20 @@ impl Session for MysqlSession {
 
     fn is_read_only(&self) -> bool {
         self.read_only
+    }
+
+    async fn bulk_load(&mut self, target: &BulkTarget, rows: BulkRows) -> DbResult<u64> {
+        if self.read_only {
+            return Err(bulk_read_only(target));
+        }
+        if self.dirty {
+            self.recover().await?;
+        }
+        self.dirty = true;
+        let t = self.killer.target(false);
+        let result = super::infile::load(&mut self.conn, target, rows, &t).await;
+        self.dirty = false;
+        result
     }
 }
 

@@ -8,7 +8,8 @@ use super::errors::query_error;
 use super::text::{TextDec, decode_text, text_decoder_for};
 use crate::db::access::{write_in_snapshot, wrong_permit};
 use crate::db::{
-    Access, Canceller, Column, DbError, DbResult, Engine, ErrorCode, Frame, Lexing, Session, Summary, Value,
+    Access, BulkRows, BulkTarget, Canceller, Column, DbError, DbResult, Engine, ErrorCode, Frame, Lexing, Session,
+    Summary, Value, bulk_read_only,
 };
 use crate::schema::Schema;
 use async_trait::async_trait;
@@ -419,6 +420,13 @@ impl Session for PgSession {
 
     fn is_read_only(&self) -> bool {
         self.read_only
+    }
+
+    async fn bulk_load(&mut self, target: &BulkTarget, rows: BulkRows) -> DbResult<u64> {
+        if self.read_only {
+            return Err(bulk_read_only(target));
+        }
+        super::copy_in::copy_in(&self.client, target, rows).await
     }
 }
 

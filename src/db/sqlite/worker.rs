@@ -42,6 +42,12 @@ pub(super) enum Command {
     },
     /// Round trip through the connection.
     Ping { reply: oneshot::Sender<DbResult<()>> },
+    /// Insert rows from a stream with one prepared statement.
+    BulkLoad {
+        target: crate::db::BulkTarget,
+        rows: crate::db::BulkRows,
+        reply: oneshot::Sender<DbResult<u64>>,
+    },
 }
 
 /// Interrupt handles of the worker's connections, callable from any thread.
@@ -116,6 +122,14 @@ pub(super) fn run(
                     .query_row("SELECT 1", [], |row| row.get::<_, i64>(0))
                     .map(|_| ())
                     .map_err(map_err);
+                let _ = reply.send(r);
+            }
+            Command::BulkLoad { target, rows, reply } => {
+                let r = if w.snapshot {
+                    Err(crate::db::access::write_in_snapshot())
+                } else {
+                    super::bulk::load(&w.main, &target, rows)
+                };
                 let _ = reply.send(r);
             }
         }

@@ -4,7 +4,7 @@
 //! those with default bodies.
 
 use super::Tunnel;
-use crate::db::{Access, Canceller, DbResult, Engine, Frame, Lexing, Session, Summary};
+use crate::db::{Access, BulkRows, BulkTarget, Canceller, DbResult, Engine, Frame, Lexing, Session, Summary};
 use crate::schema::Schema;
 use async_trait::async_trait;
 use tokio::sync::mpsc;
@@ -80,5 +80,10 @@ impl Session for TunneledSession {
 
     fn is_read_only(&self) -> bool {
         self.inner.is_read_only()
+    }
+
+    async fn bulk_load(&mut self, target: &BulkTarget, rows: BulkRows) -> DbResult<u64> {
+        let r = self.inner.bulk_load(target, rows).await;
+        explain(&self.tunnel, r).await
     }
 }
