@@ -143,22 +143,30 @@ impl App {
                     .and_then(|st| st.save_schema_snapshot(&name, &after, None).ok())
                     .map(|s| s.id);
                 let remaining = diff(&goal, &after, DiffOptions::default());
-                entry.outcome = if remaining.is_empty() {
+                entry.outcome = if remaining.is_identical() {
                     "ok".into()
                 } else {
                     "ok: diff not empty".into()
                 };
                 entry.detail = Some(
-                    json!({"source": goal_label, "statements": n, "before_snapshot": before_id, "after_snapshot": after_id, "verified_empty_diff": remaining.is_empty(), "via": "dbn ui"})
+                    json!({"source": goal_label, "statements": n, "before_snapshot": before_id, "after_snapshot": after_id, "verified_empty_diff": remaining.is_identical(), "via": "dbn ui"})
                         .to_string(),
                 );
                 if let Some(p) = self.snapshots.as_mut() {
                     p.live = Some(after);
                 }
-                if remaining.is_empty() {
+                if remaining.is_identical() {
                     (
                         Level::Info,
                         format!("applied {n} statement(s); verified: diff is now empty"),
+                    )
+                } else if remaining.is_empty() {
+                    (
+                        Level::Warn,
+                        format!(
+                            "applied {n} statement(s); not verified: {}",
+                            remaining.caveats().join("; ")
+                        ),
                     )
                 } else {
                     (

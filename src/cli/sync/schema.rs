@@ -2,9 +2,9 @@
 
 use crate::cli::snapshot::source::{self, Ref};
 use crate::cli::{Ctx, ExitCode, Failure};
-use crate::schema::apply::apply;
-use crate::schema::diff::{DiffOptions, diff};
+use crate::schema::diff::DiffOptions;
 use crate::schema::migrate::{MigrateOptions, parse_rename, plan_with_renames};
+use crate::schema::verify::{VerifyError, apply_and_verify};
 use crate::store::audit::AuditEntry;
 use crate::store::connections::Tag;
 use anyhow::{Context, Result};
@@ -169,23 +169,23 @@ pub fn run(a: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     let started = Instant::now();
     let rt = crate::cli::runtime()?;
     let quiet = a.json;
-    let outcome = rt.block_on(async {
+    let dopts = DiffOptions {
+        with_privileges: a.with_privileges,
+        detect_renames: false,
+    };
+    let res = rt.block_on(async {
         let mut session = crate::db::connect(&spec).await?;
-        let res = apply(session.as_mut(), &p, |i, n, sql| {
-            if !quiet {
-                let first = sql.lines().next().unwrap_or("");
-                eprintln!("[{}/{n}] {first}", i + 1);
-            }
-        })
-        .await;
-        let after = match &res {
-            Ok(_) => Some(source::introspect(session.as_mut()).await?),
-            Err(_) => None,
-        };
-        anyhow::Ok((res, after))
+        anyhow::Ok(
+            apply_and_verify(session.as_mut(), &p, &src, dopts, |i, n, sql| {
+                if !quiet {
+                    let first = sql.lines().next().unwrap_or("");
+                    eprintln!("[{}/{n}] {first}", i + 1);
+                }
+            })
+            .await,
+        )
     })?;
     let duration_ms = started.elapsed().as_millis() as i64;
-    let (res, after) = outcome;
     let mut entry = AuditEntry {
         connection: Some(record.name.clone()),
         action: "migration".into(),
@@ -196,7 +196,7 @@ pub fn run(a: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         ..Default::default()
     };
     match res {
-        Err(e) => {
+        Err(VerifyError::Apply(e)) => {
             entry.outcome = format!("error: {}", e.error);
             entry.detail = Some(
                 json!({"source": src_ref.label(), "before_snapshot": before.id, "failed_statement": e.statement, "rolled_back": e.rolled_back})
@@ -205,34 +205,34 @@ pub fn run(a: Args, ctx: &mut Ctx) -> Result<ExitCode> {
             ctx.store()?.append_audit(&entry, jsonl.as_deref())?;
             Err(anyhow::Error::new(e.error.clone()).context(e.to_string()))
         }
-        Ok(n) => {
-            let after = after.unwrap_or_else(|| tgt.clone());
-            let after_snap = ctx.store()?.save_schema_snapshot(&record.name, &after, None)?;
-            let remaining = diff(
-                &src,
-                &after,
-                DiffOptions {
-                    with_privileges: a.with_privileges,
-                    detect_renames: false,
-                },
+        Err(e @ VerifyError::Reread { .. }) => {
+            entry.outcome = "ok: not verified".into();
+            entry.detail = Some(
+                json!({"source": src_ref.label(), "before_snapshot": before.id, "reread_error": e.to_string()})
+                    .to_string(),
             );
-            entry.outcome = if remaining.is_empty() {
+            ctx.store()?.append_audit(&entry, jsonl.as_deref())?;
+            Err(anyhow::anyhow!("{e}"))
+        }
+        Ok(v) => {
+            let after_snap = ctx.store()?.save_schema_snapshot(&record.name, &v.after, None)?;
+            entry.outcome = if v.verified() {
                 "ok".into()
             } else {
                 "ok: diff not empty".into()
             };
             entry.detail = Some(
-                json!({"source": src_ref.label(), "statements": n, "before_snapshot": before.id, "after_snapshot": after_snap.id, "verified_empty_diff": remaining.is_empty()})
+                json!({"source": src_ref.label(), "statements": v.statements, "before_snapshot": before.id, "after_snapshot": after_snap.id, "verified_empty_diff": v.verified(), "not_compared": v.remaining.not_compared})
                     .to_string(),
             );
             ctx.store()?.append_audit(&entry, jsonl.as_deref())?;
             report(
                 &a,
-                n,
+                v.statements,
                 duration_ms,
                 before.id,
                 after_snap.id,
-                &remaining,
+                &v.remaining,
                 &src_ref.label(),
                 &record.name,
             )
@@ -254,18 +254,16 @@ fn report(
     if a.json {
         println!(
             "{}",
-            json!({"applied": n, "duration_ms": ms, "before_snapshot": before, "after_snapshot": after, "verified_empty_diff": remaining.is_empty(), "remaining": remaining.changes})
+            json!({"applied": n, "duration_ms": ms, "before_snapshot": before, "after_snapshot": after, "verified_empty_diff": remaining.is_identical(), "remaining": remaining.changes, "not_compared": remaining.not_compared, "not_migrated": remaining.not_migrated})
         );
     } else {
         println!("Applied {n} statement(s) to '{target}' in {ms} ms (snapshots: before {before}, after {after}).");
-        if remaining.is_empty() {
-            println!("Verified: re-introspected '{target}' and the diff against {src} is now empty.");
-        } else {
-            println!("Warning: '{target}' still differs from {src} after the migration:");
+        println!("{}", crate::schema::verify::verdict(remaining, target, src));
+        if !remaining.is_empty() {
             print!("{}", remaining.render(src, target, false));
         }
     }
-    Ok(if remaining.is_empty() {
+    Ok(if remaining.is_identical() {
         ExitCode::Ok
     } else {
         ExitCode::QueryError
