@@ -262,6 +262,10 @@ pub struct App {
     chart_ticket: u64,
     /// Staged grid edits and their dialogs.
     pub edits: Option<edit::EditState>,
+    /// Cancels a running commit of the staged edits.
+    pub edits_token: Option<CancellationToken>,
+    /// What a commit of the edits did, kept in the status of the re-run that follows it.
+    pub edits_committed: Option<String>,
     dirty: bool,
     ticket: u64,
     grid_ticket: u64,
@@ -339,6 +343,8 @@ impl App {
             chart: None,
             chart_ticket: 0,
             edits: None,
+            edits_token: None,
+            edits_committed: None,
             dirty: true,
             ticket: 0,
             grid_ticket: 0,
@@ -607,6 +613,7 @@ impl App {
             || self.export_rows.is_some()
             || self.panel_busy()
             || self.grid.tabs.iter().any(|t| t.scan.is_some())
+            || self.edits_token.is_some()
     }
 
     /// True while a panel waits for a background task (introspection, migration).
