@@ -159,6 +159,8 @@ pub enum Effect {
     SnapshotSources,
     /// Resolve a saved connection picked as a side of a schema comparison.
     ResolveSnapshotSource(String),
+    /// Resolve a saved connection chosen as the target of a backup restore.
+    ResolveRestoreTarget(String),
     /// Show the start screen (connection overview).
     LoadOverview,
 }
@@ -224,7 +226,6 @@ pub struct App {
     pub effects: Vec<Effect>,
     /// Schema snapshots panel, when open.
     pub snapshots: Option<snapshots::SnapshotPanel>,
-    migration_confirmed: Option<(String, Instant)>,
     /// Data sync panel, when open.
     pub sync: Option<sync_preview::SyncPanel>,
     /// Activity view, when open.
@@ -260,6 +261,10 @@ pub struct App {
     chart_ticket: u64,
     /// Staged grid edits and their dialogs.
     pub edits: Option<edit::EditState>,
+    /// Cancels a running commit of the staged edits.
+    pub edits_token: Option<CancellationToken>,
+    /// What a commit of the edits did, kept in the status of the re-run that follows it.
+    pub edits_committed: Option<String>,
     dirty: bool,
     ticket: u64,
     grid_ticket: u64,
@@ -316,7 +321,6 @@ impl App {
             audit_jsonl: opts.audit_jsonl,
             effects: Vec::new(),
             snapshots: None,
-            migration_confirmed: None,
             sync: None,
             activity: None,
             activity_ticket: 0,
@@ -337,6 +341,8 @@ impl App {
             chart: None,
             chart_ticket: 0,
             edits: None,
+            edits_token: None,
+            edits_committed: None,
             dirty: true,
             ticket: 0,
             grid_ticket: 0,
@@ -605,6 +611,7 @@ impl App {
             || self.export_rows.is_some()
             || self.panel_busy()
             || self.grid.tabs.iter().any(|t| t.scan.is_some())
+            || self.edits_token.is_some()
     }
 
     /// True while a panel waits for a background task (introspection, migration).
@@ -613,9 +620,11 @@ impl App {
             p.live_loading
                 || !p.remote_loading.is_empty()
                 || p.apply.as_ref().is_some_and(|a| a.running)
-                || p.backups
-                    .as_ref()
-                    .is_some_and(|b| b.loading || b.restore.as_ref().is_some_and(|r| r.running))
+                || p.backups.as_ref().is_some_and(|b| {
+                    b.loading
+                        || b.restore.as_ref().is_some_and(|r| r.running)
+                        || b.setup.as_ref().is_some_and(|s| s.loading)
+                })
         }) || self.sync_busy()
             || self.plan_busy()
             || self.chart_busy()

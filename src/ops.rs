@@ -7,6 +7,7 @@
 //! | operation | function |
 //! |---|---|
 //! | run statements (split, classify, gate, execute, audit, history) | [`run_statements::authorize`] / [`run_statements::review`] + [`run_statements::approve`], then [`run_statements::execute`] |
+//! | apply a schema migration (rule, snapshots, audit, verify) | [`migration::authorize`], then [`migration::apply`] |
 //! | unlock / end an unlock | [`unlock::grant`], [`unlock::end`], [`unlock::status`] |
 //!
 //! Every write passes the one confirmation rule (`safety::gate`) and is
@@ -16,6 +17,7 @@ pub mod connection;
 pub mod context;
 pub mod error;
 pub mod gate;
+pub mod migration;
 pub mod run_statements;
 pub mod sinks;
 pub mod target;

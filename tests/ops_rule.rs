@@ -284,3 +284,121 @@ fn a_write_killed_in_flight_stays_unknown_in_the_audit_log() {
     assert_eq!(w["outcome"], "unknown", "{w}");
     assert!(w["statement"].as_str().unwrap().contains("pg_sleep"), "{w}");
 }
+
+fn columns(url: &str) -> Vec<String> {
+    let path = url.trim_start_matches("sqlite://");
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.prepare("SELECT name FROM pragma_table_info('t') ORDER BY cid")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// Issue 12.3: `dbn sync schema --apply --confirm prod` (the example in its
+/// own --help) was refused on a default (read-only) prod connection while
+/// other commands accepted the same confirmation. One rule: `--confirm
+/// NAME` is the unlock for this command and the migration's typed name.
+#[test]
+fn sync_schema_apply_takes_the_same_confirmation_as_every_command() {
+    let s = Sandbox::new();
+    let src = sqlite_file(&s, "src.db");
+    let prod = sqlite_file(&s, "prod.db");
+    rusqlite::Connection::open(src.trim_start_matches("sqlite://"))
+        .unwrap()
+        .execute_batch("ALTER TABLE t ADD COLUMN note text")
+        .unwrap();
+    for (name, url, tag) in [("staging", &src, "dev"), ("prod", &prod, "prod")] {
+        let out = dbn(&s, &["connect", "add", name, "--tag", tag, "--url", url]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let args = ["sync", "schema", "--source", "staging", "--target", "prod", "--apply"];
+    // Nobody to ask and no --confirm: refused, nothing sent.
+    let out = dbn(&s, &args);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert_eq!(columns(&prod), ["id", "v"]);
+    let out = dbn(&s, &[&args[..], &["--confirm", "prod"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(columns(&prod), ["id", "v", "note"]);
+    let log = audit(&s);
+    let m = log
+        .iter()
+        .find(|e| e["action"] == "migration" && e["outcome"] == "ok")
+        .unwrap_or_else(|| panic!("no migration entry: {log:#?}"));
+    assert_eq!(m["face"], "cli", "{m}");
+    assert!(
+        m["unlock"].as_str().is_some_and(|u| u.contains("--confirm prod")),
+        "{m}"
+    );
+    assert!(
+        log.iter()
+            .any(|e| e["action"] == "migration" && e["outcome"].as_str().is_some_and(|o| o.starts_with("refused"))),
+        "{log:#?}"
+    );
+}
+
+/// Issues 12.3 and 12.7: a schema job ran `dbn sync schema --confirm` as a
+/// child process, so under a timed unlock `job run --apply` migrated a
+/// read-only prod target with no confirmation and audited it as `--confirm`.
+/// Now the job runs the migration in-process through the same rule.
+#[test]
+fn a_schema_job_never_bypasses_the_rule_and_runs_in_process() {
+    let s = Sandbox::new();
+    let src = sqlite_file(&s, "src.db");
+    let prod = sqlite_file(&s, "prod.db");
+    rusqlite::Connection::open(src.trim_start_matches("sqlite://"))
+        .unwrap()
+        .execute_batch("ALTER TABLE t ADD COLUMN note text")
+        .unwrap();
+    for (name, url, tag) in [("staging", &src, "dev"), ("prod", &prod, "prod")] {
+        let out = dbn(&s, &["connect", "add", name, "--tag", tag, "--url", url]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let out = dbn(
+        &s,
+        &[
+            "job", "add", "promote", "--kind", "schema", "-s", "staging", "-t", "prod",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = dbn(&s, &["unlock", "--conn", "prod", "--minutes", "5", "--confirm", "prod"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // The timed unlock covers the write, never the migration's own confirmation.
+    let out = dbn(&s, &["job", "run", "promote", "--apply"]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--confirm prod"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(columns(&prod), ["id", "v"]);
+    // A preview plans in-process and writes nothing.
+    let out = dbn(&s, &["job", "run", "promote", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(columns(&prod), ["id", "v"]);
+    let out = dbn(&s, &["job", "run", "promote", "--apply", "--confirm", "prod"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(columns(&prod), ["id", "v", "note"]);
+    let out = dbn(&s, &["job", "history", "promote", "--json"]);
+    let runs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(runs[0]["status"], "success", "{runs}");
+    // In-process: the run reports the migration's own counts, not a child's exit code and output.
+    assert_eq!(runs[0]["counts"]["applied"], runs[0]["counts"]["statements"], "{runs}");
+    assert!(runs[0]["counts"].get("exit_code").is_none(), "{runs}");
+    assert_eq!(runs[0]["counts"]["verified_empty_diff"], true, "{runs}");
+    assert_eq!(runs[1]["counts"]["applied"], false, "{runs}");
+    let log = audit(&s);
+    let m = log
+        .iter()
+        .find(|e| e["action"] == "migration" && e["outcome"] == "ok")
+        .unwrap_or_else(|| panic!("no migration entry: {log:#?}"));
+    assert_eq!(m["face"], "job", "{m}");
+    let confirmed = m["confirmed_by"].as_str().unwrap();
+    // --confirm answers every question of the command (the unlock included).
+    assert!(confirmed.contains("--confirm prod"), "who confirmed: {m}");
+    assert!(
+        m["unlock"].as_str().is_some_and(|u| u.contains("--confirm prod")),
+        "which unlock allowed it: {m}"
+    );
+}

@@ -364,7 +364,7 @@ impl App {
 
     /// Cancel the running query locally and on the server.
     pub fn cancel(&mut self) {
-        if self.cancel_plan() {
+        if self.cancel_plan() || self.cancel_commit() {
             return;
         }
         if self.cancel_scan() {

@@ -98,6 +98,7 @@ impl App {
                     self.reload_schema();
                 }
                 let capped = self.capped_run == Some(r.ticket);
+                let committed = self.edits_committed.take();
                 let tab = self.grid.last_mut();
                 tab.streaming = false;
                 if capped {
@@ -118,7 +119,10 @@ impl App {
                     self.show_failure(&f, outcome == "cancelled", which.as_deref().unwrap_or(""));
                 } else if let Some(l) = &self.last_run {
                     let msg = format!("{} in {}", rows_text(l.rows), fmt_elapsed(l.elapsed));
-                    self.set_status(Level::Info, msg);
+                    match committed {
+                        Some(c) => self.set_status(Level::Info, format!("{c}; read again: {msg}")),
+                        None => self.set_status(Level::Info, msg),
+                    }
                 }
                 self.after_move();
             }
@@ -201,6 +205,7 @@ impl App {
             JobEvent::Plan(ev) => self.on_plan(ev),
             JobEvent::Chart(ev) => self.on_chart(ev),
             JobEvent::Activity(ev) => self.on_activity(ev),
+            JobEvent::Edits(done) => self.on_edits_done(done),
         }
     }
 

@@ -34,6 +34,8 @@ pub enum Pending {
     Run(Vec<Piece>),
     /// What a query plan sends (EXPLAIN, or the statement itself for ANALYZE).
     Explain(Box<crate::plan::ExplainRequest>, Vec<Piece>),
+    /// Staged grid edits, committed in one transaction.
+    Edits(Vec<Piece>),
     /// A panel operation; `what` says what it does.
     Operation {
         /// Which one.
@@ -90,6 +92,11 @@ impl App {
         self.gate(Pending::Explain(Box::new(req), pieces), Grants::default());
     }
 
+    /// Judge the statements of staged grid edits and commit them, or ask first.
+    pub(super) fn guarded_edits(&mut self, pieces: Vec<Piece>) {
+        self.gate(Pending::Edits(pieces), Grants::default());
+    }
+
     /// Run a dbn-built read (table preview) under the same rule, never asking.
     pub(super) fn gate_preview(&mut self, pieces: Vec<Piece>) {
         let target = self.target();
@@ -118,7 +125,7 @@ impl App {
 
     fn gate(&mut self, pending: Pending, grants: Grants) {
         let target = match &pending {
-            Pending::Run(_) | Pending::Explain(..) => self.target(),
+            Pending::Run(_) | Pending::Explain(..) | Pending::Edits(_) => self.target(),
             Pending::Operation { target, .. } => (**target).clone(),
         };
         let timed = if target.name == self.conn.name {
@@ -127,7 +134,7 @@ impl App {
             gate::active_unlock(&mut *self.records(), Face::Tui, &target).unwrap_or(None)
         };
         let verdict = match &pending {
-            Pending::Run(pieces) | Pending::Explain(_, pieces) => {
+            Pending::Run(pieces) | Pending::Explain(_, pieces) | Pending::Edits(pieces) => {
                 review(&target, pieces, &grants, timed.as_ref(), Face::Tui)
             }
             Pending::Operation { what, .. } => review_operation(
@@ -188,6 +195,13 @@ impl App {
                     Err(e) => self.set_status(Level::Error, format!("{e}")),
                 }
             }
+            Pending::Edits(pieces) => {
+                let approved = approve(&mut *self.records(), Face::Tui, &target, pieces, approval);
+                match approved {
+                    Ok(plan) => self.start_edits(plan),
+                    Err(e) => self.set_status(Level::Error, format!("{e}; nothing was sent")),
+                }
+            }
             Pending::Operation { op, .. } => {
                 let recorded = gate::confirmed(&mut *self.records(), Face::Tui, &target, &approval);
                 let confirmed = match recorded {
@@ -231,7 +245,7 @@ impl App {
                 ),
             );
             let target = match &pending {
-                Pending::Run(_) | Pending::Explain(..) => self.target(),
+                Pending::Run(_) | Pending::Explain(..) | Pending::Edits(_) => self.target(),
                 Pending::Operation { target, .. } => (**target).clone(),
             };
             self.refuse(&target, &pending, r);
@@ -249,7 +263,9 @@ impl App {
 
     fn refuse(&mut self, target: &Target, pending: &Pending, r: Refusal) {
         let entry = match pending {
-            Pending::Run(pieces) | Pending::Explain(_, pieces) => refused_entry(target, pieces),
+            Pending::Run(pieces) | Pending::Explain(_, pieces) | Pending::Edits(pieces) => {
+                refused_entry(target, pieces)
+            }
             Pending::Operation { op, what, .. } => AuditEntry {
                 connection: Some(target.name.clone()),
                 action: match op {

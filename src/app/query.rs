@@ -88,6 +88,8 @@ pub enum JobEvent {
     Chart(super::chart::ChartEvent),
     /// Activity view task.
     Activity(super::activity::ActivityEvent),
+    /// A commit of staged grid edits ended.
+    Edits(super::edit::EditsDone),
 }
 
 /// Where a run's audit entries and history go: the workspace's metadata

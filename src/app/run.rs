@@ -175,6 +175,10 @@ fn perform(
             let res = conns.resolve(&name).map_err(|e| format!("cannot open '{name}': {e}"));
             app.sync_target_resolved(res);
         }
+        Effect::ResolveRestoreTarget(name) => {
+            let res = conns.resolve(&name).map_err(|e| format!("cannot open '{name}': {e}"));
+            app.restore_target_resolved(res);
+        }
         Effect::ExternalEditor => {
             let text = app.editor.buf().text();
             input.pause();

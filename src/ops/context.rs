@@ -69,6 +69,8 @@ pub trait StateStore {
     fn list_unlocks(&mut self) -> Result<Vec<Unlock>, StoreError>;
     /// Add a (redacted) statement to the query history.
     fn add_history(&mut self, entry: &NewHistory<'_>) -> Result<(), StoreError>;
+    /// Keep a schema snapshot of connection `connection` (before and after a migration); its id.
+    fn save_schema_snapshot(&mut self, connection: &str, schema: &crate::schema::Schema) -> Result<i64, StoreError>;
 }
 
 /// The audit log and the metadata state, usually one store.

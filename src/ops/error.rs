@@ -35,6 +35,9 @@ pub enum OpsError {
     /// The workspace's metadata store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A migration statement failed (what stayed applied is in the error).
+    #[error(transparent)]
+    Migration(Box<crate::schema::apply::ApplyError>),
     /// The user cancelled.
     #[error("cancelled")]
     Cancelled,
@@ -53,6 +56,7 @@ impl Coded for OpsError {
             OpsError::AuditUnavailable(_) | OpsError::AuditIncomplete { .. } => AUDIT_UNAVAILABLE,
             OpsError::Db(e) => e.code(),
             OpsError::Store(e) => e.code(),
+            OpsError::Migration(e) => e.error.code(),
             OpsError::Cancelled => "CANCELLED",
         }
     }
@@ -64,6 +68,7 @@ impl Coded for OpsError {
             }
             OpsError::Db(e) => e.exit(),
             OpsError::Store(e) => e.exit(),
+            OpsError::Migration(e) => e.error.exit(),
             OpsError::Cancelled => ExitStatus::Interrupted,
         }
     }

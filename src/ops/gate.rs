@@ -276,3 +276,27 @@ pub fn confirmed(
         writable: approval.writable(),
     })
 }
+
+/// The one rule for an operation other than plain statements (migration,
+/// data sync, restore, import) on `target`: the unlock when it is read-only,
+/// and, when `confirm`, the operation's own typed name (`--confirm NAME`
+/// answers both). Asks through `ctx.prompt`; a refusal is audited with
+/// `refused` (what was refused). The unlock is recorded before anything
+/// is sent (fail closed).
+pub fn authorize_operation(
+    ctx: &mut OpsContext<'_>,
+    target: &Target,
+    what: &str,
+    confirm: bool,
+    refused: AuditEntry,
+    mut grants: Grants,
+) -> Result<Confirmed, OpsError> {
+    let op = crate::safety::gate::OperationAsk {
+        what: what.to_string(),
+        confirm,
+    };
+    let approval = clear(ctx, target, &mut grants, refused, |c, g| {
+        crate::safety::gate::review_operation(c, &op, g)
+    })?;
+    confirmed(ctx.records, ctx.face, target, &approval)
+}

@@ -80,6 +80,10 @@ impl<S: DerefMut<Target = Store>> StateStore for StoreRecords<S> {
     fn add_history(&mut self, entry: &NewHistory<'_>) -> Result<(), StoreError> {
         self.store.add_history(entry).map(|_| ())
     }
+
+    fn save_schema_snapshot(&mut self, connection: &str, schema: &crate::schema::Schema) -> Result<i64, StoreError> {
+        self.store.save_schema_snapshot(connection, schema, None).map(|s| s.id)
+    }
 }
 
 /// The audit log cannot be written (no workspace store, or it failed to
@@ -129,6 +133,14 @@ impl StateStore for NoRecords {
     fn add_history(&mut self, _: &NewHistory<'_>) -> Result<(), StoreError> {
         Ok(())
     }
+
+    fn save_schema_snapshot(&mut self, _: &str, _: &crate::schema::Schema) -> Result<i64, StoreError> {
+        Err(StoreError::NotFound {
+            kind: "workspace store",
+            name: self.reason.clone(),
+            hint: String::new(),
+        })
+    }
 }
 
 /// In-memory records for tests: every entry, completion, unlock and history
@@ -143,6 +155,8 @@ pub struct MemoryRecords {
     pub history: Vec<(String, String, String)>,
     /// Fail every audit write with this message.
     pub fail_audit: Option<String>,
+    /// Schema snapshots by connection (id = index + 1).
+    pub snapshots: Vec<(String, crate::schema::Schema)>,
 }
 
 impl MemoryRecords {
@@ -230,6 +244,11 @@ impl StateStore for MemoryRecords {
             entry.outcome.to_string(),
         ));
         Ok(())
+    }
+
+    fn save_schema_snapshot(&mut self, connection: &str, schema: &crate::schema::Schema) -> Result<i64, StoreError> {
+        self.snapshots.push((connection.to_string(), schema.clone()));
+        Ok(self.snapshots.len() as i64)
     }
 }
 
