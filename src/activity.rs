@@ -5,6 +5,7 @@
 //! write and goes through the operations layer, with the statement built
 //! by [`signal::statement`].
 
+pub mod act;
 pub mod format;
 mod model;
 mod mysql;
@@ -98,6 +99,7 @@ pub struct Collector {
     version: Option<String>,
     top: Option<TopCache>,
     top_every: Duration,
+    skip_top: bool,
     pg: postgres::State,
     my: mysql::State,
 }
@@ -110,6 +112,7 @@ impl Collector {
             version: None,
             top: None,
             top_every: TOP_EVERY,
+            skip_top: false,
             pg: postgres::State::default(),
             my: mysql::State::default(),
         }
@@ -118,6 +121,12 @@ impl Collector {
     /// Re-read top statements on every snapshot (one-shot CLI, tests).
     pub fn top_every(mut self, every: Duration) -> Collector {
         self.top_every = every;
+        self
+    }
+
+    /// Never read top statements (looking up one session before acting on it).
+    pub fn without_top(mut self) -> Collector {
+        self.skip_top = true;
         self
     }
 
@@ -136,7 +145,7 @@ impl Collector {
         }
         snap.server_version = self.version.clone().unwrap_or_default();
         let mut meter = Meter::new();
-        let want_top = self.top.as_ref().is_none_or(|c| c.at.elapsed() >= self.top_every);
+        let want_top = !self.skip_top && self.top.as_ref().is_none_or(|c| c.at.elapsed() >= self.top_every);
         // One read-only snapshot per refresh: the catalog queries see one
         // moment, and the read-only wall costs one BEGIN and one ROLLBACK
         // per refresh instead of one pair per query.

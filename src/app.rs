@@ -7,6 +7,7 @@ pub mod activity;
 pub mod chart;
 mod complete;
 pub mod copy;
+pub mod cursor;
 mod dock;
 pub mod edit;
 pub mod editor;
@@ -24,7 +25,6 @@ mod run;
 mod session_store;
 mod shutdown;
 pub mod snapshots;
-pub mod split;
 pub mod start;
 pub mod sync_preview;
 pub mod tree;
@@ -125,10 +125,8 @@ pub struct Running {
     pub stmts: Vec<Statement>,
     /// Cancel requested.
     pub cancelling: bool,
-    /// Safety verdict per statement (for the audit log).
-    pub verdicts: Vec<crate::safety::StatementVerdict>,
-    /// Who confirmed what, for the audit log.
-    pub confirmed_by: Option<String>,
+    /// Writes on a read-only connection are unlocked for this run.
+    pub unlocked: bool,
 }
 
 /// What the last finished run did.
@@ -161,6 +159,8 @@ pub enum Effect {
     SnapshotSources,
     /// Resolve a saved connection picked as a side of a schema comparison.
     ResolveSnapshotSource(String),
+    /// Resolve a saved connection chosen as the target of a backup restore.
+    ResolveRestoreTarget(String),
     /// Show the start screen (connection overview).
     LoadOverview,
 }
@@ -215,15 +215,17 @@ pub struct App {
     pub store: Option<Store>,
     /// Set when the user quits.
     pub quit: bool,
-    /// Writes unlocked on a read-only connection (typed confirmation or a timed unlock).
-    pub unlocked: bool,
+    /// The database's timed unlock in force (status line countdown); a
+    /// one-run unlock lives in [`Running::unlocked`] only.
+    pub unlock: Option<crate::store::unlocks::Unlock>,
+    /// When `unlock` was last read from the store.
+    pub unlock_checked: Option<Instant>,
     /// Audit log mirror file.
     pub audit_jsonl: Option<std::path::PathBuf>,
     /// Effects for the loop.
     pub effects: Vec<Effect>,
     /// Schema snapshots panel, when open.
     pub snapshots: Option<snapshots::SnapshotPanel>,
-    migration_confirmed: Option<(String, Instant)>,
     /// Data sync panel, when open.
     pub sync: Option<sync_preview::SyncPanel>,
     /// Activity view, when open.
@@ -259,6 +261,10 @@ pub struct App {
     chart_ticket: u64,
     /// Staged grid edits and their dialogs.
     pub edits: Option<edit::EditState>,
+    /// Cancels a running commit of the staged edits.
+    pub edits_token: Option<CancellationToken>,
+    /// What a commit of the edits did, kept in the status of the re-run that follows it.
+    pub edits_committed: Option<String>,
     dirty: bool,
     ticket: u64,
     grid_ticket: u64,
@@ -310,11 +316,11 @@ impl App {
             preview_limit: opts.preview_limit,
             store: opts.store,
             quit: false,
-            unlocked: false,
+            unlock: None,
+            unlock_checked: None,
             audit_jsonl: opts.audit_jsonl,
             effects: Vec::new(),
             snapshots: None,
-            migration_confirmed: None,
             sync: None,
             activity: None,
             activity_ticket: 0,
@@ -335,6 +341,8 @@ impl App {
             chart: None,
             chart_ticket: 0,
             edits: None,
+            edits_token: None,
+            edits_committed: None,
             dirty: true,
             ticket: 0,
             grid_ticket: 0,
@@ -356,7 +364,8 @@ impl App {
             self.request_start_screen();
             return;
         }
-        self.check_timed_unlock();
+        // A timed unlock granted elsewhere (`dbn unlock`, `--unlock-minutes`) shows at once.
+        self.refresh_unlock();
         self.reload_schema();
     }
 
@@ -375,20 +384,6 @@ impl App {
     /// The current connection's colour, if it has one.
     pub fn conn_color(&self) -> Option<&str> {
         self.conn_colors.get(&self.conn.name).map(String::as_str)
-    }
-
-    /// A timed unlock granted with `dbn query --unlock-minutes` also applies here.
-    pub fn check_timed_unlock(&mut self) {
-        if !self.conn.read_only {
-            return;
-        }
-        let active = self
-            .store
-            .as_ref()
-            .and_then(|s| s.active_unlock(&self.conn.name).ok().flatten());
-        if active.is_some() {
-            self.unlock_session();
-        }
     }
 
     /// Something changed since the last frame.
@@ -586,11 +581,27 @@ impl App {
             .map_or(10, |t| usize::from(t.height.saturating_sub(3)).max(1))
     }
 
-    /// Periodic update while something runs (elapsed time in the status line).
+    /// Periodic update while something runs (elapsed time in the status line)
+    /// or an unlock counts down.
     pub fn on_tick(&mut self) {
         if self.busy() {
             self.dirty = true;
         }
+        if let Some(u) = &self.unlock {
+            self.dirty = true;
+            // Ended elsewhere (`dbn unlock --end`) or expired: read it again now and then.
+            let stale = self
+                .unlock_checked
+                .is_none_or(|t| t.elapsed() >= Duration::from_secs(2));
+            if u.seconds_left() == 0 || stale {
+                self.refresh_unlock();
+            }
+        }
+    }
+
+    /// True while the status line has a clock to update.
+    pub fn ticking(&self) -> bool {
+        self.busy() || self.unlock.is_some()
     }
 
     /// True while a query, export or scan is in flight or a transaction is open (the loop then ticks the clock).
@@ -600,6 +611,7 @@ impl App {
             || self.export_rows.is_some()
             || self.panel_busy()
             || self.grid.tabs.iter().any(|t| t.scan.is_some())
+            || self.edits_token.is_some()
     }
 
     /// True while a panel waits for a background task (introspection, migration).
@@ -608,9 +620,11 @@ impl App {
             p.live_loading
                 || !p.remote_loading.is_empty()
                 || p.apply.as_ref().is_some_and(|a| a.running)
-                || p.backups
-                    .as_ref()
-                    .is_some_and(|b| b.loading || b.restore.as_ref().is_some_and(|r| r.running))
+                || p.backups.as_ref().is_some_and(|b| {
+                    b.loading
+                        || b.restore.as_ref().is_some_and(|r| r.running)
+                        || b.setup.as_ref().is_some_and(|s| s.loading)
+                })
         }) || self.sync_busy()
             || self.plan_busy()
             || self.chart_busy()

@@ -27,6 +27,7 @@ mod status;
 pub mod sync;
 pub mod sync_data;
 pub mod ui;
+pub mod unlock;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -81,6 +82,8 @@ pub enum Command {
     Sync(sync::Args),
     /// Show the audit log of writes, DDL, unlocks and refusals.
     Audit(audit::Args),
+    /// List, grant (--minutes) or end (--end) timed write unlocks of read-only connections.
+    Unlock(unlock::Args),
     /// Write the workspace (connections, saved queries, jobs, schedules, overrides) as a portable bundle.
     Export(bundle_export::Args),
     /// Add a bundle written by `dbn export` to this workspace.
@@ -115,6 +118,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Diff(a)) => diff::run(a, &mut ctx),
         Some(Command::Sync(a)) => sync::run(a, &mut ctx),
         Some(Command::Audit(a)) => audit::run(a, &mut ctx),
+        Some(Command::Unlock(a)) => unlock::run(a, &mut ctx),
         Some(Command::Export(a)) => bundle_export::run(a, &mut ctx),
         Some(Command::Import(a)) => bundle_import::run(a, &mut ctx),
         Some(Command::Ui(a)) => ui::run(a, &mut ctx),

@@ -11,4 +11,4 @@ pub mod value;
 
 pub use source::{EditTarget, TargetColumn, editable};
 pub use staged::{Change, NewRow, RowEdit, Staged, StagedKind, StagedStatement};
-pub use value::{ColumnType, parse_input};
+pub use value::{ColumnType, check_scale, parse_input};

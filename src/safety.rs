@@ -1,9 +1,9 @@
 //! Guardrails: statement classification, the write policy, typed
 //! confirmations, unlocks and audit.
 //!
-//! Callers that send SQL (the query command, the TUI, migrations, sync,
-//! restore) classify with [`classify()`], ask [`gate::check`] (CLI) or
-//! [`policy::decide`] (TUI, per statement), and record with [`audit`].
+//! Callers never use these directly to send SQL: `ops` classifies with
+//! [`classify()`], applies the one confirmation rule ([`gate`]) and records
+//! with [`audit`].
 
 pub mod audit;
 pub mod catalog;
@@ -47,6 +47,16 @@ pub struct Refusal {
     pub code: &'static str,
     /// What was refused, why, and how to proceed.
     pub message: String,
+}
+
+impl crate::error::Coded for Refusal {
+    fn code(&self) -> &'static str {
+        self.code
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        crate::error::ExitStatus::Blocked
+    }
 }
 
 impl Refusal {

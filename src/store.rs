@@ -68,6 +68,22 @@ pub enum StoreError {
     Json(#[from] serde_json::Error),
 }
 
+impl crate::error::Coded for StoreError {
+    fn code(&self) -> &'static str {
+        match self {
+            StoreError::NotFound { .. } => "NOT_FOUND",
+            StoreError::Exists { .. } => "ALREADY_EXISTS",
+            StoreError::Corrupt { .. } | StoreError::TooNew { .. } | StoreError::Sqlite(_) | StoreError::Json(_) => {
+                "METADATA"
+            }
+        }
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        crate::error::ExitStatus::Usage
+    }
+}
+
 /// Result alias for store calls.
 pub type StoreResult<T> = Result<T, StoreError>;
 

@@ -221,3 +221,143 @@ fn bad_input_is_a_clear_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn cancel_on_prod_is_refused_without_the_unlock_then_sent_and_audited() {
+    let Some(url) = common::fresh_pg_db("act_cli") else {
+        return;
+    };
+    let s = Sandbox::new();
+    let out = s
+        .cmd()
+        .args([
+            "connect",
+            "add",
+            "prodpg",
+            "--url",
+            &url,
+            "--tag",
+            "prod",
+            "--no-password",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bin = std::env::var("DBN_TEST_PG_BIN")
+        .map(|b| format!("{b}/psql"))
+        .unwrap_or_else(|_| "psql".into());
+    let mut sleeper = Command::new(bin)
+        .args([url.as_str(), "-qAtX"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = sleeper.stdin.take().unwrap();
+        stdin
+            .write_all(b"SELECT pg_backend_pid();\nSELECT pg_sleep(120) AS act_cli_cancel;\n")
+            .unwrap();
+    }
+    let mut pid = String::new();
+    BufReader::new(sleeper.stdout.take().unwrap())
+        .read_line(&mut pid)
+        .unwrap();
+    let pid = pid.trim().to_string();
+    // Wait until the sleep runs, so the confirmation can name it.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !common::psql(
+        &url,
+        &format!("SELECT count(*) FROM pg_stat_activity WHERE pid = {pid} AND query LIKE '%act_cli_cancel%'"),
+    )
+    .starts_with('1')
+    {
+        assert!(Instant::now() < deadline, "the sleep never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let out = s
+        .cmd()
+        .args(["activity", "cancel", &pid, "--conn", "prodpg"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("SAFETY_READ_ONLY") && err.contains("--unlock-writes"),
+        "{err}"
+    );
+    assert!(sleeper.try_wait().unwrap().is_none(), "a refused cancel sends nothing");
+
+    let out = s
+        .cmd()
+        .args([
+            "activity",
+            "cancel",
+            &pid,
+            "--conn",
+            "prodpg",
+            "--unlock-writes",
+            "--confirm",
+            "prodpg",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains(&format!("cancel sent to session {pid}")), "{text}");
+    assert!(text.contains("act_cli_cancel"), "names the statement: {text}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while sleeper.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the statement was not cancelled");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut sleeper.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("canceling statement due to user request"), "{stderr}");
+
+    let audit = json(s.cmd().args(["audit", "--json", "--conn", "prodpg"]));
+    let entries = audit.as_array().unwrap();
+    let statement = format!("SELECT pg_catalog.pg_cancel_backend({pid})");
+    let refused = entries
+        .iter()
+        .find(|e| e["action"] == "blocked")
+        .unwrap_or_else(|| panic!("{audit:#}"));
+    assert_eq!(refused["statement"], statement.as_str());
+    assert!(refused["outcome"].as_str().unwrap().contains("SAFETY_READ_ONLY"));
+    let write = entries
+        .iter()
+        .find(|e| e["action"] == "write")
+        .unwrap_or_else(|| panic!("{audit:#}"));
+    assert_eq!(write["statement"], statement.as_str());
+    assert_eq!(write["outcome"], "ok");
+    assert_eq!(write["face"], "cli");
+    assert!(write["detail"].as_str().unwrap().contains("act_cli_cancel"), "{write}");
+
+    // A session that is gone, a bad id, SQLite: clear errors, nothing sent.
+    let out = s
+        .cmd()
+        .args([
+            "activity",
+            "cancel",
+            &pid,
+            "--conn",
+            "prodpg",
+            "--unlock-writes",
+            "--confirm",
+            "prodpg",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("no session {pid}")));
+    let out = s
+        .cmd()
+        .args(["activity", "terminate", "1;DROP TABLE t", "--conn", "prodpg"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

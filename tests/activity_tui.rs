@@ -216,6 +216,28 @@ fn renders_every_column_at_200x60_and_statements_tab() {
 }
 
 #[test]
+fn terminate_confirmation_names_the_session_at_80x24_and_200x60() {
+    for (w, h) in [(80, 24), (200, 60)] {
+        let mut app = with_panel(w, h, sample());
+        app.on_key(key(KeyCode::Char('b')));
+        app.on_key(key(KeyCode::Char('t')));
+        let screen = render(&app, w, h);
+        assert!(screen.contains("Terminate session?"), "{screen}");
+        assert!(screen.contains("session 4711"), "{screen}");
+        assert!(screen.contains("UPDATE orders SET paid = true"), "{screen}");
+        assert!(
+            screen.contains("read-only connection 'prod'"),
+            "the rule's question:\n{screen}"
+        );
+        assert!(screen.contains("Type 'prod'"), "{screen}");
+        insta::assert_snapshot!(format!("activity_terminate_{w}x{h}"), screen);
+        app.on_key(key(KeyCode::Esc));
+        assert!(app.activity.as_ref().unwrap().confirm.is_none());
+        assert!(app.activity.is_some(), "Esc closes the dialog, not the view");
+    }
+}
+
+#[test]
 fn keys_move_select_root_hide_idle_and_show_full_text() {
     let mut app = with_panel(80, 24, sample());
     app.on_key(key(KeyCode::Char('G')));
@@ -360,4 +382,218 @@ async fn one_key_one_refresh_shows_the_root_blocker_and_closing_stops_refreshing
     }
     run(holder.as_mut(), "ROLLBACK").await;
     wait.await.unwrap();
+}
+
+fn make_with_store(spec: ConnSpec, name: &str, read_only: bool, store: dbn::store::Store) -> (App, Receivers) {
+    let conn = ConnInfo {
+        name: name.into(),
+        tag: if read_only { Tag::Prod } else { Tag::Dev },
+        read_only,
+        spec,
+    };
+    let opts = Options {
+        keymap: Keymap::load("default", &[]).unwrap(),
+        theme: Theme::named("basic16").unwrap(),
+        preview_limit: 200,
+        audit_jsonl: None,
+        store: Some(store),
+    };
+    App::new(conn, opts, Rect::new(0, 0, 120, 40))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.on_key(key(KeyCode::Char(c)));
+    }
+}
+
+fn message(app: &App) -> String {
+    app.activity
+        .as_ref()
+        .and_then(|p| p.message.as_ref())
+        .map(|m| m.1.clone())
+        .unwrap_or_default()
+}
+
+/// Open the view and put the cursor on session `id` once it runs `marker`.
+async fn select_session(app: &mut App, rx: &mut Receivers, id: i64, marker: &str) {
+    app.on_key(key(KeyCode::F(10)));
+    pump(app, rx, |a| {
+        a.activity
+            .as_ref()
+            .and_then(|p| p.snapshot.as_ref())
+            .and_then(|s| s.session(id))
+            .is_some_and(|s| s.query.as_deref().is_some_and(|q| q.contains(marker)))
+    })
+    .await;
+    let i = app
+        .activity
+        .as_ref()
+        .unwrap()
+        .sessions()
+        .iter()
+        .position(|s| s.id == id)
+        .unwrap();
+    app.on_key(key(KeyCode::Char('g')));
+    for _ in 0..i {
+        app.on_key(key(KeyCode::Char('j')));
+    }
+    assert_eq!(app.activity.as_ref().unwrap().current().map(|s| s.id), Some(id));
+}
+
+async fn backend_id(s: &mut dyn Session, engine: Engine) -> i64 {
+    let sql = match engine {
+        Engine::Postgres => "SELECT pg_backend_pid()",
+        _ => "SELECT CONNECTION_ID()",
+    };
+    match &run(s, sql).await[0][0] {
+        Value::Int(n) => *n,
+        Value::UInt(n) => *n as i64,
+        v => panic!("{v:?}"),
+    }
+}
+
+fn audit(path: &std::path::Path) -> Vec<dbn::store::audit::AuditEntry> {
+    dbn::store::Store::open(path)
+        .unwrap()
+        .list_audit(&dbn::store::audit::AuditFilter::default())
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_from_the_view_on_prod_needs_the_typed_name_and_is_audited() {
+    let Some(url) = common::fresh_pg_db("act_cancel") else {
+        return;
+    };
+    let spec = ConnSpec::parse_url(&url).unwrap();
+    let mut sleeper = connect(&spec).await.unwrap();
+    let id = backend_id(sleeper.as_mut(), Engine::Postgres).await;
+    let sleeping =
+        tokio::spawn(async move { query_all(sleeper.as_mut(), "SELECT pg_sleep(120) AS act_cancel_me").await });
+    let dir = tempfile::tempdir().unwrap();
+    let meta = dir.path().join("meta.db");
+    let (mut app, mut rx) = make_with_store(spec.clone(), "prod", true, dbn::store::Store::open(&meta).unwrap());
+    select_session(&mut app, &mut rx, id, "act_cancel_me").await;
+
+    // The confirmation names the session and its statement, and wants the name typed.
+    app.on_key(key(KeyCode::Char('c')));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains(&format!("session {id}")), "{screen}");
+    assert!(screen.contains("act_cancel_me"), "{screen}");
+    assert!(screen.contains("Type 'prod'"), "{screen}");
+    // Esc: nothing sent, nothing audited.
+    app.on_key(key(KeyCode::Esc));
+    assert!(app.activity.as_ref().unwrap().confirm.is_none());
+    // A wrong name: refused and audited, the statement keeps running.
+    app.on_key(key(KeyCode::Char('c')));
+    type_text(&mut app, "dev");
+    app.on_key(key(KeyCode::Enter));
+    assert!(message(&app).contains("not the connection name"), "{}", message(&app));
+    let entries = audit(&meta);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].action, "blocked");
+    assert!(
+        entries[0].outcome.contains("SAFETY_CONFIRM_MISMATCH"),
+        "{:?}",
+        entries[0]
+    );
+    assert_eq!(
+        entries[0].statement.as_deref(),
+        Some(format!("SELECT pg_catalog.pg_cancel_backend({id})").as_str())
+    );
+    assert!(!sleeping.is_finished(), "a refused cancel sends nothing");
+
+    // The name typed: the statement is cancelled, the write audited with the session named.
+    app.on_key(key(KeyCode::Char('c')));
+    type_text(&mut app, "prod");
+    app.on_key(key(KeyCode::Enter));
+    pump(&mut app, &mut rx, |a| {
+        a.activity.as_ref().is_some_and(|p| !p.signalling)
+    })
+    .await;
+    assert!(
+        message(&app).contains(&format!("cancel sent to session {id}")),
+        "{}",
+        message(&app)
+    );
+    let ended = tokio::time::timeout(Duration::from_secs(20), sleeping)
+        .await
+        .expect("the statement ended")
+        .unwrap();
+    let err = ended.expect_err("pg_sleep was cancelled");
+    assert_eq!(err.code, dbn::db::ErrorCode::QueryCancelled, "{err:?}");
+    let entries = audit(&meta);
+    let write = entries
+        .iter()
+        .find(|e| e.action == "write")
+        .expect("the cancel is audited");
+    assert_eq!(write.outcome, "ok");
+    assert_eq!(
+        write.statement.as_deref(),
+        Some(format!("SELECT pg_catalog.pg_cancel_backend({id})").as_str())
+    );
+    assert!(
+        write
+            .confirmed_by
+            .as_deref()
+            .is_some_and(|c| c.contains("typed 'prod'")),
+        "{write:?}"
+    );
+    assert_eq!(write.face.as_deref(), Some("tui"));
+    let detail = write.detail.as_deref().unwrap_or_default();
+    assert!(
+        detail.contains(&format!("session {id}")) && detail.contains("act_cancel_me"),
+        "{detail}"
+    );
+    assert!(entries.iter().any(|e| e.action == "unlock"), "{entries:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terminate_from_the_view_on_mariadb_dev_asks_yes_and_is_audited() {
+    let Some(url) = common::fresh_mysql_db("act_kill") else {
+        return;
+    };
+    let spec = ConnSpec::parse_url(&url).unwrap();
+    let mut sleeper = connect(&spec).await.unwrap();
+    let id = backend_id(sleeper.as_mut(), Engine::Mysql).await;
+    let sleeping = tokio::spawn(async move { query_all(sleeper.as_mut(), "SELECT SLEEP(120) AS act_kill_me").await });
+    let dir = tempfile::tempdir().unwrap();
+    let meta = dir.path().join("meta.db");
+    let (mut app, mut rx) = make_with_store(spec.clone(), "dev", false, dbn::store::Store::open(&meta).unwrap());
+    select_session(&mut app, &mut rx, id, "act_kill_me").await;
+
+    app.on_key(key(KeyCode::Char('t')));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("Terminate session?"), "{screen}");
+    assert!(
+        screen.contains(&format!("session {id}")) && screen.contains("act_kill_me"),
+        "{screen}"
+    );
+    app.on_key(key(KeyCode::Char('n')));
+    assert!(app.activity.as_ref().unwrap().confirm.is_none());
+    assert!(!sleeping.is_finished());
+    app.on_key(key(KeyCode::Char('t')));
+    app.on_key(key(KeyCode::Char('y')));
+    pump(&mut app, &mut rx, |a| {
+        a.activity.as_ref().is_some_and(|p| !p.signalling)
+    })
+    .await;
+    assert!(
+        message(&app).contains(&format!("session {id} terminated")),
+        "{}",
+        message(&app)
+    );
+    let ended = tokio::time::timeout(Duration::from_secs(20), sleeping)
+        .await
+        .expect("the session ended")
+        .unwrap();
+    assert!(ended.is_err(), "the connection was killed");
+    let entries = audit(&meta);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].action, "write");
+    assert_eq!(
+        entries[0].statement.as_deref(),
+        Some(format!("KILL CONNECTION {id}").as_str())
+    );
+    assert_eq!(entries[0].outcome, "ok");
 }

@@ -17,6 +17,8 @@ const SCHEMA: &[&str] = &[
     "CREATE FUNCTION twice(x INT) RETURNS INT DETERMINISTIC RETURN x * 2",
     "CREATE PROCEDURE touch_all() UPDATE orders SET note = 'touched'",
     "CREATE TABLE blobs (id INT PRIMARY KEY, b VARBINARY(20), t TEXT)",
+    "CREATE TABLE logs (id INT NOT NULL, at DATE NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (YEAR(at)) \
+     (PARTITION p2025 VALUES LESS THAN (2026), PARTITION p2026 VALUES LESS THAN (2027))",
 ];
 
 fn seed(url: &str) {
@@ -34,6 +36,10 @@ fn seed(url: &str) {
     mysql(
         url,
         "INSERT INTO blobs VALUES (1, X'00FF0A09', 'tab\\there\\nnewline \\\\ backslash'), (2, NULL, NULL)",
+    );
+    mysql(
+        url,
+        "INSERT INTO logs SELECT seq, DATE '2025-06-01' + INTERVAL seq DAY FROM seq_1_to_400",
     );
     // Numbers were handed out beyond the rows.
     mysql(url, "ALTER TABLE orders AUTO_INCREMENT = 7777");
@@ -64,9 +70,19 @@ fn mysql_new_database_restore_recreates_views_triggers_routines_and_counters() {
     ok(&s, &["backup", "restore", id, "--new-database", &name, "-q"]);
     let new_url = with_database(&url, &name);
     // AUTO_INCREMENT=7777 shows in SHOW CREATE TABLE orders: compared too.
-    for t in ["orders", "order_items", "blobs"] {
+    for t in ["orders", "order_items", "blobs", "logs"] {
         assert_eq!(show(&url, "TABLE", t, 1), show(&new_url, "TABLE", t, 1), "{t}");
     }
+    // Rows sit in the same partitions.
+    let parts = |u: &str| {
+        mysql(
+            u,
+            "SELECT 'p2025', COUNT(*) FROM logs PARTITION (p2025) UNION ALL \
+             SELECT 'p2026', COUNT(*) FROM logs PARTITION (p2026)",
+        )
+    };
+    assert_eq!(parts(&url), parts(&new_url));
+    assert!(show(&new_url, "TABLE", "logs", 1).contains("PARTITION BY RANGE"));
     assert_eq!(show(&url, "VIEW", "big", 1), show(&new_url, "VIEW", "big", 1));
     // The schema model rebuilds a trigger's header with quoted names; SHOW
     // CREATE TRIGGER repeats the text as typed. Same trigger either way.

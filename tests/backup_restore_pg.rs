@@ -57,10 +57,24 @@ CREATE UNIQUE INDEX order_totals_c ON order_totals (customer_id);
 ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
 CREATE POLICY positive ON orders USING (customer_id > 0);
 COMMENT ON TABLE orders IS 'all orders';
+CREATE TABLE events (id bigserial, at date NOT NULL, what text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE INDEX events_what ON events (what);
+CREATE PROCEDURE noop() LANGUAGE sql AS $$ SELECT 1 $$;
+GRANT SELECT ON orders TO rs_reader;
 "#;
 
 fn seed_full(url: &str) {
+    psql(
+        url,
+        "DO $$BEGIN CREATE ROLE rs_reader; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$",
+    );
     psql(url, FULL_SCHEMA);
+    psql(
+        url,
+        "INSERT INTO events (at, what) SELECT date '2025-06-01' + i, 'e' || i FROM generate_series(1, 400) i",
+    );
     psql(
         url,
         "INSERT INTO customers (email, mood, updated_at) SELECT 'c' || i || '@x.org', 'ok', '2026-01-01' FROM generate_series(1, 50) i",
@@ -112,6 +126,10 @@ fn pg_new_database_restore_recreates_every_object_and_continues_sequences() {
         .trim(),
         "50"
     );
+    // Rows sit in the partitions they came from.
+    let parts = "SELECT tableoid::regclass, count(*) FROM events GROUP BY 1 ORDER BY 1";
+    assert_eq!(psql(&new_url, parts), psql(&url, parts));
+    assert_eq!(psql(&new_url, parts).lines().count(), 2);
     // The materialized view holds data; generated columns were computed.
     assert_eq!(
         psql(

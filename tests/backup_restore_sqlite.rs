@@ -12,7 +12,7 @@ const SCHEMA: &str = "
 PRAGMA foreign_keys = ON;
 CREATE TABLE orders (id INTEGER PRIMARY KEY AUTOINCREMENT, total NUMERIC NOT NULL DEFAULT 0, at TEXT);
 CREATE TABLE order_items (id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE, price NUMERIC NOT NULL);
-CREATE TABLE kv (k TEXT PRIMARY KEY, v BLOB);
+CREATE TABLE kv (k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID;
 CREATE INDEX items_order ON order_items (order_id);
 CREATE VIEW big AS SELECT id, total FROM orders WHERE total > 10;
 CREATE TRIGGER items_total AFTER INSERT ON order_items BEGIN UPDATE orders SET total = total + NEW.price WHERE id = NEW.order_id; END;

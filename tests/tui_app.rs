@@ -154,16 +154,18 @@ async fn saved_queries_and_read_only_confirmation() {
     assert_eq!(items[0].path(), "danger/wipe");
     assert_eq!(items[0].sql, "delete from t");
     app.on_key(key(KeyCode::Esc));
-    // Typing the connection name unlocks writes (audited) and the delete runs read-write.
+    // DELETE without WHERE needs its own confirmation, then the unlock (for this run) is typed.
     app.on_key(key(KeyCode::F(5)));
-    type_text(&mut app, "lite");
-    app.on_key(key(KeyCode::Enter));
-    assert!(app.unlocked, "{:?}", app.status);
-    // DELETE without WHERE is a second, separate confirmation.
     let Some(Popup::TypedConfirm { message, .. }) = &app.popup else {
         panic!("no unbounded-write confirmation")
     };
     assert!(message.contains("no WHERE"), "{message}");
+    type_text(&mut app, "lite");
+    app.on_key(key(KeyCode::Enter));
+    let Some(Popup::TypedConfirm { message, .. }) = &app.popup else {
+        panic!("no unlock confirmation: {:?}", app.status)
+    };
+    assert!(message.contains("for this run only"), "{message}");
     type_text(&mut app, "lite");
     app.on_key(key(KeyCode::Enter));
     settle(&mut app, &mut rx, 20).await;
@@ -217,7 +219,10 @@ async fn postgres_error_position_and_reconnect_after_a_dropped_connection() {
         return;
     };
     let spec = ConnSpec::parse_url(&url).unwrap();
-    let (mut app, mut rx) = make(spec, "pg", false, None);
+    let dir = tempfile::tempdir().unwrap();
+    // A store: killing the backend is a write, audited before it is sent.
+    let store = Store::open(&dir.path().join("meta.db")).unwrap();
+    let (mut app, mut rx) = make(spec, "pg", false, Some(store));
     app.focus = Focus::Editor;
     type_text(&mut app, "select 1;\nselect nosuchcol from pg_class");
     app.on_key(key(KeyCode::F(5)));
@@ -306,4 +311,205 @@ async fn runs_only_the_selection_and_drops_stale_batches() {
         msg: dbn::app::query::DbMsg::Rows(vec![vec![dbn::db::Value::Int(666)]]),
     });
     assert_eq!(app.grid.rows(), 1);
+}
+
+fn status_line(app: &App) -> String {
+    use ratatui::{Terminal, backend::TestBackend};
+    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    term.draw(|f| dbn::ui::draw(f, app)).unwrap();
+    let buf = term.backend().buffer().clone();
+    (0..120).map(|x| buf[(x, 39)].symbol().to_string()).collect()
+}
+
+fn clear_editor(app: &mut App) {
+    app.on_key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::CONTROL));
+    app.on_key(KeyEvent::new(KeyCode::Char('k'), KeyModifiers::CONTROL));
+}
+
+fn prod(spec: ConnSpec, name: &str, store: Store) -> (App, Receivers) {
+    let (mut app, rx) = make(spec, name, true, Some(store));
+    app.conn.tag = Tag::Prod;
+    (app, rx)
+}
+
+/// Issue 12, behaviour 1: the TUI unlock was silent and session-wide (a
+/// second write ran with no prompt while the badge still said RO).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unlock_lasts_one_run_and_the_status_line_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("meta.db")).unwrap();
+    let (mut app, mut rx) = prod(sqlite_db(dir.path()), "lite", store);
+    assert!(status_line(&app).contains(" RO "), "{}", status_line(&app));
+    type_text(&mut app, "update t set v = 'a' where id = 2");
+    app.on_key(key(KeyCode::F(5)));
+    let Some(Popup::TypedConfirm { message, .. }) = &app.popup else {
+        panic!("a write on a read-only connection must ask: {:?}", app.status)
+    };
+    assert!(message.contains("for this run only"), "{message}");
+    type_text(&mut app, "lite");
+    app.on_key(key(KeyCode::Enter));
+    assert!(status_line(&app).contains("UNLOCKED run"), "{}", status_line(&app));
+    settle(&mut app, &mut rx, 20).await;
+    assert!(
+        app.status.as_ref().is_some_and(|s| s.0 == dbn::app::Level::Info),
+        "{:?}",
+        app.status
+    );
+    assert!(
+        status_line(&app).contains(" RO "),
+        "the run is over: {}",
+        status_line(&app)
+    );
+    // The second write asks again: the unlock was for that run only.
+    clear_editor(&mut app);
+    type_text(&mut app, "update t set v = 'b' where id = 3");
+    app.on_key(key(KeyCode::F(5)));
+    assert!(
+        matches!(app.popup, Some(Popup::TypedConfirm { .. })),
+        "the second write must ask again: {:?}",
+        app.status
+    );
+    // This time for 5 minutes (Tab), shown as a countdown.
+    app.on_key(key(KeyCode::Tab));
+    type_text(&mut app, "lite");
+    app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 20).await;
+    let line = status_line(&app);
+    assert!(line.contains("UNLOCKED 4:") || line.contains("UNLOCKED 5:00"), "{line}");
+    assert!(!line.contains(" RO "), "never RO while writes pass: {line}");
+    // A third write passes under the timed unlock, without a prompt.
+    clear_editor(&mut app);
+    type_text(&mut app, "update t set v = 'c' where id = 4");
+    app.on_key(key(KeyCode::F(5)));
+    assert!(app.popup.is_none(), "{:?}", app.popup);
+    settle(&mut app, &mut rx, 20).await;
+    // Alt+L ends it: read-only again, and the next write asks.
+    app.on_key(KeyEvent::new(KeyCode::Char('l'), KeyModifiers::ALT));
+    assert!(status_line(&app).contains(" RO "), "{}", status_line(&app));
+    clear_editor(&mut app);
+    type_text(&mut app, "update t set v = 'd' where id = 5");
+    app.on_key(key(KeyCode::F(5)));
+    assert!(matches!(app.popup, Some(Popup::TypedConfirm { .. })));
+    app.on_key(key(KeyCode::Esc));
+    let c = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    let vals: Vec<String> = (2..=5)
+        .map(|id| {
+            c.query_row("SELECT v FROM t WHERE id = ?1", [id], |r| r.get(0))
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(vals, ["a", "b", "c", "v5"]);
+    // Every write names who confirmed it and which unlock allowed it.
+    let audit = app.store.as_ref().unwrap().list_audit(&Default::default()).unwrap();
+    let writes: Vec<_> = audit.iter().filter(|a| a.action == "write").collect();
+    assert_eq!(writes.len(), 3, "{audit:#?}");
+    for w in &writes {
+        assert_eq!(w.outcome, "ok");
+        assert_eq!(w.face.as_deref(), Some("tui"));
+        assert!(
+            w.confirmed_by
+                .as_deref()
+                .is_some_and(|c| c.contains("typed 'lite' in dbn ui")),
+            "{w:?}"
+        );
+        assert!(w.unlock.is_some(), "{w:?}");
+    }
+    assert!(audit.iter().any(|a| a.action == "lock"), "{audit:#?}");
+}
+
+/// Issue 11.6: the TUI's unlock ends when the user switches connection (F4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_connection_ends_the_unlock() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("meta.db")).unwrap();
+    let spec = sqlite_db(dir.path());
+    let (mut app, mut rx) = prod(spec.clone(), "lite", store);
+    type_text(&mut app, "update t set v = 'a' where id = 2");
+    app.on_key(key(KeyCode::F(5)));
+    app.on_key(key(KeyCode::Tab));
+    type_text(&mut app, "lite");
+    app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 20).await;
+    assert!(status_line(&app).contains("UNLOCKED"));
+    let other = tempfile::tempdir().unwrap();
+    app.switch_to(dbn::app::ConnInfo {
+        name: "other".into(),
+        tag: Tag::Prod,
+        read_only: true,
+        spec: sqlite_db(other.path()),
+    });
+    let unlocks = app.store.as_ref().unwrap().list_unlocks().unwrap();
+    assert!(unlocks.is_empty(), "{unlocks:?}");
+    assert!(status_line(&app).contains(" RO "), "{}", status_line(&app));
+}
+
+/// Issue 12, behaviour 6: an audit entry that cannot be written stops the
+/// write, with one clear message (it used to be a warning in the log file).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audit_failure_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("meta.db")).unwrap();
+    store
+        .conn()
+        .execute_batch(
+            "CREATE TRIGGER broken BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;",
+        )
+        .unwrap();
+    let (mut app, mut rx) = make(sqlite_db(dir.path()), "lite", false, Some(store));
+    type_text(&mut app, "update t set v = 'x' where id = 2");
+    app.on_key(key(KeyCode::F(5)));
+    settle(&mut app, &mut rx, 20).await;
+    let (level, msg) = app.status.clone().unwrap();
+    assert_eq!(level, dbn::app::Level::Error);
+    assert!(
+        msg.contains("audit log cannot be written") && msg.contains("nothing was sent"),
+        "{msg}"
+    );
+    let c = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    let v: String = c.query_row("SELECT v FROM t WHERE id = 2", [], |r| r.get(0)).unwrap();
+    assert_eq!(v, "v2");
+}
+
+/// Issue 12, behaviour 5: the TUI stored history raw while the CLI hid
+/// passwords; both now store the same redacted text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_is_redacted_the_same_way_on_every_face() {
+    let Some(url) = common::fresh_pg_db("tui_hist") else {
+        return;
+    };
+    let role = common::unique_name("hist_role");
+    common::psql(&url, &format!("CREATE ROLE {role}"));
+    let s = common::Sandbox::new();
+    let out = s
+        .cmd()
+        .args(["connect", "add", "pg", "--url", &url])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let sql = format!("ALTER ROLE {role} PASSWORD 'hunter2'");
+    let out = s
+        .cmd()
+        .args(["query", "--conn", "pg", "--sql", &sql])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let store = Store::open(&s.ws().join(".dbnexus/metadata.db")).unwrap();
+    let (mut app, mut rx) = make(ConnSpec::parse_url(&url).unwrap(), "pg", false, Some(store));
+    type_text(&mut app, &sql);
+    app.on_key(key(KeyCode::F(5)));
+    settle(&mut app, &mut rx, 20).await;
+    let hist = app.store.as_ref().unwrap().list_history(Some("pg"), None, 10).unwrap();
+    assert_eq!(hist.len(), 2, "{hist:?}");
+    for h in &hist {
+        assert!(!h.sql.contains("hunter2"), "{h:?}");
+        assert_eq!(h.sql, format!("ALTER ROLE {role} PASSWORD '***'"));
+    }
+    let audit = app.store.as_ref().unwrap().list_audit(&Default::default()).unwrap();
+    assert!(
+        audit
+            .iter()
+            .all(|a| !a.statement.as_deref().unwrap_or("").contains("hunter2"))
+    );
 }

@@ -284,13 +284,30 @@ async fn backup_then_change_then_diff_against_live_on_sqlite() {
     assert!(text.iter().any(|l| l.contains("- id=3 note='third'")), "{text:?}");
     let screen = render(&app, 120, 40);
     assert!(screen.contains("-> 'changed!'"), "{screen}");
-    // Esc goes back to the list; R restores the backup behind the typed confirmation.
+    // Esc goes back to the list; R shows the restore choice (every table, into
+    // this connection), Enter the preview, Enter again the typed confirmation.
     app.on_key(key(KeyCode::Esc));
     app.on_key(key(KeyCode::Char('R')));
+    settle(&mut app, &mut rx, 30).await;
+    let screen = render(&app, 120, 40);
     assert!(
-        matches!(app.popup, Some(dbn::app::Popup::TypedConfirm { .. })),
-        "{:?}",
-        app.status
+        screen.contains("Restore into 'shop' · 1/1 tables") && screen.contains("[x] main.orders"),
+        "{screen}"
+    );
+    app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 30).await;
+    let screen = render(&app, 120, 40);
+    assert!(
+        screen.contains("replace main.orders: 2 rows now -> 3 rows from the"),
+        "{screen}"
+    );
+    app.on_key(key(KeyCode::Enter));
+    let Some(dbn::app::Popup::TypedConfirm { message, .. }) = &app.popup else {
+        panic!("no confirmation: {:?}", app.status)
+    };
+    assert!(
+        message.contains("replace main.orders: 2 rows now -> 3 rows"),
+        "{message}"
     );
     for c in "nope".chars() {
         app.on_key(key(KeyCode::Char(c)));
@@ -299,7 +316,7 @@ async fn backup_then_change_then_diff_against_live_on_sqlite() {
     assert!(app.popup.is_none());
     let b = app.snapshots.as_ref().unwrap().backups.as_ref().unwrap();
     assert!(b.restore.is_none(), "a wrong name must not restore");
-    app.on_key(key(KeyCode::Char('R')));
+    app.on_key(key(KeyCode::Enter));
     for c in "shop".chars() {
         app.on_key(key(KeyCode::Char(c)));
     }
@@ -376,4 +393,138 @@ async fn backup_then_change_then_diff_against_live_on_sqlite() {
     // b goes back to the schema snapshots.
     app.on_key(key(KeyCode::Char('b')));
     assert!(app.snapshots.as_ref().unwrap().backups.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_a_chosen_set_of_tables_into_another_connection() {
+    let s = Sandbox::new();
+    let db = s.ws().join("shop.db");
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch(
+            "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT);
+             INSERT INTO customers VALUES (1, 'ann'), (2, 'bob');
+             CREATE TABLE orders (id INTEGER PRIMARY KEY, note TEXT);
+             INSERT INTO orders VALUES (1, 'first'), (2, 'second'), (3, 'third');",
+        )
+        .unwrap();
+    }
+    let copy = s.ws().join("copy.db");
+    rusqlite::Connection::open(&copy)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE orders (id INTEGER PRIMARY KEY, note TEXT); INSERT INTO orders VALUES (9, 'stale');",
+        )
+        .unwrap();
+    let run = |args: &[&str]| {
+        let out = s.cmd().env("DBN_BACKUP_KEY", KEY_HEX).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["connect", "add", "shop", "--url", "sqlite:shop.db", "--no-password"]);
+    run(&["connect", "add", "copy", "--url", "sqlite:copy.db", "--no-password"]);
+    run(&["backup", "create", "--conn", "shop", "--json"]);
+    let ws = dbn::workspace::Workspace::discover(&s.ws(), Some(&s.ws())).unwrap();
+    let store = Store::open(&ws.metadata_db()).unwrap();
+    let mut spec = ConnSpec::new(Engine::Sqlite);
+    spec.database = Some(db.display().to_string());
+    let (mut app, mut rx) = make(spec, "shop", Some(store), 80, 24);
+    app.on_key(key(KeyCode::F(7)));
+    settle(&mut app, &mut rx, 20).await;
+    // The loop lists the saved connections (as run.rs does).
+    app.snapshot_sources(vec![entry("shop"), entry("copy")]);
+    app.effects.clear();
+    app.on_key(key(KeyCode::Char('b')));
+    let b = app.snapshots.as_mut().unwrap().backups.as_mut().expect("backups tab");
+    b.set_key(BackupKey::from_hex(KEY_HEX).unwrap());
+    app.on_key(key(KeyCode::Char('R')));
+    settle(&mut app, &mut rx, 30).await;
+    // Unmark customers (the first table), switch the target to `copy`.
+    app.on_key(key(KeyCode::Char(' ')));
+    app.on_key(key(KeyCode::Char('c')));
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("Restore into 'copy' (c: 2/2) · 1/2 tables")
+            && screen.contains("[ ] main.customers")
+            && screen.contains("[x] main.orders"),
+        "{screen}"
+    );
+    let id = app.snapshots.as_ref().unwrap().backups.as_ref().unwrap().items[0]
+        .id
+        .clone();
+    insta::assert_snapshot!("backups_restore_choice_80x24", screen.replace(&id, "<backup id>"));
+    app.on_key(key(KeyCode::Enter));
+    assert_eq!(
+        app.effects.drain(..).collect::<Vec<_>>(),
+        vec![dbn::app::Effect::ResolveRestoreTarget("copy".into())]
+    );
+    let mut copy_spec = ConnSpec::new(Engine::Sqlite);
+    copy_spec.database = Some(copy.display().to_string());
+    app.restore_target_resolved(Ok(dbn::app::ConnInfo {
+        name: "copy".into(),
+        tag: Tag::Dev,
+        read_only: false,
+        spec: copy_spec,
+    }));
+    settle(&mut app, &mut rx, 30).await;
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("into 'copy' (sqlite):")
+            && screen.contains("replace main.orders: 1 rows now -> 3 rows from the backup")
+            && !screen.contains("customers: "),
+        "{screen}"
+    );
+    insta::assert_snapshot!("backups_restore_preview_80x24", screen.replace(&id, "<backup id>"));
+    app.on_key(key(KeyCode::Enter));
+    for c in "copy".chars() {
+        app.on_key(key(KeyCode::Char(c)));
+    }
+    app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 60).await;
+    let r = app
+        .snapshots
+        .as_ref()
+        .unwrap()
+        .backups
+        .as_ref()
+        .unwrap()
+        .restore
+        .clone()
+        .unwrap();
+    assert!(
+        r.line.starts_with("restored 1 table(s), 3 rows") && r.line.contains("into 'copy'"),
+        "{}",
+        r.line
+    );
+    let c = rusqlite::Connection::open(&copy).unwrap();
+    let n: i64 = c.query_row("SELECT count(*) FROM orders", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 3);
+    let customers: i64 = c
+        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'customers'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(customers, 0, "customers was not chosen");
+    let (conn, detail): (String, String) = rusqlite::Connection::open(ws.metadata_db())
+        .unwrap()
+        .query_row(
+            "SELECT connection, detail FROM audit_log WHERE action = 'restore' AND outcome = 'ok'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(conn, "copy");
+    assert!(detail.contains("\"tables\":[\"main.orders\"]"), "{detail}");
+}
+
+fn entry(name: &str) -> dbn::app::ConnEntry {
+    dbn::app::ConnEntry {
+        name: name.into(),
+        engine: "sqlite".into(),
+        tag: Tag::Dev,
+        read_only: false,
+    }
 }

@@ -334,6 +334,7 @@ async fn typed_input_is_checked_before_it_is_staged() {
     for (col, bad, why) in [
         (0, "x1", "whole number"),
         (2, "12,5", "decimal"),
+        (2, "12.505", "more than 2 decimal places"),
         (4, "2026-02-30", "date"),
         (5, "maybe", "true or false"),
     ] {
@@ -406,6 +407,31 @@ async fn mariadb_edits_are_staged_as_exact_sql() {
         ]
     );
     assert_eq!(common::mysql(&url, "SELECT count(*) FROM accounts").trim(), "3");
+    // A concurrent change is a conflict: everything rolls back, the edits stay.
+    common::mysql(&url, "UPDATE accounts SET owner = 'eve' WHERE id = 1");
+    ui.keys("W");
+    ui.settle().await;
+    let (index, why) = failed(&ui).expect("the commit failed");
+    assert_eq!(index, 1);
+    assert!(why.contains("conflict"), "{why}");
+    assert_eq!(
+        common::mysql(&url, "SELECT group_concat(id, ':', owner ORDER BY id) FROM accounts").trim(),
+        "1:eve,2:bob,3:cy"
+    );
+    // Put the row back: the same edits commit in one transaction.
+    common::mysql(&url, "UPDATE accounts SET owner = 'ada' WHERE id = 1");
+    ui.keys("W");
+    ui.settle().await;
+    assert!(ui.app.edits.is_none(), "{}", ui.status());
+    assert_eq!(
+        common::mysql(&url, "SELECT group_concat(id, ':', owner ORDER BY id) FROM accounts").trim(),
+        "1:ada l,2:bob,4:dee"
+    );
+    // The first attempt sent the DELETE and the conflicting UPDATE, the second all three.
+    let writes: Vec<_> = audit(&ui).into_iter().filter(|e| e.action == "write").collect();
+    assert_eq!(writes.len(), 5, "{writes:?}");
+    assert!(writes.iter().any(|w| w.outcome == "rolled back"), "{writes:?}");
+    assert!(writes.iter().any(|w| w.outcome.contains("conflict")), "{writes:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -424,4 +450,165 @@ async fn sqlite_edits_are_staged_as_exact_sql() {
         ]
     );
     assert_eq!(lite(&path, "SELECT count(*) FROM accounts"), "Integer(3)");
+    ui.keys("W");
+    ui.settle().await;
+    assert!(ui.app.edits.is_none(), "{}", ui.status());
+    assert_eq!(
+        lite(
+            &path,
+            "SELECT group_concat(id || ':' || owner, ',') FROM (SELECT * FROM accounts ORDER BY id)"
+        ),
+        "Text(\"1:ada l,2:bob,4:dee\")"
+    );
+}
+
+fn audit(ui: &Ui) -> Vec<dbn::store::audit::AuditEntry> {
+    ui.app.store.as_ref().unwrap().list_audit(&Default::default()).unwrap()
+}
+
+fn failed(ui: &Ui) -> Option<(usize, String)> {
+    ui.app.edits.as_ref()?.failed.clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_runs_the_staged_statements_in_one_transaction() {
+    let Some((mut ui, url, _db)) = pg().await else { return };
+    ui.query("SELECT id, owner, balance, note FROM accounts ORDER BY id")
+        .await;
+    stage_three(&mut ui);
+    ui.keys("W");
+    ui.settle().await;
+    assert!(ui.app.edits.is_none(), "{}", ui.status());
+    assert!(ui.status().contains("committed"), "{}", ui.status());
+    assert_eq!(
+        common::psql(
+            &url,
+            "SELECT string_agg(id || ':' || owner, ',' ORDER BY id) FROM accounts"
+        )
+        .trim(),
+        "1:ada l,2:bob,4:dee"
+    );
+    // The query ran again: the grid shows the table as it is now.
+    assert_eq!(ui.app.grid.result.as_ref().unwrap().len(), 3);
+    // Every statement audited, from the TUI, as a grid edit.
+    let writes: Vec<_> = audit(&ui).into_iter().filter(|e| e.action == "write").collect();
+    assert_eq!(writes.len(), 3, "{writes:?}");
+    for w in &writes {
+        assert_eq!(w.outcome, "ok", "{w:?}");
+        assert!(w.detail.as_deref().unwrap_or("").contains("grid edit of"), "{w:?}");
+    }
+    assert!(writes.iter().any(|w| {
+        w.statement
+            .as_deref()
+            .unwrap()
+            .starts_with("DELETE FROM \"public\".\"accounts\"")
+    }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_concurrent_change_is_a_conflict_that_rolls_everything_back() {
+    let Some((mut ui, url, _db)) = pg().await else { return };
+    ui.query("SELECT id, owner, balance, note FROM accounts ORDER BY id")
+        .await;
+    stage_three(&mut ui);
+    // Someone else changes row 1 after it was read.
+    common::psql(&url, "UPDATE accounts SET owner = 'eve' WHERE id = 1");
+    ui.keys("W");
+    ui.settle().await;
+    let (index, why) = failed(&ui).expect("the commit failed");
+    assert_eq!(index, 1, "the UPDATE (after the DELETE) matched no row");
+    assert!(why.contains("conflict"), "{why}");
+    assert!(ui.status().contains("rolled back"), "{}", ui.status());
+    // Nothing was kept: the deletion before it was rolled back too.
+    assert_eq!(
+        common::psql(
+            &url,
+            "SELECT string_agg(id || ':' || owner, ',' ORDER BY id) FROM accounts"
+        )
+        .trim(),
+        "1:eve,2:bob,3:cy"
+    );
+    // The edits stay staged for correction.
+    assert_eq!(ui.statements().len(), 3);
+    assert!(audit(&ui).iter().any(|e| e.outcome.contains("conflict")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_rolls_everything_back_and_keeps_the_edits() {
+    let Some((mut ui, url, _db)) = pg().await else { return };
+    ui.query("SELECT id, owner FROM accounts ORDER BY id").await;
+    ui.goto(0, 1);
+    ui.edit("ada l");
+    // A new row whose key is taken: the INSERT fails after the UPDATE ran.
+    ui.keys("o");
+    ui.press(KeyCode::Enter);
+    ui.keys("2");
+    ui.press(KeyCode::Enter);
+    ui.press(KeyCode::Down);
+    ui.press(KeyCode::Enter);
+    ui.keys("dup");
+    ui.press(KeyCode::Enter);
+    ui.press(KeyCode::Esc);
+    ui.keys("W");
+    ui.settle().await;
+    let (index, why) = failed(&ui).expect("the commit failed");
+    assert_eq!(index, 1);
+    assert!(why.contains("duplicate"), "{why}");
+    assert_eq!(
+        common::psql(&url, "SELECT owner FROM accounts WHERE id = 1").trim(),
+        "ada"
+    );
+    assert_eq!(ui.statements().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_connection_needs_the_unlock() {
+    let Some(url) = common::fresh_pg_db("tui_edit") else {
+        return;
+    };
+    let _db = Dropped {
+        admin: common::pg_url().unwrap(),
+        name: db_name(&url),
+        mysql: false,
+    };
+    common::psql(&url, ACCOUNTS);
+    let mut ui = make(ConnSpec::parse_url(&url).unwrap(), "pgprod", true);
+    ui.query("SELECT id, owner FROM accounts ORDER BY id").await;
+    ui.goto(0, 1);
+    ui.edit("ada l");
+    ui.keys("W");
+    let Some(dbn::app::Popup::TypedConfirm { message, .. }) = &ui.app.popup else {
+        panic!("the gate asks for the unlock: {}", ui.status())
+    };
+    assert!(message.contains("read-only"), "{message}");
+    // A wrong name refuses: nothing is sent, the refusal is audited, the edits stay.
+    ui.keys("nope");
+    ui.press(KeyCode::Enter);
+    assert!(ui.status().contains("nothing was sent"), "{}", ui.status());
+    assert!(audit(&ui).iter().any(|e| e.action == "blocked"));
+    assert_eq!(
+        common::psql(&url, "SELECT owner FROM accounts WHERE id = 1").trim(),
+        "ada"
+    );
+    assert_eq!(ui.statements().len(), 1);
+    // The unlock typed: the commit runs, audited with who confirmed it.
+    ui.keys("W");
+    ui.keys("pgprod");
+    ui.press(KeyCode::Enter);
+    ui.settle().await;
+    assert!(ui.app.edits.is_none(), "{}", ui.status());
+    assert_eq!(
+        common::psql(&url, "SELECT owner FROM accounts WHERE id = 1").trim(),
+        "ada l"
+    );
+    let entries = audit(&ui);
+    assert!(entries.iter().any(|e| e.action == "unlock"));
+    let write = entries
+        .iter()
+        .find(|e| e.action == "write")
+        .expect("the UPDATE is audited");
+    assert!(
+        write.confirmed_by.as_deref().unwrap_or("").contains("pgprod"),
+        "{write:?}"
+    );
 }

@@ -178,7 +178,9 @@ async fn postgres_tree_objects_ddl_view_refresh_and_the_message_log() {
          CREATE SEQUENCE invoice_no;",
     );
     let spec = ConnSpec::parse_url(&url).unwrap();
-    let (mut app, mut rx) = make(spec, "pg", None);
+    // DDL is audited before it is sent: a store, as every workspace has.
+    let meta = tempfile::tempdir().unwrap();
+    let (mut app, mut rx) = make(spec, "pg", Some(Store::open(&meta.path().join("meta.db")).unwrap()));
     app.start();
     settle(&mut app, &mut rx, 30).await;
     let find = |app: &App, label: &str| app.tree.nodes.iter().position(|n| n.label.contains(label));
@@ -294,7 +296,8 @@ async fn postgres_open_transaction_shows_tx_asks_on_quit_and_is_rolled_back() {
     };
     common::psql(&url, "CREATE TABLE t (id int)");
     let spec = ConnSpec::parse_url(&url).unwrap();
-    let (mut app, mut rx) = make(spec, "pg", None);
+    let meta = tempfile::tempdir().unwrap();
+    let (mut app, mut rx) = make(spec, "pg", Some(Store::open(&meta.path().join("meta.db")).unwrap()));
     app.editor.buf_mut().set_text("begin;\ninsert into t values (1)");
     app.on_key(key(KeyCode::F(6)));
     settle(&mut app, &mut rx, 30).await;

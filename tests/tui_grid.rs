@@ -30,7 +30,8 @@ fn make(spec: ConnSpec, w: u16, h: u16, spill: &std::path::Path) -> (App, Receiv
         theme: Theme::named("basic16").unwrap(),
         preview_limit: 50,
         audit_jsonl: None,
-        store: None,
+        // Writes are audited before they are sent: no store, no writes.
+        store: Some(dbn::store::Store::open(&spill.join("meta.db")).unwrap()),
     };
     let (mut app, rx) = App::new(conn, opts, Rect::new(0, 0, w, h));
     app.spill = SpillSettings {

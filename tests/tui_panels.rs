@@ -304,7 +304,14 @@ async fn snapshot_then_diff_against_live_and_apply_the_migration_on_sqlite() {
         "{:?}",
         app.status
     );
+    // A read-only connection: the unlock for this run, then the migration's own confirmation.
     app.on_key(key(KeyCode::Char('a')));
+    type_text(&mut app, "lite");
+    app.on_key(key(KeyCode::Enter));
+    let Some(Popup::TypedConfirm { message, .. }) = &app.popup else {
+        panic!("the migration needs its own confirmation: {:?}", app.status)
+    };
+    assert!(message.contains("migration statement"), "{message}");
     type_text(&mut app, "lite");
     app.on_key(key(KeyCode::Enter));
     settle(&mut app, &mut rx, 30).await;
@@ -472,7 +479,7 @@ async fn data_sync_panel_diffs_two_sqlite_files_and_applies_source_wins() {
     assert!(app.sync_busy(), "the diff runs in the background");
     settle(&mut app, &mut rx, 30).await;
     let p = app.sync.as_ref().unwrap();
-    let d = p.diff.as_ref().expect("a diff");
+    let d = p.diff().expect("a diff");
     assert_eq!(
         (
             d.diff.only_in_source.len(),
@@ -510,7 +517,10 @@ async fn data_sync_panel_diffs_two_sqlite_files_and_applies_source_wins() {
     let Some(Popup::TypedConfirm { message, .. }) = &app.popup else {
         panic!("no confirmation")
     };
-    assert!(message.contains("1 insert(s), 1 update(s), 0 delete(s)"), "{message}");
+    assert!(
+        message.contains("items into 'tgt' (source-wins): 1 insert(s), 1 update(s), 0 delete(s)"),
+        "{message}"
+    );
     type_text(&mut app, "tgt");
     app.on_key(key(KeyCode::Enter));
     settle(&mut app, &mut rx, 30).await;
@@ -532,7 +542,7 @@ async fn data_sync_panel_diffs_two_sqlite_files_and_applies_source_wins() {
     // Diff again: only the target-only row is left.
     app.on_key(key(KeyCode::Char('r')));
     settle(&mut app, &mut rx, 30).await;
-    let d = app.sync.as_ref().unwrap().diff.as_ref().unwrap();
+    let d = app.sync.as_ref().unwrap().diff().unwrap();
     assert_eq!(
         (
             d.diff.only_in_source.len(),
@@ -541,6 +551,244 @@ async fn data_sync_panel_diffs_two_sqlite_files_and_applies_source_wins() {
         ),
         (0, 0, 1)
     );
+}
+
+/// Rows of a SQLite table as text, ordered by the first column.
+fn sqlite_rows(path: &std::path::Path, table: &str) -> Vec<String> {
+    let c = rusqlite::Connection::open(path).unwrap();
+    let mut st = c.prepare(&format!("SELECT * FROM {table} ORDER BY 1")).unwrap();
+    let n = st.column_count();
+    st.query_map([], |r| {
+        Ok((0..n)
+            .map(|i| match r.get_ref(i).unwrap() {
+                rusqlite::types::ValueRef::Null => "NULL".to_string(),
+                rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                rusqlite::types::ValueRef::Blob(_) => "blob".to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("|"))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_sync_panel_several_tables_with_each_strategy_and_delete_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("meta.db")).unwrap();
+    let schema = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, updated_at TEXT);
+         CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT);
+         CREATE TABLE untouched (id INTEGER PRIMARY KEY);";
+    let src = sqlite_file(
+        &dir.path().join("src.db"),
+        &format!(
+            "{schema}
+             INSERT INTO items VALUES (1, 'src newer', '2026-02-01'), (2, 'src older', '2026-01-01'), (3, 'only src', '2026-01-01');
+             INSERT INTO tags VALUES (1, 'red'), (2, 'blue');
+             INSERT INTO untouched VALUES (1);"
+        ),
+    );
+    let tgt_path = dir.path().join("tgt.db");
+    let tgt = sqlite_file(
+        &tgt_path,
+        &format!(
+            "{schema}
+             INSERT INTO items VALUES (1, 'tgt older', '2026-01-15'), (2, 'tgt newer', '2026-01-20'), (9, 'only tgt', '2026-01-01');
+             INSERT INTO tags VALUES (1, 'green'), (3, 'gone');
+             INSERT INTO untouched VALUES (1);"
+        ),
+    );
+    let (mut app, mut rx) = make(src, "src", false, Some(store), 80, 24);
+    app.start();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while app.tree.schema.is_none() {
+        let ev = tokio::time::timeout_at(deadline, rx.jobs.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        app.on_job(ev);
+    }
+    app.on_key(key(KeyCode::F(8)));
+    app.effects.clear();
+    app.show_sync_targets(vec![entry("src"), entry("tgt")]);
+    app.on_key(key(KeyCode::Enter));
+    app.effects.clear();
+    app.sync_target_resolved(Ok(ConnInfo {
+        name: "tgt".into(),
+        tag: Tag::Dev,
+        read_only: false,
+        spec: tgt,
+    }));
+    // Tables are listed sorted: items, tags, untouched. Enter alone compares the one under the cursor.
+    assert_eq!(app.sync.as_ref().unwrap().tables, vec!["items", "tags", "untouched"]);
+    app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 30).await;
+    let p = app.sync.as_ref().unwrap();
+    assert_eq!(
+        (p.diffs.len(), p.chosen.clone()),
+        (1, vec!["items".to_string()]),
+        "{:?}",
+        p.message
+    );
+    // Source wins: the plan, worded like `dbn sync data`.
+    let s = render(&app, 80, 24);
+    assert!(
+        s.contains("items: only in source 1 · only in target 1 · changed 2"),
+        "{s}"
+    );
+    assert!(
+        s.contains("source-wins: insert 1, update 2, delete 0; kept 0 changed"),
+        "{s}"
+    );
+    // w: target wins keeps both changed rows.
+    app.on_key(key(KeyCode::Char('w')));
+    let s = render(&app, 200, 60);
+    assert!(
+        s.contains("target-wins: insert 1, update 0, delete 0; kept 2 changed"),
+        "{s}"
+    );
+    assert!(s.contains("= changed, kept"), "{s}");
+    // w again: newest by updated_at (time-like columns come first), then by name.
+    app.on_key(key(KeyCode::Char('w')));
+    let p = app.sync.as_ref().unwrap();
+    assert_eq!(p.strategy, dbn::datasync::Strategy::Newest("updated_at".into()));
+    assert_eq!(
+        p.strategies().iter().map(ToString::to_string).collect::<Vec<_>>(),
+        vec!["source-wins", "target-wins", "newest:updated_at", "newest:name"]
+    );
+    let s = render(&app, 200, 60);
+    assert!(
+        s.contains("newest:updated_at: insert 1, update 1, delete 0; kept 1 changed"),
+        "{s}"
+    );
+    insta::assert_snapshot!("sync_newest_80x24", render(&app, 80, 24));
+    app.on_key(key(KeyCode::Char('a')));
+    let Some(Popup::TypedConfirm { message, .. }) = &app.popup else {
+        panic!("no confirmation: {:?}", app.sync.as_ref().unwrap().message)
+    };
+    assert!(
+        message.contains(
+            "Sync items into 'tgt' (newest:updated_at): 1 insert(s), 1 update(s), 0 delete(s), 1 changed row(s) kept"
+        ),
+        "{message}"
+    );
+    type_text(&mut app, "tgt");
+    app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 30).await;
+    assert_eq!(
+        sqlite_rows(&tgt_path, "items"),
+        vec![
+            "1|src newer|2026-02-01",
+            "2|tgt newer|2026-01-20",
+            "3|only src|2026-01-01",
+            "9|only tgt|2026-01-01"
+        ]
+    );
+    // Again with two tables marked: only strategies every table can use are offered.
+    app.on_key(key(KeyCode::Esc));
+    app.on_key(key(KeyCode::F(8)));
+    app.effects.clear();
+    app.show_sync_targets(vec![entry("src"), entry("tgt")]);
+    app.on_key(key(KeyCode::Enter));
+    app.effects.clear();
+    let tgt = sqlite_file(&tgt_path, "");
+    app.sync_target_resolved(Ok(ConnInfo {
+        name: "tgt".into(),
+        tag: Tag::Dev,
+        read_only: false,
+        spec: tgt,
+    }));
+    app.on_key(key(KeyCode::Char(' ')));
+    app.on_key(key(KeyCode::Char(' ')));
+    let s = render(&app, 80, 24);
+    assert!(
+        s.contains("[x] items") && s.contains("[x] tags") && s.contains("[ ] untouched") && s.contains("2 marked"),
+        "{s}"
+    );
+    app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 30).await;
+    let p = app.sync.as_ref().unwrap();
+    assert_eq!(
+        (p.diffs.len(), p.chosen.clone()),
+        (2, vec!["items".to_string(), "tags".to_string()])
+    );
+    assert_eq!(
+        p.strategies().iter().map(ToString::to_string).collect::<Vec<_>>(),
+        vec!["source-wins", "target-wins"],
+        "no column besides the key is in both tables"
+    );
+    let s = render(&app, 80, 24);
+    assert!(
+        s.contains("[1/2] items: only in source 0 · only in target 1 · changed 1"),
+        "{s}"
+    );
+    app.on_key(key(KeyCode::Char(']')));
+    let s = render(&app, 80, 24);
+    assert!(
+        s.contains("[2/2] tags: only in source 1 · only in target 1 · changed 1"),
+        "{s}"
+    );
+    app.on_key(key(KeyCode::Char('w')));
+    app.on_key(key(KeyCode::Char('d')));
+    let s = render(&app, 80, 24);
+    assert!(
+        s.contains("target-wins, delete-missing: insert 1, update 0, delete 1"),
+        "{s}"
+    );
+    app.on_key(key(KeyCode::Char('a')));
+    let Some(Popup::TypedConfirm { message, .. }) = &app.popup else {
+        panic!("no confirmation: {:?}", app.sync.as_ref().unwrap().message)
+    };
+    assert!(
+        message.contains(
+            "Sync 2 tables (items, tags) into 'tgt' (target-wins): 1 insert(s), 0 update(s), 2 delete(s), 2 changed row(s) kept"
+        ),
+        "{message}"
+    );
+    type_text(&mut app, "tgt");
+    app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 30).await;
+    let msg = app.sync.as_ref().unwrap().message.clone().unwrap().1;
+    assert!(msg.contains("applied 3 change(s) to 'tgt'"), "{msg}");
+    assert_eq!(
+        sqlite_rows(&tgt_path, "items"),
+        vec![
+            "1|src newer|2026-02-01",
+            "2|tgt newer|2026-01-20",
+            "3|only src|2026-01-01"
+        ]
+    );
+    assert_eq!(sqlite_rows(&tgt_path, "tags"), vec!["1|green", "2|blue"]);
+    let audit = app.store.as_ref().unwrap().list_audit(&Default::default()).unwrap();
+    let syncs: Vec<_> = audit.iter().filter(|a| a.action == "sync").collect();
+    assert_eq!(syncs.len(), 3, "one audit entry per table and run: {syncs:?}");
+    for (e, rows) in syncs
+        .iter()
+        .filter(|e| e.statement.as_deref().unwrap().contains("target-wins"))
+        .zip([1, 2])
+    {
+        let st = e.statement.as_deref().unwrap();
+        assert!(st.contains("--strategy target-wins --delete-missing"), "{st}");
+        assert_eq!(e.outcome.as_str(), "ok");
+        assert!(
+            e.rows_affected == Some(rows) || e.rows_affected == Some(3 - rows),
+            "{e:?}"
+        );
+        assert!(
+            e.detail.as_deref().unwrap().contains("\"kept_changed\""),
+            "{:?}",
+            e.detail
+        );
+    }
+    // Diff again: both tables match under target wins.
+    app.on_key(key(KeyCode::Char('r')));
+    settle(&mut app, &mut rx, 30).await;
+    app.on_key(key(KeyCode::Char('a')));
+    let msg = app.sync.as_ref().unwrap().message.clone().unwrap().1;
+    assert!(msg.contains("nothing to apply"), "{msg}");
 }
 
 #[test]
@@ -589,7 +837,62 @@ async fn data_sync_diff_is_cancelled_with_esc() {
     app.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     settle(&mut app, &mut rx, 30).await;
     let p = app.sync.as_ref().expect("the panel stays open");
-    assert!(p.diff.is_none(), "the diff was cancelled");
+    assert!(p.diffs.is_empty(), "the diff was cancelled");
     let msg = p.message.clone().unwrap().1;
     assert!(msg.contains("cancel"), "{msg}");
+}
+
+/// Issue 12.2: on MariaDB the panel named the table `sourcedb.users`, so the
+/// target read the source's table and compared it with itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_sync_panel_on_mariadb_reads_the_targets_own_table() {
+    let (Some(src_url), Some(tgt_url)) = (common::fresh_mysql_db("f8_src"), common::fresh_mysql_db("f8_tgt")) else {
+        return;
+    };
+    common::mysql(
+        &src_url,
+        "CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(20));
+         INSERT INTO users VALUES (1, 'ann'), (2, 'bob'), (3, 'cy'), (4, 'di');",
+    );
+    common::mysql(
+        &tgt_url,
+        "CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(20));
+         INSERT INTO users VALUES (1, 'ann'), (2, 'BOB'), (3, 'cy'), (4, 'di'), (5, 'eve');",
+    );
+    let (mut app, mut rx) = make(ConnSpec::parse_url(&src_url).unwrap(), "m", false, None, 200, 60);
+    app.start();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while app.tree.schema.is_none() {
+        let ev = tokio::time::timeout_at(deadline, rx.jobs.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        app.on_job(ev);
+    }
+    app.on_key(key(KeyCode::F(8)));
+    app.effects.clear();
+    app.show_sync_targets(vec![entry("m"), entry("m2")]);
+    app.on_key(key(KeyCode::Enter));
+    app.sync_target_resolved(Ok(ConnInfo {
+        name: "m2".into(),
+        tag: Tag::Dev,
+        read_only: false,
+        spec: ConnSpec::parse_url(&tgt_url).unwrap(),
+    }));
+    assert_eq!(app.sync.as_ref().unwrap().tables, vec!["users".to_string()]);
+    app.on_key(key(KeyCode::Enter));
+    settle(&mut app, &mut rx, 30).await;
+    let p = app.sync.as_ref().unwrap();
+    let d = p.diff().unwrap_or_else(|| panic!("no diff: {:?}", p.message));
+    let counts = (
+        d.diff.only_in_source.len(),
+        d.diff.only_in_target.len(),
+        d.diff.changed.len(),
+    );
+    let db = |u: &str| u.split('?').next().unwrap().rsplit('/').next().unwrap().to_string();
+    common::mysql(
+        &src_url,
+        &format!("DROP DATABASE {}; DROP DATABASE {}", db(&src_url), db(&tgt_url)),
+    );
+    assert_eq!(counts, (0, 1, 1), "the same pair as `dbn diff data` finds");
 }

@@ -1,12 +1,13 @@
 //! What each bindable action does.
 
 use super::copy::{RowFormat, osc52, row_text, table_of};
+use super::cursor;
 use super::popup::{Popup, PromptPurpose};
 use super::query::{self, Statement};
-use super::split;
 use super::tree::NodeKind;
 use super::{App, Effect, Focus, Level, Running};
 use crate::keymap::Action;
+use crate::ops::run_statements::{Approved, Piece, RunOptions, generated, split};
 use crate::safety::{Verdict, classify};
 
 use std::time::Instant;
@@ -44,6 +45,7 @@ impl App {
             Action::RunStatement => self.run(RunScope::Statement),
             Action::RunSelection => self.run(RunScope::Selection),
             Action::RunBuffer => self.run(RunScope::Buffer),
+            Action::EndUnlock => self.end_unlock("ended with the end-unlock key in dbn ui"),
             Action::CancelQuery => self.cancel(),
             Action::CommandPalette => self.popup = Some(Popup::palette()),
             Action::History => self.open_history(),
@@ -247,12 +249,10 @@ impl App {
 
     fn tree_activate(&mut self) {
         match self.preview_sql() {
+            // A dbn-built read: judged like any statement, never confirmed.
             Some(sql) => {
-                let stmt = Statement {
-                    sql: sql.clone(),
-                    offset: 0,
-                };
-                self.start_run(vec![stmt], true);
+                let pieces = generated(vec![(sql, None)], self.engine());
+                self.gate_preview(pieces);
                 if let Some(NodeKind::Relation { schema, name }) = self.tree.current().map(|n| n.kind.clone()) {
                     self.grid.preview = Some((schema, name));
                 }
@@ -271,46 +271,53 @@ impl App {
             return;
         }
         match self.scoped_statements(scope) {
-            Ok(stmts) if stmts.is_empty() => self.set_status(Level::Warn, "nothing to run: type a statement first"),
-            Ok(stmts) => self.guarded_run(stmts),
+            Ok(pieces) if pieces.is_empty() => self.set_status(Level::Warn, "nothing to run: type a statement first"),
+            Ok(pieces) => self.guarded_run(pieces),
             Err(why) => self.set_status(Level::Warn, why),
         }
     }
 
-    /// The statements `scope` takes from the active buffer (run, explain).
-    pub(super) fn scoped_statements(&self, scope: RunScope) -> Result<Vec<Statement>, &'static str> {
+    /// The statements `scope` takes from the active buffer (run, explain),
+    /// split by the connection's dialect (the one splitter every face uses).
+    pub(super) fn scoped_statements(&self, scope: RunScope) -> Result<Vec<Piece>, &'static str> {
         let text = self.editor.buf().text();
+        let engine = self.engine();
         let ta = &self.editor.buf().textarea;
         let selection = ta.selection_range().map(|((r1, c1), (r2, c2))| {
             let lines = ta.lines();
-            split::byte_offset(lines, r1, c1)..split::byte_offset(lines, r2, c2)
+            cursor::byte_offset(lines, r1, c1)..cursor::byte_offset(lines, r2, c2)
         });
-        let ranges = match (scope, selection) {
+        Ok(match (scope, selection) {
             (RunScope::Statement | RunScope::Selection, Some(sel)) if sel.start < sel.end => {
-                split::statements(&text[sel.clone()])
-                    .into_iter()
-                    .map(|r| r.start + sel.start..r.end + sel.start)
-                    .collect()
+                let mut pieces = split(&text[sel.clone()], engine);
+                for p in &mut pieces {
+                    p.offset += sel.start;
+                    p.verdict.span = p.verdict.span.start + sel.start..p.verdict.span.end + sel.start;
+                }
+                pieces
             }
             (RunScope::Selection, _) => return Err("nothing is selected: select text first (Shift+arrows)"),
-            (RunScope::Buffer, _) => split::statements(&text),
+            (RunScope::Buffer, _) => split(&text, engine),
             (RunScope::Statement, _) => {
                 let ratatui_textarea::DataCursor(row, col) = ta.cursor();
-                let off = split::byte_offset(ta.lines(), row, col);
-                split::statement_at(&text, off).into_iter().collect()
+                let off = cursor::byte_offset(ta.lines(), row, col);
+                let all = split(&text, engine);
+                cursor::statement_at(&all, off).cloned().into_iter().collect()
             }
-        };
-        Ok(ranges
-            .into_iter()
-            .map(|r| Statement {
-                sql: text[r.clone()].to_string(),
-                offset: r.start,
-            })
-            .collect())
+        })
     }
 
-    /// Start a run without further checks.
-    pub fn start_run(&mut self, stmts: Vec<Statement>, preview: bool) {
+    /// Start a run cleared by the rule (see `guard`).
+    pub fn start_run(&mut self, plan: Approved, preview: bool) {
+        let stmts: Vec<Statement> = plan
+            .pieces
+            .iter()
+            .map(|p| Statement {
+                sql: p.sql.clone(),
+                offset: p.offset,
+            })
+            .collect();
+        let unlocked = plan.unlocked();
         self.ticket += 1;
         let token = CancellationToken::new();
         let sql = stmts.first().map(|s| s.sql.clone()).unwrap_or_default();
@@ -331,17 +338,25 @@ impl App {
             rows: 0,
             canceller: None,
             token: token.clone(),
-            stmts: stmts.clone(),
+            stmts,
             cancelling: false,
-            verdicts: Vec::new(),
-            confirmed_by: None,
+            unlocked,
         });
         self.status = None;
-        query::spawn_query(
+        let meta = query::MetaPaths {
+            metadata: self.store.as_ref().map(|s| s.path().to_path_buf()),
+            jsonl: self.audit_jsonl.clone(),
+        };
+        let opts = RunOptions {
+            history: true,
+            ..RunOptions::default()
+        };
+        query::spawn_run(
             self.ticket,
-            self.conn.spec.clone(),
+            plan,
             self.session.clone(),
-            stmts,
+            meta,
+            opts,
             self.db_tx.clone(),
             token,
         );
@@ -349,7 +364,7 @@ impl App {
 
     /// Cancel the running query locally and on the server.
     pub fn cancel(&mut self) {
-        if self.cancel_plan() {
+        if self.cancel_plan() || self.cancel_commit() {
             return;
         }
         if self.cancel_scan() {

@@ -7,8 +7,14 @@ mod keys;
 
 use super::query::JobEvent;
 use super::{App, Level};
+use crate::activity::act::Request;
 use crate::activity::{Collector, REFRESH, SessionInfo, Snapshot, signal::Signal};
 use crate::db::{ConnSpec, DbError, Engine, Session};
+use crate::ops::run_statements::{approve, refused_entry, review};
+use crate::ops::sinks::{NoPrompt, NoRecords, NullProgress, StoreRecords};
+use crate::ops::{Face, OpsContext, Records, gate};
+use crate::safety::gate::{AskKind, Grants, Review, Typed};
+use crate::safety::{Refusal, rules};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::{Notify, mpsc};
@@ -45,18 +51,22 @@ pub struct Detail {
     pub scroll: usize,
 }
 
-/// A cancel or terminate waiting for the user's confirmation.
+/// A cancel or terminate waiting for the user's confirmation. It names the
+/// session and its statement; on a read-only or prod connection it also
+/// carries the rule's question and wants the connection's name typed.
 #[derive(Debug, Clone)]
 pub struct SignalConfirm {
-    /// Cancel or terminate.
-    pub signal: Signal,
-    /// The session as it was when the key was pressed.
-    pub session: SessionInfo,
-    /// The text to type (the connection name) when the connection is read-only;
-    /// `None` when a plain yes is enough.
+    /// What to do to which session (as it was when the key was pressed).
+    pub request: Request,
+    /// The confirmation rule's question, when it asks (unlock on a read-only connection).
+    pub rule: Option<String>,
+    /// The text to type (the connection name) when the rule asks;
+    /// `None` when y/Enter is enough.
     pub expect: Option<String>,
     /// Typed so far.
     pub input: String,
+    ask: Option<AskKind>,
+    grants: Grants,
 }
 
 /// State of the open view.
@@ -228,15 +238,164 @@ impl App {
                 }
                 p.reselect();
             }
-            ActivityEvent::Signalled(ticket, what, res) if ticket == p.ticket => {
+            ActivityEvent::Signalled(ticket, who, res) if ticket == p.ticket => {
                 p.signalling = false;
                 p.message = Some(match res {
-                    Ok(line) => (Level::Info, format!("{what}: {line}")),
-                    Err(e) => (Level::Error, format!("{what}: {e}")),
+                    Ok(line) => (Level::Info, format!("{line} (audited)")),
+                    Err(e) => (Level::Error, format!("{who}: {e}")),
                 });
                 p.refresh_now();
             }
             _ => {}
+        }
+    }
+}
+
+impl App {
+    /// `c` / `t`: cancel or terminate the selected session, after the
+    /// confirmation that names it and the connection's rule.
+    pub(super) fn activity_signal(&mut self, signal: Signal) {
+        let Some(p) = self.activity.as_mut() else { return };
+        if p.signalling {
+            p.message = Some((Level::Warn, "a cancel or terminate is still in flight".into()));
+            return;
+        }
+        let Some(session) = p.current().cloned() else {
+            p.message = Some((Level::Warn, "select a session first (Tab shows the sessions)".into()));
+            return;
+        };
+        self.activity_review(Request::new(signal, session), Grants::default(), false);
+    }
+
+    /// Apply the one confirmation rule to a request: ask (y/n naming the
+    /// session; the typed name when the rule asks), refuse (audited) or send.
+    fn activity_review(&mut self, request: Request, grants: Grants, confirmed: bool) {
+        let target = self.target();
+        let pieces = match request.pieces(target.engine()) {
+            Ok(p) => p,
+            Err(e) => {
+                self.activity_message(Level::Error, e.to_string());
+                return;
+            }
+        };
+        let timed = self.refresh_unlock();
+        match review(&target, &pieces, &grants, timed.as_ref(), Face::Tui) {
+            Review::Ready(_) if !confirmed => self.activity_ask(SignalConfirm {
+                request,
+                rule: None,
+                expect: None,
+                input: String::new(),
+                ask: None,
+                grants,
+            }),
+            Review::Ready(approval) => {
+                let who = format!("session {}", request.session.id);
+                let plan = approve(&mut *self.records(), Face::Tui, &target, pieces, approval);
+                let plan = match plan {
+                    Ok(plan) => plan,
+                    Err(e) => {
+                        self.activity_message(Level::Error, format!("{who}: {e}; nothing was sent"));
+                        return;
+                    }
+                };
+                let Some(p) = self.activity.as_mut() else { return };
+                p.signalling = true;
+                p.message = Some((Level::Info, format!("{}…", request.what())));
+                let meta = (
+                    self.store.as_ref().map(|s| s.path().to_path_buf()),
+                    self.audit_jsonl.clone(),
+                );
+                let (ticket, tx) = (p.ticket, self.job_tx.clone());
+                tokio::spawn(async move {
+                    let mut records: Box<dyn Records + Send> = match &meta.0 {
+                        Some(path) => match StoreRecords::open(path, meta.1.clone()) {
+                            Ok(r) => Box::new(r),
+                            Err(e) => Box::new(NoRecords {
+                                reason: format!("cannot open the workspace store: {e}"),
+                            }),
+                        },
+                        None => Box::new(NoRecords {
+                            reason: "no workspace store is open".into(),
+                        }),
+                    };
+                    let mut ctx = OpsContext {
+                        face: Face::Tui,
+                        records: &mut *records,
+                        prompt: &mut NoPrompt,
+                        progress: &mut NullProgress,
+                        cancel: CancellationToken::new(),
+                    };
+                    let res = crate::activity::act::send(&mut ctx, &plan, &request).await;
+                    let _ = tx.send(JobEvent::Activity(ActivityEvent::Signalled(ticket, who, res)));
+                });
+            }
+            Review::Ask(q) => self.activity_ask(SignalConfirm {
+                request,
+                rule: Some(q.message),
+                expect: Some(target.name.clone()),
+                input: String::new(),
+                ask: Some(q.kind),
+                grants,
+            }),
+            Review::Refused(r) => self.activity_refuse(&pieces, r),
+        }
+    }
+
+    fn activity_ask(&mut self, c: SignalConfirm) {
+        if let Some(p) = self.activity.as_mut() {
+            p.confirm = Some(c);
+        }
+    }
+
+    fn activity_message(&mut self, level: Level, text: String) {
+        if let Some(p) = self.activity.as_mut() {
+            p.message = Some((level, text));
+        }
+    }
+
+    /// Audit a refusal and say that nothing was sent.
+    fn activity_refuse(&mut self, pieces: &[crate::ops::run_statements::Piece], r: Refusal) {
+        let target = self.target();
+        let e = gate::refuse(&mut *self.records(), Face::Tui, refused_entry(&target, pieces), r);
+        self.activity_message(Level::Error, format!("{e}; nothing was sent"));
+    }
+
+    /// Enter (or y) in the confirmation: check the typed name, then review again.
+    pub(super) fn activity_confirmed(&mut self) {
+        let Some(c) = self.activity.as_mut().and_then(|p| p.confirm.take()) else {
+            return;
+        };
+        let SignalConfirm {
+            request,
+            expect,
+            input,
+            ask,
+            mut grants,
+            ..
+        } = c;
+        match (expect, ask) {
+            (Some(expect), Some(kind)) => {
+                if input.trim() != expect {
+                    let target = self.target();
+                    let r = Refusal::new(
+                        rules::CONFIRM_MISMATCH,
+                        format!(
+                            "you typed '{}', which is not the connection name '{expect}'",
+                            crate::sanitize::sanitize(input.trim())
+                        ),
+                    );
+                    if let Ok(pieces) = request.pieces(target.engine()) {
+                        self.activity_refuse(&pieces, r);
+                    }
+                    return;
+                }
+                grants.typed.push(Typed {
+                    kind,
+                    how: format!("typed '{expect}' in dbn ui"),
+                });
+                self.activity_review(request, grants, true);
+            }
+            _ => self.activity_review(request, grants, true),
         }
     }
 }

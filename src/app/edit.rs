@@ -3,13 +3,15 @@
 //! transaction through the editor's gate. Staging names rows by their key,
 //! so it survives sorting, filtering and re-running a query on the table.
 
+mod commit;
 mod form;
 
 use super::{App, Level};
 use crate::db::Value;
-use crate::edit::{EditTarget, Staged, editable, parse_input};
+use crate::edit::{EditTarget, Staged, check_scale, editable, parse_input};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+pub use commit::EditsDone;
 pub use form::{Preview, RowForm};
 
 /// Which cell the editor writes to.
@@ -334,7 +336,7 @@ impl App {
         let value = if ed.null {
             Value::Null
         } else {
-            match parse_input(col.kind, &ed.input) {
+            match parse_input(col.kind, &ed.input).and_then(|v| check_scale(&col.data_type, &v).map(|()| v)) {
                 Ok(v) => v,
                 Err(e) => {
                     ed.error = Some(e);
@@ -409,24 +411,5 @@ fn insert(ed: &mut CellEditor, c: char) {
 fn remove_at(ed: &mut CellEditor, pos: usize) {
     if let Some((i, _)) = ed.input.char_indices().nth(pos) {
         ed.input.remove(i);
-    }
-}
-
-impl App {
-    /// `W`: committing waits for the operations layer's one gate
-    /// (`ops::run_statements`); until it is wired, `W` says what it would
-    /// run and sends nothing.
-    pub fn commit_edits(&mut self) {
-        let Some(state) = self.edits.as_ref().filter(|e| !e.staged.is_empty()) else {
-            return self.set_status(Level::Info, "nothing staged to commit");
-        };
-        if let Err(why) = state.staged.check() {
-            return self.set_status(Level::Error, format!("not committed: {why}; nothing was sent"));
-        }
-        let n = state.staged.statements().len();
-        let msg = format!(
-            "committing is not available in this build: W would run the {n} statement(s) P shows in one transaction; nothing was sent, the edits stay staged"
-        );
-        self.set_status(Level::Warn, msg);
     }
 }

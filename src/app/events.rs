@@ -4,8 +4,6 @@ use super::query::{DbEvent, DbMsg, JobEvent, QueryFailure};
 use super::results::ResultSet;
 use super::{App, LastRun, Level};
 use crate::db::ErrorCode;
-use crate::safety::audit::Outcome;
-use crate::store::history::NewHistory;
 
 impl App {
     /// A message from a query task; stale tickets are ignored.
@@ -56,22 +54,13 @@ impl App {
                 }
                 self.after_move();
             }
+            // Audit and history are the operation's (ops::run_statements).
             DbMsg::StatementDone { index, summary } => {
                 let Some(r) = self.running.as_ref() else { return };
                 let elapsed = r.started.elapsed();
                 let sql = r.stmts.get(index).map(|s| s.sql.clone()).unwrap_or_default();
-                let started_at = r.started_at.clone();
                 let next = r.stmts.get(index + 1).map(|s| s.sql.clone());
                 let rows = summary.rows_affected.unwrap_or(summary.rows_returned);
-                self.audit_statement(index, Outcome::Ok, summary.rows_affected, elapsed);
-                self.record_history(
-                    &sql,
-                    &started_at,
-                    elapsed.as_millis() as i64,
-                    Some(rows as i64),
-                    "ok",
-                    None,
-                );
                 self.track_statement(&sql);
                 let tab = self.grid.last_mut();
                 tab.streaming = false;
@@ -98,20 +87,6 @@ impl App {
                 }
             }
             DbMsg::Finished(failure) => {
-                if let Some(f) = &failure
-                    && let Some(r) = self.running.as_ref()
-                {
-                    let index = r.stmts.iter().position(|s| s.offset == f.offset && s.sql == f.sql);
-                    let outcome = if f.error.code == ErrorCode::QueryCancelled || r.cancelling {
-                        Outcome::Cancelled
-                    } else {
-                        Outcome::Error(f.error.message.clone())
-                    };
-                    let took = r.started.elapsed();
-                    if let Some(i) = index {
-                        self.audit_statement(i, outcome, None, took);
-                    }
-                }
                 let Some(r) = self.running.take() else { return };
                 if let Some(f) = &failure
                     && (f.error.code.is_connection() || f.error.code == ErrorCode::DbConnLost)
@@ -123,31 +98,18 @@ impl App {
                     self.reload_schema();
                 }
                 let capped = self.capped_run == Some(r.ticket);
+                let committed = self.edits_committed.take();
                 let tab = self.grid.last_mut();
                 tab.streaming = false;
                 if capped {
                     let rows = tab.rows();
                     self.show_capped(rows);
                 } else if let Some(f) = failure {
-                    let elapsed = r.started.elapsed();
                     let outcome = if f.error.code == ErrorCode::QueryCancelled || r.cancelling {
                         "cancelled"
                     } else {
                         "error"
                     };
-                    let sql = if f.sql.is_empty() {
-                        r.stmts.first().map(|s| s.sql.clone()).unwrap_or_default()
-                    } else {
-                        f.sql.clone()
-                    };
-                    self.record_history(
-                        &sql,
-                        &r.started_at,
-                        elapsed.as_millis() as i64,
-                        None,
-                        outcome,
-                        Some(&f.error.message),
-                    );
                     let which = r
                         .stmts
                         .iter()
@@ -157,7 +119,10 @@ impl App {
                     self.show_failure(&f, outcome == "cancelled", which.as_deref().unwrap_or(""));
                 } else if let Some(l) = &self.last_run {
                     let msg = format!("{} in {}", rows_text(l.rows), fmt_elapsed(l.elapsed));
-                    self.set_status(Level::Info, msg);
+                    match committed {
+                        Some(c) => self.set_status(Level::Info, format!("{c}; read again: {msg}")),
+                        None => self.set_status(Level::Info, msg),
+                    }
                 }
                 self.after_move();
             }
@@ -183,7 +148,7 @@ impl App {
                     .nth(pos.saturating_sub(1))
                     .map_or(f.sql.len(), |(b, _)| b);
             if byte <= text.len() && text.get(f.offset..f.offset + f.sql.len()) == Some(f.sql.as_str()) {
-                let (row, col) = super::split::row_col(&text, byte);
+                let (row, col) = super::cursor::row_col(&text, byte);
                 msg = format!("{msg} (line {}, column {})", row + 1, col + 1);
                 let ta = &mut self.editor.buf_mut().textarea;
                 ta.move_cursor(ratatui_textarea::CursorMove::Jump(row as u16, col as u16));
@@ -204,30 +169,6 @@ impl App {
             .unwrap_or_default();
         let detail = format!("code {}{state}\nstatement: {}", f.error.code.as_str(), f.sql.trim());
         self.messages.add_detail(&detail);
-    }
-
-    fn record_history(
-        &mut self,
-        sql: &str,
-        started_at: &str,
-        ms: i64,
-        rows: Option<i64>,
-        outcome: &str,
-        error: Option<&str>,
-    ) {
-        let Some(store) = self.store.as_ref() else { return };
-        let h = NewHistory {
-            connection: &self.conn.name,
-            sql,
-            started_at: started_at.to_string(),
-            duration_ms: Some(ms),
-            rows,
-            outcome,
-            error,
-        };
-        if let Err(e) = store.add_history(&h) {
-            tracing::warn!("cannot record history: {e}");
-        }
     }
 
     /// A background job reported.
@@ -264,6 +205,7 @@ impl App {
             JobEvent::Plan(ev) => self.on_plan(ev),
             JobEvent::Chart(ev) => self.on_chart(ev),
             JobEvent::Activity(ev) => self.on_activity(ev),
+            JobEvent::Edits(done) => self.on_edits_done(done),
         }
     }
 

@@ -3,7 +3,7 @@
 //! partial result re-runs the query on the server with ORDER BY.
 
 use super::grid::{GridPrompt, PromptKind, Scan, ScanKind, ViewOp};
-use super::query::{JobEvent, Statement};
+use super::query::JobEvent;
 use super::results::ResultSet;
 use super::results::find::{self, Direction, Needle};
 use super::{App, Level};
@@ -328,7 +328,8 @@ impl App {
         };
         let preview = self.grid.preview.clone();
         let before = self.ticket();
-        self.guarded_run(vec![Statement { sql, offset: 0 }]);
+        // A dbn-built re-run of the user's statement: the same gate as typing it.
+        self.guarded_run(crate::ops::run_statements::generated(vec![(sql, None)], self.engine()));
         if self.running.as_ref().is_some_and(|r| r.ticket != before) {
             self.grid.preview = preview;
             self.grid.server_sort = Some((col, desc));

@@ -1,243 +1,321 @@
-//! The safety gate in the TUI: every statement is classified and judged by
-//! `safety::policy` before anything is sent; blocks become typed-confirmation
-//! modals (unlock writes, DROP/TRUNCATE, UPDATE/DELETE without WHERE), and
-//! every non-read statement that runs is appended to the audit log.
+//! The TUI face of the one confirmation rule: every run (F5/F6) and every
+//! panel operation is reviewed by `safety::gate` through `ops`; each
+//! question becomes a typed-confirmation dialog (the unlock dialog also
+//! offers minutes instead of this run). Nothing here decides what needs
+//! confirming, and nothing stays unlocked after the run it was typed for.
 
 use super::popup::Popup;
-use super::query::Statement;
 use super::{App, Level};
-use crate::safety::audit::{Outcome, refused_entry, should_audit, statement_entry};
-use crate::safety::policy::{ConfirmKind, Decision, PolicyInput, decide, excerpt};
-use crate::safety::{Refusal, StatementVerdict, classify, rules};
-use std::time::Duration;
+use crate::ops::run_statements::{Piece, approve, refused_entry, review};
+use crate::ops::sinks::{NoRecords, StoreRecords};
+use crate::ops::{Face, Records, Target, gate};
+use crate::safety::gate::{Approval, AskKind, Grants, OperationAsk, Review, Typed, review_operation};
+use crate::safety::{Refusal, rules};
+use crate::store::audit::AuditEntry;
 
-/// What a typed confirmation grants.
+/// Minutes the unlock dialog offers besides "this run" (Tab cycles).
+pub const UNLOCK_CHOICES: [Option<u32>; 4] = [None, Some(5), Some(15), Some(60)];
+
+/// A panel operation waiting for its confirmation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Grant {
-    /// Unlock writes on a read-only connection for this session.
-    Unlock,
-    /// Run UPDATE/DELETE without WHERE.
-    Unbounded,
-    /// Run DROP/TRUNCATE.
-    Destructive,
+pub enum Operation {
     /// Apply a schema migration from the snapshots panel.
     Migration,
-    /// Apply a data sync from the sync panel (the target's name is typed).
+    /// Apply a data sync from the sync panel.
     DataSync,
-    /// Restore a backup from the snapshot history panel.
+    /// Restore a backup from the backups tab.
     Restore,
 }
 
-/// A buffer waiting at the gate.
+/// What waits behind a confirmation dialog.
 #[derive(Debug, Clone)]
-pub struct Gate {
-    /// Statements to send.
-    pub stmts: Vec<Statement>,
-    /// One verdict per statement.
-    pub verdicts: Vec<StatementVerdict>,
-    /// Unbounded writes confirmed.
-    pub allow_unbounded: bool,
-    /// Destructive statements confirmed.
-    pub destructive_confirmed: bool,
-    /// Who confirmed what, for the audit log.
-    pub confirmed_by: Option<String>,
-    /// The buffer is a query plan's: start the plan view's task instead of a grid run.
-    pub explain: Option<Box<crate::plan::ExplainRequest>>,
-}
-
-/// The most severe verdict of a statement (the splitter and the classifier may cut differently).
-fn verdict_of(st: &Statement, engine: crate::db::Engine) -> StatementVerdict {
-    classify(&st.sql, engine)
-        .into_iter()
-        .max_by_key(|v| v.verdict)
-        .unwrap_or(StatementVerdict {
-            span: 0..st.sql.len(),
-            sql: st.sql.clone(),
-            verdict: crate::safety::Verdict::Read,
-            reason: "empty statement".into(),
-            objects: Vec::new(),
-            parsed: true,
-            lexing: None,
-        })
+pub enum Pending {
+    /// Statements from the editor.
+    Run(Vec<Piece>),
+    /// What a query plan sends (EXPLAIN, or the statement itself for ANALYZE).
+    Explain(Box<crate::plan::ExplainRequest>, Vec<Piece>),
+    /// Staged grid edits, committed in one transaction.
+    Edits(Vec<Piece>),
+    /// A panel operation; `what` says what it does.
+    Operation {
+        /// Which one.
+        op: Operation,
+        /// What it does (`Apply 3 migration statement(s) to 'prod'`).
+        what: String,
+        /// Target connection (the current one, or the sync panel's target).
+        target: Box<Target>,
+    },
 }
 
 impl App {
-    /// Judge statements and run them, or ask for a typed confirmation first.
-    pub fn guarded_run(&mut self, stmts: Vec<Statement>) {
-        let engine = self.engine();
-        let verdicts = stmts.iter().map(|s| verdict_of(s, engine)).collect();
-        self.evaluate(Gate {
-            stmts,
-            verdicts,
-            allow_unbounded: false,
-            destructive_confirmed: false,
-            confirmed_by: None,
-            explain: None,
-        });
+    /// The current connection as operations take it.
+    pub fn target(&self) -> Target {
+        Target::new(
+            self.conn.name.clone(),
+            self.conn.tag,
+            self.conn.read_only,
+            self.conn.spec.clone(),
+        )
     }
 
-    pub(super) fn evaluate(&mut self, gate: Gate) {
-        let name = self.conn.name.clone();
-        let input = PolicyInput {
-            conn_name: &name,
-            read_only: self.conn.read_only && !self.unlocked,
-            unlocked: self.unlocked,
-            allow_unbounded: gate.allow_unbounded,
-            destructive_confirmed: gate.destructive_confirmed,
-        };
-        for v in &gate.verdicts {
-            let (grant, message) = match decide(v, &input) {
-                Decision::Allow => continue,
-                Decision::Block { rule, .. } if rule == rules::READ_ONLY => (
-                    Grant::Unlock,
-                    format!(
-                        "'{name}' is read-only and `{}` is a {} ({}).\nType the connection name to unlock writes for this session (audited); Esc cancels.",
-                        excerpt(&v.sql),
-                        v.verdict,
-                        v.reason
-                    ),
-                ),
-                Decision::Block { rule, message } => {
-                    self.refuse(&v.sql, Some(v.verdict), &Refusal::new(rule, message));
-                    return;
-                }
-                Decision::NeedConfirm {
-                    what: ConfirmKind::Unbounded { .. },
-                    ..
-                } => (
-                    Grant::Unbounded,
-                    format!(
-                        "`{}` has no WHERE clause and changes every row ({}).\nType '{name}' to run it anyway; Esc cancels.",
-                        excerpt(&v.sql),
-                        v.reason
-                    ),
-                ),
-                Decision::NeedConfirm { message, .. } => (
-                    Grant::Destructive,
-                    format!("WARNING: {message}.\nType '{name}' to run it; Esc cancels."),
-                ),
-            };
-            self.popup = Some(Popup::TypedConfirm {
-                message,
-                expect: name.clone(),
-                input: String::new(),
-                grant,
-                gate: Box::new(gate),
-            });
-            return;
+    /// The workspace's records (or records that refuse every audited step
+    /// when no workspace store is open).
+    pub(super) fn records(&mut self) -> Box<dyn Records + Send + '_> {
+        let jsonl = self.audit_jsonl.clone();
+        match self.store.as_mut() {
+            Some(s) => Box::new(StoreRecords::new(s, jsonl)),
+            None => Box::new(NoRecords {
+                reason: "no workspace store is open".into(),
+            }),
         }
-        self.start_gated(gate);
     }
 
-    /// The user typed `input` into a confirmation.
-    pub(super) fn confirm_typed(&mut self, grant: Grant, expect: &str, input: &str, mut gate: Gate) {
+    /// Read the database's timed unlock for the status line and the rule.
+    pub fn refresh_unlock(&mut self) -> Option<crate::store::unlocks::Unlock> {
+        let target = self.target();
+        let found = gate::active_unlock(&mut *self.records(), Face::Tui, &target).unwrap_or_else(|e| {
+            tracing::warn!("cannot read unlocks: {e}");
+            None
+        });
+        self.unlock = found.clone();
+        self.unlock_checked = Some(std::time::Instant::now());
+        found
+    }
+
+    /// Judge statements and run them, or ask for a typed confirmation first.
+    pub fn guarded_run(&mut self, pieces: Vec<Piece>) {
+        self.gate(Pending::Run(pieces), Grants::default());
+    }
+
+    /// Judge what a query plan sends and start it, or ask first.
+    pub(super) fn guarded_explain(&mut self, req: crate::plan::ExplainRequest, pieces: Vec<Piece>) {
+        self.gate(Pending::Explain(Box::new(req), pieces), Grants::default());
+    }
+
+    /// Judge the statements of staged grid edits and commit them, or ask first.
+    pub(super) fn guarded_edits(&mut self, pieces: Vec<Piece>) {
+        self.gate(Pending::Edits(pieces), Grants::default());
+    }
+
+    /// Run a dbn-built read (table preview) under the same rule, never asking.
+    pub(super) fn gate_preview(&mut self, pieces: Vec<Piece>) {
+        let target = self.target();
+        match review(&target, &pieces, &Grants::default(), None, Face::Tui) {
+            Review::Ready(a) => {
+                let approved = approve(&mut *self.records(), Face::Tui, &target, pieces, a);
+                match approved {
+                    Ok(plan) => self.start_run(plan, true),
+                    Err(e) => self.set_status(Level::Error, format!("{e}")),
+                }
+            }
+            Review::Ask(q) => self.set_status(Level::Error, q.unanswered.message),
+            Review::Refused(r) => self.set_status(Level::Error, r.message),
+        }
+    }
+
+    /// Ask for the confirmations a panel operation on `target` needs, then run it.
+    pub(super) fn guarded_operation(&mut self, op: Operation, what: String, target: Target) {
+        let pending = Pending::Operation {
+            op,
+            what,
+            target: Box::new(target),
+        };
+        self.gate(pending, Grants::default());
+    }
+
+    fn gate(&mut self, pending: Pending, grants: Grants) {
+        let target = match &pending {
+            Pending::Run(_) | Pending::Explain(..) | Pending::Edits(_) => self.target(),
+            Pending::Operation { target, .. } => (**target).clone(),
+        };
+        let timed = if target.name == self.conn.name {
+            self.refresh_unlock()
+        } else {
+            gate::active_unlock(&mut *self.records(), Face::Tui, &target).unwrap_or(None)
+        };
+        let verdict = match &pending {
+            Pending::Run(pieces) | Pending::Explain(_, pieces) | Pending::Edits(pieces) => {
+                review(&target, pieces, &grants, timed.as_ref(), Face::Tui)
+            }
+            Pending::Operation { what, .. } => review_operation(
+                &gate::conn(&target, timed.as_ref(), Face::Tui),
+                &OperationAsk {
+                    what: what.clone(),
+                    confirm: true,
+                },
+                &grants,
+            ),
+        };
+        match verdict {
+            Review::Refused(r) => self.refuse(&target, &pending, r),
+            Review::Ask(q) => {
+                self.popup = Some(Popup::TypedConfirm {
+                    message: format!(
+                        "{}\nType '{}' to confirm (audited); Esc cancels.",
+                        q.message, target.name
+                    ),
+                    expect: target.name.clone(),
+                    input: String::new(),
+                    ask: q.kind,
+                    minutes: None,
+                    pending: Box::new(pending),
+                    grants: Box::new(grants),
+                });
+            }
+            Review::Ready(a) => self.cleared(target, pending, a),
+        }
+    }
+
+    /// The rule is satisfied: record the unlock and start.
+    fn cleared(&mut self, target: Target, pending: Pending, approval: Approval) {
+        let timed = matches!(
+            approval.unlock(),
+            Some(crate::safety::gate::UnlockUse::New { minutes: Some(_), .. })
+        );
+        self.cleared_inner(target.clone(), pending, approval);
+        // A new timed unlock shows in the status line at once.
+        if timed && target.name == self.conn.name {
+            self.refresh_unlock();
+        }
+    }
+
+    fn cleared_inner(&mut self, target: Target, pending: Pending, approval: Approval) {
+        match pending {
+            Pending::Run(pieces) => {
+                let approved = approve(&mut *self.records(), Face::Tui, &target, pieces, approval);
+                match approved {
+                    Ok(plan) => self.start_run(plan, false),
+                    Err(e) => self.set_status(Level::Error, format!("{e}")),
+                }
+            }
+            Pending::Explain(req, pieces) => {
+                let approved = approve(&mut *self.records(), Face::Tui, &target, pieces, approval);
+                match approved {
+                    Ok(plan) => self.start_plan(*req, plan),
+                    Err(e) => self.set_status(Level::Error, format!("{e}")),
+                }
+            }
+            Pending::Edits(pieces) => {
+                let approved = approve(&mut *self.records(), Face::Tui, &target, pieces, approval);
+                match approved {
+                    Ok(plan) => self.start_edits(plan),
+                    Err(e) => self.set_status(Level::Error, format!("{e}; nothing was sent")),
+                }
+            }
+            Pending::Operation { op, .. } => {
+                let recorded = gate::confirmed(&mut *self.records(), Face::Tui, &target, &approval);
+                let confirmed = match recorded {
+                    Ok(c) => c,
+                    Err(e) => {
+                        self.set_status(Level::Error, format!("{e}"));
+                        return;
+                    }
+                };
+                match op {
+                    Operation::Migration => self.start_migration(confirmed),
+                    Operation::DataSync => self.start_data_sync(confirmed),
+                    Operation::Restore => self.start_restore(confirmed),
+                }
+            }
+        }
+    }
+
+    /// Tab in the unlock dialog: the next scope.
+    pub(super) fn next_unlock_choice(current: Option<u32>) -> Option<u32> {
+        let i = UNLOCK_CHOICES.iter().position(|c| *c == current).unwrap_or(0);
+        UNLOCK_CHOICES[(i + 1) % UNLOCK_CHOICES.len()]
+    }
+
+    /// The user typed `input` into a confirmation dialog.
+    pub(super) fn confirm_typed(
+        &mut self,
+        ask: AskKind,
+        expect: &str,
+        input: &str,
+        minutes: Option<u32>,
+        pending: Pending,
+        mut grants: Grants,
+    ) {
         if input != expect {
             let r = Refusal::new(
                 rules::CONFIRM_MISMATCH,
-                format!("not run: you typed '{input}', which is not the connection name '{expect}'"),
+                format!(
+                    "not run: you typed '{}', which is not the connection name '{expect}'",
+                    crate::sanitize::sanitize(input)
+                ),
             );
-            let sql = gate.stmts.first().map(|s| s.sql.clone()).unwrap_or_default();
-            self.refuse(&sql, None, &r);
+            let target = match &pending {
+                Pending::Run(_) | Pending::Explain(..) | Pending::Edits(_) => self.target(),
+                Pending::Operation { target, .. } => (**target).clone(),
+            };
+            self.refuse(&target, &pending, r);
             return;
         }
-        let how = format!("typed '{expect}' in dbn ui");
-        if grant == Grant::Migration {
-            self.start_migration(format!("{how} for migration"));
-            return;
+        if ask == AskKind::Unlock {
+            grants.unlock_minutes = minutes;
         }
-        if grant == Grant::Restore {
-            self.start_restore(format!("{how} for backup restore"));
-            return;
-        }
-        if grant == Grant::DataSync {
-            self.start_data_sync(format!("{how} for data sync"));
-            return;
-        }
-        match grant {
-            Grant::Unlock => {
-                let jsonl = self.audit_jsonl.clone();
-                if let Some(store) = self.store.as_ref()
-                    && let Err(e) = store.grant_unlock(&self.conn.name, None, &how, jsonl.as_deref())
-                {
-                    self.set_status(Level::Error, format!("cannot record the unlock in the audit log: {e}"));
-                    return;
-                }
-                self.unlock_session();
-            }
-            Grant::Unbounded => gate.allow_unbounded = true,
-            Grant::Destructive => gate.destructive_confirmed = true,
-            Grant::Migration | Grant::DataSync | Grant::Restore => {}
-        }
-        let what = match grant {
-            Grant::Unlock => "unlock",
-            Grant::Unbounded => "unbounded write",
-            Grant::Destructive => "DROP/TRUNCATE",
-            Grant::Migration => "migration",
-            Grant::DataSync => "data sync",
-            Grant::Restore => "backup restore",
-        };
-        gate.confirmed_by = Some(match gate.confirmed_by.take() {
-            Some(prev) => format!("{prev}; {how} for {what}"),
-            None => format!("{how} for {what}"),
+        grants.typed.push(Typed {
+            kind: ask,
+            how: format!("typed '{expect}' in dbn ui"),
         });
-        self.evaluate(gate);
+        self.gate(pending, grants);
     }
 
-    /// Writes allowed from now on: reopen the session read-write.
-    pub fn unlock_session(&mut self) {
-        self.unlocked = true;
-        self.conn.spec.read_only = false;
-        self.session = std::sync::Arc::new(tokio::sync::Mutex::new(None));
+    fn refuse(&mut self, target: &Target, pending: &Pending, r: Refusal) {
+        let entry = match pending {
+            Pending::Run(pieces) | Pending::Explain(_, pieces) | Pending::Edits(pieces) => {
+                refused_entry(target, pieces)
+            }
+            Pending::Operation { op, what, .. } => AuditEntry {
+                connection: Some(target.name.clone()),
+                action: match op {
+                    Operation::Migration => "migration",
+                    Operation::DataSync => "sync",
+                    Operation::Restore => "restore",
+                }
+                .into(),
+                statement: Some(what.clone()),
+                ..Default::default()
+            },
+        };
+        let e = {
+            let mut records = self.records();
+            gate::refuse(&mut *records, Face::Tui, entry, r)
+        };
+        let code = match &e {
+            crate::ops::OpsError::Refused(r) => r.code,
+            _ => "",
+        };
+        self.set_status(Level::Error, format!("{e} ({code}); nothing was sent"));
     }
 
-    fn refuse(&mut self, sql: &str, verdict: Option<crate::safety::Verdict>, r: &Refusal) {
-        if let Some(store) = self.store.as_ref() {
-            let entry = refused_entry(&self.conn.name, self.engine(), sql, verdict, r);
-            if let Err(e) = store.append_audit(&entry, self.audit_jsonl.as_deref()) {
-                tracing::warn!("cannot append to the audit log: {e}");
+    /// End the database's timed unlock now (the end-unlock key).
+    pub fn end_unlock(&mut self, why: &str) {
+        let target = self.target();
+        let ended = crate::ops::unlock::end(&mut *self.records(), Face::Tui, Some(&target), why);
+        match ended {
+            Ok(ended) if ended.is_empty() => self.set_status(Level::Info, "no unlock is in force on this connection"),
+            Ok(_) => self.set_status(Level::Info, format!("'{}' is read-only again", target.name)),
+            Err(e) => self.set_status(Level::Error, format!("cannot end the unlock: {e}")),
+        }
+        self.unlock = None;
+    }
+
+    /// Text for the status badge while writes would pass a read-only
+    /// connection: `UNLOCKED 4:32`, or `UNLOCKED run` during an unlocked run.
+    pub fn unlock_badge(&self) -> Option<String> {
+        if !self.conn.read_only {
+            return None;
+        }
+        if let Some(u) = &self.unlock {
+            let left = u.seconds_left();
+            if left > 0 {
+                return Some(format!("UNLOCKED {}:{:02}", left / 60, left % 60));
             }
         }
-        self.set_status(Level::Error, format!("{} ({}); nothing was sent", r.message, r.code));
-    }
-
-    fn start_gated(&mut self, mut gate: Gate) {
-        if let Some(req) = gate.explain.take() {
-            let approved = gate
-                .verdicts
-                .iter()
-                .map(|v| v.verdict)
-                .max()
-                .unwrap_or(crate::safety::Verdict::Read);
-            self.start_plan(*req, approved, gate.confirmed_by);
-            return;
-        }
-        self.start_run(gate.stmts, false);
-        if let Some(r) = self.running.as_mut() {
-            r.verdicts = gate.verdicts;
-            r.confirmed_by = gate.confirmed_by;
-        }
-    }
-
-    /// Audit one finished statement of the running batch when it is not a plain read.
-    pub(super) fn audit_statement(&mut self, index: usize, outcome: Outcome, rows: Option<u64>, took: Duration) {
-        let Some(r) = self.running.as_ref() else { return };
-        let Some(v) = r.verdicts.get(index) else { return };
-        if !should_audit(v) {
-            return;
-        }
-        let entry = statement_entry(
-            &self.conn.name,
-            self.engine(),
-            v,
-            &outcome,
-            rows,
-            Some(took),
-            r.confirmed_by.as_deref(),
-        );
-        if let Some(store) = self.store.as_ref()
-            && let Err(e) = store.append_audit(&entry, self.audit_jsonl.as_deref())
-        {
-            tracing::warn!("cannot append to the audit log: {e}");
-        }
+        self.running
+            .as_ref()
+            .is_some_and(|r| r.unlocked)
+            .then(|| "UNLOCKED run".to_string())
     }
 }

@@ -4,15 +4,14 @@
 //! the editor (unlock, confirmations, audit) before the plan task starts.
 
 use super::actions::RunScope;
-use super::guard::Gate;
-use super::query::{JobEvent, SharedSession, Statement};
+use super::query::{JobEvent, SharedSession};
 use super::{App, Focus, Level};
-use crate::db::{Canceller, ConnSpec, connect};
+use crate::db::{Canceller, connect};
+use crate::ops::run_statements::{Approved, Piece, complete_intents, record_intents};
 use crate::plan::{
     Analysis, ExplainOptions, ExplainRequest, Explained, Flavor, Plan, PlanError, analyze, explain, render_text,
 };
 use crate::safety::Verdict;
-use crate::safety::audit::{should_audit, statement_entry};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::sync::Arc;
 use std::time::Instant;
@@ -72,8 +71,8 @@ pub struct PlanView {
 pub enum PlanEvent {
     /// Connected: the handle cancels on the server.
     Started(u64, Arc<dyn Canceller>),
-    /// The task ended.
-    Done(u64, Box<Explained>, Option<String>),
+    /// The task ended; the audit entries its writes complete (see `ops::run_statements::record_intents`).
+    Done(u64, Box<Explained>, Vec<Option<i64>>),
 }
 
 impl std::fmt::Debug for PlanEvent {
@@ -165,26 +164,51 @@ impl App {
     /// Pass what the plan sends through the editor's gate; it starts the task when allowed.
     fn plan_gate(&mut self, req: ExplainRequest) {
         let flavor = Flavor::guess(self.engine());
-        let verdicts = req.verdicts(flavor);
-        let stmts = verdicts
-            .iter()
-            .map(|v| Statement {
+        let pieces = req
+            .verdicts(flavor)
+            .into_iter()
+            .map(|v| Piece {
                 sql: v.sql.clone(),
                 offset: 0,
+                verdict: v,
+                expect_rows: None,
             })
             .collect();
-        self.evaluate(Gate {
-            stmts,
-            verdicts,
-            allow_unbounded: false,
-            destructive_confirmed: false,
-            confirmed_by: None,
-            explain: Some(Box::new(req)),
-        });
+        self.guarded_explain(req, pieces);
     }
 
-    /// The gate allowed the plan: start the task on the shared session.
-    pub(super) fn start_plan(&mut self, req: ExplainRequest, approved: Verdict, confirmed_by: Option<String>) {
+    /// The gate allowed the plan: record the intents of its writes (fail
+    /// closed), then start the task on the shared session.
+    pub(super) fn start_plan(&mut self, req: ExplainRequest, plan: Approved) {
+        let approved = plan
+            .pieces
+            .iter()
+            .map(|p| p.verdict.verdict)
+            .max()
+            .unwrap_or(Verdict::Read);
+        let ids = {
+            let mut records = self.records();
+            let mut prompt = crate::ops::sinks::NoPrompt;
+            let mut progress = crate::ops::sinks::NullProgress;
+            let mut ctx = crate::ops::OpsContext {
+                face: crate::ops::Face::Tui,
+                records: &mut *records,
+                prompt: &mut prompt,
+                progress: &mut progress,
+                cancel: CancellationToken::new(),
+            };
+            record_intents(&mut ctx, &plan, Some("explain analyze"))
+        };
+        let ids = match ids {
+            Ok(ids) => ids,
+            Err(e) => {
+                self.set_status(Level::Error, format!("{e}"));
+                if let Some(v) = self.plan.as_mut() {
+                    v.stage = PlanStage::Failed(e.to_string());
+                }
+                return;
+            }
+        };
         self.plan_ticket += 1;
         let ticket = self.plan_ticket;
         let token = CancellationToken::new();
@@ -206,11 +230,11 @@ impl App {
         self.focus = Focus::Grid;
         spawn_plan(PlanTask {
             ticket,
-            spec: self.conn.spec.clone(),
+            plan,
             session: self.session.clone(),
             req,
             approved,
-            confirmed_by,
+            ids,
             tx: self.job_tx.clone(),
             token,
         });
@@ -225,8 +249,8 @@ impl App {
                     *canceller = Some(c);
                 }
             }
-            PlanEvent::Done(t, done, confirmed_by) if t == view.ticket => {
-                self.audit_plan(&done, confirmed_by.as_deref());
+            PlanEvent::Done(t, done, ids) if t == view.ticket => {
+                self.audit_plan(&done, &ids);
                 let Some(view) = self.plan.as_mut() else { return };
                 view.rolled_back = done.rolled_back;
                 match done.result {
@@ -399,23 +423,17 @@ impl App {
         self.set_status(Level::Info, format!("copied the plan ({n} lines) via OSC 52"));
     }
 
-    fn audit_plan(&mut self, done: &Explained, confirmed_by: Option<&str>) {
-        let Some(store) = self.store.as_ref() else { return };
-        for s in done.sent.iter().filter(|s| should_audit(&s.verdict)) {
-            let mut entry = statement_entry(
-                &self.conn.name,
-                self.conn.spec.engine,
-                &s.verdict,
-                &s.outcome,
-                s.rows_affected,
-                Some(s.duration),
-                confirmed_by,
-            );
-            entry.detail =
-                Some(serde_json::json!({"explain_analyze": true, "rolled_back": done.rolled_back}).to_string());
-            if let Err(e) = store.append_audit(&entry, self.audit_jsonl.as_deref()) {
-                tracing::warn!("cannot append to the audit log: {e}");
-            }
+    fn audit_plan(&mut self, done: &Explained, ids: &[Option<i64>]) {
+        let ends: Vec<_> = done
+            .sent
+            .iter()
+            .map(|s| Some((s.outcome.clone(), s.rows_affected, s.duration)))
+            .collect();
+        let detail =
+            serde_json::json!({"what": "explain analyze", "explain_analyze": true, "rolled_back": done.rolled_back});
+        let res = complete_intents(&mut *self.records(), ids, &ends, Some(detail.to_string()));
+        if let Err(e) = res {
+            self.set_status(Level::Error, format!("{e}"));
         }
     }
 }
@@ -472,11 +490,11 @@ fn collapse_or_parent(view: &mut PlanView) {
 
 struct PlanTask {
     ticket: u64,
-    spec: ConnSpec,
+    plan: Approved,
     session: SharedSession,
     req: ExplainRequest,
     approved: Verdict,
-    confirmed_by: Option<String>,
+    ids: Vec<Option<i64>>,
     tx: mpsc::UnboundedSender<JobEvent>,
     token: CancellationToken,
 }
@@ -490,23 +508,17 @@ fn spawn_plan(t: PlanTask) {
                 crate::db::ErrorCode::QueryCancelled,
                 "cancelled",
             )));
-            let _ = t.tx.send(JobEvent::Plan(PlanEvent::Done(
-                t.ticket,
-                Box::new(done),
-                t.confirmed_by,
-            )));
+            let _ =
+                t.tx.send(JobEvent::Plan(PlanEvent::Done(t.ticket, Box::new(done), t.ids)));
             return;
         }
         if guard.is_none() {
-            match connect(&t.spec).await {
+            match connect(&t.plan.spec()).await {
                 Ok(s) => *guard = Some(s),
                 Err(e) => {
                     let done = failed(e.into());
-                    let _ = t.tx.send(JobEvent::Plan(PlanEvent::Done(
-                        t.ticket,
-                        Box::new(done),
-                        t.confirmed_by,
-                    )));
+                    let _ =
+                        t.tx.send(JobEvent::Plan(PlanEvent::Done(t.ticket, Box::new(done), t.ids)));
                     return;
                 }
             }
@@ -516,7 +528,7 @@ fn spawn_plan(t: PlanTask) {
         let _ =
             t.tx.send(JobEvent::Plan(PlanEvent::Started(t.ticket, canceller.clone())));
         let done = {
-            let mut work = std::pin::pin!(explain(sess.as_mut(), &t.req, t.approved));
+            let mut work = std::pin::pin!(explain(sess.as_mut(), &t.req, t.approved, t.plan.permit()));
             tokio::select! {
                 d = &mut work => d,
                 // A cancel can reach the server before the statement does: ask until it ends.
@@ -534,11 +546,8 @@ fn spawn_plan(t: PlanTask) {
             *guard = None;
         }
         drop(guard);
-        let _ = t.tx.send(JobEvent::Plan(PlanEvent::Done(
-            t.ticket,
-            Box::new(done),
-            t.confirmed_by,
-        )));
+        let _ =
+            t.tx.send(JobEvent::Plan(PlanEvent::Done(t.ticket, Box::new(done), t.ids)));
     });
 }
 

@@ -94,7 +94,7 @@ pub enum Popup {
         /// What is at stake.
         message: String,
     },
-    /// A typed confirmation from the safety gate: the connection name must be typed.
+    /// A question of the one confirmation rule: the connection name must be typed.
     TypedConfirm {
         /// What is at stake.
         message: String,
@@ -102,10 +102,14 @@ pub enum Popup {
         expect: String,
         /// Typed so far.
         input: String,
-        /// What confirming grants.
-        grant: super::guard::Grant,
-        /// The buffer waiting at the gate.
-        gate: Box<super::guard::Gate>,
+        /// What confirming answers.
+        ask: crate::safety::gate::AskKind,
+        /// Unlock dialogs: minutes chosen with Tab (`None`: this run only).
+        minutes: Option<u32>,
+        /// What waits behind the dialog.
+        pending: Box<super::guard::Pending>,
+        /// What was granted before this question.
+        grants: Box<crate::safety::gate::Grants>,
     },
     /// Every action, filtered by typing.
     Palette {
@@ -267,16 +271,23 @@ impl App {
             Popup::TypedConfirm {
                 expect,
                 input,
-                grant,
-                gate,
+                ask,
+                minutes,
+                pending,
+                grants,
                 ..
             } => {
                 if key.code == KeyCode::Enter {
-                    let (grant, expect, input, gate) = (*grant, expect.clone(), input.clone(), (**gate).clone());
-                    self.confirm_typed(grant, &expect, input.trim(), gate);
+                    let (ask, expect, input, minutes) = (*ask, expect.clone(), input.clone(), *minutes);
+                    let (pending, grants) = ((**pending).clone(), (**grants).clone());
+                    self.confirm_typed(ask, &expect, input.trim(), minutes, pending, grants);
                     return;
                 }
-                edit_line(input, &key);
+                if key.code == KeyCode::Tab && *ask == crate::safety::gate::AskKind::Unlock {
+                    *minutes = App::next_unlock_choice(*minutes);
+                } else {
+                    edit_line(input, &key);
+                }
                 true
             }
             Popup::Palette { input, selected } => {
@@ -486,6 +497,10 @@ impl App {
         if self.running.is_some() {
             self.cancel();
         }
+        // An unlock belongs to the database being left: it ends here.
+        if self.unlock.is_some() {
+            self.end_unlock("switched connection in dbn ui");
+        }
         self.running = None;
         self.save_session();
         if self.tx_since.take().is_some() {
@@ -509,6 +524,7 @@ impl App {
         self.last_run = None;
         self.close_activity();
         self.reload_schema();
+        self.refresh_unlock();
         self.set_status(Level::Info, format!("switched to '{}'", self.conn.name));
         self.mark_dirty();
     }

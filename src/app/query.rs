@@ -4,6 +4,9 @@
 //! next run reconnects.
 
 use crate::db::{Canceller, Column, ConnSpec, DbError, ErrorCode, Frame, Session, Summary, Value, connect};
+use crate::ops::run_statements::{Approved, End, Piece, ResultSink, RunOptions, Shown, execute};
+use crate::ops::sinks::{NoPrompt, NoRecords, NullProgress, StoreRecords};
+use crate::ops::{Face, OpsContext, OpsError, Records};
 use crate::schema::Schema;
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc};
@@ -85,14 +88,30 @@ pub enum JobEvent {
     Chart(super::chart::ChartEvent),
     /// Activity view task.
     Activity(super::activity::ActivityEvent),
+    /// A commit of staged grid edits ended.
+    Edits(super::edit::EditsDone),
 }
 
-/// Start a run of `stmts` on the shared session.
-pub fn spawn_query(
+/// Where a run's audit entries and history go: the workspace's metadata
+/// database (opened by the task) and the JSONL mirror.
+#[derive(Debug, Clone)]
+pub struct MetaPaths {
+    /// `.dbnexus/metadata.db`, when a workspace store is open.
+    pub metadata: Option<std::path::PathBuf>,
+    /// The audit mirror.
+    pub jsonl: Option<std::path::PathBuf>,
+}
+
+/// Start an approved run: `ops::run_statements::execute` in a task, on the
+/// shared session (a read-only connection's session stays read-only; an
+/// unlocked run's writes pass by the permit the plan carries), frames
+/// forwarded with the run's ticket.
+pub fn spawn_run(
     ticket: u64,
-    spec: ConnSpec,
+    plan: Approved,
     session: SharedSession,
-    stmts: Vec<Statement>,
+    meta: MetaPaths,
+    opts: RunOptions,
     tx: mpsc::Sender<DbEvent>,
     token: CancellationToken,
 ) {
@@ -101,15 +120,16 @@ pub fn spawn_query(
             let tx = tx.clone();
             async move { tx.send(DbEvent { ticket, msg }).await.is_ok() }
         };
-        let mut guard = session.lock().await;
-        if guard.is_none() {
-            match connect(&spec).await {
-                Ok(s) => *guard = Some(s),
+        let first = plan.pieces.first().map_or(0, |p| p.offset);
+        let mut shared = session.lock().await;
+        let slot = &mut *shared;
+        if slot.is_none() {
+            match connect(&plan.spec()).await {
+                Ok(s) => *slot = Some(s),
                 Err(error) => {
-                    let offset = stmts.first().map_or(0, |s| s.offset);
                     send(DbMsg::Finished(Some(QueryFailure {
                         error,
-                        offset,
+                        offset: first,
                         sql: String::new(),
                     })))
                     .await;
@@ -117,7 +137,7 @@ pub fn spawn_query(
                 }
             }
         }
-        let Some(sess) = guard.as_mut() else {
+        let Some(sess) = slot.as_mut() else {
             return;
         };
         let started = DbMsg::Started {
@@ -127,58 +147,131 @@ pub fn spawn_query(
         if !send(started).await {
             return;
         }
-        let mut failure = None;
-        for (index, st) in stmts.iter().enumerate() {
-            if token.is_cancelled() {
-                failure = Some(cancelled(st));
-                break;
-            }
-            let (ftx, mut frx) = mpsc::channel::<Frame>(4);
-            let forward = async {
-                loop {
-                    tokio::select! {
-                        biased;
-                        () = token.cancelled() => break,
-                        f = frx.recv() => match f {
-                            Some(Frame::Columns(c)) => { if !send(DbMsg::Columns(c)).await { break } }
-                            Some(Frame::Rows(r)) => { if !send(DbMsg::Rows(r)).await { break } }
-                            None => break,
-                        },
-                    }
-                }
-                // Dropping the receiver makes the driver stop fetching.
-                drop(frx);
+        let mut records: Box<dyn Records + Send> = match &meta.metadata {
+            Some(path) => match StoreRecords::open(path, meta.jsonl.clone()) {
+                Ok(r) => Box::new(r),
+                Err(e) => Box::new(NoRecords {
+                    reason: format!("cannot open the workspace store: {e}"),
+                }),
+            },
+            None => Box::new(NoRecords {
+                reason: "no workspace store is open".into(),
+            }),
+        };
+        let mut sink = GridSink {
+            ticket,
+            tx: tx.clone(),
+            token: token.clone(),
+            forward: None,
+        };
+        let mut ctx = OpsContext {
+            face: Face::Tui,
+            records: &mut *records,
+            prompt: &mut NoPrompt,
+            progress: &mut NullProgress,
+            cancel: token,
+        };
+        let report = execute(&mut ctx, &plan, sess.as_mut(), &mut sink, &opts).await;
+        let failure = report.failed().and_then(|s| {
+            let piece = plan.pieces.get(s.index)?;
+            let error = match &s.end {
+                End::Failed(e) => e.clone(),
+                End::Cancelled => DbError::new(ErrorCode::QueryCancelled, "query cancelled"),
+                End::Conflict { expected, got } => DbError::new(
+                    ErrorCode::QueryError,
+                    format!("conflict: expected {expected} row(s) changed, got {got}; nothing was kept"),
+                ),
+                End::Done(_) | End::Stopped => return None,
             };
-            let (res, ()) = tokio::join!(sess.execute(&st.sql, ftx), forward);
-            match res {
-                Ok(summary) => {
-                    send(DbMsg::StatementDone { index, summary }).await;
-                }
-                Err(error) => {
-                    failure = Some(QueryFailure {
-                        error,
-                        offset: st.offset,
-                        sql: st.sql.clone(),
-                    });
-                    break;
-                }
-            }
-        }
+            Some(QueryFailure {
+                error,
+                offset: piece.offset,
+                sql: piece.sql.clone(),
+            })
+        });
+        let failure = failure.or_else(|| {
+            report.error.as_ref().map(|e| QueryFailure {
+                error: match e {
+                    OpsError::Cancelled => DbError::new(ErrorCode::QueryCancelled, "query cancelled"),
+                    other => DbError::new(ErrorCode::QueryError, other.to_string()),
+                },
+                offset: first,
+                sql: String::new(),
+            })
+        });
         if let Some(f) = &failure
             && (f.error.code.is_connection() || f.error.code == ErrorCode::DbConnLost)
         {
-            *guard = None;
+            *slot = None;
         }
-        drop(guard);
+        drop(shared);
         send(DbMsg::Finished(failure)).await;
     });
 }
 
-fn cancelled(st: &Statement) -> QueryFailure {
-    QueryFailure {
-        error: DbError::new(ErrorCode::QueryCancelled, "query cancelled"),
-        offset: st.offset,
-        sql: st.sql.clone(),
+/// Forwards a statement's frames to the app, tagged with the run's ticket.
+struct GridSink {
+    ticket: u64,
+    tx: mpsc::Sender<DbEvent>,
+    token: CancellationToken,
+    forward: Option<tokio::task::JoinHandle<Option<u64>>>,
+}
+
+#[async_trait::async_trait]
+impl ResultSink for GridSink {
+    fn start(&mut self, _: usize, _: &Piece, _: CancellationToken) -> mpsc::Sender<Frame> {
+        let (ftx, mut frx) = mpsc::channel::<Frame>(4);
+        let (tx, ticket, token) = (self.tx.clone(), self.ticket, self.token.clone());
+        self.forward = Some(tokio::spawn(async move {
+            let mut rows: Option<u64> = None;
+            loop {
+                tokio::select! {
+                    biased;
+                    () = token.cancelled() => break,
+                    f = frx.recv() => {
+                        let msg = match f {
+                            Some(Frame::Columns(c)) => {
+                                rows = Some(0);
+                                DbMsg::Columns(c)
+                            }
+                            Some(Frame::Rows(r)) => {
+                                rows = Some(rows.unwrap_or(0) + r.len() as u64);
+                                DbMsg::Rows(r)
+                            }
+                            None => break,
+                        };
+                        if tx.send(DbEvent { ticket, msg }).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+            // Dropping the receiver makes the driver stop fetching.
+            drop(frx);
+            rows
+        }));
+        ftx
+    }
+
+    async fn finish(&mut self, index: usize, _: &Piece, end: &End) -> Shown {
+        let rows = match self.forward.take() {
+            Some(h) => h.await.unwrap_or(None),
+            None => None,
+        };
+        if let End::Done(summary) = end {
+            let msg = DbMsg::StatementDone {
+                index,
+                summary: summary.clone(),
+            };
+            let _ = self
+                .tx
+                .send(DbEvent {
+                    ticket: self.ticket,
+                    msg,
+                })
+                .await;
+        }
+        Shown { rows, go_on: true }
     }
 }
 

@@ -94,7 +94,7 @@ pub async fn run(
             Some(ev) = rx.db.recv() => app.on_db(ev),
             Some(ev) = rx.jobs.recv() => app.on_job(ev),
             Some(ev) = rx.overview.recv() => app.on_overview(ev),
-            _ = clock.tick(), if app.busy() => app.on_tick(),
+            _ = clock.tick(), if app.ticking() => app.on_tick(),
         }
         for effect in std::mem::take(&mut app.effects) {
             perform(effect, guard, app, conns, &mut input)?;
@@ -174,6 +174,10 @@ fn perform(
         Effect::ResolveSyncTarget(name) => {
             let res = conns.resolve(&name).map_err(|e| format!("cannot open '{name}': {e}"));
             app.sync_target_resolved(res);
+        }
+        Effect::ResolveRestoreTarget(name) => {
+            let res = conns.resolve(&name).map_err(|e| format!("cannot open '{name}': {e}"));
+            app.restore_target_resolved(res);
         }
         Effect::ExternalEditor => {
             let text = app.editor.buf().text();

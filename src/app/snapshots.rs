@@ -6,10 +6,12 @@
 mod apply;
 mod backups;
 mod restore;
+mod restore_setup;
 mod sources;
 
 pub use backups::{BackupDiffView, BackupTab, LineKind, diff_view as backups_diff_view};
 pub use restore::{RestoreOutcome, RestoreState};
+pub use restore_setup::{RestorePreview, RestoreSetup, SetupTable};
 
 use super::query::JobEvent;
 use super::{App, Level};
@@ -39,7 +41,7 @@ pub enum SnapEvent {
     /// A migration step is about to run: (done, total, first line of the statement).
     Progress(usize, usize, String),
     /// The migration finished: statements run and the re-introspected schema, or the failure.
-    Applied(Result<(usize, Box<Schema>), ApplyFailure>),
+    Applied(Result<Box<crate::ops::migration::Applied>, ApplyFailure>),
     /// A backup diff finished.
     BackupDiff(Result<Box<crate::backup::diff::BackupDiff>, String>),
     /// Progress of a backup restore.
@@ -48,6 +50,10 @@ pub enum SnapEvent {
     Restored(Box<RestoreOutcome>),
     /// Another connection's schema was read (name, ticket, result).
     Remote(String, u64, Result<Box<Schema>, String>),
+    /// The tables of the backup being set up for a restore were read.
+    RestoreTables(Result<Vec<SetupTable>, String>),
+    /// The preview of a restore choice was read (ticket, result).
+    RestorePreview(u64, Box<Result<RestorePreview, String>>),
 }
 
 /// A failed migration, as the panel reports it.
@@ -494,6 +500,8 @@ impl App {
             SnapEvent::BackupDiff(res) => self.backup_diff_done(res),
             SnapEvent::RestoreProgress(pr) => self.restore_progress(pr),
             SnapEvent::Restored(out) => self.restore_done(*out),
+            SnapEvent::RestorePreview(ticket, res) => self.restore_preview_read(ticket, *res),
+            SnapEvent::RestoreTables(res) => self.restore_tables_read(res),
             SnapEvent::Remote(name, ticket, res) => self.remote_read(name, ticket, res),
         }
     }

@@ -1,18 +1,21 @@
 //! The data sync panel: the current connection is the source; pick a
-//! target connection and a table, diff them in the background (cancellable),
-//! read the per-table summary and the row-level differences, and apply a
-//! source-wins sync behind the typed confirmation with live progress.
+//! target connection and one or several tables, diff them in the background
+//! (cancellable), read the per-table summary, the sync plan under the chosen
+//! strategy (source wins, target wins, newest by a column; deleting
+//! target-only rows or not) and the row-level differences, and apply the plan
+//! behind the typed confirmation with live progress.
 
-use super::guard::{Gate, Grant};
-use super::popup::{ConnEntry, Popup};
+use super::guard::Operation;
+use super::popup::ConnEntry;
 use super::query::JobEvent;
 use super::{App, ConnInfo, Effect, Level};
 use crate::datasync::apply::{ApplyReport, apply_plan};
 use crate::datasync::diff::{DataDiff, DiffSpec, diff_table};
-use crate::datasync::{Control, Progress, Strategy, plan_sync};
+use crate::datasync::{Control, Progress, Strategy, SyncPlan, plan_sync};
 use crate::db::ConnSpec;
 use crate::store::audit::AuditEntry;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeSet;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -21,10 +24,13 @@ use tokio_util::sync::CancellationToken;
 pub enum SyncEvent {
     /// Progress of the diff or the apply.
     Progress(Progress),
-    /// The diff finished.
-    Diffed(Box<Result<DataDiff, String>>),
-    /// The apply finished.
-    Applied(Result<ApplyReport, String>),
+    /// The task moved on to the table at this index of the chosen ones.
+    Table(usize),
+    /// The diff of every chosen table finished (or the first failure).
+    Diffed(Box<Result<Vec<DataDiff>, String>>),
+    /// The apply finished: one report per table reached, in order; it stops
+    /// at the first failure.
+    Applied(Vec<(String, Result<ApplyReport, String>)>),
 }
 
 /// Where the panel is.
@@ -32,7 +38,7 @@ pub enum SyncEvent {
 pub enum Stage {
     /// Choosing the target connection.
     Targets,
-    /// Choosing the table.
+    /// Choosing the tables.
     Tables,
     /// Diff or apply running.
     Running,
@@ -60,22 +66,35 @@ pub struct SyncPanel {
     pub targets: Vec<ConnEntry>,
     /// Tables of the current schema (`schema.table` or bare names).
     pub tables: Vec<String>,
+    /// Indexes into `tables` marked with Space (several tables at once).
+    pub marked: BTreeSet<usize>,
     /// Selected row of the current list.
     pub selected: usize,
     /// The resolved target.
     pub target: Option<ConnInfo>,
-    /// The chosen table.
-    pub table: Option<String>,
+    /// The tables compared (and applied), in order.
+    pub chosen: Vec<String>,
+    /// Index into `chosen` of the table the running task is at.
+    pub at_table: usize,
     /// Last progress line.
     pub progress: String,
     /// Rows fetched so far (for the gauge).
     pub fetched: u64,
     /// Apply gauge: done, total.
     pub applied: Option<(u64, u64)>,
-    /// The diff.
-    pub diff: Option<Box<DataDiff>>,
-    /// Rows of the result list.
+    /// One diff per chosen table.
+    pub diffs: Vec<DataDiff>,
+    /// The sync plan of each diff under `strategy` and `delete_missing`
+    /// (an error when the strategy does not fit the table).
+    pub plans: Vec<Result<SyncPlan, String>>,
+    /// Index into `diffs` of the table shown.
+    pub shown: usize,
+    /// Conflict strategy for rows that differ.
+    pub strategy: Strategy,
+    /// Rows of the shown table's list.
     pub rows: Vec<RowRef>,
+    /// Per changed row of the shown table: the strategy keeps the target's row.
+    pub kept: Vec<bool>,
     /// Show the selected row's columns.
     pub detail: bool,
     /// Delete rows only in the target when applying.
@@ -93,14 +112,20 @@ impl SyncPanel {
             stage: Stage::Targets,
             targets,
             tables,
+            marked: BTreeSet::new(),
             selected: 0,
             target: None,
-            table: None,
+            chosen: Vec::new(),
+            at_table: 0,
             progress: String::new(),
             fetched: 0,
             applied: None,
-            diff: None,
+            diffs: Vec::new(),
+            plans: Vec::new(),
+            shown: 0,
+            strategy: Strategy::SourceWins,
             rows: Vec::new(),
+            kept: Vec::new(),
             detail: false,
             delete_missing: false,
             message: None,
@@ -108,18 +133,111 @@ impl SyncPanel {
         }
     }
 
-    /// Put a finished diff into the panel.
-    pub fn set_diff(&mut self, d: DataDiff) {
+    /// Put the finished diffs (one per chosen table) into the panel.
+    pub fn set_diffs(&mut self, diffs: Vec<DataDiff>) {
+        self.diffs = diffs;
+        self.shown = 0;
+        self.stage = Stage::Result;
+        self.replan();
+    }
+
+    /// The diff of the table shown.
+    pub fn diff(&self) -> Option<&DataDiff> {
+        self.diffs.get(self.shown)
+    }
+
+    /// The plan of the table shown.
+    pub fn plan(&self) -> Option<&Result<SyncPlan, String>> {
+        self.plans.get(self.shown)
+    }
+
+    /// Recompute the plans after the diffs, the strategy or the
+    /// delete-missing choice changed, and the shown table's row list.
+    pub fn replan(&mut self) {
+        self.plans = self
+            .diffs
+            .iter()
+            .map(|d| plan_sync(d, &self.strategy, self.delete_missing).map_err(|e| e.to_string()))
+            .collect();
+        self.show(self.shown);
+    }
+
+    /// Show the table at `i` of the diffs.
+    pub fn show(&mut self, i: usize) {
+        self.shown = i.min(self.diffs.len().saturating_sub(1));
+        self.selected = 0;
+        self.detail = false;
+        let Some(d) = self.diffs.get(self.shown) else {
+            self.rows.clear();
+            self.kept.clear();
+            return;
+        };
         let r = &d.diff;
         self.rows = (0..r.only_in_source.len())
             .map(RowRef::OnlySource)
             .chain((0..r.only_in_target.len()).map(RowRef::OnlyTarget))
             .chain((0..r.changed.len()).map(RowRef::Changed))
             .collect();
-        self.diff = Some(Box::new(d));
-        self.stage = Stage::Result;
-        self.selected = 0;
-        self.detail = false;
+        // The plan keeps changed rows in the diff's order: walk both.
+        let kept_keys = match self.plans.get(self.shown) {
+            Some(Ok(p)) => p.kept.iter().map(|k| &k.key).collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        let mut next = 0;
+        self.kept = r
+            .changed
+            .iter()
+            .map(|c| {
+                let hit = kept_keys.get(next).is_some_and(|k| **k == c.key);
+                if hit {
+                    next += 1;
+                }
+                hit
+            })
+            .collect();
+    }
+
+    /// The strategies `w` cycles through: source wins, target wins, then
+    /// newest by each column every compared table has (time-like names first).
+    pub fn strategies(&self) -> Vec<Strategy> {
+        let mut out = vec![Strategy::SourceWins, Strategy::TargetWins];
+        let Some(first) = self.diffs.first() else {
+            return out;
+        };
+        let mut cols: Vec<&String> = first
+            .columns
+            .iter()
+            .filter(|c| !first.key.contains(c))
+            .filter(|c| {
+                self.diffs[1..]
+                    .iter()
+                    .all(|d| d.columns.iter().any(|o| o.eq_ignore_ascii_case(c)))
+            })
+            .collect();
+        let timeish = |c: &str| {
+            let c = c.to_ascii_lowercase();
+            ["updated", "modified", "changed", "_at", "time", "date", "version"]
+                .iter()
+                .any(|w| c.contains(w))
+        };
+        cols.sort_by_key(|c| !timeish(c));
+        out.extend(cols.into_iter().map(|c| Strategy::Newest(c.clone())));
+        out
+    }
+
+    /// Totals of the plans: insert, update, delete, kept changed, kept
+    /// target-only; the first table whose plan failed, with why.
+    pub fn totals(&self) -> Result<(usize, usize, usize, usize, u64), String> {
+        let mut t = (0, 0, 0, 0, 0);
+        for (d, p) in self.diffs.iter().zip(&self.plans) {
+            let p = p.as_ref().map_err(|e| format!("{}: {e}", d.table))?;
+            t.0 += p.inserts.len();
+            t.1 += p.updates.len();
+            t.2 += p.deletes.len();
+            t.3 += p.kept.len();
+            t.4 += p.target_only_kept;
+        }
+        Ok(t)
     }
 
     fn len(&self) -> usize {
@@ -132,7 +250,7 @@ impl SyncPanel {
     }
 }
 
-fn spawn_diff(src: ConnSpec, tgt: ConnSpec, table: String, ctl: Control, tx: mpsc::UnboundedSender<JobEvent>) {
+fn spawn_diff(src: ConnSpec, tgt: ConnSpec, tables: Vec<String>, ctl: Control, tx: mpsc::UnboundedSender<JobEvent>) {
     tokio::spawn(async move {
         // Dedicated sessions: the diff changes session settings.
         let res = async {
@@ -142,38 +260,59 @@ fn spawn_diff(src: ConnSpec, tgt: ConnSpec, table: String, ctl: Control, tx: mps
             let mut t = crate::db::connect(&tgt)
                 .await
                 .map_err(|e| format!("cannot connect to the target: {e}"))?;
-            diff_table(s.as_mut(), t.as_mut(), &DiffSpec::table(&table), &ctl)
-                .await
-                .map_err(|e| e.to_string())
+            let mut out = Vec::with_capacity(tables.len());
+            for (i, table) in tables.iter().enumerate() {
+                let _ = tx.send(JobEvent::Sync(SyncEvent::Table(i)));
+                let d = diff_table(s.as_mut(), t.as_mut(), &DiffSpec::table(table), &ctl)
+                    .await
+                    .map_err(|e| {
+                        let e = e.to_string();
+                        if e == "cancelled" || tables.len() == 1 {
+                            e
+                        } else {
+                            format!("{table}: {e}")
+                        }
+                    })?;
+                out.push(d);
+            }
+            Ok(out)
         }
         .await;
         let _ = tx.send(JobEvent::Sync(SyncEvent::Diffed(Box::new(res))));
     });
 }
 
-fn spawn_apply(
-    mut tgt: ConnSpec,
-    d: DataDiff,
-    delete_missing: bool,
-    ctl: Control,
-    tx: mpsc::UnboundedSender<JobEvent>,
-) {
+fn spawn_apply(mut tgt: ConnSpec, work: Vec<(DataDiff, SyncPlan)>, ctl: Control, tx: mpsc::UnboundedSender<JobEvent>) {
     tgt.read_only = false;
     tokio::spawn(async move {
-        let res = async {
-            let plan = plan_sync(&d, &Strategy::SourceWins, delete_missing).map_err(|e| e.to_string())?;
+        let mut done: Vec<(String, Result<ApplyReport, String>)> = Vec::new();
+        let session = async {
             let mut t = crate::db::connect(&tgt)
                 .await
                 .map_err(|e| format!("cannot connect to the target for writing: {e}"))?;
             for sql in crate::datasync::sql::session_setup(t.engine()) {
                 crate::db::query_all(t.as_mut(), sql).await.map_err(|e| e.to_string())?;
             }
-            apply_plan(t.as_mut(), &d.pair.target, &plan, 500, &ctl)
-                .await
-                .map_err(|e| e.to_string())
+            Ok::<_, String>(t)
         }
         .await;
-        let _ = tx.send(JobEvent::Sync(SyncEvent::Applied(res)));
+        match session {
+            Err(e) => done.push((work.first().map(|(d, _)| d.table.clone()).unwrap_or_default(), Err(e))),
+            Ok(mut t) => {
+                for (i, (d, plan)) in work.iter().enumerate() {
+                    let _ = tx.send(JobEvent::Sync(SyncEvent::Table(i)));
+                    let res = apply_plan(t.as_mut(), &d.pair.target, plan, 500, &ctl)
+                        .await
+                        .map_err(|e| e.to_string());
+                    let failed = res.is_err();
+                    done.push((d.table.clone(), res));
+                    if failed {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = tx.send(JobEvent::Sync(SyncEvent::Applied(done)));
     });
 }
 
@@ -194,6 +333,27 @@ fn progress_control(tx: &mpsc::UnboundedSender<JobEvent>) -> Control {
     }
 }
 
+/// How the panel names a table for both sides. On MariaDB/MySQL the
+/// "schema" is the source's database: qualifying with it would make the
+/// target read the source's table, so the name stays bare and each side
+/// reads its own database. Postgres keeps `schema.table`; SQLite's `main`
+/// is dropped.
+fn panel_table_name(engine: crate::db::Engine, database: Option<&str>, schema: &str, name: &str) -> String {
+    // Tables of the default schema by bare name, so the same name resolves on a
+    // target of another engine (public.t vs db.t), and a MariaDB target reads
+    // its own database rather than the source's.
+    if schema.is_empty()
+        || schema == "main"
+        || schema == "public"
+        || engine == crate::db::Engine::Mysql
+        || database == Some(schema)
+    {
+        name.to_string()
+    } else {
+        format!("{schema}.{name}")
+    }
+}
+
 impl App {
     /// Open the data sync panel: asks the loop for saved connections.
     pub(super) fn open_sync_preview(&mut self) {
@@ -202,6 +362,8 @@ impl App {
 
     /// The loop listed the saved connections: show the panel.
     pub fn show_sync_targets(&mut self, items: Vec<ConnEntry>) {
+        let engine = self.conn.spec.engine;
+        let database = self.conn.spec.database.as_deref();
         let mut tables: Vec<String> = self
             .tree
             .schema
@@ -209,13 +371,7 @@ impl App {
             .map(|s| {
                 s.tables
                     .iter()
-                    .map(|t| {
-                        if t.schema.is_empty() || t.schema == "main" {
-                            t.name.clone()
-                        } else {
-                            format!("{}.{}", t.schema, t.name)
-                        }
-                    })
+                    .map(|t| panel_table_name(engine, database, &t.schema, &t.name))
                     .collect()
             })
             .unwrap_or_default();
@@ -273,16 +429,54 @@ impl App {
                     }
                 }
                 Stage::Tables => {
-                    if let Some(t) = p.tables.get(p.selected).cloned() {
-                        p.table = Some(t);
+                    // The marked tables, or the one under the cursor.
+                    let chosen: Vec<String> = if p.marked.is_empty() {
+                        p.tables.get(p.selected).cloned().into_iter().collect()
+                    } else {
+                        p.marked.iter().filter_map(|&i| p.tables.get(i).cloned()).collect()
+                    };
+                    if !chosen.is_empty() {
+                        p.chosen = chosen;
                         self.start_data_diff();
                     }
                 }
                 Stage::Result => p.detail = !p.detail,
                 Stage::Running => {}
             },
+            KeyCode::Char(' ') if matches!(p.stage, Stage::Tables) => {
+                if !p.marked.remove(&p.selected) && p.selected < p.tables.len() {
+                    p.marked.insert(p.selected);
+                }
+                p.selected = (p.selected + 1).min(len.saturating_sub(1));
+            }
+            KeyCode::Char('*') if matches!(p.stage, Stage::Tables) => {
+                if p.marked.len() == p.tables.len() {
+                    p.marked.clear();
+                } else {
+                    p.marked = (0..p.tables.len()).collect();
+                }
+            }
             KeyCode::Char('r') if matches!(p.stage, Stage::Result) => self.start_data_diff(),
-            KeyCode::Char('d') if matches!(p.stage, Stage::Result) => p.delete_missing = !p.delete_missing,
+            KeyCode::Char('d') if matches!(p.stage, Stage::Result) => {
+                p.delete_missing = !p.delete_missing;
+                p.replan();
+            }
+            KeyCode::Char('w') if matches!(p.stage, Stage::Result) => {
+                let all = p.strategies();
+                let at = all.iter().position(|s| *s == p.strategy).map_or(0, |i| i + 1);
+                p.strategy = all.get(at).cloned().unwrap_or(Strategy::SourceWins);
+                p.replan();
+            }
+            KeyCode::Char(']') | KeyCode::Right | KeyCode::Char('l')
+                if matches!(p.stage, Stage::Result) && !p.diffs.is_empty() =>
+            {
+                p.show((p.shown + 1) % p.diffs.len());
+            }
+            KeyCode::Char('[') | KeyCode::Left | KeyCode::Char('h')
+                if matches!(p.stage, Stage::Result) && !p.diffs.is_empty() =>
+            {
+                p.show((p.shown + p.diffs.len() - 1) % p.diffs.len());
+            }
             KeyCode::Char('a') if matches!(p.stage, Stage::Result) => self.ask_sync_apply(),
             _ => {}
         }
@@ -292,71 +486,112 @@ impl App {
         let tx = self.job_tx.clone();
         let src = self.conn.spec.clone();
         let Some(p) = self.sync.as_mut() else { return };
-        let (Some(t), Some(table)) = (p.target.as_ref(), p.table.clone()) else {
+        let Some(t) = p.target.as_ref() else { return };
+        if p.chosen.is_empty() {
             return;
-        };
+        }
         let ctl = progress_control(&tx);
         p.token = Some(ctl.cancel.clone());
         p.stage = Stage::Running;
         p.fetched = 0;
         p.applied = None;
-        p.progress = format!("comparing {table}…");
+        p.at_table = 0;
+        p.progress = format!("comparing {}…", p.chosen[0]);
         p.message = None;
-        spawn_diff(src, t.spec.clone(), table, ctl, tx);
+        spawn_diff(src, t.spec.clone(), p.chosen.clone(), ctl, tx);
+    }
+
+    /// The tables of the plan in a confirmation or audit line.
+    fn sync_tables_text(p: &SyncPanel) -> String {
+        match p.diffs.as_slice() {
+            [d] => crate::sanitize::sanitize(&d.table).into_owned(),
+            ds => format!(
+                "{} tables ({})",
+                ds.len(),
+                ds.iter()
+                    .map(|d| crate::sanitize::sanitize(&d.table).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
     }
 
     fn ask_sync_apply(&mut self) {
         let Some(p) = self.sync.as_ref() else { return };
-        let (Some(d), Some(t)) = (p.diff.as_ref(), p.target.as_ref()) else {
+        let Some(t) = p.target.as_ref() else { return };
+        if p.diffs.is_empty() {
             return;
+        }
+        let (inserts, updates, deletes, kept, _) = match p.totals() {
+            Ok(t) => t,
+            Err(e) => {
+                let m = format!("cannot apply: {}", crate::sanitize::sanitize(&e));
+                if let Some(p) = self.sync.as_mut() {
+                    p.message = Some((Level::Error, m));
+                }
+                return;
+            }
         };
-        let r = &d.diff;
-        let deletes = if p.delete_missing { r.only_in_target.len() } else { 0 };
-        let total = r.only_in_source.len() + r.changed.len() + deletes;
-        if total == 0 {
-            let m = "nothing to apply: the target already has the source's rows".to_string();
+        if inserts + updates + deletes == 0 {
+            let m = format!(
+                "nothing to apply: the target already matches under strategy {}",
+                p.strategy
+            );
             if let Some(p) = self.sync.as_mut() {
                 p.message = Some((Level::Info, m));
             }
             return;
         }
         let name = t.name.clone();
-        let message = format!(
-            "Sync {} into '{name}' (source wins): {} insert(s), {} update(s), {deletes} delete(s).\nType '{name}' to apply (audited); Esc cancels.",
-            crate::sanitize::sanitize(&d.table),
-            r.only_in_source.len(),
-            r.changed.len(),
+        let kept = if kept > 0 {
+            format!(", {kept} changed row(s) kept")
+        } else {
+            String::new()
+        };
+        let what = format!(
+            "Sync {} into '{name}' ({}): {inserts} insert(s), {updates} update(s), {deletes} delete(s){kept}.",
+            Self::sync_tables_text(p),
+            p.strategy,
         );
-        self.popup = Some(Popup::TypedConfirm {
-            message,
-            expect: name,
-            input: String::new(),
-            grant: Grant::DataSync,
-            gate: Box::new(Gate {
-                stmts: Vec::new(),
-                verdicts: Vec::new(),
-                allow_unbounded: false,
-                destructive_confirmed: false,
-                confirmed_by: None,
-                explain: None,
-            }),
-        });
+        let target = crate::ops::Target::new(t.name.clone(), t.tag, t.read_only, t.spec.clone());
+        self.guarded_operation(Operation::DataSync, what, target);
     }
 
     /// The typed confirmation for a data sync was answered correctly: run it.
-    pub(super) fn start_data_sync(&mut self, confirmed_by: String) {
+    pub(super) fn start_data_sync(&mut self, confirmed: crate::ops::gate::Confirmed) {
         let tx = self.job_tx.clone();
         let Some(p) = self.sync.as_mut() else { return };
-        let (Some(d), Some(t)) = (p.diff.as_ref(), p.target.as_ref()) else {
+        let Some(t) = p.target.as_ref() else { return };
+        // Only tables with something to write; the plans were shown in the preview.
+        let work: Vec<(DataDiff, SyncPlan)> = p
+            .diffs
+            .iter()
+            .zip(&p.plans)
+            .filter_map(|(d, pl)| {
+                pl.as_ref()
+                    .ok()
+                    .filter(|pl| pl.total() > 0)
+                    .map(|pl| (d.clone(), pl.clone()))
+            })
+            .collect();
+        if work.is_empty() {
             return;
-        };
+        }
         let ctl = progress_control(&tx);
         p.token = Some(ctl.cancel.clone());
         p.stage = Stage::Running;
         p.progress = "applying…".into();
         p.applied = Some((0, 0));
-        self.sync_confirmed = Some((confirmed_by, std::time::Instant::now()));
-        spawn_apply(t.spec.clone(), (**d).clone(), p.delete_missing, ctl, tx);
+        p.at_table = 0;
+        p.chosen = work.iter().map(|(d, _)| d.table.clone()).collect();
+        self.sync_confirmed = Some((confirmed.confirmed_by().to_string(), std::time::Instant::now()));
+        let spec = confirmed.spec(&crate::ops::Target::new(
+            t.name.clone(),
+            t.tag,
+            t.read_only,
+            t.spec.clone(),
+        ));
+        spawn_apply(spec, work, ctl, tx);
     }
 
     /// A message from the panel's tasks.
@@ -373,11 +608,24 @@ impl App {
                     Progress::Applied { done, total } => p.applied = Some((done, total)),
                 }
             }
+            SyncEvent::Table(i) => {
+                let Some(p) = self.sync.as_mut() else { return };
+                p.at_table = i;
+                p.fetched = 0;
+                if let Some(t) = p.chosen.get(i) {
+                    let what = if p.applied.is_some() {
+                        "applying to"
+                    } else {
+                        "comparing"
+                    };
+                    p.progress = format!("{what} {t}…");
+                }
+            }
             SyncEvent::Diffed(res) => {
                 let Some(p) = self.sync.as_mut() else { return };
                 p.token = None;
                 match *res {
-                    Ok(d) => p.set_diff(d),
+                    Ok(d) => p.set_diffs(d),
                     Err(e) if e == "cancelled" => {
                         p.stage = Stage::Tables;
                         p.message = Some((Level::Warn, "diff cancelled: Enter runs it again".into()));
@@ -392,7 +640,7 @@ impl App {
         }
     }
 
-    fn sync_applied(&mut self, res: Result<ApplyReport, String>) {
+    fn sync_applied(&mut self, done: Vec<(String, Result<ApplyReport, String>)>) {
         let Some(p) = self.sync.as_mut() else { return };
         p.token = None;
         p.stage = Stage::Result;
@@ -401,43 +649,82 @@ impl App {
             .take()
             .unwrap_or_else(|| (String::new(), std::time::Instant::now()));
         let tgt = p.target.as_ref().map(|t| t.name.clone()).unwrap_or_default();
-        let table = p.table.clone().unwrap_or_default();
-        let mut entry = AuditEntry {
-            connection: Some(tgt.clone()),
-            action: "sync".into(),
-            statement: Some(format!(
-                "sync data --source {} --target {tgt} --table {table} --strategy source-wins{}",
-                self.conn.name,
-                if p.delete_missing { " --delete-missing" } else { "" }
-            )),
-            duration_ms: Some(started.elapsed().as_millis() as i64),
-            confirmed_by: Some(confirmed_by),
-            ..AuditEntry::default()
-        };
-        let (level, msg) = match res {
-            Ok(r) => {
-                entry.outcome = "ok".into();
-                entry.rows_affected = Some(r.total() as i64);
-                (
-                    Level::Info,
-                    format!("applied {} change(s) to '{tgt}'; press r to diff again", r.total()),
-                )
+        let mut applied = 0;
+        let mut failure = None;
+        let mut entries = Vec::new();
+        for (table, res) in &done {
+            let plan = p
+                .diffs
+                .iter()
+                .position(|d| d.table == *table)
+                .and_then(|i| p.plans.get(i))
+                .and_then(|pl| pl.as_ref().ok());
+            let mut entry = AuditEntry {
+                connection: Some(tgt.clone()),
+                action: "sync".into(),
+                statement: Some(format!(
+                    "sync data --source {} --target {tgt} --table {table} --strategy {}{}",
+                    self.conn.name,
+                    p.strategy,
+                    if p.delete_missing { " --delete-missing" } else { "" }
+                )),
+                duration_ms: Some(started.elapsed().as_millis() as i64),
+                confirmed_by: Some(confirmed_by.clone()),
+                detail: plan.map(|pl| {
+                    serde_json::json!({
+                        "source": self.conn.name,
+                        "table": table,
+                        "plan": {
+                            "insert": pl.inserts.len(),
+                            "update": pl.updates.len(),
+                            "delete": pl.deletes.len(),
+                            "kept_changed": pl.kept.len(),
+                            "kept_target_only": pl.target_only_kept,
+                        },
+                    })
+                    .to_string()
+                }),
+                ..AuditEntry::default()
+            };
+            match res {
+                Ok(r) => {
+                    entry.outcome = "ok".into();
+                    entry.rows_affected = Some(r.total() as i64);
+                    applied += r.total();
+                }
+                Err(e) => {
+                    entry.outcome = if e == "cancelled" {
+                        "cancelled".into()
+                    } else {
+                        format!("error: {e}")
+                    };
+                    failure = Some((table.clone(), e.clone()));
+                }
             }
-            Err(e) => {
-                entry.outcome = if e == "cancelled" {
-                    "cancelled".into()
-                } else {
-                    format!("error: {e}")
-                };
-                (Level::Error, format!("sync failed: {e}"))
-            }
+            entries.push(entry);
+        }
+        let (level, msg) = match failure {
+            None => (
+                Level::Info,
+                format!("applied {applied} change(s) to '{tgt}'; press r to diff again"),
+            ),
+            Some((table, e)) if done.len() > 1 || p.diffs.len() > 1 => (
+                Level::Error,
+                format!(
+                    "sync failed at {table} after {applied} change(s) in {} table(s): {e}",
+                    done.len() - 1
+                ),
+            ),
+            Some((_, e)) => (Level::Error, format!("sync failed: {e}")),
         };
         let msg = crate::sanitize::sanitize(&msg).into_owned();
         p.message = Some((level, msg.clone()));
-        if let Some(store) = self.store.as_ref()
-            && let Err(e) = store.append_audit(&entry, self.audit_jsonl.as_deref())
-        {
-            tracing::warn!("cannot append to the audit log: {e}");
+        if let Some(store) = self.store.as_ref() {
+            for entry in &entries {
+                if let Err(e) = store.append_audit(entry, self.audit_jsonl.as_deref()) {
+                    tracing::warn!("cannot append to the audit log: {e}");
+                }
+            }
         }
         self.set_status(level, msg);
     }

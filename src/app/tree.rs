@@ -7,7 +7,7 @@ pub use ddl::{ConstraintKind, DdlRef};
 
 use crate::sanitize::sanitize;
 use crate::schema::Function;
-use crate::schema::objects::{Kind, display_name};
+use crate::schema::objects::{Kind, display_name, function_name, index_name};
 use crate::schema::{Schema, Table};
 use std::collections::HashSet;
 
@@ -210,7 +210,7 @@ impl TreeState {
         for (title, list) in [("Functions", &functions), ("Procedures", &procedures)] {
             if group(title, list.len(), out) {
                 for f in list.iter() {
-                    let name = format!("{}({})", display_name(e, s, &f.name), f.arguments);
+                    let name = function_name(e, f);
                     let label = format!("ƒ {}", f.name);
                     out.push(leaf(
                         2,
@@ -278,7 +278,7 @@ impl TreeState {
         };
         for i in &t.indexes {
             let u = if i.unique { "unique index" } else { "index" };
-            let r = Some(DdlRef::Object(Kind::Index, display_name(e, &t.schema, &i.name)));
+            let r = Some(DdlRef::Object(Kind::Index, index_name(e, t, &i.name)));
             out.push(leaf(
                 3,
                 &format!("⌕ {}", i.name),

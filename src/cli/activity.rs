@@ -2,10 +2,11 @@
 //! top statements, health), once or every N seconds, as text or JSON.
 
 mod render;
+mod signal;
 
 use super::resolve::{Target, resolve};
 use super::{Ctx, ExitCode};
-use crate::activity::{Collector, Snapshot, TOP_EVERY};
+use crate::activity::{Collector, Snapshot, TOP_EVERY, signal::Signal};
 use crate::db::Engine;
 use anyhow::Result;
 use std::io::{IsTerminal, Write};
@@ -24,8 +25,19 @@ pub use render::{Layout, health, render};
 The first lines name the root blocker and how many sessions wait on it.
 Sessions are listed longest-running first; '!' marks idle in transaction.
 Activity is read on a separate read-only session. With --watch, --json
-prints one document per line (JSON Lines); Ctrl-C stops.")]
+prints one document per line (JSON Lines); Ctrl-C stops.
+
+  dbn activity cancel 4711 --conn prod --unlock-writes
+  dbn activity terminate 4711 --conn dev
+
+cancel and terminate are writes: the connection's confirmation rule
+applies (the typed name on a read-only or prod connection) and they are
+audited with the session and its statement.")]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    /// Act on one session instead of showing activity.
+    #[command(subcommand)]
+    pub action: Option<Action>,
     /// Saved connection name.
     #[arg(long, short = 'c', conflicts_with = "url")]
     pub conn: Option<String>,
@@ -43,6 +55,45 @@ pub struct Args {
     pub hide_idle: bool,
 }
 
+/// Acting on a session: a write, confirmed and audited.
+#[derive(Debug, clap::Subcommand)]
+pub enum Action {
+    /// Cancel the running statement of a session (Postgres pg_cancel_backend, MariaDB KILL QUERY); the session stays connected
+    #[command(after_help = "Examples:
+  dbn activity cancel 4711 --conn dev
+  dbn activity cancel 4711 --conn prod --unlock-writes
+  dbn activity cancel 4711 --conn prod --unlock-writes --confirm prod
+
+A write: the connection's confirmation rule applies and it is audited,
+naming the session and its statement.")]
+    Cancel(SignalArgs),
+    /// Terminate a session (pg_terminate_backend, KILL CONNECTION), rolling back its open transaction
+    #[command(after_help = "Examples:
+  dbn activity terminate 4711 --conn dev
+  dbn activity terminate 4711 --conn prod --unlock-writes --confirm prod
+
+A write: the connection's confirmation rule applies and it is audited,
+naming the session and its statement.")]
+    Terminate(SignalArgs),
+}
+
+/// Arguments of `dbn activity cancel|terminate`.
+#[derive(Debug, clap::Args)]
+pub struct SignalArgs {
+    /// Session id as `dbn activity` shows it (Postgres pid, MariaDB connection id).
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Saved connection name.
+    #[arg(long, short = 'c', conflicts_with = "url")]
+    pub conn: Option<String>,
+    /// Connection URL (defaults: DATABASE_URL, then PG* variables).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Safety: unlocking writes and confirmations.
+    #[command(flatten)]
+    pub safety: super::guard::SafetyArgs,
+}
+
 fn parse_seconds(s: &str) -> Result<Duration, String> {
     let v: f64 = s
         .trim()
@@ -56,6 +107,11 @@ fn parse_seconds(s: &str) -> Result<Duration, String> {
 
 /// Run `dbn activity`.
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
+    match args.action {
+        Some(Action::Cancel(a)) => return signal::run(Signal::Cancel, a, ctx),
+        Some(Action::Terminate(a)) => return signal::run(Signal::Terminate, a, ctx),
+        None => {}
+    }
     ctx.json_errors = args.json;
     let target = resolve(ctx, args.conn.as_deref(), args.url.as_deref())?;
     let color = !args.json && !ctx.no_color && std::io::stdout().is_terminal();

@@ -7,7 +7,7 @@ pub mod key;
 mod list;
 mod progress;
 mod repo;
-mod restore;
+pub mod restore;
 mod schedule;
 mod verify;
 

@@ -4,36 +4,8 @@ use crate::db::DbError;
 use serde_json::json;
 use std::fmt;
 
-/// Documented exit codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitCode {
-    /// 0: success.
-    Ok,
-    /// 1: a query failed.
-    QueryError,
-    /// 2: usage or configuration error.
-    Usage,
-    /// 3: connection or authentication error.
-    Connection,
-    /// 4: blocked by a safety rule.
-    Blocked,
-    /// 130: interrupted (Ctrl-C).
-    Interrupted,
-}
-
-impl ExitCode {
-    /// Numeric process exit code.
-    pub fn code(self) -> u8 {
-        match self {
-            ExitCode::Ok => 0,
-            ExitCode::QueryError => 1,
-            ExitCode::Usage => 2,
-            ExitCode::Connection => 3,
-            ExitCode::Blocked => 4,
-            ExitCode::Interrupted => 130,
-        }
-    }
-}
+/// Documented exit codes (one set for every face, below the faces).
+pub use crate::error::ExitStatus as ExitCode;
 
 /// An error that carries its own exit code and stable error code.
 #[derive(Debug)]

@@ -1,11 +1,12 @@
 //! `dbn explain`: the plan of one statement as a tree (or JSON), through
 //! the same safety check as `dbn query` when `--analyze` runs it.
 
+use super::guard::{CliFace, ops_failure};
 use super::resolve::resolve;
 use super::{Ctx, ExitCode, Failure};
 use crate::db::connect;
+use crate::ops::run_statements::{Piece, authorize, complete_intents, record_intents};
 use crate::plan::{ExplainOptions, ExplainRequest, Explained, Flavor, PlanError, analyze, explain, render_text};
-use crate::safety::audit::statement_entry;
 use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
@@ -60,7 +61,7 @@ pub struct Args {
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     ctx.json_errors = args.json;
     let text = super::query::read_sql_input(args.sql.as_deref(), args.file.as_deref())?;
-    let mut target = resolve(ctx, args.conn.as_deref(), args.url.as_deref())?;
+    let target = resolve(ctx, args.conn.as_deref(), args.url.as_deref())?;
     let options = ExplainOptions {
         analyze: args.analyze,
         buffers: !args.no_buffers,
@@ -70,24 +71,35 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     // What is sent is judged before anything is: a read EXPLAIN passes everywhere,
     // an ANALYZE carries the verdict of the statement it runs.
     let guess = Flavor::guess(target.spec.engine);
-    let verdicts = req.verdicts(guess);
-    let sent_text = req.statements(guess).join(";\n");
-    let cleared = super::guard::clear(ctx, &target, &sent_text, &verdicts, &args.safety)?;
-    if cleared.unlocked {
-        target.spec.read_only = false;
-    }
+    let pieces: Vec<Piece> = req
+        .verdicts(guess)
+        .into_iter()
+        .map(|v| Piece {
+            sql: v.sql.clone(),
+            offset: 0,
+            verdict: v,
+            expect_rows: None,
+        })
+        .collect();
+    let t = target.ops();
+    let mut face = CliFace::new(ctx);
+    let mut octx = face.context();
+    let plan = authorize(&mut octx, &t, pieces, args.safety.grants(false)).map_err(ops_failure)?;
     if let Some(notice) = req.notice(guess) {
         eprintln!("dbn: note: {}", crate::sanitize::sanitize(&notice));
     }
     let approved = req.worst(guess);
+    // Every write it sends is on record before it is sent.
+    let ids = record_intents(&mut octx, &plan, Some("explain analyze")).map_err(ops_failure)?;
     let rt = super::runtime()?;
+    let spec = plan.spec();
     let done = rt.block_on(async {
         let mut session = tokio::select! {
-            s = connect(&target.spec) => s?,
+            s = connect(&spec) => s?,
             _ = tokio::signal::ctrl_c() => return Ok(None),
         };
         let canceller = session.canceller();
-        let mut work = std::pin::pin!(explain(session.as_mut(), &req, approved));
+        let mut work = std::pin::pin!(explain(session.as_mut(), &req, approved, plan.permit()));
         let done = tokio::select! {
             d = &mut work => d,
             _ = tokio::signal::ctrl_c() => {
@@ -97,12 +109,22 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
             }
         };
         anyhow::Ok(Some(done))
-    })?;
-    let Some(done) = done else {
+    });
+    let ends: Vec<_> = match &done {
+        Ok(Some(d)) => d
+            .sent
+            .iter()
+            .map(|s| Some((s.outcome.clone(), s.rows_affected, s.duration)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let rolled_back = matches!(&done, Ok(Some(d)) if d.rolled_back);
+    let detail = serde_json::json!({"what": "explain analyze", "explain_analyze": true, "rolled_back": rolled_back});
+    complete_intents(octx.records, &ids, &ends, Some(detail.to_string())).map_err(ops_failure)?;
+    let Some(done) = done? else {
         eprintln!("cancelled");
         return Ok(ExitCode::Interrupted);
     };
-    audit(ctx, &target, &done, cleared.confirmed_by.as_deref());
     let Explained {
         flavor,
         sent,
@@ -147,26 +169,5 @@ fn failure(e: PlanError) -> anyhow::Error {
             format!("cannot read the plan the server returned: {m}"),
         )
         .into(),
-    }
-}
-
-/// Statements an ANALYZE ran that are not plain reads go to the audit log, like `dbn query`'s.
-fn audit(ctx: &mut Ctx, target: &super::resolve::Target, done: &Explained, confirmed_by: Option<&str>) {
-    for s in done
-        .sent
-        .iter()
-        .filter(|s| crate::safety::audit::should_audit(&s.verdict))
-    {
-        let mut entry = statement_entry(
-            &target.name,
-            target.spec.engine,
-            &s.verdict,
-            &s.outcome,
-            s.rows_affected,
-            Some(s.duration),
-            confirmed_by,
-        );
-        entry.detail = Some(serde_json::json!({"explain_analyze": true, "rolled_back": done.rolled_back}).to_string());
-        super::guard::audit(ctx, &entry);
     }
 }

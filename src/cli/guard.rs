@@ -1,15 +1,17 @@
 //! Safety flags shared by commands that send SQL or change data, and the
 //! check `dbn query` makes before sending: unlock, gate, audit.
 
-use super::resolve::Target;
 use super::{Ctx, ExitCode, Failure};
-use crate::safety::audit::{Outcome, refused_entry, should_audit, statement_entry};
+use crate::error::Coded;
+use crate::ops::gate::grants_from_flags;
+use crate::ops::sinks::{NoRecords, NullProgress, StoreRecords};
+use crate::ops::{Face, OpsContext, OpsError, ProgressSink, Records};
+use crate::safety::audit::Outcome;
 use crate::safety::confirm::Terminal;
-use crate::safety::gate::{GateContext, check, confirm_unlock};
-use crate::safety::{Refusal, StatementVerdict};
+use crate::safety::gate::Grants;
 use crate::store::audit::AuditEntry;
 use anyhow::Result;
-use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 /// `--confirm NAME` alone, for commands that confirm but never unlock
 /// (migration apply, sync apply, restore, import).
@@ -41,101 +43,93 @@ pub struct SafetyArgs {
     pub forced_read_only: bool,
 }
 
-/// What the check granted, for sending and for the audit log.
-#[derive(Debug, Clone, Default)]
-pub struct Cleared {
-    /// Writes are unlocked: open a read-write session.
-    pub unlocked: bool,
-    /// Who confirmed what (unlock and DROP/TRUNCATE confirmations).
-    pub confirmed_by: Option<String>,
+impl SafetyArgs {
+    /// The grants these flags give to the one confirmation rule.
+    pub fn grants(&self, forced_read_only: bool) -> Grants {
+        grants_from_flags(
+            self.confirm.as_deref(),
+            self.allow_unbounded,
+            self.unlock_writes,
+            self.unlock_minutes,
+            forced_read_only || self.forced_read_only,
+        )
+    }
 }
 
-fn jsonl(ctx: &mut Ctx) -> Option<std::path::PathBuf> {
-    ctx.audit_jsonl().ok().flatten()
+/// The CLI's context for operations: the workspace store (or, when it
+/// cannot be opened, records that refuse every audited step), the terminal
+/// for prompts, and a cancellation token.
+pub struct CliFace<'a> {
+    records: Box<dyn Records + Send + 'a>,
+    prompt: Terminal,
+    progress: Box<dyn ProgressSink + Send + 'a>,
+    /// Cancels the operation (Ctrl-C watchers cancel it).
+    pub cancel: CancellationToken,
+}
+
+impl<'a> CliFace<'a> {
+    /// Borrow the store of `ctx` for one operation.
+    pub fn new(ctx: &'a mut Ctx) -> Self {
+        let jsonl = ctx.audit_jsonl().ok().flatten();
+        let records: Box<dyn Records + Send + 'a> = match ctx.store() {
+            Ok(s) => Box::new(StoreRecords::new(s, jsonl)),
+            Err(e) => Box::new(NoRecords {
+                reason: format!("{e:#}"),
+            }),
+        };
+        CliFace {
+            records,
+            prompt: Terminal,
+            progress: Box::new(NullProgress),
+            cancel: CancellationToken::new(),
+        }
+    }
+
+    /// Report progress to `p` instead of nowhere.
+    pub fn with_progress(mut self, p: impl ProgressSink + Send + 'a) -> Self {
+        self.progress = Box::new(p);
+        self
+    }
+
+    /// The context to pass to an operation.
+    pub fn context(&mut self) -> OpsContext<'_> {
+        OpsContext {
+            face: Face::Cli,
+            records: &mut *self.records,
+            prompt: &mut self.prompt,
+            progress: &mut *self.progress,
+            cancel: self.cancel.clone(),
+        }
+    }
+}
+
+/// An operation's error as the CLI reports it: its code and exit status.
+pub fn ops_failure(e: OpsError) -> anyhow::Error {
+    match e {
+        OpsError::Db(db) => db.into(),
+        OpsError::Store(s) => s.into(),
+        other => Failure::new(other.exit(), other.code(), other.to_string()).into(),
+    }
+}
+
+/// The active timed unlock of saved connection `name`'s database.
+pub fn timed_unlock(ctx: &mut Ctx, name: &str) -> Result<Option<crate::store::unlocks::Unlock>> {
+    let (rec, spec) = super::resolve::resolve_saved(ctx, name)?;
+    let target = crate::ops::Target::new(rec.name.clone(), rec.tag, rec.read_only, spec);
+    let mut face = CliFace::new(ctx);
+    let octx = face.context();
+    crate::ops::gate::active_unlock(octx.records, Face::Cli, &target).map_err(ops_failure)
 }
 
 /// Append to the audit log; a failure is reported, never hidden.
 pub fn audit(ctx: &mut Ctx, entry: &AuditEntry) {
-    let path = jsonl(ctx);
+    let path = ctx.audit_jsonl().ok().flatten();
     let result = ctx
         .store()
         .and_then(|s| s.append_audit(entry, path.as_deref()).map_err(Into::into));
     if let Err(e) = result {
         eprintln!("dbn: warning: could not write the audit log: {e:#}");
     }
-}
-
-fn refuse(ctx: &mut Ctx, target: &Target, sql: &str, verdicts: &[StatementVerdict], r: Refusal) -> anyhow::Error {
-    let worst = verdicts.iter().map(|v| v.verdict).max();
-    audit(ctx, &refused_entry(&target.name, target.spec.engine, sql, worst, &r));
-    Failure::new(ExitCode::Blocked, r.code, r.message).into()
-}
-
-/// Unlock (when asked) and gate the whole buffer before anything is sent.
-/// Refusals are audited and returned as exit-code-4 failures.
-pub fn clear(
-    ctx: &mut Ctx,
-    target: &Target,
-    sql: &str,
-    verdicts: &[StatementVerdict],
-    flags: &SafetyArgs,
-) -> Result<Cleared> {
-    let read_only = target.read_only();
-    let mut cleared = Cleared::default();
-    let mut confirmations = Vec::new();
-    let wants_unlock = flags.unlock_writes || flags.unlock_minutes.is_some();
-    if read_only && !flags.forced_read_only {
-        if let Some(u) = ctx.store()?.active_unlock(&target.name)? {
-            cleared.unlocked = true;
-            confirmations.push(format!("unlock until {} ({})", u.until, u.confirmed_by));
-        }
-        // A request for a timed unlock is honoured even when one is active.
-        if wants_unlock && (!cleared.unlocked || flags.unlock_minutes.is_some()) {
-            match confirm_unlock(
-                &target.name,
-                flags.unlock_minutes,
-                flags.confirm.as_deref(),
-                &mut Terminal,
-            ) {
-                Ok(c) => {
-                    let path = jsonl(ctx);
-                    ctx.store()?
-                        .grant_unlock(&target.name, flags.unlock_minutes, &c.how, path.as_deref())?;
-                    cleared.unlocked = true;
-                    confirmations.push(format!("unlock: {}", c.how));
-                }
-                Err(r) => return Err(refuse(ctx, target, sql, verdicts, r)),
-            }
-        }
-    } else if wants_unlock && !read_only {
-        eprintln!(
-            "dbn: note: connection '{}' is not read-only; nothing to unlock",
-            crate::sanitize::sanitize(&target.name)
-        );
-    }
-    let gate = GateContext {
-        conn_name: &target.name,
-        tag: target.tag,
-        read_only,
-        unlocked: cleared.unlocked,
-        allow_unbounded: flags.allow_unbounded,
-        confirm: flags.confirm.as_deref(),
-    };
-    match check(verdicts, &gate) {
-        Ok(approval) => {
-            confirmations.extend(approval.confirmed_by);
-            if flags.allow_unbounded
-                && verdicts
-                    .iter()
-                    .any(|v| v.verdict == crate::safety::Verdict::UnboundedWrite)
-            {
-                confirmations.push("--allow-unbounded".into());
-            }
-        }
-        Err(r) => return Err(refuse(ctx, target, sql, verdicts, r)),
-    }
-    cleared.confirmed_by = (!confirmations.is_empty()).then(|| confirmations.join("; "));
-    Ok(cleared)
 }
 
 /// A typed confirmation for commands that change a target (migration
@@ -163,59 +157,5 @@ pub fn confirm_or_refuse(
             );
             Err(Failure::new(ExitCode::Blocked, r.code, r.message).into())
         }
-    }
-}
-
-/// One statement that was sent, as the runner reports it.
-pub struct Sent<'a> {
-    /// Its verdict.
-    pub verdict: &'a StatementVerdict,
-    /// `ok`, `error`, `cancelled`.
-    pub outcome: &'a str,
-    /// Error text, if any.
-    pub error: Option<&'a str>,
-    /// Rows affected (DML) or returned.
-    pub rows: Option<u64>,
-    /// Wall time.
-    pub duration: Duration,
-}
-
-/// Audit every statement that was sent and is not a plain read, in one
-/// metadata transaction (a long script must not pay a commit per row).
-pub fn audit_sent(ctx: &mut Ctx, target: &Target, sent: &[Sent<'_>], confirmed_by: Option<&str>) {
-    let entries: Vec<AuditEntry> = sent
-        .iter()
-        .filter(|s| should_audit(s.verdict))
-        .map(|s| {
-            let outcome = match s.outcome {
-                "ok" => Outcome::Ok,
-                "cancelled" => Outcome::Cancelled,
-                _ => Outcome::Error(s.error.unwrap_or("failed").to_string()),
-            };
-            statement_entry(
-                &target.name,
-                target.spec.engine,
-                s.verdict,
-                &outcome,
-                s.rows,
-                Some(s.duration),
-                confirmed_by,
-            )
-        })
-        .collect();
-    if entries.is_empty() {
-        return;
-    }
-    let path = jsonl(ctx);
-    let result = ctx.store().and_then(|store| {
-        let tx = store.conn().unchecked_transaction()?;
-        for e in &entries {
-            store.append_audit(e, path.as_deref())?;
-        }
-        tx.commit()?;
-        Ok(())
-    });
-    if let Err(e) = result {
-        eprintln!("dbn: warning: could not write the audit log: {e:#}");
     }
 }

@@ -2,11 +2,17 @@
 //! run by the in-process job runner and recorded in `job_runs`.
 
 use super::diff_data::failure;
+use super::guard::{CliFace, ops_failure};
 use super::resolve::resolve_saved;
+use super::snapshot::source;
 use super::{Ctx, ExitCode, Failure};
 use crate::jobs::{DataJob, JobDefinition, JobEvent, JobRunner, SchemaJob, Work};
+use crate::ops::gate::Confirmed;
+use crate::ops::migration::Migration;
+use crate::ops::{Face, OpsError, Target};
 use crate::sanitize::sanitize;
-use crate::store::audit::AuditEntry;
+use crate::schema::migrate::MigrateOptions;
+use crate::store::audit::{AuditEntry, Completion};
 use crate::store::connections::Tag;
 use crate::store::jobs::{JobKind, RunStatus};
 use anyhow::Result;
@@ -229,63 +235,102 @@ fn history(a: HistoryArgs, ctx: &mut Ctx) -> Result<ExitCode> {
     Ok(ExitCode::Ok)
 }
 
-fn confirm_target(ctx: &mut Ctx, job: &str, target: &str, prompt: &str, flag: Option<&str>) -> Result<Option<String>> {
-    let rec = ctx.store()?.connection(target)?;
-    if !(rec.read_only || rec.tag == Tag::Prod) {
-        return Ok(None);
-    }
-    if let Some(u) = ctx.store()?.active_unlock(target)? {
-        return Ok(Some(format!("unlock until {} ({})", u.until, u.confirmed_by)));
-    }
-    match crate::safety::confirm::confirm_typed(target, prompt, flag) {
-        Ok(c) => Ok(Some(c.how)),
-        Err(r) => {
-            let entry = AuditEntry {
-                connection: Some(target.to_string()),
-                action: "sync".into(),
-                statement: Some(format!("job run {job} --apply")),
-                outcome: "refused".into(),
-                verdict: Some(r.code.to_string()),
-                ..AuditEntry::default()
-            };
-            super::guard::audit(ctx, &entry);
-            Err(Failure::new(ExitCode::Blocked, r.code, r.message).into())
-        }
-    }
+/// The one rule for a job's target, asked through the terminal (or
+/// `--confirm NAME`) and audited with the face `job`: the unlock of a
+/// read-only target, and the job's own typed name (always for a migration,
+/// for a data sync into a prod or read-only target).
+fn authorize(
+    ctx: &mut Ctx,
+    target: &Target,
+    what: &str,
+    confirm: bool,
+    refused: AuditEntry,
+    flag: Option<&str>,
+) -> Result<Confirmed> {
+    let grants = crate::ops::gate::grants_from_flags(flag, false, false, None, false);
+    let mut face = CliFace::new(ctx);
+    let mut octx = face.context();
+    octx.face = Face::Job;
+    crate::ops::gate::authorize_operation(&mut octx, target, what, confirm, refused, grants).map_err(ops_failure)
 }
 
-fn work_for(ctx: &mut Ctx, a: &RunArgs, def: &JobDefinition) -> Result<Work> {
+fn target_of(ctx: &mut Ctx, name: &str) -> Result<Target> {
+    let (rec, spec) = resolve_saved(ctx, name)?;
+    Ok(Target::new(rec.name.clone(), rec.tag, rec.read_only, spec))
+}
+
+/// What a run does, cleared by the one rule when it applies. Returns the
+/// work and, for an applied data job, who confirmed it.
+fn work_for(ctx: &mut Ctx, a: &RunArgs, def: &JobDefinition) -> Result<(Work, Option<Confirmed>)> {
+    let refused = AuditEntry {
+        connection: Some(def.endpoints().1.to_string()),
+        action: "sync".into(),
+        statement: Some(format!("job run {} --apply ({})", a.name, def.describe())),
+        ..AuditEntry::default()
+    };
     Ok(match def {
         JobDefinition::Data(d) => {
             let (_, source) = resolve_saved(ctx, &d.source)?;
-            let (_, target) = resolve_saved(ctx, &d.target)?;
-            Work::Data {
+            let target = target_of(ctx, &d.target)?;
+            let confirmed = if a.apply {
+                let what = format!("Run job '{}' with --apply: {}", a.name, def.describe());
+                let guarded = target.read_only || target.tag == Tag::Prod;
+                Some(authorize(ctx, &target, &what, guarded, refused, a.confirm.as_deref())?)
+            } else {
+                None
+            };
+            let spec = confirmed
+                .as_ref()
+                .map_or_else(|| target.spec.clone(), |c| c.spec(&target));
+            let work = Work::Data {
                 def: Box::new(d.clone()),
                 source: Box::new(source),
-                target: Box::new(target),
+                target: Box::new(spec),
                 apply: a.apply,
-            }
+            };
+            (work, confirmed)
         }
         JobDefinition::Schema(s) => {
-            let root = ctx.workspace()?.root.clone();
-            let mut args = vec![
-                "--workspace".to_string(),
-                root.display().to_string(),
-                "sync".into(),
-                "schema".into(),
-                "--source".into(),
-                s.source.clone(),
-                "--target".into(),
-                s.target.clone(),
-            ];
-            if a.apply {
-                // The confirmation was given to this command already.
-                args.extend(["--apply".into(), "--confirm".into(), s.target.clone()]);
-            }
-            Work::Command {
-                program: std::env::current_exe()?,
-                args,
-            }
+            let src_ref = source::parse(ctx, &s.source)?;
+            let tgt_ref = source::parse(ctx, &s.target)?;
+            let goal = source::load(ctx, &src_ref)?;
+            let before = source::load(ctx, &tgt_ref)?;
+            let target = target_of(ctx, &s.target)?;
+            let plan = crate::schema::migrate::plan_with_renames(&goal, &before, MigrateOptions::default(), &[])?;
+            let header = format!(
+                "dbn schema migration (job '{}'): make {} match {}\n{} statement(s), {} with hazards. Generated {}.",
+                a.name,
+                target.name,
+                src_ref.label(),
+                plan.steps.len(),
+                plan.hazard_count(),
+                crate::store::now()
+            );
+            let migration = Migration {
+                script: plan.render(&header),
+                plan,
+                goal,
+                goal_label: src_ref.label(),
+                before: Some(before),
+                with_privileges: false,
+            };
+            let confirmed = if a.apply && !migration.plan.is_empty() {
+                let mut refused = refused;
+                refused.action = "migration".into();
+                refused.statement = Some(migration.script.clone());
+                let what = format!("Run job '{}': {}", a.name, migration.what(&target));
+                Some(authorize(ctx, &target, &what, true, refused, a.confirm.as_deref())?)
+            } else {
+                None
+            };
+            let jsonl = ctx.audit_jsonl()?;
+            let work = Work::Schema {
+                target: Box::new(target),
+                migration: Box::new(migration),
+                confirmed,
+                jsonl,
+            };
+            (work, None)
         }
     })
 }
@@ -294,15 +339,31 @@ fn run_job(a: RunArgs, ctx: &mut Ctx) -> Result<ExitCode> {
     ctx.json_errors = a.json;
     let job = ctx.store()?.sync_job(&a.name)?;
     let def = JobDefinition::from_saved(&job)?;
-    let (_, target) = def.endpoints();
-    let target = target.to_string();
-    let confirmed_by = if a.apply {
-        let prompt = format!("Run job '{}' with --apply: {}.", a.name, def.describe());
-        confirm_target(ctx, &a.name, &target, &prompt, a.confirm.as_deref())?
-    } else {
-        None
+    let (work, data_confirmed) = work_for(ctx, &a, &def)?;
+    // A data job's apply is audited as one entry: intent before it starts
+    // (fail closed), completed with the run's counts. A schema job's
+    // migration audits itself (ops::migration).
+    let intent = match &data_confirmed {
+        Some(c) => {
+            let entry = AuditEntry {
+                connection: Some(def.endpoints().1.to_string()),
+                action: "sync".into(),
+                statement: Some(format!("job run {} --apply ({})", a.name, def.describe())),
+                confirmed_by: Some(c.confirmed_by().to_string()),
+                unlock: c.unlock().map(str::to_string),
+                face: Some(Face::Job.as_str().into()),
+                ..AuditEntry::default()
+            };
+            let mut face = CliFace::new(ctx);
+            let octx = face.context();
+            Some(
+                octx.records
+                    .intent(&entry)
+                    .map_err(|e| ops_failure(OpsError::AuditUnavailable(e.to_string())))?,
+            )
+        }
+        None => None,
     };
-    let work = work_for(ctx, &a, &def)?;
     let metadata = ctx.workspace()?.metadata_db();
     let rt = super::runtime()?;
     let summary = rt.block_on(async {
@@ -326,22 +387,25 @@ fn run_job(a: RunArgs, ctx: &mut Ctx) -> Result<ExitCode> {
         let _ = printer.await;
         anyhow::Ok(summary)
     })?;
-    if a.apply {
-        let entry = AuditEntry {
-            connection: Some(target),
-            action: "sync".into(),
-            statement: Some(format!("job run {} --apply ({})", a.name, def.describe())),
-            duration_ms: Some(summary.duration_ms),
+    if let Some(id) = intent {
+        let done = Completion {
             outcome: match summary.status {
                 RunStatus::Success => "ok".into(),
                 RunStatus::Cancelled => "cancelled".into(),
                 _ => format!("error: {}", summary.error.clone().unwrap_or_default()),
             },
-            confirmed_by,
+            rows_affected: None,
+            duration_ms: Some(summary.duration_ms),
             detail: Some(summary.counts.to_string()),
-            ..AuditEntry::default()
         };
-        super::guard::audit(ctx, &entry);
+        let mut face = CliFace::new(ctx);
+        let octx = face.context();
+        octx.records.complete(id, &done).map_err(|e| {
+            ops_failure(OpsError::AuditIncomplete {
+                id,
+                reason: e.to_string(),
+            })
+        })?;
     }
     Ok(match summary.status {
         RunStatus::Success => ExitCode::Ok,
@@ -370,8 +434,13 @@ fn print_event(ev: &JobEvent, json: bool) {
                 for t in tables {
                     println!("  {}", sanitize(&t.to_string()));
                 }
-            } else if let Some(out) = summary.counts.get("output").and_then(|o| o.as_str()) {
-                print!("{}", sanitize(out));
+            } else if let Some(script) = summary.counts.get("script").and_then(|o| o.as_str()) {
+                print!("{}", sanitize(script));
+            } else if let Some(n) = summary.counts.get("applied").and_then(serde_json::Value::as_u64) {
+                println!(
+                    "  applied {n} migration statement(s); verified empty diff: {}",
+                    summary.counts["verified_empty_diff"]
+                );
             }
             if let Some(e) = &summary.error {
                 eprintln!("dbn: error: {}", sanitize(e));

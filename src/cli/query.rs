@@ -6,12 +6,13 @@ mod run;
 use super::resolve::resolve;
 use super::{Ctx, ExitCode, Failure};
 use crate::export::Format;
+use crate::ops::run_statements::{RunOptions, authorize, context_for, split_in};
 use anyhow::{Context, Result};
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use run::{StatementOutcome, parse_duration};
+pub use run::parse_duration;
 
 /// Arguments of `dbn query`.
 #[derive(Debug, clap::Args)]
@@ -64,92 +65,56 @@ pub struct Args {
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     ctx.json_errors = matches!(args.format, Format::Json | Format::Jsonl);
     let sql = read_sql(&args)?;
-    let mut target = resolve(ctx, args.conn.as_deref(), args.url.as_deref())?;
+    let target = resolve(ctx, args.conn.as_deref(), args.url.as_deref())?;
+    let wants_unlock = args.safety.unlock_writes || args.safety.unlock_minutes.is_some();
+    if args.read_only && wants_unlock {
+        return Err(Failure::usage("--read-only and --unlock-writes contradict each other: pass one of them").into());
+    }
+    let mut target = target.ops();
     if args.read_only {
-        if args.safety.unlock_writes || args.safety.unlock_minutes.is_some() {
-            return Err(
-                Failure::usage("--read-only and --unlock-writes contradict each other: pass one of them").into(),
-            );
-        }
         target.spec.read_only = true;
     }
-    if crate::safety::split(&sql, target.spec.engine).is_empty() {
+    if crate::safety::split(&sql, target.engine()).is_empty() {
         return Err(Failure::usage("no SQL statements found in the input").into());
     }
+    if wants_unlock && !target.read_only {
+        eprintln!(
+            "dbn: note: connection '{}' is not read-only; nothing to unlock",
+            crate::sanitize::sanitize(&target.name)
+        );
+    }
+    let grants = args.safety.grants(args.read_only);
+    let opts = RunOptions {
+        timeout: args.timeout,
+        history: !args.no_history,
+        atomic: false,
+        what: None,
+    };
+    let out = run::Options {
+        format: args.format,
+        limit: args.limit,
+        out: args.out.clone(),
+    };
     let rt = super::runtime()?;
     // Connect first: the classifier reads the text as this session will
     // (its lexing settings) and knows this database's own functions.
-    let mut session = match rt.block_on(run::connect_interruptible(&target)) {
+    let mut session = match rt.block_on(run::connect_interruptible(&target.spec)) {
         Ok(Some(s)) => s,
         Ok(None) => return Ok(ExitCode::Interrupted),
         Err(e) => return Err(e.into()),
     };
-    let (lexing, catalog) = rt.block_on(run::context_for(session.as_mut(), &sql, target.read_only()))?;
+    let (lexing, catalog) = rt.block_on(context_for(session.as_mut(), &sql, target.spec.read_only))?;
     let context = crate::safety::Context {
-        engine: target.spec.engine,
+        engine: target.engine(),
         lexing,
         catalog: catalog.as_ref(),
     };
-    let verdicts = crate::safety::classify_in(&sql, &context);
+    let pieces = split_in(&sql, &context);
+    let mut face = super::guard::CliFace::new(ctx);
+    let mut octx = face.context();
     // Every statement is judged before the first is sent.
-    let mut safety = args.safety.clone();
-    safety.forced_read_only = args.read_only;
-    let cleared = super::guard::clear(ctx, &target, &sql, &verdicts, &safety)?;
-    let session = if cleared.unlocked {
-        // The unlocked run opens a writable session.
-        target.spec.read_only = false;
-        None
-    } else {
-        Some(session)
-    };
-    let opts = run::Options {
-        format: args.format,
-        limit: args.limit,
-        timeout: args.timeout,
-        out: args.out.clone(),
-    };
-    let outcome = rt.block_on(run::run_all(&target, session, &verdicts, &opts));
-    if !args.no_history {
-        record_history(ctx, &target.name, target.spec.engine, &outcome.statements);
-    }
-    let sent: Vec<super::guard::Sent<'_>> = verdicts
-        .iter()
-        .zip(&outcome.statements)
-        .map(|(v, s)| super::guard::Sent {
-            verdict: v,
-            outcome: &s.outcome,
-            error: s.error.as_deref(),
-            rows: s.summary.as_ref().and_then(|x| x.rows_affected).or(s.rows),
-            duration: s.duration,
-        })
-        .collect();
-    super::guard::audit_sent(ctx, &target, &sent, cleared.confirmed_by.as_deref());
-    outcome.result
-}
-
-fn record_history(ctx: &mut Ctx, conn: &str, engine: crate::db::Engine, done: &[StatementOutcome]) {
-    let Ok(store) = ctx.store() else { return };
-    for s in done {
-        // Token-aware: masks PASSWORD/IDENTIFIED BY literals however they are spaced.
-        let redacted = crate::safety::audit::redact_sql(&s.sql, engine);
-        tracing::info!(
-            connection = conn,
-            outcome = %s.outcome,
-            rows = ?s.rows,
-            ms = s.duration.as_millis() as u64,
-            "statement: {}",
-            redacted.chars().take(200).collect::<String>()
-        );
-        let _ = store.add_history(&crate::store::history::NewHistory {
-            connection: conn,
-            sql: &redacted,
-            started_at: s.started_at.clone(),
-            duration_ms: Some(s.duration.as_millis() as i64),
-            rows: s.rows.map(|r| r as i64),
-            outcome: &s.outcome,
-            error: s.error.as_deref(),
-        });
-    }
+    let plan = authorize(&mut octx, &target, pieces, grants).map_err(super::guard::ops_failure)?;
+    rt.block_on(run::run_all(&mut octx, &plan, session, out, &opts))
 }
 
 fn read_sql(args: &Args) -> Result<String> {

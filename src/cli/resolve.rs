@@ -25,6 +25,11 @@ impl Target {
     pub fn read_only(&self) -> bool {
         self.spec.read_only
     }
+
+    /// The target as operations take it.
+    pub fn ops(&self) -> crate::ops::Target {
+        crate::ops::Target::new(self.name.clone(), self.tag, self.spec.read_only, self.spec.clone())
+    }
 }
 
 /// Resolve a saved connection by name, password included.

@@ -112,7 +112,7 @@ fn clear_target(ctx: &mut Ctx, tgt: &Opened, a: &Args, strategy: &Strategy, plan
     if !(tgt.read_only || tgt.tag == Tag::Prod) {
         return Ok(None);
     }
-    if let Some(u) = ctx.store()?.active_unlock(&tgt.name)? {
+    if let Some(u) = super::guard::timed_unlock(ctx, &tgt.name)? {
         return Ok(Some(format!("unlock until {} ({})", u.until, u.confirmed_by)));
     }
     let prompt = format!(

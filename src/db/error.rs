@@ -104,3 +104,28 @@ impl DbError {
 
 /// Result alias for driver calls.
 pub type DbResult<T> = Result<T, DbError>;
+
+impl crate::error::Coded for DbError {
+    fn code(&self) -> &'static str {
+        self.code.as_str()
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        use crate::error::ExitStatus;
+        match self.code {
+            ErrorCode::DbBadUrl => ExitStatus::Usage,
+            // A timeout without SQLSTATE happened while connecting.
+            ErrorCode::DbTimeout if self.sqlstate.is_none() => ExitStatus::Connection,
+            ErrorCode::DbConnRefused
+            | ErrorCode::DbAuthFailed
+            | ErrorCode::DbUnknownDatabase
+            | ErrorCode::DbTls
+            | ErrorCode::DbConnLost => ExitStatus::Connection,
+            ErrorCode::DbTimeout
+            | ErrorCode::DbReadOnly
+            | ErrorCode::QuerySyntaxError
+            | ErrorCode::QueryCancelled
+            | ErrorCode::QueryError => ExitStatus::QueryError,
+        }
+    }
+}

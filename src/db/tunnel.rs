@@ -196,9 +196,10 @@ impl Tunnel {
         ) {
             return e;
         }
-        // ssh reports a failed channel a moment after the driver sees EOF.
+        // ssh reports a failed channel a moment after the driver sees EOF
+        // (a timeout is no EOF: nothing more will come).
         let changed = self.log.changed.notified();
-        if errors::channel_failure(&self.log.snapshot()).is_none() {
+        if e.code != ErrorCode::DbTimeout && errors::channel_failure(&self.log.snapshot()).is_none() {
             let _ = tokio::time::timeout(Duration::from_millis(300), changed).await;
         }
         errors::through_tunnel(e, &self.hop, &self.remote, &self.log.snapshot(), self.gone())
@@ -267,8 +268,38 @@ fn spawn(hop: &SshTarget, port: u16, forward: &str, timeout: Duration) -> DbResu
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    end_with_parent(&mut cmd);
     cmd.spawn().map_err(|e| errors::spawn_failed(&program, &e))
 }
+
+/// Have the kernel stop ssh when dbn dies without running destructors
+/// (SIGKILL, or SIGTERM/SIGHUP without a handler), so no orphaned ssh keeps
+/// a forward open. The signal follows the thread that spawned ssh: the CLI's
+/// main thread or a runtime worker, both living as long as the sessions.
+/// The crate's one `unsafe`: `pre_exec` runs between fork and exec, which
+/// no safe API offers.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn end_with_parent(cmd: &mut Command) {
+    // SAFETY: getpid, prctl and getppid are async-signal-safe, and the
+    // closure allocates nothing.
+    unsafe {
+        let parent = libc::getpid();
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // dbn died between fork and prctl: nobody would stop this ssh.
+            if libc::getppid() != parent {
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn end_with_parent(_cmd: &mut Command) {}
 
 enum Ready {
     /// ssh listens; the stderr reader keeps running.
@@ -289,11 +320,15 @@ async fn wait_ready(child: &mut Child, log: &Arc<Log>, timeout: Duration) -> Rea
     let sink = log.clone();
     let reader = tokio::spawn(async move {
         let mut ready = Some(ready_tx);
+        let mut proxied = false;
         let mut lines = BufReader::new(stderr).lines();
         while let Ok(Some(line)) = lines.next_line().await {
+            // With ProxyJump or ProxyCommand the jump's own ssh shares this
+            // stderr and enters its (-W) session before ours listens.
+            proxied |= line.contains("Executing proxy command");
             // Both come after listen(); "Local forwarding listening on" is
             // printed before bind() and would race the first connection.
-            if line.contains("[port listener]") || line.contains("Entering interactive session") {
+            if line.contains("[port listener]") || (!proxied && line.contains("Entering interactive session")) {
                 if let Some(tx) = ready.take() {
                     let _ = tx.send(());
                 }

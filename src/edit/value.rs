@@ -197,6 +197,47 @@ fn naive_timestamp(t: &str) -> Option<NaiveDateTime> {
 }
 
 /// `-12.50`, `3`, `1e5` as canonical decimal text; None when not a number.
+/// A decimal must fit its column's declared precision and scale
+/// (`numeric(10,2)`, `decimal(5)`): the database would otherwise round it
+/// (and MySQL then reports the row as unchanged) or refuse it.
+pub fn check_scale(data_type: &str, v: &Value) -> Result<(), String> {
+    let Value::Decimal(d) = v else { return Ok(()) };
+    let ty = data_type.to_ascii_lowercase();
+    let Some(args) = ty
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(args, _)| args)
+    else {
+        return Ok(());
+    };
+    let mut nums = args.split(',').map(|n| n.trim().parse::<usize>());
+    let (Some(Ok(precision)), scale) = (nums.next(), nums.next()) else {
+        return Ok(());
+    };
+    let scale = match scale {
+        Some(Ok(s)) => s,
+        Some(Err(_)) => return Ok(()),
+        None => 0,
+    };
+    let body = d.trim_start_matches(['-', '+']);
+    if body.contains(['e', 'E']) {
+        return Ok(());
+    }
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    let frac = frac.trim_end_matches('0').len();
+    let int = int.trim_start_matches('0').len();
+    if frac > scale {
+        return Err(format!(
+            "'{d}' has more than {scale} decimal place{} ({data_type}): the database would round it",
+            if scale == 1 { "" } else { "s" }
+        ));
+    }
+    if int > precision.saturating_sub(scale) {
+        return Err(format!("'{d}' is too large for {data_type}"));
+    }
+    Ok(())
+}
+
 fn decimal(t: &str) -> Option<String> {
     let body = t.strip_prefix(['-', '+']).unwrap_or(t);
     let (mantissa, exp) = match body.split_once(['e', 'E']) {
@@ -320,6 +361,21 @@ mod tests {
             "text stays text"
         );
         assert!(parse_input(ColumnType::Uuid, "nope").is_err());
+        let d = |s: &str| Value::Decimal(s.into());
+        assert!(check_scale("numeric(10,2)", &d("20.5")).is_ok());
+        assert!(check_scale("numeric(10,2)", &d("20.500")).is_ok());
+        assert!(
+            check_scale("decimal(10,2) unsigned", &d("20.501"))
+                .unwrap_err()
+                .contains("round")
+        );
+        assert!(
+            check_scale("numeric(4,2)", &d("123.4"))
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert!(check_scale("decimal(5)", &d("1.5")).is_err());
+        assert!(check_scale("numeric", &d("1.23456789")).is_ok());
     }
 
     #[test]

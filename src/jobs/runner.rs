@@ -29,12 +29,18 @@ pub enum Work {
         /// Write the changes (otherwise diff and plan only).
         apply: bool,
     },
-    /// A child process (schema jobs run `dbn sync schema ...`).
-    Command {
-        /// Program.
-        program: PathBuf,
-        /// Arguments.
-        args: Vec<String>,
+    /// A schema migration, run in this process through `ops::migration`:
+    /// applied when the one rule cleared it (`confirmed`), otherwise only
+    /// reported.
+    Schema {
+        /// The connection to change.
+        target: Box<crate::ops::Target>,
+        /// The migration planned against it.
+        migration: Box<crate::ops::migration::Migration>,
+        /// What the rule granted (`None`: a preview).
+        confirmed: Option<crate::ops::gate::Confirmed>,
+        /// The audit mirror.
+        jsonl: Option<PathBuf>,
     },
 }
 
@@ -148,7 +154,15 @@ impl JobRunner {
                     target,
                     apply,
                 } => self.data(run, &def, &source, &target, apply, &cancel).await,
-                Work::Command { program, args } => command(&program, &args, &cancel).await,
+                Work::Schema {
+                    target,
+                    migration,
+                    confirmed,
+                    jsonl,
+                } => {
+                    self.schema(&target, &migration, confirmed.as_ref(), jsonl, &cancel)
+                        .await
+                }
             },
         };
         let summary = RunSummary {
@@ -223,6 +237,78 @@ impl JobRunner {
     }
 }
 
+impl JobRunner {
+    /// A schema job: report the plan, or apply it through `ops::migration`
+    /// with this run's records (face `job`).
+    async fn schema(
+        &self,
+        target: &crate::ops::Target,
+        m: &crate::ops::migration::Migration,
+        confirmed: Option<&crate::ops::gate::Confirmed>,
+        jsonl: Option<PathBuf>,
+        cancel: &CancellationToken,
+    ) -> (RunStatus, serde_json::Value, Option<String>) {
+        use crate::ops::sinks::{NoPrompt, NullProgress, StoreRecords};
+        use crate::ops::{Face, OpsContext};
+        let planned = json!({
+            "target": target.name,
+            "source": m.goal_label,
+            "statements": m.plan.steps.len(),
+            "hazards": m.plan.hazard_count(),
+        });
+        let Some(confirmed) = confirmed else {
+            let mut counts = planned;
+            counts["applied"] = json!(false);
+            counts["script"] = json!(m.script);
+            return (RunStatus::Success, counts, None);
+        };
+        if m.plan.is_empty() {
+            let mut counts = planned;
+            counts["applied"] = json!(0);
+            return (RunStatus::Success, counts, None);
+        }
+        let mut records = match StoreRecords::open(&self.metadata, jsonl) {
+            Ok(r) => r,
+            Err(e) => {
+                return (
+                    RunStatus::Failed,
+                    planned,
+                    Some(format!("the audit log cannot be written ({e}), so nothing was sent")),
+                );
+            }
+        };
+        let mut ctx = OpsContext {
+            face: Face::Job,
+            records: &mut records,
+            prompt: &mut NoPrompt,
+            progress: &mut NullProgress,
+            cancel: cancel.clone(),
+        };
+        let mut counts = planned;
+        match crate::ops::migration::apply(&mut ctx, target, confirmed, m).await {
+            Ok(a) => {
+                counts["applied"] = json!(a.statements);
+                counts["before_snapshot"] = json!(a.before_snapshot);
+                counts["after_snapshot"] = json!(a.after_snapshot);
+                counts["verified_empty_diff"] = json!(a.remaining.is_empty());
+                counts["audit_id"] = json!(a.audit_id);
+                if a.remaining.is_empty() {
+                    (RunStatus::Success, counts, None)
+                } else {
+                    let n = a.remaining.changes.len();
+                    (
+                        RunStatus::Failed,
+                        counts,
+                        Some(format!("applied, but {n} object(s) still differ from the source")),
+                    )
+                }
+            }
+            Err(crate::ops::OpsError::Cancelled) => (RunStatus::Cancelled, counts, Some("cancelled".into())),
+            Err(e) => (RunStatus::Failed, counts, Some(e.to_string())),
+        }
+    }
+}
+
 /// Diff, plan and (with `apply`) write one table; its counts as JSON.
 async fn sync_table(
     def: &DataJob,
@@ -235,8 +321,12 @@ async fn sync_table(
     let strategy: Strategy = def.strategy.parse()?;
     let mut src_spec = source.clone();
     src_spec.read_only = true;
+    // Writable only as the one rule allowed (the caller's confirmed spec);
+    // a preview never writes.
     let mut tgt_spec = target.clone();
-    tgt_spec.read_only = !apply;
+    if !apply {
+        tgt_spec.read_only = true;
+    }
     let mut src = crate::db::connect(&src_spec)
         .await
         .map_err(DataSyncError::db("source"))?;
@@ -263,45 +353,4 @@ async fn sync_table(
         counts["applied"] = json!(report);
     }
     Ok(counts)
-}
-
-/// Run a child process to completion, killing it on cancellation.
-async fn command(
-    program: &PathBuf,
-    args: &[String],
-    cancel: &CancellationToken,
-) -> (RunStatus, serde_json::Value, Option<String>) {
-    let child = tokio::process::Command::new(program)
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn();
-    let child = match child {
-        Ok(c) => c,
-        Err(e) => {
-            return (
-                RunStatus::Failed,
-                json!({}),
-                Some(format!("cannot start {}: {e}", program.display())),
-            );
-        }
-    };
-    tokio::select! {
-        out = child.wait_with_output() => match out {
-            Ok(o) => {
-                let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
-                let stderr = String::from_utf8_lossy(&o.stderr).trim().to_string();
-                let counts = json!({"exit_code": o.status.code(), "output": stdout});
-                if o.status.success() {
-                    (RunStatus::Success, counts, None)
-                } else {
-                    (RunStatus::Failed, counts, Some(if stderr.is_empty() { format!("exited with {}", o.status) } else { stderr }))
-                }
-            }
-            Err(e) => (RunStatus::Failed, json!({}), Some(e.to_string())),
-        },
-        _ = cancel.cancelled() => (RunStatus::Cancelled, json!({}), Some("cancelled".into())),
-    }
 }

@@ -55,6 +55,8 @@ actions! {
     RunSelection = "run_selection", "Run selection";
     /// Run every statement of the buffer.
     RunBuffer = "run_buffer", "Run whole buffer";
+    /// End the timed write unlock of the current connection's database now.
+    EndUnlock = "end_unlock", "End the write unlock (read-only again)";
     /// Cancel the running query on the server.
     CancelQuery = "cancel_query", "Cancel running query";
     /// Open the command palette.

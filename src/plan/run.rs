@@ -5,7 +5,8 @@
 
 use super::sql::{ExplainRequest, Flavor};
 use super::{Plan, PlanError, mysql, mysql_tree, postgres, sqlite};
-use crate::db::{DbError, Engine, ErrorCode, Frame, Session, Summary, Value};
+use crate::db::{Access, DbError, Engine, ErrorCode, Frame, Session, Summary, Value};
+use crate::safety::WritePermit;
 use crate::safety::audit::Outcome;
 use crate::safety::{Refusal, StatementVerdict, Verdict, rules};
 use std::time::{Duration, Instant};
@@ -48,7 +49,14 @@ pub struct Explained {
 
 /// Explain `req` on `session`. `approved` is the most severe verdict the
 /// safety check allowed; a statement beyond it is refused, never sent.
-pub async fn explain(session: &mut dyn Session, req: &ExplainRequest, approved: Verdict) -> Explained {
+/// `permit` (from the approved plan, `ops::run_statements::Approved`) lets
+/// an ANALYZE write through a read-only connection's session.
+pub async fn explain(
+    session: &mut dyn Session,
+    req: &ExplainRequest,
+    approved: Verdict,
+    permit: Option<&WritePermit>,
+) -> Explained {
     let flavor = match session.engine() {
         Engine::Mysql => match session.server_version().await {
             Ok(v) => Flavor::from_version(Engine::Mysql, &v),
@@ -76,7 +84,8 @@ pub async fn explain(session: &mut dyn Session, req: &ExplainRequest, approved: 
         rolled_back: false,
         result: Err(PlanError::Unsupported("nothing was sent".into())),
     };
-    if transaction && let Err(e) = control(session, begin(flavor)).await {
+    let write = permit.map_or(Access::Read, Access::Write);
+    if transaction && let Err(e) = control(session, begin(flavor), write).await {
         run.result = Err(e.into());
         return run;
     }
@@ -85,7 +94,8 @@ pub async fn explain(session: &mut dyn Session, req: &ExplainRequest, approved: 
     for (i, v) in verdicts.iter().enumerate() {
         let started = Instant::now();
         // Only the EXPLAIN answer is kept; the statement itself (SQLite ANALYZE) is counted.
-        let res = fetch(session, &v.sql, i == 0).await;
+        // With a permit everything runs writable, so the transaction spans the EXPLAIN too.
+        let res = fetch(session, &v.sql, i == 0, write).await;
         let duration = started.elapsed();
         let outcome = match &res {
             Ok(_) => Outcome::Ok,
@@ -105,7 +115,7 @@ pub async fn explain(session: &mut dyn Session, req: &ExplainRequest, approved: 
             Err(e) => {
                 if transaction {
                     // The statement failed: undo what it did before reporting.
-                    let _ = control(session, "ROLLBACK").await;
+                    let _ = control(session, "ROLLBACK", write).await;
                     run.rolled_back = true;
                 }
                 run.result = Err(e.into());
@@ -114,7 +124,7 @@ pub async fn explain(session: &mut dyn Session, req: &ExplainRequest, approved: 
         }
     }
     if transaction {
-        if let Err(e) = control(session, "ROLLBACK").await {
+        if let Err(e) = control(session, "ROLLBACK", write).await {
             run.result = Err(e.into());
             return run;
         }
@@ -151,13 +161,18 @@ fn begin(flavor: Flavor) -> &'static str {
     }
 }
 
-async fn control(session: &mut dyn Session, sql: &str) -> Result<(), DbError> {
-    fetch(session, sql, false).await.map(|_| ())
+async fn control(session: &mut dyn Session, sql: &str, access: Access<'_>) -> Result<(), DbError> {
+    fetch(session, sql, false, access).await.map(|_| ())
 }
 
 /// Run one statement; keep its rows when `keep`, else only count them (a
 /// statement run for timing may return millions).
-async fn fetch(session: &mut dyn Session, sql: &str, keep: bool) -> Result<(Vec<Vec<Value>>, u64, Summary), DbError> {
+async fn fetch(
+    session: &mut dyn Session,
+    sql: &str,
+    keep: bool,
+    access: Access<'_>,
+) -> Result<(Vec<Vec<Value>>, u64, Summary), DbError> {
     let (tx, mut rx) = mpsc::channel(16);
     let collect = async {
         let mut rows = Vec::new();
@@ -172,7 +187,7 @@ async fn fetch(session: &mut dyn Session, sql: &str, keep: bool) -> Result<(Vec<
         }
         (rows, n)
     };
-    let (summary, (rows, n)) = tokio::join!(session.execute(sql, tx), collect);
+    let (summary, (rows, n)) = tokio::join!(session.execute_as(sql, access, tx), collect);
     Ok((rows, n, summary?))
 }
 

@@ -1,108 +1,446 @@
-//! The single check a command makes before sending a buffer of SQL: every
-//! statement is judged first, so nothing is sent when any is refused.
+//! The one confirmation rule, as a pure function every face calls (through
+//! `ops`): given what is about to be sent, the connection and what the user
+//! has granted so far, answer ready, ask for one more confirmation, or
+//! refuse. Faces only differ in *how* they ask (a terminal prompt, a TUI
+//! dialog, `--confirm NAME` where nothing can be asked).
+//!
+//! The rule:
+//! 1. A write to a read-only connection needs an unlock: the connection's
+//!    name typed at a prompt, or `--confirm NAME` where there is no prompt.
+//!    It lasts one command (CLI) or one run (TUI) unless minutes were asked;
+//!    an active timed unlock of the database counts.
+//! 2. An unlock never stands in for the other confirmations: UPDATE/DELETE
+//!    without WHERE needs `--allow-unbounded` (the TUI's dialog), DROP/
+//!    TRUNCATE/ALTER ... DROP need the typed name, and operations that
+//!    replace structure or data (migration, data sync into prod or a
+//!    read-only target, restore, import) need their own typed name.
+//! 3. `--confirm NAME` answers every confirmation of one command at once; a
+//!    refused buffer never prompts; statements that could lift read-only are
+//!    always refused on a read-only connection.
 
-use super::confirm::{Prompt, Terminal, confirm_typed_with};
+use super::confirm::{Prompt, confirm_typed_with};
 use super::permit::WritePermit;
-use super::policy::{ConfirmKind, Decision, PolicyInput, decide, excerpt};
-use super::{Refusal, StatementVerdict, rules};
-use crate::store::connections::Tag;
+use super::policy::{ConfirmKind, Decision, PolicyInput, decide, excerpt, unlock_hint};
+use super::{Refusal, StatementVerdict, Verdict, rules};
+use crate::sanitize::sanitize;
+use crate::store::unlocks::Unlock;
 
-/// The connection and what the user asked for on the command line.
-#[derive(Debug, Clone)]
-pub struct GateContext<'a> {
-    /// Connection name (what `--confirm` must equal).
-    pub conn_name: &'a str,
-    /// Environment tag; prod connections get the extra confirmations.
-    pub tag: Tag,
-    /// The connection is read-only.
-    pub read_only: bool,
-    /// Writes are unlocked (this invocation or an unexpired timed unlock).
-    pub unlocked: bool,
-    /// `--allow-unbounded` was given.
-    pub allow_unbounded: bool,
-    /// `--confirm NAME`, if given.
-    pub confirm: Option<&'a str>,
+/// A confirmation the rule can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AskKind {
+    /// Unlock writes on a read-only connection.
+    Unlock,
+    /// UPDATE/DELETE without WHERE.
+    Unbounded,
+    /// DROP/TRUNCATE/ALTER ... DROP.
+    Destructive,
+    /// An operation that replaces structure or data (migration, sync, restore, import).
+    Operation,
 }
 
-/// Permission to send the buffer.
+/// One more confirmation needed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ask {
+    /// What to confirm.
+    pub kind: AskKind,
+    /// What is at stake, for the prompt or dialog (sanitized).
+    pub message: String,
+    /// The refusal to report where nobody can answer.
+    pub unanswered: Refusal,
+}
+
+/// A confirmation given at a prompt or dialog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Typed {
+    /// What it confirmed.
+    pub kind: AskKind,
+    /// How (`typed 'prod'`, `typed 'prod' in dbn ui`).
+    pub how: String,
+}
+
+/// What the user has granted for this command or run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants {
+    /// `--confirm NAME`: answers every confirmation of this command on NAME.
+    pub confirm: Option<String>,
+    /// `--allow-unbounded`.
+    pub allow_unbounded: bool,
+    /// The user asked to unlock (`--unlock-writes`, `--unlock-minutes`), even for reads.
+    pub unlock_requested: bool,
+    /// Keep a new unlock for N minutes instead of this command or run.
+    pub unlock_minutes: Option<u32>,
+    /// The command demands read-only (`--read-only`): no unlock applies.
+    pub forced_read_only: bool,
+    /// Confirmations typed so far.
+    pub typed: Vec<Typed>,
+}
+
+impl Grants {
+    fn typed(&self, kind: AskKind) -> Option<&str> {
+        self.typed.iter().find(|t| t.kind == kind).map(|t| t.how.as_str())
+    }
+}
+
+/// The connection as the rule sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Conn<'a> {
+    /// Name (what a confirmation types).
+    pub name: &'a str,
+    /// Read-only connection.
+    pub read_only: bool,
+    /// The database's active timed unlock, if any.
+    pub timed: Option<&'a Unlock>,
+    /// What an unlock without minutes lasts for: `command` (CLI, jobs) or `run` (TUI).
+    pub scope: &'a str,
+}
+
+/// Which unlock allows the writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnlockUse {
+    /// An active timed unlock of the database.
+    Timed(Unlock),
+    /// A new unlock confirmed now: for this command/run, or for `minutes`.
+    New {
+        /// How it was confirmed.
+        how: String,
+        /// Timed for this many minutes.
+        minutes: Option<u32>,
+    },
+}
+
+/// Permission to send. Only the review functions here make one, so only
+/// they decide whether writes may pass (see [`permit`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Approval {
-    /// Who confirmed what, for the audit log (`typed 'prod' for DROP of t`).
-    pub confirmed_by: Option<String>,
+    confirmations: Vec<String>,
+    unlock: Option<UnlockUse>,
+    writable: bool,
 }
 
-/// Check a buffer using the process's terminal for confirmations.
-pub fn check(verdicts: &[StatementVerdict], ctx: &GateContext<'_>) -> Result<Approval, Refusal> {
-    check_with(verdicts, ctx, &mut Terminal)
+/// The rule's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Review {
+    /// Send it.
+    Ready(Approval),
+    /// Ask this, then review again with the answer added to the grants.
+    Ask(Ask),
+    /// Never send it (audit the refusal).
+    Refused(Refusal),
 }
 
-/// Check a buffer, asking `io` for any typed confirmation.
-pub fn check_with(
-    verdicts: &[StatementVerdict],
-    ctx: &GateContext<'_>,
-    io: &mut dyn Prompt,
-) -> Result<Approval, Refusal> {
-    let input = PolicyInput {
-        conn_name: ctx.conn_name,
-        read_only: ctx.read_only,
-        unlocked: ctx.unlocked,
-        allow_unbounded: ctx.allow_unbounded,
-        destructive_confirmed: false,
-    };
-    let many = verdicts.len() > 1;
-    let position = |i: usize| {
-        if many {
-            format!(" (statement {} of {})", i + 1, verdicts.len())
-        } else {
-            String::new()
-        }
-    };
-    let mut destroy: Vec<(usize, Vec<String>)> = Vec::new();
-    let mut unbounded: Option<(usize, String)> = None;
-    // Blocks win over confirmations: a refused buffer never prompts.
-    for (i, v) in verdicts.iter().enumerate() {
-        match decide(v, &input) {
-            Decision::Allow => {}
-            Decision::Block { rule, message } => {
-                return Err(Refusal::new(rule, format!("{message}{}", position(i))));
+fn position(i: usize, n: usize) -> String {
+    if n > 1 {
+        format!(" (statement {} of {n})", i + 1)
+    } else {
+        String::new()
+    }
+}
+
+fn mismatch(flag: &str, name: &str, what: &str) -> Refusal {
+    Refusal::new(
+        rules::CONFIRM_MISMATCH,
+        format!(
+            "--confirm '{}' does not match the target connection '{name}'; nothing was done. Pass --confirm {name} to confirm: {}",
+            sanitize(flag),
+            sanitize(what)
+        ),
+    )
+}
+
+fn required(name: &str, what: &str) -> Refusal {
+    Refusal::new(
+        rules::CONFIRM_REQUIRED,
+        format!(
+            "confirmation required and stdin is not a terminal, so dbn cannot ask: {}. Nothing was done. Pass --confirm {name} to confirm non-interactively",
+            sanitize(what.trim_end_matches(['.', ' ', '\n']))
+        ),
+    )
+}
+
+/// Outcome of one confirmation: already given (how), or still to ask.
+enum Given {
+    Yes(String),
+    No,
+}
+
+fn given(conn: &Conn<'_>, grants: &Grants, kind: AskKind, what: &str) -> Result<Given, Refusal> {
+    if let Some(how) = grants.typed(kind) {
+        return Ok(Given::Yes(how.to_string()));
+    }
+    match grants.confirm.as_deref() {
+        Some(flag) if flag == conn.name => Ok(Given::Yes(format!("--confirm {}", conn.name))),
+        Some(flag) => Err(mismatch(flag, conn.name, what)),
+        None => Ok(Given::No),
+    }
+}
+
+fn unlock_span(minutes: Option<u32>, run: &str) -> String {
+    match minutes {
+        Some(m) => format!("for {m} minute{}", if m == 1 { "" } else { "s" }),
+        None => format!("for this {run} only"),
+    }
+}
+
+/// The unlock step, shared by statements and operations. `what` names the
+/// first write (for the refusal without a prompt).
+fn unlock_step(conn: &Conn<'_>, grants: &Grants, what: &str) -> Result<Option<UnlockUse>, Box<Review>> {
+    let prompt = format!(
+        "Unlock writes on read-only connection '{}' {}.",
+        conn.name,
+        unlock_span(grants.unlock_minutes, conn.scope)
+    );
+    match given(conn, grants, AskKind::Unlock, &prompt).map_err(|r| Box::new(Review::Refused(r)))? {
+        Given::Yes(how) => Ok(Some(UnlockUse::New {
+            how,
+            minutes: grants.unlock_minutes,
+        })),
+        Given::No => {
+            // A request for a new timed unlock is honoured even when one is active.
+            if let Some(t) = conn.timed
+                && grants.unlock_minutes.is_none()
+            {
+                return Ok(Some(UnlockUse::Timed(t.clone())));
             }
-            Decision::NeedConfirm {
-                what: ConfirmKind::Unbounded { .. },
-                message,
-            } => {
-                unbounded.get_or_insert((i, message));
-            }
-            Decision::NeedConfirm {
-                what: ConfirmKind::Destructive { objects },
-                ..
-            } => destroy.push((i, objects)),
+            let unanswered = if grants.unlock_requested {
+                required(conn.name, &prompt)
+            } else {
+                Refusal::new(
+                    rules::READ_ONLY,
+                    format!(
+                        "connection '{}' is read-only ({}): refused {what} before sending it. Nothing was sent. {}",
+                        conn.name,
+                        rules::READ_ONLY,
+                        unlock_hint(conn.name)
+                    ),
+                )
+            };
+            Err(Box::new(Review::Ask(Ask {
+                kind: AskKind::Unlock,
+                message: sanitize(&prompt).into_owned(),
+                unanswered,
+            })))
         }
     }
-    if let Some((i, message)) = unbounded {
-        return Err(Refusal::new(
-            rules::UNBOUNDED_WRITE,
-            format!("{message}{}. Nothing was sent", position(i)),
+}
+
+/// Review a buffer of statements (every statement is judged before any is sent).
+pub fn review_statements(conn: &Conn<'_>, verdicts: &[StatementVerdict], grants: &Grants) -> Review {
+    let read_only = conn.read_only || grants.forced_read_only;
+    let n = verdicts.len();
+    // 1. Blocks win over confirmations: a refused buffer never prompts.
+    let strict = PolicyInput {
+        conn_name: conn.name,
+        read_only,
+        unlocked: true,
+        allow_unbounded: true,
+        destructive_confirmed: true,
+    };
+    for (i, v) in verdicts.iter().enumerate() {
+        if let Decision::Block { rule, message } = decide(v, &strict) {
+            return Review::Refused(Refusal::new(rule, format!("{message}{}", position(i, n))));
+        }
+    }
+    let first_write = verdicts.iter().position(|v| !v.verdict.is_read());
+    if grants.forced_read_only
+        && let Some(i) = first_write
+    {
+        let what = format!("`{}`{}", excerpt(&verdicts[i].sql), position(i, n));
+        return Review::Refused(Refusal::new(
+            rules::READ_ONLY,
+            format!(
+                "--read-only was given: refused {what} ({}). Nothing was sent",
+                verdicts[i].verdict
+            ),
         ));
     }
-    let mut approval = Approval::default();
-    if !destroy.is_empty() {
-        let mut objects: Vec<String> = destroy.iter().flat_map(|(_, o)| o.iter().cloned()).collect();
+    let mut approval = Approval {
+        writable: !read_only,
+        ..Approval::default()
+    };
+    // 2. UPDATE/DELETE without WHERE: a flag or a dialog, never implied.
+    if let Some(i) = verdicts.iter().position(|v| v.verdict == Verdict::UnboundedWrite) {
+        if grants.allow_unbounded {
+            approval.confirmations.push("--allow-unbounded".into());
+        } else if let Some(how) = grants.typed(AskKind::Unbounded) {
+            approval.confirmations.push(format!("{how} for unbounded write"));
+        } else {
+            let v = &verdicts[i];
+            let message = format!(
+                "`{}` has no WHERE clause and would change every row ({}): {}{}",
+                excerpt(&v.sql),
+                rules::UNBOUNDED_WRITE,
+                v.reason,
+                position(i, n)
+            );
+            return Review::Ask(Ask {
+                kind: AskKind::Unbounded,
+                unanswered: Refusal::new(
+                    rules::UNBOUNDED_WRITE,
+                    format!("{message}. Pass --allow-unbounded to run it anyway. Nothing was sent"),
+                ),
+                message,
+            });
+        }
+    }
+    // 3. The unlock, for a write (or an explicit request) on a read-only connection.
+    if conn.read_only && (first_write.is_some() || grants.unlock_requested) {
+        let what = first_write.map_or_else(
+            || "the unlock".to_string(),
+            |i| {
+                format!(
+                    "`{}`{} ({}: {}){}",
+                    excerpt(&verdicts[i].sql),
+                    position(i, n),
+                    verdicts[i].verdict,
+                    verdicts[i].reason,
+                    if verdicts[i].parsed {
+                        ""
+                    } else {
+                        ". It could not be parsed, and unparseable text counts as a write"
+                    }
+                )
+            },
+        );
+        match unlock_step(conn, grants, &what) {
+            Ok(u) => {
+                approval.unlock = u;
+                approval.writable = true;
+            }
+            Err(r) => return *r,
+        }
+    }
+    // 4. DROP/TRUNCATE: the typed name, naming the objects.
+    let lenient = PolicyInput {
+        conn_name: conn.name,
+        read_only: false,
+        unlocked: true,
+        allow_unbounded: true,
+        destructive_confirmed: false,
+    };
+    let mut objects: Vec<String> = Vec::new();
+    let mut statements = Vec::new();
+    for v in verdicts {
+        if let Decision::NeedConfirm {
+            what: ConfirmKind::Destructive { objects: o },
+            ..
+        } = decide(v, &lenient)
+        {
+            objects.extend(o);
+            statements.push(excerpt(&v.sql));
+        }
+    }
+    if !statements.is_empty() {
         objects.dedup();
-        let statements: Vec<String> = destroy.iter().map(|(i, _)| excerpt(&verdicts[*i].sql)).collect();
         let named = if objects.is_empty() {
             "objects not identified".to_string()
         } else {
             objects.join(", ")
         };
-        let prompt = format!(
+        let message = format!(
             "WARNING: this destroys data on '{}': {named} ({})",
-            ctx.conn_name,
+            conn.name,
             statements.join("; ")
         );
-        let c = confirm_typed_with(io, ctx.conn_name, &prompt, ctx.confirm)?;
-        approval.confirmed_by = Some(format!("{} for DROP/TRUNCATE of {named}", c.how));
+        match given(conn, grants, AskKind::Destructive, &message) {
+            Err(r) => return Review::Refused(r),
+            Ok(Given::Yes(how)) => approval
+                .confirmations
+                .push(format!("{how} for DROP/TRUNCATE of {named}")),
+            Ok(Given::No) => {
+                return Review::Ask(Ask {
+                    kind: AskKind::Destructive,
+                    unanswered: required(conn.name, &message),
+                    message: sanitize(&message).into_owned(),
+                });
+            }
+        }
     }
-    Ok(approval)
+    Review::Ready(approval)
+}
+
+/// What an operation other than plain statements needs confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationAsk {
+    /// What it does, for the prompt (`Apply 3 migration statement(s) to 'prod'`).
+    pub what: String,
+    /// Whether the operation itself needs the typed name (besides any unlock).
+    pub confirm: bool,
+}
+
+/// Review an operation that writes to `conn` (migration, sync, restore, import).
+pub fn review_operation(conn: &Conn<'_>, op: &OperationAsk, grants: &Grants) -> Review {
+    if grants.forced_read_only {
+        return Review::Refused(Refusal::new(
+            rules::READ_ONLY,
+            format!("--read-only was given: refused to {}. Nothing was done", op.what),
+        ));
+    }
+    let mut approval = Approval {
+        writable: true,
+        ..Approval::default()
+    };
+    if conn.read_only {
+        match unlock_step(conn, grants, &format!("to {}", op.what)) {
+            Ok(u) => approval.unlock = u,
+            Err(r) => return *r,
+        }
+    }
+    if op.confirm {
+        match given(conn, grants, AskKind::Operation, &op.what) {
+            Err(r) => return Review::Refused(r),
+            Ok(Given::Yes(how)) => approval.confirmations.push(how),
+            Ok(Given::No) => {
+                return Review::Ask(Ask {
+                    kind: AskKind::Operation,
+                    unanswered: required(conn.name, &op.what),
+                    message: sanitize(&op.what).into_owned(),
+                });
+            }
+        }
+    }
+    Review::Ready(approval)
+}
+
+impl Approval {
+    /// Confirmations other than the unlock, for the audit log.
+    pub fn confirmations(&self) -> &[String] {
+        &self.confirmations
+    }
+
+    /// The unlock that allows writes on a read-only connection.
+    pub fn unlock(&self) -> Option<&UnlockUse> {
+        self.unlock.as_ref()
+    }
+
+    /// The session may write (a read-write connection, or unlocked).
+    pub fn writable(&self) -> bool {
+        self.writable
+    }
+
+    /// Everything that confirmed this, for `audit_log.confirmed_by`.
+    pub fn confirmed_by(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        match &self.unlock {
+            Some(UnlockUse::New { how, minutes }) => parts.push(match minutes {
+                Some(m) => format!("unlock for {m} min: {how}"),
+                None => format!("unlock: {how}"),
+            }),
+            Some(UnlockUse::Timed(u)) => parts.push(format!("unlock until {} ({})", u.until, u.confirmed_by)),
+            None => {}
+        }
+        parts.extend(self.confirmations.iter().cloned());
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+/// The [`WritePermit`] an approval gives a read-only connection's session
+/// of `database` ([`crate::db::database_id`]): `None` when it unlocked nothing.
+pub fn permit(approval: &Approval, database: &str) -> Option<WritePermit> {
+    let granted_by = match approval.unlock.as_ref()? {
+        UnlockUse::New { how, .. } => how.clone(),
+        UnlockUse::Timed(u) => format!("unlock until {} ({})", u.until, u.confirmed_by),
+    };
+    Some(WritePermit::grant(database, granted_by))
 }
 
 /// Ask for the typed confirmation that unlocks writes on `conn_name`
@@ -113,11 +451,10 @@ pub fn confirm_unlock(
     confirm: Option<&str>,
     io: &mut dyn Prompt,
 ) -> Result<super::confirm::Confirmation, Refusal> {
-    let span = match minutes {
-        Some(m) => format!("for {m} minute{}", if m == 1 { "" } else { "s" }),
-        None => "for this command only".to_string(),
-    };
-    let prompt = format!("Unlock writes on read-only connection '{conn_name}' {span}.");
+    let prompt = format!(
+        "Unlock writes on read-only connection '{conn_name}' {}.",
+        unlock_span(minutes, "command")
+    );
     confirm_typed_with(io, conn_name, &prompt, confirm)
 }
 
@@ -138,7 +475,7 @@ pub fn unlock_writes(
 
 /// The [`WritePermit`] for an unlock on record that has not expired
 /// (`unlock` as read from the store, for `database`).
-pub fn permit_for_unlock(database: &str, unlock: &crate::store::unlocks::Unlock) -> WritePermit {
+pub fn permit_for_unlock(database: &str, unlock: &Unlock) -> WritePermit {
     WritePermit::grant(
         database,
         format!("unlock until {} ({})", unlock.until, unlock.confirmed_by),

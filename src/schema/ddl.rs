@@ -2,11 +2,15 @@
 //! renders the canonical form shown in diffs (expressions normalized) and
 //! the executable form used by migrations (the server's own text).
 
+mod keywords;
+mod mysql;
+mod table;
 mod types;
 
 use super::normalize;
 use super::{CheckConstraint, ColumnDef, ForeignKey, Index, KeyConstraint, Table, View};
 use crate::db::Engine;
+use keywords::PG_RESERVED;
 
 /// A DDL renderer for one engine.
 #[derive(Debug, Clone, Copy)]
@@ -17,107 +21,6 @@ pub struct Ddl {
     /// keeping the server's text (for execution).
     pub canonical: bool,
 }
-
-const PG_RESERVED: &[&str] = &[
-    "all",
-    "analyse",
-    "analyze",
-    "and",
-    "any",
-    "array",
-    "as",
-    "asc",
-    "asymmetric",
-    "both",
-    "case",
-    "cast",
-    "check",
-    "collate",
-    "column",
-    "constraint",
-    "create",
-    "current_date",
-    "current_role",
-    "current_time",
-    "current_timestamp",
-    "current_user",
-    "default",
-    "deferrable",
-    "desc",
-    "distinct",
-    "do",
-    "else",
-    "end",
-    "except",
-    "false",
-    "fetch",
-    "for",
-    "foreign",
-    "from",
-    "grant",
-    "group",
-    "having",
-    "in",
-    "initially",
-    "intersect",
-    "into",
-    "lateral",
-    "leading",
-    "limit",
-    "localtime",
-    "localtimestamp",
-    "not",
-    "null",
-    "offset",
-    "on",
-    "only",
-    "or",
-    "order",
-    "placing",
-    "primary",
-    "references",
-    "returning",
-    "select",
-    "session_user",
-    "some",
-    "symmetric",
-    "table",
-    "then",
-    "to",
-    "trailing",
-    "true",
-    "union",
-    "unique",
-    "user",
-    "using",
-    "variadic",
-    "when",
-    "where",
-    "window",
-    "with",
-    "authorization",
-    "binary",
-    "collation",
-    "concurrently",
-    "cross",
-    "full",
-    "ilike",
-    "inner",
-    "is",
-    "isnull",
-    "join",
-    "left",
-    "like",
-    "natural",
-    "notnull",
-    "outer",
-    "overlaps",
-    "right",
-    "similar",
-    "tablesample",
-    "verbose",
-    "freeze",
-];
 
 impl Ddl {
     /// A renderer producing executable SQL.
@@ -171,6 +74,16 @@ impl Ddl {
         }
     }
 
+    /// A longer body (view query, index definition), whitespace-normalized
+    /// in canonical mode.
+    pub fn body(&self, b: &str) -> String {
+        if self.canonical {
+            normalize::body(b)
+        } else {
+            b.to_string()
+        }
+    }
+
     fn list(&self, cols: &[String]) -> String {
         cols.iter().map(|c| self.ident(c)).collect::<Vec<_>>().join(", ")
     }
@@ -183,81 +96,63 @@ impl Ddl {
         }
     }
 
-    fn mysql_default(&self, d: &str) -> String {
-        let (value, on_update) = match d.to_ascii_lowercase().find(" on update ") {
-            Some(p) => (&d[..p], Some(&d[p..])),
-            None => (d, None),
-        };
-        let v = value.trim();
-        let bare = v.starts_with('\'')
-            || v.eq_ignore_ascii_case("null")
-            || v.parse::<f64>().is_ok()
-            || (v.ends_with("()") && v[..v.len() - 2].chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-            || v.starts_with("b'")
-            || v.starts_with("0x");
-        let v = if bare { v.to_string() } else { format!("({v})") };
-        format!("{v}{}", on_update.unwrap_or(""))
-    }
-
     /// One column definition (without a trailing comma).
     pub fn column(&self, c: &ColumnDef, inline_pk: bool) -> String {
+        match self.engine {
+            Engine::Mysql => return self.mysql_column(c),
+            Engine::Sqlite => return self.sqlite_column(c, inline_pk),
+            Engine::Postgres => {}
+        }
         let mut s = format!("{} {}", self.ident(&c.name), c.data_type);
+        if let Some(m) = &c.compression {
+            s.push_str(&format!(" COMPRESSION {m}"));
+        }
         if let Some(coll) = &c.collation {
             s.push_str(&format!(" COLLATE {coll}"));
         }
-        match self.engine {
-            Engine::Postgres => {
-                if let Some(g) = &c.generated {
-                    s.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", self.expr(g)));
-                } else if let Some(id) = &c.identity {
-                    s.push_str(&format!(" GENERATED {id} AS IDENTITY"));
-                    if let Some(o) = &c.identity_options {
-                        s.push_str(&format!(" ({o})"));
-                    }
-                } else if let Some(d) = &c.default {
-                    s.push_str(&format!(" DEFAULT {}", self.expr(d)));
-                }
-                if !c.nullable {
-                    s.push_str(" NOT NULL");
-                }
+        if let Some(g) = &c.generated {
+            s.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", self.expr(g)));
+        } else if let Some(id) = &c.identity {
+            s.push_str(&format!(" GENERATED {id} AS IDENTITY"));
+            if let Some(o) = &c.identity_options {
+                s.push_str(&format!(" ({o})"));
             }
-            Engine::Mysql => {
-                if let Some(g) = &c.generated {
-                    s.push_str(&format!(" GENERATED ALWAYS AS {g}"));
-                } else {
-                    s.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
-                    if let Some(d) = &c.default {
-                        s.push_str(&format!(" DEFAULT {}", self.mysql_default(d)));
-                    }
-                    if c.identity.is_some() {
-                        s.push_str(" AUTO_INCREMENT");
-                    }
-                }
-                if let Some(k) = &c.comment {
-                    s.push_str(&format!(" COMMENT {}", self.literal(k)));
-                }
-            }
-            Engine::Sqlite => {
-                if inline_pk {
-                    s.push_str(" PRIMARY KEY");
-                    if c.identity.is_some() {
-                        s.push_str(" AUTOINCREMENT");
-                    }
-                }
-                if !c.nullable && !inline_pk {
-                    s.push_str(" NOT NULL");
-                }
-                if let Some(g) = &c.generated {
-                    s.push_str(&format!(" GENERATED ALWAYS AS {g}"));
-                } else if let Some(d) = &c.default {
-                    s.push_str(&format!(" DEFAULT {d}"));
-                }
-            }
+        } else if let Some(d) = &c.default {
+            s.push_str(&format!(" DEFAULT {}", self.expr(d)));
+        }
+        if !c.nullable {
+            s.push_str(" NOT NULL");
         }
         s
     }
 
-    fn named(&self, name: &str) -> String {
+    fn sqlite_column(&self, c: &ColumnDef, inline_pk: bool) -> String {
+        let mut s = self.ident(&c.name);
+        if !c.data_type.is_empty() {
+            s.push(' ');
+            s.push_str(&c.data_type);
+        }
+        if inline_pk {
+            s.push_str(" PRIMARY KEY");
+            if c.identity.is_some() {
+                s.push_str(" AUTOINCREMENT");
+            }
+        }
+        if !c.nullable && !inline_pk {
+            s.push_str(" NOT NULL");
+        }
+        if let Some(coll) = &c.collation {
+            s.push_str(&format!(" COLLATE {coll}"));
+        }
+        if let Some(g) = &c.generated {
+            s.push_str(&format!(" GENERATED ALWAYS AS {g}"));
+        } else if let Some(d) = &c.default {
+            s.push_str(&format!(" DEFAULT {d}"));
+        }
+        s
+    }
+
+    pub(crate) fn named(&self, name: &str) -> String {
         if name.is_empty() {
             String::new()
         } else {
@@ -265,30 +160,65 @@ impl Ddl {
         }
     }
 
+    /// Postgres options of a key constraint's index, after its columns.
+    fn key_tail(&self, k: &KeyConstraint) -> String {
+        let mut s = String::new();
+        if !k.include.is_empty() {
+            s.push_str(&format!(" INCLUDE ({})", self.list(&k.include)));
+        }
+        if let Some(w) = &k.with {
+            s.push_str(&format!(" WITH ({w})"));
+        }
+        if let Some(d) = &k.deferrable {
+            s.push_str(&format!(" {d}"));
+        }
+        s
+    }
+
     /// `PRIMARY KEY (...)` clause.
     pub fn primary_key(&self, k: &KeyConstraint) -> String {
-        let name = if self.engine == Engine::Postgres {
-            self.named(&k.name)
-        } else {
-            String::new()
-        };
-        format!("{name}PRIMARY KEY ({})", self.list(&k.columns))
+        match self.engine {
+            Engine::Postgres => format!(
+                "{}PRIMARY KEY ({}){}",
+                self.named(&k.name),
+                self.list(&k.columns),
+                self.key_tail(k)
+            ),
+            _ => format!("PRIMARY KEY ({})", self.list(&k.columns)),
+        }
     }
 
     /// `UNIQUE (...)` clause.
     pub fn unique(&self, k: &KeyConstraint) -> String {
         match self.engine {
             Engine::Mysql => format!("UNIQUE KEY {} ({})", self.ident(&k.name), self.list(&k.columns)),
-            _ => format!("{}UNIQUE ({})", self.named(&k.name), self.list(&k.columns)),
+            Engine::Postgres => format!(
+                "{}UNIQUE{} ({}){}",
+                self.named(&k.name),
+                if k.nulls_not_distinct {
+                    " NULLS NOT DISTINCT"
+                } else {
+                    ""
+                },
+                self.list(&k.columns),
+                self.key_tail(k)
+            ),
+            Engine::Sqlite => format!("{}UNIQUE ({})", self.named(&k.name), self.list(&k.columns)),
         }
     }
 
-    /// `CHECK (...)` clause.
+    /// `CHECK (...)` clause (with `NO INHERIT`; `NOT VALID` is only ever
+    /// added by `ALTER TABLE`, see [`Ddl::table_extras`]).
     pub fn check(&self, c: &CheckConstraint) -> String {
-        format!("{}CHECK ({})", self.named(&c.name), self.expr(&c.expression))
+        format!(
+            "{}CHECK ({}){}",
+            self.named(&c.name),
+            self.expr(&c.expression),
+            if c.no_inherit { " NO INHERIT" } else { "" }
+        )
     }
 
-    /// `FOREIGN KEY ...` clause.
+    /// `FOREIGN KEY ...` clause (without `NOT VALID`).
     pub fn foreign_key(&self, from_schema: &str, fk: &ForeignKey) -> String {
         let target = if self.engine == Engine::Postgres || fk.ref_schema == from_schema || fk.ref_schema.is_empty() {
             self.qname(&fk.ref_schema, &fk.ref_table)
@@ -305,6 +235,9 @@ impl Ddl {
             self.list(&fk.columns),
             self.list(&fk.ref_columns)
         );
+        if fk.match_full {
+            s.push_str(" MATCH FULL");
+        }
         if fk.on_update != "NO ACTION" {
             s.push_str(&format!(" ON UPDATE {}", fk.on_update));
         }
@@ -317,123 +250,10 @@ impl Ddl {
         s
     }
 
-    /// `CREATE TABLE` with columns and constraints; foreign keys inline
-    /// only when `with_fks` (SQLite always needs them inline).
-    pub fn create_table(&self, t: &Table, with_fks: bool) -> String {
-        let single_pk = t
-            .primary_key
-            .as_ref()
-            .filter(|k| self.engine == Engine::Sqlite && k.columns.len() == 1)
-            .map(|k| k.columns[0].clone());
-        let mut items: Vec<String> = t
-            .columns
-            .iter()
-            .map(|c| self.column(c, single_pk.as_deref() == Some(c.name.as_str())))
-            .collect();
-        if let Some(pk) = &t.primary_key
-            && single_pk.is_none()
-        {
-            items.push(self.primary_key(pk));
-        }
-        items.extend(t.uniques.iter().map(|u| self.unique(u)));
-        items.extend(t.checks.iter().map(|c| self.check(c)));
-        items.extend(
-            t.exclusions
-                .iter()
-                .map(|x| format!("{}{}", self.named(&x.name), x.expression)),
-        );
-        if self.engine == Engine::Mysql {
-            items.extend(t.indexes.iter().map(|i| self.mysql_index_item(i)));
-        }
-        if with_fks || self.engine == Engine::Sqlite {
-            items.extend(t.foreign_keys.iter().map(|f| self.foreign_key(&t.schema, f)));
-        }
-        let mut s = format!(
-            "CREATE TABLE {} (\n    {}\n)",
-            self.qname(&t.schema, &t.name),
-            items.join(",\n    ")
-        );
-        if self.engine == Engine::Postgres
-            && let Some(p) = &t.partition_by
-        {
-            s.push_str(&format!(" PARTITION BY {p}"));
-        }
-        if self.engine == Engine::Mysql
-            && let Some(c) = &t.comment
-        {
-            s.push_str(&format!(" COMMENT={}", self.literal(c)));
-        }
-        s.push(';');
-        s
-    }
-
-    /// Statements that follow a Postgres CREATE TABLE: RLS and comments.
-    pub fn table_extras(&self, t: &Table) -> Vec<String> {
-        if self.engine != Engine::Postgres {
-            return Vec::new();
-        }
-        let q = self.qname(&t.schema, &t.name);
-        let mut out = Vec::new();
-        if let Some(forced) = t.row_security {
-            out.push(format!("ALTER TABLE {q} ENABLE ROW LEVEL SECURITY;"));
-            if forced {
-                out.push(format!("ALTER TABLE {q} FORCE ROW LEVEL SECURITY;"));
-            }
-        }
-        if let Some(c) = &t.comment {
-            out.push(format!("COMMENT ON TABLE {q} IS {};", self.literal(c)));
-        }
-        let keys = t.primary_key.iter().chain(&t.uniques).map(|k| (&k.name, &k.comment));
-        let checks = t.checks.iter().chain(&t.exclusions).map(|k| (&k.name, &k.comment));
-        for (name, comment) in keys.chain(checks) {
-            if let Some(c) = comment {
-                out.push(self.comment_on("CONSTRAINT", &format!("{} ON {q}", self.ident(name)), Some(c)));
-            }
-        }
-        for col in &t.columns {
-            if let Some(c) = &col.comment {
-                out.push(format!(
-                    "COMMENT ON COLUMN {q}.{} IS {};",
-                    self.ident(&col.name),
-                    self.literal(c)
-                ));
-            }
-        }
-        out
-    }
-
-    fn mysql_index_item(&self, i: &Index) -> String {
-        let kind = if i.unique { "UNIQUE KEY" } else { "KEY" };
-        let cols: Vec<String> = i.columns.iter().map(|c| self.mysql_part(c)).collect();
-        let using = match i.method.as_deref() {
-            Some("fulltext") => return format!("FULLTEXT KEY {} ({})", self.ident(&i.name), cols.join(", ")),
-            Some("spatial") => return format!("SPATIAL KEY {} ({})", self.ident(&i.name), cols.join(", ")),
-            Some("hash") => " USING HASH",
-            _ => "",
-        };
-        format!("{kind} {} ({}){using}", self.ident(&i.name), cols.join(", "))
-    }
-
-    /// `col(10) DESC` -> `` `col`(10) DESC ``.
-    fn mysql_part(&self, part: &str) -> String {
-        let (body, desc) = match part.strip_suffix(" DESC") {
-            Some(b) => (b, " DESC"),
-            None => (part, ""),
-        };
-        match body.find('(') {
-            Some(p) if body.ends_with(')') => format!("{}{}{desc}", self.ident(&body[..p]), &body[p..]),
-            _ => format!("{}{desc}", self.ident(body)),
-        }
-    }
-
     /// `CREATE INDEX` for one index of a table.
     pub fn create_index(&self, t: &Table, i: &Index, concurrently: bool) -> String {
         if let Some(def) = &i.definition {
-            let def = if self.canonical {
-                normalize::body(def)
-            } else {
-                def.clone()
-            };
+            let def = self.body(def);
             let def = if concurrently {
                 def.replacen(" INDEX ", " INDEX CONCURRENTLY ", 1)
             } else {
@@ -464,16 +284,28 @@ impl Ddl {
         }
     }
 
-    /// `CREATE [MATERIALIZED] VIEW`.
+    /// `CREATE [MATERIALIZED] VIEW` (SQLite: the stored text when known).
     pub fn create_view(&self, v: &View) -> String {
-        let body = if self.canonical {
-            normalize::body(&v.definition)
-        } else {
-            v.definition.clone()
-        };
+        if self.engine == Engine::Sqlite
+            && !self.canonical
+            && let Some(o) = &v.original
+        {
+            return format!("{};", o.trim().trim_end_matches(';'));
+        }
+        let body = self.body(&v.definition);
         let body = body.trim().trim_end_matches(';').to_string();
         let kind = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
-        format!("CREATE {kind} {} AS\n{body};", self.qname(&v.schema, &v.name))
+        match self.engine {
+            Engine::Mysql => self.mysql_view(v, &body),
+            _ => {
+                let with = if v.options.is_empty() {
+                    String::new()
+                } else {
+                    format!(" WITH ({})", v.options.join(", "))
+                };
+                format!("CREATE {kind} {}{with} AS\n{body};", self.qname(&v.schema, &v.name))
+            }
+        }
     }
 
     /// `CREATE INDEX` statements of a materialized view.
@@ -481,12 +313,21 @@ impl Ddl {
         v.indexes
             .iter()
             .filter_map(|i| i.definition.as_ref())
-            .map(|def| {
-                if self.canonical {
-                    format!("{};", normalize::body(def))
-                } else {
-                    format!("{def};")
-                }
+            .map(|def| format!("{};", self.body(def)))
+            .collect()
+    }
+
+    /// `COMMENT ON` statements for a view's columns (Postgres).
+    pub fn view_column_comments(&self, v: &View) -> Vec<String> {
+        if self.engine != Engine::Postgres {
+            return Vec::new();
+        }
+        let q = self.qname(&v.schema, &v.name);
+        v.columns
+            .iter()
+            .filter_map(|c| {
+                let on = format!("{q}.{}", self.ident(&c.name));
+                c.comment.as_deref().map(|t| self.comment_on("COLUMN", &on, Some(t)))
             })
             .collect()
     }

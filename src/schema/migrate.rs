@@ -5,10 +5,10 @@ mod mysql;
 mod postgres;
 mod sqlite;
 
-use super::{Schema, View};
+use super::Schema;
 use crate::db::Engine;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use thiserror::Error;
 
 /// When a step runs relative to the migration's transaction.
@@ -32,6 +32,9 @@ pub struct Step {
     /// Hazards, in words (`data loss: drops column t.c`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hazards: Vec<String>,
+    /// What the statement does that is not a hazard (`metadata only: ...`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// When it runs.
     pub stage: Stage,
     /// A check whose result must be empty (SQLite `PRAGMA foreign_key_check`).
@@ -125,6 +128,10 @@ pub fn plan_with_renames(
             to: target.engine,
         });
     }
+    // A snapshot older than the model records less: never drop what it
+    // cannot see (partitions, aggregates, ...).
+    let (source, target, _) = super::compat::align(source, target);
+    let (source, target) = (source.as_ref(), target.as_ref());
     let mut b = Builder::default();
     let renamed = rename(&mut b, target, renames)?;
     let target = &renamed;
@@ -179,6 +186,11 @@ impl Builder {
 
     /// Add a statement with hazards.
     pub(crate) fn add_h(&mut self, phase: Phase, sql: impl Into<String>, hazards: Vec<String>) {
+        self.add_n(phase, sql, hazards, Vec::new());
+    }
+
+    /// Add a statement with hazards and notes.
+    pub(crate) fn add_n(&mut self, phase: Phase, sql: impl Into<String>, hazards: Vec<String>, notes: Vec<String>) {
         let stage = match phase {
             Phase::Pre => Stage::Pre,
             Phase::Post => Stage::Post,
@@ -187,6 +199,7 @@ impl Builder {
         self.steps.entry(phase).or_default().push(Step {
             sql: sql.into(),
             hazards,
+            notes,
             stage,
             expect_no_rows: false,
         });
@@ -197,6 +210,7 @@ impl Builder {
         self.steps.entry(Phase::Check).or_default().push(Step {
             sql: sql.into(),
             hazards: Vec::new(),
+            notes: Vec::new(),
             stage: Stage::Tx,
             expect_no_rows: true,
         });
@@ -242,6 +256,14 @@ impl Plan {
             );
         }
         let mut in_tx = false;
+        let mut post_said = false;
+        if self
+            .steps
+            .iter()
+            .any(|s| s.stage == Stage::Pre && !s.sql.starts_with("PRAGMA"))
+        {
+            out.push_str("\n-- The statements before BEGIN run outside the transaction.\n");
+        }
         for s in &self.steps {
             if s.stage == Stage::Tx && !in_tx && self.transactional {
                 out.push_str("\nBEGIN;\n");
@@ -251,9 +273,16 @@ impl Plan {
                 out.push_str("\nCOMMIT;\n");
                 in_tx = false;
             }
+            if s.stage == Stage::Post && !post_said {
+                out.push_str("\n-- The statements below run outside the transaction, one by one.\n");
+                post_said = true;
+            }
             out.push('\n');
             for h in &s.hazards {
                 out.push_str(&format!("-- HAZARD {h}\n"));
+            }
+            for n in &s.notes {
+                out.push_str(&format!("-- NOTE {n}\n"));
             }
             if s.expect_no_rows {
                 out.push_str("-- must return no rows:\n");
@@ -277,71 +306,10 @@ impl Plan {
     }
 }
 
-/// Views whose definition must be dropped before table changes: those that
-/// changed or disappeared, and (transitively) any view over a changed,
-/// removed or rebuilt relation. Keys are `schema.name`.
-pub(crate) fn affected_views(source: &Schema, target: &Schema, touched: &BTreeSet<String>) -> BTreeSet<String> {
-    let d = super::ddl::Ddl::canonical(source.engine);
-    let key = |v: &View| format!("{}.{}", v.schema, v.name);
-    let mut out: BTreeSet<String> = BTreeSet::new();
-    for v in &target.views {
-        let same = source
-            .views
-            .iter()
-            .find(|s| same_name(source.engine, &s.schema, &s.name, &v.schema, &v.name))
-            .is_some_and(|s| {
-                d.create_view(s) == d.create_view(v)
-                    && s.materialized == v.materialized
-                    && d.view_indexes(s) == d.view_indexes(v)
-            });
-        if !same {
-            out.insert(key(v));
-        }
-    }
-    loop {
-        let before = out.len();
-        for v in &target.views {
-            if v.depends_on
-                .iter()
-                .any(|dep| touched.contains(dep) || out.contains(dep))
-            {
-                out.insert(key(v));
-            }
-        }
-        if out.len() == before {
-            return out;
-        }
-    }
-}
-
 /// Whether two object names denote the same object: on MySQL and SQLite the
 /// schema is the database itself and is ignored.
 pub(crate) fn same_name(engine: Engine, s1: &str, n1: &str, s2: &str, n2: &str) -> bool {
     n1 == n2 && (engine != Engine::Postgres || s1 == s2)
-}
-
-/// Views in dependency order (dependencies first).
-pub(crate) fn view_order<'a>(views: &[&'a View]) -> Vec<&'a View> {
-    let mut done: BTreeSet<String> = BTreeSet::new();
-    let mut out = Vec::new();
-    let names: BTreeSet<String> = views.iter().map(|v| format!("{}.{}", v.schema, v.name)).collect();
-    let mut left: Vec<&View> = views.to_vec();
-    while !left.is_empty() {
-        let before = left.len();
-        left.retain(|v| {
-            let ready = v.depends_on.iter().all(|d| !names.contains(d) || done.contains(d));
-            if ready {
-                done.insert(format!("{}.{}", v.schema, v.name));
-                out.push(*v);
-            }
-            !ready
-        });
-        if left.len() == before {
-            // A cycle cannot exist among views; keep going in name order anyway.
-            out.append(&mut left);
-        }
-    }
-    out
 }
 
 /// Apply chosen renames to a copy of the target model and emit the
@@ -373,6 +341,14 @@ fn rename(b: &mut Builder, target: &Schema, renames: &[Rename]) -> Result<Schema
                 let old = tab.name.clone();
                 tab.name = to.clone();
                 let sch = tab.schema.clone();
+                rename_in_dependencies(&mut t.dependencies, t.engine, &sch, &old, None, to);
+                for x in &mut t.tables {
+                    for p in x.inherits.iter_mut().chain(x.partition_of.as_mut()) {
+                        if p.name == old && (t.engine != Engine::Postgres || p.schema == sch) {
+                            p.name = to.clone();
+                        }
+                    }
+                }
                 for x in &mut t.tables {
                     for fk in &mut x.foreign_keys {
                         if fk.ref_table == old && (t.engine != Engine::Postgres || fk.ref_schema == sch) {
@@ -412,6 +388,7 @@ fn rename(b: &mut Builder, target: &Schema, renames: &[Rename]) -> Result<Schema
                     });
                 };
                 col.name = to.clone();
+                let (sch, tname) = (tab.schema.clone(), tab.name.clone());
                 b.add(
                     Phase::Renames,
                     format!(
@@ -431,10 +408,59 @@ fn rename(b: &mut Builder, target: &Schema, renames: &[Rename]) -> Result<Schema
                 }
                 tab.uniques.iter_mut().for_each(|u| rename_cols(&mut u.columns));
                 tab.foreign_keys.iter_mut().for_each(|f| rename_cols(&mut f.columns));
+                tab.indexes.iter_mut().for_each(|i| rename_cols(&mut i.columns));
+                for x in &mut t.tables {
+                    for fk in &mut x.foreign_keys {
+                        if fk.ref_table == tname && (t.engine != Engine::Postgres || fk.ref_schema == sch) {
+                            rename_cols(&mut fk.ref_columns);
+                        }
+                    }
+                }
+                rename_in_dependencies(&mut t.dependencies, t.engine, &sch, &tname, Some(from), to);
             }
         }
     }
     Ok(t)
+}
+
+/// Rewrite node ids after a rename: a table (`column` None) or one of its
+/// columns.
+fn rename_in_dependencies(
+    deps: &mut [super::Dependency],
+    engine: Engine,
+    schema: &str,
+    table: &str,
+    column: Option<&str>,
+    to: &str,
+) {
+    use super::deps::{NodeKind, node, sub_node};
+    let fix = |id: &mut String| match column {
+        Some(c) => {
+            let old = sub_node(engine, NodeKind::Column, schema, table, c);
+            if *id == old {
+                *id = sub_node(engine, NodeKind::Column, schema, table, to);
+            }
+        }
+        None => {
+            let old_table = node(engine, NodeKind::Table, schema, table);
+            if *id == old_table {
+                *id = node(engine, NodeKind::Table, schema, to);
+                return;
+            }
+            let prefix_body = old_table.trim_start_matches("table:").to_string() + ".";
+            if let Some((kind, body)) = id.split_once(':')
+                && matches!(kind, "column" | "default" | "constraint" | "trigger" | "policy")
+                && let Some(rest) = body.strip_prefix(&prefix_body)
+            {
+                let new_body = node(engine, NodeKind::Table, schema, to);
+                *id = format!("{kind}:{}.{rest}", new_body.trim_start_matches("table:"));
+            }
+        }
+    };
+    for d in deps.iter_mut() {
+        fix(&mut d.from);
+        fix(&mut d.to);
+    }
 }
 
 /// Parse `--rename` values: `[schema.]table=new_table` or

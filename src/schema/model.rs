@@ -64,6 +64,10 @@ pub struct Schema {
     /// triggers, ...): named in every diff and verify as not compared.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unmodelled: Vec<Unmodelled>,
+    /// Which model this was read with (0 in snapshots older than it), so
+    /// schemas read by different dbn versions compare at the older level.
+    #[serde(default)]
+    pub model_version: u32,
 }
 
 impl Schema {
@@ -86,6 +90,7 @@ impl Schema {
             schema_comments: Default::default(),
             dependencies: Vec::new(),
             unmodelled: Vec::new(),
+            model_version: super::compat::MODEL_VERSION,
         }
     }
 
@@ -366,6 +371,10 @@ pub struct CheckConstraint {
     /// Postgres: added `NOT VALID` and never validated.
     #[serde(default, skip_serializing_if = "is_false")]
     pub not_valid: bool,
+    /// MariaDB: a check declared on this column (`c int CHECK (c > 0)`),
+    /// shown with the column rather than the table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
 }
 
 /// An index.

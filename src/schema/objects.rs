@@ -25,8 +25,12 @@ pub enum Kind {
     Sequence,
     /// A function or procedure.
     Function,
+    /// An aggregate function.
+    Aggregate,
     /// A table with its columns and constraints.
     Table,
+    /// A partition of a partitioned table (Postgres).
+    Partition,
     /// An index.
     Index,
     /// A view.
@@ -52,7 +56,9 @@ impl Kind {
             Kind::CompositeType => "composite type",
             Kind::Sequence => "sequence",
             Kind::Function => "function",
+            Kind::Aggregate => "aggregate",
             Kind::Table => "table",
+            Kind::Partition => "partition",
             Kind::Index => "index",
             Kind::View => "view",
             Kind::MaterializedView => "materialized view",
@@ -72,7 +78,9 @@ impl Kind {
             Kind::CompositeType => "composite types",
             Kind::Sequence => "sequences",
             Kind::Function => "functions",
+            Kind::Aggregate => "aggregates",
             Kind::Table => "tables",
+            Kind::Partition => "partitions",
             Kind::Index => "indexes",
             Kind::View => "views",
             Kind::MaterializedView => "materialized views",
@@ -189,7 +197,7 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
         push(Kind::Sequence, display_name(e, &x.schema, &x.name), ddl);
     }
     for f in &schema.functions {
-        let name = format!("{}({})", display_name(e, &f.schema, &f.name), f.arguments);
+        let name = function_name(e, f);
         let mut ddl = normalize::body(&f.definition);
         if let Some(c) = &f.comment {
             ddl.push_str(&format!(
@@ -198,19 +206,31 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
                 d.literal(c)
             ));
         }
-        push(Kind::Function, name, ddl);
+        let kind = if f.kind == "aggregate" {
+            Kind::Aggregate
+        } else {
+            Kind::Function
+        };
+        push(kind, name, ddl);
     }
     for t in &schema.tables {
-        push(Kind::Table, display_name(e, &t.schema, &t.name), table_ddl(&d, t));
+        let kind = if t.partition_of.is_some() {
+            Kind::Partition
+        } else {
+            Kind::Table
+        };
+        push(kind, display_name(e, &t.schema, &t.name), table_ddl(&d, t));
         for i in &t.indexes {
-            let ddl = with_comment(
-                &d,
-                d.create_index(t, i, false),
-                "INDEX",
-                &d.qname(&t.schema, &i.name),
-                &i.comment,
-            );
-            push(Kind::Index, display_name(e, &t.schema, &i.name), ddl);
+            let mut ddl = d.create_index(t, i, false);
+            if i.clustered {
+                ddl.push_str(&format!(
+                    "\nALTER TABLE {} CLUSTER ON {};",
+                    d.qname(&t.schema, &t.name),
+                    d.ident(&i.name)
+                ));
+            }
+            let ddl = with_comment(&d, ddl, "INDEX", &d.qname(&t.schema, &i.name), &i.comment);
+            push(Kind::Index, index_name(e, t, &i.name), ddl);
         }
     }
     for v in &schema.views {
@@ -228,12 +248,23 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
         for i in &v.indexes {
             ddl = with_comment(&d, ddl, "INDEX", &d.qname(&v.schema, &i.name), &i.comment);
         }
+        for c in d.view_column_comments(v) {
+            ddl.push('\n');
+            ddl.push_str(&c);
+        }
         push(kind, display_name(e, &v.schema, &v.name), ddl);
     }
     for t in &schema.triggers {
         let name = format!("{} on {}", t.name, display_name(e, &t.schema, &t.table));
         let on = format!("{} ON {}", d.ident(&t.name), d.qname(&t.schema, &t.table));
-        let ddl = with_comment(&d, normalize::body(&t.definition), "TRIGGER", &on, &t.comment);
+        let mut ddl = with_comment(&d, normalize::body(&t.definition), "TRIGGER", &on, &t.comment);
+        if let Some(state) = &t.enabled {
+            ddl.push_str(&format!(
+                "\nALTER TABLE {} {state} TRIGGER {};",
+                d.qname(&t.schema, &t.table),
+                d.ident(&t.name)
+            ));
+        }
         push(Kind::Trigger, name, ddl);
     }
     for p in &schema.policies {
@@ -258,7 +289,10 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
             .iter()
             .map(|t| (display_name(e, &t.schema, &t.name), t))
             .collect();
-        for o in out.iter_mut().filter(|o| o.kind == Kind::Table) {
+        for o in out
+            .iter_mut()
+            .filter(|o| matches!(o.kind, Kind::Table | Kind::Partition))
+        {
             if let Some(t) = by_name.get(&o.name) {
                 let mut sorted = (*t).clone();
                 sorted.columns.sort_by(|a, b| a.name.cmp(&b.name));
@@ -268,6 +302,25 @@ pub fn objects(schema: &Schema, opts: ObjectOptions) -> Vec<Object> {
     }
     out.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
     out
+}
+
+/// Display name of a routine: qualified name and argument types (the
+/// identity; parameter names are not part of it).
+pub fn function_name(engine: Engine, f: &super::Function) -> String {
+    let args = match engine {
+        Engine::Postgres => f.identity(),
+        _ => f.arguments.clone(),
+    };
+    format!("{}({args})", display_name(engine, &f.schema, &f.name))
+}
+
+/// Display name of an index: unique per schema on Postgres, per table on
+/// MySQL (`table.index`), per database on SQLite.
+pub fn index_name(engine: Engine, t: &Table, name: &str) -> String {
+    match engine {
+        Engine::Mysql => format!("{}.{name}", t.name),
+        _ => display_name(engine, &t.schema, name),
+    }
 }
 
 fn with_comment(d: &Ddl, mut ddl: String, what: &str, name: &str, comment: &Option<String>) -> String {

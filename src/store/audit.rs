@@ -1,6 +1,6 @@
 //! The append-only audit log.
 
-use super::{Store, StoreResult, now};
+use super::{Store, StoreError, StoreResult, now};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -36,6 +36,30 @@ pub struct AuditEntry {
     /// Who confirmed what (`typed 'prod-db'`, `--confirm prod-db --allow-unbounded`).
     pub confirmed_by: Option<String>,
     /// Free-form JSON detail.
+    pub detail: Option<String>,
+    /// Which face did it: `cli`, `tui` or `job`.
+    #[serde(default)]
+    pub face: Option<String>,
+    /// Which unlock allowed a write on a read-only connection (`this command: --confirm prod`,
+    /// `timed until ...: typed 'prod'`).
+    #[serde(default)]
+    pub unlock: Option<String>,
+}
+
+/// Outcome stored with an intent until its completion arrives; a process
+/// killed in between leaves it on record.
+pub const OUTCOME_UNKNOWN: &str = "unknown";
+
+/// The end of an intent entry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Completion {
+    /// Final outcome (`ok`, `error: ...`, `cancelled`).
+    pub outcome: String,
+    /// Rows affected.
+    pub rows_affected: Option<i64>,
+    /// Duration in milliseconds.
+    pub duration_ms: Option<i64>,
+    /// Replaces the detail when given.
     pub detail: Option<String>,
 }
 
@@ -87,6 +111,24 @@ pub fn host_name() -> Option<String> {
         .or_else(|| std::env::var("HOSTNAME").ok())
 }
 
+/// Mirror an entry to the JSONL file. The database is the record; the
+/// mirror is best effort.
+fn mirror(jsonl: Option<&Path>, e: &AuditEntry) {
+    if jsonl.is_some()
+        && let Ok(line) = serde_json::to_string(e)
+    {
+        mirror_line(jsonl, &line);
+    }
+}
+
+fn mirror_line(jsonl: Option<&Path>, line: &str) {
+    if let Some(path) = jsonl
+        && let Ok(mut f) = crate::fsutil::append_private(path)
+    {
+        let _ = writeln!(f, "{line}");
+    }
+}
+
 impl Store {
     /// Append an entry, and mirror it to `jsonl` when given. Returns its id.
     pub fn append_audit(&self, entry: &AuditEntry, jsonl: Option<&Path>) -> StoreResult<i64> {
@@ -106,29 +148,52 @@ impl Store {
         e.detail = e.detail.map(|d| crate::safety::redact::text(&d));
         e.confirmed_by = e.confirmed_by.map(|c| crate::safety::redact::text(&c));
         self.conn().execute(
-            "INSERT INTO audit_log (at, connection, os_user, host, action, statement, verdict, rows_affected, duration_ms, outcome, confirmed_by, detail)
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+            "INSERT INTO audit_log (at, connection, os_user, host, action, statement, verdict, rows_affected, duration_ms, outcome, confirmed_by, detail, face, unlock)
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
             params![
                 e.at, e.connection, e.os_user, e.host, e.action, e.statement, e.verdict, e.rows_affected, e.duration_ms, e.outcome,
-                e.confirmed_by, e.detail
+                e.confirmed_by, e.detail, e.face, e.unlock
             ],
         )?;
         e.id = self.conn().last_insert_rowid();
-        if let Some(path) = jsonl {
-            // The database is the record; the mirror is best effort.
-            if let Ok(line) = serde_json::to_string(&e)
-                && let Ok(mut f) = crate::fsutil::append_private(path)
-            {
-                let _ = writeln!(f, "{line}");
-            }
-        }
+        mirror(jsonl, &e);
         Ok(e.id)
+    }
+
+    /// Complete an intent entry (outcome `unknown`) written by
+    /// [`Store::append_audit`]. Only such entries can change, once.
+    pub fn complete_audit(&self, id: i64, done: &Completion, jsonl: Option<&Path>) -> StoreResult<()> {
+        let n = self.conn().execute(
+            "UPDATE audit_log SET outcome = ?2, rows_affected = coalesce(?3, rows_affected),
+               duration_ms = coalesce(?4, duration_ms), detail = coalesce(?5, detail)
+             WHERE id = ?1 AND outcome = 'unknown'",
+            params![
+                id,
+                crate::safety::redact::text(&done.outcome),
+                done.rows_affected,
+                done.duration_ms,
+                done.detail.as_deref().map(crate::safety::redact::text)
+            ],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound {
+                kind: "pending audit entry",
+                name: id.to_string(),
+                hint: String::new(),
+            });
+        }
+        if jsonl.is_some() {
+            let line = serde_json::json!({"id": id, "completes": id, "at": now(), "outcome": done.outcome,
+                "rows_affected": done.rows_affected, "duration_ms": done.duration_ms});
+            mirror_line(jsonl, &line.to_string());
+        }
+        Ok(())
     }
 
     /// Audit entries, newest first.
     pub fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditEntry>> {
         let mut stmt = self.conn().prepare(
-            "SELECT id, at, connection, os_user, host, action, statement, verdict, rows_affected, duration_ms, outcome, confirmed_by, detail
+            "SELECT id, at, connection, os_user, host, action, statement, verdict, rows_affected, duration_ms, outcome, confirmed_by, detail, face, unlock
              FROM audit_log WHERE (?1 IS NULL OR connection = ?1) AND (?2 IS NULL OR at >= ?2)
              ORDER BY id DESC LIMIT ?3",
         )?;
@@ -148,6 +213,8 @@ impl Store {
                 outcome: r.get(10)?,
                 confirmed_by: r.get(11)?,
                 detail: r.get(12)?,
+                face: r.get(13)?,
+                unlock: r.get(14)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -213,5 +280,61 @@ mod tests {
         if wal.exists() {
             assert_eq!(mode(&wal), 0o600);
         }
+    }
+
+    #[test]
+    fn only_an_intent_can_be_completed_and_only_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("m.db")).unwrap();
+        let intent = s
+            .append_audit(
+                &AuditEntry {
+                    connection: Some("p".into()),
+                    action: "write".into(),
+                    statement: Some("UPDATE t SET a = 1 WHERE id = 1".into()),
+                    outcome: OUTCOME_UNKNOWN.into(),
+                    face: Some("cli".into()),
+                    ..Default::default()
+                },
+                None,
+            )
+            .unwrap();
+        let done = Completion {
+            outcome: "ok".into(),
+            rows_affected: Some(1),
+            duration_ms: Some(3),
+            detail: None,
+        };
+        s.complete_audit(intent, &done, None).unwrap();
+        assert!(s.complete_audit(intent, &done, None).is_err(), "completed once");
+        let e = &s.list_audit(&AuditFilter::default()).unwrap()[0];
+        assert_eq!(
+            (e.outcome.as_str(), e.rows_affected, e.face.as_deref()),
+            ("ok", Some(1), Some("cli"))
+        );
+        // A pending entry's statement, connection or confirmation cannot be rewritten.
+        let other = s
+            .append_audit(
+                &AuditEntry {
+                    action: "write".into(),
+                    outcome: OUTCOME_UNKNOWN.into(),
+                    ..Default::default()
+                },
+                None,
+            )
+            .unwrap();
+        assert!(
+            s.conn()
+                .execute(
+                    "UPDATE audit_log SET statement = 'x', outcome = 'ok' WHERE id = ?1",
+                    [other]
+                )
+                .is_err()
+        );
+        assert!(
+            s.conn()
+                .execute("UPDATE audit_log SET outcome = 'ok' WHERE id = ?1", [intent])
+                .is_err()
+        );
     }
 }

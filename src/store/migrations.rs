@@ -3,7 +3,10 @@
 use rusqlite::Connection;
 
 /// Each entry upgrades from version `index` to `index + 1`. Append only.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_unlocks_by_database.sql"),
+];
 
 /// The version a fully migrated database has.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

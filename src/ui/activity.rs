@@ -5,9 +5,10 @@
 use super::popup::centered;
 use super::text::{fit, put};
 use super::theme::Slot;
+use crate::activity::signal::Signal;
 use crate::activity::{Health, SessionInfo, Snapshot, format, tree};
 use crate::app::App;
-use crate::app::activity::{ActivityPanel, Detail, Tab};
+use crate::app::activity::{ActivityPanel, Detail, SignalConfirm, Tab};
 use crate::sanitize::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -98,6 +99,65 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &ActivityPanel) {
     }
     if let Some(d) = &p.detail {
         detail(f, r, d, app);
+    }
+    if let Some(c) = &p.confirm {
+        confirm(f, r, c, app);
+    }
+}
+
+/// The confirmation of a cancel or terminate: the session and its
+/// statement, the rule's question, and what to type or press.
+fn confirm(f: &mut Frame, area: Rect, c: &SignalConfirm, app: &App) {
+    let t = &app.theme;
+    let width = area.width.saturating_sub(4).clamp(10, 100);
+    let inner_w = usize::from(width.saturating_sub(2)).max(1);
+    let mut lines: Vec<(String, Style)> = Vec::new();
+    let text = t.style(Slot::Popup);
+    for l in wrap(&c.request.what(), inner_w) {
+        lines.push((l, text));
+    }
+    if let Some(q) = &c.rule {
+        lines.push((String::new(), text));
+        for l in wrap(q, inner_w) {
+            lines.push((l, t.style(Slot::Warning)));
+        }
+    }
+    lines.push((String::new(), text));
+    match &c.expect {
+        Some(name) => {
+            for l in wrap(
+                &format!("Type '{name}' and Enter to confirm (audited); Esc cancels."),
+                inner_w,
+            ) {
+                lines.push((l, text));
+            }
+            lines.push((format!("> {}▏", c.input), t.style(Slot::Selection)));
+        }
+        None => lines.push(("y / Enter: send (audited) · n / Esc: cancel".into(), text)),
+    }
+    let height = (lines.len() as u16 + 2).min(area.height.max(3));
+    let r = centered(area, width, height);
+    f.render_widget(Clear, r);
+    let title = match c.request.signal {
+        Signal::Cancel => " Cancel statement? ",
+        Signal::Terminate => " Terminate session? ",
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Slot::Error))
+        .style(text)
+        .title(title);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    for (i, (l, st)) in lines.iter().take(usize::from(inner.height)).enumerate() {
+        put(
+            f.buffer_mut(),
+            inner.x,
+            inner.y + i as u16,
+            &sanitize(l),
+            inner.width,
+            *st,
+        );
     }
 }
 
@@ -399,13 +459,13 @@ fn footer(f: &mut Frame, x: u16, y: u16, w: u16, app: &App, p: &ActivityPanel) {
                 crate::app::Level::Error => Slot::Error,
             }),
         ),
-        None if w >= 110 => (
-            "↑/↓ move · Enter full text · Tab sessions/statements · b root blocker · i idle · r refresh · p pause · F1 keys · Esc close"
+        None if w >= 140 => (
+            "↑/↓ move · Enter full text · Tab sessions/statements · b root blocker · c cancel · t terminate · i idle · r refresh · p pause · F1 keys · Esc close"
                 .to_string(),
             t.style(Slot::Muted),
         ),
         None => (
-            "Enter text · Tab statements · b root · i idle · r refresh · p pause · F1 · Esc".to_string(),
+            "Enter text · Tab stmts · b root · c cancel · t term · i idle · p pause · Esc".to_string(),
             t.style(Slot::Muted),
         ),
     };

@@ -88,10 +88,24 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &Popup) {
                 .wrap(Wrap { trim: false });
             f.render_widget(para, inner);
         }
-        Popup::TypedConfirm { message, input, .. } => {
-            let r = centered(area, 76, 11);
+        Popup::TypedConfirm {
+            message,
+            input,
+            ask,
+            minutes,
+            ..
+        } => {
+            let r = centered(area, 76, 12);
             let inner = frame_box(f, app, r, "Safety confirmation");
-            let body = format!("{}\n\n> {}▏", sanitize_lines(message), sanitize(input));
+            let scope = if *ask == crate::safety::gate::AskKind::Unlock {
+                match minutes {
+                    Some(m) => format!("\nUnlock scope: {m} minutes (Tab changes)"),
+                    None => "\nUnlock scope: this run only (Tab changes)".to_string(),
+                }
+            } else {
+                String::new()
+            };
+            let body = format!("{}{scope}\n\n> {}▏", sanitize_lines(message), sanitize(input));
             let para = Paragraph::new(body)
                 .style(t.style(Slot::Warning))
                 .wrap(Wrap { trim: false });

@@ -27,7 +27,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("l (backups)", "Diff the selected backup against live"),
     (
         "R (backups)",
-        "Restore the selected backup into this connection (typed confirmation)",
+        "Restore the selected backup: mark tables (Space, *), pick the target connection (c), d adds the tables that reference them, Enter previews, Enter again asks for the target's name",
     ),
     ("Esc, Ctrl+C", "Cancel a running backup diff or restore"),
     ("Esc", "Back to the list / close"),

@@ -41,12 +41,13 @@ pub fn draw(f: &mut Frame, r: Rect, app: &App) {
         other => format!(" {} ", other.as_str().to_uppercase()),
     };
     x = put(out, x, r.y, &tag_text, right_edge.saturating_sub(x), t.style(tag_slot));
-    let (badge, slot) = if app.conn.read_only {
-        (" RO ", Slot::BadgeRo)
-    } else {
-        (" RW ", Slot::BadgeRw)
+    // Never `RO` while writes would pass: an unlock in force shows instead, in the prod colour.
+    let (badge, slot) = match app.unlock_badge() {
+        Some(text) => (format!(" {text} "), Slot::TagProd),
+        None if app.conn.read_only => (" RO ".to_string(), Slot::BadgeRo),
+        None => (" RW ".to_string(), Slot::BadgeRw),
     };
-    x = put(out, x, r.y, badge, right_edge.saturating_sub(x), t.style(slot));
+    x = put(out, x, r.y, &badge, right_edge.saturating_sub(x), t.style(slot));
     if let Some(since) = app.transaction_open() {
         // An open transaction holds locks and snapshots: show it, and for how long.
         let tx = format!(" TX {} ", crate::app::fmt_elapsed_short(since.elapsed()));

@@ -17,14 +17,17 @@ use ratatui::widgets::{Clear, Gauge};
 pub const KEYS: &[(&str, &str)] = &[
     (
         "j/k ↑/↓ Enter",
-        "Choose target, then table; Enter on a row shows its columns",
+        "Choose target, then tables; Enter on a row shows its columns",
     ),
+    ("Space, *", "Mark a table (several at once), mark all"),
     (
         "Esc, Ctrl+C",
         "Cancel the running diff or apply; otherwise back / close",
     ),
-    ("a", "Apply (source wins) after typing the target's name"),
+    ("w", "Strategy: source wins, target wins, newest by a column"),
     ("d", "Toggle deleting rows only in the target"),
+    ("[ ]", "Previous / next compared table"),
+    ("a", "Apply the plan of every table after typing the target's name"),
     ("r", "Diff again"),
 ];
 
@@ -69,9 +72,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &SyncPanel) {
         None => {
             let hint = match p.stage {
                 Stage::Targets => "Enter choose target connection · Esc close",
-                Stage::Tables => "Enter diff this table · Esc close",
+                Stage::Tables => "Space mark tables · * all · Enter diff · Esc close",
                 Stage::Running => "Esc / Ctrl+C cancel",
-                Stage::Result => "Enter row detail · a apply (source wins) · d delete-missing · r rediff · Esc",
+                Stage::Result if p.diffs.len() > 1 => {
+                    "a apply · w strategy · d delete-missing · [ ] table · Enter row · r diff"
+                }
+                Stage::Result => "a apply · w strategy · d delete-missing · Enter row detail · r rediff · Esc",
             };
             (hint.to_string(), t.style(Slot::Muted))
         }
@@ -94,15 +100,38 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &SyncPanel) {
             );
         }
         Stage::Tables => {
-            let rows: Vec<String> = p.tables.iter().map(|s| sanitize(s).into_owned()).collect();
-            list(f, app, body, "Table to compare:", &rows, p.selected);
+            let rows: Vec<String> = p
+                .tables
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let mark = if p.marked.contains(&i) { "[x]" } else { "[ ]" };
+                    format!("{mark} {}", sanitize(s))
+                })
+                .collect();
+            let heading = match p.marked.len() {
+                0 => "Tables to compare (Space marks several):".to_string(),
+                n => format!("Tables to compare: {n} marked"),
+            };
+            list(f, app, body, &heading, &rows, p.selected);
         }
         Stage::Running => {
+            let progress = if p.chosen.len() > 1 {
+                format!(
+                    "table {}/{} {}: {}",
+                    p.at_table + 1,
+                    p.chosen.len(),
+                    p.chosen.get(p.at_table).map(String::as_str).unwrap_or(""),
+                    p.progress
+                )
+            } else {
+                p.progress.clone()
+            };
             put(
                 f.buffer_mut(),
                 body.x,
                 body.y,
-                &sanitize(&p.progress),
+                &sanitize(&progress),
                 body.width,
                 t.style(Slot::Warning),
             );
@@ -127,7 +156,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &SyncPanel) {
             }
         }
         Stage::Result => {
-            if let Some(d) = &p.diff {
+            if let Some(d) = p.diff() {
                 result(f, app, body, p, d);
             }
         }
@@ -180,18 +209,18 @@ fn list(f: &mut Frame, app: &App, body: Rect, heading: &str, rows: &[String], se
 fn result(f: &mut Frame, app: &App, body: Rect, p: &SyncPanel, d: &DataDiff) {
     let t = &app.theme;
     let r = &d.diff;
+    let which = if p.diffs.len() > 1 {
+        format!("[{}/{}] ", p.shown + 1, p.diffs.len())
+    } else {
+        String::new()
+    };
     let summary = format!(
-        "{}: only in source {} · only in target {} · changed {} · equal {}{}",
+        "{which}{}: only in source {} · only in target {} · changed {} · equal {}",
         sanitize(&d.table),
         r.only_in_source.len(),
         r.only_in_target.len(),
         r.changed.len(),
         r.equal,
-        if p.delete_missing {
-            " · apply deletes target-only rows"
-        } else {
-            ""
-        }
     );
     put(
         f.buffer_mut(),
@@ -201,11 +230,32 @@ fn result(f: &mut Frame, app: &App, body: Rect, p: &SyncPanel, d: &DataDiff) {
         body.width,
         t.style(Slot::Title),
     );
-    let h = usize::from(body.height.saturating_sub(2));
+    // The plan under the strategy, as `dbn sync data` prints it (shorter).
+    let (plan, slot) = match p.plan() {
+        Some(Ok(pl)) => (
+            format!(
+                "{}{}: insert {}, update {}, delete {}; kept {} changed, {} target-only",
+                p.strategy,
+                if p.delete_missing { ", delete-missing" } else { "" },
+                pl.inserts.len(),
+                pl.updates.len(),
+                pl.deletes.len(),
+                pl.kept.len(),
+                pl.target_only_kept
+            ),
+            Slot::Info,
+        ),
+        Some(Err(e)) => (format!("{}: {}", p.strategy, sanitize(e)), Slot::Error),
+        None => (String::new(), Slot::Muted),
+    };
+    if body.height > 1 {
+        put(f.buffer_mut(), body.x, body.y + 1, &plan, body.width, t.style(slot));
+    }
+    let h = usize::from(body.height.saturating_sub(3));
     if h == 0 {
         return;
     }
-    let y0 = body.y + 2;
+    let y0 = body.y + 3;
     if p.detail {
         let lines = detail_lines(app, d, p.rows.get(p.selected).copied());
         for (i, (text, st)) in lines.iter().take(h).enumerate() {
@@ -243,10 +293,11 @@ fn result(f: &mut Frame, app: &App, body: Rect, p: &SyncPanel, d: &DataDiff) {
                         )
                     })
                     .collect();
+                let kept = p.kept.get(k).copied().unwrap_or(false);
                 (
-                    "~ changed       ",
+                    if kept { "= changed, kept " } else { "~ changed       " },
                     format!("{}  {}", key_text(d, &c.source), cols.join("; ")),
-                    Slot::Warning,
+                    if kept { Slot::Muted } else { Slot::Warning },
                 )
             }
         };

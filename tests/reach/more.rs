@@ -136,3 +136,64 @@ fn write_permits_name_the_real_database_through_the_tunnel() {
         assert_eq!(rows[0][0].render(), "0");
     });
 }
+
+/// Pids of live ssh processes for `alias`, whoever their parent is now.
+fn any_ssh_pids(alias: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let Some(close) = stat.rfind(')') else { return false };
+            let state = stat[close + 1..].split_whitespace().next().unwrap_or("");
+            let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            stat.contains("(ssh)") && state != "Z" && cmd.split(|b| *b == 0).any(|w| w == alias.as_bytes())
+        })
+        .collect()
+}
+
+#[test]
+fn ssh_ends_when_dbn_is_killed() {
+    let Some(aliases) = ssh_aliases() else { return };
+    let Some(url) = super::common::pg_url() else { return };
+    let port = ConnSpec::parse_url(&url).unwrap().port_or_default();
+    let s = Sandbox::new();
+    let mut dbn = s
+        .cmd()
+        .env("DBN_SSH_COMMAND", format!("ssh -F {}/ssh_config", aliases.display()))
+        .args(["query", "--url"])
+        .arg(format!(
+            "postgres://postgres@localhost:{port}/dbn_test?sslmode=disable&ssh=dbn-orphan"
+        ))
+        .args(["-s", "SELECT pg_sleep(19.75)"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the statement runs on the server, through the tunnel (the
+    // odd duration marks it: comments do not reach the server).
+    let running =
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(19.75)%' AND pid <> pg_backend_pid()";
+    let mut seen = false;
+    for _ in 0..300 {
+        if super::common::psql(&url, running).trim() == "1" {
+            seen = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(seen, "the statement did not reach the server");
+    assert_eq!(any_ssh_pids("dbn-orphan").len(), 1);
+    // SIGKILL runs no destructor: the kernel must end ssh.
+    dbn.kill().unwrap();
+    dbn.wait().unwrap();
+    let mut left = any_ssh_pids("dbn-orphan");
+    for _ in 0..100 {
+        if left.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        left = any_ssh_pids("dbn-orphan");
+    }
+    assert!(left.is_empty(), "ssh {left:?} outlived the killed dbn");
+}

@@ -35,6 +35,19 @@ fn postgres_and_mariadb_over_tls_through_the_tunnel() {
 }
 
 #[test]
+fn proxy_jump_waits_for_the_last_hop() {
+    let (Some(_), Some(port)) = (ssh_aliases(), pg_port()) else {
+        return;
+    };
+    // The jump's own ssh reports its session first; the forward is only
+    // ready when the ssh that owns it listens.
+    for _ in 0..3 {
+        let url = format!("postgres://postgres@localhost:{port}/dbn_test?sslmode=disable&ssh=dbn-jump");
+        assert_eq!(first_cell(&url, None, "SELECT 1").unwrap(), "1");
+    }
+}
+
+#[test]
 fn the_tunnel_lives_with_the_session_and_ends_with_it() {
     let (Some(_), Some(port)) = (ssh_aliases(), pg_port()) else {
         return;

@@ -80,7 +80,8 @@ pub fn first_cell(url: &str, password: Option<&str>, sql: &str) -> Result<String
 /// A private ssh_config with one Host alias per case, used by every tunnel
 /// this test process opens (`set_ssh_command`):
 /// `dbn-ok` (works), `dbn-badkey` (known_hosts holds another key),
-/// `dbn-stranger` (a key sshd does not accept), `dbn-refused` (nothing listens).
+/// `dbn-stranger` (a key sshd does not accept), `dbn-refused` (nothing listens),
+/// `dbn-jump` (ProxyJump through dbn-ok).
 pub fn ssh_aliases() -> Option<&'static PathBuf> {
     use std::sync::OnceLock;
     static DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -106,9 +107,15 @@ pub fn ssh_aliases() -> Option<&'static PathBuf> {
             block("dbn-ok", s.port, "client", "good_hosts"),
             block("dbn-life", s.port, "client", "good_hosts"),
             block("dbn-restart", s.port, "client", "good_hosts"),
+            block("dbn-orphan", s.port, "client", "good_hosts"),
             block("dbn-badkey", s.port, "client", "bad_hosts"),
             block("dbn-stranger", s.port, "stranger", "good_hosts"),
             block("dbn-refused", closed, "client", "good_hosts"),
+            // Through dbn-ok as a jump host: two ssh processes share stderr.
+            block("dbn-jump", s.port, "client", "good_hosts").replace(
+                "  StrictHostKeyChecking",
+                "  ProxyJump dbn-ok\n  StrictHostKeyChecking",
+            ),
         ]
         .concat();
         std::fs::write(dir.join("ssh_config"), config).unwrap();

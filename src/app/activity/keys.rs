@@ -2,6 +2,7 @@
 //! they work in every keymap; the help overlay lists them from [`KEYS`].
 
 use super::{Detail, Tab};
+use crate::activity::signal::Signal;
 use crate::app::App;
 use crate::app::popup::Popup;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -12,6 +13,11 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Enter", "Full text of the selected statement"),
     ("Tab", "Switch between sessions and top statements"),
     ("b", "Select the root blocker"),
+    (
+        "c",
+        "Cancel the selected session's statement (a write: confirmed, audited)",
+    ),
+    ("t", "Terminate the selected session (a write: confirmed, audited)"),
     ("i", "Hide or show idle sessions"),
     ("r", "Refresh now"),
     ("p", "Pause or resume the 2 s refresh"),
@@ -22,6 +28,30 @@ impl App {
     /// A key while the activity view is open.
     pub(crate) fn activity_key(&mut self, key: KeyEvent) {
         let Some(p) = self.activity.as_mut() else { return };
+        if let Some(c) = p.confirm.as_mut() {
+            match key.code {
+                KeyCode::Esc => {
+                    p.confirm = None;
+                    p.message = Some((crate::app::Level::Info, "not sent".into()));
+                }
+                KeyCode::Enter => self.activity_confirmed(),
+                KeyCode::Char('y' | 'Y') if c.expect.is_none() => self.activity_confirmed(),
+                KeyCode::Char('n' | 'N' | 'q') if c.expect.is_none() => {
+                    p.confirm = None;
+                    p.message = Some((crate::app::Level::Info, "not sent".into()));
+                }
+                KeyCode::Backspace if c.expect.is_some() => {
+                    c.input.pop();
+                }
+                KeyCode::Char(ch)
+                    if c.expect.is_some() && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+                {
+                    c.input.push(ch);
+                }
+                _ => {}
+            }
+            return;
+        }
         if let Some(d) = p.detail.as_mut() {
             let lines = d.text.lines().count();
             match key.code {
@@ -76,6 +106,14 @@ impl App {
             KeyCode::Char('i') => {
                 p.hide_idle = !p.hide_idle;
                 p.reselect();
+            }
+            KeyCode::Char('c') => {
+                self.activity_signal(Signal::Cancel);
+                return;
+            }
+            KeyCode::Char('t') => {
+                self.activity_signal(Signal::Terminate);
+                return;
             }
             KeyCode::Char('r') => p.refresh_now(),
             KeyCode::Char('p') => p.toggle_pause(),

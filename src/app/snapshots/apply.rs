@@ -2,46 +2,62 @@
 //! task with progress, verification by re-introspection and the audit entry.
 
 use super::{ApplyFailure, ApplyState, Side, SnapEvent};
-use crate::app::guard::{Gate, Grant};
-use crate::app::popup::Popup;
+use crate::app::guard::Operation;
 use crate::app::query::JobEvent;
 use crate::app::{App, Level};
-use crate::schema::Schema;
-use crate::schema::diff::{DiffOptions, diff};
-use crate::schema::migrate::Plan;
-use crate::store::audit::AuditEntry;
-use serde_json::json;
+use crate::ops::sinks::{ChannelProgress, NoPrompt, NoRecords, StoreRecords};
+use crate::ops::{Face, OpsContext, OpsError, Progress, Records};
 use tokio::sync::mpsc;
 
-fn spawn_apply(spec: crate::db::ConnSpec, p: Plan, tx: mpsc::UnboundedSender<JobEvent>) {
+/// Run the migration through `ops::migration::apply` in a task with the
+/// workspace's records (opened by the task), progress to the panel.
+fn spawn_apply(
+    target: crate::ops::Target,
+    confirmed: crate::ops::gate::Confirmed,
+    m: crate::ops::migration::Migration,
+    meta: crate::app::query::MetaPaths,
+    tx: mpsc::UnboundedSender<JobEvent>,
+) {
     tokio::spawn(async move {
+        let mut records: Box<dyn Records + Send> = match &meta.metadata {
+            Some(path) => match StoreRecords::open(path, meta.jsonl.clone()) {
+                Ok(r) => Box::new(r),
+                Err(e) => Box::new(NoRecords {
+                    reason: format!("cannot open the workspace store: {e}"),
+                }),
+            },
+            None => Box::new(NoRecords {
+                reason: "no workspace store is open".into(),
+            }),
+        };
         let progress = tx.clone();
-        let res = async {
-            let mut s = crate::db::connect(&spec).await.map_err(|e| ApplyFailure {
-                statement: String::new(),
-                message: format!("cannot connect: {e}"),
-                rolled_back: false,
-            })?;
-            let n = crate::schema::apply::apply(s.as_mut(), &p, |i, n, sql| {
-                let first = sql.lines().next().unwrap_or("").to_string();
-                let _ = progress.send(JobEvent::Snap(SnapEvent::Progress(i, n, first)));
-            })
+        let mut sink = ChannelProgress(move |p| {
+            if let Progress::Statement { index, total, line } = p {
+                let _ = progress.send(JobEvent::Snap(SnapEvent::Progress(index, total, line)));
+            }
+        });
+        let mut ctx = OpsContext {
+            face: Face::Tui,
+            records: &mut *records,
+            prompt: &mut NoPrompt,
+            progress: &mut sink,
+            cancel: tokio_util::sync::CancellationToken::new(),
+        };
+        let res = crate::ops::migration::apply(&mut ctx, &target, &confirmed, &m)
             .await
-            .map_err(|e| ApplyFailure {
-                statement: e.statement.clone(),
-                message: e.to_string(),
-                rolled_back: e.rolled_back,
-            })?;
-            let after = crate::schema::introspect::introspect(s.as_mut())
-                .await
-                .map_err(|e| ApplyFailure {
+            .map(Box::new)
+            .map_err(|e| match e {
+                OpsError::Migration(f) => ApplyFailure {
+                    statement: f.statement.clone(),
+                    message: f.to_string(),
+                    rolled_back: f.rolled_back,
+                },
+                other => ApplyFailure {
                     statement: String::new(),
-                    message: format!("applied {n} statement(s) but cannot re-introspect to verify: {e}"),
+                    message: other.to_string(),
                     rolled_back: false,
-                })?;
-            Ok((n, Box::new(after)))
-        }
-        .await;
+                },
+            });
         let _ = tx.send(JobEvent::Snap(SnapEvent::Applied(res)));
     });
 }
@@ -76,112 +92,65 @@ impl App {
             }
         };
         let name = self.conn.name.clone();
-        let message = format!(
-            "Apply {} migration statement(s) ({} with hazards) to '{name}' to make it match {}.\nType '{name}' to apply (audited); Esc cancels.",
+        let what = format!(
+            "Apply {} migration statement(s) ({} with hazards) to '{name}' to make it match {}.",
             pl.steps.len(),
             pl.hazard_count(),
             v.goal_label
         );
-        self.popup = Some(Popup::TypedConfirm {
-            message,
-            expect: name,
-            input: String::new(),
-            grant: Grant::Migration,
-            gate: Box::new(Gate {
-                stmts: Vec::new(),
-                verdicts: Vec::new(),
-                allow_unbounded: false,
-                destructive_confirmed: false,
-                confirmed_by: None,
-                explain: None,
-            }),
-        });
+        self.guarded_operation(Operation::Migration, what, self.target());
     }
 
-    /// The typed confirmation for a migration was answered correctly: run it.
-    pub(in crate::app) fn start_migration(&mut self, confirmed_by: String) {
-        let Some(v) = self.snapshots.as_ref().and_then(|p| p.view.as_ref()) else {
-            return;
-        };
+    /// The rule was satisfied for a migration: run it.
+    pub(in crate::app) fn start_migration(&mut self, confirmed: crate::ops::gate::Confirmed) {
+        let Some(p) = self.snapshots.as_ref() else { return };
+        let Some(v) = p.view.as_ref() else { return };
         let Ok(pl) = v.plan.clone() else { return };
-        if self.conn.read_only && !self.unlocked {
-            let jsonl = self.audit_jsonl.clone();
-            if let Some(store) = self.store.as_ref()
-                && let Err(e) = store.grant_unlock(&self.conn.name, None, &confirmed_by, jsonl.as_deref())
-            {
-                self.snap_message(Level::Error, format!("cannot record the unlock in the audit log: {e}"));
-                return;
-            }
-            self.unlock_session();
-        }
+        let m = crate::ops::migration::Migration {
+            plan: pl,
+            script: v.script.clone(),
+            goal: (*v.goal).clone(),
+            goal_label: v.goal_label.clone(),
+            before: p.live.as_deref().cloned(),
+            with_privileges: false,
+        };
+        let n = m.plan.steps.len();
         if let Some(p) = self.snapshots.as_mut() {
             p.apply = Some(ApplyState {
                 running: true,
-                line: format!("starting {} statement(s)…", pl.steps.len()),
+                line: format!("starting {n} statement(s)…"),
             });
             p.message = None;
         }
-        self.migration_confirmed = Some((confirmed_by, std::time::Instant::now()));
-        spawn_apply(self.conn.spec.clone(), pl, self.job_tx.clone());
+        let meta = crate::app::query::MetaPaths {
+            metadata: self.store.as_ref().map(|s| s.path().to_path_buf()),
+            jsonl: self.audit_jsonl.clone(),
+        };
+        spawn_apply(self.target(), confirmed, m, meta, self.job_tx.clone());
     }
 
-    pub(super) fn migration_done(&mut self, res: Result<(usize, Box<Schema>), ApplyFailure>) {
-        let Some(v) = self.snapshots.as_ref().and_then(|p| p.view.as_ref()) else {
-            return;
-        };
-        let (goal, goal_label, script) = (v.goal.clone(), v.goal_label.clone(), v.script.clone());
-        let before = self.snapshots.as_ref().and_then(|p| p.live.clone());
-        let (confirmed_by, started) = self
-            .migration_confirmed
-            .take()
-            .unwrap_or_else(|| (String::new(), std::time::Instant::now()));
+    pub(super) fn migration_done(&mut self, res: Result<Box<crate::ops::migration::Applied>, ApplyFailure>) {
         let name = self.conn.name.clone();
-        let jsonl = self.audit_jsonl.clone();
-        let mut entry = AuditEntry {
-            connection: Some(name.clone()),
-            action: "migration".into(),
-            statement: Some(script),
-            verdict: Some("ddl".into()),
-            duration_ms: Some(started.elapsed().as_millis() as i64),
-            confirmed_by: Some(confirmed_by),
-            ..Default::default()
-        };
-        let before_id = match (self.store.as_mut(), before) {
-            (Some(st), Some(b)) => st.save_schema_snapshot(&name, &b, None).ok().map(|s| s.id),
-            _ => None,
-        };
         let (level, line) = match res {
-            Err(f) => {
-                entry.outcome = format!("error: {}", f.message.lines().next().unwrap_or(""));
-                entry.detail = Some(
-                    json!({"source": goal_label, "before_snapshot": before_id, "failed_statement": f.statement, "rolled_back": f.rolled_back, "via": "dbn ui"})
-                        .to_string(),
-                );
-                (Level::Error, format!("failed: {}", f.message.replace('\n', " ")))
-            }
-            Ok((n, after)) => {
-                let after_id = self
-                    .store
-                    .as_mut()
-                    .and_then(|st| st.save_schema_snapshot(&name, &after, None).ok())
-                    .map(|s| s.id);
-                let remaining = diff(&goal, &after, DiffOptions::default());
-                entry.outcome = if remaining.is_empty() {
-                    "ok".into()
-                } else {
-                    "ok: diff not empty".into()
-                };
-                entry.detail = Some(
-                    json!({"source": goal_label, "statements": n, "before_snapshot": before_id, "after_snapshot": after_id, "verified_empty_diff": remaining.is_empty(), "via": "dbn ui"})
-                        .to_string(),
-                );
+            Err(f) => (Level::Error, format!("failed: {}", f.message.replace('\n', " "))),
+            Ok(a) => {
+                let n = a.statements;
+                let remaining = a.remaining;
                 if let Some(p) = self.snapshots.as_mut() {
-                    p.live = Some(after);
+                    p.live = Some(a.after);
                 }
-                if remaining.is_empty() {
+                if remaining.is_identical() {
                     (
                         Level::Info,
                         format!("applied {n} statement(s); verified: diff is now empty"),
+                    )
+                } else if remaining.is_empty() {
+                    (
+                        Level::Warn,
+                        format!(
+                            "applied {n} statement(s); not verified: {}",
+                            remaining.caveats().join("; ")
+                        ),
                     )
                 } else {
                     (
@@ -194,11 +163,6 @@ impl App {
                 }
             }
         };
-        if let Some(store) = self.store.as_ref()
-            && let Err(e) = store.append_audit(&entry, jsonl.as_deref())
-        {
-            tracing::warn!("cannot append to the audit log: {e}");
-        }
         let line = crate::sanitize::sanitize(&line).into_owned();
         if let Some(p) = self.snapshots.as_mut() {
             p.apply = Some(ApplyState {

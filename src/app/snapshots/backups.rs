@@ -52,6 +52,8 @@ pub struct BackupTab {
     pub restore: Option<super::restore::RestoreState>,
     /// Backup the pending confirmation is about.
     pub(super) restore_target: Option<String>,
+    /// The restore choice (tables, target, preview) while `R` is being set up.
+    pub setup: Option<super::restore_setup::RestoreSetup>,
     key: Option<HeldKey>,
     pub(super) repo_dir: Option<PathBuf>,
     cancel: Option<CancellationToken>,
@@ -94,6 +96,7 @@ impl BackupTab {
             view: None,
             restore: None,
             restore_target: None,
+            setup: None,
             key,
             repo_dir,
             cancel: None,
@@ -302,6 +305,10 @@ impl App {
         }
         let ctrl_c =
             key.code == KeyCode::Char('c') && key.modifiers.contains(ratatui::crossterm::event::KeyModifiers::CONTROL);
+        if b.setup.is_some() && !b.restore.as_ref().is_some_and(|r| r.running) {
+            self.restore_setup_key(key);
+            return;
+        }
         if b.restore.as_ref().is_some_and(|r| r.running) {
             if key.code == KeyCode::Esc || ctrl_c {
                 self.cancel_restore();
@@ -314,7 +321,7 @@ impl App {
                     c.cancel();
                 }
             }
-            KeyCode::Char('R') if !b.loading => self.ask_restore(),
+            KeyCode::Char('R') if !b.loading => self.open_restore_setup(),
             KeyCode::Esc if b.loading => {
                 if let Some(c) = &b.cancel {
                     c.cancel();

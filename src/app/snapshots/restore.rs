@@ -3,8 +3,7 @@
 //! Ctrl+C cancel, indexing of the pre-restore snapshot and the audit entry.
 
 use super::SnapEvent;
-use crate::app::guard::{Gate, Grant};
-use crate::app::popup::Popup;
+use crate::app::guard::Operation;
 use crate::app::query::JobEvent;
 use crate::app::{App, Level};
 use crate::backup::capture::CaptureReport;
@@ -32,6 +31,10 @@ pub struct RestoreState {
     pub line: String,
     /// Cancels the task.
     pub cancel: Option<CancellationToken>,
+    /// Connection restored into.
+    pub target: String,
+    /// Tables chosen (`schema.table` in the backup).
+    pub chosen: Vec<String>,
     /// Confirmation text and start time, for the audit entry.
     confirmed_by: String,
     started: Option<std::time::Instant>,
@@ -89,7 +92,7 @@ fn record_of(r: &CaptureReport) -> BackupRecord {
 }
 
 impl App {
-    /// `R` on a backup: ask for the connection name before restoring it.
+    /// Enter on a previewed restore choice: ask for the target's name before restoring.
     pub(super) fn ask_restore(&mut self) {
         let Some(b) = self.snapshots.as_ref().and_then(|p| p.backups.as_ref()) else {
             return;
@@ -97,9 +100,8 @@ impl App {
         if b.restore.as_ref().is_some_and(|r| r.running) || b.loading {
             return;
         }
-        let Some(rec) = b.items.get(b.selected).cloned() else {
-            return;
-        };
+        let Some(setup) = b.setup.as_ref() else { return };
+        let Some(Ok(preview)) = &setup.preview else { return };
         if b.key().is_none() {
             let why = b
                 .unavailable
@@ -108,55 +110,57 @@ impl App {
             self.snap_message(Level::Error, why);
             return;
         }
-        let name = self.conn.name.clone();
-        let message = format!(
-            "Restore backup {} ({} table(s), {} rows) into '{name}', replacing those tables.\nA pre-restore snapshot is taken first (restoring it undoes this).\nType '{name}' to restore (audited); Esc cancels.",
-            rec.id, rec.tables, rec.rows
+        let name = preview.target.name.clone();
+        let what = format!(
+            "{}\nA pre-restore snapshot of the replaced tables is taken first (restoring it undoes this).",
+            preview.lines.join("\n")
         );
+        let t = &preview.target;
+        let target = crate::ops::Target::new(name, t.tag, t.read_only, t.spec.clone());
+        let id = setup.backup.clone();
         if let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) {
-            b.restore_target = Some(rec.id);
+            b.restore_target = Some(id);
         }
-        self.popup = Some(Popup::TypedConfirm {
-            message,
-            expect: name,
-            input: String::new(),
-            grant: Grant::Restore,
-            gate: Box::new(Gate {
-                stmts: Vec::new(),
-                verdicts: Vec::new(),
-                allow_unbounded: false,
-                destructive_confirmed: false,
-                confirmed_by: None,
-                explain: None,
-            }),
-        });
+        self.guarded_operation(Operation::Restore, what, target);
     }
 
     /// The typed confirmation for a restore was answered correctly: run it.
-    pub(in crate::app) fn start_restore(&mut self, confirmed_by: String) {
+    pub(in crate::app) fn start_restore(&mut self, confirmed: crate::ops::gate::Confirmed) {
         let Some(b) = self.snapshots.as_ref().and_then(|p| p.backups.as_ref()) else {
             return;
         };
         let (Some(id), Some(key), Some(dir)) = (b.restore_target.clone(), b.key(), b.repo_dir.clone()) else {
             return;
         };
-        if self.conn.read_only && !self.unlocked {
-            let jsonl = self.audit_jsonl.clone();
-            if let Some(store) = self.store.as_ref()
-                && let Err(e) = store.grant_unlock(&self.conn.name, None, &confirmed_by, jsonl.as_deref())
-            {
-                self.snap_message(Level::Error, format!("cannot record the unlock in the audit log: {e}"));
-                return;
-            }
-            self.unlock_session();
-        }
+        let Some(setup) = b.setup.as_ref() else { return };
+        let Some(Ok(preview)) = &setup.preview else { return };
+        let (target, tables, deps) = (preview.target.clone(), setup.restore_tables(), setup.with_dependents);
+        let chosen = setup.chosen();
+        let confirmed_by = confirmed.confirmed_by().to_string();
         let cancel = CancellationToken::new();
         if let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) {
-            b.restore = Some(RestoreState::starting(&id, confirmed_by, cancel.clone()));
+            let mut r = RestoreState::starting(&id, confirmed_by, cancel.clone());
+            r.target = target.name.clone();
+            r.chosen = chosen;
+            b.restore = Some(r);
+            b.setup = None;
         }
-        let mut spec = self.conn.spec.clone();
-        spec.read_only = false;
-        spawn_restore(spec, self.conn.name.clone(), id, key, dir, cancel, self.job_tx.clone());
+        let spec = confirmed.spec(&crate::ops::Target::new(
+            target.name.clone(),
+            target.tag,
+            target.read_only,
+            target.spec.clone(),
+        ));
+        spawn_restore(
+            spec,
+            target.name,
+            id,
+            (tables, deps),
+            key,
+            dir,
+            cancel,
+            self.job_tx.clone(),
+        );
     }
 
     /// Cancel a running restore (Esc / Ctrl+C).
@@ -207,13 +211,19 @@ impl App {
 
     /// The restore task finished: index the undo snapshot, audit, report.
     pub(super) fn restore_done(&mut self, out: RestoreOutcome) {
-        let name = self.conn.name.clone();
+        let here = self.conn.name.clone();
         let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) else {
             return;
         };
         let Some(r) = b.restore.as_mut() else { return };
         r.running = false;
         r.cancel = None;
+        let name = if r.target.is_empty() {
+            here.clone()
+        } else {
+            r.target.clone()
+        };
+        let chosen = r.chosen.clone();
         let (backup, confirmed_by, started) = (r.backup.clone(), r.confirmed_by.clone(), r.started);
         let pre_id = out.pre.as_ref().map(|p| p.manifest.id.clone());
         let mut warn = None;
@@ -245,7 +255,9 @@ impl App {
             duration_ms: started.map(|s| s.elapsed().as_millis() as i64),
             outcome,
             confirmed_by: Some(confirmed_by),
-            detail: Some(json!({"backup": backup, "pre_restore_backup": pre_id, "via": "dbn ui"}).to_string()),
+            detail: Some(
+                json!({"backup": backup, "tables": chosen, "pre_restore_backup": pre_id, "via": "dbn ui"}).to_string(),
+            ),
             ..Default::default()
         };
         let jsonl = self.audit_jsonl.clone();
@@ -258,7 +270,7 @@ impl App {
         let items = self
             .store
             .as_ref()
-            .and_then(|s| s.list_backups(Some(&name)).ok())
+            .and_then(|s| s.list_backups(Some(&here)).ok())
             .map(|i| i.into_iter().rev().collect());
         if let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) {
             if let Some(r) = b.restore.as_mut() {
@@ -273,14 +285,18 @@ impl App {
             None => self.snap_message(level, line.clone()),
         }
         self.set_status(level, line);
-        self.reload_schema();
+        if name == here {
+            self.reload_schema();
+        }
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn spawn_restore(
     spec: crate::db::ConnSpec,
     conn: String,
     id: String,
+    (tables, with_dependents): (Vec<String>, bool),
     key: Arc<BackupKey>,
     dir: std::path::PathBuf,
     cancel: CancellationToken,
@@ -301,18 +317,13 @@ fn spawn_restore(
             let mut s = crate::db::connect(&spec)
                 .await
                 .map_err(|e| format!("cannot connect: {e}"))?;
-            restore_with_undo(
-                s.as_mut(),
-                &repo,
-                &key,
-                &m,
-                &crate::backup::restore::RestoreOptions::default(),
-                &conn,
-                &progress,
-                &cancel,
-            )
-            .await
-            .map_err(|e| e.to_string())
+            let opts = crate::backup::restore::RestoreOptions {
+                tables,
+                with_dependents,
+            };
+            restore_with_undo(s.as_mut(), &repo, &key, &m, &opts, &conn, &progress, &cancel)
+                .await
+                .map_err(|e| e.to_string())
         }
         .await;
         drop(progress);

@@ -64,7 +64,8 @@ pub struct Args {
     pub quiet: bool,
 }
 
-fn preview(p: &RestorePlan, target: &str) -> Vec<String> {
+/// The lines printed before a restore asks (also the TUI's restore preview).
+pub fn preview(p: &RestorePlan, target: &str) -> Vec<String> {
     let mut out = vec![format!(
         "restore backup {} ({}) into '{target}' ({}):",
         p.backup,

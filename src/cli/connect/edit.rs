@@ -2,8 +2,10 @@
 
 use super::add::{SpecFlags, check_name, parse_tag, spec_from_flags};
 use super::password;
+use crate::cli::guard::{CliFace, ops_failure};
 use crate::cli::resolve::relativize_sqlite;
 use crate::cli::{Ctx, ExitCode};
+use crate::ops::connection::{SafetyChange, after_edit, check_edit};
 use crate::store::connections::{secret_key, ssl_password_key};
 use anyhow::Result;
 
@@ -16,7 +18,11 @@ use anyhow::Result;
   dbn connect edit shop --ssh ''            # connect directly again
   dbn connect edit shop --color '#d70000'
   printf '%s' \"$KEY_PASS\" | dbn connect edit shop --sslkey me.key --sslpassword-stdin
-  printf '%s' \"$NEW_PW\" | dbn connect edit shop --password-stdin")]
+  printf '%s' \"$NEW_PW\" | dbn connect edit shop --password-stdin
+  dbn connect edit prod --read-write --confirm prod   # lifting read-only (or the prod tag) needs the name
+
+Making a read-only or prod connection writable asks for its name (or --confirm NAME) and is
+audited; changing its URL, tag or read-only flag ends the unlocks granted through it.")]
 pub struct Args {
     /// Connection to change.
     pub name: String,
@@ -47,6 +53,9 @@ pub struct Args {
     /// Remove the stored password.
     #[arg(long, conflicts_with_all = ["password_stdin", "password_prompt"])]
     pub clear_password: bool,
+    /// Confirm making a read-only or prod connection writable by giving its name.
+    #[arg(long, value_name = "NAME")]
+    pub confirm: Option<String>,
     /// Replace the passphrase of the encrypted client key (--sslkey), read from stdin.
     #[arg(long, conflicts_with = "password_stdin")]
     pub sslpassword_stdin: bool,
@@ -96,6 +105,17 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     } else if args.password_prompt {
         new_password = password::prompt(&rec.name)?;
     }
+    let change = SafetyChange {
+        tag: (old.tag, rec.tag),
+        read_only: (old.read_only, rec.read_only),
+        url_changed: rec.url != old.url,
+    };
+    {
+        let old_target = crate::ops::Target::new(old.name.clone(), old.tag, old.read_only, old.spec()?);
+        let mut face = CliFace::new(ctx);
+        let mut octx = face.context();
+        check_edit(&mut octx, &old_target, &change, args.confirm.as_deref()).map_err(ops_failure)?;
+    }
     let renamed = rec.name != old.name;
     // Move or replace the secret before the record, so a failure leaves the old state.
     if args.clear_password {
@@ -134,6 +154,14 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     }
     ctx.secrets_notice();
     ctx.store()?.update_connection(&old.name, &rec)?;
+    let ended = {
+        let mut face = CliFace::new(ctx);
+        let octx = face.context();
+        after_edit(octx.records, crate::ops::Face::Cli, &old.name, &change).map_err(ops_failure)?
+    };
+    if ended > 0 {
+        eprintln!("dbn: ended {ended} unlock(s) granted through '{}'", old.name);
+    }
     println!(
         "Updated connection '{}' ({}, {}, {}): {}",
         rec.name,

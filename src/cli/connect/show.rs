@@ -145,6 +145,13 @@ pub fn remove(args: RemoveArgs, ctx: &mut Ctx) -> Result<ExitCode> {
         let _ = secrets.delete(&crate::store::connections::ssl_password_key(&r.name), None);
     }
     ctx.store()?.remove_connection(&args.name)?;
+    {
+        // Its unlocks end with it.
+        let mut face = crate::cli::guard::CliFace::new(ctx);
+        let octx = face.context();
+        crate::ops::unlock::end_granted_by(octx.records, crate::ops::Face::Cli, &args.name, "connection removed")
+            .map_err(crate::cli::guard::ops_failure)?;
+    }
     println!("Removed connection '{}' and its stored password", args.name);
     Ok(ExitCode::Ok)
 }

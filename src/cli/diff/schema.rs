@@ -57,10 +57,12 @@ pub fn run(a: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         let out = json!({
             "source": src_ref.label(),
             "target": tgt_ref.label(),
-            "identical": d.is_empty(),
+            "identical": d.is_identical(),
             "summary": d.summary(),
             "changes": d.changes,
             "renames": d.renames,
+            "not_compared": d.not_compared,
+            "not_migrated": d.not_migrated,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::Ok);

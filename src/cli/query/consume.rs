@@ -4,8 +4,8 @@
 use crate::db::{Frame, Summary};
 use crate::export::{Format, RowWriter, writer};
 use std::io::{self, IsTerminal, Write};
-use std::sync::Arc;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 /// Why the consumer ended.
 #[derive(Debug, Default)]
@@ -31,14 +31,14 @@ pub enum Sink {
 }
 
 /// Consume frames until the channel closes, the limit is hit or output fails.
-/// `stop` is notified when consumption ends early, so the runner cancels the
-/// statement on the server instead of draining it.
+/// `stop` is cancelled when consumption ends early (before the receiver is
+/// dropped), so the statement is cancelled on the server instead of drained.
 pub fn consume(
     mut rx: mpsc::Receiver<Frame>,
     format: Format,
     limit: Option<u64>,
     sink: Sink,
-    stop: Arc<Notify>,
+    stop: CancellationToken,
     done: tokio::sync::oneshot::Receiver<Summary>,
 ) -> Consumed {
     // Exports to a file show live progress on a terminal; stdout carries the
@@ -86,7 +86,7 @@ pub fn consume(
             fail(&mut c, e);
         }
         if c.limit_hit || c.broken_pipe || c.io_error.is_some() {
-            stop.notify_one();
+            stop.cancel();
             break;
         }
     }

@@ -1,55 +1,29 @@
-//! Running statements one after another on one session, with Ctrl-C,
-//! --timeout, --limit and broken pipes all cancelling on the server.
+//! The CLI face of `ops::run_statements`: connect (Ctrl-C aware), run the
+//! approved statements with results written by [`CliSink`], and turn the
+//! report into an exit code. --timeout, --limit, Ctrl-C and broken pipes
+//! all cancel on the server (inside the operation).
 
 use super::consume::{Consumed, Sink, consume};
-use crate::cli::resolve::Target;
 use crate::cli::{ExitCode, Failure};
-use crate::db::{Access, DbError, ErrorCode, Lexing, Session, Summary, connect};
+use crate::db::{DbError, Frame, Session, Summary, connect};
 use crate::export::Format;
-use crate::safety::{Catalog, StatementVerdict};
+use crate::ops::OpsContext;
+use crate::ops::run_statements::{Approved, End, Piece, ResultSink, RunOptions, Shown, execute};
 use anyhow::Result;
+use async_trait::async_trait;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::sync::{Notify, mpsc, oneshot};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 
-/// How to run.
+/// Where and how results are written.
 pub struct Options {
     /// Output format.
     pub format: Format,
     /// Row limit per statement.
     pub limit: Option<u64>,
-    /// Statement timeout.
-    pub timeout: Option<Duration>,
     /// Output file.
     pub out: Option<PathBuf>,
-}
-
-/// What happened to one statement (for history and audit).
-#[derive(Debug, Clone)]
-pub struct StatementOutcome {
-    /// Statement text.
-    pub sql: String,
-    /// Start time, RFC 3339.
-    pub started_at: String,
-    /// Wall time.
-    pub duration: Duration,
-    /// Rows returned or affected.
-    pub rows: Option<u64>,
-    /// `ok`, `error`, `cancelled`.
-    pub outcome: String,
-    /// Error message.
-    pub error: Option<String>,
-    /// Summary from the driver.
-    pub summary: Option<Summary>,
-}
-
-/// Everything that ran, and how the run ended.
-pub struct RunOutcome {
-    /// Per-statement results, in order (only statements that started).
-    pub statements: Vec<StatementOutcome>,
-    /// Exit code or error.
-    pub result: Result<ExitCode>,
 }
 
 /// Parse `30s`, `5m`, `1h`, `1500ms` or a bare number of seconds.
@@ -82,248 +56,136 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 /// Connect, or `None` when Ctrl-C came first.
-pub async fn connect_interruptible(target: &Target) -> Result<Option<Box<dyn Session>>, DbError> {
+pub async fn connect_interruptible(spec: &crate::db::ConnSpec) -> Result<Option<Box<dyn Session>>, DbError> {
     tokio::select! {
-        s = connect(&target.spec) => s.map(Some),
+        s = connect(spec) => s.map(Some),
         _ = tokio::signal::ctrl_c() => Ok(None),
     }
 }
 
-/// What the classifier needs from the session: its lexing settings (asked
-/// only when the text has characters they change) and, on a read-only
-/// connection, the database's own functions and views.
-pub async fn context_for(
-    session: &mut dyn Session,
-    sql: &str,
-    read_only: bool,
-) -> Result<(Lexing, Option<Catalog>), DbError> {
-    let lexing = if Lexing::text_is_sensitive(sql) {
-        session.lexing().await?
-    } else {
-        Lexing::default()
-    };
-    let catalog = if read_only {
-        Some(Catalog::load(session).await?)
-    } else {
-        None
-    };
-    Ok((lexing, catalog))
-}
-
-/// Run every statement in order on `session` (or a new one), stopping at
-/// the first error.
+/// Run the approved statements on `session` in order, stopping at the first error.
 pub async fn run_all(
-    target: &Target,
-    session: Option<Box<dyn Session>>,
-    verdicts: &[StatementVerdict],
-    opts: &Options,
-) -> RunOutcome {
-    let mut done = Vec::new();
-    let mut session = match session {
-        Some(s) => s,
-        None => match connect_interruptible(target).await {
-            Ok(Some(s)) => s,
-            Ok(None) => {
-                return RunOutcome {
-                    statements: done,
-                    result: Ok(ExitCode::Interrupted),
-                };
-            }
-            Err(e) => {
-                return RunOutcome {
-                    statements: done,
-                    result: Err(e.into()),
-                };
-            }
-        },
+    ctx: &mut OpsContext<'_>,
+    plan: &Approved,
+    mut session: Box<dyn Session>,
+    out: Options,
+    opts: &RunOptions,
+) -> Result<ExitCode> {
+    let cancel = ctx.cancel.clone();
+    let watcher = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            cancel.cancel();
+        }
+    });
+    let mut sink = CliSink {
+        out,
+        multi: plan.pieces.len() > 1,
+        pending: None,
+        io_error: None,
     };
-    let total = verdicts.len();
-    for v in verdicts {
-        let sql = &v.sql;
-        if let Err(e) = still_reads_as_judged(session.as_mut(), v).await {
-            return RunOutcome {
-                statements: done,
-                result: Err(e),
-            };
+    let report = execute(ctx, plan, session.as_mut(), &mut sink, opts).await;
+    watcher.abort();
+    if let Some(e) = sink.io_error {
+        return Err(Failure::usage(format!("cannot write the result: {e}")).into());
+    }
+    if report.output_gone {
+        return Ok(ExitCode::Ok);
+    }
+    if let Some(e) = report.error {
+        if matches!(e, crate::ops::OpsError::Cancelled) {
+            eprintln!("cancelled");
+            return Ok(ExitCode::Interrupted);
         }
-        let started_at = crate::store::now();
-        let t0 = Instant::now();
-        let step = run_one(session.as_mut(), sql, v.access(None), opts, total > 1).await;
-        let duration = t0.elapsed();
-        let (outcome, error, rows, summary, end) = match step {
-            Ok(Step::Done { summary, consumed }) => {
-                let rows = if consumed.had_columns {
-                    Some(consumed.rows)
-                } else {
-                    summary.rows_affected
-                };
-                let end = if consumed.broken_pipe {
-                    Some(Ok(ExitCode::Ok))
-                } else {
-                    None
-                };
-                ("ok".to_string(), None, rows, Some(summary), end)
-            }
-            Ok(Step::Interrupted) => (
-                "cancelled".into(),
-                Some("interrupted by Ctrl-C".to_string()),
-                None,
-                None,
-                Some(Ok(ExitCode::Interrupted)),
-            ),
-            Err(e) => {
-                let msg = format!("{e:#}");
-                let kind = if msg.contains("cancel") { "cancelled" } else { "error" };
-                (kind.to_string(), Some(msg), None, None, Some(Err(e)))
-            }
-        };
-        done.push(StatementOutcome {
-            sql: sql.clone(),
-            started_at,
-            duration,
-            rows,
-            outcome,
-            error,
-            summary,
-        });
-        if let Some(end) = end {
-            if matches!(end, Ok(ExitCode::Interrupted)) {
-                eprintln!("cancelled");
-            }
-            return RunOutcome {
-                statements: done,
-                result: end,
-            };
+        return Err(super::super::guard::ops_failure(e));
+    }
+    match report.failed().map(|s| s.end.clone()) {
+        Some(End::Cancelled) => {
+            eprintln!("cancelled");
+            Ok(ExitCode::Interrupted)
         }
-    }
-    RunOutcome {
-        statements: done,
-        result: Ok(ExitCode::Ok),
+        Some(End::Failed(e)) => Err(e.into()),
+        Some(End::Conflict { expected, got }) => Err(Failure::new(
+            ExitCode::QueryError,
+            "QUERY_CONFLICT",
+            format!("expected {expected} row(s) changed, got {got}"),
+        )
+        .into()),
+        _ => Ok(ExitCode::Ok),
     }
 }
 
-/// Code dbn cannot see (a trigger, a function) may have changed how the
-/// server lexes text since the statement was judged: refuse to send it then.
-async fn still_reads_as_judged(session: &mut dyn Session, v: &StatementVerdict) -> Result<()> {
-    if v.lexing.is_none() || !Lexing::text_is_sensitive(&v.sql) {
-        return Ok(());
-    }
-    let now = session.lexing().await?;
-    if v.still_reads_as_judged(&now) {
-        return Ok(());
-    }
-    Err(Failure::new(
-        ExitCode::Blocked,
-        crate::safety::rules::READ_ONLY,
-        format!(
-            "stopped before `{}`: the server's lexing settings changed since the statement was judged (an earlier statement changed standard_conforming_strings or sql_mode in a way dbn could not see), so it could be read differently; nothing more was sent. Run it again on its own",
-            crate::safety::policy::excerpt(&v.sql)
-        ),
-    )
-    .into())
-}
-
-enum Step {
-    Done { summary: Summary, consumed: Consumed },
-    Interrupted,
-}
-
-async fn run_one(
-    session: &mut dyn Session,
-    sql: &str,
-    access: Access<'_>,
-    opts: &Options,
+/// Writes each statement's rows on a blocking thread as they arrive.
+struct CliSink {
+    out: Options,
     multi: bool,
-) -> Result<Step> {
-    let sink = match &opts.out {
-        Some(path) => Sink::File(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| Failure::usage(format!("cannot open output file '{}': {e}", path.display())))?,
-        ),
-        None => Sink::Stdout,
-    };
-    let canceller = session.canceller();
-    let (tx, rx) = mpsc::channel(4);
-    let stop = Arc::new(Notify::new());
-    let (done_tx, done_rx) = oneshot::channel();
-    let (format, limit, stop2) = (opts.format, opts.limit, stop.clone());
-    let writer = tokio::task::spawn_blocking(move || consume(rx, format, limit, sink, stop2, done_rx));
-    let deadline = opts.timeout;
-    let mut exec = std::pin::pin!(session.execute_as(sql, access, tx));
-    let mut stopped_early = false;
-    let result = tokio::select! {
-        biased;
-        _ = tokio::signal::ctrl_c() => {
-            let _ = canceller.cancel().await;
-            let _ = tokio::time::timeout(Duration::from_secs(5), &mut exec).await;
-            drop(done_tx); // no footer for a result that did not finish
-            let _ = writer.await;
-            return Ok(Step::Interrupted);
-        }
-        _ = stop.notified() => {
-            stopped_early = true;
-            let _ = canceller.cancel().await;
-            exec.await
-        }
-        _ = sleep_opt(deadline) => {
-            let _ = canceller.cancel().await;
-            let _ = tokio::time::timeout(Duration::from_secs(5), &mut exec).await;
-            drop(done_tx); // no footer for a result that did not finish
-            let _ = writer.await;
-            let secs = deadline.map(|d| d.as_secs_f64()).unwrap_or_default();
-            return Err(DbError::new(
-                ErrorCode::DbTimeout,
-                format!("statement exceeded --timeout {secs}s and was cancelled on the server"),
-            )
-            .with_sqlstate("57014")
-            .into());
-        }
-        r = &mut exec => r,
-    };
-    let summary = match result {
-        Ok(s) => s,
-        Err(e) if stopped_early && e.code == ErrorCode::QueryCancelled => Summary::default(),
-        Err(e) if e.code == ErrorCode::QueryCancelled => {
-            // The consumer may stop (limit, closed pipe) and drop its receiver
-            // while the driver is mid-send, so the driver sees the cancel first.
-            let _ = done_tx.send(Summary::default());
-            let consumed = writer.await.map_err(|e| anyhow::anyhow!("output task failed: {e}"))?;
-            if consumed.limit_hit || consumed.broken_pipe {
-                return Ok(Step::Done {
-                    summary: Summary::default(),
-                    consumed,
-                });
-            }
-            return Err(e.into());
-        }
-        Err(e) => {
-            drop(done_tx); // no footer for a result that did not finish
-            let _ = writer.await;
-            print_position(sql, &e);
-            return Err(e.into());
-        }
-    };
-    let _ = done_tx.send(summary.clone());
-    let consumed = writer.await.map_err(|e| anyhow::anyhow!("output task failed: {e}"))?;
-    if let Some(err) = &consumed.io_error {
-        return Err(Failure::usage(format!("cannot write the result: {err}")).into());
-    }
-    if !consumed.had_columns && !consumed.broken_pipe {
-        report_status(&summary, opts.format, multi);
-    }
-    if let (Some(path), true) = (&opts.out, consumed.had_columns) {
-        eprintln!("wrote {} rows to {}", consumed.rows, path.display());
-    }
-    Ok(Step::Done { summary, consumed })
+    pending: Option<(tokio::task::JoinHandle<Consumed>, oneshot::Sender<Summary>)>,
+    io_error: Option<String>,
 }
 
-async fn sleep_opt(d: Option<Duration>) {
-    match d {
-        Some(d) => tokio::time::sleep(d).await,
-        None => std::future::pending().await,
+#[async_trait]
+impl ResultSink for CliSink {
+    fn start(&mut self, _: usize, _: &Piece, stop: CancellationToken) -> mpsc::Sender<Frame> {
+        let (tx, rx) = mpsc::channel(4);
+        let sink = match &self.out.out {
+            Some(path) => match std::fs::OpenOptions::new().create(true).append(true).open(path) {
+                Ok(f) => Sink::File(f),
+                Err(e) => {
+                    self.io_error = Some(format!("cannot open output file '{}': {e}", path.display()));
+                    stop.cancel();
+                    return tx;
+                }
+            },
+            None => Sink::Stdout,
+        };
+        let (done_tx, done_rx) = oneshot::channel();
+        let (format, limit) = (self.out.format, self.out.limit);
+        let writer = tokio::task::spawn_blocking(move || consume(rx, format, limit, sink, stop, done_rx));
+        self.pending = Some((writer, done_tx));
+        tx
+    }
+
+    async fn finish(&mut self, _: usize, piece: &Piece, end: &End) -> Shown {
+        let Some((writer, done_tx)) = self.pending.take() else {
+            return Shown {
+                rows: None,
+                go_on: self.io_error.is_none(),
+            };
+        };
+        match end {
+            End::Done(s) => {
+                let _ = done_tx.send(s.clone());
+            }
+            // A limit or a closed pipe: the footer reports what was shown.
+            End::Stopped => {
+                let _ = done_tx.send(Summary::default());
+            }
+            // No footer for a result that did not finish.
+            _ => drop(done_tx),
+        }
+        let consumed = writer.await.unwrap_or_else(|e| Consumed {
+            io_error: Some(format!("output task failed: {e}")),
+            ..Consumed::default()
+        });
+        if let Some(e) = &consumed.io_error {
+            self.io_error = Some(e.clone());
+        }
+        match end {
+            End::Done(summary) if !consumed.had_columns && !consumed.broken_pipe && consumed.io_error.is_none() => {
+                report_status(summary, self.out.format, self.multi);
+            }
+            End::Failed(e) => print_position(&piece.sql, e),
+            _ => {}
+        }
+        if let (Some(path), true) = (&self.out.out, consumed.had_columns)
+            && consumed.io_error.is_none()
+            && matches!(end, End::Done(_) | End::Stopped)
+        {
+            eprintln!("wrote {} rows to {}", consumed.rows, path.display());
+        }
+        Shown {
+            rows: consumed.had_columns.then_some(consumed.rows),
+            go_on: !consumed.broken_pipe && consumed.io_error.is_none(),
+        }
     }
 }
 

@@ -1,16 +1,12 @@
 //! `dbn sync schema --source A --target B [--out FILE] [--apply]`.
 
+use crate::cli::guard::{CliFace, ops_failure};
 use crate::cli::snapshot::source::{self, Ref};
 use crate::cli::{Ctx, ExitCode, Failure};
-use crate::schema::apply::apply;
-use crate::schema::diff::{DiffOptions, diff};
 use crate::schema::migrate::{MigrateOptions, parse_rename, plan_with_renames};
-use crate::store::audit::AuditEntry;
-use crate::store::connections::Tag;
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::path::PathBuf;
-use std::time::Instant;
 
 /// Arguments of `dbn sync schema`.
 #[derive(Debug, clap::Args)]
@@ -122,120 +118,47 @@ pub fn run(a: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     if !a.json {
         eprint!("{script}");
     }
-    let what = format!(
-        "Apply {} migration statement(s) ({} with hazards) to '{}'",
-        p.steps.len(),
-        p.hazard_count(),
-        record.name
-    );
-    let mut spec = spec;
-    let unlocked = record.read_only && ctx.store()?.active_unlock(&record.name)?.is_some();
-    if unlocked {
-        spec.read_only = false;
-    }
-    let checked = confirm(&record.name, record.tag, a.confirm.as_deref(), &what).and_then(|c| {
-        if record.read_only && !unlocked {
-            return Err(Failure::new(
-                ExitCode::Blocked,
-                "SAFETY_READ_ONLY",
-                format!(
-                    "connection '{}' is read-only, so the migration was not applied: grant a timed unlock (`--unlock-minutes` on `dbn query`) or allow writes with `dbn connect edit {} --read-write`, then retry",
-                    record.name, record.name
-                ),
-            )
-            .into());
-        }
-        Ok(c)
-    });
-    let confirmed_by = match checked {
-        Ok(c) => c,
-        Err(e) => {
-            let jsonl = ctx.audit_jsonl()?;
-            let entry = AuditEntry {
-                connection: Some(record.name.clone()),
-                action: "migration".into(),
-                statement: Some(script.clone()),
-                verdict: Some("ddl".into()),
-                outcome: "refused".into(),
-                detail: Some(json!({"reason": format!("{e:#}")}).to_string()),
-                ..Default::default()
-            };
-            ctx.store()?.append_audit(&entry, jsonl.as_deref())?;
-            return Err(e);
-        }
+    let target = crate::ops::Target::new(record.name.clone(), record.tag, record.read_only, *spec);
+    let migration = crate::ops::migration::Migration {
+        plan: p,
+        script,
+        goal: src,
+        goal_label: src_ref.label(),
+        before: Some(tgt),
+        with_privileges: a.with_privileges,
     };
-    let jsonl = ctx.audit_jsonl()?;
-    let before = ctx.store()?.save_schema_snapshot(&record.name, &tgt, None)?;
-    let started = Instant::now();
+    let grants = crate::ops::gate::grants_from_flags(a.confirm.as_deref(), false, false, None, false);
     let rt = crate::cli::runtime()?;
     let quiet = a.json;
-    let outcome = rt.block_on(async {
-        let mut session = crate::db::connect(&spec).await?;
-        let res = apply(session.as_mut(), &p, |i, n, sql| {
-            if !quiet {
-                let first = sql.lines().next().unwrap_or("");
-                eprintln!("[{}/{n}] {first}", i + 1);
-            }
-        })
-        .await;
-        let after = match &res {
-            Ok(_) => Some(source::introspect(session.as_mut()).await?),
-            Err(_) => None,
-        };
-        anyhow::Ok((res, after))
-    })?;
-    let duration_ms = started.elapsed().as_millis() as i64;
-    let (res, after) = outcome;
-    let mut entry = AuditEntry {
-        connection: Some(record.name.clone()),
-        action: "migration".into(),
-        statement: Some(script.clone()),
-        verdict: Some("ddl".into()),
-        duration_ms: Some(duration_ms),
-        confirmed_by: Some(confirmed_by),
-        ..Default::default()
-    };
-    match res {
-        Err(e) => {
-            entry.outcome = format!("error: {}", e.error);
-            entry.detail = Some(
-                json!({"source": src_ref.label(), "before_snapshot": before.id, "failed_statement": e.statement, "rolled_back": e.rolled_back})
-                    .to_string(),
-            );
-            ctx.store()?.append_audit(&entry, jsonl.as_deref())?;
-            Err(anyhow::Error::new(e.error.clone()).context(e.to_string()))
-        }
-        Ok(n) => {
-            let after = after.unwrap_or_else(|| tgt.clone());
-            let after_snap = ctx.store()?.save_schema_snapshot(&record.name, &after, None)?;
-            let remaining = diff(
-                &src,
-                &after,
-                DiffOptions {
-                    with_privileges: a.with_privileges,
-                    detect_renames: false,
-                },
-            );
-            entry.outcome = if remaining.is_empty() {
-                "ok".into()
-            } else {
-                "ok: diff not empty".into()
-            };
-            entry.detail = Some(
-                json!({"source": src_ref.label(), "statements": n, "before_snapshot": before.id, "after_snapshot": after_snap.id, "verified_empty_diff": remaining.is_empty()})
-                    .to_string(),
-            );
-            ctx.store()?.append_audit(&entry, jsonl.as_deref())?;
-            report(
-                &a,
-                n,
-                duration_ms,
-                before.id,
-                after_snap.id,
-                &remaining,
-                &src_ref.label(),
-                &record.name,
-            )
+    let mut face = CliFace::new(ctx).with_progress(StatementLines { quiet });
+    let mut octx = face.context();
+    let confirmed = crate::ops::migration::authorize(&mut octx, &target, &migration, grants).map_err(ops_failure)?;
+    let applied = rt
+        .block_on(crate::ops::migration::apply(&mut octx, &target, &confirmed, &migration))
+        .map_err(ops_failure)?;
+    report(
+        &a,
+        applied.statements,
+        applied.duration_ms,
+        applied.before_snapshot.unwrap_or_default(),
+        applied.after_snapshot.unwrap_or_default(),
+        &applied.remaining,
+        &migration.goal_label,
+        &target.name,
+    )
+}
+
+/// `[i/n] first line` on stderr before each migration statement.
+struct StatementLines {
+    quiet: bool,
+}
+
+impl crate::ops::ProgressSink for StatementLines {
+    fn progress(&mut self, p: crate::ops::Progress) {
+        if let crate::ops::Progress::Statement { index, total, line } = p
+            && !self.quiet
+        {
+            eprintln!("[{}/{total}] {}", index + 1, crate::sanitize::sanitize(&line));
         }
     }
 }
@@ -254,34 +177,18 @@ fn report(
     if a.json {
         println!(
             "{}",
-            json!({"applied": n, "duration_ms": ms, "before_snapshot": before, "after_snapshot": after, "verified_empty_diff": remaining.is_empty(), "remaining": remaining.changes})
+            json!({"applied": n, "duration_ms": ms, "before_snapshot": before, "after_snapshot": after, "verified_empty_diff": remaining.is_identical(), "remaining": remaining.changes, "not_compared": remaining.not_compared, "not_migrated": remaining.not_migrated})
         );
     } else {
         println!("Applied {n} statement(s) to '{target}' in {ms} ms (snapshots: before {before}, after {after}).");
-        if remaining.is_empty() {
-            println!("Verified: re-introspected '{target}' and the diff against {src} is now empty.");
-        } else {
-            println!("Warning: '{target}' still differs from {src} after the migration:");
+        println!("{}", crate::schema::verify::verdict(remaining, target, src));
+        if !remaining.is_empty() {
             print!("{}", remaining.render(src, target, false));
         }
     }
-    Ok(if remaining.is_empty() {
+    Ok(if remaining.is_identical() {
         ExitCode::Ok
     } else {
         ExitCode::QueryError
     })
-}
-
-/// Confirmation through the shared safety helper: `--confirm NAME` equal to
-/// the target's name, or the name typed on a terminal. Returns what confirmed.
-fn confirm(target: &str, tag: Tag, given: Option<&str>, what: &str) -> Result<String> {
-    let prompt = if tag == Tag::Prod {
-        format!("'{target}' is a PROD connection. {what}")
-    } else {
-        what.to_string()
-    };
-    match crate::safety::confirm::confirm_typed(target, &prompt, given) {
-        Ok(c) => Ok(c.how),
-        Err(r) => Err(Failure::new(ExitCode::Blocked, r.code, r.message).into()),
-    }
 }

@@ -115,9 +115,15 @@ async fn stream_set(
     let mut count = 0u64;
     loop {
         // ResultSetStream keeps its in-flight read inside itself, so losing
-        // this race to the timer or to a closed receiver drops no row.
+        // this race to the timer or to a closed receiver drops no row. A row
+        // that is ready is taken first: the receiver and the flush timer are
+        // only looked at while the server is slow (polling them for every
+        // row registered a waiter and a timer per row, which cost more than
+        // decoding the row; a full batch still goes out at BATCH_ROWS and a
+        // gone receiver is seen at the next send).
         let next = tokio::select! {
             biased;
+            next = set.next() => next,
             () = tx.closed() => return Ok(SetOutcome::ReceiverGone),
             () = sleep_until(flush_at), if flush_at.is_some() => {
                 flush_at = None;
@@ -126,7 +132,6 @@ async fn stream_set(
                 }
                 continue;
             }
-            next = set.next() => next,
         };
         let Some(row) = next else { break };
         let values: Vec<Value> = row?

@@ -163,8 +163,8 @@ pub(super) fn refine(e: DbError, spec: &ConnSpec) -> DbError {
         }
         ErrorCode::DbAuthFailed if spec.ssl_cert.is_none() => DbError {
             message: format!(
-                "{} If the account requires a client certificate (REQUIRE X509), set sslcert and sslkey.",
-                e.message
+                "{}. If the account requires a client certificate (REQUIRE X509), set sslcert and sslkey.",
+                e.message.trim_end_matches('.')
             ),
             ..e
         },

@@ -97,7 +97,8 @@ pub(super) fn startup(hop: &SshTarget, why: &str, lines: &[String], timeout: Dur
             format!("the SSH tunnel via {hop} failed: {why}"),
         )
     };
-    DbError::new(code, format!("{what}.{said}"))
+    let stop = if what.ends_with(['.', '?', '!']) { "" } else { "." };
+    DbError::new(code, format!("{what}{stop}{said}"))
 }
 
 /// ssh's own report that the SSH host could not open the forwarded

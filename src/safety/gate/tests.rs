@@ -1,130 +1,219 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use super::*;
 use crate::db::Engine;
 use crate::safety::classify;
-use crate::safety::confirm::Scripted;
+use crate::store::unlocks::UnlockKey;
 
-fn ctx(read_only: bool, unlocked: bool) -> GateContext<'static> {
-    GateContext {
-        conn_name: "prod-db",
-        tag: if read_only { Tag::Prod } else { Tag::Dev },
+fn conn(read_only: bool) -> Conn<'static> {
+    Conn {
+        name: "prod-db",
         read_only,
-        unlocked,
-        allow_unbounded: false,
-        confirm: None,
+        timed: None,
+        scope: "command",
     }
 }
 
-fn io(interactive: bool, input: &'static str) -> Scripted<&'static [u8]> {
-    Scripted {
-        interactive,
-        input: input.as_bytes(),
-        shown: Vec::new(),
+fn review(sql: &str, c: &Conn<'_>, g: &Grants) -> Review {
+    review_statements(c, &classify(sql, Engine::Postgres), g)
+}
+
+fn ask(r: Review) -> Ask {
+    match r {
+        Review::Ask(a) => a,
+        other => panic!("expected a question, got {other:?}"),
     }
 }
 
-fn run(sql: &str, c: &GateContext<'_>, p: &mut Scripted<&'static [u8]>) -> Result<Approval, Refusal> {
-    check_with(&classify(sql, Engine::Postgres), c, p)
+fn ready(r: Review) -> Approval {
+    match r {
+        Review::Ready(a) => a,
+        other => panic!("expected ready, got {other:?}"),
+    }
+}
+
+fn refused(r: Review) -> Refusal {
+    match r {
+        Review::Refused(r) => r,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn typed(kind: AskKind) -> Typed {
+    Typed {
+        kind,
+        how: "typed 'prod-db'".into(),
+    }
 }
 
 #[test]
-fn read_only_refuses_a_hidden_write_in_a_buffer() {
-    let mut p = io(true, "prod-db\n");
-    let err = run(
+fn reads_pass_and_a_hidden_write_asks_for_the_unlock() {
+    let g = Grants::default();
+    let a = ready(review("SELECT 1; SHOW search_path", &conn(true), &g));
+    assert!(!a.writable && a.unlock.is_none());
+    let q = ask(review(
         "SELECT 1; -- harmless\nUPDATE t SET a = 1 WHERE id = 1",
-        &ctx(true, false),
-        &mut p,
-    )
-    .unwrap_err();
-    assert_eq!(err.code, rules::READ_ONLY);
-    assert!(err.message.contains("statement 2 of 2"), "{}", err.message);
-    assert!(p.shown.is_empty(), "a block never prompts");
-    assert!(run("SELECT 1; SHOW search_path", &ctx(true, false), &mut p).is_ok());
-}
-
-#[test]
-fn unbounded_write_needs_allow_unbounded_even_when_unlocked() {
-    let mut p = io(false, "");
-    let c = ctx(true, true);
-    let err = run("DELETE FROM accounts", &c, &mut p).unwrap_err();
-    assert_eq!(err.code, rules::UNBOUNDED_WRITE);
-    assert!(err.message.contains("--allow-unbounded"), "{}", err.message);
-    let c = GateContext {
-        allow_unbounded: true,
-        ..c
-    };
-    assert_eq!(run("DELETE FROM accounts", &c, &mut p).unwrap(), Approval::default());
-}
-
-#[test]
-fn drop_needs_a_confirmation_naming_the_objects() {
-    let c = ctx(true, true);
-    let mut p = io(false, "");
-    let err = run("DROP TABLE ledger", &c, &mut p).unwrap_err();
-    assert_eq!(err.code, rules::CONFIRM_REQUIRED);
+        &conn(true),
+        &g,
+    ));
+    assert_eq!(q.kind, AskKind::Unlock);
+    assert!(q.message.contains("for this command only"), "{}", q.message);
+    assert_eq!(q.unanswered.code, rules::READ_ONLY);
     assert!(
-        err.message.contains("ledger") && err.message.contains("--confirm prod-db"),
+        q.unanswered.message.contains("statement 2 of 2"),
         "{}",
-        err.message
+        q.unanswered.message
     );
-
-    let mut p = io(true, "prod-db\n");
-    let ok = run("TRUNCATE a; DROP TABLE b", &c, &mut p).unwrap();
-    assert!(p.shown[0].contains("a, b"), "{}", p.shown[0]);
-    assert_eq!(
-        ok.confirmed_by.as_deref(),
-        Some("typed 'prod-db' for DROP/TRUNCATE of a, b")
+    assert!(
+        q.unanswered.message.contains("--confirm prod-db"),
+        "{}",
+        q.unanswered.message
     );
-
-    let with_flag = GateContext {
-        confirm: Some("prod-db"),
-        ..c.clone()
+    // Asked explicitly (--unlock-writes) without a terminal: the refusal says so.
+    let g = Grants {
+        unlock_requested: true,
+        ..Grants::default()
     };
-    let mut p = io(false, "");
-    assert!(run("DROP TABLE ledger", &with_flag, &mut p).is_ok());
-    let wrong = GateContext {
-        confirm: Some("stage-db"),
-        ..c
+    let q = ask(review("UPDATE t SET a = 1 WHERE id = 1", &conn(true), &g));
+    assert_eq!(q.unanswered.code, rules::CONFIRM_REQUIRED);
+}
+
+#[test]
+fn confirm_flag_or_typed_name_unlocks_for_this_command() {
+    let g = Grants {
+        confirm: Some("prod-db".into()),
+        ..Grants::default()
+    };
+    let a = ready(review("UPDATE t SET a = 1 WHERE id = 1", &conn(true), &g));
+    assert!(a.writable);
+    assert_eq!(
+        a.unlock,
+        Some(UnlockUse::New {
+            how: "--confirm prod-db".into(),
+            minutes: None
+        })
+    );
+    assert_eq!(a.confirmed_by().as_deref(), Some("unlock: --confirm prod-db"));
+    let g = Grants {
+        confirm: Some("stage-db".into()),
+        ..Grants::default()
     };
     assert_eq!(
-        run("DROP TABLE ledger", &wrong, &mut p).unwrap_err().code,
+        refused(review("UPDATE t SET a = 1 WHERE id = 1", &conn(true), &g)).code,
         rules::CONFIRM_MISMATCH
     );
+    let g = Grants {
+        typed: vec![typed(AskKind::Unlock)],
+        unlock_minutes: Some(5),
+        ..Grants::default()
+    };
+    let a = ready(review("UPDATE t SET a = 1 WHERE id = 1", &conn(true), &g));
+    assert_eq!(a.confirmed_by().as_deref(), Some("unlock for 5 min: typed 'prod-db'"));
 }
 
 #[test]
-fn dev_connections_need_the_same_confirmations() {
-    let mut p = io(false, "");
-    let err = run("DROP TABLE scratch", &ctx(false, false), &mut p).unwrap_err();
-    assert_eq!(err.code, rules::CONFIRM_REQUIRED);
-    assert!(err.message.contains("scratch"), "{}", err.message);
-    let err = run("DELETE FROM t", &ctx(false, false), &mut p).unwrap_err();
-    assert_eq!(err.code, rules::UNBOUNDED_WRITE);
-    assert!(run("INSERT INTO t VALUES (1)", &ctx(false, false), &mut p).is_ok());
-}
-
-#[test]
-fn session_unlock_refused_on_read_only_even_unlocked() {
-    let mut p = io(true, "prod-db\n");
-    let err = run(
-        "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
-        &ctx(true, true),
-        &mut p,
-    )
-    .unwrap_err();
-    assert_eq!(err.code, rules::SESSION_UNLOCK);
-}
-
-#[test]
-fn unlock_confirmation() {
-    let mut p = io(false, "");
-    assert!(confirm_unlock("prod-db", Some(5), Some("prod-db"), &mut p).is_ok());
-    assert_eq!(
-        confirm_unlock("prod-db", None, None, &mut p).unwrap_err().code,
-        rules::CONFIRM_REQUIRED
+fn a_timed_unlock_counts_but_never_skips_drop_or_unbounded() {
+    let key = UnlockKey {
+        db_key: "postgres://h:5432/d".into(),
+        connection: "prod-db".into(),
+        fingerprint: "f".into(),
+    };
+    let u = Unlock::in_memory(&key, "2999-01-01T00:00:00.000Z", "typed 'prod-db'");
+    let c = Conn {
+        timed: Some(&u),
+        ..conn(true)
+    };
+    let g = Grants::default();
+    let a = ready(review("UPDATE t SET a = 1 WHERE id = 1", &c, &g));
+    assert_eq!(a.unlock, Some(UnlockUse::Timed(u.clone())));
+    let q = ask(review("DELETE FROM accounts", &c, &g));
+    assert_eq!(q.kind, AskKind::Unbounded);
+    assert!(
+        q.unanswered.message.contains("--allow-unbounded"),
+        "{}",
+        q.unanswered.message
     );
-    let mut p = io(true, "prod-db\n");
-    assert!(confirm_unlock("prod-db", Some(1), None, &mut p).is_ok());
-    assert!(p.shown[0].contains("for 1 minute."), "{}", p.shown[0]);
+    let q = ask(review("TRUNCATE a; DROP TABLE b", &c, &g));
+    assert_eq!(q.kind, AskKind::Destructive);
+    assert!(q.message.contains("a, b"), "{}", q.message);
+    assert_eq!(q.unanswered.code, rules::CONFIRM_REQUIRED);
+    let g = Grants {
+        typed: vec![typed(AskKind::Destructive)],
+        ..Grants::default()
+    };
+    let a = ready(review("TRUNCATE a; DROP TABLE b", &c, &g));
+    assert_eq!(a.confirmations, vec!["typed 'prod-db' for DROP/TRUNCATE of a, b"]);
+    // Asking for minutes asks again even with a timed unlock active.
+    let g = Grants {
+        unlock_minutes: Some(10),
+        unlock_requested: true,
+        ..Grants::default()
+    };
+    assert_eq!(ask(review("SELECT 1", &c, &g)).kind, AskKind::Unlock);
+}
+
+#[test]
+fn dev_connections_need_the_same_drop_and_unbounded_confirmations() {
+    let g = Grants::default();
+    assert_eq!(
+        ask(review("DROP TABLE scratch", &conn(false), &g)).kind,
+        AskKind::Destructive
+    );
+    assert_eq!(ask(review("DELETE FROM t", &conn(false), &g)).kind, AskKind::Unbounded);
+    let a = ready(review("INSERT INTO t VALUES (1)", &conn(false), &g));
+    assert!(a.writable && a.unlock.is_none());
+}
+
+#[test]
+fn blocks_win_and_never_prompt() {
+    let g = Grants {
+        confirm: Some("prod-db".into()),
+        ..Grants::default()
+    };
+    let r = refused(review(
+        "DROP TABLE t; SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
+        &conn(true),
+        &g,
+    ));
+    assert_eq!(r.code, rules::SESSION_UNLOCK);
+    let g = Grants {
+        forced_read_only: true,
+        confirm: Some("prod-db".into()),
+        ..Grants::default()
+    };
+    assert_eq!(
+        refused(review("UPDATE t SET a = 1 WHERE id = 1", &conn(false), &g)).code,
+        rules::READ_ONLY
+    );
+}
+
+#[test]
+fn operations_need_the_unlock_and_their_own_confirmation() {
+    let op = OperationAsk {
+        what: "Apply 3 migration statement(s) to 'prod-db'".into(),
+        confirm: true,
+    };
+    let g = Grants::default();
+    assert_eq!(ask(review_operation(&conn(true), &op, &g)).kind, AskKind::Unlock);
+    let key = UnlockKey {
+        db_key: "k".into(),
+        connection: "prod-db".into(),
+        fingerprint: "f".into(),
+    };
+    let u = Unlock::in_memory(&key, "2999-01-01T00:00:00.000Z", "typed 'prod-db'");
+    let c = Conn {
+        timed: Some(&u),
+        ..conn(true)
+    };
+    // The timed unlock covers the unlock, never the migration's own confirmation.
+    let q = ask(review_operation(&c, &op, &g));
+    assert_eq!(q.kind, AskKind::Operation);
+    assert_eq!(q.unanswered.code, rules::CONFIRM_REQUIRED);
+    let g = Grants {
+        confirm: Some("prod-db".into()),
+        ..Grants::default()
+    };
+    let a = ready(review_operation(&conn(true), &op, &g));
+    assert_eq!(
+        a.confirmed_by().as_deref(),
+        Some("unlock: --confirm prod-db; --confirm prod-db")
+    );
 }

@@ -1,69 +1,33 @@
-//! MySQL/MariaDB introspection through information_schema, for the
-//! connection's current database only. Object schemas are the database
-//! name; references to the database itself inside view bodies are
-//! stripped so two databases with different names compare equal.
+//! MySQL/MariaDB introspection through information_schema, plus `SHOW
+//! CREATE` where only it tells (index options, the original text of
+//! triggers and routines), for the connection's current database only.
+//! Object schemas are the database name; references to the database
+//! itself inside view and routine bodies are stripped so two databases
+//! with different names compare equal.
+
+mod queries;
+mod routines;
+mod show;
 
 use super::{json_rows, text_rows};
 use crate::db::{DbResult, Engine, Session};
+use crate::schema::deps::{NodeKind, dep, node, sub_node};
 use crate::schema::{
-    CheckConstraint, ColumnDef, ForeignKey, Function, Index, KeyConstraint, Schema, Table, Trigger, View,
+    CheckConstraint, ColumnDef, ForeignKey, Index, KeyConstraint, Partition, Schema, Table, Unmodelled, View,
 };
+use queries::*;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-
-const TABLES: &str = "SELECT JSON_OBJECT('name', TABLE_NAME, 'comment', TABLE_COMMENT, 'collation', TABLE_COLLATION) \
-     FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'";
-
-const COLUMNS: &str = "SELECT JSON_OBJECT('table', TABLE_NAME, 'name', COLUMN_NAME, 'type', COLUMN_TYPE, \
-     'nullable', IS_NULLABLE, 'default', COLUMN_DEFAULT, 'extra', EXTRA, 'generation', GENERATION_EXPRESSION, \
-     'collation', COLLATION_NAME, 'comment', COLUMN_COMMENT) \
-     FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION";
-
-const STATISTICS: &str = "SELECT JSON_OBJECT('table', TABLE_NAME, 'name', INDEX_NAME, 'non_unique', NON_UNIQUE, \
-     'column', COLUMN_NAME, 'sub_part', SUB_PART, 'order', COLLATION, 'method', INDEX_TYPE) \
-     FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
-     ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
-
-const FOREIGN_KEYS: &str = "SELECT JSON_OBJECT('table', k.TABLE_NAME, 'name', k.CONSTRAINT_NAME, \
-     'column', k.COLUMN_NAME, 'ref_schema', k.REFERENCED_TABLE_SCHEMA, 'ref_table', k.REFERENCED_TABLE_NAME, \
-     'ref_column', k.REFERENCED_COLUMN_NAME, 'on_update', r.UPDATE_RULE, 'on_delete', r.DELETE_RULE) \
-     FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
-     ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME \
-     WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL \
-     ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION";
-
-/// MariaDB keeps check names per table and has `TABLE_NAME` here.
-const CHECKS_MARIADB: &str = "SELECT JSON_OBJECT('table', TABLE_NAME, 'name', CONSTRAINT_NAME, 'expression', CHECK_CLAUSE) \
-     FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()";
-
-/// MySQL 8 names checks per schema and joins through TABLE_CONSTRAINTS.
-const CHECKS_MYSQL: &str = "SELECT JSON_OBJECT('table', tc.TABLE_NAME, 'name', tc.CONSTRAINT_NAME, 'expression', cc.CHECK_CLAUSE) \
-     FROM information_schema.TABLE_CONSTRAINTS tc JOIN information_schema.CHECK_CONSTRAINTS cc \
-     ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME \
-     WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK'";
-
-const VIEWS: &str = "SELECT JSON_OBJECT('name', TABLE_NAME, 'definition', VIEW_DEFINITION) \
-     FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()";
-
-const TRIGGERS: &str = "SELECT JSON_OBJECT('name', TRIGGER_NAME, 'table', EVENT_OBJECT_TABLE, \
-     'timing', ACTION_TIMING, 'event', EVENT_MANIPULATION, 'statement', ACTION_STATEMENT) \
-     FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()";
-
-const ROUTINES: &str = "SELECT JSON_OBJECT('name', ROUTINE_NAME, 'kind', ROUTINE_TYPE, 'returns', DTD_IDENTIFIER, \
-     'body', ROUTINE_DEFINITION, 'deterministic', IS_DETERMINISTIC, 'access', SQL_DATA_ACCESS, \
-     'security', SECURITY_TYPE, 'comment', ROUTINE_COMMENT) \
-     FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()";
-
-const PARAMETERS: &str = "SELECT JSON_OBJECT('routine', SPECIFIC_NAME, 'kind', ROUTINE_TYPE, 'mode', PARAMETER_MODE, \
-     'name', PARAMETER_NAME, 'type', DTD_IDENTIFIER) \
-     FROM information_schema.PARAMETERS WHERE SPECIFIC_SCHEMA = DATABASE() AND ORDINAL_POSITION > 0 \
-     ORDER BY SPECIFIC_NAME, ORDINAL_POSITION";
 
 #[derive(Deserialize)]
 struct TableRow {
     name: String,
     comment: Option<String>,
     collation: Option<String>,
+    engine: Option<String>,
+    options: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +53,7 @@ struct StatRow {
     sub_part: Option<serde_json::Value>,
     order: Option<String>,
     method: Option<String>,
+    comment: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -108,43 +73,27 @@ struct CheckRow {
     table: String,
     name: String,
     expression: String,
+    level: Option<String>,
 }
 
 #[derive(Deserialize)]
-struct NamedDef {
+struct PartRow {
+    table: String,
+    name: String,
+    method: Option<String>,
+    expression: Option<String>,
+    description: Option<String>,
+    comment: Option<String>,
+    sub: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ViewRow {
     name: String,
     definition: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct TriggerRow {
-    name: String,
-    table: String,
-    timing: String,
-    event: String,
-    statement: String,
-}
-
-#[derive(Deserialize)]
-struct RoutineRow {
-    name: String,
-    kind: String,
-    returns: Option<String>,
-    body: Option<String>,
-    deterministic: Option<String>,
-    access: Option<String>,
+    check_option: Option<String>,
     security: Option<String>,
-    comment: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ParamRow {
-    routine: String,
-    kind: String,
-    mode: Option<String>,
-    name: Option<String>,
-    #[serde(rename = "type")]
-    data_type: String,
+    algorithm: Option<String>,
 }
 
 /// Introspect the database behind `session`.
@@ -159,41 +108,43 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
     let mut collations = BTreeMap::new();
     for t in json_rows::<TableRow>(session, TABLES).await? {
-        collations.insert(t.name.clone(), t.collation.unwrap_or_default());
+        let kind = t.kind.unwrap_or_default();
+        if kind != "BASE TABLE" {
+            // Sequences and system-versioned tables (MariaDB).
+            schema.unmodelled.push(Unmodelled {
+                kind: match kind.as_str() {
+                    "SEQUENCE" => "sequences".into(),
+                    "SYSTEM VERSIONED" => "system-versioned tables".into(),
+                    other => format!("{} tables", other.to_ascii_lowercase()),
+                },
+                name: t.name,
+                definition: t.options,
+            });
+            continue;
+        }
+        let collation = t.collation.unwrap_or_default();
+        collations.insert(t.name.clone(), collation.clone());
+        let options = t
+            .options
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter(|o| *o != "partitioned")
+            .map(str::to_string)
+            .collect();
         tables.insert(
             t.name.clone(),
             Table {
                 schema: db.clone(),
                 name: t.name,
-                columns: Vec::new(),
-                primary_key: None,
-                uniques: Vec::new(),
-                foreign_keys: Vec::new(),
-                checks: Vec::new(),
-                indexes: Vec::new(),
                 comment: t.comment.filter(|c| !c.is_empty()),
-                exclusions: Vec::new(),
-                row_security: None,
-                partition_by: None,
+                engine: t.engine,
+                collation: Some(collation).filter(|c| !c.is_empty()),
+                options,
                 ..Default::default()
             },
         );
     }
-    let mut views: Vec<View> = json_rows::<NamedDef>(session, VIEWS)
-        .await?
-        .into_iter()
-        .map(|v| View {
-            schema: db.clone(),
-            definition: strip_db(&v.definition.unwrap_or_default(), &db),
-            name: v.name,
-            materialized: false,
-            columns: Vec::new(),
-            depends_on: Vec::new(),
-            indexes: Vec::new(),
-            comment: None,
-            ..Default::default()
-        })
-        .collect();
+    let mut views = read_views(session, &db).await?;
     for c in json_rows::<ColumnRow>(session, COLUMNS).await? {
         let table_collation = collations.get(&c.table).cloned().unwrap_or_default();
         let key = c.table.clone();
@@ -205,50 +156,49 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
         }
     }
     read_indexes(session, &mut tables).await?;
+    show::read_show_create(session, &mut tables).await?;
     read_foreign_keys(session, &mut tables, &db).await?;
-    let checks = match json_rows::<CheckRow>(session, CHECKS_MARIADB).await {
-        Ok(rows) => rows,
-        Err(_) => json_rows::<CheckRow>(session, CHECKS_MYSQL).await?,
-    };
-    for c in checks {
-        if let Some(t) = tables.get_mut(&c.table) {
-            t.checks.push(CheckConstraint {
-                name: c.name,
-                expression: c.expression,
-                ..Default::default()
-            });
-        }
-    }
-    let names: Vec<String> = tables.keys().chain(views.iter().map(|v| &v.name)).cloned().collect();
-    for v in &mut views {
-        v.depends_on = mentioned(&v.definition, &names, &v.name)
-            .into_iter()
-            .map(|n| format!("{db}.{n}"))
-            .collect();
-    }
+    read_checks(session, &mut tables).await?;
+    read_partitions(session, &mut tables).await?;
     schema.tables = tables.into_values().collect();
     schema.views = views;
-    schema.triggers = json_rows::<TriggerRow>(session, TRIGGERS)
-        .await?
-        .into_iter()
-        .map(|t| Trigger {
-            schema: db.clone(),
-            definition: format!(
-                "CREATE TRIGGER `{}` {} {} ON `{}` FOR EACH ROW {}",
-                t.name.replace('`', "``"),
-                t.timing,
-                t.event,
-                t.table.replace('`', "``"),
-                strip_db(&t.statement, &db)
-            ),
-            table: t.table,
-            name: t.name,
-            ..Default::default()
-        })
-        .collect();
-    schema.functions = read_routines(session, &db).await?;
+    schema.triggers = routines::read_triggers(session, &db).await?;
+    schema.functions = routines::read_routines(session, &db).await?;
+    if let Ok(events) = json_rows::<Unmodelled>(session, EVENTS).await {
+        schema.unmodelled.extend(events);
+    }
+    schema.dependencies = dependencies(&schema);
     schema.normalize();
     Ok(schema)
+}
+
+async fn read_views(session: &mut dyn Session, db: &str) -> DbResult<Vec<View>> {
+    let rows = match json_rows::<ViewRow>(session, VIEWS).await {
+        Ok(r) => r,
+        Err(_) => json_rows::<ViewRow>(session, VIEWS_MYSQL).await?,
+    };
+    Ok(rows
+        .into_iter()
+        .map(|v| {
+            let mut options = Vec::new();
+            if let Some(a) = v.algorithm.filter(|a| !a.eq_ignore_ascii_case("UNDEFINED")) {
+                options.push(format!("algorithm={a}"));
+            }
+            if let Some(c) = v.check_option.filter(|c| !c.eq_ignore_ascii_case("NONE")) {
+                options.push(format!("check_option={c}"));
+            }
+            if let Some(s) = v.security.filter(|s| !s.eq_ignore_ascii_case("DEFINER")) {
+                options.push(format!("security={s}"));
+            }
+            View {
+                schema: db.to_string(),
+                definition: strip_db(&v.definition.unwrap_or_default(), db),
+                name: v.name,
+                options,
+                ..Default::default()
+            }
+        })
+        .collect())
 }
 
 fn column(c: ColumnRow, table_collation: &str) -> ColumnDef {
@@ -284,6 +234,7 @@ fn column(c: ColumnRow, table_collation: &str) -> ColumnDef {
         generated,
         collation: c.collation.filter(|k| !k.is_empty() && k != table_collation),
         comment: c.comment.filter(|k| !k.is_empty()),
+        invisible: extra_lc.split_whitespace().any(|w| w == "invisible"),
         ..Default::default()
     }
 }
@@ -296,11 +247,10 @@ fn json_int(v: &serde_json::Value) -> i64 {
     }
 }
 
-/// unique, method, parts, plain (no prefix length or DESC part).
-type IndexParts = (bool, Option<String>, Vec<String>, bool);
+/// unique, method, parts, plain (no prefix length or DESC part), comment.
+type IndexParts = (bool, Option<String>, Vec<String>, bool, Option<String>);
 
 async fn read_indexes(session: &mut dyn Session, tables: &mut BTreeMap<String, Table>) -> DbResult<()> {
-    // (table, index) -> (unique, method, parts, plain: no prefix or DESC)
     let mut found: BTreeMap<(String, String), IndexParts> = BTreeMap::new();
     for s in json_rows::<StatRow>(session, STATISTICS).await? {
         let entry = found.entry((s.table.clone(), s.name.clone())).or_insert((
@@ -308,9 +258,11 @@ async fn read_indexes(session: &mut dyn Session, tables: &mut BTreeMap<String, T
             s.method.clone(),
             Vec::new(),
             true,
+            s.comment.clone().filter(|c| !c.is_empty()),
         ));
         let mut part = s.column.clone().unwrap_or_default();
-        if let Some(n) = s.sub_part.as_ref().map(json_int).filter(|n| *n > 0) {
+        let spatial = s.method.as_deref().is_some_and(|m| m.eq_ignore_ascii_case("spatial"));
+        if let Some(n) = s.sub_part.as_ref().map(json_int).filter(|n| *n > 0 && !spatial) {
             part = format!("{part}({n})");
             entry.3 = false;
         }
@@ -320,15 +272,16 @@ async fn read_indexes(session: &mut dyn Session, tables: &mut BTreeMap<String, T
         }
         entry.2.push(part);
     }
-    for ((table, name), (unique, method, columns, plain)) in found {
+    for ((table, name), (unique, method, columns, plain, comment)) in found {
         let Some(t) = tables.get_mut(&table) else { continue };
+        let method = method.map(|m| m.to_ascii_lowercase());
         if name == "PRIMARY" {
             t.primary_key = Some(KeyConstraint {
                 name,
                 columns,
                 ..Default::default()
             });
-        } else if unique && plain {
+        } else if unique && plain && comment.is_none() && method.as_deref().is_none_or(|m| m == "btree") {
             t.uniques.push(KeyConstraint {
                 name,
                 columns,
@@ -339,9 +292,8 @@ async fn read_indexes(session: &mut dyn Session, tables: &mut BTreeMap<String, T
                 name,
                 columns,
                 unique,
-                predicate: None,
-                method: method.map(|m| m.to_ascii_lowercase()),
-                definition: None,
+                method,
+                comment,
                 ..Default::default()
             });
         }
@@ -369,66 +321,102 @@ async fn read_foreign_keys(session: &mut dyn Session, tables: &mut BTreeMap<Stri
             ref_columns: vec![f.ref_column],
             on_update: f.on_update,
             on_delete: f.on_delete,
-            deferrable: None,
             ..Default::default()
         });
     }
     Ok(())
 }
 
-async fn read_routines(session: &mut dyn Session, db: &str) -> DbResult<Vec<Function>> {
-    let mut params: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    for p in json_rows::<ParamRow>(session, PARAMETERS).await? {
-        let name = p.name.unwrap_or_default().replace('`', "``");
-        let text = match p.mode.as_deref() {
-            Some(m) if p.kind.eq_ignore_ascii_case("procedure") => format!("{m} `{name}` {}", p.data_type),
-            _ => format!("`{name}` {}", p.data_type),
-        };
-        params
-            .entry((p.routine, p.kind.to_ascii_uppercase()))
-            .or_default()
-            .push(text);
+async fn read_checks(session: &mut dyn Session, tables: &mut BTreeMap<String, Table>) -> DbResult<()> {
+    let checks = match json_rows::<CheckRow>(session, CHECKS_MARIADB).await {
+        Ok(rows) => rows,
+        Err(_) => json_rows::<CheckRow>(session, CHECKS_MYSQL).await?,
+    };
+    for c in checks {
+        if let Some(t) = tables.get_mut(&c.table) {
+            let column = (c.level.as_deref() == Some("Column")).then(|| c.name.clone());
+            t.checks.push(CheckConstraint {
+                name: c.name,
+                expression: c.expression,
+                column,
+                ..Default::default()
+            });
+        }
     }
-    let mut out = Vec::new();
-    for r in json_rows::<RoutineRow>(session, ROUTINES).await? {
-        let kind = r.kind.to_ascii_uppercase();
-        let args = params
-            .remove(&(r.name.clone(), kind.clone()))
-            .unwrap_or_default()
-            .join(", ");
-        let mut def = format!("CREATE {kind} `{}`({args})", r.name.replace('`', "``"));
-        if kind == "FUNCTION" {
-            def.push_str(&format!(" RETURNS {}", r.returns.unwrap_or_default()));
+    Ok(())
+}
+
+async fn read_partitions(session: &mut dyn Session, tables: &mut BTreeMap<String, Table>) -> DbResult<()> {
+    for p in json_rows::<PartRow>(session, PARTITIONS).await? {
+        let Some(t) = tables.get_mut(&p.table) else { continue };
+        if p.sub.is_some() && t.partitions.iter().any(|x| x.name == p.name) {
+            continue;
         }
-        if r.deterministic.as_deref() == Some("YES") {
-            def.push_str(" DETERMINISTIC");
+        let method = p.method.unwrap_or_default();
+        if t.partition_by.is_none() {
+            let expr = p.expression.clone().unwrap_or_default();
+            let open = if method.contains("COLUMNS") { "" } else { " " };
+            t.partition_by = Some(format!("{method}{open}({expr})"));
         }
-        if let Some(a) = r.access.filter(|a| a != "CONTAINS SQL") {
-            def.push_str(&format!(" {a}"));
-        }
-        if r.security.as_deref() == Some("INVOKER") {
-            def.push_str(" SQL SECURITY INVOKER");
-        }
-        if let Some(c) = r.comment.as_ref().filter(|c| !c.is_empty()) {
-            def.push_str(&format!(" COMMENT '{}'", c.replace('\'', "''")));
-        }
-        def.push('\n');
-        def.push_str(&strip_db(&r.body.unwrap_or_default(), db));
-        out.push(Function {
-            schema: db.to_string(),
-            name: r.name,
-            arguments: args,
-            kind: kind.to_ascii_lowercase(),
-            definition: def,
-            comment: None,
-            ..Default::default()
+        let bound = p.description.map(|d| {
+            if method.starts_with("RANGE") {
+                if d == "MAXVALUE" {
+                    "VALUES LESS THAN MAXVALUE".to_string()
+                } else {
+                    format!("VALUES LESS THAN ({d})")
+                }
+            } else {
+                format!("VALUES IN ({d})")
+            }
+        });
+        t.partitions.push(Partition {
+            name: p.name,
+            bound,
+            comment: p.comment.filter(|c| !c.is_empty()),
         });
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Views, triggers and routines mention what they use by quoted name;
+/// foreign keys and sub-objects are implied by the model.
+fn dependencies(s: &Schema) -> Vec<crate::schema::Dependency> {
+    let e = Engine::Mysql;
+    let tables: Vec<String> = s.tables.iter().map(|t| t.name.clone()).collect();
+    let views: Vec<String> = s.views.iter().map(|v| v.name.clone()).collect();
+    let routines: Vec<(String, String)> = s.functions.iter().map(|f| (f.name.clone(), f.kind.clone())).collect();
+    let mut out = Vec::new();
+    let mut uses = |from: String, text: &str, own: &str| {
+        for n in mentioned(text, &tables, own) {
+            out.push(dep(from.clone(), node(e, NodeKind::Table, "", &n)));
+        }
+        for n in mentioned(text, &views, own) {
+            out.push(dep(from.clone(), node(e, NodeKind::View, "", &n)));
+        }
+        for (n, kind) in &routines {
+            if n != own && (text.contains(&format!("`{}`(", n.replace('`', "``"))) || text.contains(&format!("{n}("))) {
+                out.push(dep(
+                    from.clone(),
+                    node(e, NodeKind::Function, "", &format!("{n}({kind})")),
+                ));
+            }
+        }
+    };
+    for v in &s.views {
+        uses(node(e, NodeKind::View, "", &v.name), &v.definition, &v.name);
+    }
+    for t in &s.triggers {
+        uses(
+            sub_node(e, NodeKind::Trigger, "", &t.table, &t.name),
+            &t.definition,
+            &t.name,
+        );
+    }
+    out
 }
 
 /// Remove `` `db`. `` qualifiers the server adds inside view and routine text.
-fn strip_db(text: &str, db: &str) -> String {
+pub(crate) fn strip_db(text: &str, db: &str) -> String {
     if db.is_empty() {
         return text.to_string();
     }

@@ -2,173 +2,18 @@
 //! `pg_get_indexdef`, `pg_get_constraintdef`, `pg_get_viewdef`, ...), so
 //! every expression is rendered by the server the same way each time.
 
+mod catalog;
 mod queries;
+mod rows;
 
 use super::{json_rows, loose_bool, text_rows};
 use crate::db::{DbResult, Engine, Session};
 use crate::schema::{
-    CheckConstraint, ColumnDef, CompositeType, Domain, EnumType, Extension, ForeignKey, Function, Index, KeyConstraint,
-    Policy, Privilege, Schema, Sequence, Table, Trigger, View,
+    CheckConstraint, ColumnDef, CompositeType, Dependency, Domain, EnumType, Extension, ForeignKey, Function, Index,
+    KeyConstraint, Policy, Privilege, Schema, Sequence, Table, Trigger, Unmodelled, View,
 };
-use serde::Deserialize;
+use rows::*;
 use std::collections::HashMap;
-
-#[derive(Deserialize)]
-struct TableRow {
-    schema: String,
-    name: String,
-    comment: Option<String>,
-    #[serde(deserialize_with = "loose_bool")]
-    rls: bool,
-    #[serde(deserialize_with = "loose_bool")]
-    rls_forced: bool,
-    partition_by: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ColumnRow {
-    schema: String,
-    table: String,
-    name: String,
-    #[serde(rename = "type")]
-    data_type: String,
-    #[serde(deserialize_with = "loose_bool")]
-    not_null: bool,
-    default: Option<String>,
-    generated: Option<String>,
-    identity: Option<String>,
-    collation: Option<String>,
-    comment: Option<String>,
-    identity_options: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct SchemaCommentRow {
-    schema: String,
-    comment: String,
-}
-
-#[derive(Deserialize)]
-struct ConstraintRow {
-    schema: String,
-    table: String,
-    name: String,
-    #[serde(rename = "type")]
-    kind: String,
-    def: String,
-    expr: Option<String>,
-    columns: Option<Vec<String>>,
-    ref_schema: Option<String>,
-    ref_table: Option<String>,
-    ref_columns: Option<Vec<String>>,
-    on_update: Option<String>,
-    on_delete: Option<String>,
-    #[serde(deserialize_with = "loose_bool")]
-    deferrable: bool,
-    #[serde(deserialize_with = "loose_bool")]
-    deferred: bool,
-    comment: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct IndexRow {
-    schema: String,
-    table: String,
-    name: String,
-    #[serde(deserialize_with = "loose_bool")]
-    unique: bool,
-    def: String,
-    method: String,
-    predicate: Option<String>,
-    columns: Option<Vec<String>>,
-    comment: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ViewRow {
-    schema: String,
-    name: String,
-    #[serde(deserialize_with = "loose_bool")]
-    materialized: bool,
-    definition: String,
-    comment: Option<String>,
-    depends_on: Option<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-struct SequenceRow {
-    schema: String,
-    name: String,
-    data_type: String,
-    start: i64,
-    increment: i64,
-    min_value: i64,
-    max_value: i64,
-    #[serde(deserialize_with = "loose_bool")]
-    cycle: bool,
-    owned_by: Option<String>,
-    cache: i64,
-    comment: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct EnumRow {
-    schema: String,
-    name: String,
-    values: Option<Vec<String>>,
-    comment: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct DomainRow {
-    schema: String,
-    name: String,
-    data_type: String,
-    #[serde(deserialize_with = "loose_bool")]
-    not_null: bool,
-    default: Option<String>,
-    collation: Option<String>,
-    checks: Option<Vec<CheckConstraint>>,
-    comment: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct AttrRow {
-    name: String,
-    #[serde(rename = "type")]
-    data_type: String,
-}
-
-#[derive(Deserialize)]
-struct CompositeRow {
-    schema: String,
-    name: String,
-    attributes: Option<Vec<AttrRow>>,
-    comment: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct PolicyRow {
-    schema: String,
-    table: String,
-    name: String,
-    permissive: String,
-    command: String,
-    roles: Option<Vec<String>>,
-    using: Option<String>,
-    with_check: Option<String>,
-    comment: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct PrivilegeRow {
-    object_kind: String,
-    object: String,
-    grantee: String,
-    privilege: String,
-    #[serde(deserialize_with = "loose_bool")]
-    grantable: bool,
-}
 
 /// Introspect the database behind `session`.
 pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
@@ -192,6 +37,7 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
             depends_on: v.depends_on.unwrap_or_default(),
             indexes: Vec::new(),
             comment: v.comment,
+            options: v.options.unwrap_or_default(),
             ..Default::default()
         })
         .collect();
@@ -221,6 +67,8 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
         .collect();
     read_types(session, &mut schema).await?;
     read_routines(session, &mut schema).await?;
+    schema.dependencies = json_rows::<Dependency>(session, catalog::DEPENDENCIES).await?;
+    schema.unmodelled = json_rows::<Unmodelled>(session, catalog::UNMODELLED).await?;
     schema.normalize();
     Ok(schema)
 }
@@ -236,6 +84,10 @@ fn column(c: ColumnRow) -> ColumnDef {
         collation: c.collation,
         comment: c.comment,
         identity_options: c.identity_options,
+        inherited: c.inherited,
+        storage: c.storage,
+        compression: c.compression,
+        statistics: c.statistics,
         ..Default::default()
     }
 }
@@ -244,21 +96,26 @@ async fn read_tables(session: &mut dyn Session) -> DbResult<HashMap<(String, Str
     let mut tables = HashMap::new();
     for t in json_rows::<TableRow>(session, queries::TABLES).await? {
         let row_security = t.rls.then_some(t.rls_forced);
+        let parents = t.parents.unwrap_or_default();
+        let (partition_of, inherits) = if t.partition {
+            (parents.into_iter().next(), Vec::new())
+        } else {
+            (None, parents)
+        };
         tables.insert(
             (t.schema.clone(), t.name.clone()),
             Table {
                 schema: t.schema,
                 name: t.name,
-                columns: Vec::new(),
-                primary_key: None,
-                uniques: Vec::new(),
-                foreign_keys: Vec::new(),
-                checks: Vec::new(),
-                indexes: Vec::new(),
                 comment: t.comment,
-                exclusions: Vec::new(),
                 row_security,
                 partition_by: t.partition_by,
+                partition_of,
+                partition_bound: t.partition_bound,
+                inherits,
+                unlogged: t.unlogged,
+                options: t.options.unwrap_or_default(),
+                replica_identity: t.replica_identity,
                 ..Default::default()
             },
         );
@@ -283,26 +140,32 @@ async fn read_constraints(session: &mut dyn Session, tables: &mut HashMap<(Strin
             continue;
         };
         let columns = c.columns.unwrap_or_default();
-        match c.kind.as_str() {
-            "p" => {
-                t.primary_key = Some(KeyConstraint {
-                    name: c.name,
-                    columns,
-                    comment: c.comment,
-                    ..Default::default()
-                })
+        let deferrable = c.deferrable.then(|| {
+            if c.deferred {
+                "DEFERRABLE INITIALLY DEFERRED".to_string()
+            } else {
+                "DEFERRABLE INITIALLY IMMEDIATE".to_string()
             }
-            "u" => t.uniques.push(KeyConstraint {
-                name: c.name,
-                columns,
-                comment: c.comment,
-                ..Default::default()
-            }),
+        });
+        let key = |name: String, columns: Vec<String>| KeyConstraint {
+            name,
+            columns,
+            comment: c.comment.clone(),
+            deferrable: deferrable.clone(),
+            nulls_not_distinct: c.nulls_not_distinct,
+            include: c.include.clone().unwrap_or_default(),
+            with: c.with.clone().filter(|w| !w.is_empty()),
+        };
+        match c.kind.as_str() {
+            "p" => t.primary_key = Some(key(c.name.clone(), columns)),
+            "u" => t.uniques.push(key(c.name.clone(), columns)),
             "c" => t.checks.push(CheckConstraint {
                 name: c.name,
                 expression: c.expr.unwrap_or(c.def),
                 comment: c.comment,
-                ..Default::default()
+                no_inherit: c.no_inherit,
+                not_valid: c.not_valid,
+                column: None,
             }),
             "x" => t.exclusions.push(CheckConstraint {
                 name: c.name,
@@ -311,13 +174,6 @@ async fn read_constraints(session: &mut dyn Session, tables: &mut HashMap<(Strin
                 ..Default::default()
             }),
             "f" => {
-                let deferrable = c.deferrable.then(|| {
-                    if c.deferred {
-                        "DEFERRABLE INITIALLY DEFERRED".to_string()
-                    } else {
-                        "DEFERRABLE INITIALLY IMMEDIATE".to_string()
-                    }
-                });
                 t.foreign_keys.push(ForeignKey {
                     name: c.name,
                     columns,
@@ -328,7 +184,8 @@ async fn read_constraints(session: &mut dyn Session, tables: &mut HashMap<(Strin
                     on_delete: fk_action(c.on_delete.as_deref()),
                     deferrable,
                     comment: c.comment,
-                    ..Default::default()
+                    match_full: c.match_full,
+                    not_valid: c.not_valid,
                 });
             }
             _ => {}
@@ -350,8 +207,11 @@ async fn read_indexes(
             unique: i.unique,
             predicate: i.predicate,
             method: Some(i.method),
-            definition: Some(i.def),
+            // A partitioned table's index is shown `ON ONLY`; created that way
+            // it would not cascade to the partitions.
+            definition: Some(i.def.replacen(" ON ONLY ", " ON ", 1)),
             comment: i.comment,
+            clustered: i.clustered,
             ..Default::default()
         };
         if let Some(t) = tables.get_mut(&key) {
@@ -428,6 +288,9 @@ async fn read_types(session: &mut dyn Session, schema: &mut Schema) -> DbResult<
 
 async fn read_routines(session: &mut dyn Session, schema: &mut Schema) -> DbResult<()> {
     schema.functions = json_rows::<Function>(session, queries::FUNCTIONS).await?;
+    schema
+        .functions
+        .extend(json_rows::<Function>(session, queries::AGGREGATES).await?);
     schema.triggers = json_rows::<Trigger>(session, queries::TRIGGERS).await?;
     schema.policies = json_rows::<PolicyRow>(session, queries::POLICIES)
         .await?
@@ -480,12 +343,17 @@ mod tests {
             TRIGGERS,
             POLICIES,
             PRIVILEGES,
+            AGGREGATES,
         ];
         for q in all {
             assert!(q.starts_with("SELECT json_build_object("), "{q}");
             assert!(q.contains("'pg_catalog', 'information_schema', 'pg_toast'"), "{q}");
         }
         assert!(SCHEMAS.contains("pg\\_temp\\_%"), "{SCHEMAS}");
-        assert!(TABLES.contains("NOT c.relispartition"));
+        assert!(TABLES.contains("c.relispartition"), "partitions are tables too");
+        for q in [super::catalog::DEPENDENCIES, super::catalog::UNMODELLED] {
+            assert!(q.starts_with("WITH ns AS"), "{q}");
+            assert!(q.contains("json_build_object("), "{q}");
+        }
     }
 }

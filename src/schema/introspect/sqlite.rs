@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 const SCHEMA_SQL: &str = "SELECT json_object('type', type, 'name', name, 'table', tbl_name, 'sql', sql) \
      FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND sql IS NOT NULL ORDER BY type, name";
 
+const SHADOWS: &str = "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'";
+
 const COLUMNS: &str = "SELECT json_object('table', m.name, 'name', p.name, 'type', p.type, 'notnull', p.\"notnull\", \
      'default', p.dflt_value, 'pk', p.pk, 'hidden', p.hidden) \
      FROM sqlite_master m JOIN pragma_table_xinfo(m.name) p \
@@ -75,24 +77,31 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
     let mut schema = Schema::empty(Engine::Sqlite);
     schema.schemas = vec!["main".to_string()];
     let master = json_rows::<MasterRow>(session, SCHEMA_SQL).await?;
+    // Shadow tables belong to a virtual table and come and go with it.
+    let shadows: Vec<String> = super::text_rows(session, SHADOWS).await.unwrap_or_default();
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
     let mut table_sql = BTreeMap::new();
     let mut index_sql = BTreeMap::new();
     for m in master {
         match m.kind.as_str() {
+            "table" if shadows.contains(&m.name) => {}
             "table" => {
+                let mut t = empty_table(&m.name);
+                let (without_rowid, strict) = scan::table_options(&m.sql);
+                t.without_rowid = without_rowid;
+                t.strict = strict;
+                if m.sql.trim_start().to_ascii_uppercase().starts_with("CREATE VIRTUAL") {
+                    t.options = vec!["virtual".into()];
+                }
+                t.original = Some(m.sql.clone());
                 table_sql.insert(m.name.clone(), m.sql);
-                tables.insert(m.name.clone(), empty_table(&m.name));
+                tables.insert(m.name.clone(), t);
             }
             "view" => schema.views.push(View {
                 schema: "main".into(),
                 name: m.name,
-                materialized: false,
                 definition: scan::view_query(&m.sql),
-                columns: Vec::new(),
-                depends_on: Vec::new(),
-                indexes: Vec::new(),
-                comment: None,
+                original: Some(m.sql),
                 ..Default::default()
             }),
             "index" => {
@@ -162,8 +171,37 @@ pub async fn introspect(session: &mut dyn Session) -> DbResult<Schema> {
             .collect();
     }
     schema.tables = tables.into_values().collect();
+    schema.dependencies = dependencies(&schema, &names);
     schema.normalize();
     Ok(schema)
+}
+
+/// Views and triggers name the tables and views they use; SQLite has no
+/// catalog of it, so the stored text is read.
+fn dependencies(s: &Schema, names: &[String]) -> Vec<crate::schema::Dependency> {
+    use crate::schema::deps::{NodeKind, dep, node, sub_node};
+    let e = Engine::Sqlite;
+    let kind = |n: &str| {
+        if s.views.iter().any(|v| v.name.eq_ignore_ascii_case(n)) {
+            NodeKind::View
+        } else {
+            NodeKind::Table
+        }
+    };
+    let mut out = Vec::new();
+    for v in &s.views {
+        let from = node(e, NodeKind::View, "main", &v.name);
+        for n in mentioned(&v.definition, names, &v.name) {
+            out.push(dep(from.clone(), node(e, kind(&n), "main", &n)));
+        }
+    }
+    for t in &s.triggers {
+        let from = sub_node(e, NodeKind::Trigger, "main", &t.table, &t.name);
+        for n in mentioned(&t.definition, names, &t.name) {
+            out.push(dep(from.clone(), node(e, kind(&n), "main", &n)));
+        }
+    }
+    out
 }
 
 fn empty_table(name: &str) -> Table {
@@ -223,8 +261,12 @@ async fn read_indexes(
                 ..Default::default()
             }),
             _ => {
-                let definition = index_sql.get(&i.name).map(|s| scan::squash(s));
-                let predicate = definition.as_deref().and_then(where_clause);
+                let definition = index_sql.get(&i.name).cloned();
+                let predicate = definition
+                    .as_deref()
+                    .map(scan::squash)
+                    .as_deref()
+                    .and_then(where_clause);
                 t.indexes.push(Index {
                     name: i.name,
                     columns,

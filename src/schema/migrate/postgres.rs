@@ -1,522 +1,266 @@
-//! Postgres migration planning.
+//! Postgres migration planning, ordered by the catalog dependency graph.
+//!
+//! 1. Classify every object: created, altered in place, re-created (drop
+//!    then create) or dropped.
+//! 2. Whatever depends on something dropped early (a re-created function,
+//!    a view over a column whose type changes, a foreign key on a replaced
+//!    unique constraint) is dropped early too and re-created afterwards,
+//!    with its comments and grants.
+//! 3. Early drops run in reverse dependency order of the target; creates
+//!    and in-place alters in dependency order of the source; foreign keys,
+//!    ownership, comments and grants follow; objects that are simply gone
+//!    are dropped last, again in reverse dependency order.
 
+mod alter;
+mod classify;
+mod columns;
+mod create;
+mod drop;
+mod grants;
 mod identity;
+mod late;
+mod nodes;
 mod types;
 
-use super::{Builder, MigrateOptions, Phase, affected_views, view_order};
+use super::{Builder, MigrateOptions, Phase};
 use crate::db::Engine;
+use crate::schema::Schema;
 use crate::schema::ddl::Ddl;
-use crate::schema::normalize;
-use crate::schema::{ColumnDef, Schema, Table};
-use identity::{identity_increment, identity_set};
-use std::collections::BTreeSet;
-use types::{functions, schemas_and_extensions, sequences, types};
+use crate::schema::deps::{Graph, NodeKind};
+use nodes::{Con, Nodes, Obj};
+use std::collections::{BTreeMap, BTreeSet};
 
-type Key = (String, String);
+/// What happens to one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    /// Only in the source: created.
+    Create,
+    /// In both, changed in a way an ALTER (or CREATE OR REPLACE) handles.
+    Alter,
+    /// In both: dropped early, created again.
+    Recreate,
+    /// Only in the target: dropped.
+    Drop,
+}
 
-fn key(s: &str, n: &str) -> Key {
-    (s.to_string(), n.to_string())
+/// The planner's view of both sides.
+pub(super) struct Planner<'a> {
+    s: &'a Schema,
+    t: &'a Schema,
+    sn: Nodes<'a>,
+    tn: Nodes<'a>,
+    sg: Graph,
+    tg: Graph,
+    /// Executable DDL.
+    d: Ddl,
+    /// Canonical DDL, for comparisons.
+    c: Ddl,
+    opts: MigrateOptions,
+    /// Decided actions by node id (source id for creates/alters, target id
+    /// for drops; the two are equal for objects in both).
+    actions: BTreeMap<String, Action>,
+    /// Target ids dropped before anything is created.
+    early: BTreeSet<String>,
+    /// Column ids whose type changes (views over them are re-created).
+    retyped: BTreeSet<String>,
+    /// Enum and domain types swapped: the old one is renamed away, columns
+    /// are converted to the new one, the old one is dropped at the end.
+    swapped: BTreeSet<String>,
 }
 
 /// Fill `b` with the statements that make `target` equal `source`.
 pub(super) fn plan(b: &mut Builder, source: &Schema, target: &Schema, opts: MigrateOptions) {
-    let d = Ddl::exec(Engine::Postgres);
-    let c = Ddl::canonical(Engine::Postgres);
-    schemas_and_extensions(b, &d, source, target);
-    types(b, &d, &c, source, target);
-    sequences(b, &d, source, target);
-    functions(b, &d, source, target);
-
-    // Which tables change at all (views over them are rebuilt).
-    let mut touched: BTreeSet<String> = BTreeSet::new();
-    let mut key_changed: BTreeSet<Key> = BTreeSet::new();
-    for t in &target.tables {
-        match source.table(&t.schema, &t.name) {
-            None => {
-                touched.insert(format!("{}.{}", t.schema, t.name));
-            }
-            Some(s) => {
-                if s.columns != t.columns {
-                    touched.insert(format!("{}.{}", t.schema, t.name));
-                }
-                let pk = |x: &Table| x.primary_key.as_ref().map(|k| c.primary_key(k));
-                let uq = |x: &Table| x.uniques.iter().map(|k| c.unique(k)).collect::<Vec<_>>();
-                if pk(s) != pk(t) || uq(s) != uq(t) || s.columns != t.columns {
-                    key_changed.insert(key(&t.schema, &t.name));
-                }
-            }
-        }
-    }
-    views_drop(b, &d, source, target, &touched);
-    triggers_and_policies_drop(b, &c, source, target);
-    foreign_keys(b, &d, &c, source, target, &key_changed);
-    for s in &source.tables {
-        match target.table(&s.schema, &s.name) {
-            None => create_table(b, &d, s, opts),
-            Some(t) => alter_table(b, &d, &c, s, t, opts),
-        }
-    }
-    for t in &target.tables {
-        if source.table(&t.schema, &t.name).is_none() {
-            b.add_h(
-                Phase::DropRemoved,
-                format!("DROP TABLE {}", d.qname(&t.schema, &t.name)),
-                vec![format!(
-                    "data loss: drops table {}.{} and all its rows",
-                    t.schema, t.name
-                )],
-            );
-        }
-    }
-    views_create(b, &d, source, target, &touched);
-    triggers_and_policies_create(b, &c, source, target);
-    if opts.with_privileges {
-        let src: BTreeSet<_> = source.privileges.iter().collect();
-        let tgt: BTreeSet<_> = target.privileges.iter().collect();
-        for p in src.difference(&tgt) {
-            b.add(Phase::CreateLate, d.grant(p));
-        }
-        for p in tgt.difference(&src) {
-            b.add(Phase::CreateLate, d.revoke(p));
-        }
-    }
+    let mut p = Planner {
+        s: source,
+        t: target,
+        sn: Nodes::of(source),
+        tn: Nodes::of(target),
+        sg: Graph::default(),
+        tg: Graph::default(),
+        d: Ddl::exec(Engine::Postgres),
+        c: Ddl::canonical(Engine::Postgres),
+        opts,
+        actions: BTreeMap::new(),
+        early: BTreeSet::new(),
+        retyped: BTreeSet::new(),
+        swapped: BTreeSet::new(),
+    };
+    p.sg = lifted(&Graph::of(source), &p.sn);
+    p.tg = lifted(&Graph::of(target), &p.tn);
+    p.classify();
+    p.close_over_dependents();
+    p.emit(b);
     if !b.is_empty() {
         // Function bodies may name tables created later in the same script.
         b.add(Phase::Setup, "SET LOCAL check_function_bodies = off");
     }
 }
 
-fn views_drop(b: &mut Builder, d: &Ddl, source: &Schema, target: &Schema, touched: &BTreeSet<String>) {
-    let affected = affected_views(source, target, touched);
-    let mut list: Vec<_> = target
-        .views
-        .iter()
-        .filter(|v| affected.contains(&format!("{}.{}", v.schema, v.name)))
-        .collect();
-    list = view_order(&list);
-    for v in list.iter().rev() {
-        let kind = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
-        b.add(
-            Phase::DropDependants,
-            format!("DROP {kind} {}", d.qname(&v.schema, &v.name)),
-        );
-    }
-}
-
-fn views_create(b: &mut Builder, d: &Ddl, source: &Schema, target: &Schema, touched: &BTreeSet<String>) {
-    let affected = affected_views(source, target, touched);
-    let list: Vec<_> = source
-        .views
-        .iter()
-        .filter(|v| {
-            let k = format!("{}.{}", v.schema, v.name);
-            affected.contains(&k) || !target.views.iter().any(|t| t.schema == v.schema && t.name == v.name)
-        })
-        .collect();
-    for v in view_order(&list) {
-        b.add(Phase::CreateLate, d.create_view(v));
-        for i in d.view_indexes(v) {
-            b.add(Phase::CreateLate, i);
-        }
-        for i in &v.indexes {
-            if let Some(c) = &i.comment {
-                b.add(
-                    Phase::CreateLate,
-                    d.comment_on("INDEX", &d.qname(&v.schema, &i.name), Some(c)),
-                );
+/// The graph with columns, defaults and non-foreign-key constraints
+/// standing for their table (or domain), since they are created and
+/// altered with it; what they need, the table needs.
+fn lifted(g: &Graph, n: &Nodes<'_>) -> Graph {
+    let mut out = g.clone();
+    for (id, obj) in &n.by_id {
+        let owner = match obj {
+            Obj::Column(t, _) | Obj::Default(t, _) => nodes::table_id(&t.schema, &t.name),
+            Obj::Constraint(t, c) if !matches!(c, Con::Foreign(_)) => nodes::table_id(&t.schema, &t.name),
+            Obj::DomainCheck(d, _) => nodes::type_id(&d.schema, &d.name),
+            Obj::ViewIndex(v, _) => nodes::view_id(v),
+            _ => continue,
+        };
+        let needs: Vec<String> = g.needs(id).cloned().collect();
+        for x in needs {
+            let x_owner = n.get(&x).and_then(|o| match o {
+                Obj::Column(t, _) | Obj::Default(t, _) => Some(nodes::table_id(&t.schema, &t.name)),
+                _ => None,
+            });
+            if x_owner.as_deref() != Some(owner.as_str()) && x != owner {
+                out.add(&owner, &x);
             }
         }
-        if let Some(c) = &v.comment {
-            let kind = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
-            b.add(
-                Phase::CreateLate,
-                d.comment_on(kind, &d.qname(&v.schema, &v.name), Some(c)),
-            );
-        }
+        out.add(id, &owner);
     }
-    for v in &source.views {
-        if list.iter().any(|l| l.schema == v.schema && l.name == v.name) {
-            continue;
-        }
-        let old = target.views.iter().find(|t| t.schema == v.schema && t.name == v.name);
-        for i in &v.indexes {
-            let was = old.and_then(|t| t.indexes.iter().find(|x| x.name == i.name));
-            if was.is_some_and(|x| x.comment != i.comment) {
-                let q = d.qname(&v.schema, &i.name);
-                b.add(Phase::CreateLate, d.comment_on("INDEX", &q, i.comment.as_deref()));
-            }
-        }
-        if old.is_some_and(|t| t.comment != v.comment) {
-            let kind = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
-            b.add(
-                Phase::CreateLate,
-                d.comment_on(kind, &d.qname(&v.schema, &v.name), v.comment.as_deref()),
-            );
-        }
-    }
+    out
 }
 
-fn triggers_and_policies_drop(b: &mut Builder, c: &Ddl, source: &Schema, target: &Schema) {
-    for t in &target.triggers {
-        let s = source
-            .triggers
+impl Planner<'_> {
+    fn action(&self, id: &str) -> Option<Action> {
+        self.actions.get(id).copied()
+    }
+
+    /// Emit every statement in order.
+    fn emit(&self, b: &mut Builder) {
+        self.emit_enum_values(b);
+        self.emit_early_drops(b);
+        self.emit_main(b);
+        self.emit_late(b);
+        self.emit_late_drops(b);
+    }
+
+    /// Ids of the target to drop at the end: removed objects not dropped
+    /// early and not going away with their table.
+    fn late_drops(&self) -> BTreeSet<String> {
+        let by_tables = self.sequences_dropped_by_tables();
+        self.actions
             .iter()
-            .find(|s| s.schema == t.schema && s.table == t.table && s.name == t.name);
-        if s.is_none_or(|s| normalize::body(&s.definition) != normalize::body(&t.definition)) {
-            b.add(
-                Phase::DropDependants,
-                format!("DROP TRIGGER {} ON {}", c.ident(&t.name), c.qname(&t.schema, &t.table)),
-            );
-        }
+            .filter(|(id, a)| **a == Action::Drop && !self.early.contains(*id) && !by_tables.contains(*id))
+            .filter(|(id, _)| {
+                matches!(
+                    NodeKind::of(id),
+                    Some(
+                        NodeKind::Schema
+                            | NodeKind::Extension
+                            | NodeKind::Type
+                            | NodeKind::Sequence
+                            | NodeKind::Function
+                            | NodeKind::Table
+                            | NodeKind::View
+                    )
+                )
+            })
+            .map(|(id, _)| id.clone())
+            .collect()
     }
-    for p in &target.policies {
-        let s = source
-            .policies
-            .iter()
-            .find(|s| s.schema == p.schema && s.table == p.table && s.name == p.name);
-        if s.is_none_or(|s| c.create_policy(s) != c.create_policy(p)) {
-            b.add(
-                Phase::DropDependants,
-                format!("DROP POLICY {} ON {}", c.ident(&p.name), c.qname(&p.schema, &p.table)),
-            );
-        }
-    }
-}
 
-fn triggers_and_policies_create(b: &mut Builder, c: &Ddl, source: &Schema, target: &Schema) {
-    let d = Ddl::exec(Engine::Postgres);
-    for s in &source.triggers {
-        let t = target
-            .triggers
-            .iter()
-            .find(|t| s.schema == t.schema && s.table == t.table && s.name == t.name);
-        let on = format!("{} ON {}", d.ident(&s.name), d.qname(&s.schema, &s.table));
-        if t.is_none_or(|t| normalize::body(&s.definition) != normalize::body(&t.definition)) {
-            b.add(Phase::CreateLate, s.definition.clone());
-            if s.comment.is_some() {
-                b.add(Phase::CreateLate, d.comment_on("TRIGGER", &on, s.comment.as_deref()));
+    fn emit_late_drops(&self, b: &mut Builder) {
+        let late = self.late_drops();
+        let mut order = self.tg.order(&late);
+        order.reverse();
+        for id in order {
+            if self.absorbed(&id, &late) {
+                continue;
             }
-        } else if t.is_some_and(|t| t.comment != s.comment) {
-            b.add(Phase::CreateLate, d.comment_on("TRIGGER", &on, s.comment.as_deref()));
-        }
-    }
-    for s in &source.policies {
-        let t = target
-            .policies
-            .iter()
-            .find(|t| s.schema == t.schema && s.table == t.table && s.name == t.name);
-        let on = format!("{} ON {}", d.ident(&s.name), d.qname(&s.schema, &s.table));
-        if t.is_none_or(|t| c.create_policy(s) != c.create_policy(t)) {
-            b.add(Phase::CreateLate, d.create_policy(s));
-            if s.comment.is_some() {
-                b.add(Phase::CreateLate, d.comment_on("POLICY", &on, s.comment.as_deref()));
+            for (sql, hz) in self.drop_statements(&id) {
+                b.add_h(Phase::DropRemoved, sql, hz);
             }
-        } else if t.is_some_and(|t| t.comment != s.comment) {
-            b.add(Phase::CreateLate, d.comment_on("POLICY", &on, s.comment.as_deref()));
         }
-    }
-}
-
-fn foreign_keys(b: &mut Builder, d: &Ddl, c: &Ddl, source: &Schema, target: &Schema, key_changed: &BTreeSet<Key>) {
-    for t in &target.tables {
-        let s = source.table(&t.schema, &t.name);
-        for fk in &t.foreign_keys {
-            let kept = s.and_then(|s| s.foreign_keys.iter().find(|f| f.name == fk.name));
-            let changed = kept.is_none_or(|f| c.foreign_key(&t.schema, f) != c.foreign_key(&t.schema, fk));
-            let refs_changed = key_changed.contains(&key(&fk.ref_schema, &fk.ref_table));
-            if changed || refs_changed {
-                b.add(
-                    Phase::DropDependants,
-                    format!(
-                        "ALTER TABLE {} DROP CONSTRAINT {}",
-                        d.qname(&t.schema, &t.name),
-                        d.ident(&fk.name)
-                    ),
-                );
+        for id in &self.swapped {
+            if let Some(sql) = self.drop_swapped(id) {
+                b.add(Phase::DropRemoved, sql);
             }
         }
     }
-    let mut pending_comments = Vec::new();
-    for s in &source.tables {
-        let t = target.table(&s.schema, &s.name);
-        for fk in &s.foreign_keys {
-            let existing = t.and_then(|t| t.foreign_keys.iter().find(|f| f.name == fk.name));
-            let changed = existing.is_none_or(|f| c.foreign_key(&s.schema, f) != c.foreign_key(&s.schema, fk));
-            let refs_changed = key_changed.contains(&key(&fk.ref_schema, &fk.ref_table));
-            let recreated = changed || refs_changed;
-            let on = format!("{} ON {}", d.ident(&fk.name), d.qname(&s.schema, &s.name));
-            let comment_changed = existing.is_some_and(|f| f.comment != fk.comment);
-            if (recreated && fk.comment.is_some()) || (!recreated && comment_changed) {
-                // Emitted after every foreign key is added, below.
-                pending_comments.push(d.comment_on("CONSTRAINT", &on, fk.comment.as_deref()));
+
+    fn emit_early_drops(&self, b: &mut Builder) {
+        let mut order = self.tg.order(&self.early);
+        order.reverse();
+        for id in order {
+            if self.absorbed(&id, &self.early) {
+                continue;
             }
-            if recreated {
-                b.add_h(
-                    Phase::CreateLate,
-                    format!(
-                        "ALTER TABLE {} ADD {}",
-                        d.qname(&s.schema, &s.name),
-                        d.foreign_key(&s.schema, fk)
-                    ),
-                    if t.is_some() {
-                        vec![format!("long lock: validates every row of {}.{}", s.schema, s.name)]
-                    } else {
-                        Vec::new()
-                    },
-                );
+            for (sql, hz) in self.drop_statements(&id) {
+                b.add_h(Phase::DropDependants, sql, hz);
             }
         }
-    }
-    for sql in pending_comments {
-        b.add(Phase::CreateLate, sql);
-    }
-}
-
-fn create_table(b: &mut Builder, d: &Ddl, t: &Table, opts: MigrateOptions) {
-    b.add(Phase::Tables, d.create_table(t, false));
-    for x in d.table_extras(t) {
-        b.add(Phase::Tables, x);
-    }
-    for i in &t.indexes {
-        let _ = opts;
-        b.add(Phase::CreateLate, d.create_index(t, i, false));
-        if i.comment.is_some() {
-            b.add(Phase::CreateLate, index_comment(d, t, i));
-        }
-    }
-}
-
-fn index_comment(d: &Ddl, t: &Table, i: &crate::schema::Index) -> String {
-    d.comment_on("INDEX", &d.qname(&t.schema, &i.name), i.comment.as_deref())
-}
-
-fn column_clause(d: &Ddl, col: &ColumnDef) -> String {
-    d.column(col, false)
-}
-
-fn alter_table(b: &mut Builder, d: &Ddl, c: &Ddl, s: &Table, t: &Table, opts: MigrateOptions) {
-    let q = d.qname(&s.schema, &s.name);
-    let at = |sql: String| format!("ALTER TABLE {q} {sql}");
-    // Constraints that changed or disappeared go first.
-    let cons = |x: &Table| -> Vec<(String, String)> {
-        let mut v = Vec::new();
-        if let Some(k) = &x.primary_key {
-            v.push((k.name.clone(), c.primary_key(k)));
-        }
-        v.extend(x.uniques.iter().map(|k| (k.name.clone(), c.unique(k))));
-        v.extend(x.checks.iter().map(|k| (k.name.clone(), c.check(k))));
-        v.extend(x.exclusions.iter().map(|k| (k.name.clone(), k.expression.clone())));
-        v
-    };
-    let (sc, tc) = (cons(s), cons(t));
-    for (name, text) in &tc {
-        if !sc.iter().any(|(n, x)| n == name && x == text) {
-            b.add(Phase::DropDependants, at(format!("DROP CONSTRAINT {}", d.ident(name))));
-        }
-    }
-    for i in &t.indexes {
-        let same = s
-            .indexes
-            .iter()
-            .any(|x| x.name == i.name && c.create_index(s, x, false) == c.create_index(t, i, false));
-        if !same {
-            b.add(
-                Phase::DropDependants,
-                format!("DROP INDEX {}", d.qname(&t.schema, &i.name)),
-            );
-        }
-    }
-    for col in &t.columns {
-        if s.column(&col.name).is_none() {
-            b.add_h(
-                Phase::Tables,
-                at(format!("DROP COLUMN {}", d.ident(&col.name))),
-                vec![format!("data loss: drops column {}.{}.{}", t.schema, t.name, col.name)],
-            );
-        }
-    }
-    for col in &s.columns {
-        match t.column(&col.name) {
-            None => {
-                let hz = if !col.nullable && col.default.is_none() && col.identity.is_none() && col.generated.is_none()
-                {
-                    vec![format!(
-                        "fails if {}.{} has rows: NOT NULL column without a default",
-                        s.schema, s.name
-                    )]
-                } else if col.generated.is_some() || col.identity.is_some() {
-                    vec![format!("table rewrite: fills {} for every row", col.name)]
-                } else {
-                    Vec::new()
-                };
-                b.add_h(Phase::Tables, at(format!("ADD COLUMN {}", column_clause(d, col))), hz);
-            }
-            Some(old) => alter_column(b, d, &q, s, col, old),
-        }
-        let old_comment = t.column(&col.name).and_then(|o| o.comment.clone());
-        if old_comment != col.comment {
-            let name = format!("{q}.{}", d.ident(&col.name));
-            b.add(Phase::CreateLate, d.comment_on("COLUMN", &name, col.comment.as_deref()));
-        }
-    }
-    for (name, text) in &sc {
-        if !tc.iter().any(|(n, x)| n == name && x == text) {
-            let clause = if let Some(k) = s.primary_key.as_ref().filter(|k| &k.name == name) {
-                d.primary_key(k)
-            } else if let Some(k) = s.uniques.iter().find(|k| &k.name == name) {
-                d.unique(k)
-            } else if let Some(k) = s.checks.iter().find(|k| &k.name == name) {
-                d.check(k)
-            } else if let Some(k) = s.exclusions.iter().find(|k| &k.name == name) {
-                format!("CONSTRAINT {} {}", d.ident(&k.name), k.expression)
-            } else {
+        // An identity going away frees its sequence's name for a new one.
+        for s in &self.s.tables {
+            let id = nodes::table_id(&s.schema, &s.name);
+            let Some(Obj::Table(t)) = self.tn.get(&id) else {
                 continue;
             };
-            b.add_h(
-                Phase::Tables,
-                at(format!("ADD {clause}")),
-                vec![format!("long lock: validates every row of {}.{}", s.schema, s.name)],
-            );
-        }
-    }
-    let comments = |x: &Table| -> Vec<(String, Option<String>)> {
-        let keys = x.primary_key.iter().chain(&x.uniques).map(|k| (&k.name, &k.comment));
-        let checks = x.checks.iter().chain(&x.exclusions).map(|k| (&k.name, &k.comment));
-        keys.chain(checks).map(|(n, c)| (n.clone(), c.clone())).collect()
-    };
-    let tcomments = comments(t);
-    for (name, comment) in comments(s) {
-        let recreated = !tc
-            .iter()
-            .any(|(n, x)| n == &name && sc.iter().any(|(m, y)| m == n && y == x));
-        let old = tcomments.iter().find(|(n, _)| n == &name).and_then(|(_, c)| c.clone());
-        if (recreated && comment.is_some()) || (!recreated && old != comment) {
-            let on = format!("{} ON {q}", d.ident(&name));
-            b.add(Phase::CreateLate, d.comment_on("CONSTRAINT", &on, comment.as_deref()));
-        }
-    }
-    for i in &s.indexes {
-        let same = t
-            .indexes
-            .iter()
-            .any(|x| x.name == i.name && c.create_index(s, i, false) == c.create_index(t, x, false));
-        if same {
-            if t.indexes.iter().any(|x| x.name == i.name && x.comment != i.comment) {
-                b.add(Phase::CreateLate, index_comment(d, s, i));
+            if self.action(&id) != Some(Action::Alter) {
+                continue;
             }
-        } else if opts.online {
-            b.add(Phase::Post, d.create_index(s, i, true));
-            if i.comment.is_some() {
-                b.add(Phase::Post, index_comment(d, s, i));
-            }
-        } else {
-            b.add_h(
-                Phase::CreateLate,
-                d.create_index(s, i, false),
-                vec![format!(
-                    "long lock: blocks writes to {}.{} while building (see --online)",
-                    s.schema, s.name
-                )],
-            );
-            if i.comment.is_some() {
-                b.add(Phase::CreateLate, index_comment(d, s, i));
+            for col in &t.columns {
+                if col.identity.is_some() && s.column(&col.name).is_some_and(|c| c.identity.is_none()) {
+                    b.add(
+                        Phase::DropDependants,
+                        format!(
+                            "ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY",
+                            self.d.qname(&t.schema, &t.name),
+                            self.d.ident(&col.name)
+                        ),
+                    );
+                }
             }
         }
     }
-    if s.row_security != t.row_security {
-        match s.row_security {
-            None => b.add(Phase::CreateLate, at("DISABLE ROW LEVEL SECURITY".into())),
-            Some(forced) => {
-                b.add(Phase::CreateLate, at("ENABLE ROW LEVEL SECURITY".into()));
-                let f = if forced { "FORCE" } else { "NO FORCE" };
-                b.add(Phase::CreateLate, at(format!("{f} ROW LEVEL SECURITY")));
-            }
-        }
-    }
-    if s.comment != t.comment {
-        b.add(Phase::CreateLate, d.comment_on("TABLE", &q, s.comment.as_deref()));
-    }
-}
 
-fn alter_column(b: &mut Builder, d: &Ddl, q: &str, s: &Table, col: &ColumnDef, old: &ColumnDef) {
-    let cq = d.ident(&col.name);
-    let at = |sql: String| format!("ALTER TABLE {q} ALTER COLUMN {cq} {sql}");
-    let path = format!("{}.{}.{}", s.schema, s.name, col.name);
-    if col.generated != old.generated {
-        b.add_h(
-            Phase::Tables,
-            format!("ALTER TABLE {q} DROP COLUMN {cq}"),
-            vec![format!("data loss: recreates generated column {path}")],
-        );
-        b.add(
-            Phase::Tables,
-            format!("ALTER TABLE {q} ADD COLUMN {}", d.column(col, false)),
-        );
-        return;
+    /// Whether dropping `id` is implied by dropping its table, view or
+    /// domain, which is also in `set`.
+    fn absorbed(&self, id: &str, set: &BTreeSet<String>) -> bool {
+        let owner = match self.tn.get(id) {
+            // Foreign keys go explicitly: tables dropped together may
+            // reference each other.
+            Some(Obj::Constraint(_, Con::Foreign(_))) => return false,
+            Some(Obj::Column(t, _) | Obj::Default(t, _) | Obj::Constraint(t, _) | Obj::Index(t, _)) => {
+                nodes::table_id(&t.schema, &t.name)
+            }
+            Some(Obj::Trigger(t)) => nodes::table_id(&t.schema, &t.table),
+            Some(Obj::Policy(p)) => nodes::table_id(&p.schema, &p.table),
+            Some(Obj::ViewIndex(v, _)) => nodes::view_id(v),
+            Some(Obj::DomainCheck(d, _)) => nodes::type_id(&d.schema, &d.name),
+            _ => return false,
+        };
+        set.contains(&owner) || self.late_drops_contains(&owner)
     }
-    if old.identity.is_some() && col.identity.is_none() {
-        b.add(Phase::Tables, at("DROP IDENTITY".into()));
+
+    fn late_drops_contains(&self, id: &str) -> bool {
+        self.action(id) == Some(Action::Drop)
     }
-    let default_changed = normalize::opt(&col.default) != normalize::opt(&old.default);
-    if default_changed && old.default.is_some() {
-        b.add(Phase::Tables, at("DROP DEFAULT".into()));
-    }
-    if col.data_type != old.data_type || col.collation != old.collation {
-        let coll = col
-            .collation
-            .as_ref()
-            .map(|c| format!(" COLLATE {c}"))
-            .unwrap_or_default();
-        b.add_h(
-            Phase::Tables,
-            at(format!("TYPE {}{coll} USING {cq}::{}", col.data_type, col.data_type)),
-            vec![format!(
-                "table rewrite and long lock; data loss if {} -> {} narrows values of {path}",
-                old.data_type, col.data_type
-            )],
-        );
-    }
-    if default_changed && let Some(v) = &col.default {
-        b.add(Phase::Tables, at(format!("SET DEFAULT {v}")));
-    }
-    if col.nullable != old.nullable {
-        if col.nullable {
-            b.add(Phase::Tables, at("DROP NOT NULL".into()));
-        } else {
-            b.add_h(
-                Phase::Tables,
-                at("SET NOT NULL".into()),
-                vec![format!("long lock: scans every row; fails if {path} holds NULLs")],
-            );
+
+    /// Main part: creates and in-place alters in source dependency order.
+    fn emit_main(&self, b: &mut Builder) {
+        let ids: BTreeSet<String> = self
+            .actions
+            .iter()
+            .filter(|(id, a)| matches!(a, Action::Create | Action::Alter | Action::Recreate) && self.main_kind(id))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in self.sg.order(&ids) {
+            self.emit_node(b, &id);
         }
     }
-    if let Some(id) = &col.identity
-        && col.identity != old.identity
-    {
-        let sql = if old.identity.is_some() {
-            format!("SET GENERATED {id}")
-        } else {
-            match &col.identity_options {
-                Some(o) => format!("ADD GENERATED {id} AS IDENTITY ({o})"),
-                None => format!("ADD GENERATED {id} AS IDENTITY"),
-            }
-        };
-        b.add(Phase::Tables, at(sql));
-    }
-    if col.identity.is_some() && old.identity.is_some() && col.identity_options != old.identity_options {
-        let set = identity_set(col.identity_options.as_deref());
-        let inc = |o: &ColumnDef| identity_increment(o.identity_options.as_deref()).signum();
-        if inc(col) != inc(old) {
-            // The current value lies outside the new direction's range.
-            b.add_h(
-                Phase::Tables,
-                at(format!("{set} RESTART")),
-                vec![format!(
-                    "identity of {path} changes direction and restarts at its START value: new ids may collide with existing rows"
-                )],
-            );
-        } else {
-            b.add(Phase::Tables, at(set));
+
+    /// Kinds placed by the dependency order (foreign keys come after all
+    /// of them; columns, defaults and constraints go with their table).
+    fn main_kind(&self, id: &str) -> bool {
+        match self.sn.get(id) {
+            Some(Obj::Constraint(_, Con::Foreign(_))) => false,
+            Some(Obj::Column(..) | Obj::Default(..) | Obj::Constraint(..) | Obj::DomainCheck(..)) => false,
+            Some(_) => true,
+            None => false,
         }
     }
 }

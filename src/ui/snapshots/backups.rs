@@ -4,7 +4,7 @@
 use super::super::text::put;
 use super::super::theme::Slot;
 use crate::app::App;
-use crate::app::snapshots::{BackupTab, LineKind};
+use crate::app::snapshots::{BackupTab, LineKind, RestoreSetup};
 use crate::sanitize::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -32,7 +32,17 @@ pub fn restore_line(b: &BackupTab, width: u16) -> Option<String> {
 
 /// Footer hint for the tab.
 pub fn hint(b: &BackupTab) -> &'static str {
-    if b.view.is_some() {
+    if let Some(s) = b
+        .setup
+        .as_ref()
+        .filter(|_| !b.restore.as_ref().is_some_and(|r| r.running))
+    {
+        match &s.preview {
+            Some(Ok(_)) => "Enter restore (type the target's name) · Esc change the choice",
+            _ if s.loading => "reading the target… · Esc back",
+            _ => "Space mark · * all · c target · d dependents · Enter preview · Esc back",
+        }
+    } else if b.view.is_some() {
         "↑/↓ scroll · PgUp/PgDn page · Esc back"
     } else if b.loading {
         "comparing… · Esc cancel"
@@ -58,6 +68,14 @@ pub fn draw(f: &mut Frame, body: Rect, app: &App, b: &BackupTab) {
     let t = &app.theme;
     let h = usize::from(body.height);
     if h == 0 || body.width == 0 {
+        return;
+    }
+    if let Some(s) = b
+        .setup
+        .as_ref()
+        .filter(|_| !b.restore.as_ref().is_some_and(|r| r.running))
+    {
+        draw_setup(f, body, app, s);
         return;
     }
     if let Some(v) = &b.view {
@@ -116,6 +134,87 @@ pub fn draw(f: &mut Frame, body: Rect, app: &App, b: &BackupTab) {
             f.buffer_mut(),
             body.x,
             y0 + (i - top) as u16,
+            &sanitize(&text),
+            body.width,
+            st,
+        );
+    }
+}
+
+/// The restore choice: target, tables to restore, then the preview.
+fn draw_setup(f: &mut Frame, body: Rect, app: &App, s: &RestoreSetup) {
+    let t = &app.theme;
+    let h = usize::from(body.height);
+    let others = if s.targets.len() > 1 {
+        format!(" (c: {}/{})", s.target + 1, s.targets.len())
+    } else {
+        String::new()
+    };
+    let head = format!(
+        "Restore into '{}'{others} · {}/{} tables{} · {}",
+        s.target_name(),
+        s.marked.len(),
+        s.tables.len(),
+        if s.with_dependents { " + dependents" } else { "" },
+        s.backup,
+    );
+    put(
+        f.buffer_mut(),
+        body.x,
+        body.y,
+        &sanitize(&head),
+        body.width,
+        t.style(Slot::Title),
+    );
+    let mut y = body.y + 1;
+    let end = body.y + body.height;
+    let (lines, style): (Vec<String>, Style) = match &s.preview {
+        Some(Ok(p)) => (p.lines.clone(), t.style(Slot::Popup)),
+        Some(Err(e)) => (vec![format!("cannot preview: {e}")], t.style(Slot::Error)),
+        None if s.loading && s.tables.is_empty() => (vec!["reading the backup…".into()], t.style(Slot::Warning)),
+        None if s.loading => (vec![format!("reading '{}'…", s.target_name())], t.style(Slot::Warning)),
+        None => (Vec::new(), t.style(Slot::Popup)),
+    };
+    // Wrapped: a docked panel is often narrower than the preview's lines.
+    let w = usize::from(body.width).max(8);
+    for l in &lines {
+        let chars: Vec<char> = sanitize(l).chars().collect();
+        let mut rest: &[char] = &chars;
+        let mut first = true;
+        while first || !rest.is_empty() {
+            if y >= end {
+                return;
+            }
+            let room = if first { w } else { w - 4 };
+            let (part, tail) = rest.split_at(rest.len().min(room));
+            let text: String = part.iter().collect();
+            let text = if first { text } else { format!("    {text}") };
+            put(f.buffer_mut(), body.x, y, &text, body.width, style);
+            rest = tail;
+            first = false;
+            y += 1;
+        }
+    }
+    if matches!(s.preview, Some(Ok(_))) || h < 2 {
+        return;
+    }
+    let rows = usize::from(end.saturating_sub(y));
+    if rows == 0 {
+        return;
+    }
+    let top = s.selected.saturating_sub(rows - 1);
+    for (i, tb) in s.tables.iter().enumerate().skip(top).take(rows) {
+        let mark = if s.marked.contains(&i) { "[x]" } else { "[ ]" };
+        let text = format!("{mark} {:<32} {:>12} rows", tb.name, crate::ui::group(tb.rows as usize));
+        let st = if i == s.selected {
+            t.style(Slot::Selection)
+        } else {
+            t.style(Slot::Popup)
+        };
+        put(
+            f.buffer_mut(),
+            body.x,
+            y + (i - top) as u16,
             &sanitize(&text),
             body.width,
             st,

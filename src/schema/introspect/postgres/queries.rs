@@ -40,13 +40,22 @@ pub const SCHEMA_COMMENTS: &str = concat!(
     not_ext!("pg_namespace", "n.oid")
 );
 
-/// Tables (ordinary and partitioned; partitions themselves are not listed).
+/// Tables: ordinary, partitioned and partitions, with persistence,
+/// storage options, replica identity, partition bound and parents.
 pub const TABLES: &str = concat!(
     "SELECT json_build_object('schema', n.nspname, 'name', c.relname, ",
     "'comment', obj_description(c.oid, 'pg_class'), ",
-    "'rls', c.relrowsecurity, 'rls_forced', c.relforcerowsecurity, 'partition_by', pg_get_partkeydef(c.oid))::text ",
+    "'rls', c.relrowsecurity, 'rls_forced', c.relforcerowsecurity, 'partition_by', pg_get_partkeydef(c.oid), ",
+    "'unlogged', c.relpersistence = 'u', 'options', c.reloptions, ",
+    "'replica_identity', CASE c.relreplident WHEN 'f' THEN 'FULL' WHEN 'n' THEN 'NOTHING' ",
+    "  WHEN 'i' THEN (SELECT 'USING INDEX ' || quote_ident(ic.relname) FROM pg_index ri ",
+    "    JOIN pg_class ic ON ic.oid = ri.indexrelid WHERE ri.indrelid = c.oid AND ri.indisreplident LIMIT 1) END, ",
+    "'partition_bound', CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, ",
+    "'parents', (SELECT json_agg(json_build_object('schema', pn.nspname, 'name', pc.relname) ORDER BY i.inhseqno) ",
+    "  FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace ",
+    "  WHERE i.inhrelid = c.oid), 'partition', c.relispartition)::text ",
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ",
-    "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ",
+    "WHERE c.relkind IN ('r', 'p') AND ",
     user_ns!(),
     " AND ",
     not_ext!("pg_class", "c.oid")
@@ -62,7 +71,12 @@ pub const COLUMNS: &str = concat!(
     "'collation', CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 ",
     "  THEN CASE WHEN cn.nspname = 'pg_catalog' THEN quote_ident(co.collname) ",
     "  ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END END, ",
-    "'comment', col_description(c.oid, a.attnum), 'identity_options', idopts.text)::text ",
+    "'comment', col_description(c.oid, a.attnum), 'identity_options', idopts.text, ",
+    "'inherited', NOT a.attislocal, ",
+    "'storage', CASE WHEN a.attstorage <> t.typstorage THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN' ",
+    "  WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' WHEN 'x' THEN 'EXTENDED' END END, ",
+    "'compression', CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END, ",
+    "'statistics', CASE WHEN a.attstattarget >= 0 THEN a.attstattarget END)::text ",
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid ",
     // Identity sequence options, only those that differ from the defaults
@@ -90,7 +104,8 @@ pub const COLUMNS: &str = concat!(
     " ORDER BY n.nspname, c.relname, a.attnum"
 );
 
-/// Table constraints: p, u, f, c, x.
+/// Table constraints declared by the table itself (p, u, f, c, x): those
+/// inherited from a parent or cloned onto a partition are the parent's.
 pub const CONSTRAINTS: &str = concat!(
     "SELECT json_build_object('schema', n.nspname, 'table', c.relname, 'name', co.conname, ",
     "'type', co.contype, 'def', pg_get_constraintdef(co.oid), ",
@@ -102,21 +117,30 @@ pub const CONSTRAINTS: &str = concat!(
     "  JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num), ",
     "'on_update', co.confupdtype, 'on_delete', co.confdeltype, ",
     "'deferrable', co.condeferrable, 'deferred', co.condeferred, ",
+    "'match_full', co.confmatchtype = 'f', 'not_valid', NOT co.convalidated, 'no_inherit', co.connoinherit, ",
+    "'nulls_not_distinct', COALESCE(ix.indnullsnotdistinct, false), ",
+    "'include', (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(num, ord) ",
+    "  JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num WHERE k.ord > ix.indnkeyatts), ",
+    "'with', (SELECT array_to_string(ic.reloptions, ', ') FROM pg_class ic WHERE ic.oid = ix.indexrelid), ",
     "'comment', obj_description(co.oid, 'pg_constraint'))::text ",
     "FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace ",
+    "LEFT JOIN pg_index ix ON ix.indexrelid = co.conindid AND co.contype IN ('p', 'u') ",
     "LEFT JOIN pg_class rc ON rc.oid = co.confrelid LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace ",
-    "WHERE co.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind IN ('r', 'p') AND ",
+    "WHERE co.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind IN ('r', 'p') AND co.conislocal ",
+    "AND co.conparentid = 0 AND ",
     user_ns!(),
     " AND ",
     not_ext!("pg_class", "c.oid")
 );
 
-/// Indexes that do not back a PK/unique/exclusion constraint.
+/// Indexes that do not back a PK/unique/exclusion constraint, without the
+/// partitions' copies of a partitioned table's index.
 pub const INDEXES: &str = concat!(
     "SELECT json_build_object('schema', n.nspname, 'table', c.relname, 'name', i.relname, ",
     "'unique', x.indisunique, 'def', pg_get_indexdef(x.indexrelid), 'method', am.amname, ",
     "'predicate', pg_get_expr(x.indpred, x.indrelid), 'comment', obj_description(x.indexrelid, 'pg_class'), ",
+    "'clustered', x.indisclustered, ",
     "'columns', (SELECT json_agg(pg_get_indexdef(x.indexrelid, k, true) ORDER BY k) ",
     "  FROM generate_series(1, x.indnkeyatts) k))::text ",
     "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid ",
@@ -126,13 +150,15 @@ pub const INDEXES: &str = concat!(
     " AND ",
     not_ext!("pg_class", "c.oid"),
     " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid ",
-    "  AND k.conrelid = x.indrelid AND k.contype IN ('p', 'u', 'x'))"
+    "  AND k.conrelid = x.indrelid AND k.contype IN ('p', 'u', 'x')) ",
+    "AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = x.indexrelid)"
 );
 
 /// Views and materialized views.
 pub const VIEWS: &str = concat!(
     "SELECT json_build_object('schema', n.nspname, 'name', c.relname, 'materialized', c.relkind = 'm', ",
     "'definition', pg_get_viewdef(c.oid), 'comment', obj_description(c.oid, 'pg_class'), ",
+    "'options', c.reloptions, ",
     "'depends_on', (SELECT json_agg(DISTINCT dn.nspname || '.' || d.relname) FROM pg_rewrite r ",
     "  JOIN pg_depend dep ON dep.objid = r.oid AND dep.classid = 'pg_rewrite'::regclass ",
     "  JOIN pg_class d ON d.oid = dep.refobjid AND dep.refclassid = 'pg_class'::regclass ",
@@ -208,10 +234,10 @@ pub const COMPOSITES: &str = concat!(
     not_ext!("pg_type", "t.oid")
 );
 
-/// Functions and procedures (not aggregates or window functions).
+/// Functions and procedures (aggregates have their own query).
 pub const FUNCTIONS: &str = concat!(
     "SELECT json_build_object('schema', n.nspname, 'name', p.proname, ",
-    "'arguments', pg_get_function_identity_arguments(p.oid), ",
+    "'arguments', pg_get_function_identity_arguments(p.oid), 'signature', oidvectortypes(p.proargtypes), ",
     "'kind', CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, ",
     "'definition', pg_get_functiondef(p.oid), 'comment', obj_description(p.oid, 'pg_proc'))::text ",
     "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace ",
@@ -221,12 +247,52 @@ pub const FUNCTIONS: &str = concat!(
     not_ext!("pg_proc", "p.oid")
 );
 
-/// User triggers.
+/// Aggregates, with a `CREATE AGGREGATE` built from `pg_aggregate`.
+pub const AGGREGATES: &str = concat!(
+    "SELECT json_build_object('schema', n.nspname, 'name', p.proname, ",
+    "'arguments', pg_get_function_identity_arguments(p.oid), 'signature', oidvectortypes(p.proargtypes), ",
+    "'kind', 'aggregate', 'comment', obj_description(p.oid, 'pg_proc'), ",
+    "'definition', 'CREATE AGGREGATE ' || quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || ",
+    "  CASE WHEN p.pronargs = 0 THEN '*' ELSE pg_get_function_arguments(p.oid) END || ') (' || concat_ws(', ', ",
+    "  'SFUNC = ' || a.aggtransfn::regproc, 'STYPE = ' || format_type(a.aggtranstype, NULL), ",
+    "  CASE WHEN a.aggtransspace <> 0 THEN 'SSPACE = ' || a.aggtransspace END, ",
+    "  CASE WHEN a.aggfinalfn <> 0 THEN 'FINALFUNC = ' || a.aggfinalfn::regproc END, ",
+    "  CASE WHEN a.aggfinalextra THEN 'FINALFUNC_EXTRA' END, ",
+    "  CASE WHEN a.aggfinalmodify <> CASE WHEN a.aggkind = 'n' THEN 'r' ELSE 'w' END THEN 'FINALFUNC_MODIFY = ' || ",
+    "    CASE a.aggfinalmodify WHEN 'r' THEN 'READ_ONLY' WHEN 's' THEN 'SHAREABLE' ELSE 'READ_WRITE' END END, ",
+    "  CASE WHEN a.aggcombinefn <> 0 THEN 'COMBINEFUNC = ' || a.aggcombinefn::regproc END, ",
+    "  CASE WHEN a.aggserialfn <> 0 THEN 'SERIALFUNC = ' || a.aggserialfn::regproc END, ",
+    "  CASE WHEN a.aggdeserialfn <> 0 THEN 'DESERIALFUNC = ' || a.aggdeserialfn::regproc END, ",
+    "  CASE WHEN a.agginitval IS NOT NULL THEN 'INITCOND = ' || quote_literal(a.agginitval) END, ",
+    "  CASE WHEN a.aggmtransfn <> 0 THEN 'MSFUNC = ' || a.aggmtransfn::regproc END, ",
+    "  CASE WHEN a.aggminvtransfn <> 0 THEN 'MINVFUNC = ' || a.aggminvtransfn::regproc END, ",
+    "  CASE WHEN a.aggmtranstype <> 0 THEN 'MSTYPE = ' || format_type(a.aggmtranstype, NULL) END, ",
+    "  CASE WHEN a.aggmtransspace <> 0 THEN 'MSSPACE = ' || a.aggmtransspace END, ",
+    "  CASE WHEN a.aggmfinalfn <> 0 THEN 'MFINALFUNC = ' || a.aggmfinalfn::regproc END, ",
+    "  CASE WHEN a.aggmfinalextra THEN 'MFINALFUNC_EXTRA' END, ",
+    "  CASE WHEN a.aggmtransfn <> 0 AND a.aggmfinalmodify <> CASE WHEN a.aggkind = 'n' THEN 'r' ELSE 'w' END ",
+    "    THEN 'MFINALFUNC_MODIFY = ' || CASE a.aggmfinalmodify WHEN 'r' THEN 'READ_ONLY' WHEN 's' THEN 'SHAREABLE' ",
+    "    ELSE 'READ_WRITE' END END, ",
+    "  CASE WHEN a.aggminitval IS NOT NULL THEN 'MINITCOND = ' || quote_literal(a.aggminitval) END, ",
+    "  CASE WHEN a.aggsortop <> 0 THEN 'SORTOP = ' || a.aggsortop::regoper END, ",
+    "  CASE WHEN a.aggkind = 'h' THEN 'HYPOTHETICAL' END, ",
+    "  CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE' WHEN 'r' THEN 'PARALLEL = RESTRICTED' END) || ');')::text ",
+    "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_aggregate a ON a.aggfnoid = p.oid ",
+    "WHERE p.prokind = 'a' AND ",
+    user_ns!(),
+    " AND ",
+    not_ext!("pg_proc", "p.oid")
+);
+
+/// User triggers, without the copies a partitioned table's trigger makes
+/// on its partitions.
 pub const TRIGGERS: &str = concat!(
     "SELECT json_build_object('schema', n.nspname, 'table', c.relname, 'name', t.tgname, ",
-    "'definition', pg_get_triggerdef(t.oid), 'comment', obj_description(t.oid, 'pg_trigger'))::text ",
+    "'definition', pg_get_triggerdef(t.oid), 'comment', obj_description(t.oid, 'pg_trigger'), ",
+    "'enabled', CASE t.tgenabled WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA' ",
+    "  WHEN 'A' THEN 'ENABLE ALWAYS' END)::text ",
     "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace ",
-    "WHERE NOT t.tgisinternal AND ",
+    "WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND ",
     user_ns!(),
     " AND ",
     not_ext!("pg_class", "c.oid")
@@ -252,8 +318,10 @@ pub const EXTENSIONS: &str = "SELECT json_build_object('name', e.extname, 'schem
      'version', e.extversion, 'comment', obj_description(e.oid, 'pg_extension'))::text FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace \
      WHERE e.extname <> 'plpgsql'";
 
-/// Privileges on relations, sequences, functions and schemas held by
-/// roles other than the owner.
+/// Privileges held by roles other than the owner on relations (and their
+/// columns), sequences, routines, types and schemas. Routines and types
+/// with no ACL get the built-in default (EXECUTE/USAGE for PUBLIC), so a
+/// revoked default shows as a difference.
 pub const PRIVILEGES: &str = concat!(
     "SELECT json_build_object('object_kind', CASE WHEN c.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, ",
     "'object', quote_ident(n.nspname) || '.' || quote_ident(c.relname), ",
@@ -262,18 +330,50 @@ pub const PRIVILEGES: &str = concat!(
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a ",
     "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND a.grantee <> c.relowner AND ",
     user_ns!(),
+    " AND ",
+    not_ext!("pg_class", "c.oid"),
+    " UNION ALL ",
+    "SELECT json_build_object('object_kind', 'TABLE', ",
+    "'object', quote_ident(n.nspname) || '.' || quote_ident(c.relname), ",
+    "'grantee', CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END, ",
+    "'privilege', a.privilege_type || ' (' || quote_ident(att.attname) || ')', 'grantable', a.is_grantable)::text ",
+    "FROM pg_attribute att JOIN pg_class c ON c.oid = att.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace, ",
+    "aclexplode(att.attacl) a ",
+    "WHERE c.relkind IN ('r', 'p', 'v', 'm') AND att.attnum > 0 AND NOT att.attisdropped AND att.attacl IS NOT NULL ",
+    "AND a.grantee <> c.relowner AND ",
+    user_ns!(),
+    " AND ",
+    not_ext!("pg_class", "c.oid"),
     " UNION ALL ",
     "SELECT json_build_object('object_kind', CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, ",
-    "'object', quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')', ",
+    "'object', quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || oidvectortypes(p.proargtypes) || ')', ",
     "'grantee', CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END, ",
     "'privilege', a.privilege_type, 'grantable', a.is_grantable)::text ",
-    "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace, aclexplode(p.proacl) a ",
-    "WHERE p.prokind IN ('f', 'p') AND a.grantee <> p.proowner AND ",
+    "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace, ",
+    "aclexplode(COALESCE(p.proacl, acldefault('f', p.proowner))) a ",
+    "WHERE p.prokind IN ('f', 'p', 'a') AND a.grantee <> p.proowner AND ",
     user_ns!(),
+    " AND ",
+    not_ext!("pg_proc", "p.oid"),
+    " UNION ALL ",
+    "SELECT json_build_object('object_kind', CASE WHEN t.typtype = 'd' THEN 'DOMAIN' ELSE 'TYPE' END, ",
+    "'object', quote_ident(n.nspname) || '.' || quote_ident(t.typname), ",
+    "'grantee', CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END, ",
+    "'privilege', a.privilege_type, 'grantable', a.is_grantable)::text ",
+    "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace, ",
+    "aclexplode(COALESCE(t.typacl, acldefault('T', t.typowner))) a ",
+    "WHERE (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND ",
+    "  (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')) AND a.grantee <> t.typowner AND ",
+    user_ns!(),
+    " AND ",
+    not_ext!("pg_type", "t.oid"),
     " UNION ALL ",
     "SELECT json_build_object('object_kind', 'SCHEMA', 'object', quote_ident(n.nspname), ",
     "'grantee', CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END, ",
     "'privilege', a.privilege_type, 'grantable', a.is_grantable)::text ",
-    "FROM pg_namespace n, aclexplode(n.nspacl) a WHERE a.grantee <> n.nspowner AND n.nspname <> 'public' AND ",
-    user_ns!()
+    "FROM pg_namespace n, aclexplode(COALESCE(n.nspacl, acldefault('n', n.nspowner))) a ",
+    "WHERE a.grantee <> n.nspowner AND ",
+    user_ns!(),
+    " AND ",
+    not_ext!("pg_namespace", "n.oid")
 );

@@ -81,6 +81,34 @@ pub fn table_items(sql: &str) -> Vec<String> {
     items
 }
 
+/// `WITHOUT ROWID` and `STRICT` after the closing parenthesis of a
+/// `CREATE TABLE`.
+pub fn table_options(sql: &str) -> (bool, bool) {
+    let toks = tokens(sql);
+    let mut depth = 0;
+    let mut close = None;
+    for (k, &(a, e)) in toks.iter().enumerate() {
+        match &sql[a..e] {
+            "(" => depth += 1,
+            ")" => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(k);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some(close) = close else { return (false, false) };
+    let words: Vec<String> = toks[close + 1..]
+        .iter()
+        .map(|&(a, e)| sql[a..e].to_ascii_uppercase())
+        .collect();
+    let without_rowid = words.windows(2).any(|w| w[0] == "WITHOUT" && w[1] == "ROWID");
+    (without_rowid, words.iter().any(|w| w == "STRICT"))
+}
+
 /// Unquote an identifier token.
 pub fn unquote(t: &str) -> String {
     let b = t.as_bytes();
