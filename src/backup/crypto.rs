@@ -31,6 +31,13 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;
 
+/// Secret-store key of the backup master key.
+pub const KEY_SECRET: &str = "backup/key";
+/// Workspace setting that records which secret backend holds the key.
+pub const KEY_SETTING: &str = "backup_key_backend";
+/// Environment variable that overrides the stored key (hex).
+pub const ENV_KEY: &str = "DBN_BACKUP_KEY";
+
 const MAGIC: &[u8; 4] = b"DBNC";
 const SEAL_VERSION: u8 = 1;
 const DELTA_VERSION: u8 = 2;

@@ -20,6 +20,7 @@ pub mod ddl;
 mod execute;
 mod load;
 pub mod new_database;
+pub mod preview;
 pub mod schema_steps;
 pub mod scope;
 pub mod undoable;

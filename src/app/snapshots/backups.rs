@@ -230,7 +230,7 @@ fn workspace_root(store_path: &Path) -> Option<PathBuf> {
 /// Resolve the backup key the way `dbn backup` does: `DBN_BACKUP_KEY`, else the
 /// secret store the workspace recorded.
 fn resolve_key(store: &crate::store::Store, root: Option<&Path>) -> Result<BackupKey, String> {
-    use crate::cli::backup::common::{ENV_KEY, KEY_SECRET, KEY_SETTING};
+    use crate::backup::crypto::{ENV_KEY, KEY_SECRET, KEY_SETTING};
     if let Ok(hex) = std::env::var(ENV_KEY)
         && !hex.is_empty()
     {

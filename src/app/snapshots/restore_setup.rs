@@ -255,7 +255,7 @@ impl App {
                 let plan = crate::backup::restore::plan(session.as_mut(), &m, &opts)
                     .await
                     .map_err(|e| e.to_string())?;
-                let lines = crate::cli::backup::restore::preview(&plan, &info.name);
+                let lines = crate::backup::restore::preview::preview(&plan, &info.name);
                 Ok(RestorePreview { lines, target: info })
             }
             .await;

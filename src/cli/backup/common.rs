@@ -7,12 +7,7 @@ use crate::store::audit::AuditEntry;
 use anyhow::{Context, Result};
 use tokio_util::sync::CancellationToken;
 
-/// Secret-store key of the backup master key.
-pub const KEY_SECRET: &str = "backup/key";
-/// Setting that records which secret backend holds the key.
-pub const KEY_SETTING: &str = "backup_key_backend";
-/// Environment variable that overrides the stored key (hex).
-pub const ENV_KEY: &str = "DBN_BACKUP_KEY";
+pub use crate::backup::crypto::{ENV_KEY, KEY_SECRET, KEY_SETTING};
 
 /// The backup key: `DBN_BACKUP_KEY`, else the secret store; generated and
 /// stored on first use when `create` is set.

@@ -4,6 +4,7 @@ use super::common::{audit, ctrl_c_token, fail, load_keys, repo};
 use super::create::index_backup;
 use super::progress::Display;
 use crate::backup::restore::new_database::{self, NewDatabase};
+use crate::backup::restore::preview::preview;
 use crate::backup::restore::undoable::snapshot_then_apply;
 use crate::backup::restore::{RestoreOptions, RestorePlan, plan};
 use crate::backup::verify;
@@ -62,65 +63,6 @@ pub struct Args {
     /// No progress display.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-}
-
-/// The lines printed before a restore asks (also the TUI's restore preview).
-pub fn preview(p: &RestorePlan, target: &str) -> Vec<String> {
-    let mut out = vec![format!(
-        "restore backup {} ({}) into '{target}' ({}):",
-        p.backup,
-        p.source_engine.as_str(),
-        p.target_engine.as_str()
-    )];
-    for t in &p.tables {
-        let why = if t.dependent {
-            "  (references a restored table)"
-        } else {
-            ""
-        };
-        if t.exists {
-            out.push(format!(
-                "  replace {}: {} rows now -> {} rows from the backup{why}",
-                t.target_table, t.current_rows, t.backup_rows
-            ));
-        } else {
-            out.push(format!(
-                "  create  {}: {} rows from the backup{why}",
-                t.table, t.backup_rows
-            ));
-        }
-    }
-    if !p.pre_data.is_empty() || !p.post_data.is_empty() {
-        out.push(format!(
-            "  schema: {} statement(s) before the data, {} after (keys, indexes, views, triggers)",
-            p.pre_data.len(),
-            p.post_data.len()
-        ));
-    }
-    if !p.counters.is_empty() {
-        out.push(format!(
-            "  counters: {} sequence/auto-increment position(s) set",
-            p.counters.len()
-        ));
-    }
-    if !p.suspended.is_empty() {
-        let names: Vec<&str> = p.suspended.iter().map(|s| s.name.as_str()).collect();
-        out.push(format!(
-            "  triggers kept from firing during the load: {}",
-            names.join(", ")
-        ));
-    }
-    if p.target_engine == Engine::Postgres {
-        out.push(if p.replica {
-            "  no trigger, cascade or foreign key action fires (session_replication_role = replica, this transaction only)".into()
-        } else {
-            "  not a superuser: user triggers are disabled inside the transaction; foreign keys stay enforced".into()
-        });
-    }
-    for n in &p.not_atomic {
-        out.push(format!("  note: {n}"));
-    }
-    out
 }
 
 /// Read-only and prod targets need a typed confirmation (or `--confirm NAME`).
