@@ -110,6 +110,10 @@ fn base_opts(spec: &ConnSpec) -> OptsBuilder {
         .prefer_socket(false)
         // Every one-statement check must reach the server (see stream::check_one_statement).
         .stmt_cache_size(Some(0))
+        // Affected rows are the rows an UPDATE matched, as on PostgreSQL and
+        // SQLite: an UPDATE that sets a row to the values it holds counts it,
+        // so a grid edit's one-row check reads 0 only when the row is gone.
+        .client_found_rows(true)
         .tcp_nodelay(true);
     if host.starts_with('/') {
         builder.socket(Some(host))
