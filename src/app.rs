@@ -478,6 +478,7 @@ impl App {
             return;
         }
         if self.edits.as_ref().is_some_and(edit::EditState::modal) && self.edit_key(key) {
+            self.after_move();
             return;
         }
         if self.focus == Focus::Grid && self.plan.is_some() && self.plan_key(key) {
@@ -538,6 +539,7 @@ impl App {
 
     /// Keep cursors visible and the grid's pages loaded after any move or resize.
     pub fn after_move(&mut self) {
+        self.sync_new_rows();
         let panes = self.panes();
         let (eh, ew) = crate::ui::editor_view(panes.editor, self.editor.buf());
         self.editor.buf_mut().follow_cursor(eh, ew);

@@ -138,7 +138,7 @@ pub fn editor_view(r: Rect, buf: &crate::app::editor::Buffer) -> (usize, usize) 
 
 /// Data rows and cell columns visible in the grid pane.
 pub fn grid_view(r: Rect, g: &GridState) -> (usize, usize) {
-    let gutter = grid::gutter_width(g.rows());
+    let gutter = grid::gutter_width(g.rows(), g.new_rows);
     let (above, below) = grid::chrome_lines(g);
     (
         usize::from(r.height.saturating_sub(3 + above + below)),

@@ -13,11 +13,13 @@ use dbn::db::ConnSpec;
 use dbn::keymap::Keymap;
 use dbn::store::Store;
 use dbn::store::connections::Tag;
-use dbn::ui::theme::Theme;
+use dbn::ui::theme::{Slot, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use std::time::Duration;
 
 struct Ui {
@@ -128,11 +130,38 @@ impl Ui {
             .unwrap_or_default()
     }
 
-    fn screen(&self) -> String {
+    fn buffer(&self) -> Buffer {
         let (w, h) = (self.app.size.width, self.app.size.height);
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
         term.draw(|f| dbn::ui::draw(f, &self.app)).unwrap();
-        let buf = term.backend().buffer();
+        term.backend().buffer().clone()
+    }
+
+    /// The screen line of the grid's staged new row `n` (1-based), drawn as `+n│`.
+    fn new_row_line(&self, n: usize) -> Option<String> {
+        let mark = format!("+{n}│");
+        self.screen().lines().find(|l| l.contains(&mark)).map(str::to_string)
+    }
+
+    /// The style of the first screen cell showing `text` on the line holding `line_mark`.
+    fn style_of(&self, line_mark: &str, text: &str) -> Style {
+        let buf = self.buffer();
+        let (w, h) = (buf.area.width, buf.area.height);
+        for y in 0..h {
+            let line: String = (0..w).map(|x| buf[(x, y)].symbol()).collect();
+            if !line.contains(line_mark) {
+                continue;
+            }
+            let at = line.find(text).unwrap_or_else(|| panic!("{text} not in {line}"));
+            let x = line[..at].chars().count() as u16;
+            return buf[(x, y)].style();
+        }
+        panic!("no line with {line_mark}")
+    }
+
+    fn screen(&self) -> String {
+        let buf = self.buffer();
+        let (w, h) = (buf.area.width, buf.area.height);
         (0..h)
             .map(|y| {
                 (0..w)
@@ -236,7 +265,9 @@ fn stage_three(ui: &mut Ui) {
     ui.edit("ada l");
     ui.goto(2, 0);
     ui.keys("D");
+    // o stages the row below the result, Enter opens its form, Enter edits a column.
     ui.keys("o");
+    ui.press(KeyCode::Enter);
     ui.press(KeyCode::Enter);
     ui.keys("4");
     ui.press(KeyCode::Enter);
@@ -300,10 +331,11 @@ async fn edits_are_staged_highlighted_and_previewed_as_exact_sql() {
     ui.goto(1, 2);
     ui.edit("20.5");
     assert_eq!(ui.statements().len(), 2);
-    // D marks a row for deletion, o stages a new row filled in a form.
+    // D marks a row for deletion, o stages a new row, Enter fills it in a form.
     ui.goto(2, 0);
     ui.keys("D");
     ui.keys("o");
+    ui.press(KeyCode::Enter);
     let form = ui.app.edits.as_ref().unwrap().form.clone().expect("the new-row form");
     assert_eq!(form.selected, 0, "the first column to fill");
     ui.press(KeyCode::Enter);
@@ -542,6 +574,7 @@ async fn an_error_rolls_everything_back_and_keeps_the_edits() {
     // A new row whose key is taken: the INSERT fails after the UPDATE ran.
     ui.keys("o");
     ui.press(KeyCode::Enter);
+    ui.press(KeyCode::Enter);
     ui.keys("2");
     ui.press(KeyCode::Enter);
     ui.press(KeyCode::Down);
@@ -611,4 +644,183 @@ async fn a_read_only_connection_needs_the_unlock() {
         write.confirmed_by.as_deref().unwrap_or("").contains("pgprod"),
         "{write:?}"
     );
+}
+
+/// A staged new row is drawn under the result (highlighted as new, the
+/// schema's defaults shown as such), edited cell by cell with the same typed
+/// checks and NULL choice as an edit, reverted cell by cell, removed again,
+/// and its INSERT follows every edit; then it commits. Returns the INSERT.
+fn new_rows_in_the_grid(ui: &mut Ui) -> String {
+    ui.goto(0, 0);
+    ui.keys("o");
+    assert_eq!(ui.app.grid.row, 3, "the cursor is on the new row: {}", ui.status());
+    let line = ui
+        .new_row_line(1)
+        .unwrap_or_else(|| panic!("new row drawn:\n{}", ui.screen()));
+    assert!(line.contains("required"), "owner is NOT NULL without a default: {line}");
+    assert!(line.contains("DEFAULT 0"), "balance's default: {line}");
+    assert!(line.contains("DEFAULT ∅"), "note defaults to NULL: {line}");
+    let theme = &ui.app.theme;
+    let new = theme.style(Slot::EditNew);
+    assert_eq!(ui.style_of("+1│", "DEFAULT 0").fg, new.fg, "highlighted as new");
+    assert!(ui.screen().contains("new row 1"), "{}", ui.screen());
+    // Cell by cell, with the edits' typed checks.
+    ui.goto(3, 0);
+    ui.edit("4");
+    ui.goto(3, 1);
+    ui.edit("dee");
+    ui.goto(3, 2);
+    ui.edit("abc");
+    assert!(ui.editor_error().is_some(), "abc is no number");
+    ui.press(KeyCode::Esc);
+    ui.edit("7.25");
+    // NULL is its own choice, distinct from the default.
+    ui.goto(3, 3);
+    ui.keys("e");
+    ui.app.on_key(ctrl('n'));
+    ui.press(KeyCode::Enter);
+    let line = ui.new_row_line(1).unwrap();
+    assert!(line.contains("dee") && line.contains("7.25"), "{line}");
+    assert!(!line.contains("DEFAULT"), "{line}");
+    let changed = ui.app.theme.style(Slot::EditChanged);
+    assert_eq!(ui.style_of("+1│", "dee").bg, changed.bg, "set cells are highlighted");
+    let insert = ui.statements().last().unwrap().clone();
+    assert!(insert.contains("VALUES (4, 'dee', 7.25, NULL)"), "{insert}");
+    // u puts a cell back to its default.
+    ui.goto(3, 2);
+    ui.keys("u");
+    assert!(ui.new_row_line(1).unwrap().contains("DEFAULT 0"));
+    let insert = ui.statements().last().unwrap().clone();
+    assert!(insert.contains("VALUES (4, 'dee', NULL)"), "{insert}");
+    // A second new row, removed again with D.
+    ui.keys("o");
+    assert_eq!(ui.app.grid.row, 4);
+    assert!(ui.new_row_line(2).is_some(), "{}", ui.screen());
+    ui.keys("D");
+    assert!(ui.new_row_line(2).is_none(), "{}", ui.screen());
+    assert_eq!(ui.app.edits.as_ref().unwrap().staged.inserts.len(), 1);
+    assert_eq!(ui.app.grid.row, 3, "the cursor stays on the rows that are left");
+    // Enter opens every column of the row, those outside the result too.
+    ui.press(KeyCode::Enter);
+    let form = ui.app.edits.as_ref().unwrap().form.clone().expect("the row's form");
+    assert_eq!(form.row, 0);
+    assert!(ui.screen().contains("active"), "{}", ui.screen());
+    ui.press(KeyCode::Esc);
+    // The preview shows the INSERT as edited.
+    ui.keys("P");
+    let sql = ui.statements();
+    assert_eq!(sql.len(), 1);
+    assert!(ui.screen().contains("'dee'"), "{}", ui.screen());
+    ui.press(KeyCode::Esc);
+    ui.keys("W");
+    sql[0].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_rows_are_drawn_and_edited_in_the_grid_on_postgres() {
+    let Some((mut ui, url, _db)) = pg().await else { return };
+    ui.query("SELECT id, owner, balance, note FROM accounts ORDER BY id")
+        .await;
+    let insert = new_rows_in_the_grid(&mut ui);
+    assert_eq!(
+        insert,
+        "INSERT INTO \"public\".\"accounts\" (\"id\", \"owner\", \"note\") VALUES (4, 'dee', NULL)"
+    );
+    ui.settle().await;
+    assert!(ui.app.edits.is_none(), "{}", ui.status());
+    assert_eq!(
+        common::psql(
+            &url,
+            "SELECT id, owner, balance, note IS NULL, active FROM accounts WHERE id = 4"
+        )
+        .trim(),
+        "4|dee|0.00|t|t"
+    );
+    assert_eq!(ui.app.grid.result.as_ref().unwrap().len(), 4);
+    assert!(ui.new_row_line(1).is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_rows_are_drawn_and_edited_in_the_grid_on_mariadb() {
+    let Some((mut ui, url, _db)) = mariadb().await else {
+        return;
+    };
+    ui.query("SELECT id, owner, balance, note FROM accounts ORDER BY id")
+        .await;
+    let insert = new_rows_in_the_grid(&mut ui);
+    let db = db_name(&url);
+    assert_eq!(
+        insert,
+        format!("INSERT INTO `{db}`.`accounts` (`id`, `owner`, `note`) VALUES (4, 'dee', NULL)")
+    );
+    ui.settle().await;
+    assert!(ui.app.edits.is_none(), "{}", ui.status());
+    assert_eq!(
+        common::mysql(
+            &url,
+            "SELECT concat_ws('|', id, owner, balance, note IS NULL, active) FROM accounts WHERE id = 4"
+        )
+        .trim(),
+        "4|dee|0.00|1|1"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_rows_are_drawn_and_edited_in_the_grid_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ui, path) = sqlite(dir.path());
+    ui.query("SELECT id, owner, balance, note FROM accounts ORDER BY id")
+        .await;
+    let insert = new_rows_in_the_grid(&mut ui);
+    assert_eq!(
+        insert,
+        "INSERT INTO \"accounts\" (\"id\", \"owner\", \"note\") VALUES (4, 'dee', NULL)"
+    );
+    ui.settle().await;
+    assert!(ui.app.edits.is_none(), "{}", ui.status());
+    assert_eq!(
+        lite(
+            &path,
+            "SELECT id || '|' || owner || '|' || balance || '|' || (note IS NULL) || '|' || active FROM accounts WHERE id = 4"
+        ),
+        "Text(\"4|dee|0.0|1|1\")"
+    );
+}
+
+/// MariaDB reports an UPDATE that leaves a row's stored bytes as they were
+/// as 0 changed rows; dbn counts matched rows (CLIENT_FOUND_ROWS), so only a
+/// row that no longer holds its original values is a conflict.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mariadb_an_edit_the_server_stores_unchanged_is_no_conflict() {
+    let Some((mut ui, url, _db)) = mariadb().await else {
+        return;
+    };
+    common::mysql(
+        &url,
+        "CREATE TABLE codes (id int PRIMARY KEY, code char(6) NOT NULL, n int); INSERT INTO codes VALUES (1, 'ab', 1), (2, 'cd', 2)",
+    );
+    ui.query("SELECT id, code, n FROM codes ORDER BY id").await;
+    // CHAR pads with spaces: 'ab  ' is stored exactly as 'ab' was.
+    ui.goto(0, 1);
+    ui.edit("ab  ");
+    assert_eq!(ui.statements().len(), 1, "{}", ui.status());
+    ui.keys("W");
+    ui.settle().await;
+    assert!(ui.app.edits.is_none(), "no conflict: {}", ui.status());
+    assert!(ui.status().contains("committed"), "{}", ui.status());
+    let write = audit(&ui).into_iter().find(|e| e.action == "write").unwrap();
+    assert_eq!(
+        (write.outcome.as_str(), write.rows_affected),
+        ("ok", Some(1)),
+        "{write:?}"
+    );
+    // A row changed meanwhile is still a conflict.
+    ui.goto(1, 2);
+    ui.edit("3");
+    common::mysql(&url, "UPDATE codes SET n = 5 WHERE id = 2");
+    ui.keys("W");
+    ui.settle().await;
+    let (_, why) = failed(&ui).expect("the commit failed");
+    assert!(why.contains("conflict"), "{why}");
+    assert_eq!(common::mysql(&url, "SELECT n FROM codes WHERE id = 2").trim(), "5");
 }

@@ -30,6 +30,7 @@ pub enum RunScope {
 impl App {
     /// Perform an action.
     pub fn dispatch(&mut self, a: Action) {
+        self.sync_new_rows();
         match a {
             Action::Quit => self.request_quit(),
             Action::Help => self.popup = Some(Popup::Help { scroll: 0 }),
@@ -412,6 +413,9 @@ impl App {
     }
 
     fn inspect_cell(&mut self) {
+        if let Some(n) = self.grid.new_row_at_cursor() {
+            return self.open_row_form(n);
+        }
         let Some((cols, row)) = self.current_row() else { return };
         let Some(v) = row.get(self.grid.col) else { return };
         let title = format!("{} ({})", cols[self.grid.col].name, cols[self.grid.col].type_name);

@@ -5,6 +5,7 @@
 
 mod commit;
 mod form;
+mod rows;
 
 use super::{App, Level};
 use crate::db::Value;
@@ -13,6 +14,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 pub use commit::EditsDone;
 pub use form::{Preview, RowForm};
+pub use rows::{NewCell, new_cell};
 
 /// Which cell the editor writes to.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,6 +162,9 @@ impl App {
             return self.set_status(Level::Warn, format!("read-only column: {why}"));
         }
         let Some(column) = target.column_of(col) else { return };
+        if let Some(n) = self.grid.new_row_at_cursor() {
+            return self.edit_new_cell(n, column);
+        }
         let Some((key, row)) = self.cursor_row(&target) else {
             return self.set_status(Level::Warn, "no row under the cursor");
         };
@@ -179,22 +184,14 @@ impl App {
         state.editor = Some(open_editor(CellRef::Existing { key, column, original }, &shown));
     }
 
-    /// `o` in the grid: stage a new row and fill it in a form.
-    pub fn add_row(&mut self) {
-        if self.target_for_editing().is_none() {
-            return;
-        }
-        let Some(state) = self.edits.as_mut() else { return };
-        state.staged.inserts.push(crate::edit::NewRow::default());
-        let row = state.staged.inserts.len() - 1;
-        state.form = Some(RowForm::new(row, &state.staged.target));
-    }
-
     /// `D` in the grid: mark or unmark the cursor row for deletion.
     pub fn toggle_delete_row(&mut self) {
         let Some(target) = self.target_for_editing() else {
             return;
         };
+        if let Some(n) = self.grid.new_row_at_cursor() {
+            return self.remove_new_row(n);
+        }
         let Some((key, _)) = self.cursor_row(&target) else {
             return self.set_status(Level::Warn, "no row under the cursor");
         };
@@ -213,10 +210,13 @@ impl App {
         let Ok(target) = self.edit_target() else {
             return self.set_status(Level::Info, "nothing staged here");
         };
+        let column = target.column_of(self.grid.col);
+        if let Some(n) = self.grid.new_row_at_cursor() {
+            return self.revert_new_cell(n, column);
+        }
         let Some((key, _)) = self.cursor_row(&target) else {
             return;
         };
-        let column = target.column_of(self.grid.col);
         let Some(state) = self.edits.as_mut() else {
             return self.set_status(Level::Info, "nothing staged");
         };
@@ -259,6 +259,7 @@ impl App {
             if matches!(key.code, KeyCode::Char('y' | 'Y')) {
                 let summary = state.staged.summary();
                 self.edits = None;
+                self.sync_new_rows();
                 self.set_status(Level::Info, format!("discarded {summary}"));
             } else {
                 self.set_status(Level::Info, "kept the staged edits");

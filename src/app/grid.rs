@@ -120,6 +120,11 @@ pub struct ResultTab {
     pub partial: bool,
     /// Still receiving rows.
     pub streaming: bool,
+    /// Staged new rows drawn after the result's rows (the cursor reaches
+    /// them at `rows()..rows() + new_rows`); kept in step by the app.
+    pub new_rows: usize,
+    /// Widths the new rows' cells need, by column (the columns widen for them).
+    pub new_row_widths: Vec<usize>,
 }
 
 impl ResultTab {
@@ -153,9 +158,14 @@ impl ResultTab {
         }
     }
 
+    /// The cursor is on staged new row `n` (drawn after the result's rows).
+    pub fn new_row_at_cursor(&self) -> Option<usize> {
+        self.row.checked_sub(self.rows()).filter(|n| *n < self.new_rows)
+    }
+
     /// Move the cursor row by `delta` (clamped); any move stops following the tail.
     pub fn move_row(&mut self, delta: isize) {
-        let last = self.rows().saturating_sub(1) as isize;
+        let last = (self.rows() + self.new_rows).saturating_sub(1) as isize;
         self.row = (self.row as isize + delta).clamp(0, last.max(0)) as usize;
         self.follow_tail = false;
     }
@@ -169,7 +179,16 @@ impl ResultTab {
     /// Column widths for `width` cells of room.
     pub fn widths(&self, width: usize) -> Vec<usize> {
         match &self.result {
-            Some(rs) => widths::fit(&rs.widths, &self.manual_widths, width),
+            Some(rs) if self.new_row_widths.is_empty() => widths::fit(&rs.widths, &self.manual_widths, width),
+            Some(rs) => {
+                let natural: Vec<usize> = rs
+                    .widths
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| (*w).max(self.new_row_widths.get(i).copied().unwrap_or(0)))
+                    .collect();
+                widths::fit(&natural, &self.manual_widths, width)
+            }
             None => Vec::new(),
         }
     }

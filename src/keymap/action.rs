@@ -186,9 +186,9 @@ actions! {
     /// Edit the cursor cell of a result from one table with a key (staged, not sent).
     EditCell = "edit_cell", "Edit cell (staged)";
     /// Stage a new row for the result's table (defaults from the schema).
-    AddRow = "add_row", "Add a row (staged)";
+    AddRow = "add_row", "Add a row below the result (staged)";
     /// Mark or unmark the cursor row for deletion (staged).
-    DeleteRow = "delete_row", "Mark row for deletion (staged)";
+    DeleteRow = "delete_row", "Mark row for deletion / remove a new row";
     /// Drop the staged change of the cursor cell or row.
     RevertEdit = "revert_edit", "Revert staged change";
     /// Show the exact SQL the staged edits become.

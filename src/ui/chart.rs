@@ -16,6 +16,17 @@ use ratatui::symbols::Marker;
 use ratatui::text::Span;
 use ratatui::widgets::{Axis, Bar, BarChart, BarGroup, Chart, Dataset, GraphType};
 
+/// Keys of the chart (`c` in the grid), for the help overlay.
+pub const KEYS: &[(&str, &str)] = &[
+    ("x", "Next column (or the row number) as the x axis"),
+    ("1-9", "Add or remove numeric column N as a series"),
+    ("t", "Line / bars"),
+    ("m", "Braille / blocks / dots"),
+    ("h/l ←/→, Home/End", "Move the cursor (its values show below)"),
+    ("r", "Read the rows again"),
+    ("Esc, q", "Close the chart"),
+];
+
 const SERIES: [Slot; 6] = [
     Slot::Series1,
     Slot::Series2,

@@ -6,7 +6,7 @@ use super::popup::{centered, frame_box};
 use super::text::{fit, put};
 use super::theme::Slot;
 use crate::app::App;
-use crate::app::edit::{CellEditor, CellRef, EditState, key_of};
+use crate::app::edit::{CellEditor, CellRef, EditState, NewCell, key_of, new_cell};
 use crate::app::results::{NULL_SYMBOL, display_text};
 use crate::db::Value;
 use crate::edit::{EditTarget, StagedKind};
@@ -15,11 +15,35 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use unicode_width::UnicodeWidthStr;
 
+/// Keys of the staged edits beyond the grid's own, for the help overlay.
+pub const KEYS: &[(&str, &str)] = &[
+    (
+        "e (on a cell)",
+        "Edit it: typed checks, Ctrl+N NULL, Alt+Enter newline, Enter stages, Esc cancels",
+    ),
+    (
+        "o",
+        "New row below the result: its cells show the defaults, e sets one, u puts it back",
+    ),
+    (
+        "D",
+        "Mark the row for deletion (again to unmark); on a new row, remove it",
+    ),
+    (
+        "Enter (new row)",
+        "Form with every column of the new row, those outside the result too",
+    ),
+    ("P", "Preview the exact SQL: d unstages a statement, W commits"),
+    ("W", "Commit in one transaction through the write rules (unlock, audit)"),
+    ("X", "Discard everything staged (asks first)"),
+];
+
 /// What the grid draws differently for staged edits of the result on screen.
 pub struct Overlay<'a> {
     state: &'a EditState,
     target: EditTarget,
     failed_key: Option<Vec<Value>>,
+    failed_insert: Option<usize>,
 }
 
 /// Staged marks of one row.
@@ -37,17 +61,43 @@ impl<'a> Overlay<'a> {
     pub fn new(app: &'a App) -> Option<Overlay<'a>> {
         let state = app.edits.as_ref().filter(|e| !e.staged.is_empty())?;
         let target = app.edit_target().ok()?;
-        let failed_key = state.failed.as_ref().and_then(|(i, _)| {
-            state.staged.statements().get(*i).and_then(|s| match &s.kind {
-                StagedKind::Update(k) | StagedKind::Delete(k) => Some(k.clone()),
-                StagedKind::Insert(_) => None,
-            })
-        });
+        let failed = state
+            .failed
+            .as_ref()
+            .and_then(|(i, _)| state.staged.statements().get(*i).map(|s| s.kind.clone()));
+        let (failed_key, failed_insert) = match failed {
+            Some(StagedKind::Update(k) | StagedKind::Delete(k)) => (Some(k), None),
+            Some(StagedKind::Insert(n)) => (None, Some(n)),
+            None => (None, None),
+        };
         (target.schema == state.staged.target.schema && target.table == state.staged.target.table).then_some(Overlay {
             state,
             target,
             failed_key,
+            failed_insert,
         })
+    }
+
+    /// Staged new rows, drawn after the result's rows.
+    pub fn new_rows(&self) -> usize {
+        self.state.staged.inserts.len()
+    }
+
+    /// The last commit failed on new row `row`.
+    pub fn new_row_failed(&self, row: usize) -> bool {
+        self.failed_insert == Some(row)
+    }
+
+    /// Text and style of cell `result_col` of new row `row`: the value set,
+    /// else what the server will put there, said as such.
+    pub fn new_cell(&self, row: usize, result_col: usize) -> (String, Slot) {
+        let cell = new_cell(self.state, &self.target, row, result_col);
+        let slot = match cell {
+            NewCell::Set(_) => Slot::EditChanged,
+            NewCell::Required => Slot::Warning,
+            _ => Slot::EditNew,
+        };
+        (cell.text(), slot)
     }
 
     /// Marks of a result row.

@@ -13,9 +13,15 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-/// Cells used by row numbers.
-pub fn gutter_width(rows: usize) -> u16 {
-    rows.max(1).to_string().len() as u16 + 1
+/// Cells used by row numbers and the `+n` of staged new rows after them.
+pub fn gutter_width(rows: usize, new_rows: usize) -> u16 {
+    let numbers = rows.max(1).to_string().len();
+    let new = if new_rows > 0 {
+        new_rows.to_string().len() + 1
+    } else {
+        0
+    };
+    numbers.max(new) as u16 + 1
 }
 
 /// Lines above the header (the tab bar) and below the rows (the prompt).
@@ -37,13 +43,12 @@ fn title(app: &App, g: &ResultTab) -> String {
     if rs.capped {
         s.push_str(" (cap reached)");
     }
-    if !rs.is_empty() {
-        s.push_str(&format!(
-            " · row {} col {}/{}",
-            group(g.row + 1),
-            g.col + 1,
-            rs.columns.len()
-        ));
+    if !rs.is_empty() || g.new_rows > 0 {
+        let at = match g.new_row_at_cursor() {
+            Some(n) => format!("new row {}", n + 1),
+            None => format!("row {}", group(g.row + 1)),
+        };
+        s.push_str(&format!(" · {at} col {}/{}", g.col + 1, rs.columns.len()));
     }
     let view = g.view_text();
     if !view.is_empty() {
@@ -198,7 +203,9 @@ fn rows(out: &mut Buffer, inner: Rect, app: &App) {
     let t = &app.theme;
     let g = &app.grid;
     let Some(rs) = &g.result else { return };
-    let gutter = gutter_width(rs.len()).min(inner.width);
+    let staged = super::edit::Overlay::new(app);
+    let new_rows = staged.as_ref().map_or(0, super::edit::Overlay::new_rows);
+    let gutter = gutter_width(rs.len(), new_rows).min(inner.width);
     let focused = app.focus == Focus::Grid && app.popup.is_none();
     let avail = usize::from(inner.width.saturating_sub(gutter));
     let ws = g.widths(avail);
@@ -237,9 +244,23 @@ fn rows(out: &mut Buffer, inner: Rect, app: &App) {
     let bottom = inner.y + inner.height;
     let mut y = inner.y + 1;
     let mut i = g.top;
-    let staged = super::edit::Overlay::new(app);
-    while y < bottom && i < rs.len() {
+    while y < bottom && i < rs.len() + new_rows {
         let cursor_row = i == g.row;
+        if let Some(o) = staged.as_ref().filter(|_| i >= rs.len()) {
+            let at = NewRowAt {
+                n: i - rs.len(),
+                y,
+                inner,
+                gutter,
+                cursor: cursor_row,
+                focused,
+                cols: &cols,
+            };
+            new_row(out, app, o, &at);
+            y += 1;
+            i += 1;
+            continue;
+        }
         let row = rs.row(i);
         let marks = staged.as_ref().and_then(|o| o.row(row));
         let texts: Vec<(String, Style, bool)> = cols
@@ -316,6 +337,67 @@ fn rows(out: &mut Buffer, inner: Rect, app: &App) {
         }
         y += height;
         i += 1;
+    }
+}
+
+/// Where a staged new row is drawn.
+struct NewRowAt<'c> {
+    /// Index among the staged new rows.
+    n: usize,
+    y: u16,
+    inner: Rect,
+    gutter: u16,
+    cursor: bool,
+    focused: bool,
+    /// (result column, x, width) of the columns on screen.
+    cols: &'c [(usize, u16, u16)],
+}
+
+/// A staged new row after the result's rows: `+n` in the gutter, the values
+/// set, and for the others what the server will put there, said as such.
+fn new_row(out: &mut Buffer, app: &App, o: &super::edit::Overlay<'_>, at: &NewRowAt<'_>) {
+    let t = &app.theme;
+    let right = at.inner.x + at.inner.width;
+    let gw = usize::from(at.gutter.saturating_sub(1));
+    let label = format!("+{}", at.n + 1);
+    let label = if label.chars().count() <= gw {
+        label
+    } else {
+        "+".to_string()
+    };
+    put(
+        out,
+        at.inner.x,
+        at.y,
+        &format!("{label:>gw$}│"),
+        at.gutter,
+        t.style(Slot::EditNew),
+    );
+    let band = Rect::new(
+        at.inner.x + at.gutter,
+        at.y,
+        at.inner.width.saturating_sub(at.gutter),
+        1,
+    );
+    if at.cursor {
+        out.set_style(band, t.style(Slot::CursorLine));
+    }
+    if o.new_row_failed(at.n) {
+        out.set_style(band, t.style(Slot::Error));
+    }
+    for &(c, cx, w) in at.cols {
+        let (text, slot) = o.new_cell(at.n, c);
+        let mut style = t.style(slot);
+        if at.cursor {
+            style = t.style(Slot::CursorLine).patch(style);
+        }
+        if at.cursor && c == app.grid.col {
+            style = style.patch(t.style(if at.focused { Slot::Selection } else { Slot::CursorLine }));
+        }
+        put(out, cx, at.y, &fit(&text, usize::from(w), false), w, style);
+        if cx + w < right {
+            put(out, cx + w, at.y, "│", 1, t.style(Slot::Border));
+        }
     }
 }
 

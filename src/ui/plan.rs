@@ -11,6 +11,21 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use unicode_width::UnicodeWidthStr;
 
+/// Keys of the plan tree (Alt+Q in the editor or grid), for the help overlay.
+pub const KEYS: &[(&str, &str)] = &[
+    ("j/k ↑/↓, PgUp/PgDn", "Move between nodes"),
+    ("Enter, Space, h/l", "Fold / unfold a node"),
+    ("E, C", "Expand all / back to the slowest path"),
+    (
+        "a",
+        "ANALYZE: says what it runs, Enter runs it (a write rolls back, k keeps it)",
+    ),
+    ("i", "Details of the node"),
+    ("y", "Copy the plan as text"),
+    ("r", "Run EXPLAIN again"),
+    ("Esc, q", "Close the plan"),
+];
+
 /// Draw the plan view into the grid pane `r`.
 pub fn draw(f: &mut Frame, r: Rect, app: &App, view: &PlanView) {
     let t = &app.theme;

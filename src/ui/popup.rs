@@ -324,6 +324,16 @@ pub(super) fn help_lines(app: &App) -> Vec<(String, String)> {
             }
         }
     }
+    for (title, keys) in [
+        ("Staged edits (grid)", super::edit::KEYS),
+        ("Chart (c in the grid)", super::chart::KEYS),
+        ("Query plan (Alt+Q, Alt+Shift+Q)", super::plan::KEYS),
+    ] {
+        out.push((title.into(), String::new()));
+        for (k, d) in keys {
+            out.push(((*k).to_string(), (*d).to_string()));
+        }
+    }
     out.push(("Schema snapshots panel".into(), String::new()));
     for (k, d) in super::snapshots::KEYS {
         out.push(((*k).to_string(), (*d).to_string()));

@@ -106,6 +106,8 @@ slots! {
     EditChanged = "edit_changed",
     /// A grid row marked for deletion.
     EditDeleted = "edit_deleted",
+    /// A staged new row in the grid (its cells not set yet show the defaults).
+    EditNew = "edit_new",
 }
 
 /// A theme that could not be loaded.

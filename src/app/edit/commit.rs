@@ -109,6 +109,7 @@ impl App {
                 self.set_status(Level::Error, msg);
             }
         }
+        self.sync_new_rows();
     }
 
     /// Ctrl+C during a commit: cancel it (it rolls back). True when one ran.
