@@ -225,27 +225,11 @@ fn stored_s3_credentials(ctx: &mut Ctx, bucket: &str) -> Result<Option<crate::ba
 
 /// Map a library error to the CLI's exit codes.
 pub fn fail(e: BackupError) -> anyhow::Error {
-    let (exit, code) = match &e {
-        BackupError::Db(db) => return db.clone().into(),
-        BackupError::Cancelled => (ExitCode::Interrupted, "INTERRUPTED"),
-        BackupError::NotFound(_) => (ExitCode::Usage, "NOT_FOUND"),
-        BackupError::Ambiguous { .. } | BackupError::UnknownTable(_) | BackupError::BadKey => {
-            (ExitCode::Usage, "USAGE")
-        }
-        BackupError::WrongKey { .. } => (ExitCode::QueryError, "BACKUP_WRONG_KEY"),
-        BackupError::NoKeyFor { .. } => (ExitCode::Usage, "BACKUP_NO_KEY"),
-        BackupError::TooNew { .. } => (ExitCode::QueryError, "BACKUP_TOO_NEW"),
-        BackupError::MissingChunk { .. } => (ExitCode::QueryError, "BACKUP_MISSING_CHUNK"),
-        BackupError::CorruptChunk { .. } | BackupError::CorruptManifest { .. } => {
-            (ExitCode::QueryError, "BACKUP_CORRUPT")
-        }
-        BackupError::Locked(_) => (ExitCode::Blocked, "BACKUP_LOCKED"),
-        BackupError::Unsupported(_) => (ExitCode::QueryError, "BACKUP_UNSUPPORTED"),
-        BackupError::AfterCommit(_) => (ExitCode::QueryError, "BACKUP_PARTIAL"),
-        BackupError::Dependents(_) | BackupError::DependentNotInBackup(_) => (ExitCode::Blocked, "BACKUP_DEPENDENTS"),
-        BackupError::Io { .. } => (ExitCode::Usage, "IO"),
-    };
-    Failure::new(exit, code, e.to_string()).into()
+    use crate::error::Coded;
+    if let BackupError::Db(db) = e {
+        return db.into();
+    }
+    Failure::new(e.exit(), e.code(), e.to_string()).into()
 }
 
 /// A token cancelled by Ctrl-C (call inside the runtime).
