@@ -341,6 +341,25 @@ fn killed_sync_resumes_and_converges() {
     assert!(partial > 1 && partial < 60000, "{partial}");
     // Whole batches only: every committed batch has 200 rows.
     assert_eq!((partial - 1) % 200, 0, "{partial}");
+    // Each committed batch is on record; the one the kill interrupted (if
+    // any) stays 'unknown' (issue 11, point 7).
+    let committed = (partial - 1) / 200;
+    let c = rusqlite::Connection::open(sb.ws().join(".dbnexus/metadata.db")).unwrap();
+    let count = |outcome: &str| -> i64 {
+        c.query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'sync_batch' AND outcome = ?1",
+            [outcome],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let (ok, unknown) = (count("ok"), count("unknown"));
+    assert!(unknown <= 1, "{ok} ok, {unknown} unknown, {committed} committed");
+    assert!(
+        (committed - 1..=committed).contains(&ok) && (committed..=committed + 1).contains(&(ok + unknown)),
+        "{ok} ok, {unknown} unknown, {committed} committed"
+    );
+    drop(c);
     let o = dbn(
         &sb,
         &["sync", "data", "-s", "src", "-t", "dst", "--table", "items", "--apply"],

@@ -158,7 +158,7 @@ impl App {
                 tables,
                 with_dependents: deps,
             },
-            key,
+            keys: key,
             dir,
         };
         spawn_restore(task, cancel, self.job_tx.clone());
@@ -282,7 +282,7 @@ struct RestoreTask {
     meta: crate::app::query::MetaPaths,
     id: String,
     options: crate::backup::restore::RestoreOptions,
-    key: Arc<BackupKey>,
+    keys: Arc<Vec<BackupKey>>,
     dir: std::path::PathBuf,
 }
 
@@ -299,12 +299,12 @@ fn spawn_restore(task: RestoreTask, cancel: CancellationToken, tx: tokio::sync::
     tokio::spawn(async move {
         let repo = Repo::local(&task.dir);
         let progress = Some(ptx);
-        let out = match repo.load(&task.id, &task.key).await {
+        let out = match repo.load_with(&task.id, &task.keys).await {
             Err(e) => RestoreOutcome {
                 pre: None,
                 result: Err(e.to_string()),
             },
-            Ok(m) => {
+            Ok((m, key)) => {
                 let mut records = task.meta.open_records();
                 let mut ctx = OpsContext {
                     face: Face::Tui,
@@ -315,7 +315,7 @@ fn spawn_restore(task: RestoreTask, cancel: CancellationToken, tx: tokio::sync::
                 };
                 let req = RestoreRequest {
                     repo: &repo,
-                    key: &task.key,
+                    key: &key,
                     manifest: &m,
                     options: task.options,
                     new_database: None,
