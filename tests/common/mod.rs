@@ -189,3 +189,14 @@ impl Sandbox {
         c
     }
 }
+
+/// Make the workspace's audit log refuse every new entry, as a read-only
+/// or broken metadata store would (a trigger, so it holds for root too).
+pub fn block_audit(workspace: &std::path::Path) {
+    let c = rusqlite::Connection::open(workspace.join(".dbnexus/metadata.db")).expect("open metadata.db");
+    c.execute_batch(
+        "CREATE TRIGGER test_audit_read_only BEFORE INSERT ON audit_log
+         BEGIN SELECT RAISE(ABORT, 'attempt to write a readonly database'); END;",
+    )
+    .expect("block the audit log");
+}
