@@ -85,7 +85,7 @@ HBA
   local port; port="$(free_port)"
   echo "$port" >"$DIR/pg/port"
   as_user postgres "$bin/pg_ctl" -D "$DIR/pg/data" -l "$DIR/pg/log" -w -o \
-    "-c listen_addresses=127.0.0.1 -p $port -k $DIR/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=${DBN_PG_MAX_CONNECTIONS:-200}$(pg_preload)" \
+    "-c listen_addresses=127.0.0.1 -p $port -k $DIR/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=256MB -c min_wal_size=64MB -c max_connections=${DBN_PG_MAX_CONNECTIONS:-200}$(pg_preload)" \
     start >/dev/null
   "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 <<SQL >/dev/null
 CREATE ROLE dbn_user LOGIN SUPERUSER PASSWORD '$PG_PASSWORD';

@@ -151,6 +151,51 @@ pub enum BackupError {
     Locked(u32),
 }
 
+impl crate::error::Coded for BackupError {
+    fn code(&self) -> &'static str {
+        match self {
+            BackupError::Db(db) => db.code(),
+            BackupError::Cancelled => "INTERRUPTED",
+            BackupError::NotFound(_) => "NOT_FOUND",
+            BackupError::Ambiguous { .. } | BackupError::UnknownTable(_) | BackupError::BadKey => "USAGE",
+            BackupError::WrongKey { .. } => "BACKUP_WRONG_KEY",
+            BackupError::NoKeyFor { .. } => "BACKUP_NO_KEY",
+            BackupError::TooNew { .. } => "BACKUP_TOO_NEW",
+            BackupError::MissingChunk { .. } => "BACKUP_MISSING_CHUNK",
+            BackupError::CorruptChunk { .. } | BackupError::CorruptManifest { .. } => "BACKUP_CORRUPT",
+            BackupError::Locked(_) => "BACKUP_LOCKED",
+            BackupError::Unsupported(_) => "BACKUP_UNSUPPORTED",
+            BackupError::AfterCommit(_) => "BACKUP_PARTIAL",
+            BackupError::Dependents(_) | BackupError::DependentNotInBackup(_) => "BACKUP_DEPENDENTS",
+            BackupError::Io { .. } => "IO",
+        }
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        use crate::error::ExitStatus;
+        match self {
+            BackupError::Db(db) => db.exit(),
+            BackupError::Cancelled => ExitStatus::Interrupted,
+            BackupError::NotFound(_)
+            | BackupError::Ambiguous { .. }
+            | BackupError::UnknownTable(_)
+            | BackupError::BadKey
+            | BackupError::NoKeyFor { .. }
+            | BackupError::Io { .. } => ExitStatus::Usage,
+            BackupError::WrongKey { .. }
+            | BackupError::TooNew { .. }
+            | BackupError::MissingChunk { .. }
+            | BackupError::CorruptChunk { .. }
+            | BackupError::CorruptManifest { .. }
+            | BackupError::Unsupported(_)
+            | BackupError::AfterCommit(_) => ExitStatus::QueryError,
+            BackupError::Locked(_) | BackupError::Dependents(_) | BackupError::DependentNotInBackup(_) => {
+                ExitStatus::Blocked
+            }
+        }
+    }
+}
+
 /// Result alias for snapshot calls.
 pub type BackupResult<T> = Result<T, BackupError>;
 

@@ -96,9 +96,47 @@ pub enum DataSyncError {
     /// Writing to the target failed part-way.
     #[error("{0}")]
     Apply(String),
+    /// A batch's audit record could not be written, so the apply stopped
+    /// (fail closed); the message says what was committed before.
+    #[error("{0}")]
+    Audit(String),
     /// The run was cancelled.
     #[error("cancelled")]
     Cancelled,
+}
+
+impl crate::error::Coded for DataSyncError {
+    fn code(&self) -> &'static str {
+        match self {
+            DataSyncError::Db { source, .. } => source.code(),
+            DataSyncError::TableNotFound { .. } => "TABLE_NOT_FOUND",
+            DataSyncError::NoKey { .. } => "NO_KEY",
+            DataSyncError::UnknownColumn { .. } => "UNKNOWN_COLUMN",
+            DataSyncError::NonUniqueKey { .. } => "NON_UNIQUE_KEY",
+            DataSyncError::NullKey { .. } => "NULL_KEY",
+            DataSyncError::Invalid(_) => "USAGE",
+            DataSyncError::Apply(_) => "SYNC_APPLY",
+            DataSyncError::Audit(_) => crate::ops::error::AUDIT_UNAVAILABLE,
+            DataSyncError::Cancelled => "CANCELLED",
+        }
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        use crate::error::ExitStatus;
+        match self {
+            DataSyncError::Db { source, .. } => source.exit(),
+            DataSyncError::TableNotFound { .. }
+            | DataSyncError::NonUniqueKey { .. }
+            | DataSyncError::NullKey { .. }
+            | DataSyncError::Apply(_) => ExitStatus::QueryError,
+            DataSyncError::NoKey { .. } | DataSyncError::UnknownColumn { .. } | DataSyncError::Invalid(_) => {
+                ExitStatus::Usage
+            }
+            // As a statement whose audit entry cannot be written.
+            DataSyncError::Audit(_) => ExitStatus::Blocked,
+            DataSyncError::Cancelled => ExitStatus::Interrupted,
+        }
+    }
 }
 
 impl DataSyncError {

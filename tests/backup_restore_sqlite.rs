@@ -141,3 +141,43 @@ fn sqlite_selective_restore_fires_no_trigger_and_no_cascade() {
     assert_eq!(q(&db, "SELECT count(*) FROM order_items"), "Integer(60)");
     assert_eq!(q(&db, "SELECT * FROM orders ORDER BY id"), orders_before);
 }
+
+/// Issue 11, point 7: a restore whose audit intent cannot be recorded
+/// sends nothing (exit 4, one message): the target, the repository and the
+/// file system stay as they were, with or without `--new-database`.
+#[test]
+fn sqlite_restore_is_not_sent_when_the_audit_log_cannot_be_written() {
+    let s = Sandbox::new();
+    let db = s.dir.path().join("db.db");
+    seed(&db);
+    add_conn(&s, "db", &format!("sqlite://{}", db.display()), &[]);
+    let b = create(&s, "db");
+    let id = b["id"].as_str().unwrap();
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch("DELETE FROM order_items WHERE id > 30; UPDATE orders SET total = -1")
+        .unwrap();
+    let all = "SELECT (SELECT group_concat(id || ':' || total) FROM orders), (SELECT count(*) FROM order_items)";
+    let before = q(&db, all);
+    let backups = ok(&s, &["backup", "list", "--json"]).to_string();
+    common::block_audit(&s.ws());
+    let out = dbn(&s, &["backup", "restore", id, "-q"]);
+    assert_eq!(out.status.code(), Some(4), "{}", err_text(&out));
+    let e = err_text(&out);
+    assert!(
+        e.contains("the audit log cannot be written") && e.contains("nothing was sent"),
+        "{e}"
+    );
+    assert_eq!(q(&db, all), before, "the target is unchanged");
+    assert_eq!(
+        ok(&s, &["backup", "list", "--json"]).to_string(),
+        backups,
+        "no pre-restore snapshot"
+    );
+    let copy = s.dir.path().join("copy.db");
+    let out = dbn(
+        &s,
+        &["backup", "restore", id, "--new-database", copy.to_str().unwrap(), "-q"],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", err_text(&out));
+    assert!(!copy.exists(), "no database is created");
+}

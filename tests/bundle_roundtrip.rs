@@ -515,3 +515,66 @@ fn on_conflict_rename_imports_beside_and_follows_renamed_connections() {
             .contains("ctrl-q")
     );
 }
+
+/// Issue 12: an import that would make a read-only prod connection writable
+/// takes the one confirmation rule (as `dbn connect edit`): refused without
+/// it (exit 4, nothing imported), audited with it; the import itself is on
+/// record before anything changes, and not done when it cannot be.
+#[test]
+fn an_import_that_relaxes_a_prod_connection_needs_its_name() {
+    let dev = conflicting();
+    let (file, _) = export(&dev, &[]);
+    let b = seeded();
+    let shop = "SELECT url, tag, read_only FROM connections WHERE name='shop'";
+    let before = sql_rows(&b, shop);
+    assert_eq!(before, ["postgres://app@db.internal:5432/shop|prod|1"]);
+    let run = |extra: &[&str]| {
+        b.cmd()
+            .arg("import")
+            .arg(&file)
+            .args(["--on-conflict", "overwrite"])
+            .args(extra)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(4), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("--confirm shop"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(sql_rows(&b, shop), before, "nothing imported");
+    let o = run(&["--confirm", "nope"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert_eq!(sql_rows(&b, shop), before);
+    // The audit log cannot be written: nothing is imported.
+    let blocked = seeded();
+    common::block_audit(&blocked.ws());
+    let o = blocked
+        .cmd()
+        .arg("import")
+        .arg(&file)
+        .args(["--on-conflict", "overwrite", "--confirm", "shop"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(4), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(sql_rows(&blocked, shop), before);
+    // With the name: imported, the relaxation and the import audited.
+    ok(&run(&["--confirm", "shop"]));
+    assert_eq!(sql_rows(&b, shop), ["postgres://other@elsewhere/shop|dev|0"]);
+    assert_eq!(
+        sql_rows(
+            &b,
+            "SELECT action, outcome, confirmed_by FROM audit_log WHERE action IN ('connection', 'import') ORDER BY id"
+        ),
+        [
+            "connection|refused: SAFETY_CONFIRM_REQUIRED|NULL",
+            "connection|refused: SAFETY_CONFIRM_MISMATCH|NULL",
+            "connection|ok|--confirm shop",
+            "import|ok|NULL"
+        ]
+    );
+}

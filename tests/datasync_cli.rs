@@ -232,14 +232,65 @@ fn sync_previews_then_applies_with_audit_and_respects_read_only() {
     );
     let audit = audit_rows(&sb);
     assert_eq!(audit.len(), 3, "{audit:?}");
-    assert_eq!(audit[0].1, "refused");
+    assert!(audit[0].1.starts_with("refused"), "{audit:?}");
+    assert!(audit[1].1.starts_with("refused"), "{audit:?}");
     assert_eq!(audit[2], ("dst-ro".to_string(), "ok".to_string(), Some(12)));
+    // Every committed batch has its own entry, completed, with who confirmed
+    // and which unlock allowed it (issue 11, point 7).
+    let c = rusqlite::Connection::open(sb.ws().join(".dbnexus/metadata.db")).unwrap();
+    let mut st = c
+        .prepare("SELECT outcome, rows_affected, confirmed_by, unlock, face FROM audit_log WHERE action = 'sync_batch' ORDER BY id")
+        .unwrap();
+    type Row = (String, Option<i64>, Option<String>, Option<String>, Option<String>);
+    let batches: Vec<Row> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let rows: Vec<(&str, Option<i64>)> = batches.iter().map(|b| (b.0.as_str(), b.1)).collect();
+    assert_eq!(
+        rows,
+        [("ok", Some(3)), ("ok", Some(3)), ("ok", Some(3)), ("ok", Some(3))]
+    );
+    for b in &batches {
+        assert!(b.2.as_deref().is_some_and(|c| c.contains("--confirm dst-ro")), "{b:?}");
+        assert!(b.3.as_deref().is_some_and(|u| u.contains("--confirm dst-ro")), "{b:?}");
+        assert_eq!(b.4.as_deref(), Some("cli"));
+    }
     let o = dbn(
         &sb,
         &["diff", "data", "-s", "src", "-t", "dst", "--table", "items", "--json"],
     );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["identical"], true, "{}", text(&o));
+}
+
+/// Issue 11, point 7: when a batch's audit intent cannot be recorded the
+/// batch is not sent: exit 4, one message, the target unchanged.
+#[test]
+fn sync_sends_nothing_when_the_audit_log_cannot_be_written() {
+    let Some((sb, src, dst)) = setup(50) else { return };
+    common::psql(
+        &dst,
+        "DELETE FROM items WHERE id > 40; UPDATE items SET name = 'old' WHERE id < 5",
+    );
+    let sum = "SELECT count(*), md5(string_agg(name, ',' ORDER BY id)) FROM items";
+    let before = common::psql(&dst, sum);
+    common::block_audit(&sb.ws());
+    let o = dbn(
+        &sb,
+        &["sync", "data", "-s", "src", "-t", "dst", "--table", "items", "--apply"],
+    );
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("the audit log cannot be written") && err.contains("batch 1/1") && err.contains("was not sent"),
+        "{}",
+        text(&o)
+    );
+    assert!(!err.contains("warning"), "one message: {}", text(&o));
+    assert_eq!(common::psql(&dst, sum), before, "the target is unchanged");
+    let _ = src;
 }
 
 #[test]
@@ -290,6 +341,25 @@ fn killed_sync_resumes_and_converges() {
     assert!(partial > 1 && partial < 60000, "{partial}");
     // Whole batches only: every committed batch has 200 rows.
     assert_eq!((partial - 1) % 200, 0, "{partial}");
+    // Each committed batch is on record; the one the kill interrupted (if
+    // any) stays 'unknown' (issue 11, point 7).
+    let committed = (partial - 1) / 200;
+    let c = rusqlite::Connection::open(sb.ws().join(".dbnexus/metadata.db")).unwrap();
+    let count = |outcome: &str| -> i64 {
+        c.query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'sync_batch' AND outcome = ?1",
+            [outcome],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let (ok, unknown) = (count("ok"), count("unknown"));
+    assert!(unknown <= 1, "{ok} ok, {unknown} unknown, {committed} committed");
+    assert!(
+        (committed - 1..=committed).contains(&ok) && (committed..=committed + 1).contains(&(ok + unknown)),
+        "{ok} ok, {unknown} unknown, {committed} committed"
+    );
+    drop(c);
     let o = dbn(
         &sb,
         &["sync", "data", "-s", "src", "-t", "dst", "--table", "items", "--apply"],

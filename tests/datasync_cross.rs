@@ -6,7 +6,7 @@
 
 mod common;
 
-use dbn::datasync::apply::apply_plan;
+use dbn::datasync::apply::{Unrecorded, apply_plan};
 use dbn::datasync::{Control, DataDiff, DiffSpec, Strategy, diff_table, plan_sync};
 use dbn::db::{ConnSpec, Session, Value};
 
@@ -54,9 +54,16 @@ async fn sync(src: &str, tgt: &str) -> DataDiff {
     for sql in dbn::datasync::sql::session_setup(t.engine()) {
         dbn::db::query_all(t.as_mut(), sql).await.unwrap();
     }
-    apply_plan(t.as_mut(), &d.pair.target, &plan, 64, &Control::default())
-        .await
-        .expect("apply");
+    apply_plan(
+        t.as_mut(),
+        &d.pair.target,
+        &plan,
+        64,
+        &Control::default(),
+        &mut Unrecorded,
+    )
+    .await
+    .expect("apply");
     d
 }
 
@@ -289,9 +296,16 @@ async fn newest_wins_in_both_directions_converges_postgres_mariadb() {
         for sql in dbn::datasync::sql::session_setup(t.engine()) {
             dbn::db::query_all(t.as_mut(), sql).await.unwrap();
         }
-        apply_plan(t.as_mut(), &d.pair.target, &plan, 10, &Control::default())
-            .await
-            .unwrap();
+        apply_plan(
+            t.as_mut(),
+            &d.pair.target,
+            &plan,
+            10,
+            &Control::default(),
+            &mut Unrecorded,
+        )
+        .await
+        .unwrap();
     }
     let end = diff_named(&pg, &my, "n").await;
     assert!(end.diff.is_empty(), "{}", first_change(&end));

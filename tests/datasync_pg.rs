@@ -5,7 +5,7 @@
 
 mod common;
 
-use dbn::datasync::apply::apply_plan;
+use dbn::datasync::apply::{Unrecorded, apply_plan};
 use dbn::datasync::segment_tuning;
 use dbn::datasync::{Control, DataSyncError, DiffSpec, Method, Strategy, diff_table, plan_sync};
 use dbn::db::{ConnSpec, Session, Value};
@@ -118,9 +118,16 @@ async fn sync_source_wins_converges() {
     let plan = plan_sync(&d, &Strategy::SourceWins, true).unwrap();
     assert_eq!((plan.inserts.len(), plan.updates.len(), plan.deletes.len()), (2, 17, 1));
     let mut t = open(&p.tgt_url).await;
-    let report = apply_plan(t.as_mut(), &d.pair.target, &plan, 5, &Control::default())
-        .await
-        .unwrap();
+    let report = apply_plan(
+        t.as_mut(),
+        &d.pair.target,
+        &plan,
+        5,
+        &Control::default(),
+        &mut Unrecorded,
+    )
+    .await
+    .unwrap();
     assert_eq!(report.total(), 20);
     assert_eq!(report.batches, 4);
     let again = diff(&p, &spec).await.unwrap();
@@ -177,9 +184,16 @@ async fn composite_keys_and_strategies() {
     let sw = plan_sync(&d, &Strategy::SourceWins, false).unwrap();
     assert_eq!(sw.updates.len(), 3);
     let mut t = open(&p.tgt_url).await;
-    apply_plan(t.as_mut(), &d.pair.target, &newest, 100, &Control::default())
-        .await
-        .unwrap();
+    apply_plan(
+        t.as_mut(),
+        &d.pair.target,
+        &newest,
+        100,
+        &Control::default(),
+        &mut Unrecorded,
+    )
+    .await
+    .unwrap();
     let v = common::psql(
         &p.tgt_url,
         "SELECT v FROM c WHERE (region, id) IN (('eu', 1), ('us', 2), ('Ab', 3)) ORDER BY region COLLATE \"C\"",

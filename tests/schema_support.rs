@@ -42,7 +42,31 @@ pub struct Db {
     pub engine: Engine,
     /// URL (or file path for SQLite).
     pub url: String,
+    /// The server database to drop when the test ends (Postgres, MariaDB).
+    server_db: Option<String>,
     _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for Db {
+    /// Drop the server database so a full test run does not fill the disk
+    /// (a fresh Postgres database takes about 8 MB). Errors are ignored:
+    /// this runs during unwinding too, where a second panic would abort.
+    fn drop(&mut self) {
+        let Some(name) = self.server_db.take() else { return };
+        match self.engine {
+            Engine::Postgres => {
+                if let Some(url) = pg_url() {
+                    let _ = try_psql(&url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            }
+            Engine::Mysql => {
+                if let Some(url) = mysql_url() {
+                    let _ = try_mysql(&url, &format!("DROP DATABASE IF EXISTS {name}"));
+                }
+            }
+            Engine::Sqlite => {}
+        }
+    }
 }
 
 impl Db {
@@ -51,11 +75,13 @@ impl Db {
         match engine {
             Engine::Postgres => fresh_pg_db(prefix).map(|url| Db {
                 engine,
+                server_db: database_of(&url),
                 url,
                 _dir: None,
             }),
             Engine::Mysql => fresh_mysql_db(prefix).map(|url| Db {
                 engine,
+                server_db: database_of(&url),
                 url,
                 _dir: None,
             }),
@@ -65,6 +91,7 @@ impl Db {
                 Some(Db {
                     engine,
                     url,
+                    server_db: None,
                     _dir: Some(dir),
                 })
             }

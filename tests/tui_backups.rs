@@ -518,6 +518,87 @@ async fn restore_a_chosen_set_of_tables_into_another_connection() {
         .unwrap();
     assert_eq!(conn, "copy");
     assert!(detail.contains("\"tables\":[\"main.orders\"]"), "{detail}");
+
+    // Parity (issue 12): the CLI restores the same choice into a read-only
+    // prod connection holding what `copy` held: the same refusal for a wrong
+    // name, the same audit entry apart from the face, the same end state.
+    let copy2 = s.ws().join("copy2.db");
+    rusqlite::Connection::open(&copy2)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE orders (id INTEGER PRIMARY KEY, note TEXT); INSERT INTO orders VALUES (9, 'stale');",
+        )
+        .unwrap();
+    run(&[
+        "connect",
+        "add",
+        "copy2",
+        "--url",
+        "sqlite:copy2.db",
+        "--no-password",
+        "--tag",
+        "prod",
+        "--read-only",
+    ]);
+    let restore = [
+        "backup",
+        "restore",
+        &id,
+        "--into",
+        "copy2",
+        "--tables",
+        "main.orders",
+        "-q",
+    ];
+    let out = s
+        .cmd()
+        .env("DBN_BACKUP_KEY", KEY_HEX)
+        .args(restore)
+        .args(["--confirm", "wrong"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
+    run(&[&restore[..], &["--confirm", "copy2"]].concat());
+    let rows = |p: &std::path::Path| -> Vec<(i64, String)> {
+        let c = rusqlite::Connection::open(p).unwrap();
+        let mut st = c.prepare("SELECT id, note FROM orders ORDER BY id").unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(rows(&copy2), rows(&copy));
+    let log = Store::open(&ws.metadata_db())
+        .unwrap()
+        .list_audit(&Default::default())
+        .unwrap();
+    let done = |conn: &str| {
+        let e = log
+            .iter()
+            .find(|e| e.action == "restore" && e.outcome == "ok" && e.connection.as_deref() == Some(conn))
+            .unwrap_or_else(|| panic!("no restore of {conn}: {log:#?}"));
+        let mut d: serde_json::Value = serde_json::from_str(e.detail.as_deref().unwrap()).unwrap();
+        assert!(d["pre_restore_backup"].is_string(), "{d}");
+        d["pre_restore_backup"] = serde_json::Value::Null;
+        (
+            e.rows_affected,
+            e.verdict.clone(),
+            d,
+            e.face.clone(),
+            e.unlock.is_some(),
+        )
+    };
+    let (tui, cli) = (done("copy"), done("copy2"));
+    assert_eq!((&tui.0, &tui.1, &tui.2), (&cli.0, &cli.1, &cli.2));
+    assert_eq!((tui.3.as_deref(), cli.3.as_deref()), (Some("tui"), Some("cli")));
+    assert!(cli.4, "the unlock of the read-only target is named");
+    assert!(
+        log.iter().any(|e| e.action == "restore"
+            && e.connection.as_deref() == Some("copy2")
+            && e.outcome == "refused: SAFETY_CONFIRM_MISMATCH"),
+        "{log:#?}"
+    );
 }
 
 fn entry(name: &str) -> dbn::app::ConnEntry {

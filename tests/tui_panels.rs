@@ -896,3 +896,202 @@ async fn data_sync_panel_on_mariadb_reads_the_targets_own_table() {
     );
     assert_eq!(counts, (0, 1, 1), "the same pair as `dbn diff data` finds");
 }
+
+// ---------------------------------------------------------------------------
+// Issue 12: the same data sync through the CLI, the TUI (headless) and a
+// job yields the same refusals, the same per-batch audit entries (apart from
+// the face and how the name was given) and the same end state.
+
+const PARITY_SRC: &str = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER);
+     INSERT INTO items VALUES (1, 'apple', 5), (2, 'pear', 1), (3, 'plum', 7), (4, 'fig', 2), (5, 'kiwi', 3);";
+const PARITY_DST: &str = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER);
+     INSERT INTO items VALUES (2, 'pear', 1), (3, 'plum', 2), (9, 'lime', 9);";
+
+/// What must match across faces in an audit entry.
+type Comparable = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    String,
+    Option<String>,
+);
+
+fn comparable(entries: &[dbn::store::audit::AuditEntry], action: &str) -> Vec<Comparable> {
+    let mut v: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == action)
+        .map(|e| {
+            (
+                e.action.clone(),
+                e.connection.clone(),
+                e.statement.clone(),
+                e.rows_affected,
+                e.outcome.clone(),
+                e.detail.clone(),
+            )
+        })
+        .collect();
+    v.sort_by_key(|e| e.4.clone());
+    v
+}
+
+/// Outcomes of the refusals recorded (`refused: CODE`).
+fn refusals(entries: &[dbn::store::audit::AuditEntry]) -> Vec<(String, String)> {
+    entries
+        .iter()
+        .filter(|e| e.outcome.starts_with("refused"))
+        .map(|e| (e.action.clone(), e.outcome.clone()))
+        .collect()
+}
+
+/// The CLI (`sync data`) or a job (`job run`) in a sandbox: a wrong
+/// confirmation, then `--confirm dst`. Returns the audit log.
+fn parity_through_binary(job: bool, dir: &std::path::Path) -> Vec<dbn::store::audit::AuditEntry> {
+    let sb = common::Sandbox::new();
+    let src = dir.join("src.db");
+    let dst = dir.join("dst.db");
+    sqlite_file(&src, PARITY_SRC);
+    sqlite_file(&dst, PARITY_DST);
+    let run = |args: &[&str]| sb.cmd().args(args).stdin(std::process::Stdio::null()).output().unwrap();
+    let ok = |args: &[&str]| {
+        let o = run(args);
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    ok(&["connect", "add", "src", "--url", &format!("sqlite://{}", src.display())]);
+    ok(&[
+        "connect",
+        "add",
+        "dst",
+        "--url",
+        &format!("sqlite://{}", dst.display()),
+        "--tag",
+        "prod",
+        "--read-only",
+    ]);
+    let base: Vec<&str> = if job {
+        ok(&[
+            "job", "add", "j", "--kind", "data", "--source", "src", "--target", "dst", "--table", "items",
+        ]);
+        vec!["job", "run", "j", "--apply"]
+    } else {
+        vec!["sync", "data", "-s", "src", "-t", "dst", "--table", "items", "--apply"]
+    };
+    let before = sqlite_rows(&dst, "items");
+    let o = run(&[&base[..], &["--confirm", "wrong"]].concat());
+    assert_eq!(o.status.code(), Some(4), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(sqlite_rows(&dst, "items"), before);
+    ok(&[&base[..], &["--confirm", "dst"]].concat());
+    let out = dir.join(if job { "job.rows" } else { "cli.rows" });
+    std::fs::write(&out, sqlite_rows(&dst, "items").join("\n")).unwrap();
+    Store::open(&sb.ws().join(".dbnexus/metadata.db"))
+        .unwrap()
+        .list_audit(&Default::default())
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_sync_parity_cli_tui_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let cli_dir = dir.path().join("cli");
+    let job_dir = dir.path().join("job");
+    let tui_dir = dir.path().join("tui");
+    for d in [&cli_dir, &job_dir, &tui_dir] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let cli = parity_through_binary(false, &cli_dir);
+    let job = parity_through_binary(true, &job_dir);
+
+    // The TUI: F8 from src, target dst (read-only prod), apply, a wrong name, then the right one.
+    let store = Store::open(&tui_dir.join("meta.db")).unwrap();
+    let src = sqlite_file(&tui_dir.join("src.db"), PARITY_SRC);
+    let dst_path = tui_dir.join("dst.db");
+    let mut dst = sqlite_file(&dst_path, PARITY_DST);
+    dst.read_only = true;
+    let (mut app, mut rx) = make(src, "src", false, Some(store), 200, 60);
+    app.start();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while app.tree.schema.is_none() {
+        let ev = tokio::time::timeout_at(deadline, rx.jobs.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        app.on_job(ev);
+    }
+    let open_panel = |app: &mut App, dst: &ConnSpec| {
+        app.on_key(key(KeyCode::F(8)));
+        app.effects.clear();
+        app.show_sync_targets(vec![entry("src"), entry("dst")]);
+        app.on_key(key(KeyCode::Down));
+        app.on_key(key(KeyCode::Enter));
+        app.effects.clear();
+        app.sync_target_resolved(Ok(ConnInfo {
+            name: "dst".into(),
+            tag: Tag::Prod,
+            read_only: true,
+            spec: dst.clone(),
+        }));
+        app.on_key(key(KeyCode::Enter));
+    };
+    open_panel(&mut app, &dst);
+    settle(&mut app, &mut rx, 30).await;
+    let before = sqlite_rows(&dst_path, "items");
+    app.on_key(key(KeyCode::Char('a')));
+    assert!(
+        matches!(app.popup, Some(Popup::TypedConfirm { .. })),
+        "{:?}",
+        app.status
+    );
+    type_text(&mut app, "wrong");
+    app.on_key(key(KeyCode::Enter));
+    assert_eq!(sqlite_rows(&dst_path, "items"), before);
+    app.popup = None;
+    app.on_key(key(KeyCode::Char('a')));
+    // The unlock of the read-only target, then the sync's own confirmation.
+    for _ in 0..2 {
+        if matches!(app.popup, Some(Popup::TypedConfirm { .. })) {
+            type_text(&mut app, "dst");
+            app.on_key(key(KeyCode::Enter));
+        }
+    }
+    assert!(app.popup.is_none(), "{:?}", app.popup);
+    settle(&mut app, &mut rx, 30).await;
+    let tui = app.store.as_ref().unwrap().list_audit(&Default::default()).unwrap();
+
+    // Same end state.
+    let end = sqlite_rows(&dst_path, "items").join("\n");
+    assert_eq!(std::fs::read_to_string(cli_dir.join("cli.rows")).unwrap(), end);
+    assert_eq!(std::fs::read_to_string(job_dir.join("job.rows")).unwrap(), end);
+    assert!(
+        end.contains("1|apple|5") && end.contains("3|plum|7") && end.contains("9|lime|9"),
+        "{end}"
+    );
+    // Same per-batch audit entries, each completed, each naming its face.
+    let batches = comparable(&cli, "sync_batch");
+    assert_eq!(batches.len(), 1, "{cli:#?}");
+    assert_eq!((batches[0].3, batches[0].4.as_str()), (Some(4), "ok"));
+    assert_eq!(comparable(&job, "sync_batch"), batches, "job vs cli");
+    assert_eq!(comparable(&tui, "sync_batch"), batches, "tui vs cli");
+    for (log, face) in [(&cli, "cli"), (&job, "job"), (&tui, "tui")] {
+        let b = log.iter().find(|e| e.action == "sync_batch").unwrap();
+        assert_eq!(b.face.as_deref(), Some(face));
+        assert!(
+            b.unlock.is_some() && b.confirmed_by.as_deref().is_some_and(|c| c.contains("dst")),
+            "{b:?}"
+        );
+        // The unlock that allowed it is on record before it.
+        assert!(
+            log.iter()
+                .any(|e| e.action == "unlock" && e.outcome == "ok" && e.id < b.id),
+            "{face}: {log:#?}"
+        );
+    }
+    // Same refusal.
+    let r = refusals(&cli);
+    assert_eq!(
+        r,
+        [("sync".to_string(), "refused: SAFETY_CONFIRM_MISMATCH".to_string())]
+    );
+    assert_eq!(refusals(&job), r, "job");
+    assert_eq!(refusals(&tui), r, "tui");
+}

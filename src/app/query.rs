@@ -102,6 +102,26 @@ pub struct MetaPaths {
     pub jsonl: Option<std::path::PathBuf>,
 }
 
+impl MetaPaths {
+    /// The records a task writes: the workspace store, or, when there is
+    /// none or it cannot be opened, records that refuse every audited step
+    /// (so nothing that needs an audit entry is sent).
+    pub fn open_records(&self) -> Box<dyn crate::ops::Records + Send> {
+        use crate::ops::sinks::{NoRecords, StoreRecords};
+        match &self.metadata {
+            Some(path) => match StoreRecords::open(path, self.jsonl.clone()) {
+                Ok(r) => Box::new(r),
+                Err(e) => Box::new(NoRecords {
+                    reason: format!("cannot open the workspace store: {e}"),
+                }),
+            },
+            None => Box::new(NoRecords {
+                reason: "no workspace store is open".into(),
+            }),
+        }
+    }
+}
+
 /// Start an approved run: `ops::run_statements::execute` in a task, on the
 /// shared session (a read-only connection's session stays read-only; an
 /// unlocked run's writes pass by the permit the plan carries), frames

@@ -9,7 +9,7 @@ use super::guard::Operation;
 use super::popup::ConnEntry;
 use super::query::JobEvent;
 use super::{App, ConnInfo, Effect, Level};
-use crate::datasync::apply::{ApplyReport, apply_plan};
+use crate::datasync::apply::ApplyReport;
 use crate::datasync::diff::{DataDiff, DiffSpec, diff_table};
 use crate::datasync::{Control, Progress, Strategy, SyncPlan, plan_sync};
 use crate::db::ConnSpec;
@@ -282,28 +282,50 @@ fn spawn_diff(src: ConnSpec, tgt: ConnSpec, tables: Vec<String>, ctl: Control, t
     });
 }
 
-fn spawn_apply(mut tgt: ConnSpec, work: Vec<(DataDiff, SyncPlan)>, ctl: Control, tx: mpsc::UnboundedSender<JobEvent>) {
-    tgt.read_only = false;
+/// What an apply task needs besides the work: the target as the rule
+/// cleared it, the audit store, and what the audit entries name.
+struct ApplyTask {
+    target: crate::ops::Target,
+    confirmed: crate::ops::gate::Confirmed,
+    meta: super::query::MetaPaths,
+    source: String,
+    strategy: Strategy,
+    delete_missing: bool,
+}
+
+/// Apply the plans through `ops::sync_table`, every batch audited (face `tui`).
+fn spawn_apply(task: ApplyTask, work: Vec<(DataDiff, SyncPlan)>, ctl: Control, tx: mpsc::UnboundedSender<JobEvent>) {
     tokio::spawn(async move {
         let mut done: Vec<(String, Result<ApplyReport, String>)> = Vec::new();
-        let session = async {
-            let mut t = crate::db::connect(&tgt)
-                .await
-                .map_err(|e| format!("cannot connect to the target for writing: {e}"))?;
-            for sql in crate::datasync::sql::session_setup(t.engine()) {
-                crate::db::query_all(t.as_mut(), sql).await.map_err(|e| e.to_string())?;
-            }
-            Ok::<_, String>(t)
-        }
-        .await;
+        let mut records = task.meta.open_records();
+        let session = crate::ops::sync_table::open_target(&task.confirmed, &task.target)
+            .await
+            .map_err(|e| format!("cannot connect to the target for writing: {e}"));
         match session {
             Err(e) => done.push((work.first().map(|(d, _)| d.table.clone()).unwrap_or_default(), Err(e))),
             Ok(mut t) => {
                 for (i, (d, plan)) in work.iter().enumerate() {
                     let _ = tx.send(JobEvent::Sync(SyncEvent::Table(i)));
-                    let res = apply_plan(t.as_mut(), &d.pair.target, plan, 500, &ctl)
-                        .await
-                        .map_err(|e| e.to_string());
+                    let what = crate::ops::sync_table::SyncWhat::new(
+                        &task.source,
+                        &task.target.name,
+                        &d.table,
+                        &task.strategy,
+                        task.delete_missing,
+                    );
+                    let res = crate::ops::sync_table::apply(
+                        &mut *records,
+                        crate::ops::Face::Tui,
+                        &task.confirmed,
+                        &what,
+                        t.as_mut(),
+                        d,
+                        plan,
+                        500,
+                        &ctl,
+                    )
+                    .await
+                    .map_err(|e| e.to_string());
                     let failed = res.is_err();
                     done.push((d.table.clone(), res));
                     if failed {
@@ -585,13 +607,18 @@ impl App {
         p.at_table = 0;
         p.chosen = work.iter().map(|(d, _)| d.table.clone()).collect();
         self.sync_confirmed = Some((confirmed.confirmed_by().to_string(), std::time::Instant::now()));
-        let spec = confirmed.spec(&crate::ops::Target::new(
-            t.name.clone(),
-            t.tag,
-            t.read_only,
-            t.spec.clone(),
-        ));
-        spawn_apply(spec, work, ctl, tx);
+        let task = ApplyTask {
+            target: crate::ops::Target::new(t.name.clone(), t.tag, t.read_only, t.spec.clone()),
+            confirmed,
+            meta: super::query::MetaPaths {
+                metadata: self.store.as_ref().map(|s| s.path().to_path_buf()),
+                jsonl: self.audit_jsonl.clone(),
+            },
+            source: self.conn.name.clone(),
+            strategy: p.strategy.clone(),
+            delete_missing: p.delete_missing,
+        };
+        spawn_apply(task, work, ctl, tx);
     }
 
     /// A message from the panel's tasks.

@@ -1,10 +1,14 @@
 //! `dbn import FILE [--dry-run] [--on-conflict skip|overwrite|rename]`.
 
 use crate::bundle::{self, Action, Applied, BundleError, ConflictMode, Plan};
+use crate::cli::guard::{CliFace, ops_failure};
 use crate::cli::{Ctx, ExitCode, Failure};
+use crate::ops::connection::{SafetyChange, after_edit, check_edit};
+use crate::ops::{Face, OpsError, Target};
 use crate::sanitize::sanitize;
 use crate::store::Store;
-use crate::store::audit::AuditEntry;
+use crate::store::audit::{AuditEntry, Completion, OUTCOME_UNKNOWN};
+use crate::store::connections::Tag;
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -30,7 +34,9 @@ pub enum OnConflict {
 then applies everything in one transaction. Entries identical to the workspace's are left alone whatever \
 --on-conflict says. Passwords in the bundle need the passphrase given at export (asked once, or \
 DBN_BUNDLE_PASSPHRASE). A malformed, truncated, modified or newer-version bundle is refused (exit 2), \
-as is a wrong passphrase (exit 3); nothing is changed then.
+as is a wrong passphrase (exit 3); nothing is changed then. Overwriting a prod or read-only connection \
+with one that is writable needs its name typed, or --confirm NAME (repeat for several); without a \
+terminal and without it the import is refused (exit 4). The import is audited before anything changes.
 
 Examples:
   dbn import team.dbnbundle --dry-run
@@ -53,6 +59,53 @@ pub struct Args {
     /// Print the plan and outcome as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Confirm an overwrite that makes a read-only or prod connection writable by giving its name (repeat for several).
+    #[arg(long, value_name = "NAME")]
+    pub confirm: Vec<String>,
+}
+
+/// A connection the import overwrites, with what changes for safety.
+struct Overwritten {
+    old: crate::store::connections::ConnectionRecord,
+    change: SafetyChange,
+}
+
+/// Connections the plan overwrites, with their safety changes.
+fn overwritten(store: &Store, plan: &Plan) -> Result<Vec<Overwritten>> {
+    let mut out = Vec::new();
+    for it in &plan.items {
+        if it.section != bundle::Section::Connections || it.action != Action::Overwrite {
+            continue;
+        }
+        let (Some(new), Some(old)) = (plan.body.connections.get(it.index), store.find_connection(&it.key)?) else {
+            continue;
+        };
+        let change = SafetyChange {
+            tag: (old.tag, Tag::parse(&new.tag).unwrap_or(old.tag)),
+            read_only: (old.read_only, new.read_only),
+            url_changed: old.url != new.url,
+        };
+        out.push(Overwritten { old, change });
+    }
+    Ok(out)
+}
+
+/// The one rule for overwrites that make a read-only or prod connection
+/// writable (as `dbn connect edit`): the typed name or `--confirm NAME`,
+/// audited before anything is imported.
+fn clear_overwrites(ctx: &mut Ctx, found: &[Overwritten], confirm: &[String]) -> Result<()> {
+    for o in found.iter().filter(|o| o.change.relaxes()) {
+        let flag = confirm
+            .iter()
+            .find(|c| **c == o.old.name)
+            .or(confirm.first())
+            .map(String::as_str);
+        let target = Target::new(o.old.name.clone(), o.old.tag, o.old.read_only, o.old.spec()?);
+        let mut face = CliFace::new(ctx);
+        let mut octx = face.context();
+        check_edit(&mut octx, &target, &o.change, flag).map_err(ops_failure)?;
+    }
+    Ok(())
 }
 
 /// Run `dbn import`.
@@ -92,15 +145,8 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         }
         return Ok(ExitCode::Ok);
     }
-    let result = {
-        let secrets = if passwords.is_empty() {
-            None
-        } else {
-            Some(ctx.secrets()?)
-        };
-        bundle::apply(&mut store, &ws.data_dir(), &plan, &passwords, secrets)
-    };
-    ctx.secrets_notice();
+    let found = overwritten(&store, &plan)?;
+    clear_overwrites(ctx, &found, &args.confirm)?;
     let detail = json!({
         "file": shown,
         "on_conflict": mode.as_str(),
@@ -110,23 +156,58 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         "skip": plan.count("skip"),
         "unchanged": plan.count("unchanged"),
     });
-    let outcome = match &result {
-        Ok(_) => "ok".to_string(),
-        Err(e) => format!("error: {e}"),
+    // On record before anything is imported (fail closed); completed after.
+    let intent = store
+        .append_audit(
+            &AuditEntry {
+                action: "import".into(),
+                statement: Some(format!("dbn import {shown} --on-conflict {}", mode.as_str())),
+                outcome: OUTCOME_UNKNOWN.into(),
+                face: Some(Face::Cli.as_str().into()),
+                detail: Some(detail.to_string()),
+                ..Default::default()
+            },
+            jsonl.as_deref(),
+        )
+        .map_err(|e| ops_failure(OpsError::AuditUnavailable(e.to_string())))?;
+    let result = {
+        let secrets = if passwords.is_empty() {
+            None
+        } else {
+            Some(ctx.secrets()?)
+        };
+        bundle::apply(&mut store, &ws.data_dir(), &plan, &passwords, secrets)
     };
-    store.append_audit(
-        &AuditEntry {
-            action: "import".into(),
-            statement: Some(format!("dbn import {shown} --on-conflict {}", mode.as_str())),
-            outcome,
-            detail: Some(detail.to_string()),
-            ..Default::default()
+    ctx.secrets_notice();
+    let done = Completion {
+        outcome: match &result {
+            Ok(_) => "ok".to_string(),
+            Err(e) => format!("error: {e}"),
         },
-        jsonl.as_deref(),
-    )?;
+        ..Default::default()
+    };
+    store.complete_audit(intent, &done, jsonl.as_deref()).map_err(|e| {
+        ops_failure(OpsError::AuditIncomplete {
+            id: intent,
+            reason: e.to_string(),
+        })
+    })?;
     let applied = result
         .map_err(failure)
         .context("the import was rolled back; the workspace is unchanged")?;
+    // Overwritten connections whose URL, tag or read-only flag changed end
+    // the unlocks granted through them.
+    for o in found.iter().filter(|o| o.change.ends_unlocks()) {
+        let mut face = CliFace::new(ctx);
+        let octx = face.context();
+        let ended = after_edit(octx.records, Face::Cli, &o.old.name, &o.change).map_err(ops_failure)?;
+        if ended > 0 {
+            eprintln!(
+                "dbn: ended {ended} unlock(s) granted through '{}'",
+                sanitize(&o.old.name)
+            );
+        }
+    }
     if let Some(hex) = backup_key {
         use crate::cli::backup::common::{KeyImport, import_key};
         let (key, how) = import_key(ctx, &hex)?;

@@ -105,18 +105,11 @@ pub fn open(ctx: &mut Ctx, rt: &tokio::runtime::Runtime, name: &str, force_read_
 
 /// Map a data sync error to the documented exit codes.
 pub fn failure(e: DataSyncError) -> anyhow::Error {
-    let (exit, code) = match &e {
-        DataSyncError::Db { .. } => return anyhow::Error::new(e),
-        DataSyncError::TableNotFound { .. } => (ExitCode::QueryError, "TABLE_NOT_FOUND"),
-        DataSyncError::NoKey { .. } => (ExitCode::Usage, "NO_KEY"),
-        DataSyncError::UnknownColumn { .. } => (ExitCode::Usage, "UNKNOWN_COLUMN"),
-        DataSyncError::NonUniqueKey { .. } => (ExitCode::QueryError, "NON_UNIQUE_KEY"),
-        DataSyncError::NullKey { .. } => (ExitCode::QueryError, "NULL_KEY"),
-        DataSyncError::Invalid(_) => (ExitCode::Usage, "USAGE"),
-        DataSyncError::Apply(_) => (ExitCode::QueryError, "SYNC_APPLY"),
-        DataSyncError::Cancelled => (ExitCode::Interrupted, "CANCELLED"),
-    };
-    Failure::new(exit, code, e.to_string()).into()
+    use crate::error::Coded;
+    if let DataSyncError::Db { .. } = e {
+        return anyhow::Error::new(e);
+    }
+    Failure::new(e.exit(), e.code(), e.to_string()).into()
 }
 
 /// Run a diff with progress on stderr and Ctrl-C cancellation.

@@ -108,6 +108,7 @@ pub fn ops_failure(e: OpsError) -> anyhow::Error {
     match e {
         OpsError::Db(db) => db.into(),
         OpsError::Store(s) => s.into(),
+        OpsError::Backup(b) => super::backup::common::fail(b),
         other => Failure::new(other.exit(), other.code(), other.to_string()).into(),
     }
 }

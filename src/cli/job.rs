@@ -279,14 +279,12 @@ fn work_for(ctx: &mut Ctx, a: &RunArgs, def: &JobDefinition) -> Result<(Work, Op
             } else {
                 None
             };
-            let spec = confirmed
-                .as_ref()
-                .map_or_else(|| target.spec.clone(), |c| c.spec(&target));
             let work = Work::Data {
                 def: Box::new(d.clone()),
                 source: Box::new(source),
-                target: Box::new(spec),
-                apply: a.apply,
+                target: Box::new(target),
+                confirmed: confirmed.clone(),
+                jsonl: ctx.audit_jsonl()?,
             };
             (work, confirmed)
         }

@@ -3,9 +3,13 @@
 //! rules.
 
 use super::diff_data::{self, Opened, failure, open, progress, render};
-use super::{Ctx, ExitCode, Failure};
-use crate::datasync::apply::{ApplyReport, apply_plan};
+use super::guard::{CliFace, ops_failure};
+use super::{Ctx, ExitCode};
+use crate::datasync::apply::ApplyReport;
 use crate::datasync::{Control, DataDiff, Method, Progress, Strategy, SyncPlan, plan_sync};
+use crate::ops::gate::Confirmed;
+use crate::ops::sync_table::SyncWhat;
+use crate::ops::{Face, Target};
 use crate::store::audit::AuditEntry;
 use crate::store::connections::Tag;
 use anyhow::{Context, Result};
@@ -106,17 +110,13 @@ fn audit_entry(tgt: &Opened, a: &Args, strategy: &Strategy) -> AuditEntry {
     }
 }
 
-/// Confirm writes to a guarded (read-only or prod) target. Returns who
-/// confirmed, or an exit-4 failure (audited).
-fn clear_target(ctx: &mut Ctx, tgt: &Opened, a: &Args, strategy: &Strategy, plan: &SyncPlan) -> Result<Option<String>> {
-    if !(tgt.read_only || tgt.tag == Tag::Prod) {
-        return Ok(None);
-    }
-    if let Some(u) = super::guard::timed_unlock(ctx, &tgt.name)? {
-        return Ok(Some(format!("unlock until {} ({})", u.until, u.confirmed_by)));
-    }
-    let prompt = format!(
-        "Sync data into table '{}' on '{}' ({}{}): insert {}, update {}, delete {} row(s).",
+/// The one rule for the target: the unlock of a read-only target and, for
+/// a prod or read-only one, the sync's own typed name (or `--confirm NAME`).
+/// A refusal is audited and exits 4.
+fn clear_target(ctx: &mut Ctx, tgt: &Opened, a: &Args, strategy: &Strategy, plan: &SyncPlan) -> Result<Confirmed> {
+    let target = Target::new(tgt.name.clone(), tgt.tag, tgt.read_only, tgt.spec.clone());
+    let what = format!(
+        "sync data into table '{}' on '{}' ({}{}): insert {}, update {}, delete {} row(s)",
         a.table,
         tgt.name,
         tgt.tag,
@@ -125,36 +125,37 @@ fn clear_target(ctx: &mut Ctx, tgt: &Opened, a: &Args, strategy: &Strategy, plan
         plan.updates.len(),
         plan.deletes.len()
     );
-    match crate::safety::confirm::confirm_typed(&tgt.name, &prompt, a.confirm.as_deref()) {
-        Ok(c) => Ok(Some(c.how)),
-        Err(r) => {
-            let mut e = audit_entry(tgt, a, strategy);
-            e.outcome = "refused".into();
-            e.verdict = Some(r.code.to_string());
-            e.detail = Some(json!({"reason": r.message}).to_string());
-            super::guard::audit(ctx, &e);
-            Err(Failure::new(ExitCode::Blocked, r.code, r.message).into())
-        }
-    }
+    let guarded = tgt.read_only || tgt.tag == Tag::Prod;
+    let grants = crate::ops::gate::grants_from_flags(a.confirm.as_deref(), false, false, None, false);
+    let mut face = CliFace::new(ctx);
+    let mut octx = face.context();
+    crate::ops::gate::authorize_operation(
+        &mut octx,
+        &target,
+        &what,
+        guarded,
+        audit_entry(tgt, a, strategy),
+        grants,
+    )
+    .map_err(ops_failure)
 }
 
 fn apply(
+    ctx: &mut Ctx,
     rt: &tokio::runtime::Runtime,
-    tgt: &Opened,
+    (tgt, confirmed, what): (&Opened, &Confirmed, &SyncWhat),
     d: &DataDiff,
     plan: &SyncPlan,
     batch: usize,
     quiet: bool,
 ) -> Result<Result<ApplyReport, crate::datasync::DataSyncError>> {
-    let mut spec = tgt.spec.clone();
-    spec.read_only = false;
+    let target = Target::new(tgt.name.clone(), tgt.tag, tgt.read_only, tgt.spec.clone());
+    let mut face = CliFace::new(ctx);
+    let octx = face.context();
     rt.block_on(async {
-        let mut session = crate::db::connect(&spec)
+        let mut session = crate::ops::sync_table::open_target(confirmed, &target)
             .await
             .with_context(|| format!("cannot connect to '{}' for writing", tgt.name))?;
-        for sql in crate::datasync::sql::session_setup(session.engine()) {
-            crate::db::query_all(session.as_mut(), sql).await?;
-        }
         let (tx, rx) = mpsc::unbounded_channel::<Progress>();
         let ctl = Control {
             cancel: tokio_util::sync::CancellationToken::new(),
@@ -167,7 +168,18 @@ fn apply(
                 cancel.cancel();
             }
         });
-        let result = apply_plan(session.as_mut(), &d.pair.target, plan, batch, &ctl).await;
+        let result = crate::ops::sync_table::apply(
+            octx.records,
+            Face::Cli,
+            confirmed,
+            what,
+            session.as_mut(),
+            d,
+            plan,
+            batch,
+            &ctl,
+        )
+        .await;
         watcher.abort();
         drop(ctl);
         let _ = shown.await;
@@ -211,12 +223,23 @@ pub fn run(a: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         }
         return Ok(ExitCode::Ok);
     }
-    let confirmed_by = clear_target(ctx, &tgt, &a, &strategy, &plan)?;
+    let confirmed = clear_target(ctx, &tgt, &a, &strategy, &plan)?;
     drop(src.session);
     let started = Instant::now();
-    let result = apply(&rt, &tgt, &d, &plan, a.batch_size as usize, a.json)?;
+    let what = SyncWhat::new(&src.name, &tgt.name, &a.table, &strategy, a.delete_missing);
+    let result = apply(
+        ctx,
+        &rt,
+        (&tgt, &confirmed, &what),
+        &d,
+        &plan,
+        a.batch_size as usize,
+        a.json,
+    )?;
     let mut entry = audit_entry(&tgt, &a, &strategy);
-    entry.confirmed_by = confirmed_by;
+    entry.confirmed_by = Some(confirmed.confirmed_by().to_string()).filter(|c| !c.is_empty());
+    entry.unlock = confirmed.unlock().map(str::to_string);
+    entry.face = Some(Face::Cli.as_str().into());
     entry.duration_ms = Some(started.elapsed().as_millis() as i64);
     entry.detail = Some(json!({"source": src.name, "table": d.table, "plan": render::plan_summary(&plan)}).to_string());
     match result {
@@ -235,6 +258,8 @@ pub fn run(a: Args, ctx: &mut Ctx) -> Result<ExitCode> {
             }
             Ok(ExitCode::Ok)
         }
+        // The audit log cannot be written: its one message says so.
+        Err(e @ crate::datasync::DataSyncError::Audit(_)) => Err(failure(e)),
         Err(e) => {
             entry.outcome = match &e {
                 crate::datasync::DataSyncError::Cancelled => "cancelled".into(),

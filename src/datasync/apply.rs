@@ -38,6 +38,59 @@ enum Op<'a> {
     Insert(&'a Row),
 }
 
+/// One batch of an apply, as it is recorded before it is sent and after it
+/// ended (the audit log's intent and outcome of each committed batch).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Batch {
+    /// 1-based position.
+    pub number: u64,
+    /// Batches planned in all.
+    pub of: u64,
+    /// Position of its first change in the plan (1-based).
+    pub first: u64,
+    /// Position of its last change in the plan (inclusive).
+    pub last: u64,
+    /// Rows it inserts.
+    pub inserts: u64,
+    /// Rows it updates.
+    pub updates: u64,
+    /// Rows it deletes.
+    pub deletes: u64,
+}
+
+impl Batch {
+    /// Changes in the batch.
+    pub fn changes(&self) -> u64 {
+        self.last + 1 - self.first
+    }
+}
+
+/// Where each batch is recorded. `before` runs before anything of the batch
+/// is sent: an error stops the apply there (fail closed). `after` runs once
+/// the batch committed or failed: an error stops the apply too, so nothing
+/// further is sent while a record is incomplete.
+pub trait BatchLog: Send {
+    /// The batch is about to be sent; `Err(message)` keeps it from being sent.
+    fn before(&mut self, batch: &Batch) -> Result<(), String>;
+    /// The batch ended: committed (`Ok`), or rolled back with the error.
+    fn after(&mut self, batch: &Batch, outcome: Result<(), &DbError>) -> Result<(), String>;
+}
+
+/// No record of batches: for services-level tests and benchmarks only.
+/// Faces apply through `ops::sync_table`, which audits every batch.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Unrecorded;
+
+impl BatchLog for Unrecorded {
+    fn before(&mut self, _: &Batch) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn after(&mut self, _: &Batch, _: Result<(), &DbError>) -> Result<(), String> {
+        Ok(())
+    }
+}
+
 /// Error of a batch, with what was already committed.
 fn batch_error(done: &ApplyReport, source: DbError) -> DataSyncError {
     DataSyncError::Apply(format!(
@@ -214,15 +267,33 @@ async fn apply_batch(
     }
 }
 
+/// The batch `chunk` (the `number`-th of `of`, starting after `done`
+/// changes) as recorded.
+fn describe(number: u64, of: u64, done: u64, chunk: &[Op<'_>]) -> Batch {
+    let count = |f: fn(&Op<'_>) -> bool| chunk.iter().filter(|o| f(o)).count() as u64;
+    Batch {
+        number,
+        of,
+        first: done + 1,
+        last: done + chunk.len() as u64,
+        inserts: count(|o| matches!(o, Op::Insert(_))),
+        updates: count(|o| matches!(o, Op::Update(_))),
+        deletes: count(|o| matches!(o, Op::Delete(_))),
+    }
+}
+
 /// Apply `plan` to `target` in batches of `batch_size` changes (deletes
 /// first, then updates, then inserts, so freed unique values can be
-/// reused). Cancellation takes effect between batches.
+/// reused). Cancellation takes effect between batches. Each batch is
+/// recorded in `log` before it is sent and after it ended; a record that
+/// cannot be written stops the apply before anything further is sent.
 pub async fn apply_plan(
     target: &mut dyn Session,
     table: &SideTable,
     plan: &SyncPlan,
     batch_size: usize,
     ctl: &Control,
+    log: &mut dyn BatchLog,
 ) -> SyncResult<ApplyReport> {
     let started = Instant::now();
     let mut ops: Vec<Op<'_>> = Vec::with_capacity(plan.total() as usize);
@@ -238,11 +309,16 @@ pub async fn apply_plan(
     let writable = Writable::new(table, &written, &generated);
     ctl.emit(Progress::Phase { name: "apply".into() });
     ctl.emit(Progress::Applied { done: 0, total });
-    for chunk in ops.chunks(batch_size.max(1)) {
+    let size = batch_size.max(1);
+    let of = ops.len().div_ceil(size) as u64;
+    for (n, chunk) in ops.chunks(size).enumerate() {
         ctl.check()?;
-        let (i, u, d) = apply_batch(target, table, &writable, chunk)
-            .await
-            .map_err(|e| batch_error(&report, e))?;
+        let batch = describe(n as u64 + 1, of, report.total(), chunk);
+        log.before(&batch).map_err(DataSyncError::Audit)?;
+        let applied = apply_batch(target, table, &writable, chunk).await;
+        let recorded = log.after(&batch, applied.as_ref().map(|_| ()));
+        let (i, u, d) = applied.map_err(|e| batch_error(&report, e))?;
+        recorded.map_err(DataSyncError::Audit)?;
         report.inserted += i;
         report.updated += u;
         report.deleted += d;

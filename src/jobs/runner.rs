@@ -3,7 +3,6 @@
 //! one channel that the CLI prints and the TUI renders.
 
 use super::{DataJob, JobError};
-use crate::datasync::apply::apply_plan;
 use crate::datasync::{Control, DataSyncError, DiffSpec, Progress, Strategy, diff_table, plan_sync};
 use crate::db::ConnSpec;
 use crate::store::Store;
@@ -24,10 +23,13 @@ pub enum Work {
         def: Box<DataJob>,
         /// Source spec (password resolved).
         source: Box<ConnSpec>,
-        /// Target spec (password resolved).
-        target: Box<ConnSpec>,
-        /// Write the changes (otherwise diff and plan only).
-        apply: bool,
+        /// The connection to change.
+        target: Box<crate::ops::Target>,
+        /// What the rule granted: write the changes, every batch audited
+        /// (`None`: diff and plan only).
+        confirmed: Option<crate::ops::gate::Confirmed>,
+        /// The audit mirror.
+        jsonl: Option<PathBuf>,
     },
     /// A schema migration, run in this process through `ops::migration`:
     /// applied when the one rule cleared it (`confirmed`), otherwise only
@@ -152,8 +154,15 @@ impl JobRunner {
                     def,
                     source,
                     target,
-                    apply,
-                } => self.data(run, &def, &source, &target, apply, &cancel).await,
+                    confirmed,
+                    jsonl,
+                } => {
+                    let apply = Apply {
+                        confirmed: confirmed.as_ref(),
+                        jsonl: jsonl.as_deref(),
+                    };
+                    self.data(run, &def, &source, &target, &apply, &cancel).await
+                }
                 Work::Schema {
                     target,
                     migration,
@@ -195,8 +204,8 @@ impl JobRunner {
         run: i64,
         def: &DataJob,
         source: &ConnSpec,
-        target: &ConnSpec,
-        apply: bool,
+        target: &crate::ops::Target,
+        apply: &Apply<'_>,
         cancel: &CancellationToken,
     ) -> (RunStatus, serde_json::Value, Option<String>) {
         let mut tables = Vec::new();
@@ -216,7 +225,7 @@ impl JobRunner {
                 cancel: cancel.clone(),
                 progress: Some(tx),
             };
-            let result = sync_table(def, table, source, target, apply, &ctl).await;
+            let result = sync_table(def, table, source, target, apply, &self.metadata, &ctl).await;
             drop(ctl);
             let _ = forward.await;
             match result {
@@ -233,7 +242,11 @@ impl JobRunner {
                 }
             }
         }
-        (RunStatus::Success, json!({"applied": apply, "tables": tables}), None)
+        (
+            RunStatus::Success,
+            json!({"applied": apply.confirmed.is_some(), "tables": tables}),
+            None,
+        )
     }
 }
 
@@ -309,28 +322,34 @@ impl JobRunner {
     }
 }
 
-/// Diff, plan and (with `apply`) write one table; its counts as JSON.
+/// What a data job's run may write.
+struct Apply<'a> {
+    /// The rule's grant (`None`: a preview).
+    confirmed: Option<&'a crate::ops::gate::Confirmed>,
+    /// The audit mirror.
+    jsonl: Option<&'a std::path::Path>,
+}
+
+/// Diff, plan and (when confirmed) write one table through
+/// `ops::sync_table`, every batch audited in the run's metadata store; its
+/// counts as JSON.
 async fn sync_table(
     def: &DataJob,
     table: &str,
     source: &ConnSpec,
-    target: &ConnSpec,
-    apply: bool,
+    target: &crate::ops::Target,
+    apply: &Apply<'_>,
+    metadata: &std::path::Path,
     ctl: &Control,
 ) -> Result<serde_json::Value, DataSyncError> {
     let strategy: Strategy = def.strategy.parse()?;
     let mut src_spec = source.clone();
     src_spec.read_only = true;
-    // Writable only as the one rule allowed (the caller's confirmed spec);
-    // a preview never writes.
-    let mut tgt_spec = target.clone();
-    if !apply {
-        tgt_spec.read_only = true;
-    }
     let mut src = crate::db::connect(&src_spec)
         .await
         .map_err(DataSyncError::db("source"))?;
-    let mut tgt = crate::db::connect(&tgt_spec)
+    // A preview reads through the connection as configured.
+    let mut tgt = crate::db::connect(&target.spec)
         .await
         .map_err(DataSyncError::db("target"))?;
     let mut spec = DiffSpec::table(table);
@@ -339,6 +358,7 @@ async fn sync_table(
     spec.filter = def.filter.clone();
     let d = diff_table(src.as_mut(), tgt.as_mut(), &spec, ctl).await?;
     drop(src);
+    drop(tgt);
     let plan = plan_sync(&d, &strategy, def.delete_missing)?;
     let mut counts = json!({
         "table": table,
@@ -348,8 +368,34 @@ async fn sync_table(
         "identical": d.diff.equal,
         "planned": {"insert": plan.inserts.len(), "update": plan.updates.len(), "delete": plan.deletes.len()},
     });
-    if apply && plan.total() > 0 {
-        let report = apply_plan(tgt.as_mut(), &d.pair.target, &plan, def.batch_size as usize, ctl).await?;
+    if let Some(confirmed) = apply.confirmed
+        && plan.total() > 0
+    {
+        let mut records =
+            crate::ops::sinks::StoreRecords::open(metadata, apply.jsonl.map(std::path::Path::to_path_buf)).map_err(
+                |e| {
+                    DataSyncError::Audit(format!(
+                        "the audit log cannot be written ({e}), so nothing of table {table} was sent"
+                    ))
+                },
+            )?;
+        let what =
+            crate::ops::sync_table::SyncWhat::new(&def.source, &target.name, table, &strategy, def.delete_missing);
+        let mut session = crate::ops::sync_table::open_target(confirmed, target)
+            .await
+            .map_err(DataSyncError::db("target"))?;
+        let report = crate::ops::sync_table::apply(
+            &mut records,
+            crate::ops::Face::Job,
+            confirmed,
+            &what,
+            session.as_mut(),
+            &d,
+            &plan,
+            def.batch_size as usize,
+            ctl,
+        )
+        .await?;
         counts["applied"] = json!(report);
     }
     Ok(counts)

@@ -38,6 +38,9 @@ pub enum OpsError {
     /// A migration statement failed (what stayed applied is in the error).
     #[error(transparent)]
     Migration(Box<crate::schema::apply::ApplyError>),
+    /// A backup or restore step failed.
+    #[error(transparent)]
+    Backup(crate::backup::BackupError),
     /// The user cancelled.
     #[error("cancelled")]
     Cancelled,
@@ -57,6 +60,7 @@ impl Coded for OpsError {
             OpsError::Db(e) => e.code(),
             OpsError::Store(e) => e.code(),
             OpsError::Migration(e) => e.error.code(),
+            OpsError::Backup(e) => e.code(),
             OpsError::Cancelled => "CANCELLED",
         }
     }
@@ -69,6 +73,7 @@ impl Coded for OpsError {
             OpsError::Db(e) => e.exit(),
             OpsError::Store(e) => e.exit(),
             OpsError::Migration(e) => e.error.exit(),
+            OpsError::Backup(e) => e.exit(),
             OpsError::Cancelled => ExitStatus::Interrupted,
         }
     }

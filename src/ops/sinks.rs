@@ -157,12 +157,22 @@ pub struct MemoryRecords {
     pub fail_audit: Option<String>,
     /// Schema snapshots by connection (id = index + 1).
     pub snapshots: Vec<(String, crate::schema::Schema)>,
+    /// Audit writes (entries, intents, completions) that succeed before
+    /// every later one fails like `fail_audit` (a store that breaks mid-run).
+    pub audit_budget: Option<usize>,
 }
 
 impl MemoryRecords {
-    fn check(&self) -> Result<(), AuditError> {
-        match &self.fail_audit {
-            Some(m) => Err(AuditError(m.clone())),
+    fn check(&mut self) -> Result<(), AuditError> {
+        if let Some(m) = &self.fail_audit {
+            return Err(AuditError(m.clone()));
+        }
+        match self.audit_budget.as_mut() {
+            Some(0) => Err(AuditError("the audit store stopped accepting writes".into())),
+            Some(n) => {
+                *n -= 1;
+                Ok(())
+            }
             None => Ok(()),
         }
     }

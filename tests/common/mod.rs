@@ -77,24 +77,32 @@ pub fn fresh_mysql_db(prefix: &str) -> Option<String> {
 
 /// Run SQL with psql against a URL; panics on error.
 pub fn psql(url: &str, sql: &str) -> String {
+    try_psql(url, sql).unwrap_or_else(|e| panic!("psql failed: {e}"))
+}
+
+/// Run SQL with psql against a URL; the server's error text on failure.
+pub fn try_psql(url: &str, sql: &str) -> Result<String, String> {
     let bin = std::env::var("DBN_TEST_PG_BIN")
         .map(|b| format!("{b}/psql"))
         .unwrap_or_else(|_| "psql".into());
     let out = Command::new(bin)
         .args([url, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql])
         .output()
-        .expect("run psql");
-    assert!(
-        out.status.success(),
-        "psql failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+        .map_err(|e| format!("cannot run psql: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Run SQL with the mariadb client against a URL; panics on error.
 pub fn mysql(url: &str, sql: &str) -> String {
-    let u = url::Url::parse(url).expect("mysql url");
+    try_mysql(url, sql).unwrap_or_else(|e| panic!("mariadb failed: {e}"))
+}
+
+/// Run SQL with the mariadb client against a URL; the error text on failure.
+pub fn try_mysql(url: &str, sql: &str) -> Result<String, String> {
+    let u = url::Url::parse(url).map_err(|e| format!("mysql url: {e}"))?;
     let mut cmd = Command::new("mariadb");
     cmd.arg(format!("--host={}", u.host_str().unwrap_or("127.0.0.1")))
         .arg(format!("--port={}", u.port().unwrap_or(3306)))
@@ -108,13 +116,22 @@ pub fn mysql(url: &str, sql: &str) -> String {
     if !db.is_empty() {
         cmd.arg(db);
     }
-    let out = cmd.arg("-e").arg(sql).output().expect("run mariadb client");
-    assert!(
-        out.status.success(),
-        "mariadb failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let out = cmd
+        .arg("-e")
+        .arg(sql)
+        .output()
+        .map_err(|e| format!("cannot run the mariadb client: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The database named in a server URL (the path), if any.
+pub fn database_of(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    let db = u.path().trim_start_matches('/');
+    (!db.is_empty()).then(|| db.to_string())
 }
 
 /// Path of the built `dbn` binary.
@@ -171,4 +188,15 @@ impl Sandbox {
             .env("NO_COLOR", "1");
         c
     }
+}
+
+/// Make the workspace's audit log refuse every new entry, as a read-only
+/// or broken metadata store would (a trigger, so it holds for root too).
+pub fn block_audit(workspace: &std::path::Path) {
+    let c = rusqlite::Connection::open(workspace.join(".dbnexus/metadata.db")).expect("open metadata.db");
+    c.execute_batch(
+        "CREATE TRIGGER test_audit_read_only BEFORE INSERT ON audit_log
+         BEGIN SELECT RAISE(ABORT, 'attempt to write a readonly database'); END;",
+    )
+    .expect("block the audit log");
 }

@@ -59,9 +59,10 @@ pub struct BackupTab {
     cancel: Option<CancellationToken>,
 }
 
-/// The resolved key, shared with background tasks; never printed.
+/// The resolved keys (`ops::backup_key`), shared with background tasks;
+/// never printed.
 #[derive(Clone)]
-struct HeldKey(std::sync::Arc<BackupKey>);
+struct HeldKey(std::sync::Arc<Vec<BackupKey>>);
 
 impl std::fmt::Debug for HeldKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -82,8 +83,8 @@ pub struct BackupDiffView {
 
 impl BackupTab {
     /// A tab over these backups with the key and repository already resolved.
-    pub fn new(items: Vec<BackupRecord>, key: Result<BackupKey, String>, repo_dir: Option<PathBuf>) -> BackupTab {
-        let (key, unavailable) = match key {
+    pub fn new(items: Vec<BackupRecord>, keys: Result<Vec<BackupKey>, String>, repo_dir: Option<PathBuf>) -> BackupTab {
+        let (key, unavailable) = match keys {
             Ok(k) => (Some(HeldKey(std::sync::Arc::new(k))), None),
             Err(e) => (None, Some(e)),
         };
@@ -103,14 +104,14 @@ impl BackupTab {
         }
     }
 
-    /// The resolved key, shared.
-    pub(super) fn key(&self) -> Option<std::sync::Arc<BackupKey>> {
+    /// The resolved keys, shared.
+    pub(super) fn key(&self) -> Option<std::sync::Arc<Vec<BackupKey>>> {
         self.key.as_ref().map(|k| k.0.clone())
     }
 
-    /// Use this key (read from elsewhere, e.g. a prompt or a test) instead of the resolved one.
+    /// Use this key (read from elsewhere, e.g. a prompt or a test) instead of the resolved ones.
     pub fn set_key(&mut self, key: BackupKey) {
-        self.key = Some(HeldKey(std::sync::Arc::new(key)));
+        self.key = Some(HeldKey(std::sync::Arc::new(vec![key])));
         self.unavailable = None;
     }
 }
@@ -227,29 +228,26 @@ fn workspace_root(store_path: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// Resolve the backup key the way `dbn backup` does: `DBN_BACKUP_KEY`, else the
-/// secret store the workspace recorded.
-fn resolve_key(store: &crate::store::Store, root: Option<&Path>) -> Result<BackupKey, String> {
-    use crate::backup::crypto::{ENV_KEY, KEY_SECRET, KEY_SETTING};
-    if let Ok(hex) = std::env::var(ENV_KEY)
-        && !hex.is_empty()
-    {
-        return BackupKey::from_hex(&hex).ok_or_else(|| format!("{ENV_KEY} is not a valid backup key (64 hex digits)"));
+/// The backup keys, resolved as every face resolves them
+/// (`ops::backup_key`); the secret store is opened only when needed.
+fn resolve_keys(store: &crate::store::Store, root: Option<&Path>) -> Result<Vec<BackupKey>, String> {
+    use crate::ops::backup_key::{KeyError, KeySources};
+    let src = KeySources::read(store).map_err(|e| e.to_string())?;
+    let keys = if src.needs_secrets() {
+        let root = root.ok_or("the workspace folder holding the metadata store was not found")?;
+        let ws = crate::workspace::Workspace::discover(root, Some(root)).map_err(|e| e.to_string())?;
+        let cfg = crate::config::Config::load(Some(&ws.config_path())).map_err(|e| e.to_string())?;
+        let id = store.workspace_id().map_err(|e| e.to_string())?;
+        let secrets = crate::secrets::Secrets::open(&ws, &id, &cfg.secrets).map_err(|e| e.to_string())?;
+        src.keys(Some(&secrets))
+    } else {
+        src.keys(None)
+    };
+    match keys {
+        Ok(k) if k.is_empty() => Err(KeyError::NoKey.to_string()),
+        Ok(k) => Ok(k),
+        Err(e) => Err(e.to_string()),
     }
-    let backend = store
-        .setting(KEY_SETTING)
-        .map_err(|e| format!("cannot read the workspace settings: {e}"))?
-        .ok_or_else(|| format!("this workspace has no backup key yet (no backup was made here); set {ENV_KEY} to read backups made elsewhere"))?;
-    let root = root.ok_or("the workspace folder holding the metadata store was not found")?;
-    let ws = crate::workspace::Workspace::discover(root, Some(root)).map_err(|e| e.to_string())?;
-    let cfg = crate::config::Config::load(Some(&ws.config_path())).map_err(|e| e.to_string())?;
-    let id = store.workspace_id().map_err(|e| e.to_string())?;
-    let secrets = crate::secrets::Secrets::open(&ws, &id, &cfg.secrets).map_err(|e| e.to_string())?;
-    let hex = secrets
-        .get(KEY_SECRET, Some(&backend))
-        .map_err(|e| format!("cannot read the backup key from the secret store: {e}"))?
-        .ok_or_else(|| format!("the backup key recorded in the {backend} secret store is gone; set {ENV_KEY}"))?;
-    BackupKey::from_hex(&hex).ok_or_else(|| "the stored backup key is malformed".to_string())
 }
 
 impl App {
@@ -272,7 +270,7 @@ impl App {
         let key = if items.is_empty() {
             Err("no backups of this connection yet: run `dbn backup create`".to_string())
         } else {
-            resolve_key(store, root.as_deref())
+            resolve_keys(store, root.as_deref())
         };
         let dir = root
             .and_then(|r| crate::workspace::Workspace::discover(&r, Some(&r)).ok())
@@ -361,7 +359,7 @@ impl App {
         let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) else {
             return;
         };
-        let (Some(HeldKey(key)), Some(dir)) = (b.key.clone(), b.repo_dir.clone()) else {
+        let (Some(HeldKey(keys)), Some(dir)) = (b.key.clone(), b.repo_dir.clone()) else {
             let why = b
                 .unavailable
                 .clone()
@@ -380,7 +378,7 @@ impl App {
         tokio::spawn(async move {
             let res = async {
                 let repo = Repo::local(&dir);
-                let a = repo.load(&picked[0], &key).await?;
+                let (a, key) = repo.load_with(&picked[0], &keys).await?;
                 if let Some(other) = picked.get(1) {
                     let m = repo.load(other, &key).await?;
                     diff_backups(repo.chunks.as_ref(), &key, &a, &m, None, ROW_LIMIT).await

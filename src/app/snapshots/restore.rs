@@ -8,11 +8,11 @@ use crate::app::query::JobEvent;
 use crate::app::{App, Level};
 use crate::backup::capture::CaptureReport;
 use crate::backup::progress::Progress;
-use crate::backup::restore::undoable::restore_with_undo;
 use crate::backup::{BackupKey, Repo};
-use crate::store::audit::AuditEntry;
+use crate::ops::restore::{RestoreRequest, restore_backup};
+use crate::ops::sinks::{NoPrompt, NullProgress};
+use crate::ops::{Face, OpsContext};
 use crate::store::backups::BackupRecord;
-use serde_json::json;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -35,9 +35,10 @@ pub struct RestoreState {
     pub target: String,
     /// Tables chosen (`schema.table` in the backup).
     pub chosen: Vec<String>,
-    /// Confirmation text and start time, for the audit entry.
-    confirmed_by: String,
-    started: Option<std::time::Instant>,
+    /// Who confirmed it.
+    pub confirmed_by: String,
+    /// When it started.
+    pub started: Option<std::time::Instant>,
 }
 
 impl RestoreState {
@@ -145,22 +146,22 @@ impl App {
             b.restore = Some(r);
             b.setup = None;
         }
-        let spec = confirmed.spec(&crate::ops::Target::new(
-            target.name.clone(),
-            target.tag,
-            target.read_only,
-            target.spec.clone(),
-        ));
-        spawn_restore(
-            spec,
-            target.name,
+        let task = RestoreTask {
+            target: crate::ops::Target::new(target.name.clone(), target.tag, target.read_only, target.spec.clone()),
+            confirmed,
+            meta: crate::app::query::MetaPaths {
+                metadata: self.store.as_ref().map(|s| s.path().to_path_buf()),
+                jsonl: self.audit_jsonl.clone(),
+            },
             id,
-            (tables, deps),
-            key,
+            options: crate::backup::restore::RestoreOptions {
+                tables,
+                with_dependents: deps,
+            },
+            keys: key,
             dir,
-            cancel,
-            self.job_tx.clone(),
-        );
+        };
+        spawn_restore(task, cancel, self.job_tx.clone());
     }
 
     /// Cancel a running restore (Esc / Ctrl+C).
@@ -223,8 +224,7 @@ impl App {
         } else {
             r.target.clone()
         };
-        let chosen = r.chosen.clone();
-        let (backup, confirmed_by, started) = (r.backup.clone(), r.confirmed_by.clone(), r.started);
+        let backup = r.backup.clone();
         let pre_id = out.pre.as_ref().map(|p| p.manifest.id.clone());
         let mut warn = None;
         if let (Some(pre), Some(store)) = (&out.pre, self.store.as_ref())
@@ -235,7 +235,8 @@ impl App {
                 pre.manifest.id
             ));
         }
-        let (level, line, outcome) = match &out.result {
+        // The restore's audit entry was written by the operation itself.
+        let (level, line) = match &out.result {
             Ok((tables, rows)) => {
                 let undo = pre_id
                     .as_deref()
@@ -244,28 +245,10 @@ impl App {
                 (
                     Level::Info,
                     format!("restored {tables} table(s), {rows} rows from {backup} into '{name}'{undo}"),
-                    "ok".to_string(),
                 )
             }
-            Err(e) => (Level::Error, format!("restore failed: {e}"), format!("error: {e}")),
+            Err(e) => (Level::Error, format!("restore failed: {e}")),
         };
-        let entry = AuditEntry {
-            connection: Some(name.clone()),
-            action: "restore".into(),
-            duration_ms: started.map(|s| s.elapsed().as_millis() as i64),
-            outcome,
-            confirmed_by: Some(confirmed_by),
-            detail: Some(
-                json!({"backup": backup, "tables": chosen, "pre_restore_backup": pre_id, "via": "dbn ui"}).to_string(),
-            ),
-            ..Default::default()
-        };
-        let jsonl = self.audit_jsonl.clone();
-        if let Some(store) = self.store.as_ref()
-            && let Err(e) = store.append_audit(&entry, jsonl.as_deref())
-        {
-            tracing::warn!("cannot append to the audit log: {e}");
-        }
         let line = crate::sanitize::sanitize(&line).into_owned();
         let items = self
             .store
@@ -291,17 +274,21 @@ impl App {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn spawn_restore(
-    spec: crate::db::ConnSpec,
-    conn: String,
+/// What the restore task needs: the target as the rule cleared it, the
+/// backup, and where its audit entry goes.
+struct RestoreTask {
+    target: crate::ops::Target,
+    confirmed: crate::ops::gate::Confirmed,
+    meta: crate::app::query::MetaPaths,
     id: String,
-    (tables, with_dependents): (Vec<String>, bool),
-    key: Arc<BackupKey>,
+    options: crate::backup::restore::RestoreOptions,
+    keys: Arc<Vec<BackupKey>>,
     dir: std::path::PathBuf,
-    cancel: CancellationToken,
-    tx: tokio::sync::mpsc::UnboundedSender<JobEvent>,
-) {
+}
+
+/// Restore through `ops::restore::restore_backup` (audited before anything
+/// is sent, face `tui`).
+fn spawn_restore(task: RestoreTask, cancel: CancellationToken, tx: tokio::sync::mpsc::UnboundedSender<JobEvent>) {
     let (ptx, mut prx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
     let fwd = tx.clone();
     tokio::spawn(async move {
@@ -310,33 +297,51 @@ fn spawn_restore(
         }
     });
     tokio::spawn(async move {
-        let repo = Repo::local(&dir);
+        let repo = Repo::local(&task.dir);
         let progress = Some(ptx);
-        let res = async {
-            let m = repo.load(&id, &key).await.map_err(|e| e.to_string())?;
-            let mut s = crate::db::connect(&spec)
-                .await
-                .map_err(|e| format!("cannot connect: {e}"))?;
-            let opts = crate::backup::restore::RestoreOptions {
-                tables,
-                with_dependents,
-            };
-            restore_with_undo(s.as_mut(), &repo, &key, &m, &opts, &conn, &progress, &cancel)
-                .await
-                .map_err(|e| e.to_string())
-        }
-        .await;
-        drop(progress);
-        let out = match res {
-            Ok(u) => RestoreOutcome {
-                pre: u.pre,
-                result: u.result.map(|r| (r.tables, r.rows)).map_err(|e| e.to_string()),
-            },
+        let out = match repo.load_with(&task.id, &task.keys).await {
             Err(e) => RestoreOutcome {
                 pre: None,
-                result: Err(e),
+                result: Err(e.to_string()),
             },
+            Ok((m, key)) => {
+                let mut records = task.meta.open_records();
+                let mut ctx = OpsContext {
+                    face: Face::Tui,
+                    records: &mut *records,
+                    prompt: &mut NoPrompt,
+                    progress: &mut NullProgress,
+                    cancel,
+                };
+                let req = RestoreRequest {
+                    repo: &repo,
+                    key: &key,
+                    manifest: &m,
+                    options: task.options,
+                    new_database: None,
+                };
+                let ran = restore_backup(
+                    &mut ctx,
+                    &task.target,
+                    &task.confirmed,
+                    &req,
+                    &progress,
+                    &mut |_| Ok(()),
+                )
+                .await;
+                match ran {
+                    Ok(r) => RestoreOutcome {
+                        pre: r.pre,
+                        result: Ok((r.report.tables, r.report.rows)),
+                    },
+                    Err(f) => RestoreOutcome {
+                        pre: f.pre,
+                        result: Err(f.error.to_string()),
+                    },
+                }
+            }
         };
+        drop(progress);
         let _ = tx.send(JobEvent::Snap(SnapEvent::Restored(Box::new(out))));
     });
 }

@@ -108,9 +108,9 @@ impl App {
         let (id, tx) = (rec.id.clone(), self.job_tx.clone());
         tokio::spawn(async move {
             let res = Repo::local(&dir)
-                .load(&id, &key)
+                .load_with(&id, &key)
                 .await
-                .map(|m| {
+                .map(|(m, _)| {
                     m.tables
                         .iter()
                         .map(|t| SetupTable {
@@ -247,7 +247,10 @@ impl App {
         };
         tokio::spawn(async move {
             let res = async {
-                let m = Repo::local(&dir).load(&id, &key).await.map_err(|e| e.to_string())?;
+                let (m, _) = Repo::local(&dir)
+                    .load_with(&id, &key)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 // Planned through a session opened as the connection is configured.
                 let mut session = crate::db::connect(&info.spec)
                     .await

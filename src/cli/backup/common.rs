@@ -2,46 +2,46 @@
 //! mapping, audit entries.
 
 use crate::backup::{BackupError, BackupKey, Repo};
-use crate::cli::{Ctx, ExitCode, Failure};
+use crate::cli::{Ctx, Failure};
 use crate::store::audit::AuditEntry;
 use anyhow::{Context, Result};
 use tokio_util::sync::CancellationToken;
 
 pub use crate::backup::crypto::{ENV_KEY, KEY_SECRET, KEY_SETTING};
+pub use crate::ops::backup_key::{EXTRA_KEYS_SETTING, KeyError, KeySources, extra_secret};
 
-/// The backup key: `DBN_BACKUP_KEY`, else the secret store; generated and
+/// The workspace's key sources and the secret store when they need it.
+fn with_keys<T>(
+    ctx: &mut Ctx,
+    f: impl FnOnce(&KeySources, Option<&crate::secrets::Secrets>) -> Result<T, KeyError>,
+) -> Result<T> {
+    let src = KeySources::read(ctx.store()?).map_err(key_failure)?;
+    let out = {
+        let secrets = if src.needs_secrets() {
+            Some(ctx.secrets()?)
+        } else {
+            None
+        };
+        f(&src, secrets)
+    };
+    ctx.secrets_notice();
+    out.map_err(key_failure)
+}
+
+/// A key resolution error as the CLI reports it.
+pub fn key_failure(e: KeyError) -> anyhow::Error {
+    use crate::error::Coded;
+    Failure::new(e.exit(), e.code(), e.to_string()).into()
+}
+
+/// The backup key new backups use (`ops::backup_key`); generated and
 /// stored on first use when `create` is set.
 pub fn load_key(ctx: &mut Ctx, create: bool) -> Result<BackupKey> {
-    if let Ok(hex) = std::env::var(ENV_KEY)
-        && !hex.is_empty()
-    {
-        return BackupKey::from_hex(&hex).ok_or_else(|| Failure::usage(BackupError::BadKey.to_string()).into());
-    }
-    let recorded = ctx.store()?.setting(KEY_SETTING)?;
-    if let Some(backend) = recorded {
-        let got = ctx
-            .secrets()?
-            .get(KEY_SECRET, Some(&backend))
-            .context("cannot read the backup key from the secret store")?;
-        ctx.secrets_notice();
-        let hex = got.ok_or_else(|| {
-            Failure::new(
-                ExitCode::Usage,
-                "BACKUP_KEY_MISSING",
-                format!("the backup key recorded in the {backend} secret store is gone; set {ENV_KEY} to the key the backups were made with"),
-            )
-        })?;
-        return BackupKey::from_hex(&hex).ok_or_else(|| Failure::usage("the stored backup key is malformed").into());
+    if let Some(k) = with_keys(ctx, |src, s| src.primary(s))? {
+        return Ok(k);
     }
     if !create {
-        return Err(Failure::new(
-            ExitCode::Usage,
-            "BACKUP_NO_KEY",
-            format!(
-                "this workspace has no backup key yet (no backup was made here); to read backups made elsewhere import their key with `dbn backup key import FILE` (or set {ENV_KEY})"
-            ),
-        )
-        .into());
+        return Err(key_failure(KeyError::NoKey));
     }
     let hex = BackupKey::generate();
     let backend = ctx
@@ -53,64 +53,11 @@ pub fn load_key(ctx: &mut Ctx, create: bool) -> Result<BackupKey> {
     BackupKey::from_hex(&hex).context("generated key does not parse")
 }
 
-/// Setting mapping the fingerprints of imported (read-only) backup keys to
-/// the secret backend holding each, as JSON.
-pub const EXTRA_KEYS_SETTING: &str = "backup_extra_keys";
-
-fn extra_secret(fingerprint: &str) -> String {
-    format!("{KEY_SECRET}/{fingerprint}")
-}
-
-fn extra_keys(ctx: &mut Ctx) -> Result<std::collections::BTreeMap<String, String>> {
-    Ok(ctx
-        .store()?
-        .setting(EXTRA_KEYS_SETTING)?
-        .and_then(|j| serde_json::from_str(&j).ok())
-        .unwrap_or_default())
-}
-
-/// Every backup key the workspace can read with: `DBN_BACKUP_KEY` alone when
-/// set, else the workspace's own key, then imported ones. Empty when there is none.
+/// Every backup key the workspace can read with (`ops::backup_key`):
+/// `DBN_BACKUP_KEY` alone when set, else the workspace's own key, then
+/// imported ones. Empty when there is none.
 pub fn load_keys(ctx: &mut Ctx) -> Result<Vec<BackupKey>> {
-    let mut out = Vec::new();
-    if let Ok(hex) = std::env::var(ENV_KEY)
-        && !hex.is_empty()
-    {
-        // The variable overrides the stored keys.
-        out.push(BackupKey::from_hex(&hex).ok_or_else(|| Failure::usage(BackupError::BadKey.to_string()))?);
-        return Ok(out);
-    }
-    if ctx.store()?.setting(KEY_SETTING)?.is_some() {
-        out.push(load_key_stored(ctx)?);
-    }
-    for (fp, backend) in extra_keys(ctx)? {
-        if let Some(hex) = ctx
-            .secrets()?
-            .get(&extra_secret(&fp), Some(&backend))
-            .context("cannot read an imported backup key from the secret store")?
-            && let Some(k) = BackupKey::from_hex(&hex)
-        {
-            out.push(k);
-        }
-    }
-    Ok(out)
-}
-
-fn load_key_stored(ctx: &mut Ctx) -> Result<BackupKey> {
-    let backend = ctx.store()?.setting(KEY_SETTING)?.unwrap_or_default();
-    let got = ctx
-        .secrets()?
-        .get(KEY_SECRET, Some(&backend))
-        .context("cannot read the backup key from the secret store")?;
-    ctx.secrets_notice();
-    let hex = got.ok_or_else(|| {
-        Failure::new(
-            ExitCode::Usage,
-            "BACKUP_KEY_MISSING",
-            format!("the backup key recorded in the {backend} secret store is gone; set {ENV_KEY} to the key the backups were made with"),
-        )
-    })?;
-    BackupKey::from_hex(&hex).ok_or_else(|| Failure::usage("the stored backup key is malformed").into())
+    with_keys(ctx, |src, s| src.keys(s))
 }
 
 /// How an imported key was taken.
@@ -127,18 +74,18 @@ pub enum KeyImport {
 /// Store a backup key (hex) in the workspace.
 pub fn import_key(ctx: &mut Ctx, hex: &str) -> Result<(BackupKey, KeyImport)> {
     let key = BackupKey::from_hex(hex).ok_or_else(|| Failure::usage(BackupError::BadKey.to_string()))?;
-    let known: Vec<String> = {
-        let mut v = Vec::new();
-        if ctx.store()?.setting(KEY_SETTING)?.is_some() {
-            v.push(load_key_stored(ctx)?.fingerprint().to_string());
-        }
-        v.extend(extra_keys(ctx)?.into_keys());
-        v
-    };
+    // The workspace's own and imported keys, whatever DBN_BACKUP_KEY says.
+    let src = KeySources::read(ctx.store()?).map_err(key_failure)?;
+    let has_primary = src.has_stored_primary();
+    let mut known: Vec<String> = src.extra_fingerprints().map(str::to_string).collect();
+    if has_primary {
+        let stored = src.stored_primary(Some(ctx.secrets()?)).map_err(key_failure)?;
+        known.extend(stored.map(|k| k.fingerprint().to_string()));
+    }
     if known.iter().any(|f| f == key.fingerprint()) {
         return Ok((key, KeyImport::Known));
     }
-    if ctx.store()?.setting(KEY_SETTING)?.is_none() {
+    if !has_primary {
         let backend = ctx
             .secrets()?
             .set(KEY_SECRET, hex)
@@ -153,8 +100,7 @@ pub fn import_key(ctx: &mut Ctx, hex: &str) -> Result<(BackupKey, KeyImport)> {
         .set(&extra_secret(&fp), hex)
         .context("cannot store the backup key in the secret store")?;
     ctx.secrets_notice();
-    let mut extras = extra_keys(ctx)?;
-    extras.insert(fp, backend.to_string());
+    let extras = src.extras_with(&fp, backend);
     ctx.store()?
         .set_setting(EXTRA_KEYS_SETTING, &serde_json::to_string(&extras)?)?;
     Ok((key, KeyImport::Extra))
@@ -162,14 +108,11 @@ pub fn import_key(ctx: &mut Ctx, hex: &str) -> Result<(BackupKey, KeyImport)> {
 
 /// The workspace's own key as hex, if it has one (for export).
 pub fn primary_key_hex(ctx: &mut Ctx) -> Result<Option<zeroize::Zeroizing<String>>> {
-    let Some(backend) = ctx.store()?.setting(KEY_SETTING)? else {
+    let src = KeySources::read(ctx.store()?).map_err(key_failure)?;
+    if !src.has_stored_primary() {
         return Ok(None);
-    };
-    let got = ctx
-        .secrets()?
-        .get(KEY_SECRET, Some(&backend))
-        .context("cannot read the backup key from the secret store")?;
-    Ok(got.map(zeroize::Zeroizing::new))
+    }
+    src.stored_primary_hex(Some(ctx.secrets()?)).map_err(key_failure)
 }
 
 /// Secret-store key of the credentials of an S3 bucket.
@@ -225,27 +168,11 @@ fn stored_s3_credentials(ctx: &mut Ctx, bucket: &str) -> Result<Option<crate::ba
 
 /// Map a library error to the CLI's exit codes.
 pub fn fail(e: BackupError) -> anyhow::Error {
-    let (exit, code) = match &e {
-        BackupError::Db(db) => return db.clone().into(),
-        BackupError::Cancelled => (ExitCode::Interrupted, "INTERRUPTED"),
-        BackupError::NotFound(_) => (ExitCode::Usage, "NOT_FOUND"),
-        BackupError::Ambiguous { .. } | BackupError::UnknownTable(_) | BackupError::BadKey => {
-            (ExitCode::Usage, "USAGE")
-        }
-        BackupError::WrongKey { .. } => (ExitCode::QueryError, "BACKUP_WRONG_KEY"),
-        BackupError::NoKeyFor { .. } => (ExitCode::Usage, "BACKUP_NO_KEY"),
-        BackupError::TooNew { .. } => (ExitCode::QueryError, "BACKUP_TOO_NEW"),
-        BackupError::MissingChunk { .. } => (ExitCode::QueryError, "BACKUP_MISSING_CHUNK"),
-        BackupError::CorruptChunk { .. } | BackupError::CorruptManifest { .. } => {
-            (ExitCode::QueryError, "BACKUP_CORRUPT")
-        }
-        BackupError::Locked(_) => (ExitCode::Blocked, "BACKUP_LOCKED"),
-        BackupError::Unsupported(_) => (ExitCode::QueryError, "BACKUP_UNSUPPORTED"),
-        BackupError::AfterCommit(_) => (ExitCode::QueryError, "BACKUP_PARTIAL"),
-        BackupError::Dependents(_) | BackupError::DependentNotInBackup(_) => (ExitCode::Blocked, "BACKUP_DEPENDENTS"),
-        BackupError::Io { .. } => (ExitCode::Usage, "IO"),
-    };
-    Failure::new(exit, code, e.to_string()).into()
+    use crate::error::Coded;
+    if let BackupError::Db(db) = e {
+        return db.into();
+    }
+    Failure::new(e.exit(), e.code(), e.to_string()).into()
 }
 
 /// A token cancelled by Ctrl-C (call inside the runtime).

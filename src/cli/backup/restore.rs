@@ -1,16 +1,17 @@
 //! `dbn backup restore`.
 
-use super::common::{audit, ctrl_c_token, fail, load_keys, repo};
+use super::common::{ctrl_c_token, fail, load_keys, repo};
 use super::create::index_backup;
 use super::progress::Display;
-use crate::backup::restore::new_database::{self, NewDatabase};
 use crate::backup::restore::preview::preview;
-use crate::backup::restore::undoable::snapshot_then_apply;
 use crate::backup::restore::{RestoreOptions, RestorePlan, plan};
-use crate::backup::verify;
+use crate::cli::guard::{CliFace, ops_failure};
 use crate::cli::resolve::resolve_saved;
-use crate::cli::{Ctx, ExitCode, Failure};
+use crate::cli::{Ctx, ExitCode};
 use crate::db::Engine;
+use crate::ops::gate::Confirmed;
+use crate::ops::restore::{RestoreRequest, restore_backup};
+use crate::ops::{OpsError, Target};
 use crate::store::audit::AuditEntry;
 use crate::store::connections::Tag;
 use anyhow::Result;
@@ -65,25 +66,30 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// Read-only and prod targets need a typed confirmation (or `--confirm NAME`).
-fn gate(target: &str, tag: Tag, read_only: bool, confirm: Option<&str>, what: &str) -> Result<Option<String>> {
-    if !read_only && tag != Tag::Prod {
-        return Ok(None);
-    }
-    match crate::safety::confirm::confirm_typed(target, what, confirm) {
-        Ok(c) => Ok(Some(c.how)),
-        Err(r) => Err(Failure::new(ExitCode::Blocked, r.code, r.message).into()),
-    }
+/// The one rule for the target: the unlock of a read-only target and, for
+/// a prod or read-only one, the restore's own typed name (or `--confirm
+/// NAME`). A refusal is audited and exits 4.
+fn authorize(
+    ctx: &mut Ctx,
+    target: &Target,
+    what: &str,
+    confirm: Option<&str>,
+    refused: AuditEntry,
+) -> Result<Confirmed> {
+    let guarded = target.read_only || target.tag == Tag::Prod;
+    let grants = crate::ops::gate::grants_from_flags(confirm, false, false, None, false);
+    let mut face = CliFace::new(ctx);
+    let mut octx = face.context();
+    crate::ops::gate::authorize_operation(&mut octx, target, what, guarded, refused, grants).map_err(ops_failure)
 }
 
 /// MariaDB drops triggers for the load: their definitions go to a file
 /// first, so a killed restore can be repaired by hand.
-fn save_triggers(ctx: &mut Ctx, p: &RestorePlan) -> Result<Option<std::path::PathBuf>> {
+fn save_triggers(dir: &std::path::Path, p: &RestorePlan) -> std::io::Result<Option<std::path::PathBuf>> {
     if p.target_engine != Engine::Mysql || p.suspended.is_empty() {
         return Ok(None);
     }
-    let dir = ctx.workspace()?.logs_dir();
-    std::fs::create_dir_all(&dir)?;
+    std::fs::create_dir_all(dir)?;
     let path = dir.join(format!("restore-{}-triggers.sql", p.backup));
     let body: Vec<String> = p.suspended.iter().map(|s| format!("{};\n", s.resume)).collect();
     crate::fsutil::write_atomic(&path, body.concat().as_bytes())?;
@@ -97,188 +103,142 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     let keys = load_keys(ctx)?;
     let rt = crate::cli::runtime()?;
     let (m, key) = rt.block_on(repo.load_with(&args.id, &keys)).map_err(fail)?;
-    let target = args.into.clone().unwrap_or_else(|| m.connection.clone());
-    let (rec, spec) = resolve_saved(ctx, &target)?;
+    let into = args.into.clone().unwrap_or_else(|| m.connection.clone());
+    let (rec, spec) = resolve_saved(ctx, &into)?;
+    let target = Target::new(rec.name.clone(), rec.tag, rec.read_only || spec.read_only, spec);
     for t in &args.tables {
         if m.table(t).is_none() {
             return Err(fail(crate::backup::BackupError::UnknownTable(t.clone())));
         }
     }
-    let opts = RestoreOptions {
-        tables: args.tables.clone(),
-        with_dependents: args.with_dependents,
+    let req = RestoreRequest {
+        repo: &repo,
+        key: &key,
+        manifest: &m,
+        options: RestoreOptions {
+            tables: args.tables.clone(),
+            with_dependents: args.with_dependents,
+        },
+        new_database: args.new_database.clone(),
     };
-    let guarded = rec.read_only || spec.read_only || rec.tag == Tag::Prod;
-    let mut writable = spec.clone();
-    writable.read_only = false;
-    let (tx, display) = Display::start(args.quiet || args.json);
-    let started = std::time::Instant::now();
     // Printed directly (not through the progress thread) so the preview is
     // on screen before a confirmation prompt.
     let say = |line: String| crate::clean_eprintln!("{line}");
-    let mut confirmed_by = None;
-    let mut created: Option<NewDatabase> = None;
-    let result = (|| -> Result<_> {
-        let (mut session, p) = if let Some(n) = &args.new_database {
-            let what = format!(
-                "create database '{n}' on '{target}' and restore {} table(s) into it",
-                if args.tables.is_empty() {
-                    m.tables.len()
-                } else {
-                    args.tables.len()
-                }
-            );
-            confirmed_by = gate(&target, rec.tag, guarded, args.confirm.as_deref(), &what)?;
-            let db = rt.block_on(new_database::create(&writable, n)).map_err(fail)?;
-            let spec = db.spec.clone();
-            created = Some(db);
-            rt.block_on(async {
-                let mut session = crate::db::connect(&spec).await?;
-                let p = plan(session.as_mut(), &m, &opts).await.map_err(fail)?;
-                anyhow::Ok((session, p))
-            })?
-        } else {
+    let what = match &args.new_database {
+        Some(n) => format!(
+            "create database '{n}' on '{}' and restore {} table(s) into it",
+            target.name,
+            if args.tables.is_empty() {
+                m.tables.len()
+            } else {
+                args.tables.len()
+            }
+        ),
+        None => {
             // Plan through a session opened as the connection is configured
-            // (read-only stays read-only until confirmed).
-            let (session, p) = rt.block_on(async {
-                let mut session = crate::db::connect(&spec).await?;
-                let p = plan(session.as_mut(), &m, &opts).await.map_err(fail)?;
-                anyhow::Ok((session, p))
+            // (read-only stays read-only until confirmed): the preview.
+            let p = rt.block_on(async {
+                let mut session = crate::db::connect(&target.spec).await?;
+                plan(session.as_mut(), &m, &req.options).await.map_err(fail)
             })?;
-            let lines = preview(&p, &target);
+            let lines = preview(&p, &target.name);
             for l in &lines {
                 say(l.clone());
             }
-            confirmed_by = gate(&target, rec.tag, guarded, args.confirm.as_deref(), &lines.join("\n"))?;
-            let session = if guarded {
-                drop(session);
-                rt.block_on(crate::db::connect(&writable))?
-            } else {
-                session
-            };
-            (session, p)
-        };
-        if args.new_database.is_some() {
-            for l in preview(&p, &target) {
+            lines.join("\n")
+        }
+    };
+    let refused = AuditEntry {
+        connection: Some(target.name.clone()),
+        action: crate::ops::restore::ACTION.into(),
+        statement: Some(req.command(&target.name)),
+        ..Default::default()
+    };
+    let confirmed = authorize(ctx, &target, &what, args.confirm.as_deref(), refused)?;
+    let logs = ctx.workspace()?.logs_dir();
+    let (tx, display) = Display::start(args.quiet || args.json);
+    let new_db = args.new_database.is_some();
+    let name = target.name.clone();
+    let mut on_plan = move |p: &RestorePlan| -> Result<(), OpsError> {
+        if new_db {
+            for l in preview(p, &name) {
                 say(l);
             }
         }
-        let names: Vec<String> = p.tables.iter().map(|t| t.table.clone()).collect();
-        rt.block_on(verify::present(repo.chunks.as_ref(), &m, &names))
-            .map_err(fail)?;
-        if let Some(path) = save_triggers(ctx, &p)? {
+        let saved = save_triggers(&logs, p).map_err(|e| {
+            OpsError::Backup(crate::backup::BackupError::Io {
+                action: "save the trigger definitions in",
+                path: logs.display().to_string(),
+                source: e,
+            })
+        })?;
+        if let Some(path) = saved {
             say(format!(
                 "  trigger definitions saved to {} (recreate them from there if this restore is killed)",
                 path.display()
             ));
         }
-        let out = rt.block_on(async {
-            let cancel = ctrl_c_token();
-            let replaced = p.replaced();
-            if !replaced.is_empty() {
-                say(format!("taking pre-restore snapshot of {} table(s)", replaced.len()));
-            }
-            let (pre, rep) = snapshot_then_apply(session.as_mut(), &repo, &key, &m, &p, &target, &tx, &cancel)
-                .await
-                .map_err(fail)?;
-            anyhow::Ok((p, pre, rep))
-        });
-        drop(session);
-        out
-    })();
+        if !p.replaced().is_empty() {
+            say(format!(
+                "taking pre-restore snapshot of {} table(s)",
+                p.replaced().len()
+            ));
+        }
+        Ok(())
+    };
+    let ran = {
+        let mut face = CliFace::new(ctx);
+        rt.block_on(async {
+            face.cancel = ctrl_c_token();
+            let mut octx = face.context();
+            restore_backup(&mut octx, &target, &confirmed, &req, &tx, &mut on_plan).await
+        })
+    };
     drop(tx);
     display.finish();
-    // A failed restore into a new database removes the database.
-    let failed = match &result {
-        Err(_) => true,
-        Ok((_, _, rep)) => rep.is_err(),
+    let pre = match &ran {
+        Ok(r) => r.pre.as_ref(),
+        Err(f) => f.pre.as_ref(),
     };
-    if failed && let Some(db) = &created {
-        match rt.block_on(db.drop_it()) {
-            Ok(()) => say(format!("removed the new database '{}' again", db.name)),
-            Err(e) => say(format!("could not remove the new database '{}': {e}", db.name)),
-        }
-    }
-    let (p, pre, rep) = match result {
-        Ok(x) => x,
-        Err(e) => {
-            audit_restore(
-                ctx,
-                &target,
-                &m.id,
-                None,
-                &format!("error: {e:#}"),
-                confirmed_by,
-                started,
-            );
-            return Err(e);
-        }
-    };
-    if let Some(pre) = &pre {
+    if let Some(pre) = pre {
         index_backup(ctx, pre)?;
     }
-    let pre_id = pre.as_ref().map(|r| r.manifest.id.clone());
-    let rep = match rep {
+    let r = match ran {
         Ok(r) => r,
-        Err(e) => {
-            audit_restore(
-                ctx,
-                &target,
-                &m.id,
-                pre_id.as_deref(),
-                &format!("error: {e}"),
-                confirmed_by,
-                started,
-            );
-            return Err(fail(e));
+        Err(f) => {
+            match (&args.new_database, &f.removed) {
+                (Some(db), Some(Ok(()))) => say(format!("removed the new database '{db}' again")),
+                (Some(db), Some(Err(e))) => say(format!("could not remove the new database '{db}': {e}")),
+                _ => {}
+            }
+            return Err(ops_failure(f.error));
         }
     };
-    audit_restore(ctx, &target, &m.id, pre_id.as_deref(), "ok", confirmed_by, started);
+    let (p, rep) = (&r.plan, &r.report);
+    let pre_id = r.pre.as_ref().map(|x| x.manifest.id.clone());
     if args.json {
         crate::clean_println!(
             "{}",
-            json!({"backup": m.id, "into": target, "database": args.new_database, "tables": rep.tables, "rows": rep.rows,
+            json!({"backup": m.id, "into": target.name, "database": args.new_database, "tables": rep.tables, "rows": rep.rows,
                    "deleted": rep.deleted, "pre_restore_backup": pre_id, "plan": p.tables, "dependents": p.dependents,
                    "pre_data": p.pre_data, "post_data": p.post_data, "counters": p.counters,
-                   "suspended_triggers": p.suspended, "not_atomic": p.not_atomic})
+                   "suspended_triggers": p.suspended, "not_atomic": p.not_atomic, "audit_id": r.audit_id})
         );
     } else {
         crate::clean_println!(
-            "restored {} table(s), {} rows from backup {} into '{target}'{}",
+            "restored {} table(s), {} rows from backup {} into '{}'{}",
             rep.tables,
             rep.rows,
             m.id,
+            target.name,
             args.new_database
                 .as_deref()
                 .map(|d| format!(" (database {d})"))
                 .unwrap_or_default()
         );
         if let Some(id) = pre_id {
-            crate::clean_println!("undo with: dbn backup restore {id} --into {target}");
+            crate::clean_println!("undo with: dbn backup restore {id} --into {}", target.name);
         }
     }
     Ok(ExitCode::Ok)
-}
-
-fn audit_restore(
-    ctx: &mut Ctx,
-    target: &str,
-    backup: &str,
-    pre: Option<&str>,
-    outcome: &str,
-    confirmed_by: Option<String>,
-    started: std::time::Instant,
-) {
-    audit(
-        ctx,
-        AuditEntry {
-            connection: Some(target.to_string()),
-            action: "restore".into(),
-            duration_ms: Some(started.elapsed().as_millis() as i64),
-            outcome: outcome.to_string(),
-            confirmed_by,
-            detail: Some(json!({"backup": backup, "pre_restore_backup": pre}).to_string()),
-            ..Default::default()
-        },
-    );
 }
