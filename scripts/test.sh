@@ -11,4 +11,4 @@ if [ "${CI:-}" = "true" ] || [ -n "${DBN_STOP_SERVICES:-}" ]; then
   trap 'scripts/test-services.sh stop' EXIT
 fi
 
-cargo test --locked "$@"
+cargo test --locked --no-fail-fast "$@"

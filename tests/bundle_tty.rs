@@ -13,7 +13,7 @@ struct Tty {
     child: Box<dyn portable_pty::Child + Send + Sync>,
     writer: Box<dyn Write + Send>,
     screen: Arc<Mutex<Vec<u8>>>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
 impl Tty {
@@ -57,7 +57,7 @@ impl Tty {
             child,
             writer,
             screen,
-            _master: pair.master,
+            master: pair.master,
         }
     }
 
@@ -65,9 +65,18 @@ impl Tty {
         String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned()
     }
 
+    /// True while the terminal echoes what is typed. The prompt is written
+    /// before echo is switched off, so typing on sight of the prompt races it.
+    fn echoes(&self) -> bool {
+        let t: libc::termios = self.master.get_termios().unwrap().into();
+        t.c_lflag & libc::ECHO != 0
+    }
+
+    /// Type a secret at a prompt, as a person would: once the prompt is
+    /// shown and the terminal has stopped echoing.
     fn answer(&mut self, prompt: &str, reply: &str) {
         let deadline = Instant::now() + Duration::from_secs(30);
-        while !self.text().contains(prompt) {
+        while !self.text().contains(prompt) || self.echoes() {
             assert!(Instant::now() < deadline, "no {prompt:?}; saw:\n{}", self.text());
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -616,3 +616,43 @@ rt!(
     "CREATE TABLE t (a int, CONSTRAINT t_x EXCLUDE USING btree (a WITH =)); COMMENT ON CONSTRAINT t_x ON t IS 'x';",
     "CREATE TABLE t (a int, CONSTRAINT t_x EXCLUDE USING btree (a WITH =));"
 );
+rt!(
+    sequence_minvalue_raised_above_its_start,
+    "CREATE SEQUENCE s MINVALUE 10 START 10;",
+    "CREATE SEQUENCE s; SELECT nextval('s');"
+);
+rt!(
+    sequence_maxvalue_lowered_below_its_start,
+    "CREATE SEQUENCE s INCREMENT -1 MAXVALUE -10 START -10;",
+    "CREATE SEQUENCE s INCREMENT -1;"
+);
+
+/// A value already inside the new bounds is kept: numbers are never issued twice.
+#[tokio::test]
+async fn sequence_minvalue_raised_keeps_a_value_already_above_it() {
+    roundtrip(
+        Engine::Postgres,
+        Case {
+            source: "CREATE SEQUENCE s MINVALUE 10 START 10;",
+            target: "CREATE SEQUENCE s; SELECT setval('s', 500);",
+            check: Some(("SELECT nextval('s')", "501")),
+            ..Case::default()
+        },
+    )
+    .await;
+}
+
+/// A sequence below a raised minimum continues at the minimum.
+#[tokio::test]
+async fn sequence_minvalue_raised_moves_a_value_below_it_up() {
+    roundtrip(
+        Engine::Postgres,
+        Case {
+            source: "CREATE SEQUENCE s MINVALUE 10 START 10;",
+            target: "CREATE SEQUENCE s; SELECT nextval('s'); SELECT nextval('s');",
+            check: Some(("SELECT nextval('s')", "10")),
+            ..Case::default()
+        },
+    )
+    .await;
+}

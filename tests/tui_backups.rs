@@ -473,7 +473,7 @@ async fn restore_a_chosen_set_of_tables_into_another_connection() {
     let screen = render(&app, 80, 24);
     assert!(
         screen.contains("into 'copy' (sqlite):")
-            && screen.contains("replace main.orders: 1 rows now -> 3 rows from the backup")
+            && screen.contains("replace main.orders: 1 row now -> 3 rows from the backup")
             && !screen.contains("customers: "),
         "{screen}"
     );

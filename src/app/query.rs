@@ -300,7 +300,7 @@ pub fn spawn_introspect(ticket: u64, spec: ConnSpec, tx: mpsc::UnboundedSender<J
     tokio::spawn(async move {
         let res = async {
             let mut s = connect(&spec).await?;
-            s.introspect().await.map(Box::new)
+            crate::schema::introspect::introspect(s.as_mut()).await.map(Box::new)
         }
         .await;
         let _ = tx.send(JobEvent::Schema(ticket, res));

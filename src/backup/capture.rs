@@ -233,8 +233,7 @@ async fn capture_in_snapshot(
     progress: &ProgressTx,
     cancel: &CancellationToken,
 ) -> BackupResult<Captured> {
-    let mut schema = session.introspect().await?;
-    schema.normalize();
+    let schema = crate::schema::introspect::introspect(session).await?;
     let chosen: Vec<Table> = select_tables(&schema, &opts.tables, &opts.connection)?
         .into_iter()
         .cloned()

@@ -188,8 +188,7 @@ fn mysql_db(s: &Schema) -> String {
 /// Plan a restore of `m` into the database behind `session`. Reads only.
 pub async fn plan(session: &mut dyn Session, m: &Manifest, opts: &RestoreOptions) -> BackupResult<RestorePlan> {
     let dst = session.engine();
-    let mut live = session.introspect().await?;
-    live.normalize();
+    let live = crate::schema::introspect::introspect(session).await?;
     let mut captured = m.schema.clone();
     if dst == Engine::Mysql && m.engine == Engine::Mysql {
         schema_steps::rebase_mysql(&mut captured, &mysql_db(&m.schema), &mysql_db(&live));

@@ -1,7 +1,6 @@
 //! The driver abstraction every engine implements.
 
 use super::{Access, ConnSpec, DbResult, Engine, Lexing, Value};
-use crate::schema::Schema;
 use async_trait::async_trait;
 use serde::Serialize;
 use tokio::sync::mpsc;
@@ -104,9 +103,6 @@ pub trait Session: Send {
 
     /// A handle that cancels the running statement on the server.
     fn canceller(&self) -> Box<dyn Canceller>;
-
-    /// Read the database's structure into the normalized model.
-    async fn introspect(&mut self) -> DbResult<Schema>;
 
     /// Cheap round trip (`SELECT 1`) used for latency and liveness.
     async fn ping(&mut self) -> DbResult<()>;

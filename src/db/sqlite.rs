@@ -12,7 +12,6 @@ use super::{
     Access, BulkRows, BulkTarget, Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Lexing, Session,
     Summary, bulk_read_only,
 };
-use crate::schema::Schema;
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
@@ -130,10 +129,6 @@ impl Session for SqliteSession {
 
     async fn lexing(&mut self) -> DbResult<Lexing> {
         Ok(Lexing::default())
-    }
-
-    async fn introspect(&mut self) -> DbResult<Schema> {
-        crate::schema::introspect::sqlite::introspect(self).await
     }
 
     async fn ping(&mut self) -> DbResult<()> {

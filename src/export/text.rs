@@ -58,6 +58,8 @@ fn render_into(v: &Value, buf: &mut String) {
 /// Tab-separated with COPY text-format escapes.
 pub struct TsvWriter<'a> {
     out: io::BufWriter<Box<dyn Write + 'a>>,
+    /// Reused for values that are not already text.
+    cell: String,
 }
 
 impl<'a> TsvWriter<'a> {
@@ -65,53 +67,61 @@ impl<'a> TsvWriter<'a> {
     pub fn new(out: Box<dyn Write + 'a>) -> Self {
         Self {
             out: io::BufWriter::with_capacity(64 * 1024, out),
+            cell: String::new(),
         }
     }
 }
 
-fn tsv_escape(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
+/// Write `s` with backslash, tab, newline and carriage return escaped.
+/// Those are ASCII, so scanning bytes never splits a character; the runs
+/// between them go out whole.
+fn tsv_escape(s: &str, out: &mut impl Write) -> io::Result<()> {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        let escaped: &[u8] = match b {
+            b'\\' => b"\\\\",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            _ => continue,
+        };
+        out.write_all(&bytes[start..i])?;
+        out.write_all(escaped)?;
+        start = i + 1;
     }
+    out.write_all(&bytes[start..])
 }
 
 impl RowWriter for TsvWriter<'_> {
     fn begin(&mut self, columns: &[Column]) -> io::Result<()> {
-        let mut line = String::new();
         for (i, c) in columns.iter().enumerate() {
             if i > 0 {
-                line.push('\t');
+                self.out.write_all(b"\t")?;
             }
-            tsv_escape(&c.name, &mut line);
+            tsv_escape(&c.name, &mut self.out)?;
         }
-        writeln!(self.out, "{line}")
+        self.out.write_all(b"\n")
     }
 
     fn rows(&mut self, rows: &[Vec<Value>]) -> io::Result<()> {
-        let mut line = String::new();
-        let mut cell = String::new();
         for row in rows {
-            line.clear();
             for (i, v) in row.iter().enumerate() {
                 if i > 0 {
-                    line.push('\t');
+                    self.out.write_all(b"\t")?;
                 }
-                if v.is_null() {
-                    line.push_str("\\N");
-                } else {
-                    cell.clear();
-                    render_into(v, &mut cell);
-                    tsv_escape(&cell, &mut line);
+                match v {
+                    Value::Null => self.out.write_all(b"\\N")?,
+                    // Already text: escaped straight from the value.
+                    Value::Text(s) | Value::Decimal(s) | Value::Json(s) => tsv_escape(s, &mut self.out)?,
+                    other => {
+                        self.cell.clear();
+                        render_into(other, &mut self.cell);
+                        tsv_escape(&self.cell, &mut self.out)?;
+                    }
                 }
             }
-            line.push('\n');
-            self.out.write_all(line.as_bytes())?;
+            self.out.write_all(b"\n")?;
         }
         Ok(())
     }
@@ -166,5 +176,39 @@ impl RowWriter for MarkdownWriter<'_> {
 
     fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tsv_escapes_copy_text_specials_and_keeps_the_rest() {
+        let mut out = Vec::new();
+        {
+            let mut w = TsvWriter::new(Box::new(&mut out));
+            let cols = [Column {
+                name: "a\tb".into(),
+                type_name: "text".into(),
+            }];
+            w.begin(&cols).unwrap();
+            w.rows(&[
+                vec![Value::Text("x\\y\tz\nw\rv ünï 🎉".into())],
+                vec![Value::Null],
+                vec![Value::Text(String::new())],
+                vec![Value::Text("\\N".into())],
+                vec![Value::Bytes(vec![0, 0x0a])],
+                vec![Value::Decimal("-1.50".into())],
+                vec![Value::Int(-7)],
+            ])
+            .unwrap();
+            w.finish(&Summary::default()).unwrap();
+        }
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "a\\tb\nx\\\\y\\tz\\nw\\rv ünï 🎉\n\\N\n\n\\\\N\n\\\\x000a\n-1.50\n-7\n"
+        );
     }
 }

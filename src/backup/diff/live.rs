@@ -106,8 +106,7 @@ async fn diff_in_snapshot(
     limit: usize,
     cancel: &CancellationToken,
 ) -> BackupResult<(Vec<super::TableDiff>, crate::schema::Schema)> {
-    let mut live = session.introspect().await?;
-    live.normalize();
+    let live = crate::schema::introspect::introspect(session).await?;
     let mut out = Vec::new();
     for t in m.tables.iter().filter(|t| super::wanted(t, tables)) {
         let old = Side {

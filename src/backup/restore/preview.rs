@@ -4,6 +4,12 @@
 use super::RestorePlan;
 use crate::db::Engine;
 
+/// "1 row", "2 rows".
+fn rows(n: impl Into<u64>) -> String {
+    let n = n.into();
+    if n == 1 { "1 row".into() } else { format!("{n} rows") }
+}
+
 /// The lines printed before a restore asks (also the TUI's restore preview).
 pub fn preview(p: &RestorePlan, target: &str) -> Vec<String> {
     let mut out = vec![format!(
@@ -20,13 +26,16 @@ pub fn preview(p: &RestorePlan, target: &str) -> Vec<String> {
         };
         if t.exists {
             out.push(format!(
-                "  replace {}: {} rows now -> {} rows from the backup{why}",
-                t.target_table, t.current_rows, t.backup_rows
+                "  replace {}: {} now -> {} from the backup{why}",
+                t.target_table,
+                rows(t.current_rows),
+                rows(t.backup_rows)
             ));
         } else {
             out.push(format!(
-                "  create  {}: {} rows from the backup{why}",
-                t.table, t.backup_rows
+                "  create  {}: {} from the backup{why}",
+                t.table,
+                rows(t.backup_rows)
             ));
         }
     }

@@ -23,16 +23,83 @@ use mysql_async::{Column, Value as My};
 /// The `binary` character set: the column holds bytes, not text.
 const BINARY_CHARSET: u16 = 63;
 
+/// How the text of one result column is read, decided once per result set
+/// from its type, flags and character set (not again for every value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// Integer types and YEAR; `unsigned` allows values above `i64::MAX`.
+    Int {
+        unsigned: bool,
+    },
+    Float,
+    Decimal,
+    Date,
+    DateTime,
+    Time,
+    Bit,
+    Json,
+    /// Bytes as they are (binary strings, GEOMETRY).
+    Bytes,
+    Null,
+    /// Text, or bytes when it is not valid UTF-8.
+    Text,
+}
+
+/// The [`Kind`] of column `col`.
+pub(super) fn kind_of(col: &Column) -> Kind {
+    use ColumnType as T;
+    match col.column_type() {
+        T::MYSQL_TYPE_TINY
+        | T::MYSQL_TYPE_SHORT
+        | T::MYSQL_TYPE_INT24
+        | T::MYSQL_TYPE_LONG
+        | T::MYSQL_TYPE_LONGLONG
+        | T::MYSQL_TYPE_YEAR => Kind::Int {
+            unsigned: col.flags().contains(ColumnFlags::UNSIGNED_FLAG),
+        },
+        T::MYSQL_TYPE_FLOAT | T::MYSQL_TYPE_DOUBLE => Kind::Float,
+        T::MYSQL_TYPE_DECIMAL | T::MYSQL_TYPE_NEWDECIMAL => Kind::Decimal,
+        T::MYSQL_TYPE_DATE | T::MYSQL_TYPE_NEWDATE => Kind::Date,
+        T::MYSQL_TYPE_DATETIME | T::MYSQL_TYPE_DATETIME2 | T::MYSQL_TYPE_TIMESTAMP | T::MYSQL_TYPE_TIMESTAMP2 => {
+            Kind::DateTime
+        }
+        T::MYSQL_TYPE_TIME | T::MYSQL_TYPE_TIME2 => Kind::Time,
+        T::MYSQL_TYPE_BIT => Kind::Bit,
+        T::MYSQL_TYPE_JSON => Kind::Json,
+        T::MYSQL_TYPE_GEOMETRY => Kind::Bytes,
+        T::MYSQL_TYPE_NULL => Kind::Null,
+        T::MYSQL_TYPE_STRING
+        | T::MYSQL_TYPE_VAR_STRING
+        | T::MYSQL_TYPE_VARCHAR
+        | T::MYSQL_TYPE_TINY_BLOB
+        | T::MYSQL_TYPE_MEDIUM_BLOB
+        | T::MYSQL_TYPE_LONG_BLOB
+        | T::MYSQL_TYPE_BLOB
+            if col.character_set() == BINARY_CHARSET
+                && !col.flags().intersects(ColumnFlags::ENUM_FLAG | ColumnFlags::SET_FLAG) =>
+        {
+            Kind::Bytes
+        }
+        _ => Kind::Text,
+    }
+}
+
 /// Convert one value of column `col`.
+#[cfg(test)]
 pub(super) fn to_value(v: My, col: &Column) -> Value {
+    value_of(v, kind_of(col))
+}
+
+/// Convert one value of a column of kind `kind` (see [`kind_of`]).
+pub(super) fn value_of(v: My, kind: Kind) -> Value {
     match v {
         My::NULL => Value::Null,
-        My::Bytes(b) => from_text(b, col),
+        My::Bytes(b) => from_text(b, kind),
         My::Int(i) => Value::Int(i),
         My::UInt(u) => i64::try_from(u).map(Value::Int).unwrap_or(Value::UInt(u)),
         My::Float(f) => Value::Float(f64::from(f)),
         My::Double(d) => Value::Float(d),
-        My::Date(y, mo, d, h, mi, s, us) => binary_datetime(col, (y, mo, d), (h, mi, s, us)),
+        My::Date(y, mo, d, h, mi, s, us) => binary_datetime(kind, (y, mo, d), (h, mi, s, us)),
         My::Time(neg, days, h, m, s, us) => {
             let secs = i64::from(days) * 86_400 + i64::from(h) * 3600 + i64::from(m) * 60 + i64::from(s);
             let micros = secs * 1_000_000 + i64::from(us);
@@ -45,11 +112,11 @@ pub(super) fn to_value(v: My, col: &Column) -> Value {
     }
 }
 
-fn binary_datetime(col: &Column, (y, mo, d): (u16, u8, u8), (h, mi, s, us): (u8, u8, u8, u32)) -> Value {
+fn binary_datetime(kind: Kind, (y, mo, d): (u16, u8, u8), (h, mi, s, us): (u8, u8, u8, u32)) -> Value {
     let date = NaiveDate::from_ymd_opt(i32::from(y), u32::from(mo), u32::from(d));
     let text = format!("{y:04}-{mo:02}-{d:02}");
-    match (col.column_type(), date) {
-        (ColumnType::MYSQL_TYPE_DATE | ColumnType::MYSQL_TYPE_NEWDATE, Some(date)) => Value::Date(date),
+    match (kind, date) {
+        (Kind::Date, Some(date)) => Value::Date(date),
         (_, Some(date)) => date
             .and_hms_micro_opt(u32::from(h), u32::from(mi), u32::from(s), us)
             .map(Value::Timestamp)
@@ -58,57 +125,48 @@ fn binary_datetime(col: &Column, (y, mo, d): (u16, u8, u8), (h, mi, s, us): (u8,
     }
 }
 
-fn from_text(bytes: Vec<u8>, col: &Column) -> Value {
-    use ColumnType as T;
-    let unsigned = col.flags().contains(ColumnFlags::UNSIGNED_FLAG);
-    match col.column_type() {
-        T::MYSQL_TYPE_TINY
-        | T::MYSQL_TYPE_SHORT
-        | T::MYSQL_TYPE_INT24
-        | T::MYSQL_TYPE_LONG
-        | T::MYSQL_TYPE_LONGLONG
-        | T::MYSQL_TYPE_YEAR => parse_int(&bytes, unsigned),
-        T::MYSQL_TYPE_FLOAT | T::MYSQL_TYPE_DOUBLE => {
+// The text protocol sends every value as text; the hot kinds (integers,
+// decimals, dates, datetimes, text) are read straight from the bytes, and
+// only what the fast readers do not recognise goes the general way
+// (`str::parse`, chrono's format parser), with the same outcome.
+fn from_text(bytes: Vec<u8>, kind: Kind) -> Value {
+    match kind {
+        Kind::Int { unsigned } => parse_int(&bytes, unsigned),
+        Kind::Float => {
             let s = lossy(&bytes);
             s.parse::<f64>().map(Value::Float).unwrap_or(Value::Text(s))
         }
-        T::MYSQL_TYPE_DECIMAL | T::MYSQL_TYPE_NEWDECIMAL => Value::Decimal(lossy(&bytes)),
-        T::MYSQL_TYPE_DATE | T::MYSQL_TYPE_NEWDATE => {
-            let s = lossy(&bytes);
-            NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-                .map(Value::Date)
-                .unwrap_or(Value::Text(s))
-        }
-        T::MYSQL_TYPE_DATETIME | T::MYSQL_TYPE_DATETIME2 | T::MYSQL_TYPE_TIMESTAMP | T::MYSQL_TYPE_TIMESTAMP2 => {
-            let s = lossy(&bytes);
-            NaiveDateTime::parse_from_str(&s, "%Y-%m-%d %H:%M:%S%.f")
-                .map(Value::Timestamp)
-                .unwrap_or(Value::Text(s))
-        }
-        T::MYSQL_TYPE_TIME | T::MYSQL_TYPE_TIME2 => {
+        Kind::Decimal => Value::Decimal(into_lossy(bytes)),
+        Kind::Date => match fast_date(&bytes) {
+            Some(d) => Value::Date(d),
+            None => {
+                let s = lossy(&bytes);
+                NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                    .map(Value::Date)
+                    .unwrap_or(Value::Text(s))
+            }
+        },
+        Kind::DateTime => match fast_datetime(&bytes) {
+            Some(t) => Value::Timestamp(t),
+            None => {
+                let s = lossy(&bytes);
+                NaiveDateTime::parse_from_str(&s, "%Y-%m-%d %H:%M:%S%.f")
+                    .map(Value::Timestamp)
+                    .unwrap_or(Value::Text(s))
+            }
+        },
+        Kind::Time => {
             let s = lossy(&bytes);
             parse_duration(&s).map(Value::Interval).unwrap_or(Value::Text(s))
         }
-        T::MYSQL_TYPE_BIT => bit_value(&bytes),
-        T::MYSQL_TYPE_JSON => match String::from_utf8(bytes) {
+        Kind::Bit => bit_value(&bytes),
+        Kind::Json => match String::from_utf8(bytes) {
             Ok(s) => Value::Json(s),
             Err(e) => Value::Bytes(e.into_bytes()),
         },
-        T::MYSQL_TYPE_GEOMETRY => Value::Bytes(bytes),
-        T::MYSQL_TYPE_NULL => Value::Null,
-        T::MYSQL_TYPE_STRING
-        | T::MYSQL_TYPE_VAR_STRING
-        | T::MYSQL_TYPE_VARCHAR
-        | T::MYSQL_TYPE_TINY_BLOB
-        | T::MYSQL_TYPE_MEDIUM_BLOB
-        | T::MYSQL_TYPE_LONG_BLOB
-        | T::MYSQL_TYPE_BLOB
-            if col.character_set() == BINARY_CHARSET
-                && !col.flags().intersects(ColumnFlags::ENUM_FLAG | ColumnFlags::SET_FLAG) =>
-        {
-            Value::Bytes(bytes)
-        }
-        _ => match String::from_utf8(bytes) {
+        Kind::Bytes => Value::Bytes(bytes),
+        Kind::Null => Value::Null,
+        Kind::Text => match String::from_utf8(bytes) {
             Ok(s) => Value::Text(s),
             Err(e) => Value::Bytes(e.into_bytes()),
         },
@@ -119,7 +177,16 @@ fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// [`lossy`] that keeps the buffer when it is valid UTF-8 (it always is
+/// for numbers).
+fn into_lossy(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| lossy(e.as_bytes()))
+}
+
 fn parse_int(bytes: &[u8], unsigned: bool) -> Value {
+    if let Some(i) = fast_int(bytes) {
+        return Value::Int(i);
+    }
     let s = lossy(bytes);
     if let Ok(i) = s.parse::<i64>() {
         return Value::Int(i);
@@ -128,6 +195,61 @@ fn parse_int(bytes: &[u8], unsigned: bool) -> Value {
         Ok(u) if unsigned => Value::UInt(u),
         _ => Value::Text(s),
     }
+}
+
+/// `-?[0-9]{1,18}`: always fits an i64, so no overflow check is needed;
+/// anything else (longer, signs, spaces) is left to `str::parse`.
+fn fast_int(bytes: &[u8]) -> Option<i64> {
+    let (neg, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + i64::from(b - b'0');
+    }
+    Some(if neg { -n } else { n })
+}
+
+/// The number written by `bytes`, which must all be ASCII digits.
+fn digits(bytes: &[u8]) -> Option<u32> {
+    bytes
+        .iter()
+        .try_fold(0u32, |n, &b| b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0')))
+}
+
+/// `YYYY-MM-DD`, the form the server sends; a valid date or `None`.
+fn fast_date(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let y = digits(&b[0..4])?;
+    NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, digits(&b[5..7])?, digits(&b[8..10])?)
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.f{1,6}]`, the form the server sends; a valid
+/// date and time (no leap second) or `None`.
+fn fast_datetime(b: &[u8]) -> Option<NaiveDateTime> {
+    if b.len() < 19 || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let date = fast_date(&b[..10])?;
+    let micros = match &b[19..] {
+        [] => 0,
+        [b'.', frac @ ..] if (1..=6).contains(&frac.len()) => digits(frac)? * 10u32.pow(6 - frac.len() as u32),
+        _ => return None,
+    };
+    let (h, m, s) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+    if s > 59 {
+        return None;
+    }
+    date.and_hms_micro_opt(h, m, s, micros)
 }
 
 /// `[-]H+:MM:SS[.ffffff]` (hours may exceed 24) into microseconds.
@@ -280,5 +402,85 @@ mod tests {
         let c = Column::new(ColumnType::MYSQL_TYPE_BLOB).with_character_set(63);
         assert_eq!(to_value(My::Bytes(vec![0, 0xff]), &c), Value::Bytes(vec![0, 0xff]));
         assert_eq!(type_name(&c), "BLOB");
+    }
+
+    #[test]
+    fn fast_readers_agree_with_the_general_parsers() {
+        for s in [
+            "0",
+            "-0",
+            "7",
+            "-42",
+            "123456789012345678",
+            "-123456789012345678",
+            "1234567890123456789",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "18446744073709551615",
+            "+5",
+            " 5",
+            "",
+            "-",
+            "00042",
+            "1.5",
+        ] {
+            let general = s.parse::<i64>().ok();
+            assert!(fast_int(s.as_bytes()).is_none_or(|i| Some(i) == general), "{s}");
+            for unsigned in [false, true] {
+                let want = match (general, s.parse::<u64>()) {
+                    (Some(i), _) => Value::Int(i),
+                    (None, Ok(u)) if unsigned => Value::UInt(u),
+                    _ => Value::Text(s.into()),
+                };
+                assert_eq!(parse_int(s.as_bytes(), unsigned), want, "{s}");
+            }
+        }
+        for s in [
+            "2026-01-01 00:00:01",
+            "2026-01-01 23:59:59.5",
+            "2026-01-01 23:59:59.000001",
+            "2024-02-29 12:00:00.123456",
+            "0000-00-00 00:00:00",
+            "2023-02-29 00:00:00",
+            "2026-01-01 24:00:00",
+            "2026-01-01 00:60:00",
+            "2026-01-01 00:00:60",
+            "2026-01-01 00:00:00.",
+            "2026-01-01 00:00:00.1234567",
+            "0001-01-01 00:00:00",
+            "9999-12-31 23:59:59.999999",
+            "2026-1-01 00:00:00",
+            "2026-01-01T00:00:00",
+            "2026-01-01 00:00:0x",
+        ] {
+            let general = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").ok();
+            assert!(fast_datetime(s.as_bytes()).is_none_or(|t| Some(t) == general), "{s}");
+            let c = col(ColumnType::MYSQL_TYPE_DATETIME);
+            let want = general.map_or(Value::Text(s.into()), Value::Timestamp);
+            assert_eq!(to_value(My::Bytes(s.as_bytes().to_vec()), &c), want, "{s}");
+        }
+        assert!(fast_datetime(b"2026-01-01 00:00:01").is_some());
+        for s in [
+            "2026-01-31",
+            "0000-00-00",
+            "2023-02-29",
+            "2024-02-29",
+            "2026-13-01",
+            "226-01-01",
+            "2026-01-1x",
+        ] {
+            let general = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+            assert!(fast_date(s.as_bytes()).is_none_or(|d| Some(d) == general), "{s}");
+            let c = col(ColumnType::MYSQL_TYPE_DATE);
+            let want = general.map_or(Value::Text(s.into()), Value::Date);
+            assert_eq!(to_value(My::Bytes(s.as_bytes().to_vec()), &c), want, "{s}");
+        }
+        assert!(fast_date(b"2024-02-29").is_some());
+        let c = col(ColumnType::MYSQL_TYPE_NEWDECIMAL);
+        assert_eq!(
+            to_value(My::Bytes(b"-12.50".to_vec()), &c),
+            Value::Decimal("-12.50".into())
+        );
     }
 }

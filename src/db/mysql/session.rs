@@ -8,7 +8,6 @@ use crate::db::{
     Access, BulkRows, BulkTarget, Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Lexing, Session,
     Summary, bulk_read_only,
 };
-use crate::schema::Schema;
 use async_trait::async_trait;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts};
@@ -341,10 +340,6 @@ impl Session for MysqlSession {
             .await
             .map_err(|e| map_err(e, &target))?;
         Ok(Lexing::from_sql_mode(mode.as_deref().unwrap_or("")))
-    }
-
-    async fn introspect(&mut self) -> DbResult<Schema> {
-        crate::schema::introspect::mysql::introspect(self).await
     }
 
     async fn ping(&mut self) -> DbResult<()> {

@@ -1,6 +1,6 @@
 //! Streaming one statement's results in batches with bounded memory.
 
-use super::convert::{to_value, type_name};
+use super::convert::{Kind, kind_of, type_name, value_of};
 use super::error::{Target, map_err};
 use super::session::Killer;
 use crate::db::{BATCH_ROWS, Column, DbError, DbResult, ErrorCode, Frame, Summary, Value};
@@ -110,6 +110,7 @@ async fn stream_set(
     if tx.send(Frame::Columns(meta)).await.is_err() {
         return Ok(SetOutcome::ReceiverGone);
     }
+    let kinds: Vec<Kind> = columns.iter().map(kind_of).collect();
     let mut batch: Vec<Vec<Value>> = Vec::with_capacity(BATCH_ROWS);
     let mut flush_at: Option<Instant> = None;
     let mut count = 0u64;
@@ -137,8 +138,8 @@ async fn stream_set(
         let values: Vec<Value> = row?
             .unwrap_raw()
             .into_iter()
-            .zip(columns.iter())
-            .map(|(v, col)| v.map_or(Value::Null, |v| to_value(v, col)))
+            .zip(kinds.iter())
+            .map(|(v, kind)| v.map_or(Value::Null, |v| value_of(v, *kind)))
             .collect();
         batch.push(values);
         count += 1;

@@ -11,7 +11,6 @@ use crate::db::{
     Access, BulkRows, BulkTarget, Canceller, Column, DbError, DbResult, Engine, ErrorCode, Frame, Lexing, Session,
     Summary, Value, bulk_read_only,
 };
-use crate::schema::Schema;
 use async_trait::async_trait;
 use std::pin::pin;
 use tokio::sync::mpsc;
@@ -404,10 +403,6 @@ impl Session for PgSession {
             standard_strings: value.as_deref() != Some("off"),
             ..Lexing::default()
         })
-    }
-
-    async fn introspect(&mut self) -> DbResult<Schema> {
-        crate::schema::introspect::postgres::introspect(self).await
     }
 
     async fn ping(&mut self) -> DbResult<()> {

@@ -5,7 +5,6 @@
 
 use super::Tunnel;
 use crate::db::{Access, BulkRows, BulkTarget, Canceller, DbResult, Engine, Frame, Lexing, Session, Summary};
-use crate::schema::Schema;
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
@@ -66,11 +65,6 @@ impl Session for TunneledSession {
 
     fn canceller(&self) -> Box<dyn Canceller> {
         self.inner.canceller()
-    }
-
-    async fn introspect(&mut self) -> DbResult<Schema> {
-        let r = self.inner.introspect().await;
-        explain(&self.tunnel, r).await
     }
 
     async fn ping(&mut self) -> DbResult<()> {

@@ -244,7 +244,10 @@ pub const FUNCTIONS: &str = concat!(
     "WHERE p.prokind IN ('f', 'p') AND ",
     user_ns!(),
     " AND ",
-    not_ext!("pg_proc", "p.oid")
+    not_ext!("pg_proc", "p.oid"),
+    // A range type's constructors are part of the type (internal dependency).
+    " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass ",
+    "  AND d.objid = p.oid AND d.deptype = 'i')"
 );
 
 /// Aggregates, with a `CREATE AGGREGATE` built from `pg_aggregate`.
@@ -355,6 +358,8 @@ pub const PRIVILEGES: &str = concat!(
     user_ns!(),
     " AND ",
     not_ext!("pg_proc", "p.oid"),
+    " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass ",
+    "  AND d.objid = p.oid AND d.deptype = 'i')",
     " UNION ALL ",
     "SELECT json_build_object('object_kind', CASE WHEN t.typtype = 'd' THEN 'DOMAIN' ELSE 'TYPE' END, ",
     "'object', quote_ident(n.nspname) || '.' || quote_ident(t.typname), ",

@@ -180,6 +180,29 @@ impl Planner<'_> {
             return;
         }
         let q = self.d.qname(&s.schema, &s.name);
+        // Postgres refuses new bounds that exclude the current value. Moving
+        // the value up to a raised MINVALUE (down to a lowered MAXVALUE)
+        // only skips numbers, never issues one twice; a value already inside
+        // the bounds is left as it is.
+        let reg = self.d.literal(&q);
+        if s.min_value > o.min_value {
+            b.add(
+                Phase::Tables,
+                format!(
+                    "SELECT setval({reg}, GREATEST(last_value, {m}), is_called AND last_value >= {m}) FROM {q}",
+                    m = s.min_value
+                ),
+            );
+        }
+        if s.max_value < o.max_value {
+            b.add(
+                Phase::Tables,
+                format!(
+                    "SELECT setval({reg}, LEAST(last_value, {m}), is_called AND last_value <= {m}) FROM {q}",
+                    m = s.max_value
+                ),
+            );
+        }
         b.add(
             Phase::Tables,
             format!(
