@@ -382,7 +382,23 @@ pub fn review_operation(conn: &Conn<'_>, op: &OperationAsk, grants: &Grants) -> 
     if conn.read_only {
         match unlock_step(conn, grants, &format!("to {}", op.what)) {
             Ok(u) => approval.unlock = u,
-            Err(r) => return *r,
+            // Operations take no --unlock-writes: their hint names what they take.
+            Err(r) => match *r {
+                Review::Ask(mut q) if q.unanswered.code == rules::READ_ONLY => {
+                    q.unanswered = Refusal::new(
+                        rules::READ_ONLY,
+                        format!(
+                            "connection '{}' is read-only ({}): refused to {} before sending anything. Nothing was sent. Type the connection name when asked, or non-interactively pass --confirm {}",
+                            conn.name,
+                            rules::READ_ONLY,
+                            sanitize(op.what.trim_end_matches(['.', ' ', '\n'])),
+                            conn.name
+                        ),
+                    );
+                    return Review::Ask(q);
+                }
+                other => return other,
+            },
         }
     }
     if op.confirm {

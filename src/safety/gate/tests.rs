@@ -192,7 +192,11 @@ fn operations_need_the_unlock_and_their_own_confirmation() {
         confirm: true,
     };
     let g = Grants::default();
-    assert_eq!(ask(review_operation(&conn(true), &op, &g)).kind, AskKind::Unlock);
+    let q = ask(review_operation(&conn(true), &op, &g));
+    assert_eq!(q.kind, AskKind::Unlock);
+    // Without a prompt, the refusal names the flag operations take (they have no --unlock-writes).
+    let m = &q.unanswered.message;
+    assert!(m.contains("--confirm prod-db") && !m.contains("--unlock-writes"), "{m}");
     let key = UnlockKey {
         db_key: "k".into(),
         connection: "prod-db".into(),
