@@ -90,10 +90,7 @@ impl Ddl {
 
     /// A string literal.
     pub fn literal(&self, s: &str) -> String {
-        match self.engine {
-            Engine::Mysql => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''")),
-            _ => format!("'{}'", s.replace('\'', "''")),
-        }
+        crate::db::quote::string(self.engine, s)
     }
 
     /// One column definition (without a trailing comma).
