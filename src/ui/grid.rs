@@ -394,7 +394,14 @@ fn new_row(out: &mut Buffer, app: &App, o: &super::edit::Overlay<'_>, at: &NewRo
         if at.cursor && c == app.grid.col {
             style = style.patch(t.style(if at.focused { Slot::Selection } else { Slot::CursorLine }));
         }
-        put(out, cx, at.y, &fit(&text, usize::from(w), false), w, style);
+        // Values set line up like the column's own; the defaults read as text.
+        let numeric = slot == Slot::EditChanged
+            && app
+                .grid
+                .result
+                .as_ref()
+                .is_some_and(|rs| rs.numeric.get(c).copied().unwrap_or(false));
+        put(out, cx, at.y, &fit(&text, usize::from(w), numeric), w, style);
         if cx + w < right {
             put(out, cx + w, at.y, "│", 1, t.style(Slot::Border));
         }
