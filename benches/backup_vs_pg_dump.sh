@@ -8,7 +8,7 @@
 set -euo pipefail
 
 ROWS="${1:-1000000}"
-DBN="${2:-target/debug/dbn}"
+DBN="${2:-target/release/dbn}"
 DBN="$(cd "$(dirname "$DBN")" && pwd)/$(basename "$DBN")"
 : "${DBN_TEST_PG_URL:?run: eval \"\$(scripts/test-services.sh env)\"}"
 BIN="${DBN_TEST_PG_BIN:-/usr/lib/postgresql/15/bin}"

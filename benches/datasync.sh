@@ -9,7 +9,7 @@
 # Needs DBN_TEST_PG_URL (a superuser URL) and psql; prints one line per method.
 set -euo pipefail
 ROWS="${1:-1000000}"
-DBN="${2:-target/debug/dbn}"
+DBN="${2:-target/release/dbn}"
 : "${DBN_TEST_PG_URL:?run: eval \"\$(scripts/test-services.sh env)\"}"
 PSQL="${DBN_TEST_PG_BIN:+$DBN_TEST_PG_BIN/}psql"
 base="${DBN_TEST_PG_URL%%\?*}"; base="${base%/*}"
