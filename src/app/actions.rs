@@ -508,7 +508,7 @@ impl App {
             return;
         }
         let path = std::path::PathBuf::from(path);
-        let Some(format) = crate::export::Format::from_path(&path) else {
+        let Some(format) = crate::output::Format::from_path(&path) else {
             self.set_status(
                 Level::Error,
                 format!(

@@ -2,7 +2,7 @@
 //! on the user's clipboard even over SSH.
 
 use crate::db::{Column, Engine, Value, quote};
-use crate::export::{Format, value_to_json, writer};
+use crate::output::{Format, value_to_json, writer};
 use base64::Engine as _;
 
 /// How a row is copied.

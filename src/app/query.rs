@@ -312,7 +312,7 @@ pub fn spawn_export(
     spec: ConnSpec,
     sql: String,
     path: std::path::PathBuf,
-    format: crate::export::Format,
+    format: crate::output::Format,
     tx: mpsc::UnboundedSender<JobEvent>,
     token: CancellationToken,
 ) {
@@ -323,7 +323,7 @@ pub fn spawn_export(
         let write = tokio::task::spawn_blocking(move || -> Result<u64, String> {
             let file = std::fs::File::create(&writer_path)
                 .map_err(|e| format!("cannot create '{}': {e}", writer_path.display()))?;
-            let mut w = crate::export::writer(format, Box::new(std::io::BufWriter::new(file)));
+            let mut w = crate::output::writer(format, Box::new(std::io::BufWriter::new(file)));
             let mut n = 0u64;
             let mut begun = false;
             while let Some(frame) = frx.blocking_recv() {

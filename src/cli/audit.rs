@@ -2,7 +2,7 @@
 
 use super::{Ctx, ExitCode, Failure};
 use crate::db::{Column, Summary, Value};
-use crate::export::{Format, writer};
+use crate::output::{Format, writer};
 use crate::store::audit::{AuditEntry, AuditFilter};
 use anyhow::Result;
 use std::io::Write;

@@ -5,8 +5,8 @@ mod run;
 
 use super::resolve::resolve;
 use super::{Ctx, ExitCode, Failure};
-use crate::export::Format;
 use crate::ops::run_statements::{RunOptions, authorize, context_for, split_in};
+use crate::output::Format;
 use anyhow::{Context, Result};
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;

@@ -5,7 +5,7 @@ use crate::backup::diff::{BackupDiff, RowChange, RowChangeKind, diff_backups, di
 use crate::cli::resolve::resolve_saved;
 use crate::cli::{Ctx, ExitCode, Failure};
 use crate::db::Value;
-use crate::export::value_to_json;
+use crate::output::value_to_json;
 use anyhow::Result;
 use serde_json::json;
 

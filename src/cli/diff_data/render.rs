@@ -3,7 +3,7 @@
 use crate::datasync::rowdiff::{ChangedRow, Row};
 use crate::datasync::{DataDiff, SyncPlan, describe_key};
 use crate::db::Value;
-use crate::export::value_to_json;
+use crate::output::value_to_json;
 use crate::sanitize::sanitize;
 use serde_json::{Map, Value as Json, json};
 use std::fmt::Write;

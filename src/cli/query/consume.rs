@@ -2,7 +2,7 @@
 //! they arrive, and tells the runner when it stopped early.
 
 use crate::db::{Frame, Summary};
-use crate::export::{Format, RowWriter, writer};
+use crate::output::{Format, RowWriter, writer};
 use std::io::{self, IsTerminal, Write};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;

@@ -6,9 +6,9 @@
 use super::consume::{Consumed, Sink, consume};
 use crate::cli::{ExitCode, Failure};
 use crate::db::{DbError, Frame, Session, Summary, connect};
-use crate::export::Format;
 use crate::ops::OpsContext;
 use crate::ops::run_statements::{Approved, End, Piece, ResultSink, RunOptions, Shown, execute};
+use crate::output::Format;
 use anyhow::Result;
 use async_trait::async_trait;
 use std::path::PathBuf;

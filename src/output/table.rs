@@ -173,7 +173,7 @@ impl RowWriter for TableWriter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::{Format, writer};
+    use crate::output::{Format, writer};
 
     fn run(format: Format) -> String {
         let mut buf: Vec<u8> = Vec::new();
