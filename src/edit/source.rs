@@ -28,6 +28,16 @@ pub struct TargetColumn {
     pub server_filled: bool,
     /// Generated column: never written, not even by an INSERT.
     pub generated: bool,
+    /// Filled by the server when a new row leaves it out, yet writable
+    /// (SQLite's `INTEGER PRIMARY KEY`, the rowid).
+    pub filled_when_omitted: bool,
+}
+
+impl TargetColumn {
+    /// A new row must give this column a value.
+    pub fn required(&self) -> bool {
+        !self.nullable && self.default.is_none() && !self.server_filled && !self.filled_when_omitted
+    }
 }
 
 /// A table whose rows a result shows, found by their key.
@@ -119,6 +129,7 @@ pub fn editable(sql: &str, engine: Engine, columns: &[Column], schema: &Schema) 
                 || c.generated.is_some()
                 || c.default.as_deref().is_some_and(|d| d.starts_with("nextval(")),
             generated: c.generated.is_some(),
+            filled_when_omitted: engine == Engine::Sqlite && is_rowid_alias(table, &c.name, &c.data_type),
         })
         .collect();
     let (key_name, key_cols) = key_of(table)?;
@@ -252,6 +263,17 @@ fn display(schema: &str, table: &str, engine: Engine) -> String {
 /// The table named, as the engine would resolve it: exact names first, then
 /// case-insensitively; without a schema, the default one (`public`, the
 /// connection's database, `main`) or the only table of that name.
+/// SQLite fills an `INTEGER PRIMARY KEY` column of a rowid table itself
+/// (it is the rowid), so a new row may leave it out.
+fn is_rowid_alias(table: &Table, column: &str, data_type: &str) -> bool {
+    !table.without_rowid
+        && data_type.eq_ignore_ascii_case("integer")
+        && table
+            .primary_key
+            .as_ref()
+            .is_some_and(|k| k.columns.len() == 1 && k.columns[0] == column)
+}
+
 fn find_table<'a>(schema: &'a Schema, engine: Engine, s: Option<&str>, t: &str) -> Result<&'a Table, String> {
     let same = |a: &str, b: &str| a == b || a.eq_ignore_ascii_case(b);
     let in_schema = |tab: &&Table| match s {
@@ -434,6 +456,31 @@ mod tests {
                 type_name: "text".into(),
             })
             .collect()
+    }
+
+    #[test]
+    fn sqlite_integer_primary_key_is_filled_by_the_server() {
+        let mut t = Table {
+            schema: "main".into(),
+            name: "t".into(),
+            columns: vec![col("id", "INTEGER", false), col("n", "int", false)],
+            ..Table::default()
+        };
+        t.primary_key = Some(KeyConstraint {
+            name: "pk".into(),
+            columns: vec!["id".into()],
+            ..KeyConstraint::default()
+        });
+        let mut s = Schema::empty(Engine::Sqlite);
+        s.tables = vec![t.clone()];
+        let e = editable("SELECT * FROM t", Engine::Sqlite, &cols(&["id", "n"]), &s).unwrap();
+        assert!(!e.columns[0].required(), "the rowid alias is filled by SQLite");
+        assert!(!e.columns[0].server_filled, "and may still be written");
+        assert!(e.columns[1].required());
+        t.without_rowid = true;
+        s.tables = vec![t];
+        let e = editable("SELECT * FROM t", Engine::Sqlite, &cols(&["id", "n"]), &s).unwrap();
+        assert!(e.columns[0].required(), "a WITHOUT ROWID table has no rowid");
     }
 
     #[test]

@@ -184,8 +184,7 @@ impl Staged {
         for (n, row) in self.inserts.iter().enumerate() {
             for (i, c) in self.target.columns.iter().enumerate() {
                 let set = row.values.iter().find(|(col, _)| *col == i).map(|(_, v)| v);
-                let required = !c.nullable && c.default.is_none() && !c.server_filled;
-                if required && set.is_none_or(Value::is_null) {
+                if c.required() && set.is_none_or(Value::is_null) {
                     return Err(format!(
                         "new row {}: '{}' is NOT NULL and has no default: give it a value",
                         n + 1,
@@ -317,6 +316,7 @@ mod tests {
             default: default.map(str::to_string),
             server_filled: default.is_some_and(|d| d.starts_with("nextval")),
             generated: false,
+            filled_when_omitted: false,
         };
         EditTarget {
             engine,

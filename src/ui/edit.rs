@@ -274,7 +274,7 @@ fn row_form(f: &mut Frame, area: Rect, app: &App, state: &EditState, row: usize,
             None if c.generated => ("(generated)".to_string(), Slot::Muted),
             None => match &c.default {
                 Some(d) => (format!("default: {d}"), Slot::Muted),
-                None if c.server_filled => ("(filled by the server)".to_string(), Slot::Muted),
+                None if c.server_filled || c.filled_when_omitted => ("(filled by the server)".to_string(), Slot::Muted),
                 None if c.nullable => ("NULL (no default)".to_string(), Slot::Muted),
                 None => ("required".to_string(), Slot::Warning),
             },

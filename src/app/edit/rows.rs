@@ -60,7 +60,7 @@ pub fn new_cell(state: &EditState, target: &EditTarget, row: usize, result_col: 
     match &col.default {
         _ if col.generated => NewCell::Server("(generated)"),
         Some(d) => NewCell::Default(d.clone()),
-        None if col.server_filled => NewCell::Server("(auto)"),
+        None if col.server_filled || col.filled_when_omitted => NewCell::Server("(auto)"),
         None if col.nullable => NewCell::DefaultNull,
         None => NewCell::Required,
     }
@@ -131,7 +131,7 @@ impl App {
         let outside: Vec<&str> = columns
             .iter()
             .enumerate()
-            .filter(|(i, c)| target.result_col(*i).is_none() && !c.nullable && c.default.is_none() && !c.server_filled)
+            .filter(|(i, c)| target.result_col(*i).is_none() && c.required())
             .map(|(_, c)| c.name.as_str())
             .collect();
         let outside = if outside.is_empty() {
