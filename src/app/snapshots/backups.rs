@@ -251,6 +251,21 @@ fn resolve_keys(store: &crate::store::Store, root: Option<&Path>) -> Result<Vec<
 }
 
 impl App {
+    /// The backups tab, when the snapshot panel shows it.
+    pub(super) fn backups_mut(&mut self) -> Option<&mut BackupTab> {
+        self.snapshots.as_mut().and_then(|p| p.backups.as_mut())
+    }
+
+    /// The restore choice (tables, target) being made on the backups tab.
+    pub(super) fn restore_setup_mut(&mut self) -> Option<&mut super::restore_setup::RestoreSetup> {
+        self.backups_mut().and_then(|b| b.setup.as_mut())
+    }
+
+    /// The restore running (or finished) on the backups tab.
+    pub(super) fn restore_run_mut(&mut self) -> Option<&mut super::restore::RestoreState> {
+        self.backups_mut().and_then(|b| b.restore.as_mut())
+    }
+
     /// Switch the snapshot panel between schema snapshots and backups.
     pub(super) fn toggle_backups(&mut self) {
         let Some(p) = self.snapshots.as_mut() else { return };
@@ -282,7 +297,7 @@ impl App {
 
     /// A key on the backups tab.
     pub(super) fn backups_key(&mut self, key: KeyEvent) {
-        let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) else {
+        let Some(b) = self.backups_mut() else {
             return;
         };
         if let Some(v) = b.view.as_mut() {
@@ -356,7 +371,7 @@ impl App {
         let spec = self.conn.spec.clone();
         let conn = self.conn.name.clone();
         let tx = self.job_tx.clone();
-        let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) else {
+        let Some(b) = self.backups_mut() else {
             return;
         };
         let (Some(HeldKey(keys)), Some(dir)) = (b.key.clone(), b.repo_dir.clone()) else {
@@ -408,7 +423,7 @@ impl App {
 
     /// The background backup diff finished.
     pub(super) fn backup_diff_done(&mut self, res: Result<Box<BackupDiff>, String>) {
-        let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) else {
+        let Some(b) = self.backups_mut() else {
             return;
         };
         b.loading = false;

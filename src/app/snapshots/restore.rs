@@ -119,7 +119,7 @@ impl App {
         let t = &preview.target;
         let target = crate::ops::Target::new(name, t.tag, t.read_only, t.spec.clone());
         let id = setup.backup.clone();
-        if let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) {
+        if let Some(b) = self.backups_mut() {
             b.restore_target = Some(id);
         }
         self.guarded_operation(Operation::Restore, what, target);
@@ -139,7 +139,7 @@ impl App {
         let chosen = setup.chosen();
         let confirmed_by = confirmed.confirmed_by().to_string();
         let cancel = CancellationToken::new();
-        if let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) {
+        if let Some(b) = self.backups_mut() {
             let mut r = RestoreState::starting(&id, confirmed_by, cancel.clone());
             r.target = target.name.clone();
             r.chosen = chosen;
@@ -166,13 +166,7 @@ impl App {
 
     /// Cancel a running restore (Esc / Ctrl+C).
     pub(super) fn cancel_restore(&mut self) -> bool {
-        let Some(r) = self
-            .snapshots
-            .as_mut()
-            .and_then(|p| p.backups.as_mut())
-            .and_then(|b| b.restore.as_mut())
-            .filter(|r| r.running)
-        else {
+        let Some(r) = self.restore_run_mut().filter(|r| r.running) else {
             return false;
         };
         if let Some(c) = &r.cancel {
@@ -184,12 +178,7 @@ impl App {
 
     /// A progress event from the restore task.
     pub(super) fn restore_progress(&mut self, p: Progress) {
-        let Some(r) = self
-            .snapshots
-            .as_mut()
-            .and_then(|p| p.backups.as_mut())
-            .and_then(|b| b.restore.as_mut())
-        else {
+        let Some(r) = self.restore_run_mut() else {
             return;
         };
         if !r.running {
@@ -213,7 +202,7 @@ impl App {
     /// The restore task finished: index the undo snapshot, audit, report.
     pub(super) fn restore_done(&mut self, out: RestoreOutcome) {
         let here = self.conn.name.clone();
-        let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) else {
+        let Some(b) = self.backups_mut() else {
             return;
         };
         let Some(r) = b.restore.as_mut() else { return };
@@ -255,7 +244,7 @@ impl App {
             .as_ref()
             .and_then(|s| s.list_backups(Some(&here)).ok())
             .map(|i| i.into_iter().rev().collect());
-        if let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) {
+        if let Some(b) = self.backups_mut() {
             if let Some(r) = b.restore.as_mut() {
                 r.line = line.clone();
             }

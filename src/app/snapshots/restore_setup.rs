@@ -141,19 +141,14 @@ impl App {
 
     /// A key while the restore choice is shown.
     pub(super) fn restore_setup_key(&mut self, key: KeyEvent) {
-        let Some(s) = self
-            .snapshots
-            .as_mut()
-            .and_then(|p| p.backups.as_mut())
-            .and_then(|b| b.setup.as_mut())
-        else {
+        let Some(s) = self.restore_setup_mut() else {
             return;
         };
         let n = s.tables.len();
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') if s.preview.is_some() || s.loading => s.changed(),
             KeyCode::Esc | KeyCode::Char('q') => {
-                if let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) {
+                if let Some(b) = self.backups_mut() {
                     b.setup = None;
                 }
             }
@@ -199,12 +194,7 @@ impl App {
     /// loop) and read the preview from it.
     fn read_restore_preview(&mut self) {
         let me = self.conn.clone();
-        let Some(s) = self
-            .snapshots
-            .as_mut()
-            .and_then(|p| p.backups.as_mut())
-            .and_then(|b| b.setup.as_mut())
-        else {
+        let Some(s) = self.restore_setup_mut() else {
             return;
         };
         s.loading = true;
@@ -220,7 +210,7 @@ impl App {
     /// The loop resolved the restore target (or failed to): read the preview.
     pub fn restore_target_resolved(&mut self, res: Result<ConnInfo, String>) {
         let tx = self.job_tx.clone();
-        let Some(b) = self.snapshots.as_mut().and_then(|p| p.backups.as_mut()) else {
+        let Some(b) = self.backups_mut() else {
             return;
         };
         let (key, dir) = (b.key(), b.repo_dir.clone());
@@ -269,12 +259,7 @@ impl App {
 
     /// The backup's tables arrived: every one is marked.
     pub(super) fn restore_tables_read(&mut self, res: Result<Vec<SetupTable>, String>) {
-        let Some(s) = self
-            .snapshots
-            .as_mut()
-            .and_then(|p| p.backups.as_mut())
-            .and_then(|b| b.setup.as_mut())
-        else {
+        let Some(s) = self.restore_setup_mut() else {
             return;
         };
         s.loading = false;
@@ -290,12 +275,7 @@ impl App {
 
     /// The preview of a restore choice arrived.
     pub(super) fn restore_preview_read(&mut self, ticket: u64, res: Result<RestorePreview, String>) {
-        let Some(s) = self
-            .snapshots
-            .as_mut()
-            .and_then(|p| p.backups.as_mut())
-            .and_then(|b| b.setup.as_mut())
-        else {
+        let Some(s) = self.restore_setup_mut() else {
             return;
         };
         if s.ticket != ticket {
