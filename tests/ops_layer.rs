@@ -194,19 +194,15 @@ use dbn::store::audit::AuditEntry;
 /// A database of one engine for these tests, dropped at the end.
 struct Db {
     spec: ConnSpec,
-    /// Server URL and database name to drop (Postgres, MariaDB).
-    drop: Option<(Engine, String, String)>,
+    /// Engine and database name to drop (Postgres, MariaDB).
+    drop: Option<(Engine, String)>,
     _dir: Option<tempfile::TempDir>,
 }
 
 impl Drop for Db {
     fn drop(&mut self) {
-        if let Some((engine, url, name)) = &self.drop {
-            // Best effort: never panic in Drop.
-            let _ = match engine {
-                Engine::Postgres => common::try_psql(url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
-                _ => common::try_mysql(url, &format!("DROP DATABASE IF EXISTS {name}")),
-            };
+        if let Some((engine, name)) = &self.drop {
+            common::drop_test_database(*engine, name);
         }
     }
 }
@@ -239,7 +235,7 @@ fn fresh(engine: Engine, prefix: &str) -> Option<Db> {
     }
     Some(Db {
         spec: ConnSpec::parse_url(&common::with_database(&url, &name)).unwrap(),
-        drop: Some((engine, url, name)),
+        drop: Some((engine, name)),
         _dir: None,
     })
 }

@@ -52,19 +52,8 @@ impl Drop for Db {
     /// (a fresh Postgres database takes about 8 MB). Errors are ignored:
     /// this runs during unwinding too, where a second panic would abort.
     fn drop(&mut self) {
-        let Some(name) = self.server_db.take() else { return };
-        match self.engine {
-            Engine::Postgres => {
-                if let Some(url) = pg_url() {
-                    let _ = try_psql(&url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-                }
-            }
-            Engine::Mysql => {
-                if let Some(url) = mysql_url() {
-                    let _ = try_mysql(&url, &format!("DROP DATABASE IF EXISTS {name}"));
-                }
-            }
-            Engine::Sqlite => {}
+        if let Some(name) = self.server_db.take() {
+            drop_test_database(self.engine, &name);
         }
     }
 }

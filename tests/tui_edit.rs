@@ -182,41 +182,25 @@ CREATE TABLE ledger (at timestamp, amount int);";
 
 /// Drops its test database when the test ends (even when it fails).
 struct Dropped {
-    admin: String,
     name: String,
     mysql: bool,
 }
 
 impl Drop for Dropped {
     fn drop(&mut self) {
-        let sql = if self.mysql {
-            format!("DROP DATABASE IF EXISTS {}", self.name)
+        let engine = if self.mysql {
+            dbn::db::Engine::Mysql
         } else {
-            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)
+            dbn::db::Engine::Postgres
         };
-        let run = || {
-            if self.mysql {
-                common::mysql(&self.admin, &sql)
-            } else {
-                common::psql(&self.admin, &sql)
-            }
-        };
-        if std::panic::catch_unwind(run).is_err() {
-            eprintln!("could not drop {}", self.name);
-        }
+        common::drop_test_database(engine, &self.name);
     }
-}
-
-fn db_name(url: &str) -> String {
-    let head = url.split('?').next().unwrap_or(url);
-    head.rsplit('/').next().unwrap_or_default().to_string()
 }
 
 async fn pg() -> Option<(Ui, String, Dropped)> {
     let url = common::fresh_pg_db("tui_edit")?;
     let guard = Dropped {
-        admin: common::pg_url()?,
-        name: db_name(&url),
+        name: common::database_of(&url).unwrap_or_default(),
         mysql: false,
     };
     common::psql(&url, ACCOUNTS);
@@ -230,8 +214,7 @@ INSERT INTO accounts VALUES (1, 'ada', 10.00, NULL, '2026-01-01', true), (2, 'bo
 async fn mariadb() -> Option<(Ui, String, Dropped)> {
     let url = common::fresh_mysql_db("tui_edit")?;
     let guard = Dropped {
-        admin: common::mysql_url()?,
-        name: db_name(&url),
+        name: common::database_of(&url).unwrap_or_default(),
         mysql: true,
     };
     common::mysql(&url, MY_ACCOUNTS);
@@ -429,7 +412,7 @@ async fn mariadb_edits_are_staged_as_exact_sql() {
     ui.query("SELECT id, owner, balance, note FROM accounts ORDER BY id")
         .await;
     stage_three(&mut ui);
-    let db = db_name(&url);
+    let db = common::database_of(&url).unwrap_or_default();
     assert_eq!(
         ui.statements(),
         vec![
@@ -600,8 +583,7 @@ async fn a_read_only_connection_needs_the_unlock() {
         return;
     };
     let _db = Dropped {
-        admin: common::pg_url().unwrap(),
-        name: db_name(&url),
+        name: common::database_of(&url).unwrap_or_default(),
         mysql: false,
     };
     common::psql(&url, ACCOUNTS);
@@ -748,7 +730,7 @@ async fn new_rows_are_drawn_and_edited_in_the_grid_on_mariadb() {
     ui.query("SELECT id, owner, balance, note FROM accounts ORDER BY id")
         .await;
     let insert = new_rows_in_the_grid(&mut ui);
-    let db = db_name(&url);
+    let db = common::database_of(&url).unwrap_or_default();
     assert_eq!(
         insert,
         format!("INSERT INTO `{db}`.`accounts` (`id`, `owner`, `note`) VALUES (4, 'dee', NULL)")

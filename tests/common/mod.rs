@@ -127,6 +127,17 @@ pub fn try_mysql(url: &str, sql: &str) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// Drop a per-test database from the test server of its engine. Best
+/// effort and never panics, so it is safe in `Drop` while unwinding.
+pub fn drop_test_database(engine: dbn::db::Engine, name: &str) {
+    use dbn::db::Engine;
+    let _ = match engine {
+        Engine::Postgres => pg_url().map(|u| try_psql(&u, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))),
+        Engine::Mysql => mysql_url().map(|u| try_mysql(&u, &format!("DROP DATABASE IF EXISTS {name}"))),
+        Engine::Sqlite => None,
+    };
+}
+
 /// The database named in a server URL (the path), if any.
 pub fn database_of(url: &str) -> Option<String> {
     let u = url::Url::parse(url).ok()?;

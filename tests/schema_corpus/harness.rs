@@ -274,22 +274,7 @@ impl Side {
     }
 
     fn drop(&self) {
-        match self.engine {
-            Engine::Postgres => {
-                let _ = std::panic::catch_unwind(|| {
-                    psql(
-                        &pg_url().unwrap(),
-                        &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-                    )
-                });
-            }
-            Engine::Mysql => {
-                let _ = std::panic::catch_unwind(|| {
-                    mysql(&mysql_url().unwrap(), &format!("DROP DATABASE IF EXISTS {}", self.name))
-                });
-            }
-            Engine::Sqlite => {}
-        }
+        drop_test_database(self.engine, &self.name);
     }
 }
 
