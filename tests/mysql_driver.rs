@@ -132,6 +132,50 @@ async fn streams_200k_rows_in_batches() {
     assert!(batches >= 200_000 / BATCH_ROWS, "only {batches} batches");
 }
 
+/// A `CALL` returns one row set per SELECT and then an OK: each set comes
+/// after its own columns, in order, and the connection is clean afterwards.
+#[tokio::test]
+async fn a_call_streams_each_row_set_after_its_columns() {
+    let Some((mut s, _)) = fresh("mycall").await else {
+        return;
+    };
+    run(&mut s, "CREATE TABLE t (id INT PRIMARY KEY)").await;
+    run(
+        &mut s,
+        "CREATE PROCEDURE two_sets() BEGIN SELECT 1 AS a, 'x' AS b; INSERT INTO t VALUES (1), (2); SELECT id FROM t ORDER BY id; SELECT id FROM t WHERE id > 5; END",
+    )
+    .await;
+    let (tx, mut rx) = mpsc::channel(4);
+    let reader = async {
+        let mut frames = Vec::new();
+        while let Some(frame) = rx.recv().await {
+            frames.push(match frame {
+                Frame::Columns(c) => format!(
+                    "columns {}",
+                    c.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(",")
+                ),
+                Frame::Rows(r) => format!("rows {r:?}"),
+            });
+        }
+        frames
+    };
+    let (summary, frames) = tokio::join!(s.execute("CALL two_sets()", tx), reader);
+    let summary = summary.unwrap();
+    assert_eq!(
+        frames,
+        [
+            "columns a,b".to_string(),
+            format!("rows {:?}", [[Value::Int(1), Value::Text("x".into())]]),
+            "columns id".to_string(),
+            format!("rows {:?}", [[Value::Int(1)], [Value::Int(2)]]),
+            "columns id".to_string(),
+        ]
+    );
+    assert_eq!(summary.rows_returned, 3);
+    let (_, rows, _) = query_all(s.as_mut(), "SELECT COUNT(*) FROM t").await.unwrap();
+    assert_eq!(rows, [[Value::Int(2)]]);
+}
+
 #[tokio::test]
 async fn cancel_kills_sleep_and_session_stays_usable() {
     let Some((mut s, _)) = fresh("mycancel").await else {

@@ -4,9 +4,8 @@ use super::convert::{Kind, kind_of, type_name, value_of};
 use super::error::{Target, map_err};
 use super::session::Killer;
 use crate::db::{BATCH_ROWS, Column, DbError, DbResult, ErrorCode, Frame, Summary, Value};
-use futures::StreamExt;
 use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, ResultSetStream, Row, TextProtocol};
+use mysql_async::{Conn, QueryResult, TextProtocol};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -62,15 +61,16 @@ pub(super) async fn execute(
     let mut rows_returned: Option<u64> = None;
     let mut rows_affected: Option<u64> = None;
     let mut receiver_gone = false;
-    loop {
-        let Some(mut set) = result.stream::<Row>().await.map_err(|e| map_err(e, target))? else {
-            break;
-        };
-        if set.columns_ref().is_empty() {
-            rows_affected = Some(rows_affected.unwrap_or(0) + set.affected_rows());
+    // One pass per result set: `columns()` describes the current set (empty
+    // for a statement without rows) and is `None` once every set was read;
+    // reading past a set's last row moves on to the next set.
+    while let Some(columns) = result.columns() {
+        if columns.is_empty() {
+            rows_affected = Some(rows_affected.unwrap_or(0) + result.affected_rows());
+            result.next().await.map_err(|e| map_err(e, target))?;
             continue;
         }
-        match stream_set(&mut set, tx).await.map_err(|e| map_err(e, target))? {
+        match stream_set(&mut result, &columns, tx, target).await? {
             SetOutcome::Finished(n) => rows_returned = Some(rows_returned.unwrap_or(0) + n),
             SetOutcome::ReceiverGone => {
                 receiver_gone = true;
@@ -95,11 +95,17 @@ pub(super) async fn execute(
     })
 }
 
+/// Stream the rows of the current result set of `result`.
+///
+/// Rows are read with `QueryResult::next` (public, though hidden from the
+/// docs: `for_each` and `drop_result` are built on it) rather than a
+/// `ResultSetStream`, which boxes a new future for every row.
 async fn stream_set(
-    set: &mut ResultSetStream<'_, '_, '_, Row, TextProtocol>,
+    result: &mut QueryResult<'_, '_, TextProtocol>,
+    columns: &[mysql_async::Column],
     tx: &mpsc::Sender<Frame>,
-) -> Result<SetOutcome, mysql_async::Error> {
-    let columns = set.columns();
+    target: &Target<'_>,
+) -> DbResult<SetOutcome> {
     let meta: Vec<Column> = columns
         .iter()
         .map(|c| Column {
@@ -115,27 +121,30 @@ async fn stream_set(
     let mut flush_at: Option<Instant> = None;
     let mut count = 0u64;
     loop {
-        // ResultSetStream keeps its in-flight read inside itself, so losing
-        // this race to the timer or to a closed receiver drops no row. A row
-        // that is ready is taken first: the receiver and the flush timer are
-        // only looked at while the server is slow (polling them for every
-        // row registered a waiter and a timer per row, which cost more than
-        // decoding the row; a full batch still goes out at BATCH_ROWS and a
-        // gone receiver is seen at the next send).
-        let next = tokio::select! {
-            biased;
-            next = set.next() => next,
-            () = tx.closed() => return Ok(SetOutcome::ReceiverGone),
-            () = sleep_until(flush_at), if flush_at.is_some() => {
-                flush_at = None;
-                if tx.send(Frame::Rows(std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS)))).await.is_err() {
-                    return Ok(SetOutcome::ReceiverGone);
+        // The read of one row stays the same future while the flush timer
+        // fires, so a row half-read is never dropped. A row that is ready
+        // is taken first: the receiver and the timer are only looked at
+        // while the server is slow (polling them for every row cost more
+        // than decoding it; a gone receiver is also seen at the next send).
+        let next = result.next();
+        tokio::pin!(next);
+        let row = loop {
+            tokio::select! {
+                biased;
+                row = &mut next => break row.map_err(|e| map_err(e, target))?,
+                () = tx.closed() => return Ok(SetOutcome::ReceiverGone),
+                () = sleep_until(flush_at), if flush_at.is_some() => {
+                    flush_at = None;
+                    let rows = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                    if tx.send(Frame::Rows(rows)).await.is_err() {
+                        return Ok(SetOutcome::ReceiverGone);
+                    }
                 }
-                continue;
             }
         };
-        let Some(row) = next else { break };
-        let values: Vec<Value> = row?
+        // `None`: the end of the set (the next set, if any, is now current).
+        let Some(row) = row else { break };
+        let values: Vec<Value> = row
             .unwrap_raw()
             .into_iter()
             .zip(kinds.iter())
@@ -146,14 +155,8 @@ async fn stream_set(
         flush_at.get_or_insert_with(|| Instant::now() + BATCH_MAX_WAIT);
         if batch.len() >= BATCH_ROWS {
             flush_at = None;
-            if tx
-                .send(Frame::Rows(std::mem::replace(
-                    &mut batch,
-                    Vec::with_capacity(BATCH_ROWS),
-                )))
-                .await
-                .is_err()
-            {
+            let rows = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+            if tx.send(Frame::Rows(rows)).await.is_err() {
                 return Ok(SetOutcome::ReceiverGone);
             }
         }
