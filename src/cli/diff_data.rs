@@ -150,7 +150,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     let d = run_diff(&rt, src.session.as_mut(), tgt.session.as_mut(), &args.spec(), args.json)?;
     let full = render::diff_json(&d, &src.name, &tgt.name);
     if let Some(path) = &args.out {
-        std::fs::write(path, serde_json::to_string_pretty(&full)?)
+        crate::fsutil::write_atomic(path, serde_json::to_string_pretty(&full)?.as_bytes())
             .with_context(|| format!("cannot write '{}'", path.display()))?;
     }
     if args.json {
