@@ -11,6 +11,7 @@ pub mod cursor;
 mod dock;
 pub mod edit;
 pub mod editor;
+pub mod error;
 mod events;
 mod find;
 pub mod fuzzy;

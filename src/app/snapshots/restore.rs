@@ -3,6 +3,7 @@
 //! Ctrl+C cancel, indexing of the pre-restore snapshot and the audit entry.
 
 use super::SnapEvent;
+use crate::app::error::AppError;
 use crate::app::guard::Operation;
 use crate::app::query::JobEvent;
 use crate::app::{App, Level};
@@ -73,7 +74,7 @@ pub struct RestoreOutcome {
     /// Pre-restore snapshot, when one was taken.
     pub pre: Option<CaptureReport>,
     /// Tables and rows restored, or the error.
-    pub result: Result<(u64, u64), String>,
+    pub result: Result<(u64, u64), AppError>,
 }
 
 fn record_of(r: &CaptureReport) -> BackupRecord {
@@ -104,10 +105,7 @@ impl App {
         let Some(setup) = b.setup.as_ref() else { return };
         let Some(Ok(preview)) = &setup.preview else { return };
         if b.key().is_none() {
-            let why = b
-                .unavailable
-                .clone()
-                .unwrap_or_else(|| "the backup key is not available".into());
+            let why = b.why_no_key();
             self.snap_message(Level::Error, why);
             return;
         }
@@ -291,7 +289,7 @@ fn spawn_restore(task: RestoreTask, cancel: CancellationToken, tx: tokio::sync::
         let out = match repo.load_with(&task.id, &task.keys).await {
             Err(e) => RestoreOutcome {
                 pre: None,
-                result: Err(e.to_string()),
+                result: Err(e.into()),
             },
             Ok((m, key)) => {
                 let mut records = task.meta.open_records();
@@ -325,7 +323,7 @@ fn spawn_restore(task: RestoreTask, cancel: CancellationToken, tx: tokio::sync::
                     },
                     Err(f) => RestoreOutcome {
                         pre: f.pre,
-                        result: Err(f.error.to_string()),
+                        result: Err(f.error.into()),
                     },
                 }
             }

@@ -1,6 +1,7 @@
 //! The panel's keys: open it, choose the target and the tables, start the
 //! preview, switch strategy, delete choice and shown table.
 
+use super::super::error::AppError;
 use super::super::popup::ConnEntry;
 use super::super::{App, ConnInfo, Effect, Level};
 use super::tasks::{progress_control, spawn_preview};
@@ -37,7 +38,7 @@ impl App {
     }
 
     /// The loop resolved the chosen target (or failed to).
-    pub fn sync_target_resolved(&mut self, res: Result<ConnInfo, String>) {
+    pub fn sync_target_resolved(&mut self, res: Result<ConnInfo, AppError>) {
         let Some(p) = self.sync.as_mut() else { return };
         match res {
             Ok(info) => {
@@ -46,7 +47,7 @@ impl App {
                 p.selected = 0;
                 p.message = None;
             }
-            Err(e) => p.message = Some((Level::Error, crate::sanitize::sanitize(&e).into_owned())),
+            Err(e) => p.message = Some((Level::Error, crate::sanitize::sanitize(&e.to_string()).into_owned())),
         }
         self.mark_dirty();
     }
