@@ -3,6 +3,7 @@
 
 mod file;
 mod keyring_backend;
+pub mod sealed;
 
 use crate::config::SecretsConfig;
 use crate::workspace::Workspace;

@@ -163,7 +163,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         .context("the diff of the table is missing")?;
     let full = render::diff_json(&d, &src.name, &tgt.name);
     if let Some(path) = &args.out {
-        std::fs::write(path, serde_json::to_string_pretty(&full)?)
+        crate::fsutil::write_atomic(path, serde_json::to_string_pretty(&full)?.as_bytes())
             .with_context(|| format!("cannot write '{}'", path.display()))?;
     }
     if args.json {

@@ -200,7 +200,7 @@ pub fn run(a: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         "applied": null,
     });
     if let Some(path) = &a.out {
-        std::fs::write(path, serde_json::to_string_pretty(&out)?)
+        crate::fsutil::write_atomic(path, serde_json::to_string_pretty(&out)?.as_bytes())
             .with_context(|| format!("cannot write '{}'", path.display()))?;
     }
     if !a.json {
