@@ -100,6 +100,7 @@ mod tests {
         "dbn::ops::context::AuditError", // becomes OpsError::AuditUnavailable / DataSyncError::Audit
         "dbn::backup::codec::DecodeError", // inside BackupError
         "dbn::backup::crypto::OpenError", // inside BackupError
+        "dbn::secrets::sealed::SealError", // inside SecretError / BundleError
         "dbn::overview::live::LiveError", // a field of the status overview
         "dbn::app::error::AppError",
         "dbn::app::error::ConnectionsError",
