@@ -54,6 +54,28 @@ pub enum SecretError {
     },
 }
 
+impl crate::error::Coded for SecretError {
+    fn code(&self) -> &'static str {
+        match self {
+            SecretError::WrongPassphrase(_) => "SECRET_WRONG_PASSPHRASE",
+            SecretError::NoPassphrase => "SECRET_NO_PASSPHRASE",
+            SecretError::KeyringUnavailable(_)
+            | SecretError::Keyring(_)
+            | SecretError::Corrupt { .. }
+            | SecretError::Mismatch
+            | SecretError::Io { .. } => "SECRET_STORE",
+        }
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        match self {
+            // Like a wrong database password.
+            SecretError::WrongPassphrase(_) => crate::error::ExitStatus::Connection,
+            _ => crate::error::ExitStatus::Usage,
+        }
+    }
+}
+
 /// Result alias for secret calls.
 pub type SecretResult<T> = Result<T, SecretError>;
 

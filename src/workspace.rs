@@ -35,6 +35,16 @@ pub enum WorkspaceError {
     NoHome,
 }
 
+impl crate::error::Coded for WorkspaceError {
+    fn code(&self) -> &'static str {
+        "WORKSPACE"
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        crate::error::ExitStatus::Usage
+    }
+}
+
 /// A workspace on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Workspace {
