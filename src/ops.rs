@@ -17,6 +17,7 @@
 //! Every write passes the one confirmation rule (`safety::gate`) and is
 //! audited: intent before it is sent, outcome after (fail closed).
 
+pub mod backup_create;
 pub mod backup_key;
 pub mod connection;
 pub mod context;

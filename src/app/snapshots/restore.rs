@@ -13,7 +13,6 @@ use crate::backup::{BackupKey, Repo};
 use crate::ops::restore::{RestoreRequest, restore_backup};
 use crate::ops::sinks::{NoPrompt, NullProgress};
 use crate::ops::{Face, OpsContext};
-use crate::store::backups::BackupRecord;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -75,22 +74,8 @@ pub struct RestoreOutcome {
     pub pre: Option<CaptureReport>,
     /// Tables and rows restored, or the error.
     pub result: Result<(u64, u64), AppError>,
-}
-
-fn record_of(r: &CaptureReport) -> BackupRecord {
-    let m = &r.manifest;
-    BackupRecord {
-        id: m.id.clone(),
-        connection: m.connection.clone(),
-        label: m.label.clone(),
-        engine: m.engine.as_str().to_string(),
-        manifest: format!(".dbnexus/snapshots/manifests/{}.json", m.id),
-        status: "ok".into(),
-        tables: m.tables.len() as i64,
-        rows: m.total_rows() as i64,
-        bytes: (r.new_bytes + r.manifest_bytes) as i64,
-        created_at: m.created_at.clone(),
-    }
+    /// Why the pre-restore snapshot could not be indexed.
+    pub index_warning: Option<String>,
 }
 
 impl App {
@@ -213,15 +198,8 @@ impl App {
         };
         let backup = r.backup.clone();
         let pre_id = out.pre.as_ref().map(|p| p.manifest.id.clone());
-        let mut warn = None;
-        if let (Some(pre), Some(store)) = (&out.pre, self.store.as_ref())
-            && let Err(e) = store.add_backup(&record_of(pre))
-        {
-            warn = Some(format!(
-                "cannot index the pre-restore snapshot {}: {e}",
-                pre.manifest.id
-            ));
-        }
+        // The operation indexed the pre-restore snapshot and audited the restore.
+        let warn = out.index_warning.clone();
         // The restore's audit entry was written by the operation itself.
         let (level, line) = match &out.result {
             Ok((tables, rows)) => {
@@ -290,6 +268,7 @@ fn spawn_restore(task: RestoreTask, cancel: CancellationToken, tx: tokio::sync::
             Err(e) => RestoreOutcome {
                 pre: None,
                 result: Err(e.into()),
+                index_warning: None,
             },
             Ok((m, key)) => {
                 let mut records = task.meta.open_records();
@@ -320,10 +299,12 @@ fn spawn_restore(task: RestoreTask, cancel: CancellationToken, tx: tokio::sync::
                     Ok(r) => RestoreOutcome {
                         pre: r.pre,
                         result: Ok((r.report.tables, r.report.rows)),
+                        index_warning: r.index_warning,
                     },
                     Err(f) => RestoreOutcome {
                         pre: f.pre,
                         result: Err(f.error.into()),
+                        index_warning: f.index_warning,
                     },
                 }
             }
