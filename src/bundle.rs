@@ -131,6 +131,34 @@ pub enum BundleError {
     Secret(#[from] crate::secrets::SecretError),
 }
 
+impl crate::error::Coded for BundleError {
+    fn code(&self) -> &'static str {
+        match self {
+            BundleError::Malformed { .. } => "BUNDLE_MALFORMED",
+            BundleError::Truncated { .. } => "BUNDLE_TRUNCATED",
+            BundleError::Invalid { .. } => "BUNDLE_INVALID",
+            BundleError::TooNew { .. } => "BUNDLE_TOO_NEW",
+            BundleError::Tampered { .. } => "BUNDLE_TAMPERED",
+            BundleError::WrongPassphrase { .. } => "BUNDLE_WRONG_PASSPHRASE",
+            BundleError::NoPassphrase(_) => "BUNDLE_NO_PASSPHRASE",
+            BundleError::PassphraseMismatch => "BUNDLE_PASSPHRASE_MISMATCH",
+            BundleError::Io { .. } => "BUNDLE_IO",
+            BundleError::Store(e) => e.code(),
+            BundleError::Secret(e) => e.code(),
+        }
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        use crate::error::ExitStatus;
+        match self {
+            BundleError::WrongPassphrase { .. } => ExitStatus::Connection,
+            BundleError::Store(e) => e.exit(),
+            BundleError::Secret(e) => e.exit(),
+            _ => ExitStatus::Usage,
+        }
+    }
+}
+
 impl From<rusqlite::Error> for BundleError {
     fn from(e: rusqlite::Error) -> Self {
         BundleError::Store(crate::store::StoreError::Sqlite(e))

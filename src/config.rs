@@ -60,6 +60,16 @@ pub enum ConfigError {
     },
 }
 
+impl crate::error::Coded for ConfigError {
+    fn code(&self) -> &'static str {
+        "CONFIG_INVALID"
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        crate::error::ExitStatus::Usage
+    }
+}
+
 /// The merged configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

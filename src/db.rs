@@ -10,6 +10,7 @@ mod spec;
 pub mod sqlite;
 mod tls;
 pub mod tunnel;
+pub mod types;
 mod value;
 
 pub use access::{Access, Lexing, database_id};

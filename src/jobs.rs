@@ -28,3 +28,19 @@ pub enum JobError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 }
+
+impl crate::error::Coded for JobError {
+    fn code(&self) -> &'static str {
+        match self {
+            JobError::BadDefinition { .. } => "JOB_INVALID",
+            JobError::Store(e) => e.code(),
+        }
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        match self {
+            JobError::BadDefinition { .. } => crate::error::ExitStatus::Usage,
+            JobError::Store(e) => e.exit(),
+        }
+    }
+}

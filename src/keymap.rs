@@ -78,6 +78,16 @@ pub enum KeymapError {
     UnknownPreset(String),
 }
 
+impl crate::error::Coded for KeymapError {
+    fn code(&self) -> &'static str {
+        "KEYMAP_INVALID"
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        crate::error::ExitStatus::Usage
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 struct Node {
     action: Option<Action>,

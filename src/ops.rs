@@ -8,6 +8,7 @@
 //! |---|---|
 //! | run statements (split, classify, gate, execute, audit, history) | [`run_statements::authorize`] / [`run_statements::review`] + [`run_statements::approve`], then [`run_statements::execute`] |
 //! | apply a schema migration (rule, snapshots, audit, verify) | [`migration::authorize`], then [`migration::apply`] |
+//! | preview a data sync (open both sides, diff, plan) | [`sync_table::preview`] (diff only: [`sync_table::compare`]) |
 //! | apply a data sync (every batch audited) | [`gate::authorize_operation`], then [`sync_table::apply`] |
 //! | restore a backup (audited before anything is sent) | [`gate::authorize_operation`], then [`restore::restore_backup`] |
 //! | resolve the backup key(s) | [`backup_key::KeySources`] |
@@ -16,6 +17,7 @@
 //! Every write passes the one confirmation rule (`safety::gate`) and is
 //! audited: intent before it is sent, outcome after (fail closed).
 
+pub mod backup_create;
 pub mod backup_key;
 pub mod connection;
 pub mod context;

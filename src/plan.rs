@@ -42,14 +42,23 @@ pub enum PlanError {
     Db(#[from] crate::db::DbError),
 }
 
-impl PlanError {
-    /// Stable code for messages and exit mapping.
-    pub fn code(&self) -> &'static str {
+impl crate::error::Coded for PlanError {
+    fn code(&self) -> &'static str {
         match self {
             PlanError::Unsupported(_) => "PLAN_UNSUPPORTED",
             PlanError::Parse(_) => "PLAN_PARSE",
             PlanError::Refused(r) => r.code,
             PlanError::Db(e) => e.code.as_str(),
+        }
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        use crate::error::ExitStatus;
+        match self {
+            PlanError::Unsupported(_) => ExitStatus::Usage,
+            PlanError::Parse(_) => ExitStatus::QueryError,
+            PlanError::Refused(_) => ExitStatus::Blocked,
+            PlanError::Db(e) => crate::error::Coded::exit(e),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod file;
 mod keyring_backend;
+pub mod sealed;
 
 use crate::config::SecretsConfig;
 use crate::workspace::Workspace;
@@ -51,6 +52,28 @@ pub enum SecretError {
         /// Underlying error.
         source: std::io::Error,
     },
+}
+
+impl crate::error::Coded for SecretError {
+    fn code(&self) -> &'static str {
+        match self {
+            SecretError::WrongPassphrase(_) => "SECRET_WRONG_PASSPHRASE",
+            SecretError::NoPassphrase => "SECRET_NO_PASSPHRASE",
+            SecretError::KeyringUnavailable(_)
+            | SecretError::Keyring(_)
+            | SecretError::Corrupt { .. }
+            | SecretError::Mismatch
+            | SecretError::Io { .. } => "SECRET_STORE",
+        }
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        match self {
+            // Like a wrong database password.
+            SecretError::WrongPassphrase(_) => crate::error::ExitStatus::Connection,
+            _ => crate::error::ExitStatus::Usage,
+        }
+    }
 }
 
 /// Result alias for secret calls.

@@ -35,6 +35,16 @@ pub enum WorkspaceError {
     NoHome,
 }
 
+impl crate::error::Coded for WorkspaceError {
+    fn code(&self) -> &'static str {
+        "WORKSPACE"
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        crate::error::ExitStatus::Usage
+    }
+}
+
 /// A workspace on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Workspace {
@@ -176,21 +186,16 @@ fn mkdir(p: &Path) -> Result<(), WorkspaceError> {
 }
 
 fn write_new(p: &Path, body: &str) -> Result<(), WorkspaceError> {
-    use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(p)
-        .map_err(|source| WorkspaceError::Io {
-            action: "create",
-            path: p.display().to_string(),
-            source,
-        })?;
-    f.write_all(body.as_bytes()).map_err(|source| WorkspaceError::Io {
-        action: "write",
+    let io = |action, source| WorkspaceError::Io {
+        action,
         path: p.display().to_string(),
         source,
-    })
+    };
+    match crate::fsutil::write_atomic_new(p, body.as_bytes()) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(io("create", std::io::Error::from(std::io::ErrorKind::AlreadyExists))),
+        Err(source) => Err(io("write", source)),
+    }
 }
 
 #[cfg(unix)]

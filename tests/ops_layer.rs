@@ -181,7 +181,7 @@ async fn a_job_cannot_answer_a_question_and_is_refused() {
 
 mod common;
 
-use dbn::backup::capture::{CaptureOptions, capture};
+use dbn::backup::capture::CaptureOptions;
 use dbn::backup::restore::RestoreOptions;
 use dbn::backup::{BackupKey, Repo};
 use dbn::datasync::{Control, DataSyncError, DiffSpec, Strategy, diff_table, plan_sync};
@@ -462,11 +462,22 @@ async fn restores_are_audited(engine: Engine) {
         tables: Vec::new(),
         label: None,
     };
-    let mut s = connect(&db.spec).await.unwrap();
-    let backup = capture(s.as_mut(), &repo, &key, &opts, &None, &CancellationToken::new())
-        .await
-        .unwrap();
-    drop(s);
+    // 0. Backups go through the operation: audited before the source is
+    //    read (nothing read when the audit log refuses), indexed after.
+    let source = Target::new("dst", Tag::Prod, true, db.spec.clone());
+    let mut records = MemoryRecords {
+        fail_audit: Some("attempt to write a readonly database".into()),
+        ..MemoryRecords::default()
+    };
+    let e = backup(&mut records, &source, &repo, &key, &opts).await.unwrap_err();
+    assert!(matches!(e, OpsError::AuditUnavailable(_)), "{e:?}");
+    assert_eq!(backups_in(&repo).await, 0, "{engine:?}: nothing was backed up");
+    let mut records = MemoryRecords::default();
+    let backup = backup(&mut records, &source, &repo, &key, &opts).await.unwrap();
+    let e = records.audit.iter().find(|e| e.action == "backup").unwrap();
+    assert_eq!((e.outcome.as_str(), e.rows_affected), ("ok", Some(3)), "{e:?}");
+    let indexed: Vec<&str> = records.backups.iter().map(|b| b.id.as_str()).collect();
+    assert_eq!(indexed, [backup.manifest.id.as_str()]);
     exec(&db.spec, &["UPDATE t SET v = 'changed'"]).await;
     let changed = rows(&db.spec).await;
     let new_name = match engine {
@@ -517,6 +528,27 @@ async fn restores_are_audited(engine: Engine) {
     );
     let d: serde_json::Value = serde_json::from_str(e.detail.as_deref().unwrap()).unwrap();
     assert!(d["pre_restore_backup"].is_string(), "{d}");
+    // The undo snapshot is indexed by the operation, for every face.
+    let pre = r.pre.as_ref().unwrap();
+    assert!(
+        records.backups.iter().any(|b| b.id == pre.manifest.id),
+        "{:?}",
+        records.backups
+    );
+    assert!(r.index_warning.is_none());
+}
+
+async fn backup(
+    records: &mut MemoryRecords,
+    source: &Target,
+    repo: &Repo,
+    key: &BackupKey,
+    opts: &CaptureOptions,
+) -> Result<dbn::backup::capture::CaptureReport, OpsError> {
+    let mut progress = NullProgress;
+    let mut prompt = NoPrompt;
+    let mut c = ctx(records, &mut prompt, &mut progress);
+    dbn::ops::backup_create::create_backup(&mut c, source, repo, key, opts, &None).await
 }
 
 /// Backups in the repository.

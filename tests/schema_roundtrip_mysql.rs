@@ -155,3 +155,11 @@ async fn chosen_renames_keep_data() {
     )
     .await;
 }
+
+// A routine comment with a quote and a backslash survives the migration
+// (MySQL strings treat `\` as an escape).
+rt!(
+    routine_comment_with_quote_and_backslash,
+    r"CREATE PROCEDURE p(IN a int) COMMENT 'it''s C:\\dir' SELECT a;",
+    "CREATE PROCEDURE p(IN a int) SELECT a;"
+);

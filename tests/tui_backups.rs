@@ -110,7 +110,7 @@ fn panel_app(w: u16, h: u16) -> App {
             record("20261123T020000Z-bb02", Some("scheduled"), 2002),
             record("20261122T020000Z-aa01", None, 2000),
         ],
-        Err("unused".into()),
+        Err(dbn::app::error::Unavailable::NoKey.into()),
         None,
     );
     b.set_key(BackupKey::from_hex(KEY_HEX).unwrap());

@@ -628,7 +628,7 @@ async fn data_sync_panel_several_tables_with_each_strategy_and_delete_missing() 
     settle(&mut app, &mut rx, 30).await;
     let p = app.sync.as_ref().unwrap();
     assert_eq!(
-        (p.diffs.len(), p.chosen.clone()),
+        (p.compared(), p.chosen.clone()),
         (1, vec!["items".to_string()]),
         "{:?}",
         p.message
@@ -712,7 +712,7 @@ async fn data_sync_panel_several_tables_with_each_strategy_and_delete_missing() 
     settle(&mut app, &mut rx, 30).await;
     let p = app.sync.as_ref().unwrap();
     assert_eq!(
-        (p.diffs.len(), p.chosen.clone()),
+        (p.compared(), p.chosen.clone()),
         (2, vec!["items".to_string(), "tags".to_string()])
     );
     assert_eq!(
@@ -837,7 +837,7 @@ async fn data_sync_diff_is_cancelled_with_esc() {
     app.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     settle(&mut app, &mut rx, 30).await;
     let p = app.sync.as_ref().expect("the panel stays open");
-    assert!(p.diffs.is_empty(), "the diff was cancelled");
+    assert_eq!(p.compared(), 0, "the diff was cancelled");
     let msg = p.message.clone().unwrap().1;
     assert!(msg.contains("cancel"), "{msg}");
 }
@@ -902,10 +902,87 @@ async fn data_sync_panel_on_mariadb_reads_the_targets_own_table() {
 // job yields the same refusals, the same per-batch audit entries (apart from
 // the face and how the name was given) and the same end state.
 
+// `notes` has no key on either side; `only_src` is missing from the target.
 const PARITY_SRC: &str = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER);
-     INSERT INTO items VALUES (1, 'apple', 5), (2, 'pear', 1), (3, 'plum', 7), (4, 'fig', 2), (5, 'kiwi', 3);";
+     INSERT INTO items VALUES (1, 'apple', 5), (2, 'pear', 1), (3, 'plum', 7), (4, 'fig', 2), (5, 'kiwi', 3);
+     CREATE TABLE notes (body TEXT); CREATE TABLE only_src (id INTEGER PRIMARY KEY);";
 const PARITY_DST: &str = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER);
-     INSERT INTO items VALUES (2, 'pear', 1), (3, 'plum', 2), (9, 'lime', 9);";
+     INSERT INTO items VALUES (2, 'pear', 1), (3, 'plum', 2), (9, 'lime', 9);
+     CREATE TABLE notes (body TEXT);";
+
+/// What a face's preview showed: the counts of `items` (only in source,
+/// only in target, changed, identical) and the messages for `only_src`
+/// (missing on the target) and `notes` (no key).
+#[derive(Debug, PartialEq)]
+struct Previewed {
+    counts: (u64, u64, u64, u64),
+    missing_table: String,
+    no_key: String,
+}
+
+/// The preview through the binary: `sync data` without `--apply`, or a job
+/// run without `--apply`; then the two refusals.
+fn preview_through_binary(sb: &common::Sandbox, job: bool) -> Previewed {
+    let run = |args: &[&str]| sb.cmd().args(args).stdin(std::process::Stdio::null()).output().unwrap();
+    let json_lines = |out: &[u8]| -> Vec<serde_json::Value> {
+        String::from_utf8_lossy(out)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    };
+    if job {
+        for (name, table) in [("jp", "items"), ("jt", "only_src"), ("jk", "notes")] {
+            let o = run(&[
+                "job", "add", name, "--kind", "data", "--source", "src", "--target", "dst", "--table", table,
+            ]);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        }
+        let finished = |name: &str, ok: bool| -> serde_json::Value {
+            let o = run(&["job", "run", name, "--json"]);
+            assert_eq!(o.status.success(), ok, "{}", String::from_utf8_lossy(&o.stderr));
+            let ev = json_lines(&o.stdout);
+            ev.into_iter().find(|e| e["event"] == "finished").unwrap()["summary"].clone()
+        };
+        let t = finished("jp", true)["counts"]["tables"][0].clone();
+        let error = |name: &str, table: &str| {
+            let e = finished(name, false)["error"].as_str().unwrap().to_string();
+            e.strip_prefix(&format!("table {table}: ")).unwrap_or(&e).to_string()
+        };
+        Previewed {
+            counts: (
+                t["only_in_source"].as_u64().unwrap(),
+                t["only_in_target"].as_u64().unwrap(),
+                t["changed"].as_u64().unwrap(),
+                t["identical"].as_u64().unwrap(),
+            ),
+            missing_table: error("jt", "only_src"),
+            no_key: error("jk", "notes"),
+        }
+    } else {
+        let sync = |table: &str| run(&["sync", "data", "-s", "src", "-t", "dst", "--table", table, "--json"]);
+        let o = sync("items");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let d = &out["diff"];
+        let refused = |table: &str, exit: i32, code: &str| {
+            let o = sync(table);
+            assert_eq!(o.status.code(), Some(exit), "{}", String::from_utf8_lossy(&o.stderr));
+            let e = json_lines(&o.stderr).pop().unwrap();
+            assert_eq!(e["error"]["code"], code, "{e}");
+            e["error"]["message"].as_str().unwrap().to_string()
+        };
+        Previewed {
+            counts: (
+                d["only_in_source"].as_u64().unwrap(),
+                d["only_in_target"].as_u64().unwrap(),
+                d["changed"].as_u64().unwrap(),
+                d["identical"].as_u64().unwrap(),
+            ),
+            missing_table: refused("only_src", 1, "TABLE_NOT_FOUND"),
+            no_key: refused("notes", 2, "NO_KEY"),
+        }
+    }
+}
 
 /// What must match across faces in an audit entry.
 type Comparable = (
@@ -945,9 +1022,10 @@ fn refusals(entries: &[dbn::store::audit::AuditEntry]) -> Vec<(String, String)> 
         .collect()
 }
 
-/// The CLI (`sync data`) or a job (`job run`) in a sandbox: a wrong
-/// confirmation, then `--confirm dst`. Returns the audit log.
-fn parity_through_binary(job: bool, dir: &std::path::Path) -> Vec<dbn::store::audit::AuditEntry> {
+/// The CLI (`sync data`) or a job (`job run`) in a sandbox: the preview,
+/// a wrong confirmation, then `--confirm dst`. Returns the preview and the
+/// audit log.
+fn parity_through_binary(job: bool, dir: &std::path::Path) -> (Previewed, Vec<dbn::store::audit::AuditEntry>) {
     let sb = common::Sandbox::new();
     let src = dir.join("src.db");
     let dst = dir.join("dst.db");
@@ -978,16 +1056,19 @@ fn parity_through_binary(job: bool, dir: &std::path::Path) -> Vec<dbn::store::au
         vec!["sync", "data", "-s", "src", "-t", "dst", "--table", "items", "--apply"]
     };
     let before = sqlite_rows(&dst, "items");
+    let previewed = preview_through_binary(&sb, job);
+    assert_eq!(sqlite_rows(&dst, "items"), before, "a preview writes nothing");
     let o = run(&[&base[..], &["--confirm", "wrong"]].concat());
     assert_eq!(o.status.code(), Some(4), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(sqlite_rows(&dst, "items"), before);
     ok(&[&base[..], &["--confirm", "dst"]].concat());
     let out = dir.join(if job { "job.rows" } else { "cli.rows" });
     std::fs::write(&out, sqlite_rows(&dst, "items").join("\n")).unwrap();
-    Store::open(&sb.ws().join(".dbnexus/metadata.db"))
+    let audit = Store::open(&sb.ws().join(".dbnexus/metadata.db"))
         .unwrap()
         .list_audit(&Default::default())
-        .unwrap()
+        .unwrap();
+    (previewed, audit)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -999,8 +1080,10 @@ async fn data_sync_parity_cli_tui_job() {
     for d in [&cli_dir, &job_dir, &tui_dir] {
         std::fs::create_dir_all(d).unwrap();
     }
-    let cli = parity_through_binary(false, &cli_dir);
-    let job = parity_through_binary(true, &job_dir);
+    let (cli_preview, cli) = parity_through_binary(false, &cli_dir);
+    let (job_preview, job) = parity_through_binary(true, &job_dir);
+    assert_eq!(cli_preview.counts, (3, 1, 1, 1));
+    assert_eq!(job_preview, cli_preview, "job vs cli preview");
 
     // The TUI: F8 from src, target dst (read-only prod), apply, a wrong name, then the right one.
     let store = Store::open(&tui_dir.join("meta.db")).unwrap();
@@ -1018,7 +1101,8 @@ async fn data_sync_parity_cli_tui_job() {
             .unwrap();
         app.on_job(ev);
     }
-    let open_panel = |app: &mut App, dst: &ConnSpec| {
+    // Tables are listed sorted: items, notes, only_src.
+    let open_panel = |app: &mut App, dst: &ConnSpec, table: usize| {
         app.on_key(key(KeyCode::F(8)));
         app.effects.clear();
         app.show_sync_targets(vec![entry("src"), entry("dst")]);
@@ -1031,10 +1115,33 @@ async fn data_sync_parity_cli_tui_job() {
             read_only: true,
             spec: dst.clone(),
         }));
+        for _ in 0..table {
+            app.on_key(key(KeyCode::Down));
+        }
         app.on_key(key(KeyCode::Enter));
     };
-    open_panel(&mut app, &dst);
+    let mut refused = Vec::new();
+    for table in [2, 1] {
+        open_panel(&mut app, &dst, table);
+        settle(&mut app, &mut rx, 30).await;
+        let p = app.sync.as_ref().unwrap();
+        assert!(p.diff().is_none(), "{:?}", p.message);
+        refused.push(p.message.clone().map(|(_, m)| m).unwrap_or_default());
+    }
+    open_panel(&mut app, &dst, 0);
     settle(&mut app, &mut rx, 30).await;
+    let d = &app.sync.as_ref().unwrap().diff().unwrap().diff;
+    let tui_preview = Previewed {
+        counts: (
+            d.only_in_source.len() as u64,
+            d.only_in_target.len() as u64,
+            d.changed.len() as u64,
+            d.equal,
+        ),
+        no_key: refused.pop().unwrap(),
+        missing_table: refused.pop().unwrap(),
+    };
+    assert_eq!(tui_preview, cli_preview, "tui vs cli preview");
     let before = sqlite_rows(&dst_path, "items");
     app.on_key(key(KeyCode::Char('a')));
     assert!(

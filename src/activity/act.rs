@@ -97,14 +97,73 @@ impl ResultSink for FirstValue {
     }
 }
 
+/// Why a cancel or terminate did not happen (or did, with its audit entry incomplete).
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The connection could not be opened.
+    #[error("{}", sanitize(&.0.message))]
+    Connect(crate::db::DbError),
+    /// Sent, but the audit entry could not be completed.
+    #[error("{done} but its audit entry #{id} could not be completed ({reason})")]
+    AuditIncomplete {
+        /// What was done.
+        done: String,
+        /// The entry left `unknown`.
+        id: i64,
+        /// Why.
+        reason: String,
+    },
+    /// The operation refused or failed before sending.
+    #[error("{}", sanitize(&.0.to_string()))]
+    Ops(OpsError),
+    /// The session ended before the signal arrived.
+    #[error("session {id} is no longer there (it ended before the signal arrived); nothing was {what}")]
+    Gone {
+        /// Session id.
+        id: i64,
+        /// `cancelled` or `terminated`.
+        what: &'static str,
+    },
+    /// The server refused the signal.
+    #[error("{}", sanitize(&.0.message))]
+    Failed(crate::db::DbError),
+    /// Cancelled before the server answered.
+    #[error("cancelled before the server answered")]
+    Cancelled,
+    /// Nothing was sent.
+    #[error("nothing was sent")]
+    NotSent,
+}
+
+impl crate::error::Coded for SendError {
+    fn code(&self) -> &'static str {
+        match self {
+            SendError::Connect(e) | SendError::Failed(e) => e.code(),
+            SendError::AuditIncomplete { .. } => crate::ops::error::AUDIT_UNAVAILABLE,
+            SendError::Ops(e) => e.code(),
+            SendError::Gone { .. } | SendError::NotSent => "QUERY_ERROR",
+            SendError::Cancelled => "CANCELLED",
+        }
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        use crate::error::ExitStatus;
+        match self {
+            SendError::Connect(e) | SendError::Failed(e) => e.exit(),
+            SendError::AuditIncomplete { .. } => ExitStatus::Blocked,
+            SendError::Ops(e) => e.exit(),
+            SendError::Gone { .. } | SendError::NotSent => ExitStatus::QueryError,
+            SendError::Cancelled => ExitStatus::Interrupted,
+        }
+    }
+}
+
 /// Send an approved request (see [`crate::ops::run_statements::authorize`]
 /// or `review` + `approve`) on a new session of the connection: the audit
 /// intent is recorded before it is sent (fail closed) and completed after.
 /// `Ok` is the line to show; `Err` says why nothing happened.
-pub async fn send(ctx: &mut OpsContext<'_>, plan: &Approved, req: &Request) -> Result<String, String> {
-    let mut session = crate::db::connect(&plan.spec())
-        .await
-        .map_err(|e| sanitize(&e.message).into_owned())?;
+pub async fn send(ctx: &mut OpsContext<'_>, plan: &Approved, req: &Request) -> Result<String, SendError> {
+    let mut session = crate::db::connect(&plan.spec()).await.map_err(SendError::Connect)?;
     let mut sink = FirstValue::default();
     let opts = RunOptions {
         timeout: Some(TIMEOUT),
@@ -115,26 +174,26 @@ pub async fn send(ctx: &mut OpsContext<'_>, plan: &Approved, req: &Request) -> R
     let report = execute(ctx, plan, session.as_mut(), &mut sink, &opts).await;
     let end = report.statements.first().map(|s| &s.end);
     match (end, report.error) {
-        (_, Some(OpsError::AuditIncomplete { id, reason })) => Err(format!(
-            "{} but its audit entry #{id} could not be completed ({reason})",
-            req.done()
-        )),
-        (_, Some(e)) => Err(sanitize(&e.to_string()).into_owned()),
+        (_, Some(OpsError::AuditIncomplete { id, reason })) => Err(SendError::AuditIncomplete {
+            done: req.done(),
+            id,
+            reason,
+        }),
+        (_, Some(e)) => Err(SendError::Ops(e)),
         (Some(End::Done(_)), None) => match sink.value {
             // Postgres answers false (with a warning) for a pid that is not a backend any more.
-            Some(Value::Bool(false)) => Err(format!(
-                "session {} is no longer there (it ended before the signal arrived); nothing was {}",
-                req.session.id,
-                match req.signal {
+            Some(Value::Bool(false)) => Err(SendError::Gone {
+                id: req.session.id,
+                what: match req.signal {
                     Signal::Cancel => "cancelled",
                     Signal::Terminate => "terminated",
-                }
-            )),
+                },
+            }),
             _ => Ok(req.done()),
         },
-        (Some(End::Failed(e)), None) => Err(sanitize(&e.message).into_owned()),
-        (Some(End::Cancelled), None) => Err("cancelled before the server answered".into()),
-        (Some(End::Stopped | End::Conflict { .. }), None) | (None, None) => Err("nothing was sent".into()),
+        (Some(End::Failed(e)), None) => Err(SendError::Failed(e.clone())),
+        (Some(End::Cancelled), None) => Err(SendError::Cancelled),
+        (Some(End::Stopped | End::Conflict { .. }), None) | (None, None) => Err(SendError::NotSent),
     }
 }
 

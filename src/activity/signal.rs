@@ -51,6 +51,16 @@ pub enum SignalError {
     BadId(String),
 }
 
+impl crate::error::Coded for SignalError {
+    fn code(&self) -> &'static str {
+        "USAGE"
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        crate::error::ExitStatus::Usage
+    }
+}
+
 /// Parse a session id as typed by a user (`4711`).
 pub fn parse_id(text: &str) -> Result<i64, SignalError> {
     let t = text.trim();

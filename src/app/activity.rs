@@ -28,7 +28,7 @@ pub enum ActivityEvent {
     /// A refresh finished (view ticket, snapshot or the error that stopped it).
     Snapshot(u64, Result<Box<Snapshot>, DbError>),
     /// A cancel or terminate finished (view ticket, what was done, the outcome line).
-    Signalled(u64, String, Result<String, String>),
+    Signalled(u64, String, Result<String, crate::activity::act::SendError>),
 }
 
 /// Which list the view shows under the blocking trees.

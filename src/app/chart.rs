@@ -70,7 +70,7 @@ pub enum ChartEvent {
         /// Ticket of the scan.
         ticket: u64,
         /// Kinds, axes and data, or why not.
-        result: Result<(Vec<ColKind>, ChartData), String>,
+        result: Result<(Vec<ColKind>, ChartData), ChartError>,
         /// Time spent.
         took: Duration,
     },
@@ -160,7 +160,7 @@ impl App {
             }
             Err(e) => {
                 view.data = None;
-                view.error = Some(crate::sanitize::sanitize(&e).into_owned());
+                view.error = Some(crate::sanitize::sanitize(&e.to_string()).into_owned());
             }
         }
     }
@@ -216,7 +216,7 @@ impl App {
                         view.axes = Some(axes);
                         self.rescan_chart();
                     }
-                    Err(why) => self.set_status(Level::Warn, why),
+                    Err(why) => self.set_status(Level::Warn, why.to_string()),
                 }
             }
             KeyCode::Char('r') => self.rescan_chart(),
@@ -267,26 +267,58 @@ fn next_x(view: &ChartView) -> Option<Axes> {
     (!ys.is_empty()).then_some(Axes { x, ys })
 }
 
+/// Why a chart cannot be drawn or changed as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// The rows are still being read.
+    #[error("the chart is still being read")]
+    Reading,
+    /// The `n`-th numeric column (1-based) does not exist.
+    #[error("there is no numeric column {n}: the result has {has}")]
+    NoSuchSeries {
+        /// Asked for.
+        n: usize,
+        /// Numeric columns there are.
+        has: usize,
+    },
+    /// The column is the x axis.
+    #[error("'{0}' is on the x axis: press x to move it")]
+    OnXAxis(String),
+    /// Removing the only series.
+    #[error("a chart needs one series: add another before removing this one")]
+    LastSeries,
+    /// Too many series.
+    #[error("at most {} series at once", data::MAX_SERIES)]
+    TooManySeries,
+    /// No numeric column at all.
+    #[error("nothing to chart: the result has no numeric column (numbers, decimals) to draw against the others")]
+    NothingToChart,
+    /// The spilled rows could not be read back.
+    #[error("cannot read the result's page file: {0}")]
+    Pages(#[source] std::io::Error),
+    /// The scan was cancelled.
+    #[error("cancelled")]
+    Cancelled,
+}
+
 /// Add or remove the `k`-th numeric column as a series.
-fn toggle_series(view: &ChartView, k: usize) -> Result<Axes, String> {
-    let mut axes = view.axes.clone().ok_or("the chart is still being read")?;
+fn toggle_series(view: &ChartView, k: usize) -> Result<Axes, ChartError> {
+    let mut axes = view.axes.clone().ok_or(ChartError::Reading)?;
     let numbers = numeric_columns(&view.kinds);
-    let &col = numbers
-        .get(k)
-        .ok_or_else(|| format!("there is no numeric column {}: the result has {}", k + 1, numbers.len()))?;
+    let &col = numbers.get(k).ok_or(ChartError::NoSuchSeries {
+        n: k + 1,
+        has: numbers.len(),
+    })?;
     if matches!(axes.x, XAxis::Column(xc, _) if xc == col) {
-        return Err(format!(
-            "'{}' is on the x axis: press x to move it",
-            view.columns[col].name
-        ));
+        return Err(ChartError::OnXAxis(view.columns[col].name.clone()));
     }
     if let Some(pos) = axes.ys.iter().position(|c| *c == col) {
         if axes.ys.len() == 1 {
-            return Err("a chart needs one series: add another before removing this one".into());
+            return Err(ChartError::LastSeries);
         }
         axes.ys.remove(pos);
     } else if axes.ys.len() >= data::MAX_SERIES {
-        return Err(format!("at most {} series at once", data::MAX_SERIES));
+        return Err(ChartError::TooManySeries);
     } else {
         axes.ys.push(col);
         axes.ys.sort_unstable();
@@ -324,24 +356,18 @@ pub fn scan(
     columns: &[Column],
     axes: Option<Axes>,
     token: &CancellationToken,
-) -> Result<(Vec<ColKind>, ChartData), String> {
-    let read = |p: usize| {
-        reader
-            .page(p)
-            .map_err(|e| format!("cannot read the result's page file: {e}"))
-    };
+) -> Result<(Vec<ColKind>, ChartData), ChartError> {
+    let read = |p: usize| reader.page(p).map_err(ChartError::Pages);
     let first = if reader.page_count() > 0 { read(0)? } else { Vec::new() };
     let kinds = column_kinds(columns, &first);
     let axes = match axes {
         Some(a) => a,
-        None => default_axes(&kinds).ok_or(
-            "nothing to chart: the result has no numeric column (numbers, decimals) to draw against the others",
-        )?,
+        None => default_axes(&kinds).ok_or(ChartError::NothingToChart)?,
     };
-    let pass = |mut acc: Accumulator| -> Result<Accumulator, String> {
+    let pass = |mut acc: Accumulator| -> Result<Accumulator, ChartError> {
         for p in 0..reader.page_count() {
             if token.is_cancelled() {
-                return Err("cancelled".into());
+                return Err(ChartError::Cancelled);
             }
             let page = if p == 0 { first.clone() } else { read(p)? };
             page.iter().for_each(|r| acc.push(r));

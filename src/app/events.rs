@@ -105,18 +105,14 @@ impl App {
                     let rows = tab.rows();
                     self.show_capped(rows);
                 } else if let Some(f) = failure {
-                    let outcome = if f.error.code == ErrorCode::QueryCancelled || r.cancelling {
-                        "cancelled"
-                    } else {
-                        "error"
-                    };
+                    let cancelled = f.error.code == ErrorCode::QueryCancelled || r.cancelling;
                     let which = r
                         .stmts
                         .iter()
                         .position(|s| s.offset == f.offset && s.sql == f.sql)
                         .filter(|_| r.stmts.len() > 1)
                         .map(|i| format!(" (statement {} of {})", i + 1, r.stmts.len()));
-                    self.show_failure(&f, outcome == "cancelled", which.as_deref().unwrap_or(""));
+                    self.show_failure(&f, cancelled, which.as_deref().unwrap_or(""));
                 } else if let Some(l) = &self.last_run {
                     let msg = format!("{} in {}", rows_text(l.rows), fmt_elapsed(l.elapsed));
                     match committed {

@@ -51,6 +51,22 @@ pub enum GridEvent {
     },
 }
 
+/// Why a result cannot be sorted on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SortError {
+    /// Nothing ran yet.
+    #[error("no result to sort")]
+    NoResult,
+    /// The column index is past the result's columns.
+    #[error("no such column")]
+    NoColumn,
+    /// Re-running is only done for one read-only statement.
+    #[error(
+        "this result is partial, and sorting it re-runs the query on the server, which is only done for one read-only statement"
+    )]
+    NotOneRead,
+}
+
 impl App {
     /// Keys typed into the grid's bottom-line prompt.
     pub(super) fn grid_prompt_key(&mut self, key: KeyEvent) {
@@ -283,11 +299,11 @@ impl App {
     }
 
     /// The query of the shown tab again, ordered by column `col` on the server.
-    pub fn sorted_sql(&self, col: usize, desc: bool) -> Result<String, String> {
+    pub fn sorted_sql(&self, col: usize, desc: bool) -> Result<String, SortError> {
         let engine = self.engine();
         let dir = if desc { "DESC" } else { "ASC" };
-        let rs = self.grid.result.as_ref().ok_or("no result to sort")?;
-        let name = &rs.columns.get(col).ok_or("no such column")?.name;
+        let rs = self.grid.result.as_ref().ok_or(SortError::NoResult)?;
+        let name = &rs.columns.get(col).ok_or(SortError::NoColumn)?.name;
         if let Some((schema, table)) = &self.grid.preview {
             let q = crate::db::quote::qualified(engine, Some(schema.as_str()).filter(|s| !s.is_empty()), table);
             let c = crate::db::quote::ident(engine, name);
@@ -299,10 +315,7 @@ impl App {
         let sql = self.grid.sql.trim().trim_end_matches(';').trim_end();
         let verdicts = classify(sql, engine);
         if verdicts.len() != 1 || verdicts.iter().any(|v| v.verdict != Verdict::Read) {
-            return Err(
-                "this result is partial, and sorting it re-runs the query on the server, which is only done for one read-only statement"
-                    .into(),
-            );
+            return Err(SortError::NotOneRead);
         }
         // By position, so no name from the result is pasted into SQL.
         Ok(format!(
@@ -322,7 +335,7 @@ impl App {
         let sql = match self.sorted_sql(col, desc) {
             Ok(s) => s,
             Err(e) => {
-                self.set_status(Level::Warn, e);
+                self.set_status(Level::Warn, e.to_string());
                 return;
             }
         };

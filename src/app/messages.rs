@@ -106,7 +106,7 @@ impl App {
                     kind: ViewerKind::Ddl,
                 })
             }
-            Err(e) => self.set_status(Level::Warn, e),
+            Err(e) => self.set_status(Level::Warn, e.to_string()),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! (backpressure), and drops the session after a connection error so the
 //! next run reconnects.
 
+use super::error::AppError;
 use crate::db::{Canceller, Column, ConnSpec, DbError, ErrorCode, Frame, Session, Summary, Value, connect};
 use crate::ops::run_statements::{Approved, End, Piece, ResultSink, RunOptions, Shown, execute};
 use crate::ops::sinks::{NoPrompt, NoRecords, NullProgress, StoreRecords};
@@ -75,7 +76,7 @@ pub enum JobEvent {
     /// Export progress: rows written so far.
     ExportProgress(u64),
     /// Export finished with the row count, or failed.
-    ExportDone(Result<(u64, String), String>),
+    ExportDone(Result<(u64, String), super::error::AppError>),
     /// Schema snapshots panel task.
     Snap(super::snapshots::SnapEvent),
     /// Data sync panel task.
@@ -320,20 +321,20 @@ pub fn spawn_export(
         let (ftx, mut frx) = mpsc::channel::<Frame>(4);
         let writer_path = path.clone();
         let progress = tx.clone();
-        let write = tokio::task::spawn_blocking(move || -> Result<u64, String> {
-            let file = std::fs::File::create(&writer_path)
-                .map_err(|e| format!("cannot create '{}': {e}", writer_path.display()))?;
+        let write = tokio::task::spawn_blocking(move || -> Result<u64, AppError> {
+            let failed = |e| AppError::file("write", &writer_path, e);
+            let file = std::fs::File::create(&writer_path).map_err(|e| AppError::file("create", &writer_path, e))?;
             let mut w = crate::output::writer(format, Box::new(std::io::BufWriter::new(file)));
             let mut n = 0u64;
             let mut begun = false;
             while let Some(frame) = frx.blocking_recv() {
                 match frame {
                     Frame::Columns(c) => {
-                        w.begin(&c).map_err(|e| e.to_string())?;
+                        w.begin(&c).map_err(failed)?;
                         begun = true;
                     }
                     Frame::Rows(r) => {
-                        w.rows(&r).map_err(|e| e.to_string())?;
+                        w.rows(&r).map_err(failed)?;
                         n += r.len() as u64;
                         let _ = progress.send(JobEvent::ExportProgress(n));
                     }
@@ -344,19 +345,19 @@ pub fn spawn_export(
                     rows_returned: n,
                     ..Summary::default()
                 };
-                w.finish(&summary).map_err(|e| e.to_string())?;
+                w.finish(&summary).map_err(failed)?;
             }
             Ok(n)
         });
         let run = async {
-            let mut s = connect(&spec).await.map_err(|e| e.to_string())?;
+            let mut s = connect(&spec).await?;
             tokio::select! {
-                r = s.execute(&sql, ftx) => r.map_err(|e| e.to_string()),
-                () = token.cancelled() => Err("export cancelled".to_string()),
+                r = s.execute(&sql, ftx) => r.map_err(AppError::from),
+                () = token.cancelled() => Err(AppError::Cancelled),
             }
         };
         let res = run.await;
-        let written = write.await.map_err(|e| e.to_string()).and_then(|r| r);
+        let written = write.await.map_err(|e| AppError::Task(e.to_string())).and_then(|r| r);
         let out = match (res, written) {
             (Ok(_), Ok(n)) => Ok((n, path.display().to_string())),
             (Err(e), _) | (_, Err(e)) => Err(e),

@@ -2,6 +2,7 @@
 //! signals, then a frame when something changed, then database batches and
 //! job events. Idle means no wake-ups except the input thread's poll.
 
+use super::error::{AppError, ConnectionsError};
 use super::popup::ConnEntry;
 use super::{App, ConnInfo, Effect, Level, Receivers};
 use crate::overview::Entry;
@@ -13,18 +14,19 @@ use tokio::signal::unix::{SignalKind, signal};
 /// Where saved connections come from when the user switches live.
 pub trait Connections {
     /// Saved connections for the selector.
-    fn list(&mut self) -> Result<Vec<ConnEntry>, String>;
+    fn list(&mut self) -> Result<Vec<ConnEntry>, ConnectionsError>;
     /// A connection with its password resolved.
-    fn resolve(&mut self, name: &str) -> Result<ConnInfo, String>;
+    fn resolve(&mut self, name: &str) -> Result<ConnInfo, ConnectionsError>;
 
     /// Every saved connection for the start screen, resolved (an entry
     /// whose secret cannot be read carries the reason).
-    fn overview_entries(&mut self) -> Result<Vec<Entry>, String> {
+    fn overview_entries(&mut self) -> Result<Vec<Entry>, ConnectionsError> {
         let list = self.list()?;
         Ok(list
             .into_iter()
             .map(|c| {
-                let resolved = self.resolve(&c.name).map(|i| i.spec);
+                // The overview keeps the reason as the text it shows.
+                let resolved = self.resolve(&c.name).map(|i| i.spec).map_err(|e| e.to_string());
                 Entry {
                     engine: resolved
                         .as_ref()
@@ -137,7 +139,7 @@ fn perform(
         Effect::ListConnections => match conns.list() {
             Ok(items) if !items.is_empty() => app.show_connections(items),
             Ok(_) => app.set_status_pub(Level::Warn, "no saved connections: add one with `dbn connect add`"),
-            Err(e) => app.set_status_pub(Level::Error, e),
+            Err(e) => app.set_status_pub(Level::Error, e.to_string()),
         },
         Effect::LoadOverview => match conns.overview_entries() {
             Ok(mut entries) if !entries.is_empty() => {
@@ -148,7 +150,7 @@ fn perform(
                 app.show_start_screen(entries);
             }
             Ok(_) => app.set_status_pub(Level::Warn, "no saved connections: add one with `dbn connect add`"),
-            Err(e) => app.set_status_pub(Level::Error, e),
+            Err(e) => app.set_status_pub(Level::Error, e.to_string()),
         },
         Effect::SwitchConnection(name) => match conns.resolve(&name) {
             Ok(info) => {
@@ -159,7 +161,7 @@ fn perform(
         },
         Effect::SyncTargets => match conns.list() {
             Ok(items) => app.show_sync_targets(items),
-            Err(e) => app.set_status_pub(Level::Error, e),
+            Err(e) => app.set_status_pub(Level::Error, e.to_string()),
         },
         Effect::SnapshotSources => {
             // Without saved connections the panel still compares snapshots and live.
@@ -168,17 +170,11 @@ fn perform(
             }
         }
         Effect::ResolveSnapshotSource(name) => {
-            let res = conns.resolve(&name).map_err(|e| format!("cannot open '{name}': {e}"));
+            let res = open(conns, &name);
             app.snapshot_source_resolved(name, res);
         }
-        Effect::ResolveSyncTarget(name) => {
-            let res = conns.resolve(&name).map_err(|e| format!("cannot open '{name}': {e}"));
-            app.sync_target_resolved(res);
-        }
-        Effect::ResolveRestoreTarget(name) => {
-            let res = conns.resolve(&name).map_err(|e| format!("cannot open '{name}': {e}"));
-            app.restore_target_resolved(res);
-        }
+        Effect::ResolveSyncTarget(name) => app.sync_target_resolved(open(conns, &name)),
+        Effect::ResolveRestoreTarget(name) => app.restore_target_resolved(open(conns, &name)),
         Effect::ExternalEditor => {
             let text = app.editor.buf().text();
             input.pause();
@@ -191,7 +187,7 @@ fn perform(
                     let b = app.editor.buf_mut();
                     b.set_text(new.trim_end_matches('\n'));
                 }
-                Err(e) => app.set_status_pub(Level::Error, e),
+                Err(e) => app.set_status_pub(Level::Error, e.to_string()),
             }
             app.after_move();
             app.mark_dirty();
@@ -200,7 +196,33 @@ fn perform(
     Ok(())
 }
 
-fn edit_externally(text: &str) -> Result<String, String> {
+/// A saved connection, resolved for a panel.
+fn open(conns: &mut dyn Connections, name: &str) -> Result<ConnInfo, AppError> {
+    conns.resolve(name).map_err(|source| AppError::Open {
+        name: name.to_string(),
+        source,
+    })
+}
+
+/// Why the external editor did not hand back a buffer.
+#[derive(Debug, thiserror::Error)]
+enum ExternalEditError {
+    #[error("cannot create a temporary file: {0}")]
+    Create(std::io::Error),
+    #[error("cannot write the temporary file: {0}")]
+    Write(std::io::Error),
+    #[error("cannot start editor '{editor}': {source}; set $EDITOR")]
+    Start { editor: String, source: std::io::Error },
+    #[error("editor '{editor}' exited with {status}; buffer unchanged")]
+    Exit {
+        editor: String,
+        status: std::process::ExitStatus,
+    },
+    #[error("cannot read the edited file: {0}")]
+    Read(std::io::Error),
+}
+
+fn edit_externally(text: &str) -> Result<String, ExternalEditError> {
     let editor = ["VISUAL", "EDITOR"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|e| !e.trim().is_empty()))
@@ -208,19 +230,22 @@ fn edit_externally(text: &str) -> Result<String, String> {
     let file = tempfile::Builder::new()
         .suffix(".sql")
         .tempfile()
-        .map_err(|e| format!("cannot create a temporary file: {e}"))?;
-    std::fs::write(file.path(), text).map_err(|e| format!("cannot write the temporary file: {e}"))?;
+        .map_err(ExternalEditError::Create)?;
+    std::fs::write(file.path(), text).map_err(ExternalEditError::Write)?;
     let mut parts = editor.split_whitespace();
     let prog = parts.next().unwrap_or("vi");
     let status = std::process::Command::new(prog)
         .args(parts)
         .arg(file.path())
         .status()
-        .map_err(|e| format!("cannot start editor '{editor}': {e}; set $EDITOR"))?;
+        .map_err(|source| ExternalEditError::Start {
+            editor: editor.clone(),
+            source,
+        })?;
     if !status.success() {
-        return Err(format!("editor '{editor}' exited with {status}; buffer unchanged"));
+        return Err(ExternalEditError::Exit { editor, status });
     }
-    std::fs::read_to_string(file.path()).map_err(|e| format!("cannot read the edited file: {e}"))
+    std::fs::read_to_string(file.path()).map_err(ExternalEditError::Read)
 }
 
 impl App {

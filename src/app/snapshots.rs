@@ -13,6 +13,7 @@ pub use backups::{BackupDiffView, BackupTab, LineKind, diff_view as backups_diff
 pub use restore::{RestoreOutcome, RestoreState};
 pub use restore_setup::{RestorePreview, RestoreSetup, SetupTable};
 
+use super::error::{AppError, Unavailable};
 use super::query::JobEvent;
 use super::{App, Level};
 use crate::schema::Schema;
@@ -37,23 +38,23 @@ pub enum Side {
 #[derive(Debug)]
 pub enum SnapEvent {
     /// Live introspection finished (ticket, result).
-    Live(u64, Result<Box<Schema>, String>),
+    Live(u64, Result<Box<Schema>, AppError>),
     /// A migration step is about to run: (done, total, first line of the statement).
     Progress(usize, usize, String),
     /// The migration finished: statements run and the re-introspected schema, or the failure.
     Applied(Result<Box<crate::ops::migration::Applied>, ApplyFailure>),
     /// A backup diff finished.
-    BackupDiff(Result<Box<crate::backup::diff::BackupDiff>, String>),
+    BackupDiff(Result<Box<crate::backup::diff::BackupDiff>, AppError>),
     /// Progress of a backup restore.
     RestoreProgress(crate::backup::progress::Progress),
     /// A backup restore finished.
     Restored(Box<RestoreOutcome>),
     /// Another connection's schema was read (name, ticket, result).
-    Remote(String, u64, Result<Box<Schema>, String>),
+    Remote(String, u64, Result<Box<Schema>, AppError>),
     /// The tables of the backup being set up for a restore were read.
-    RestoreTables(Result<Vec<SetupTable>, String>),
+    RestoreTables(Result<Vec<SetupTable>, AppError>),
     /// The preview of a restore choice was read (ticket, result).
-    RestorePreview(u64, Box<Result<RestorePreview, String>>),
+    RestorePreview(u64, Box<Result<RestorePreview, AppError>>),
 }
 
 /// A failed migration, as the panel reports it.
@@ -85,7 +86,7 @@ pub struct DiffView {
     /// First line shown.
     pub scroll: usize,
     /// Migration making the current connection equal the other side, or why there is none.
-    pub plan: Result<Plan, String>,
+    pub plan: Result<Plan, AppError>,
     /// Rendered migration script.
     pub script: String,
     /// Show the migration SQL instead of the diff.
@@ -131,7 +132,7 @@ pub struct SnapshotPanel {
     /// Other saved connections that can be compared.
     pub connections: Vec<String>,
     /// Their schemas, read when picked (fresh for every comparison).
-    pub remote: std::collections::HashMap<String, Result<Box<Schema>, String>>,
+    pub remote: std::collections::HashMap<String, Result<Box<Schema>, AppError>>,
     /// Connections being read now.
     pub remote_loading: std::collections::HashSet<String>,
     live_ticket: u64,
@@ -158,7 +159,7 @@ impl DiffView {
             (sb, src_label.clone())
         };
         let (plan, script) = match live {
-            None => (Err("the live schema is still loading".to_string()), String::new()),
+            None => (Err(Unavailable::LiveLoading.into()), String::new()),
             Some(live) => match plan(&goal, live, MigrateOptions::default()) {
                 Ok(pl) => {
                     let header = format!(
@@ -169,7 +170,7 @@ impl DiffView {
                     let s = pl.render(&header);
                     (Ok(pl), s)
                 }
-                Err(e) => (Err(e.to_string()), String::new()),
+                Err(e) => (Err(e.into()), String::new()),
             },
         };
         DiffView {
@@ -277,7 +278,7 @@ fn spawn_live(ticket: u64, spec: crate::db::ConnSpec, tx: mpsc::UnboundedSender<
         }
         .await
         .map(Box::new)
-        .map_err(|e| e.to_string());
+        .map_err(AppError::from);
         let _ = tx.send(JobEvent::Snap(SnapEvent::Live(ticket, res)));
     });
 }
@@ -401,16 +402,13 @@ impl App {
         self.refresh_live();
     }
 
-    fn load_side(&self, side: Side) -> Result<Option<Box<Schema>>, String> {
+    fn load_side(&self, side: Side) -> Result<Option<Box<Schema>>, AppError> {
         match side {
             Side::Live => Ok(self.snapshots.as_ref().and_then(|p| p.live.clone())),
             Side::Connection(i) => self.remote_side(i),
             Side::Snapshot(id) => {
-                let store = self.store.as_ref().ok_or("no workspace store is open")?;
-                store
-                    .schema_snapshot(id)
-                    .map(|(_, s)| Some(Box::new(s)))
-                    .map_err(|e| e.to_string())
+                let store = self.store.as_ref().ok_or(Unavailable::NoStore)?;
+                Ok(store.schema_snapshot(id).map(|(_, s)| Some(Box::new(s)))?)
             }
         }
     }

@@ -3,7 +3,7 @@
 
 mod ddl;
 
-pub use ddl::{ConstraintKind, DdlRef};
+pub use ddl::{ConstraintKind, DdlGone, DdlRef};
 
 use crate::sanitize::sanitize;
 use crate::schema::Function;

@@ -1,6 +1,6 @@
 //! The exported backup key: the 32-byte master key sealed under a
 //! passphrase with the workspace's one passphrase construction (Argon2id +
-//! XChaCha20-Poly1305, see `bundle::crypto`), plus its public fingerprint
+//! XChaCha20-Poly1305, see `secrets::sealed`), plus its public fingerprint
 //! so a reader can tell which backups it opens before typing anything.
 
 use super::crypto::BackupKey;

@@ -155,12 +155,8 @@ impl ChunkStore for LocalDirStore {
         if path.exists() {
             return Ok(false);
         }
-        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
-        std::fs::create_dir_all(&dir).map_err(|e| io_err("create", &dir, e))?;
-        let tmp = dir.join(format!(".{}.{}.tmp", id.to_hex(), std::process::id()));
-        std::fs::write(&tmp, sealed).map_err(|e| io_err("write", &tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| io_err("rename into place", &path, e))?;
-        Ok(true)
+        // Content-addressed: a chunk another writer put first is the same bytes.
+        crate::fsutil::write_atomic_new(&path, sealed).map_err(|e| io_err("write", &path, e))
     }
 
     async fn get(&self, id: &ChunkId) -> BackupResult<Vec<u8>> {

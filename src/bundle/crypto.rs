@@ -1,31 +1,19 @@
-//! Connection passwords inside a bundle: a JSON map sealed with
-//! XChaCha20-Poly1305 under a key derived by Argon2id from a passphrase,
-//! the same construction as the workspace's encrypted secret file.
+//! Connection passwords inside a bundle: a JSON map sealed under a
+//! passphrase with the workspace's one construction (`secrets::sealed`).
 
 use super::{BundleError, BundleResult};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use rand::RngCore;
+use crate::secrets::sealed::{self, SealError, Sealed};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use zeroize::Zeroizing;
 
+pub use crate::secrets::sealed::Kdf;
+
 /// Environment variable holding the bundle passphrase (for scripts).
 pub const ENV_BUNDLE_PASSPHRASE: &str = "DBN_BUNDLE_PASSPHRASE";
 
-const AAD: &[u8] = b"dbn-bundle-secrets-v1";
-const KDF_ALG: &str = "argon2id";
-// OWASP's minimum Argon2id setting, as for the secret file.
-const M_KIB: u32 = 19_456;
-const T_COST: u32 = 2;
-const P_COST: u32 = 1;
-// Refuse parameters that would make a crafted bundle eat the machine.
-const MAX_M_KIB: u32 = 1 << 20;
-const MAX_T: u32 = 16;
-const MAX_P: u32 = 16;
+const PURPOSE: &[u8] = b"dbn-bundle-secrets-v1";
 
 /// Sealed passwords: map of connection name to password, encrypted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,48 +27,15 @@ pub struct SealedSecrets {
     pub ciphertext: String,
 }
 
-/// Argon2id parameters and salt.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Kdf {
-    /// Always `argon2id`.
-    pub alg: String,
-    /// Memory in KiB.
-    pub m_kib: u32,
-    /// Iterations.
-    pub t: u32,
-    /// Parallelism.
-    pub p: u32,
-    /// Salt, base64.
-    pub salt: String,
-}
-
-type Key = Zeroizing<[u8; 32]>;
-
 /// Seal a map of connection name to password with `pass`.
 pub fn seal_secrets(map: &BTreeMap<String, Zeroizing<String>>, pass: &str) -> BundleResult<SealedSecrets> {
-    let mut salt = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt);
-    let kdf = Kdf {
-        alg: KDF_ALG.into(),
-        m_kib: M_KIB,
-        t: T_COST,
-        p: P_COST,
-        salt: B64.encode(salt),
-    };
-    let key = derive(pass, &salt, &kdf, "<new bundle>")?;
+    let fail = |e: SealError| invalid("<new bundle>", &e.to_string());
+    let kdf = Kdf::fresh();
+    let key = kdf.derive(pass).map_err(fail)?;
     let plain_map: BTreeMap<&str, &str> = map.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let plain = Zeroizing::new(serde_json::to_vec(&plain_map).map_err(|e| invalid("<new bundle>", &e.to_string()))?);
-    let mut nonce = [0u8; 24];
-    rand::rng().fill_bytes(&mut nonce);
-    let ct = XChaCha20Poly1305::new((&*key).into())
-        .encrypt(&XNonce::from(nonce), Payload { msg: &plain, aad: AAD })
-        .map_err(|_| invalid("<new bundle>", "encryption failed"))?;
-    Ok(SealedSecrets {
-        kdf,
-        nonce: B64.encode(nonce),
-        ciphertext: B64.encode(ct),
-    })
+    let Sealed { nonce, ciphertext } = sealed::seal(&key, &plain, PURPOSE).map_err(fail)?;
+    Ok(SealedSecrets { kdf, nonce, ciphertext })
 }
 
 /// Open sealed passwords; a wrong passphrase is [`BundleError::WrongPassphrase`].
@@ -89,43 +44,19 @@ pub fn open_secrets(
     pass: &str,
     path: &str,
 ) -> BundleResult<BTreeMap<String, Zeroizing<String>>> {
-    let k = &sealed.kdf;
-    if k.alg != KDF_ALG {
-        return Err(invalid(path, &format!("unknown key derivation '{}'", k.alg)));
-    }
-    if k.m_kib > MAX_M_KIB || k.t > MAX_T || k.p > MAX_P || k.t == 0 || k.p == 0 {
-        return Err(invalid(path, "key derivation parameters are out of range"));
-    }
-    let salt = B64
-        .decode(&k.salt)
-        .map_err(|_| invalid(path, "the secrets salt is not base64"))?;
-    let nonce = B64
-        .decode(&sealed.nonce)
-        .map_err(|_| invalid(path, "the secrets nonce is not base64"))?;
-    let nonce =
-        XNonce::try_from(nonce.as_slice()).map_err(|_| invalid(path, "the secrets nonce has the wrong length"))?;
-    let ct = B64
-        .decode(&sealed.ciphertext)
-        .map_err(|_| invalid(path, "the secrets ciphertext is not base64"))?;
-    let key = derive(pass, &salt, k, path)?;
-    let plain = Zeroizing::new(
-        XChaCha20Poly1305::new((&*key).into())
-            .decrypt(&nonce, Payload { msg: &ct, aad: AAD })
-            .map_err(|_| BundleError::WrongPassphrase { path: path.to_string() })?,
-    );
+    let fail = |e: SealError| match e {
+        SealError::WrongPassphrase => BundleError::WrongPassphrase { path: path.to_string() },
+        SealError::Invalid(why) => invalid(path, &format!("secrets: {why}")),
+    };
+    let key = sealed.kdf.derive(pass).map_err(fail)?;
+    let message = Sealed {
+        nonce: sealed.nonce.clone(),
+        ciphertext: sealed.ciphertext.clone(),
+    };
+    let plain = sealed::open(&key, &message, PURPOSE).map_err(fail)?;
     let map: BTreeMap<String, String> = serde_json::from_slice(&plain)
         .map_err(|_| invalid(path, "the decrypted secrets are not a name-to-password map"))?;
     Ok(map.into_iter().map(|(k, v)| (k, Zeroizing::new(v))).collect())
-}
-
-fn derive(pass: &str, salt: &[u8], kdf: &Kdf, path: &str) -> BundleResult<Key> {
-    let params = argon2::Params::new(kdf.m_kib, kdf.t, kdf.p, Some(32)).map_err(|e| invalid(path, &e.to_string()))?;
-    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-    let mut key: Key = Zeroizing::new([0u8; 32]);
-    argon
-        .hash_password_into(pass.as_bytes(), salt, &mut *key)
-        .map_err(|e| invalid(path, &e.to_string()))?;
-    Ok(key)
 }
 
 /// The passphrase for `--with-secrets`: `DBN_BUNDLE_PASSPHRASE`, or typed twice on the terminal.

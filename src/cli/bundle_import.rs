@@ -346,22 +346,11 @@ fn to_json(plan: &Plan, file: &str, dry_run: bool, applied: Option<&Applied>) ->
 
 /// Map a bundle error to an error carrying the right exit and stable codes.
 pub(super) fn failure(e: BundleError) -> anyhow::Error {
-    let (exit, code) = match &e {
-        BundleError::Malformed { .. } => (ExitCode::Usage, "BUNDLE_MALFORMED"),
-        BundleError::Truncated { .. } => (ExitCode::Usage, "BUNDLE_TRUNCATED"),
-        BundleError::Invalid { .. } => (ExitCode::Usage, "BUNDLE_INVALID"),
-        BundleError::TooNew { .. } => (ExitCode::Usage, "BUNDLE_TOO_NEW"),
-        BundleError::Tampered { .. } => (ExitCode::Usage, "BUNDLE_TAMPERED"),
-        BundleError::WrongPassphrase { .. } => (ExitCode::Connection, "BUNDLE_WRONG_PASSPHRASE"),
-        BundleError::NoPassphrase(_) => (ExitCode::Usage, "BUNDLE_NO_PASSPHRASE"),
-        BundleError::PassphraseMismatch => (ExitCode::Usage, "BUNDLE_PASSPHRASE_MISMATCH"),
-        BundleError::Io { .. } => (ExitCode::Usage, "BUNDLE_IO"),
-        // These keep their own classification (exit::classify knows them).
-        BundleError::Store(_) | BundleError::Secret(_) => (ExitCode::Usage, "ERROR"),
-    };
+    use crate::error::Coded;
     match e {
+        // These keep their own type in the chain.
         BundleError::Store(s) => s.into(),
         BundleError::Secret(s) => s.into(),
-        other => Failure::new(exit, code, other.to_string()).into(),
+        other => Failure::new(other.exit(), other.code(), other.to_string()).into(),
     }
 }

@@ -54,19 +54,13 @@ pub fn ensure_demo(ctx: &mut Ctx, reset: bool) -> Result<PathBuf> {
 fn build(path: &Path) -> Result<()> {
     let dir = path.parent().context("demo path has no parent directory")?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create '{}'", dir.display()))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".demo-")
-        .suffix(".db")
-        .tempfile_in(dir)
-        .context("cannot create a temporary file for the demo database")?;
+    let tmp = crate::fsutil::temp_beside(path).context("cannot create a temporary file for the demo database")?;
     {
         let conn = rusqlite::Connection::open(tmp.path())?;
         conn.execute_batch(&format!("BEGIN;\n{DEMO_SQL}\nCOMMIT;"))
             .context("loading fixtures/demo.sql failed")?;
     }
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot write '{}'", path.display()))?;
+    crate::fsutil::persist_atomic(tmp, path).with_context(|| format!("cannot write '{}'", path.display()))?;
     Ok(())
 }
 

@@ -6,8 +6,8 @@ pub mod render;
 
 use super::resolve::resolve_saved;
 use super::{Ctx, ExitCode, Failure};
-use crate::datasync::{Control, DataDiff, DataSyncError, DiffSpec, Method, Progress, diff_table};
-use crate::db::Session;
+use crate::datasync::{Control, DataSyncError, Method, Progress};
+use crate::ops::sync_table::{Endpoint, SyncRequest};
 use crate::store::connections::Tag;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -58,48 +58,44 @@ pub struct Args {
 }
 
 impl Args {
-    /// The library's diff spec for these flags.
-    pub fn spec(&self) -> DiffSpec {
-        let mut spec = DiffSpec::table(&self.table);
-        spec.key = (!self.key.is_empty()).then(|| self.key.clone());
-        spec.columns = (!self.columns.is_empty()).then(|| self.columns.clone());
-        spec.filter = self.filter.clone();
-        spec.method = self.method;
-        spec
+    /// The preview these flags ask for, from `src` to `tgt`.
+    pub fn request(&self, src: &Resolved, tgt: &Resolved) -> SyncRequest {
+        let mut req = SyncRequest::new(src.endpoint(), tgt.endpoint(), vec![self.table.clone()]);
+        req.key = (!self.key.is_empty()).then(|| self.key.clone());
+        req.columns = (!self.columns.is_empty()).then(|| self.columns.clone());
+        req.filter = self.filter.clone();
+        req.method = self.method;
+        req
     }
 }
 
-/// A connection opened for a data command.
-pub struct Opened {
+/// A saved connection resolved for a data command.
+pub struct Resolved {
     /// Connection name.
     pub name: String,
     /// Environment tag.
     pub tag: Tag,
     /// Whether the saved connection is read-only.
     pub read_only: bool,
-    /// The spec (password resolved), to reopen read-write later.
+    /// The spec (password resolved).
     pub spec: crate::db::ConnSpec,
-    /// The live session.
-    pub session: Box<dyn Session>,
 }
 
-/// Resolve and connect a saved connection; `force_read_only` opens the
-/// session read-only whatever the connection allows.
-pub fn open(ctx: &mut Ctx, rt: &tokio::runtime::Runtime, name: &str, force_read_only: bool) -> Result<Opened> {
-    let (rec, mut spec) = resolve_saved(ctx, name)?;
-    let read_only = spec.read_only;
-    if force_read_only {
-        spec.read_only = true;
+impl Resolved {
+    /// The side of a preview it is.
+    pub fn endpoint(&self) -> Endpoint {
+        Endpoint::new(self.name.clone(), self.spec.clone())
     }
-    let session = rt
-        .block_on(crate::db::connect(&spec))
-        .with_context(|| format!("cannot connect to '{name}'"))?;
-    Ok(Opened {
+}
+
+/// Resolve a saved connection (its password too); nothing is connected.
+pub fn resolve(ctx: &mut Ctx, name: &str) -> Result<Resolved> {
+    let (rec, spec) = resolve_saved(ctx, name)?;
+    Ok(Resolved {
         name: rec.name,
         tag: rec.tag,
-        read_only,
+        read_only: spec.read_only,
         spec,
-        session,
     })
 }
 
@@ -107,20 +103,24 @@ pub fn open(ctx: &mut Ctx, rt: &tokio::runtime::Runtime, name: &str, force_read_
 pub fn failure(e: DataSyncError) -> anyhow::Error {
     use crate::error::Coded;
     if let DataSyncError::Db { .. } = e {
+        // The driver error stays in the chain (its SQLSTATE is printed with --json).
         return anyhow::Error::new(e);
     }
     Failure::new(e.exit(), e.code(), e.to_string()).into()
 }
 
-/// Run a diff with progress on stderr and Ctrl-C cancellation.
-pub fn run_diff(
-    rt: &tokio::runtime::Runtime,
-    source: &mut dyn Session,
-    target: &mut dyn Session,
-    spec: &DiffSpec,
-    quiet: bool,
-) -> Result<DataDiff> {
-    rt.block_on(async {
+/// Progress on stderr and Ctrl-C cancellation around a long data command.
+pub struct Watch {
+    /// What the operation is given.
+    pub ctl: Control,
+    shown: tokio::task::JoinHandle<()>,
+    ctrl_c: tokio::task::JoinHandle<()>,
+}
+
+impl Watch {
+    /// Start showing progress (nothing when `quiet`) and listening for
+    /// Ctrl-C; call inside the runtime.
+    pub fn start(quiet: bool) -> Watch {
         let (tx, rx) = mpsc::unbounded_channel::<Progress>();
         let ctl = Control {
             cancel: tokio_util::sync::CancellationToken::new(),
@@ -128,29 +128,42 @@ pub fn run_diff(
         };
         let shown = progress::spawn(rx, quiet);
         let cancel = ctl.cancel.clone();
-        let watcher = tokio::spawn(async move {
+        let ctrl_c = tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
                 cancel.cancel();
             }
         });
-        let result = diff_table(source, target, spec, &ctl).await;
-        watcher.abort();
-        drop(ctl);
-        let _ = shown.await;
-        result.map_err(failure)
-    })
+        Watch { ctl, shown, ctrl_c }
+    }
+
+    /// Stop listening and let the progress display finish.
+    pub async fn finish(self) {
+        self.ctrl_c.abort();
+        drop(self.ctl);
+        let _ = self.shown.await;
+    }
 }
 
 /// Run `dbn diff data`.
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     ctx.json_errors = args.json;
     let rt = super::runtime()?;
-    let mut src = open(ctx, &rt, &args.source, true)?;
-    let mut tgt = open(ctx, &rt, &args.target, true)?;
-    let d = run_diff(&rt, src.session.as_mut(), tgt.session.as_mut(), &args.spec(), args.json)?;
+    let src = resolve(ctx, &args.source)?;
+    let tgt = resolve(ctx, &args.target)?;
+    let req = args.request(&src, &tgt);
+    let d = rt
+        .block_on(async {
+            let watch = Watch::start(args.json);
+            let diffs = crate::ops::sync_table::compare(&req, &watch.ctl, &mut |_, _| {}).await;
+            watch.finish().await;
+            diffs
+        })
+        .map_err(failure)?
+        .pop()
+        .context("the diff of the table is missing")?;
     let full = render::diff_json(&d, &src.name, &tgt.name);
     if let Some(path) = &args.out {
-        std::fs::write(path, serde_json::to_string_pretty(&full)?)
+        crate::fsutil::write_atomic(path, serde_json::to_string_pretty(&full)?.as_bytes())
             .with_context(|| format!("cannot write '{}'", path.display()))?;
     }
     if args.json {

@@ -42,44 +42,22 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
-/// Exit code and stable code for any error in the chain.
+/// Exit code and stable code of an error: the first CLI [`Failure`] or
+/// domain error in its chain, each of which carries both
+/// ([`crate::error::Coded`], every domain error type is listed in
+/// [`crate::error::coded`]). What is left is not a domain error: I/O at the
+/// CLI's edge, or a message the CLI raised about its input.
 pub fn classify(err: &anyhow::Error) -> (ExitCode, &'static str) {
     for cause in err.chain() {
         if let Some(f) = cause.downcast_ref::<Failure>() {
             return (f.exit, f.code);
         }
-        if let Some(db) = cause.downcast_ref::<DbError>() {
-            let exit = if db.code == crate::db::ErrorCode::DbBadUrl {
-                ExitCode::Usage
-            } else if db.code.is_connection() || (db.code == crate::db::ErrorCode::DbTimeout && db.sqlstate.is_none()) {
-                // A timeout without SQLSTATE happened while connecting.
-                ExitCode::Connection
-            } else {
-                ExitCode::QueryError
-            };
-            return (exit, db.code.as_str());
+        if let Some(c) = crate::error::coded(cause) {
+            return (c.exit(), c.code());
         }
-        if let Some(s) = cause.downcast_ref::<crate::secrets::SecretError>() {
-            return match s {
-                crate::secrets::SecretError::WrongPassphrase(_) => (ExitCode::Connection, "SECRET_WRONG_PASSPHRASE"),
-                crate::secrets::SecretError::NoPassphrase => (ExitCode::Usage, "SECRET_NO_PASSPHRASE"),
-                _ => (ExitCode::Usage, "SECRET_STORE"),
-            };
-        }
-        if cause.downcast_ref::<crate::store::StoreError>().is_some() {
-            let code = match cause.downcast_ref::<crate::store::StoreError>() {
-                Some(crate::store::StoreError::NotFound { .. }) => "NOT_FOUND",
-                Some(crate::store::StoreError::Exists { .. }) => "ALREADY_EXISTS",
-                _ => "METADATA",
-            };
-            return (ExitCode::Usage, code);
-        }
-        if cause.downcast_ref::<crate::config::ConfigError>().is_some() {
-            return (ExitCode::Usage, "CONFIG_INVALID");
-        }
-        if cause.downcast_ref::<crate::workspace::WorkspaceError>().is_some() {
-            return (ExitCode::Usage, "WORKSPACE");
-        }
+    }
+    if err.root_cause().downcast_ref::<std::io::Error>().is_some() {
+        return (ExitCode::Usage, "IO");
     }
     (ExitCode::Usage, "ERROR")
 }

@@ -160,14 +160,12 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
 
 fn failure(e: PlanError) -> anyhow::Error {
     match e {
+        // The driver error stays in the chain (its SQLSTATE is printed with --json).
         PlanError::Db(db) => db.into(),
-        PlanError::Refused(r) => Failure::new(ExitCode::Blocked, r.code, r.message).into(),
-        PlanError::Unsupported(m) => Failure::usage(m).into(),
-        PlanError::Parse(m) => Failure::new(
-            ExitCode::QueryError,
-            "PLAN_PARSE",
-            format!("cannot read the plan the server returned: {m}"),
-        )
-        .into(),
+        PlanError::Refused(r) => r.into(),
+        other => {
+            use crate::error::Coded;
+            Failure::new(other.exit(), other.code(), other.to_string()).into()
+        }
     }
 }

@@ -2,11 +2,11 @@
 //! apply in batches, one transaction per batch, under the target's safety
 //! rules.
 
-use super::diff_data::{self, Opened, failure, open, progress, render};
+use super::diff_data::{self, Resolved, Watch, failure, render, resolve};
 use super::guard::{CliFace, ops_failure};
 use super::{Ctx, ExitCode};
 use crate::datasync::apply::ApplyReport;
-use crate::datasync::{Control, DataDiff, Method, Progress, Strategy, SyncPlan, plan_sync};
+use crate::datasync::{DataDiff, Method, Strategy, SyncPlan};
 use crate::ops::gate::Confirmed;
 use crate::ops::sync_table::SyncWhat;
 use crate::ops::{Face, Target};
@@ -16,7 +16,6 @@ use anyhow::{Context, Result};
 use serde_json::json;
 use std::path::PathBuf;
 use std::time::Instant;
-use tokio::sync::mpsc;
 
 /// Arguments of `dbn sync data`.
 #[derive(Debug, Clone, clap::Args)]
@@ -95,7 +94,7 @@ impl Args {
     }
 }
 
-fn audit_entry(tgt: &Opened, a: &Args, strategy: &Strategy) -> AuditEntry {
+fn audit_entry(tgt: &Resolved, a: &Args, strategy: &Strategy) -> AuditEntry {
     AuditEntry {
         connection: Some(tgt.name.clone()),
         action: "sync".into(),
@@ -113,7 +112,7 @@ fn audit_entry(tgt: &Opened, a: &Args, strategy: &Strategy) -> AuditEntry {
 /// The one rule for the target: the unlock of a read-only target and, for
 /// a prod or read-only one, the sync's own typed name (or `--confirm NAME`).
 /// A refusal is audited and exits 4.
-fn clear_target(ctx: &mut Ctx, tgt: &Opened, a: &Args, strategy: &Strategy, plan: &SyncPlan) -> Result<Confirmed> {
+fn clear_target(ctx: &mut Ctx, tgt: &Resolved, a: &Args, strategy: &Strategy, plan: &SyncPlan) -> Result<Confirmed> {
     let target = Target::new(tgt.name.clone(), tgt.tag, tgt.read_only, tgt.spec.clone());
     let what = format!(
         "sync data into table '{}' on '{}' ({}{}): insert {}, update {}, delete {} row(s)",
@@ -143,7 +142,7 @@ fn clear_target(ctx: &mut Ctx, tgt: &Opened, a: &Args, strategy: &Strategy, plan
 fn apply(
     ctx: &mut Ctx,
     rt: &tokio::runtime::Runtime,
-    (tgt, confirmed, what): (&Opened, &Confirmed, &SyncWhat),
+    (tgt, confirmed, what): (&Resolved, &Confirmed, &SyncWhat),
     d: &DataDiff,
     plan: &SyncPlan,
     batch: usize,
@@ -156,18 +155,7 @@ fn apply(
         let mut session = crate::ops::sync_table::open_target(confirmed, &target)
             .await
             .with_context(|| format!("cannot connect to '{}' for writing", tgt.name))?;
-        let (tx, rx) = mpsc::unbounded_channel::<Progress>();
-        let ctl = Control {
-            cancel: tokio_util::sync::CancellationToken::new(),
-            progress: Some(tx),
-        };
-        let shown = progress::spawn(rx, quiet);
-        let cancel = ctl.cancel.clone();
-        let watcher = tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                cancel.cancel();
-            }
-        });
+        let watch = Watch::start(quiet);
         let result = crate::ops::sync_table::apply(
             octx.records,
             Face::Cli,
@@ -177,12 +165,10 @@ fn apply(
             d,
             plan,
             batch,
-            &ctl,
+            &watch.ctl,
         )
         .await;
-        watcher.abort();
-        drop(ctl);
-        let _ = shown.await;
+        watch.finish().await;
         Ok(result)
     })
 }
@@ -192,11 +178,20 @@ pub fn run(a: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     ctx.json_errors = a.json;
     let strategy: Strategy = a.strategy.parse().map_err(failure)?;
     let rt = super::runtime()?;
-    let mut src = open(ctx, &rt, &a.source, true)?;
-    let mut tgt = open(ctx, &rt, &a.target, true)?;
-    let spec = a.diff_args().spec();
-    let d = diff_data::run_diff(&rt, src.session.as_mut(), tgt.session.as_mut(), &spec, a.json)?;
-    let plan = plan_sync(&d, &strategy, a.delete_missing).map_err(failure)?;
+    let src = resolve(ctx, &a.source)?;
+    let tgt = resolve(ctx, &a.target)?;
+    let mut req = a.diff_args().request(&src, &tgt);
+    req.strategy = strategy.clone();
+    req.delete_missing = a.delete_missing;
+    let (d, plan) = rt
+        .block_on(async {
+            let watch = Watch::start(a.json);
+            let preview = crate::ops::sync_table::preview(&req, &watch.ctl, &mut |_, _| {}).await;
+            watch.finish().await;
+            preview
+        })
+        .and_then(crate::ops::sync_table::SyncPreview::into_single)
+        .map_err(failure)?;
     let mut out = json!({
         "table": d.table, "source": src.name, "target": tgt.name, "strategy": strategy.to_string(),
         "diff": {"only_in_source": d.diff.only_in_source.len(), "only_in_target": d.diff.only_in_target.len(),
@@ -205,7 +200,7 @@ pub fn run(a: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         "applied": null,
     });
     if let Some(path) = &a.out {
-        std::fs::write(path, serde_json::to_string_pretty(&out)?)
+        crate::fsutil::write_atomic(path, serde_json::to_string_pretty(&out)?.as_bytes())
             .with_context(|| format!("cannot write '{}'", path.display()))?;
     }
     if !a.json {
@@ -224,7 +219,6 @@ pub fn run(a: Args, ctx: &mut Ctx) -> Result<ExitCode> {
         return Ok(ExitCode::Ok);
     }
     let confirmed = clear_target(ctx, &tgt, &a, &strategy, &plan)?;
-    drop(src.session);
     let started = Instant::now();
     let what = SyncWhat::new(&src.name, &tgt.name, &a.table, &strategy, a.delete_missing);
     let result = apply(

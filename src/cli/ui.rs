@@ -1,6 +1,7 @@
 //! `dbn ui [--conn NAME]` and bare `dbn`: open the TUI.
 
 use super::{Ctx, ExitCode, Failure};
+use crate::app::error::ConnectionsError;
 use crate::app::{App, ConnEntry, ConnInfo, Connections, Options};
 use crate::keymap::Keymap;
 use crate::store::Store;
@@ -97,12 +98,12 @@ struct CtxConnections<'a> {
 }
 
 impl Connections for CtxConnections<'_> {
-    fn list(&mut self) -> Result<Vec<ConnEntry>, String> {
+    fn list(&mut self) -> Result<Vec<ConnEntry>, ConnectionsError> {
         let recs = self
             .ctx
             .store()
             .and_then(|s| Ok(s.list_connections()?))
-            .map_err(|e| e.to_string())?;
+            .map_err(ConnectionsError::new)?;
         Ok(recs
             .into_iter()
             .map(|r| ConnEntry {
@@ -114,8 +115,8 @@ impl Connections for CtxConnections<'_> {
             .collect())
     }
 
-    fn resolve(&mut self, name: &str) -> Result<ConnInfo, String> {
-        resolve_saved(self.ctx, name).map_err(|e| format!("{e:#}"))
+    fn resolve(&mut self, name: &str) -> Result<ConnInfo, ConnectionsError> {
+        resolve_saved(self.ctx, name).map_err(ConnectionsError::new)
     }
 }
 

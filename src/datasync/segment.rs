@@ -108,7 +108,8 @@ fn split_ints(lo: i64, hi: i64, parts: u64) -> Vec<Vec<Value>> {
 /// computed instead of queried.
 async fn int_range(src: &mut SideCtx<'_>, tgt: &mut SideCtx<'_>, ctl: &Control) -> SyncResult<Option<KeyRange>> {
     let int_key = |t: &super::sql::SideTable| {
-        t.key.len() == 1 && super::typemap::classify(&t.types[t.key[0]]) == super::typemap::TypeClass::Int
+        use crate::db::types::{TypeClass, classify};
+        t.key.len() == 1 && matches!(classify(t.engine, &t.types[t.key[0]]), TypeClass::Int | TypeClass::UInt)
     };
     if !(int_key(src.table) && int_key(tgt.table)) {
         return Ok(None);

@@ -3,6 +3,7 @@
 
 use super::rowdiff::Row;
 use super::typemap;
+use crate::db::types::{TypeClass, classify};
 use crate::db::{Engine, Value, quote};
 
 /// A table as seen from one side: its quoted name, the compared columns
@@ -78,7 +79,7 @@ impl SideTable {
             .iter()
             .map(|&i| {
                 let col = self.ident(&self.columns[i]);
-                let textual = typemap::is_textual(&self.types[i]);
+                let textual = classify(self.engine, &self.types[i]) == TypeClass::Text;
                 match self.engine {
                     Engine::Postgres if textual => format!("{col} COLLATE \"C\""),
                     Engine::Mysql if textual => format!("BINARY {col}"),

@@ -12,79 +12,9 @@
 //! - SQLite: numbers bare, booleans 1/0, bytes `X'..'`, decimals, temporal
 //!   values, UUIDs and arrays as text (ISO 8601, UTC).
 
+use crate::db::types::{TypeClass, classify};
 use crate::db::{Engine, Value, quote};
 use chrono::{NaiveDateTime, Timelike};
-
-/// Broad class of a column type, from its engine type name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TypeClass {
-    /// Boolean (Postgres `bool`, MySQL `tinyint(1)`).
-    Bool,
-    /// Integer.
-    Int,
-    /// Floating point.
-    Float,
-    /// Exact decimal.
-    Decimal,
-    /// Character data.
-    Text,
-    /// Binary data.
-    Bytes,
-    /// JSON.
-    Json,
-    /// Date.
-    Date,
-    /// Time of day.
-    Time,
-    /// Timestamp without zone.
-    Timestamp,
-    /// Timestamp with zone.
-    TimestampTz,
-    /// UUID.
-    Uuid,
-    /// Array (Postgres).
-    Array,
-    /// Anything else.
-    Other,
-}
-
-/// Classify an engine type name (`int4`, `varchar(20)`, `TINYINT(1)`, ...).
-pub fn classify(type_name: &str) -> TypeClass {
-    let t = type_name.trim().to_ascii_lowercase();
-    if t.starts_with('_') || t.ends_with("[]") {
-        return TypeClass::Array;
-    }
-    let base = t.split('(').next().unwrap_or("").trim();
-    match base {
-        "bool" | "boolean" => TypeClass::Bool,
-        "tinyint" if t.starts_with("tinyint(1)") => TypeClass::Bool,
-        "int2" | "int4" | "int8" | "smallint" | "integer" | "int" | "bigint" | "tinyint" | "mediumint" | "serial"
-        | "bigserial" | "year" => TypeClass::Int,
-        "float4" | "float8" | "real" | "double" | "double precision" | "float" => TypeClass::Float,
-        "numeric" | "decimal" | "money" => TypeClass::Decimal,
-        "bytea" | "blob" | "tinyblob" | "mediumblob" | "longblob" | "binary" | "varbinary" => TypeClass::Bytes,
-        "json" | "jsonb" => TypeClass::Json,
-        "date" => TypeClass::Date,
-        "time" | "timetz" => TypeClass::Time,
-        "timestamp" | "datetime" if base == "datetime" => TypeClass::Timestamp,
-        "timestamp" => TypeClass::Timestamp,
-        "timestamptz" | "timestamp with time zone" => TypeClass::TimestampTz,
-        "uuid" => TypeClass::Uuid,
-        _ if base.starts_with("timestamp") && base.contains("with time zone") && !base.contains("without") => {
-            TypeClass::TimestampTz
-        }
-        _ if base.starts_with("timestamp") => TypeClass::Timestamp,
-        _ if is_textual(base) => TypeClass::Text,
-        _ if base.contains("int") => TypeClass::Int,
-        _ => TypeClass::Other,
-    }
-}
-
-/// Whether a type holds character data (and sorts by a collation).
-pub fn is_textual(type_name: &str) -> bool {
-    let t = type_name.to_ascii_lowercase();
-    t.contains("char") || t.contains("text") || t.contains("clob") || t == "name" || t.starts_with("enum")
-}
 
 fn fmt_ts(t: &NaiveDateTime) -> String {
     if t.nanosecond() == 0 {
@@ -150,7 +80,7 @@ pub fn literal(engine: Engine, target_type: &str, v: &Value) -> String {
     if v.is_null() {
         return "NULL".into();
     }
-    let class = classify(target_type);
+    let class = classify(engine, target_type);
     match engine {
         Engine::Postgres => postgres_literal(class, v),
         Engine::Mysql => mysql_literal(class, v),
@@ -178,7 +108,7 @@ pub fn bulk_value(engine: Engine, target_type: &str, v: &Value) -> Value {
     if v.is_null() {
         return Value::Null;
     }
-    let class = classify(target_type);
+    let class = classify(engine, target_type);
     match engine {
         Engine::Postgres => Value::Text(postgres_text(class, v)),
         Engine::Mysql | Engine::Sqlite => match (class, v) {
@@ -259,20 +189,6 @@ fn sqlite_literal(class: TypeClass, v: &Value) -> String {
 mod tests {
     use super::*;
     use chrono::DateTime;
-
-    #[test]
-    fn classifies_engine_type_names() {
-        assert_eq!(classify("int4"), TypeClass::Int);
-        assert_eq!(classify("TINYINT(1)"), TypeClass::Bool);
-        assert_eq!(classify("tinyint(4)"), TypeClass::Int);
-        assert_eq!(classify("character varying(20)"), TypeClass::Text);
-        assert_eq!(classify("timestamptz"), TypeClass::TimestampTz);
-        assert_eq!(classify("timestamp with time zone"), TypeClass::TimestampTz);
-        assert_eq!(classify("DATETIME(6)"), TypeClass::Timestamp);
-        assert_eq!(classify("_int4"), TypeClass::Array);
-        assert_eq!(classify("numeric(12,2)"), TypeClass::Decimal);
-        assert_eq!(classify("jsonb"), TypeClass::Json);
-    }
 
     #[test]
     fn booleans_follow_the_target_column() {

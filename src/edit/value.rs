@@ -43,68 +43,25 @@ pub enum ColumnType {
 impl ColumnType {
     /// The kind of a column from its type as the engine prints it.
     pub fn of(engine: Engine, data_type: &str) -> ColumnType {
-        let t = data_type.to_ascii_lowercase();
-        let t = t.trim();
-        let base = t.split(['(', ' ']).next().unwrap_or(t);
-        if t.ends_with("[]") {
-            return ColumnType::Text;
-        }
-        match engine {
-            Engine::Postgres => match base {
-                "smallint" | "integer" | "bigint" | "int" | "int2" | "int4" | "int8" | "smallserial" | "serial"
-                | "bigserial" | "oid" => ColumnType::Integer,
-                "numeric" | "decimal" => ColumnType::Decimal,
-                "real" | "float4" | "float8" | "double" => ColumnType::Float,
-                "boolean" | "bool" => ColumnType::Bool,
-                "date" => ColumnType::Date,
-                "time" if !t.contains("with time zone") => ColumnType::Time,
-                "timestamp" if t.contains("with time zone") => ColumnType::TimestampTz,
-                "timestamp" => ColumnType::Timestamp,
-                "timestamptz" => ColumnType::TimestampTz,
-                "json" | "jsonb" => ColumnType::Json,
-                "uuid" => ColumnType::Uuid,
-                "bytea" => ColumnType::Bytes,
-                _ => ColumnType::Text,
-            },
-            Engine::Mysql => match base {
-                "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint" | "year"
-                    if t.contains("unsigned") =>
-                {
-                    ColumnType::Unsigned
-                }
-                "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint" | "year" => ColumnType::Integer,
-                "decimal" | "numeric" | "dec" | "fixed" => ColumnType::Decimal,
-                "float" => ColumnType::Float32,
-                "double" | "real" => ColumnType::Float,
-                "bool" | "boolean" => ColumnType::Bool,
-                "date" => ColumnType::Date,
-                "datetime" | "timestamp" => ColumnType::Timestamp,
-                "json" => ColumnType::Json,
-                "binary" | "varbinary" | "tinyblob" | "blob" | "mediumblob" | "longblob" => ColumnType::Bytes,
-                _ => ColumnType::Text,
-            },
-            // SQLite: the declared type's affinity, plus the date names people use.
-            Engine::Sqlite => {
-                if t.contains("int") {
-                    ColumnType::Integer
-                } else if t.contains("char") || t.contains("clob") || t.contains("text") {
-                    ColumnType::Text
-                } else if t.contains("real") || t.contains("floa") || t.contains("doub") {
-                    ColumnType::Float
-                } else if t.contains("bool") {
-                    ColumnType::Bool
-                } else if base == "date" {
-                    ColumnType::Date
-                } else if t.contains("datetime") || t.contains("timestamp") {
-                    ColumnType::Timestamp
-                } else if t.contains("json") {
-                    ColumnType::Json
-                } else if t.contains("numeric") || t.contains("decimal") {
-                    ColumnType::Decimal
-                } else {
-                    ColumnType::Text
-                }
-            }
+        use crate::db::types::{TypeClass as C, classify};
+        match classify(engine, data_type) {
+            // MySQL's booleans are tinyint(1), which store any small integer.
+            C::Bool if engine == Engine::Mysql => ColumnType::Integer,
+            C::Bool => ColumnType::Bool,
+            C::Int => ColumnType::Integer,
+            C::UInt => ColumnType::Unsigned,
+            C::Decimal => ColumnType::Decimal,
+            C::Float => ColumnType::Float,
+            C::Float32 => ColumnType::Float32,
+            C::Date => ColumnType::Date,
+            C::Time => ColumnType::Time,
+            C::Timestamp => ColumnType::Timestamp,
+            C::TimestampTz => ColumnType::TimestampTz,
+            C::Json => ColumnType::Json,
+            C::Uuid => ColumnType::Uuid,
+            C::Bytes => ColumnType::Bytes,
+            // Money, zoned times, intervals, arrays and the rest: the server reads the text.
+            C::Money | C::TimeTz | C::Interval | C::Array | C::Text | C::Other => ColumnType::Text,
         }
     }
 

@@ -3,8 +3,9 @@
 //! one channel that the CLI prints and the TUI renders.
 
 use super::{DataJob, JobError};
-use crate::datasync::{Control, DataSyncError, DiffSpec, Progress, Strategy, diff_table, plan_sync};
+use crate::datasync::{Control, DataSyncError, Progress, Strategy};
 use crate::db::ConnSpec;
+use crate::ops::sync_table::{Endpoint, SyncRequest};
 use crate::store::Store;
 use crate::store::jobs::{JobKind, RunStatus};
 use serde::Serialize;
@@ -343,23 +344,19 @@ async fn sync_table(
     ctl: &Control,
 ) -> Result<serde_json::Value, DataSyncError> {
     let strategy: Strategy = def.strategy.parse()?;
-    let mut src_spec = source.clone();
-    src_spec.read_only = true;
-    let mut src = crate::db::connect(&src_spec)
-        .await
-        .map_err(DataSyncError::db("source"))?;
-    // A preview reads through the connection as configured.
-    let mut tgt = crate::db::connect(&target.spec)
-        .await
-        .map_err(DataSyncError::db("target"))?;
-    let mut spec = DiffSpec::table(table);
-    spec.key = (!def.key.is_empty()).then(|| def.key.clone());
-    spec.columns = (!def.columns.is_empty()).then(|| def.columns.clone());
-    spec.filter = def.filter.clone();
-    let d = diff_table(src.as_mut(), tgt.as_mut(), &spec, ctl).await?;
-    drop(src);
-    drop(tgt);
-    let plan = plan_sync(&d, &strategy, def.delete_missing)?;
+    let mut req = SyncRequest::new(
+        Endpoint::new(def.source.clone(), source.clone()),
+        Endpoint::new(target.name.clone(), target.spec.clone()),
+        vec![table.to_string()],
+    );
+    req.key = (!def.key.is_empty()).then(|| def.key.clone());
+    req.columns = (!def.columns.is_empty()).then(|| def.columns.clone());
+    req.filter.clone_from(&def.filter);
+    req.strategy = strategy.clone();
+    req.delete_missing = def.delete_missing;
+    let (d, plan) = crate::ops::sync_table::preview(&req, ctl, &mut |_, _| {})
+        .await?
+        .into_single()?;
     let mut counts = json!({
         "table": table,
         "only_in_source": d.diff.only_in_source.len(),

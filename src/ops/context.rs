@@ -71,6 +71,8 @@ pub trait StateStore {
     fn add_history(&mut self, entry: &NewHistory<'_>) -> Result<(), StoreError>;
     /// Keep a schema snapshot of connection `connection` (before and after a migration); its id.
     fn save_schema_snapshot(&mut self, connection: &str, schema: &crate::schema::Schema) -> Result<i64, StoreError>;
+    /// Index a backup written to the repository (a new backup, a pre-restore snapshot).
+    fn add_backup(&mut self, record: &crate::store::backups::BackupRecord) -> Result<(), StoreError>;
 }
 
 /// The audit log and the metadata state, usually one store.

@@ -8,6 +8,7 @@
 //! be recorded stops the restore before anything is sent (fail closed); a
 //! killed process leaves it `unknown`.
 
+use super::backup_create::backup_record;
 use super::context::OpsContext;
 use super::error::OpsError;
 use super::gate::Confirmed;
@@ -92,6 +93,9 @@ pub struct Restored {
     pub report: RestoreReport,
     /// The audit entry of the restore.
     pub audit_id: i64,
+    /// Why the pre-restore snapshot could not be indexed in the workspace
+    /// (it is in the repository all the same).
+    pub index_warning: Option<String>,
 }
 
 /// A restore that failed after its intent was recorded.
@@ -105,6 +109,8 @@ pub struct RestoreFailed {
     /// `--new-database`: whether the database was removed again (the error
     /// when it could not be).
     pub removed: Option<Result<(), String>>,
+    /// Why the pre-restore snapshot could not be indexed in the workspace.
+    pub index_warning: Option<String>,
 }
 
 impl From<OpsError> for RestoreFailed {
@@ -113,6 +119,7 @@ impl From<OpsError> for RestoreFailed {
             error,
             pre: None,
             removed: None,
+            index_warning: None,
         }
     }
 }
@@ -184,6 +191,7 @@ pub async fn restore_backup(
                     pre,
                     report,
                     audit_id: id,
+                    index_warning: None,
                 }),
             )
         }
@@ -195,6 +203,7 @@ pub async fn restore_backup(
                     error: OpsError::Backup(e),
                     pre,
                     removed: removed.clone(),
+                    index_warning: None,
                 }),
             )
         }
@@ -204,23 +213,44 @@ pub async fn restore_backup(
                 error: e,
                 pre: None,
                 removed: removed.clone(),
+                index_warning: None,
             }),
         ),
     };
+    let mut out = out;
+    match &mut out {
+        Ok(r) => r.index_warning = index_pre(ctx, r.pre.as_ref()),
+        Err(f) => f.index_warning = index_pre(ctx, f.pre.as_ref()),
+    }
     match ctx.records.complete(id, &done) {
         Ok(()) => out,
-        Err(e) => Err(RestoreFailed {
-            error: OpsError::AuditIncomplete {
-                id,
-                reason: e.to_string(),
-            },
-            pre: match out {
-                Ok(r) => r.pre,
-                Err(f) => f.pre,
-            },
-            removed,
-        }),
+        Err(e) => {
+            let (pre, index_warning) = match out {
+                Ok(r) => (r.pre, r.index_warning),
+                Err(f) => (f.pre, f.index_warning),
+            };
+            Err(RestoreFailed {
+                error: OpsError::AuditIncomplete {
+                    id,
+                    reason: e.to_string(),
+                },
+                pre,
+                removed,
+                index_warning,
+            })
+        }
     }
+}
+
+/// Index the pre-restore snapshot (the undo) in the workspace, so `dbn
+/// backup list` and the backups tab show it; a failure is a warning, since
+/// the snapshot is safe in the repository either way.
+fn index_pre(ctx: &mut OpsContext<'_>, pre: Option<&CaptureReport>) -> Option<String> {
+    let pre = pre?;
+    ctx.records
+        .add_backup(&backup_record(pre))
+        .err()
+        .map(|e| format!("cannot index the pre-restore snapshot {}: {e}", pre.manifest.id))
 }
 
 fn failed_completion(error: &str, duration_ms: Option<i64>, detail: &serde_json::Value) -> Completion {

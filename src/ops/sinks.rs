@@ -84,6 +84,10 @@ impl<S: DerefMut<Target = Store>> StateStore for StoreRecords<S> {
     fn save_schema_snapshot(&mut self, connection: &str, schema: &crate::schema::Schema) -> Result<i64, StoreError> {
         self.store.save_schema_snapshot(connection, schema, None).map(|s| s.id)
     }
+
+    fn add_backup(&mut self, record: &crate::store::backups::BackupRecord) -> Result<(), StoreError> {
+        self.store.add_backup(record)
+    }
 }
 
 /// The audit log cannot be written (no workspace store, or it failed to
@@ -141,6 +145,14 @@ impl StateStore for NoRecords {
             hint: String::new(),
         })
     }
+
+    fn add_backup(&mut self, _: &crate::store::backups::BackupRecord) -> Result<(), StoreError> {
+        Err(StoreError::NotFound {
+            kind: "workspace store",
+            name: self.reason.clone(),
+            hint: String::new(),
+        })
+    }
 }
 
 /// In-memory records for tests: every entry, completion, unlock and history
@@ -160,6 +172,8 @@ pub struct MemoryRecords {
     /// Audit writes (entries, intents, completions) that succeed before
     /// every later one fails like `fail_audit` (a store that breaks mid-run).
     pub audit_budget: Option<usize>,
+    /// Backups indexed.
+    pub backups: Vec<crate::store::backups::BackupRecord>,
 }
 
 impl MemoryRecords {
@@ -259,6 +273,11 @@ impl StateStore for MemoryRecords {
     fn save_schema_snapshot(&mut self, connection: &str, schema: &crate::schema::Schema) -> Result<i64, StoreError> {
         self.snapshots.push((connection.to_string(), schema.clone()));
         Ok(self.snapshots.len() as i64)
+    }
+
+    fn add_backup(&mut self, record: &crate::store::backups::BackupRecord) -> Result<(), StoreError> {
+        self.backups.push(record.clone());
+        Ok(())
     }
 }
 

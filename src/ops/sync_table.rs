@@ -4,6 +4,11 @@
 //! after it committed or failed, with who confirmed and which unlock
 //! allowed it. An intent that cannot be recorded keeps its batch from being
 //! sent (fail closed); a killed process leaves the intent `unknown`.
+//! What it would write is assembled once, for every face, by [`preview`].
+
+pub mod preview;
+
+pub use preview::{Endpoint, PlanTotals, SyncPreview, SyncRequest, TablePreview, compare, preview, table_name};
 
 use super::context::{AuditSink, Face};
 use super::gate::Confirmed;

@@ -120,15 +120,6 @@ fn center(s: &str, width: usize) -> String {
     format!("{}{s}{}", " ".repeat(left), " ".repeat(fill - left))
 }
 
-fn is_numeric_type(t: &str) -> bool {
-    let t = t.to_ascii_lowercase();
-    [
-        "int", "numeric", "decimal", "float", "double", "real", "serial", "money",
-    ]
-    .iter()
-    .any(|k| t.contains(k))
-}
-
 impl RowWriter for TableWriter<'_> {
     fn begin(&mut self, columns: &[Column]) -> io::Result<()> {
         self.columns = columns.to_vec();
@@ -136,7 +127,10 @@ impl RowWriter for TableWriter<'_> {
             .iter()
             .map(|c| sanitize(&c.name).width().min(MAX_WIDTH))
             .collect();
-        self.right = columns.iter().map(|c| is_numeric_type(&c.type_name)).collect();
+        self.right = columns
+            .iter()
+            .map(|c| crate::db::types::is_numeric_name(&c.type_name))
+            .collect();
         self.pending.clear();
         self.header_done = false;
         self.count = 0;

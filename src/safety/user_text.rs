@@ -26,6 +26,16 @@ pub struct UserTextError {
     pub why: String,
 }
 
+impl crate::error::Coded for UserTextError {
+    fn code(&self) -> &'static str {
+        "USAGE"
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        crate::error::ExitStatus::Usage
+    }
+}
+
 fn refuse(what: &'static str, text: &str, why: impl Into<String>) -> UserTextError {
     UserTextError {
         what,

@@ -20,6 +20,16 @@ pub struct ApplyError {
     pub executed: usize,
 }
 
+impl crate::error::Coded for ApplyError {
+    fn code(&self) -> &'static str {
+        self.error.code()
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        self.error.exit()
+    }
+}
+
 fn describe(statement: &str, error: &DbError, rolled_back: bool, executed: usize) -> String {
     let outcome = if rolled_back {
         "the transaction was rolled back, the target is unchanged by it".to_string()

@@ -42,7 +42,7 @@ impl Ddl {
     /// Quote an identifier when it needs it (always for MySQL).
     pub fn ident(&self, name: &str) -> String {
         if self.engine == Engine::Mysql {
-            return format!("`{}`", name.replace('`', "``"));
+            return crate::db::quote::ident(self.engine, name);
         }
         let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
             && name
@@ -52,7 +52,7 @@ impl Ddl {
         if plain {
             name.to_string()
         } else {
-            format!("\"{}\"", name.replace('"', "\"\""))
+            crate::db::quote::ident(self.engine, name)
         }
     }
 

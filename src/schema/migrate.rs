@@ -110,6 +110,19 @@ pub enum PlanError {
     },
 }
 
+impl crate::error::Coded for PlanError {
+    fn code(&self) -> &'static str {
+        match self {
+            PlanError::UnknownRename { .. } => "SCHEMA_UNKNOWN_RENAME",
+            PlanError::EngineMismatch { .. } => "SCHEMA_ENGINE_MISMATCH",
+        }
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        crate::error::ExitStatus::Usage
+    }
+}
+
 /// Plan the statements that make `target` equal `source`.
 pub fn plan(source: &Schema, target: &Schema, opts: MigrateOptions) -> Result<Plan, PlanError> {
     plan_with_renames(source, target, opts, &[])

@@ -52,6 +52,22 @@ pub enum VerifyError {
     },
 }
 
+impl crate::error::Coded for VerifyError {
+    fn code(&self) -> &'static str {
+        match self {
+            VerifyError::Apply(e) => e.code(),
+            VerifyError::Reread { error, .. } => error.code(),
+        }
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        match self {
+            VerifyError::Apply(e) => e.exit(),
+            VerifyError::Reread { error, .. } => error.exit(),
+        }
+    }
+}
+
 /// Run `plan` on `session`, re-introspect the target and diff it against
 /// `source` (with `opts`, e.g. privileges). `progress(done, total, sql)` is
 /// called before each statement.

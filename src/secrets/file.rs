@@ -1,12 +1,8 @@
-//! Encrypted file backend: one JSON map of secrets, sealed with
-//! XChaCha20-Poly1305 under a key derived by Argon2id from a master passphrase.
+//! Encrypted file backend: one JSON map of secrets, sealed under a master
+//! passphrase with the workspace's one construction (`secrets::sealed`).
 
+use super::sealed::{self, Kdf, Key, SealError, Sealed as Message};
 use super::{SecretBackend, SecretError, SecretResult};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -19,11 +15,7 @@ pub const ENV_MASTER_PASSWORD: &str = "DBN_MASTER_PASSWORD";
 
 const FORMAT: &str = "dbn-secrets";
 const VERSION: u32 = 1;
-const AAD: &[u8] = b"dbn-secrets-v1";
-// OWASP's minimum Argon2id setting: ~50 ms here, paid once per process.
-const M_KIB: u32 = 19_456;
-const T_COST: u32 = 2;
-const P_COST: u32 = 1;
+const PURPOSE: &[u8] = b"dbn-secrets-v1";
 
 #[derive(Serialize, Deserialize)]
 struct Sealed {
@@ -34,16 +26,6 @@ struct Sealed {
     ciphertext: String,
 }
 
-#[derive(Serialize, Deserialize, Clone)]
-struct Kdf {
-    alg: String,
-    m_kib: u32,
-    t: u32,
-    p: u32,
-    salt: String,
-}
-
-type Key = Zeroizing<[u8; 32]>;
 /// The derived key and the salt it was derived with.
 type CachedKey = Arc<Mutex<Option<(Vec<u8>, Key)>>>;
 
@@ -90,84 +72,65 @@ impl FileBackend {
                 sealed.version
             )));
         }
-        let salt = B64.decode(&sealed.kdf.salt).map_err(|_| self.corrupt("bad salt"))?;
-        let nonce = B64.decode(&sealed.nonce).map_err(|_| self.corrupt("bad nonce"))?;
-        let ct = B64
-            .decode(&sealed.ciphertext)
-            .map_err(|_| self.corrupt("bad ciphertext"))?;
-        let nonce = XNonce::try_from(nonce.as_slice()).map_err(|_| self.corrupt("bad nonce length"))?;
-        let key = self.key_for(&salt, &sealed.kdf, false)?;
-        let cipher = XChaCha20Poly1305::new((&*key).into());
-        let plain = Zeroizing::new(cipher.decrypt(&nonce, Payload { msg: &ct, aad: AAD }).map_err(|_| {
+        let key = self.key_for(&sealed.kdf, false)?;
+        let message = Message {
+            nonce: sealed.nonce,
+            ciphertext: sealed.ciphertext,
+        };
+        let plain = sealed::open(&key, &message, PURPOSE).map_err(|e| {
             // A wrong key must not stay cached.
             if let Ok(mut c) = self.cache.lock() {
                 *c = None;
             }
-            SecretError::WrongPassphrase(self.path.display().to_string())
-        })?);
+            self.seal_err(e)
+        })?;
         serde_json::from_slice(&plain).map_err(|e| self.corrupt(&e.to_string()))
     }
 
     fn save(&self, map: &BTreeMap<String, String>) -> SecretResult<()> {
-        let (salt, kdf) = match std::fs::read_to_string(&self.path) {
+        let kdf = match std::fs::read_to_string(&self.path) {
             Ok(text) => {
                 let sealed: Sealed = serde_json::from_str(&text).map_err(|e| self.corrupt(&e.to_string()))?;
-                let salt = B64.decode(&sealed.kdf.salt).map_err(|_| self.corrupt("bad salt"))?;
-                (salt, sealed.kdf)
+                sealed.kdf
             }
-            Err(_) => {
-                let mut salt = vec![0u8; 16];
-                rand::rng().fill_bytes(&mut salt);
-                let kdf = Kdf {
-                    alg: "argon2id".into(),
-                    m_kib: M_KIB,
-                    t: T_COST,
-                    p: P_COST,
-                    salt: B64.encode(&salt),
-                };
-                (salt, kdf)
-            }
+            Err(_) => Kdf::fresh(),
         };
         let creating = !self.path.exists();
-        let key = self.key_for(&salt, &kdf, creating)?;
-        let cipher = XChaCha20Poly1305::new((&*key).into());
-        let mut nonce_bytes = [0u8; 24];
-        rand::rng().fill_bytes(&mut nonce_bytes);
-        let nonce = XNonce::from(nonce_bytes);
+        let key = self.key_for(&kdf, creating)?;
         let plain = Zeroizing::new(serde_json::to_vec(map).map_err(|e| self.corrupt(&e.to_string()))?);
-        let ct = cipher
-            .encrypt(&nonce, Payload { msg: &plain, aad: AAD })
-            .map_err(|_| self.corrupt("encryption failed"))?;
+        let Message { nonce, ciphertext } = sealed::seal(&key, &plain, PURPOSE).map_err(|e| self.seal_err(e))?;
         let sealed = Sealed {
             format: FORMAT.into(),
             version: VERSION,
             kdf,
-            nonce: B64.encode(nonce_bytes),
-            ciphertext: B64.encode(ct),
+            nonce,
+            ciphertext,
         };
         let body = serde_json::to_string_pretty(&sealed).map_err(|e| self.corrupt(&e.to_string()))?;
         write_atomic(&self.path, body.as_bytes()).map_err(|e| self.io(e))
     }
 
-    fn key_for(&self, salt: &[u8], kdf: &Kdf, creating: bool) -> SecretResult<Key> {
+    fn key_for(&self, kdf: &Kdf, creating: bool) -> SecretResult<Key> {
+        let salt = kdf.salt_bytes().map_err(|e| self.seal_err(e))?;
         if let Ok(guard) = self.cache.lock()
             && let Some((s, k)) = guard.as_ref()
-            && s == salt
+            && *s == salt
         {
             return Ok(k.clone());
         }
         let pass = passphrase(creating)?;
-        let params =
-            argon2::Params::new(kdf.m_kib, kdf.t, kdf.p, Some(32)).map_err(|e| self.corrupt(&e.to_string()))?;
-        let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-        let mut key: Key = Zeroizing::new([0u8; 32]);
-        argon
-            .hash_password_into(pass.as_bytes(), salt, &mut *key)
-            .map_err(|e| self.corrupt(&e.to_string()))?;
+        let key = kdf.derive(&pass).map_err(|e| self.seal_err(e))?;
         if let Ok(mut guard) = self.cache.lock() {
-            *guard = Some((salt.to_vec(), key.clone()));
+            *guard = Some((salt, key.clone()));
         }
         Ok(key)
+    }
+
+    fn seal_err(&self, e: SealError) -> SecretError {
+        match e {
+            SealError::WrongPassphrase => SecretError::WrongPassphrase(self.path.display().to_string()),
+            SealError::Invalid(why) => self.corrupt(&why),
+        }
     }
 
     fn corrupt(&self, why: &str) -> SecretError {

@@ -94,7 +94,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &SnapshotPanel) {
         Some(v) if v.show_sql => {
             let text = match &v.plan {
                 Ok(_) => v.script.clone(),
-                Err(e) => format!("-- no migration: {}", sanitize(e)),
+                Err(e) => format!("-- no migration: {}", sanitize(&e.to_string())),
             };
             for (i, l) in text.lines().skip(v.scroll).take(usize::from(body.height)).enumerate() {
                 let st = if l.trim_start().starts_with("--") {

@@ -74,7 +74,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &SyncPanel) {
                 Stage::Targets => "Enter choose target connection · Esc close",
                 Stage::Tables => "Space mark tables · * all · Enter diff · Esc close",
                 Stage::Running => "Esc / Ctrl+C cancel",
-                Stage::Result if p.diffs.len() > 1 => {
+                Stage::Result if p.compared() > 1 => {
                     "a apply · w strategy · d delete-missing · [ ] table · Enter row · r diff"
                 }
                 Stage::Result => "a apply · w strategy · d delete-missing · Enter row detail · r rediff · Esc",
@@ -209,8 +209,8 @@ fn list(f: &mut Frame, app: &App, body: Rect, heading: &str, rows: &[String], se
 fn result(f: &mut Frame, app: &App, body: Rect, p: &SyncPanel, d: &DataDiff) {
     let t = &app.theme;
     let r = &d.diff;
-    let which = if p.diffs.len() > 1 {
-        format!("[{}/{}] ", p.shown + 1, p.diffs.len())
+    let which = if p.compared() > 1 {
+        format!("[{}/{}] ", p.shown + 1, p.compared())
     } else {
         String::new()
     };
@@ -245,7 +245,7 @@ fn result(f: &mut Frame, app: &App, body: Rect, p: &SyncPanel, d: &DataDiff) {
             ),
             Slot::Info,
         ),
-        Some(Err(e)) => (format!("{}: {}", p.strategy, sanitize(e)), Slot::Error),
+        Some(Err(e)) => (format!("{}: {}", p.strategy, sanitize(&e.to_string())), Slot::Error),
         None => (String::new(), Slot::Muted),
     };
     if body.height > 1 {

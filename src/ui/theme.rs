@@ -128,6 +128,16 @@ pub enum ThemeError {
     Unknown(String),
 }
 
+impl crate::error::Coded for ThemeError {
+    fn code(&self) -> &'static str {
+        "THEME_INVALID"
+    }
+
+    fn exit(&self) -> crate::error::ExitStatus {
+        crate::error::ExitStatus::Usage
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTheme {

@@ -99,11 +99,7 @@ pub fn column_kinds(columns: &[Column], sample: &[Vec<Value>]) -> Vec<ColKind> {
                 .filter(|v| !v.is_null())
                 .collect();
             if values.is_empty() {
-                let t = columns[c].type_name.to_ascii_lowercase();
-                return if ["int", "float", "double", "numeric", "decimal", "real"]
-                    .iter()
-                    .any(|k| t.contains(k))
-                {
+                return if crate::db::types::is_numeric_name(&columns[c].type_name) {
                     ColKind::Number
                 } else {
                     ColKind::Label

@@ -6,7 +6,7 @@
 
 use super::super::query::{JobEvent, SharedSession};
 use crate::app::{App, Level};
-use crate::db::{Frame, connect};
+use crate::db::{DbError, Frame, connect};
 use crate::ops::run_statements::{Approved, End, Piece, ResultSink, RunOptions, RunReport, Shown, execute, generated};
 use crate::ops::sinks::{NoPrompt, NoRecords, NullProgress, StoreRecords};
 use crate::ops::{Face, OpsContext, Records};
@@ -175,13 +175,11 @@ async fn commit(
     meta: &super::super::query::MetaPaths,
     what: String,
     token: CancellationToken,
-) -> Result<RunReport, String> {
+) -> Result<RunReport, DbError> {
     let mut shared = session.lock().await;
-    if shared.is_none() {
-        *shared = Some(connect(&plan.spec()).await.map_err(|e| e.message)?);
-    }
-    let Some(sess) = shared.as_mut() else {
-        return Err("no session".into());
+    let sess = match shared.as_mut() {
+        Some(s) => s,
+        None => shared.insert(connect(&plan.spec()).await?),
     };
     let mut records: Box<dyn Records + Send> = match &meta.metadata {
         Some(path) => match StoreRecords::open(path, meta.jsonl.clone()) {
@@ -216,7 +214,7 @@ async fn commit(
     Ok(report)
 }
 
-fn outcome(plan: &Approved, report: &Result<RunReport, String>) -> EditsDone {
+fn outcome(plan: &Approved, report: &Result<RunReport, DbError>) -> EditsDone {
     let report = match report {
         Ok(r) => r,
         Err(e) => {

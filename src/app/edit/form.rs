@@ -48,7 +48,7 @@ impl App {
                 let (row, column) = (form.row, form.selected);
                 match super::rows::new_cell_editor(state, row, column) {
                     Ok(ed) => state.editor = Some(ed),
-                    Err(why) => self.set_status(Level::Warn, why),
+                    Err(why) => self.set_status(Level::Warn, why.to_string()),
                 }
             }
             KeyCode::Char('d') => {

@@ -1,6 +1,7 @@
 //! The backups tab of the snapshot history panel: the current connection's
 //! database backups, and the row-level diff of two of them (or one and live).
 
+use super::super::error::{AppError, Unavailable};
 use super::super::query::JobEvent;
 use super::super::{App, Level};
 use super::SnapEvent;
@@ -43,7 +44,7 @@ pub struct BackupTab {
     /// Picked backup ids, in order.
     pub picked: Vec<String>,
     /// Why backups cannot be read (no key, no workspace), if so.
-    pub unavailable: Option<String>,
+    pub unavailable: Option<AppError>,
     /// A diff is being computed.
     pub loading: bool,
     /// The rendered diff, when one is shown.
@@ -82,8 +83,19 @@ pub struct BackupDiffView {
 }
 
 impl BackupTab {
+    /// Why the backup key is not at hand, as the panel says it.
+    pub(super) fn why_no_key(&self) -> String {
+        self.unavailable
+            .as_ref()
+            .map_or_else(|| Unavailable::NoKey.to_string(), ToString::to_string)
+    }
+
     /// A tab over these backups with the key and repository already resolved.
-    pub fn new(items: Vec<BackupRecord>, keys: Result<Vec<BackupKey>, String>, repo_dir: Option<PathBuf>) -> BackupTab {
+    pub fn new(
+        items: Vec<BackupRecord>,
+        keys: Result<Vec<BackupKey>, AppError>,
+        repo_dir: Option<PathBuf>,
+    ) -> BackupTab {
         let (key, unavailable) = match keys {
             Ok(k) => (Some(HeldKey(std::sync::Arc::new(k))), None),
             Err(e) => (None, Some(e)),
@@ -230,23 +242,23 @@ fn workspace_root(store_path: &Path) -> Option<PathBuf> {
 
 /// The backup keys, resolved as every face resolves them
 /// (`ops::backup_key`); the secret store is opened only when needed.
-fn resolve_keys(store: &crate::store::Store, root: Option<&Path>) -> Result<Vec<BackupKey>, String> {
+fn resolve_keys(store: &crate::store::Store, root: Option<&Path>) -> Result<Vec<BackupKey>, AppError> {
     use crate::ops::backup_key::{KeyError, KeySources};
-    let src = KeySources::read(store).map_err(|e| e.to_string())?;
+    let src = KeySources::read(store)?;
     let keys = if src.needs_secrets() {
-        let root = root.ok_or("the workspace folder holding the metadata store was not found")?;
-        let ws = crate::workspace::Workspace::discover(root, Some(root)).map_err(|e| e.to_string())?;
-        let cfg = crate::config::Config::load(Some(&ws.config_path())).map_err(|e| e.to_string())?;
-        let id = store.workspace_id().map_err(|e| e.to_string())?;
-        let secrets = crate::secrets::Secrets::open(&ws, &id, &cfg.secrets).map_err(|e| e.to_string())?;
+        let root = root.ok_or(Unavailable::NoWorkspace)?;
+        let ws = crate::workspace::Workspace::discover(root, Some(root))?;
+        let cfg = crate::config::Config::load(Some(&ws.config_path()))?;
+        let id = store.workspace_id()?;
+        let secrets = crate::secrets::Secrets::open(&ws, &id, &cfg.secrets)?;
         src.keys(Some(&secrets))
     } else {
         src.keys(None)
     };
     match keys {
-        Ok(k) if k.is_empty() => Err(KeyError::NoKey.to_string()),
+        Ok(k) if k.is_empty() => Err(KeyError::NoKey.into()),
         Ok(k) => Ok(k),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -283,7 +295,7 @@ impl App {
         };
         let root = workspace_root(store.path());
         let key = if items.is_empty() {
-            Err("no backups of this connection yet: run `dbn backup create`".to_string())
+            Err(Unavailable::NoBackups.into())
         } else {
             resolve_keys(store, root.as_deref())
         };
@@ -375,10 +387,7 @@ impl App {
             return;
         };
         let (Some(HeldKey(keys)), Some(dir)) = (b.key.clone(), b.repo_dir.clone()) else {
-            let why = b
-                .unavailable
-                .clone()
-                .unwrap_or_else(|| "the backup key is not available".into());
+            let why = b.why_no_key();
             b.picked.clear();
             self.snap_message(Level::Error, why);
             return;
@@ -416,13 +425,13 @@ impl App {
             }
             .await
             .map(Box::new)
-            .map_err(|e: crate::backup::BackupError| e.to_string());
+            .map_err(|e: crate::backup::BackupError| AppError::from(e));
             let _ = tx.send(JobEvent::Snap(SnapEvent::BackupDiff(res)));
         });
     }
 
     /// The background backup diff finished.
-    pub(super) fn backup_diff_done(&mut self, res: Result<Box<BackupDiff>, String>) {
+    pub(super) fn backup_diff_done(&mut self, res: Result<Box<BackupDiff>, AppError>) {
         let Some(b) = self.backups_mut() else {
             return;
         };

@@ -3,6 +3,7 @@
 //! Ctrl+C cancel, indexing of the pre-restore snapshot and the audit entry.
 
 use super::SnapEvent;
+use crate::app::error::AppError;
 use crate::app::guard::Operation;
 use crate::app::query::JobEvent;
 use crate::app::{App, Level};
@@ -12,7 +13,6 @@ use crate::backup::{BackupKey, Repo};
 use crate::ops::restore::{RestoreRequest, restore_backup};
 use crate::ops::sinks::{NoPrompt, NullProgress};
 use crate::ops::{Face, OpsContext};
-use crate::store::backups::BackupRecord;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -73,23 +73,9 @@ pub struct RestoreOutcome {
     /// Pre-restore snapshot, when one was taken.
     pub pre: Option<CaptureReport>,
     /// Tables and rows restored, or the error.
-    pub result: Result<(u64, u64), String>,
-}
-
-fn record_of(r: &CaptureReport) -> BackupRecord {
-    let m = &r.manifest;
-    BackupRecord {
-        id: m.id.clone(),
-        connection: m.connection.clone(),
-        label: m.label.clone(),
-        engine: m.engine.as_str().to_string(),
-        manifest: format!(".dbnexus/snapshots/manifests/{}.json", m.id),
-        status: "ok".into(),
-        tables: m.tables.len() as i64,
-        rows: m.total_rows() as i64,
-        bytes: (r.new_bytes + r.manifest_bytes) as i64,
-        created_at: m.created_at.clone(),
-    }
+    pub result: Result<(u64, u64), AppError>,
+    /// Why the pre-restore snapshot could not be indexed.
+    pub index_warning: Option<String>,
 }
 
 impl App {
@@ -104,10 +90,7 @@ impl App {
         let Some(setup) = b.setup.as_ref() else { return };
         let Some(Ok(preview)) = &setup.preview else { return };
         if b.key().is_none() {
-            let why = b
-                .unavailable
-                .clone()
-                .unwrap_or_else(|| "the backup key is not available".into());
+            let why = b.why_no_key();
             self.snap_message(Level::Error, why);
             return;
         }
@@ -215,15 +198,8 @@ impl App {
         };
         let backup = r.backup.clone();
         let pre_id = out.pre.as_ref().map(|p| p.manifest.id.clone());
-        let mut warn = None;
-        if let (Some(pre), Some(store)) = (&out.pre, self.store.as_ref())
-            && let Err(e) = store.add_backup(&record_of(pre))
-        {
-            warn = Some(format!(
-                "cannot index the pre-restore snapshot {}: {e}",
-                pre.manifest.id
-            ));
-        }
+        // The operation indexed the pre-restore snapshot and audited the restore.
+        let warn = out.index_warning.clone();
         // The restore's audit entry was written by the operation itself.
         let (level, line) = match &out.result {
             Ok((tables, rows)) => {
@@ -291,7 +267,8 @@ fn spawn_restore(task: RestoreTask, cancel: CancellationToken, tx: tokio::sync::
         let out = match repo.load_with(&task.id, &task.keys).await {
             Err(e) => RestoreOutcome {
                 pre: None,
-                result: Err(e.to_string()),
+                result: Err(e.into()),
+                index_warning: None,
             },
             Ok((m, key)) => {
                 let mut records = task.meta.open_records();
@@ -322,10 +299,12 @@ fn spawn_restore(task: RestoreTask, cancel: CancellationToken, tx: tokio::sync::
                     Ok(r) => RestoreOutcome {
                         pre: r.pre,
                         result: Ok((r.report.tables, r.report.rows)),
+                        index_warning: r.index_warning,
                     },
                     Err(f) => RestoreOutcome {
                         pre: f.pre,
-                        result: Err(f.error.to_string()),
+                        result: Err(f.error.into()),
+                        index_warning: f.index_warning,
                     },
                 }
             }

@@ -4,6 +4,7 @@
 //! (tables replaced with their row counts now and in the backup, tables
 //! created), read from the target afresh.
 
+use super::super::error::{AppError, Unavailable};
 use super::super::query::JobEvent;
 use super::super::{App, ConnInfo, Effect, Level};
 use super::SnapEvent;
@@ -47,7 +48,7 @@ pub struct RestoreSetup {
     /// Add the tables that reference the chosen ones (`--with-dependents`).
     pub with_dependents: bool,
     /// The preview for the current choice, once read (or why it could not be).
-    pub preview: Option<Result<RestorePreview, String>>,
+    pub preview: Option<Result<RestorePreview, AppError>>,
     /// A preview is being read.
     pub loading: bool,
     /// Drops answers to an older choice.
@@ -97,10 +98,7 @@ impl App {
             return;
         };
         let (Some(key), Some(dir)) = (b.key(), b.repo_dir.clone()) else {
-            let why = b
-                .unavailable
-                .clone()
-                .unwrap_or_else(|| "the backup key is not available".into());
+            let why = b.why_no_key();
             self.snap_message(Level::Error, why);
             return;
         };
@@ -119,7 +117,10 @@ impl App {
                         })
                         .collect()
                 })
-                .map_err(|e| format!("cannot read backup {id}: {e}"));
+                .map_err(|e| AppError::ReadBackup {
+                    id: id.clone(),
+                    source: std::sync::Arc::new(e),
+                });
             let _ = tx.send(JobEvent::Snap(SnapEvent::RestoreTables(res)));
         });
         let mut targets = vec![me];
@@ -181,7 +182,7 @@ impl App {
                 Some(Ok(_)) => self.ask_restore(),
                 _ if s.loading || s.tables.is_empty() => {}
                 _ if s.marked.is_empty() => {
-                    s.preview = Some(Err("no table marked: Space marks one, * marks all".into()));
+                    s.preview = Some(Err(Unavailable::NoTableMarked.into()));
                 }
                 _ => self.read_restore_preview(),
             },
@@ -208,7 +209,7 @@ impl App {
     }
 
     /// The loop resolved the restore target (or failed to): read the preview.
-    pub fn restore_target_resolved(&mut self, res: Result<ConnInfo, String>) {
+    pub fn restore_target_resolved(&mut self, res: Result<ConnInfo, AppError>) {
         let tx = self.job_tx.clone();
         let Some(b) = self.backups_mut() else {
             return;
@@ -227,7 +228,7 @@ impl App {
         };
         let (Some(key), Some(dir)) = (key, dir) else {
             s.loading = false;
-            s.preview = Some(Err("the backup key is not available".into()));
+            s.preview = Some(Err(Unavailable::NoKey.into()));
             return;
         };
         let id = s.backup.clone();
@@ -237,17 +238,15 @@ impl App {
         };
         tokio::spawn(async move {
             let res = async {
-                let (m, _) = Repo::local(&dir)
-                    .load_with(&id, &key)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let (m, _) = Repo::local(&dir).load_with(&id, &key).await?;
                 // Planned through a session opened as the connection is configured.
                 let mut session = crate::db::connect(&info.spec)
                     .await
-                    .map_err(|e| format!("cannot connect to '{}': {e}", info.name))?;
-                let plan = crate::backup::restore::plan(session.as_mut(), &m, &opts)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|source| AppError::Connect {
+                        name: info.name.clone(),
+                        source,
+                    })?;
+                let plan = crate::backup::restore::plan(session.as_mut(), &m, &opts).await?;
                 let lines = crate::backup::restore::preview::preview(&plan, &info.name);
                 Ok(RestorePreview { lines, target: info })
             }
@@ -258,7 +257,7 @@ impl App {
     }
 
     /// The backup's tables arrived: every one is marked.
-    pub(super) fn restore_tables_read(&mut self, res: Result<Vec<SetupTable>, String>) {
+    pub(super) fn restore_tables_read(&mut self, res: Result<Vec<SetupTable>, AppError>) {
         let Some(s) = self.restore_setup_mut() else {
             return;
         };
@@ -268,13 +267,13 @@ impl App {
                 s.marked = (0..t.len()).collect();
                 s.tables = t;
             }
-            Err(e) => s.preview = Some(Err(crate::sanitize::sanitize(&e).into_owned())),
+            Err(e) => s.preview = Some(Err(e)),
         }
         self.mark_dirty();
     }
 
     /// The preview of a restore choice arrived.
-    pub(super) fn restore_preview_read(&mut self, ticket: u64, res: Result<RestorePreview, String>) {
+    pub(super) fn restore_preview_read(&mut self, ticket: u64, res: Result<RestorePreview, AppError>) {
         let Some(s) = self.restore_setup_mut() else {
             return;
         };
@@ -282,7 +281,7 @@ impl App {
             return;
         }
         s.loading = false;
-        s.preview = Some(res.map_err(|e| crate::sanitize::sanitize(&e).into_owned()));
+        s.preview = Some(res);
         self.mark_dirty();
     }
 }

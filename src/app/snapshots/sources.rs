@@ -2,6 +2,7 @@
 //! event loop, resolved (password from the secret store) when picked, and
 //! introspected afresh for every comparison.
 
+use super::super::error::{AppError, Unavailable};
 use super::super::popup::ConnEntry;
 use super::super::query::JobEvent;
 use super::super::{App, ConnInfo, Effect, Level};
@@ -38,7 +39,7 @@ impl App {
     }
 
     /// The loop resolved a picked connection (or failed to): read its schema.
-    pub fn snapshot_source_resolved(&mut self, name: String, res: Result<ConnInfo, String>) {
+    pub fn snapshot_source_resolved(&mut self, name: String, res: Result<ConnInfo, AppError>) {
         let tx = self.job_tx.clone();
         let Some(p) = self.snapshots.as_mut() else { return };
         let ticket = p.remote_ticket;
@@ -51,7 +52,7 @@ impl App {
                     }
                     .await
                     .map(Box::new)
-                    .map_err(|e| e.to_string());
+                    .map_err(AppError::from);
                     let _ = tx.send(JobEvent::Snap(SnapEvent::Remote(name, ticket, res)));
                 });
             }
@@ -61,7 +62,7 @@ impl App {
     }
 
     /// A picked connection's schema arrived.
-    pub(super) fn remote_read(&mut self, name: String, ticket: u64, res: Result<Box<Schema>, String>) {
+    pub(super) fn remote_read(&mut self, name: String, ticket: u64, res: Result<Box<Schema>, AppError>) {
         let Some(p) = self.snapshots.as_mut() else { return };
         if ticket != p.remote_ticket {
             return;
@@ -81,12 +82,12 @@ impl App {
     }
 
     /// The schema of connection side `i`: `None` while it is being read.
-    pub(super) fn remote_side(&self, i: usize) -> Result<Option<Box<Schema>>, String> {
+    pub(super) fn remote_side(&self, i: usize) -> Result<Option<Box<Schema>>, AppError> {
         let Some(p) = self.snapshots.as_ref() else {
             return Ok(None);
         };
         let Some(name) = p.connections.get(i) else {
-            return Err("no such connection".into());
+            return Err(Unavailable::NoSuchConnection.into());
         };
         match p.remote.get(name) {
             Some(Ok(s)) => Ok(Some(s.clone())),

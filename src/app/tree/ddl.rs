@@ -35,6 +35,30 @@ pub enum DdlRef {
     },
 }
 
+/// The object a DDL view was asked for is gone from the loaded schema.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DdlGone {
+    /// A table, view, function, ... (by kind).
+    #[error("{kind} {name} is no longer in the schema: reload it (r)")]
+    Object {
+        /// Kind, singular.
+        kind: &'static str,
+        /// Name as shown.
+        name: String,
+    },
+    /// The table of a constraint.
+    #[error("table {0} is no longer in the schema: reload it (r)")]
+    Table(String),
+    /// The constraint itself.
+    #[error("constraint {name} is no longer on {table}: reload the schema (r)")]
+    Constraint {
+        /// Constraint name.
+        name: String,
+        /// Its table.
+        table: String,
+    },
+}
+
 impl DdlRef {
     /// A title for the DDL view.
     pub fn title(&self) -> String {
@@ -45,22 +69,23 @@ impl DdlRef {
     }
 
     /// The DDL text, or why there is none.
-    pub fn render(&self, schema: &Schema) -> Result<String, String> {
+    pub fn render(&self, schema: &Schema) -> Result<String, DdlGone> {
         match self {
             DdlRef::Object(kind, name) => objects(schema, ObjectOptions::default())
                 .into_iter()
                 .find(|o| o.kind == *kind && o.name == *name)
                 .map(|o| o.ddl)
-                .ok_or_else(|| format!("{} {name} is no longer in the schema: reload it (r)", kind.singular())),
+                .ok_or_else(|| DdlGone::Object {
+                    kind: kind.singular(),
+                    name: name.clone(),
+                }),
             DdlRef::Constraint {
                 schema: s,
                 table,
                 kind,
                 name,
             } => {
-                let t = schema
-                    .table(s, table)
-                    .ok_or_else(|| format!("table {table} is no longer in the schema: reload it (r)"))?;
+                let t = schema.table(s, table).ok_or_else(|| DdlGone::Table(table.clone()))?;
                 let d = Ddl::canonical(schema.engine);
                 let clause = match kind {
                     ConstraintKind::Unique => t.uniques.iter().find(|u| u.name == *name).map(|u| d.unique(u)),
@@ -71,7 +96,10 @@ impl DdlRef {
                         .find(|f| f.name == *name)
                         .map(|f| d.foreign_key(s, f)),
                 }
-                .ok_or_else(|| format!("constraint {name} is no longer on {table}: reload the schema (r)"))?;
+                .ok_or_else(|| DdlGone::Constraint {
+                    name: name.clone(),
+                    table: table.clone(),
+                })?;
                 let clause = if clause.starts_with("CONSTRAINT ") || clause.starts_with("UNIQUE KEY ") {
                     clause
                 } else {

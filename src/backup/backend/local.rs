@@ -65,19 +65,8 @@ fn walk(dir: &Path, rel: &str, out: &mut Vec<Listed>) -> std::io::Result<()> {
 #[async_trait]
 impl Backend for LocalBackend {
     async fn put(&self, path: &str, bytes: Vec<u8>) -> BackupResult<()> {
-        use std::io::Write;
         let dest = self.file(path);
-        let dir = dest.parent().unwrap_or(&self.root).to_path_buf();
-        std::fs::create_dir_all(&dir).map_err(|e| io_err("create", &dir, e))?;
-        let name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.{}.{}.tmp", std::process::id(), rand::random::<u32>()));
-        let mut f = std::fs::File::create(&tmp).map_err(|e| io_err("create", &tmp, e))?;
-        f.write_all(&bytes).map_err(|e| io_err("write", &tmp, e))?;
-        f.sync_all().map_err(|e| io_err("sync", &tmp, e))?;
-        std::fs::rename(&tmp, &dest).map_err(|e| io_err("rename into place", &dest, e))
+        crate::fsutil::write_atomic(&dest, &bytes).map_err(|e| io_err("write", &dest, e))
     }
 
     async fn get(&self, path: &str) -> BackupResult<Option<Vec<u8>>> {
@@ -110,19 +99,8 @@ impl Backend for LocalBackend {
     }
 
     async fn sweep_partial(&self) -> BackupResult<()> {
-        fn sweep(dir: &Path) {
-            let Ok(rd) = std::fs::read_dir(dir) else { return };
-            for e in rd.flatten() {
-                let name = e.file_name().to_string_lossy().to_string();
-                if e.path().is_dir() {
-                    sweep(&e.path());
-                } else if name.starts_with('.') && name.ends_with(".tmp") {
-                    let _ = std::fs::remove_file(e.path());
-                }
-            }
-        }
         for d in ["chunks", "manifests"] {
-            sweep(&self.root.join(d));
+            crate::fsutil::sweep_temp_files(&self.root.join(d));
         }
         Ok(())
     }

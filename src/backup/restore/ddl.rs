@@ -2,101 +2,58 @@
 //! literals it inserts, per target engine.
 //!
 //! Same engine: column types are copied as the source printed them.
-//! Across engines every column type is mapped through a small set of
-//! categories (integer, float, exact numeric, text, bytes, boolean, date,
-//! time, timestamp, timestamp with zone, JSON, UUID); anything else becomes
-//! text. Timestamps with a zone are stored in UTC on MySQL/MariaDB (which
+//! Across engines every column type is mapped through its class as
+//! `db::types` reads it on the source engine; anything without a
+//! counterpart becomes text. Timestamps with a zone are stored in UTC on MySQL/MariaDB (which
 //! have no zoned type); arrays and intervals become their text form outside
 //! Postgres. Defaults, sequences, checks, indexes and foreign keys are not
 //! recreated: the restored table holds the data and its primary key.
 
 use crate::backup::manifest::TableEntry;
+use crate::db::types::{TypeClass, classify};
 use crate::db::{Engine, Value, quote};
 use crate::schema::Table;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cat {
-    Int,
-    Float,
-    Numeric,
-    Text,
-    Bytes,
-    Bool,
-    Date,
-    Time,
-    Timestamp,
-    TimestampTz,
-    Json,
-    Uuid,
-}
-
-fn category(ty: &str) -> Cat {
-    let t = ty.to_ascii_lowercase();
-    let has = |s: &str| t.contains(s);
-    if has("[]") || t.starts_with('_') || has("interval") {
-        Cat::Text
-    } else if has("bool") || t == "tinyint(1)" {
-        Cat::Bool
-    } else if has("int") || has("serial") {
-        Cat::Int
-    } else if has("double") || has("float") || has("real") {
-        Cat::Float
-    } else if has("numeric") || has("decimal") || has("money") {
-        Cat::Numeric
-    } else if has("bytea") || has("blob") || has("binary") {
-        Cat::Bytes
-    } else if has("json") {
-        Cat::Json
-    } else if has("uuid") {
-        Cat::Uuid
-    } else if has("timestamp with time zone") || has("timestamptz") {
-        Cat::TimestampTz
-    } else if has("timestamp") || has("datetime") {
-        Cat::Timestamp
-    } else if has("date") {
-        Cat::Date
-    } else if has("time") {
-        Cat::Time
-    } else {
-        Cat::Text
-    }
-}
-
-fn render(cat: Cat, engine: Engine, is_key: bool) -> &'static str {
+/// The target's column type for a source column of class `class`.
+fn render(class: TypeClass, engine: Engine, is_key: bool) -> &'static str {
+    use TypeClass as C;
     match engine {
-        Engine::Postgres => match cat {
-            Cat::Int => "bigint",
-            Cat::Float => "double precision",
-            Cat::Numeric => "numeric",
-            Cat::Text => "text",
-            Cat::Bytes => "bytea",
-            Cat::Bool => "boolean",
-            Cat::Date => "date",
-            Cat::Time => "time",
-            Cat::Timestamp => "timestamp",
-            Cat::TimestampTz => "timestamptz",
-            Cat::Json => "jsonb",
-            Cat::Uuid => "uuid",
+        Engine::Postgres => match class {
+            C::Int => "bigint",
+            // Up to 2^64 - 1 does not fit bigint.
+            C::UInt => "numeric(20)",
+            C::Float | C::Float32 => "double precision",
+            C::Decimal | C::Money => "numeric",
+            C::Bytes => "bytea",
+            C::Bool => "boolean",
+            C::Date => "date",
+            C::Time | C::TimeTz => "time",
+            C::Timestamp => "timestamp",
+            C::TimestampTz => "timestamptz",
+            C::Json => "jsonb",
+            C::Uuid => "uuid",
+            C::Text | C::Interval | C::Array | C::Other => "text",
         },
-        Engine::Mysql => match cat {
-            Cat::Int => "BIGINT",
-            Cat::Float => "DOUBLE",
-            Cat::Numeric => "DECIMAL(65,20)",
-            Cat::Text | Cat::Json if is_key => "VARCHAR(255)",
-            Cat::Text | Cat::Json => "LONGTEXT",
-            Cat::Bytes if is_key => "VARBINARY(255)",
-            Cat::Bytes => "LONGBLOB",
-            Cat::Bool => "BOOLEAN",
-            Cat::Date => "DATE",
-            Cat::Time => "TIME(6)",
-            Cat::Timestamp | Cat::TimestampTz => "DATETIME(6)",
-            Cat::Uuid => "CHAR(36)",
+        Engine::Mysql => match class {
+            C::Int => "BIGINT",
+            C::UInt => "BIGINT UNSIGNED",
+            C::Float | C::Float32 => "DOUBLE",
+            C::Decimal | C::Money => "DECIMAL(65,20)",
+            C::Bytes if is_key => "VARBINARY(255)",
+            C::Bytes => "LONGBLOB",
+            C::Bool => "BOOLEAN",
+            C::Date => "DATE",
+            C::Time | C::TimeTz => "TIME(6)",
+            C::Timestamp | C::TimestampTz => "DATETIME(6)",
+            C::Uuid => "CHAR(36)",
+            _ if is_key => "VARCHAR(255)",
+            C::Text | C::Json | C::Interval | C::Array | C::Other => "LONGTEXT",
         },
-        Engine::Sqlite => match cat {
-            Cat::Int | Cat::Bool => "INTEGER",
-            Cat::Float => "REAL",
-            Cat::Numeric => "NUMERIC",
-            Cat::Bytes => "BLOB",
+        Engine::Sqlite => match class {
+            C::Int | C::UInt | C::Bool => "INTEGER",
+            C::Float | C::Float32 => "REAL",
+            C::Decimal | C::Money => "NUMERIC",
+            C::Bytes => "BLOB",
             _ => "TEXT",
         },
     }
@@ -137,7 +94,7 @@ pub fn create_table(src: Engine, dst: Engine, t: &TableEntry, nullable: &dyn Fn(
             let rendered = if src == dst {
                 ty.clone()
             } else {
-                render(category(ty), dst, is_key).to_string()
+                render(classify(src, ty), dst, is_key).to_string()
             };
             let null = if nullable(c) && !is_key { "" } else { " NOT NULL" };
             format!("{} {rendered}{null}", quote::ident(dst, c))

@@ -53,7 +53,10 @@ pub fn run(signal: Signal, args: SignalArgs, ctx: &mut Ctx) -> Result<ExitCode> 
             println!("{line}: {}", req.what());
             Ok(ExitCode::Ok)
         }
-        Err(e) => Err(Failure::new(ExitCode::QueryError, "QUERY_ERROR", format!("{}: {e}", req.what())).into()),
+        Err(e) => {
+            use crate::error::Coded;
+            Err(Failure::new(e.exit(), e.code(), format!("{}: {e}", req.what())).into())
+        }
     }
 }
 

@@ -1,13 +1,14 @@
 //! `dbn backup create`.
 
-use super::common::{audit, ctrl_c_token, fail, human_bytes, load_key, repo};
+use super::common::{ctrl_c_token, human_bytes, load_key, repo};
 use super::progress::Display;
+use crate::backup::CaptureOptions;
 use crate::backup::capture::CaptureReport;
-use crate::backup::{CaptureOptions, capture};
+use crate::cli::guard::{CliFace, ops_failure};
 use crate::cli::resolve::resolve_saved;
 use crate::cli::{Ctx, ExitCode};
-use crate::store::audit::AuditEntry;
-use crate::store::backups::BackupRecord;
+use crate::ops::Target;
+use crate::ops::backup_create::create_backup as create_backup_op;
 use anyhow::Result;
 use serde_json::json;
 
@@ -38,25 +39,7 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// Index a written backup in the metadata store.
-pub fn index_backup(ctx: &mut Ctx, r: &CaptureReport) -> Result<()> {
-    let m = &r.manifest;
-    ctx.store()?.add_backup(&BackupRecord {
-        id: m.id.clone(),
-        connection: m.connection.clone(),
-        label: m.label.clone(),
-        engine: m.engine.as_str().to_string(),
-        manifest: format!(".dbnexus/snapshots/manifests/{}.json", m.id),
-        status: "ok".into(),
-        tables: m.tables.len() as i64,
-        rows: m.total_rows() as i64,
-        bytes: (r.new_bytes + r.manifest_bytes) as i64,
-        created_at: m.created_at.clone(),
-    })?;
-    Ok(())
-}
-
-/// Take a backup of a saved connection, index and audit it.
+/// Take a backup of a saved connection (audited and indexed by the operation).
 pub fn create_backup(
     ctx: &mut Ctx,
     conn: &str,
@@ -64,8 +47,8 @@ pub fn create_backup(
     label: Option<String>,
     quiet: bool,
 ) -> Result<CaptureReport> {
-    let (_rec, mut spec) = resolve_saved(ctx, conn)?;
-    spec.read_only = true;
+    let (rec, spec) = resolve_saved(ctx, conn)?;
+    let target = Target::new(rec.name.clone(), rec.tag, rec.read_only || spec.read_only, spec);
     let key = load_key(ctx, true)?;
     let repo = repo(ctx)?;
     let opts = CaptureOptions {
@@ -73,40 +56,19 @@ pub fn create_backup(
         tables: tables.to_vec(),
         label,
     };
-    let started = std::time::Instant::now();
     let (tx, display) = Display::start(quiet);
     let rt = crate::cli::runtime()?;
-    let result = rt.block_on(async {
-        let cancel = ctrl_c_token();
-        let mut session = crate::db::connect(&spec).await?;
-        capture(session.as_mut(), &repo, &key, &opts, &tx, &cancel)
-            .await
-            .map_err(fail)
-    });
+    let result = {
+        let mut face = CliFace::new(ctx);
+        rt.block_on(async {
+            face.cancel = ctrl_c_token();
+            let mut octx = face.context();
+            create_backup_op(&mut octx, &target, &repo, &key, &opts, &tx).await
+        })
+    };
     drop(tx);
     display.finish();
-    let outcome = match &result {
-        Ok(_) => "ok".to_string(),
-        Err(e) => format!("error: {e:#}"),
-    };
-    audit(
-        ctx,
-        AuditEntry {
-            connection: Some(conn.to_string()),
-            action: "backup".into(),
-            rows_affected: result.as_ref().ok().map(|r| r.manifest.total_rows() as i64),
-            duration_ms: Some(started.elapsed().as_millis() as i64),
-            outcome,
-            detail: result.as_ref().ok().map(|r| {
-                json!({"backup": r.manifest.id, "tables": r.manifest.tables.len(), "new_bytes": r.new_bytes})
-                    .to_string()
-            }),
-            ..Default::default()
-        },
-    );
-    let report = result?;
-    index_backup(ctx, &report)?;
-    Ok(report)
+    result.map_err(ops_failure)
 }
 
 /// Run `dbn backup create`.

@@ -1,7 +1,6 @@
 //! `dbn backup restore`.
 
 use super::common::{ctrl_c_token, fail, load_keys, repo};
-use super::create::index_backup;
 use super::progress::Display;
 use crate::backup::restore::preview::preview;
 use crate::backup::restore::{RestoreOptions, RestorePlan, plan};
@@ -196,12 +195,12 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     };
     drop(tx);
     display.finish();
-    let pre = match &ran {
-        Ok(r) => r.pre.as_ref(),
-        Err(f) => f.pre.as_ref(),
+    let index_warning = match &ran {
+        Ok(r) => r.index_warning.as_ref(),
+        Err(f) => f.index_warning.as_ref(),
     };
-    if let Some(pre) = pre {
-        index_backup(ctx, pre)?;
+    if let Some(w) = index_warning {
+        eprintln!("warning: {}", crate::sanitize::sanitize(w));
     }
     let r = match ran {
         Ok(r) => r,

@@ -88,7 +88,8 @@ pub fn run(a: Args, ctx: &mut Ctx) -> Result<ExitCode> {
     );
     let script = p.render(&header);
     if let Some(path) = &a.out {
-        std::fs::write(path, &script).with_context(|| format!("cannot write '{}'", path.display()))?;
+        crate::fsutil::write_atomic(path, script.as_bytes())
+            .with_context(|| format!("cannot write '{}'", path.display()))?;
         if !a.json {
             eprintln!("Wrote the migration to {}.", path.display());
         }

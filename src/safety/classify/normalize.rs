@@ -25,7 +25,7 @@ pub(super) fn for_parser(text: &str, toks: &[Token], engine: Engine, lexing: &Le
                 let q = &toks[i + 2];
                 let body = unquote(text.get(q.span.clone()).unwrap_or(""));
                 match unicode_unescape(&body, '\\') {
-                    Some(name) => out.push_str(&format!("\"{}\"", name.replace('"', "\"\""))),
+                    Some(name) => out.push_str(&crate::db::quote::ident(Engine::Postgres, &name)),
                     // An invalid escape: keep the text, sqlparser will refuse it.
                     None => out.push_str(text.get(t.span.start..q.span.end).unwrap_or("")),
                 }

@@ -98,7 +98,7 @@ pub fn draw(f: &mut Frame, body: Rect, app: &App, b: &BackupTab) {
             f.buffer_mut(),
             body.x,
             body.y,
-            &sanitize(why),
+            &sanitize(&why.to_string()),
             body.width,
             t.style(Slot::Warning),
         );
@@ -170,7 +170,10 @@ fn draw_setup(f: &mut Frame, body: Rect, app: &App, s: &RestoreSetup) {
     let end = body.y + body.height;
     let (lines, style): (Vec<String>, Style) = match &s.preview {
         Some(Ok(p)) => (p.lines.clone(), t.style(Slot::Popup)),
-        Some(Err(e)) => (vec![format!("cannot preview: {e}")], t.style(Slot::Error)),
+        Some(Err(e)) => (
+            vec![sanitize(&format!("cannot preview: {e}")).into_owned()],
+            t.style(Slot::Error),
+        ),
         None if s.loading && s.tables.is_empty() => (vec!["reading the backup…".into()], t.style(Slot::Warning)),
         None if s.loading => (vec![format!("reading '{}'…", s.target_name())], t.style(Slot::Warning)),
         None => (Vec::new(), t.style(Slot::Popup)),

@@ -148,7 +148,10 @@ pub(super) async fn read_routines(session: &mut dyn Session, db: &str) -> DbResu
                     def.push_str(" SQL SECURITY INVOKER");
                 }
                 if let Some(c) = r.comment.as_ref().filter(|c| !c.is_empty()) {
-                    def.push_str(&format!(" COMMENT '{}'", c.replace('\'', "''")));
+                    def.push_str(&format!(
+                        " COMMENT {}",
+                        crate::db::quote::string(crate::db::Engine::Mysql, c)
+                    ));
                 }
                 def.push('\n');
                 def.push_str(&strip_db(&r.body.clone().unwrap_or_default(), db));

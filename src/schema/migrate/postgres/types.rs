@@ -252,7 +252,7 @@ pub(super) fn uses_type(data_type: &str, id: &str) -> bool {
         return false;
     };
     let base = data_type.trim_end_matches("[]");
-    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    let quoted = crate::db::quote::ident(crate::db::Engine::Postgres, name);
     base == name
         || base == quoted
         || base == format!("{schema}.{name}")
