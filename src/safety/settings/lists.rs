@@ -1,0 +1,172 @@
+//! The per-engine lists settings are judged against: harmless session
+//! settings, settings that lift read-only, settings that change how text
+//! is lexed, and the character sets that lex like UTF-8.
+
+/// Session settings a read-only connection may change: they affect only
+/// how this session plans, waits, formats or limits, never what it may write.
+pub(super) const PG_HARMLESS: &[&str] = &[
+    "search_path",
+    "timezone",
+    "time zone",
+    "statement_timeout",
+    "lock_timeout",
+    "idle_in_transaction_session_timeout",
+    "idle_session_timeout",
+    "work_mem",
+    "hash_mem_multiplier",
+    "maintenance_work_mem",
+    "temp_buffers",
+    "application_name",
+    "client_min_messages",
+    "extra_float_digits",
+    "bytea_output",
+    "intervalstyle",
+    "datestyle",
+    "lc_messages",
+    "lc_monetary",
+    "lc_numeric",
+    "lc_time",
+    "default_statistics_target",
+    "random_page_cost",
+    "seq_page_cost",
+    "cpu_tuple_cost",
+    "cpu_index_tuple_cost",
+    "cpu_operator_cost",
+    "effective_cache_size",
+    "effective_io_concurrency",
+    "jit",
+    "max_parallel_workers_per_gather",
+    "parallel_setup_cost",
+    "parallel_tuple_cost",
+    "geqo",
+    "from_collapse_limit",
+    "join_collapse_limit",
+    "plan_cache_mode",
+    "constraint_exclusion",
+    "cursor_tuple_fraction",
+    "enable_seqscan",
+    "enable_indexscan",
+    "enable_indexonlyscan",
+    "enable_bitmapscan",
+    "enable_hashjoin",
+    "enable_mergejoin",
+    "enable_nestloop",
+    "enable_hashagg",
+    "enable_sort",
+    "enable_incremental_sort",
+    "enable_material",
+    "enable_memoize",
+    "enable_partitionwise_join",
+    "enable_partitionwise_aggregate",
+    "enable_partition_pruning",
+    "enable_parallel_append",
+    "enable_parallel_hash",
+    "enable_tidscan",
+    "enable_gathermerge",
+    "row_security",
+    "xmloption",
+    "gin_fuzzy_search_limit",
+    "track_io_timing",
+];
+
+/// Settings that could lift read-only (also tracked by name when unparsed).
+pub(super) const PG_READ_ONLY: &[&str] = &[
+    "default_transaction_read_only",
+    "transaction_read_only",
+    "session_characteristics",
+];
+
+/// Settings that change how the server lexes SQL text.
+pub(super) const PG_LEXING: &[&str] = &[
+    "standard_conforming_strings",
+    "backslash_quote",
+    "client_encoding",
+    "names",
+];
+
+pub(super) const MY_HARMLESS: &[&str] = &[
+    "time_zone",
+    "max_statement_time",
+    "max_execution_time",
+    "group_concat_max_len",
+    "sql_select_limit",
+    "max_join_size",
+    "sql_big_selects",
+    "sql_safe_updates",
+    "net_read_timeout",
+    "net_write_timeout",
+    "wait_timeout",
+    "interactive_timeout",
+    "lock_wait_timeout",
+    "innodb_lock_wait_timeout",
+    "lc_time_names",
+    "lc_messages",
+    "div_precision_increment",
+    "default_week_format",
+    "sort_buffer_size",
+    "join_buffer_size",
+    "read_buffer_size",
+    "read_rnd_buffer_size",
+    "tmp_table_size",
+    "tmp_memory_table_size",
+    "max_heap_table_size",
+    "max_sort_length",
+    "max_length_for_sort_data",
+    "optimizer_search_depth",
+    "optimizer_prune_level",
+    "optimizer_switch",
+    "optimizer_use_condition_selectivity",
+    "histogram_size",
+    "use_stat_tables",
+    "eq_range_index_dive_limit",
+    "cte_max_recursion_depth",
+    "max_recursive_iterations",
+    "long_query_time",
+    "profiling",
+    "profiling_history_size",
+    "sql_notes",
+    "sql_warnings",
+    "sql_quote_show_create",
+    "big_tables",
+    "transaction_isolation",
+    "tx_isolation",
+    "show_create_table_verbosity",
+    "net_buffer_length",
+];
+
+pub(super) const MY_READ_ONLY: &[&str] = &["tx_read_only", "transaction_read_only", "read_only"];
+
+pub(super) const MY_LEXING: &[&str] = &[
+    "sql_mode",
+    "character_set_client",
+    "character_set_connection",
+    "collation_connection",
+    "names",
+];
+
+/// Settings naming the client character set, and the character sets in
+/// which no byte of a multibyte character can be `\`, `'` or `"` (so text
+/// is lexed the same): others (SJIS, BIG5, GBK, GB18030, UHC, ...) can hide
+/// a quote's escape inside a character.
+pub(super) const CHARSET_SETTINGS: &[&str] = &[
+    "names",
+    "client_encoding",
+    "character_set_client",
+    "character_set_connection",
+];
+pub(super) const SAFE_CHARSETS: &[&str] = &[
+    "utf8",
+    "utf8mb3",
+    "utf8mb4",
+    "unicode",
+    "latin1",
+    "latin2",
+    "latin9",
+    "ascii",
+    "sql_ascii",
+    "binary",
+    "default",
+    "win1252",
+    "iso_8859_1",
+    "iso_8859_15",
+];
