@@ -29,16 +29,16 @@ pub use plan::{Strategy, SyncPlan, plan_sync};
 /// Errors of data diff and sync.
 #[derive(Debug, Error)]
 pub enum DataSyncError {
-    /// A side could not be connected to.
-    #[error("cannot connect to the {side} '{name}': {source}")]
+    /// A side could not be connected to. The driver error is part of the
+    /// message (not a separate cause, so it is printed once).
+    #[error("cannot connect to the {side} '{name}': {error}")]
     Connect {
         /// `source` or `target`.
         side: &'static str,
         /// Connection name.
         name: String,
         /// The driver error.
-        #[source]
-        source: DbError,
+        error: DbError,
     },
     /// A database call failed.
     #[error("{side}: {source}")]
@@ -119,7 +119,7 @@ pub enum DataSyncError {
 impl crate::error::Coded for DataSyncError {
     fn code(&self) -> &'static str {
         match self {
-            DataSyncError::Db { source, .. } | DataSyncError::Connect { source, .. } => source.code(),
+            DataSyncError::Db { source, .. } | DataSyncError::Connect { error: source, .. } => source.code(),
             DataSyncError::TableNotFound { .. } => "TABLE_NOT_FOUND",
             DataSyncError::NoKey { .. } => "NO_KEY",
             DataSyncError::UnknownColumn { .. } => "UNKNOWN_COLUMN",
@@ -135,7 +135,7 @@ impl crate::error::Coded for DataSyncError {
     fn exit(&self) -> crate::error::ExitStatus {
         use crate::error::ExitStatus;
         match self {
-            DataSyncError::Db { source, .. } | DataSyncError::Connect { source, .. } => source.exit(),
+            DataSyncError::Db { source, .. } | DataSyncError::Connect { error: source, .. } => source.exit(),
             DataSyncError::TableNotFound { .. }
             | DataSyncError::NonUniqueKey { .. }
             | DataSyncError::NullKey { .. }

@@ -102,7 +102,7 @@ pub fn resolve(ctx: &mut Ctx, name: &str) -> Result<Resolved> {
 /// Map a data sync error to the documented exit codes.
 pub fn failure(e: DataSyncError) -> anyhow::Error {
     use crate::error::Coded;
-    if let DataSyncError::Db { .. } | DataSyncError::Connect { .. } = e {
+    if let DataSyncError::Db { .. } = e {
         // The driver error stays in the chain (its SQLSTATE is printed with --json).
         return anyhow::Error::new(e);
     }

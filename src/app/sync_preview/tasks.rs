@@ -45,10 +45,10 @@ pub(super) fn spawn_apply(
         let mut records = task.meta.open_records();
         let session = crate::ops::sync_table::open_target(&task.confirmed, &task.target)
             .await
-            .map_err(|source| DataSyncError::Connect {
+            .map_err(|error| DataSyncError::Connect {
                 side: "target",
                 name: task.target.name.clone(),
-                source,
+                error,
             });
         match session {
             Err(e) => done.push((work.first().map(|(d, _)| d.table.clone()).unwrap_or_default(), Err(e))),

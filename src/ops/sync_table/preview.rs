@@ -155,13 +155,11 @@ async fn open(side: &'static str, e: &Endpoint) -> SyncResult<Box<dyn Session>> 
     let mut spec = e.spec.clone();
     // A preview only reads, whatever the connection allows.
     spec.read_only = true;
-    crate::db::connect(&spec)
-        .await
-        .map_err(|source| DataSyncError::Connect {
-            side,
-            name: e.name.clone(),
-            source,
-        })
+    crate::db::connect(&spec).await.map_err(|error| DataSyncError::Connect {
+        side,
+        name: e.name.clone(),
+        error,
+    })
 }
 
 /// Diff every table of `req` (no plan). `on_table` hears the index and
@@ -225,6 +223,29 @@ pub fn table_name(engine: Engine, database: Option<&str>, schema: &str, name: &s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn an_unreachable_side_is_named_and_its_reason_said_once() {
+        let spec = ConnSpec::parse_url("mysql://u@127.0.0.1:1/x").unwrap();
+        let req = SyncRequest::new(
+            Endpoint::new("here", spec.clone()),
+            Endpoint::new("gone", spec),
+            vec!["t".into()],
+        );
+        let e = compare(&req, &Control::default(), &mut |_, _| {}).await.unwrap_err();
+        let DataSyncError::Connect { side, name, error } = &e else {
+            panic!("{e:?}");
+        };
+        assert_eq!((*side, name.as_str()), ("source", "here"));
+        let text = e.to_string();
+        assert!(text.starts_with("cannot connect to the source 'here': "), "{text}");
+        assert_eq!(text.matches(&error.message).count(), 1, "{text}");
+        assert!(
+            std::error::Error::source(&e).is_none(),
+            "printed once by anyhow's chain too"
+        );
+        assert_eq!(crate::error::Coded::exit(&e), crate::error::ExitStatus::Connection);
+    }
 
     #[test]
     fn table_names_resolve_on_each_side() {
