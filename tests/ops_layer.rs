@@ -274,8 +274,8 @@ fn cleared(records: &mut MemoryRecords, spec: &ConnSpec) -> (Target, Confirmed) 
     let confirmed = authorize_operation(
         &mut c,
         &target,
+        dbn::ops::gate::OperationKind::DataSync,
         "sync data into 'dst'",
-        true,
         AuditEntry::default(),
         grants_from_flags(Some("dst"), false, false, None, false),
     )

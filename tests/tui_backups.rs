@@ -25,9 +25,13 @@ use std::time::Duration;
 const KEY_HEX: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
 
 fn make(spec: ConnSpec, name: &str, store: Option<Store>, w: u16, h: u16) -> (App, Receivers) {
+    make_tagged(spec, name, Tag::Dev, store, w, h)
+}
+
+fn make_tagged(spec: ConnSpec, name: &str, tag: Tag, store: Option<Store>, w: u16, h: u16) -> (App, Receivers) {
     let conn = ConnInfo {
         name: name.into(),
-        tag: Tag::Dev,
+        tag,
         read_only: false,
         spec,
     };
@@ -254,7 +258,9 @@ async fn backup_then_change_then_diff_against_live_on_sqlite() {
     let store = Store::open(&ws.metadata_db()).unwrap();
     let mut spec = ConnSpec::new(Engine::Sqlite);
     spec.database = Some(db.display().to_string());
-    let (mut app, mut rx) = make(spec, "shop", Some(store), 120, 40);
+    // A writable prod connection: a restore into it needs its typed name
+    // (as `dbn backup restore` does); into dev it would not.
+    let (mut app, mut rx) = make_tagged(spec, "shop", Tag::Prod, Some(store), 120, 40);
     app.on_key(key(KeyCode::F(7)));
     settle(&mut app, &mut rx, 20).await;
     app.on_key(key(KeyCode::Char('b')));

@@ -469,9 +469,10 @@ async fn data_sync_panel_diffs_two_sqlite_files_and_applies_source_wins() {
         app.effects.drain(..).collect::<Vec<_>>(),
         vec![dbn::app::Effect::ResolveSyncTarget("tgt".into())]
     );
+    // A writable prod target: applying needs its typed name.
     app.sync_target_resolved(Ok(ConnInfo {
         name: "tgt".into(),
-        tag: Tag::Dev,
+        tag: Tag::Prod,
         read_only: false,
         spec: tgt,
     }));
@@ -665,19 +666,13 @@ async fn data_sync_panel_several_tables_with_each_strategy_and_delete_missing() 
         "{s}"
     );
     insta::assert_snapshot!("sync_newest_80x24", render(&app, 80, 24));
+    // A writable dev target: the sync runs without a typed name, as
+    // `dbn sync data --apply` does (one rule: ops::gate::OperationKind).
     app.on_key(key(KeyCode::Char('a')));
-    let Some(Popup::TypedConfirm { message, .. }) = &app.popup else {
-        panic!("no confirmation: {:?}", app.sync.as_ref().unwrap().message)
-    };
-    assert!(
-        message.contains(
-            "Sync items into 'tgt' (newest:updated_at): 1 insert(s), 1 update(s), 0 delete(s), 1 changed row(s) kept"
-        ),
-        "{message}"
-    );
-    type_text(&mut app, "tgt");
-    app.on_key(key(KeyCode::Enter));
+    assert!(app.popup.is_none(), "{:?}", app.popup);
     settle(&mut app, &mut rx, 30).await;
+    let msg = app.sync.as_ref().unwrap().message.clone().unwrap().1;
+    assert!(msg.contains("applied 2 change(s) to 'tgt'"), "{msg}");
     assert_eq!(
         sqlite_rows(&tgt_path, "items"),
         vec![
@@ -697,7 +692,7 @@ async fn data_sync_panel_several_tables_with_each_strategy_and_delete_missing() 
     let tgt = sqlite_file(&tgt_path, "");
     app.sync_target_resolved(Ok(ConnInfo {
         name: "tgt".into(),
-        tag: Tag::Dev,
+        tag: Tag::Prod,
         read_only: false,
         spec: tgt,
     }));

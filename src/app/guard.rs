@@ -6,26 +6,16 @@
 
 use super::popup::Popup;
 use super::{App, Level};
+use crate::ops::gate::OperationKind;
 use crate::ops::run_statements::{Piece, approve, refused_entry, review};
 use crate::ops::sinks::{NoRecords, StoreRecords};
 use crate::ops::{Face, Records, Target, gate};
-use crate::safety::gate::{Approval, AskKind, Grants, OperationAsk, Review, Typed, review_operation};
+use crate::safety::gate::{Approval, AskKind, Grants, Review, Typed, review_operation};
 use crate::safety::{Refusal, rules};
 use crate::store::audit::AuditEntry;
 
 /// Minutes the unlock dialog offers besides "this run" (Tab cycles).
 pub const UNLOCK_CHOICES: [Option<u32>; 4] = [None, Some(5), Some(15), Some(60)];
-
-/// A panel operation waiting for its confirmation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    /// Apply a schema migration from the snapshots panel.
-    Migration,
-    /// Apply a data sync from the sync panel.
-    DataSync,
-    /// Restore a backup from the backups tab.
-    Restore,
-}
 
 /// What waits behind a confirmation dialog.
 #[derive(Debug, Clone)]
@@ -39,7 +29,7 @@ pub enum Pending {
     /// A panel operation; `what` says what it does.
     Operation {
         /// Which one.
-        op: Operation,
+        op: OperationKind,
         /// What it does (`Apply 3 migration statement(s) to 'prod'`).
         what: String,
         /// Target connection (the current one, or the sync panel's target).
@@ -114,7 +104,7 @@ impl App {
     }
 
     /// Ask for the confirmations a panel operation on `target` needs, then run it.
-    pub(super) fn guarded_operation(&mut self, op: Operation, what: String, target: Target) {
+    pub(super) fn guarded_operation(&mut self, op: OperationKind, what: String, target: Target) {
         let pending = Pending::Operation {
             op,
             what,
@@ -137,12 +127,9 @@ impl App {
             Pending::Run(pieces) | Pending::Explain(_, pieces) | Pending::Edits(pieces) => {
                 review(&target, pieces, &grants, timed.as_ref(), Face::Tui)
             }
-            Pending::Operation { what, .. } => review_operation(
+            Pending::Operation { op, what, .. } => review_operation(
                 &gate::conn(&target, timed.as_ref(), Face::Tui),
-                &OperationAsk {
-                    what: what.clone(),
-                    confirm: true,
-                },
+                &gate::operation_ask(*op, &target, what),
                 &grants,
             ),
         };
@@ -212,9 +199,9 @@ impl App {
                     }
                 };
                 match op {
-                    Operation::Migration => self.start_migration(confirmed),
-                    Operation::DataSync => self.start_data_sync(confirmed),
-                    Operation::Restore => self.start_restore(confirmed),
+                    OperationKind::Migration => self.start_migration(confirmed),
+                    OperationKind::DataSync => self.start_data_sync(confirmed),
+                    OperationKind::Restore => self.start_restore(confirmed),
                 }
             }
         }
@@ -268,12 +255,7 @@ impl App {
             }
             Pending::Operation { op, what, .. } => AuditEntry {
                 connection: Some(target.name.clone()),
-                action: match op {
-                    Operation::Migration => "migration",
-                    Operation::DataSync => "sync",
-                    Operation::Restore => "restore",
-                }
-                .into(),
+                action: op.as_str().into(),
                 statement: Some(what.clone()),
                 ..Default::default()
             },

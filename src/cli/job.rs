@@ -7,13 +7,12 @@ use super::resolve::resolve_saved;
 use super::snapshot::source;
 use super::{Ctx, ExitCode, Failure};
 use crate::jobs::{DataJob, JobDefinition, JobEvent, JobRunner, SchemaJob, Work};
-use crate::ops::gate::Confirmed;
+use crate::ops::gate::{Confirmed, OperationKind};
 use crate::ops::migration::Migration;
 use crate::ops::{Face, OpsError, Target};
 use crate::sanitize::sanitize;
 use crate::schema::migrate::MigrateOptions;
 use crate::store::audit::{AuditEntry, Completion};
-use crate::store::connections::Tag;
 use crate::store::jobs::{JobKind, RunStatus};
 use anyhow::Result;
 use clap::Subcommand;
@@ -242,8 +241,8 @@ fn history(a: HistoryArgs, ctx: &mut Ctx) -> Result<ExitCode> {
 fn authorize(
     ctx: &mut Ctx,
     target: &Target,
+    kind: OperationKind,
     what: &str,
-    confirm: bool,
     refused: AuditEntry,
     flag: Option<&str>,
 ) -> Result<Confirmed> {
@@ -251,7 +250,7 @@ fn authorize(
     let mut face = CliFace::new(ctx);
     let mut octx = face.context();
     octx.face = Face::Job;
-    crate::ops::gate::authorize_operation(&mut octx, target, what, confirm, refused, grants).map_err(ops_failure)
+    crate::ops::gate::authorize_operation(&mut octx, target, kind, what, refused, grants).map_err(ops_failure)
 }
 
 fn target_of(ctx: &mut Ctx, name: &str) -> Result<Target> {
@@ -274,8 +273,14 @@ fn work_for(ctx: &mut Ctx, a: &RunArgs, def: &JobDefinition) -> Result<(Work, Op
             let target = target_of(ctx, &d.target)?;
             let confirmed = if a.apply {
                 let what = format!("Run job '{}' with --apply: {}", a.name, def.describe());
-                let guarded = target.read_only || target.tag == Tag::Prod;
-                Some(authorize(ctx, &target, &what, guarded, refused, a.confirm.as_deref())?)
+                Some(authorize(
+                    ctx,
+                    &target,
+                    OperationKind::DataSync,
+                    &what,
+                    refused,
+                    a.confirm.as_deref(),
+                )?)
             } else {
                 None
             };
@@ -317,7 +322,14 @@ fn work_for(ctx: &mut Ctx, a: &RunArgs, def: &JobDefinition) -> Result<(Work, Op
                 refused.action = "migration".into();
                 refused.statement = Some(migration.script.clone());
                 let what = format!("Run job '{}': {}", a.name, migration.what(&target));
-                Some(authorize(ctx, &target, &what, true, refused, a.confirm.as_deref())?)
+                Some(authorize(
+                    ctx,
+                    &target,
+                    OperationKind::Migration,
+                    &what,
+                    refused,
+                    a.confirm.as_deref(),
+                )?)
             } else {
                 None
             };

@@ -11,7 +11,6 @@ use crate::ops::gate::Confirmed;
 use crate::ops::sync_table::SyncWhat;
 use crate::ops::{Face, Target};
 use crate::store::audit::AuditEntry;
-use crate::store::connections::Tag;
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::path::PathBuf;
@@ -124,15 +123,14 @@ fn clear_target(ctx: &mut Ctx, tgt: &Resolved, a: &Args, strategy: &Strategy, pl
         plan.updates.len(),
         plan.deletes.len()
     );
-    let guarded = tgt.read_only || tgt.tag == Tag::Prod;
     let grants = crate::ops::gate::grants_from_flags(a.confirm.as_deref(), false, false, None, false);
     let mut face = CliFace::new(ctx);
     let mut octx = face.context();
     crate::ops::gate::authorize_operation(
         &mut octx,
         &target,
+        crate::ops::gate::OperationKind::DataSync,
         &what,
-        guarded,
         audit_entry(tgt, a, strategy),
         grants,
     )

@@ -11,6 +11,7 @@ use crate::safety::gate::{Approval, Ask, AskKind, Conn, Grants, Review, Typed, U
 use crate::safety::{Refusal, rules};
 use crate::sanitize::sanitize;
 use crate::store::audit::AuditEntry;
+use crate::store::connections::Tag;
 use crate::store::unlocks::{Lapsed, Unlock};
 use serde_json::json;
 
@@ -277,26 +278,83 @@ pub fn confirmed(
     })
 }
 
-/// The one rule for an operation other than plain statements (migration,
-/// data sync, restore, import) on `target`: the unlock when it is read-only,
-/// and, when `confirm`, the operation's own typed name (`--confirm NAME`
+/// An operation that writes to a database besides plain statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperationKind {
+    /// Applying a schema migration.
+    Migration,
+    /// Applying a data sync.
+    DataSync,
+    /// Restoring a backup.
+    Restore,
+}
+
+impl OperationKind {
+    /// Whether the operation needs its own typed name on `target`, besides
+    /// any unlock: a migration always; a data sync or a restore into a prod
+    /// or read-only target. The same on every face.
+    pub fn needs_confirmation(self, target: &Target) -> bool {
+        match self {
+            OperationKind::Migration => true,
+            OperationKind::DataSync | OperationKind::Restore => target.read_only || target.tag == Tag::Prod,
+        }
+    }
+
+    /// Short name (`migration`, `sync`, `restore`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperationKind::Migration => "migration",
+            OperationKind::DataSync => "sync",
+            OperationKind::Restore => "restore",
+        }
+    }
+}
+
+/// What the one rule asks before operation `kind` on `target` (`what` says
+/// what it does, for the prompt).
+pub fn operation_ask(kind: OperationKind, target: &Target, what: &str) -> crate::safety::gate::OperationAsk {
+    crate::safety::gate::OperationAsk {
+        what: what.to_string(),
+        confirm: kind.needs_confirmation(target),
+    }
+}
+
+/// The one rule for an operation other than plain statements on `target`:
+/// the unlock when it is read-only, and the operation's own typed name
+/// where [`OperationKind::needs_confirmation`] says so (`--confirm NAME`
 /// answers both). Asks through `ctx.prompt`; a refusal is audited with
 /// `refused` (what was refused). The unlock is recorded before anything
 /// is sent (fail closed).
 pub fn authorize_operation(
     ctx: &mut OpsContext<'_>,
     target: &Target,
+    kind: OperationKind,
     what: &str,
-    confirm: bool,
     refused: AuditEntry,
     mut grants: Grants,
 ) -> Result<Confirmed, OpsError> {
-    let op = crate::safety::gate::OperationAsk {
-        what: what.to_string(),
-        confirm,
-    };
+    let op = operation_ask(kind, target, what);
     let approval = clear(ctx, target, &mut grants, refused, |c, g| {
         crate::safety::gate::review_operation(c, &op, g)
     })?;
     confirmed(ctx.records, ctx.face, target, &approval)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_need_their_own_name_by_the_same_rule_everywhere() {
+        let t = |tag, read_only| Target::new("t", tag, read_only, crate::db::ConnSpec::new(crate::db::Engine::Sqlite));
+        let dev = t(Tag::Dev, false);
+        let prod_rw = t(Tag::Prod, false);
+        let stage_ro = t(Tag::Stage, true);
+        assert!(OperationKind::Migration.needs_confirmation(&dev));
+        for kind in [OperationKind::DataSync, OperationKind::Restore] {
+            assert!(!kind.needs_confirmation(&dev), "{kind:?}");
+            assert!(kind.needs_confirmation(&prod_rw), "{kind:?}");
+            assert!(kind.needs_confirmation(&stage_ro), "{kind:?}");
+        }
+    }
 }

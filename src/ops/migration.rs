@@ -84,7 +84,14 @@ pub fn authorize(
         verdict: Some("ddl".into()),
         ..Default::default()
     };
-    gate::authorize_operation(ctx, target, &m.what(target), true, refused, grants)
+    gate::authorize_operation(
+        ctx,
+        target,
+        gate::OperationKind::Migration,
+        &m.what(target),
+        refused,
+        grants,
+    )
 }
 
 /// Apply `m` to `target` as `confirmed` allows: snapshot before, audit

@@ -2,9 +2,9 @@
 //! task with progress, verification by re-introspection and the audit entry.
 
 use super::{ApplyFailure, ApplyState, Side, SnapEvent};
-use crate::app::guard::Operation;
 use crate::app::query::JobEvent;
 use crate::app::{App, Level};
+use crate::ops::gate::OperationKind;
 use crate::ops::sinks::{ChannelProgress, NoPrompt, NoRecords, StoreRecords};
 use crate::ops::{Face, OpsContext, OpsError, Progress, Records};
 use tokio::sync::mpsc;
@@ -98,7 +98,7 @@ impl App {
             pl.hazard_count(),
             v.goal_label
         );
-        self.guarded_operation(Operation::Migration, what, self.target());
+        self.guarded_operation(OperationKind::Migration, what, self.target());
     }
 
     /// The rule was satisfied for a migration: run it.

@@ -4,12 +4,12 @@
 
 use super::SnapEvent;
 use crate::app::error::AppError;
-use crate::app::guard::Operation;
 use crate::app::query::JobEvent;
 use crate::app::{App, Level};
 use crate::backup::capture::CaptureReport;
 use crate::backup::progress::Progress;
 use crate::backup::{BackupKey, Repo};
+use crate::ops::gate::OperationKind;
 use crate::ops::restore::{RestoreRequest, restore_backup};
 use crate::ops::sinks::{NoPrompt, NullProgress};
 use crate::ops::{Face, OpsContext};
@@ -105,7 +105,7 @@ impl App {
         if let Some(b) = self.backups_mut() {
             b.restore_target = Some(id);
         }
-        self.guarded_operation(Operation::Restore, what, target);
+        self.guarded_operation(OperationKind::Restore, what, target);
     }
 
     /// The typed confirmation for a restore was answered correctly: run it.

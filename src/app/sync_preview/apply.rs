@@ -1,12 +1,12 @@
 //! Applying the panel's plans: the typed confirmation through the one rule,
 //! the apply task, and what the panel shows and audits when it ends.
 
-use super::super::guard::Operation;
 use super::super::{App, Level};
 use super::tasks::{ApplyTask, progress_control, spawn_apply};
 use super::{Stage, SyncEvent, SyncPanel};
 use crate::datasync::apply::ApplyReport;
 use crate::datasync::{DataDiff, DataSyncError, Progress, SyncPlan};
+use crate::ops::gate::OperationKind;
 use crate::store::audit::AuditEntry;
 
 impl App {
@@ -63,7 +63,7 @@ impl App {
             totals.deletes,
         );
         let target = crate::ops::Target::new(t.name.clone(), t.tag, t.read_only, t.spec.clone());
-        self.guarded_operation(Operation::DataSync, what, target);
+        self.guarded_operation(OperationKind::DataSync, what, target);
     }
 
     /// The typed confirmation for a data sync was answered correctly: run it.

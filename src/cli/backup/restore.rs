@@ -12,7 +12,6 @@ use crate::ops::gate::Confirmed;
 use crate::ops::restore::{RestoreRequest, restore_backup};
 use crate::ops::{OpsError, Target};
 use crate::store::audit::AuditEntry;
-use crate::store::connections::Tag;
 use anyhow::Result;
 use serde_json::json;
 
@@ -75,11 +74,11 @@ fn authorize(
     confirm: Option<&str>,
     refused: AuditEntry,
 ) -> Result<Confirmed> {
-    let guarded = target.read_only || target.tag == Tag::Prod;
     let grants = crate::ops::gate::grants_from_flags(confirm, false, false, None, false);
     let mut face = CliFace::new(ctx);
     let mut octx = face.context();
-    crate::ops::gate::authorize_operation(&mut octx, target, what, guarded, refused, grants).map_err(ops_failure)
+    let kind = crate::ops::gate::OperationKind::Restore;
+    crate::ops::gate::authorize_operation(&mut octx, target, kind, what, refused, grants).map_err(ops_failure)
 }
 
 /// MariaDB drops triggers for the load: their definitions go to a file
