@@ -89,7 +89,6 @@ pub async fn execute(
     let mut report = RunReport::default();
     let target = &plan.target;
     let engine = target.engine();
-    let confirmed_by = plan.approval.confirmed_by();
     let cancel = ctx.cancel.clone();
     // Atomic runs complete their audit entries only once the transaction ends.
     let mut deferred: Vec<(i64, Completion)> = Vec::new();
@@ -111,20 +110,7 @@ pub async fn execute(
         let audited = should_audit(&piece.verdict);
         let mut audit_id = None;
         if audited {
-            let mut entry = statement_entry(
-                &target.name,
-                engine,
-                &piece.verdict,
-                &Outcome::Ok,
-                None,
-                None,
-                confirmed_by.as_deref(),
-            );
-            entry.face = Some(ctx.face.as_str().into());
-            entry.unlock = plan.unlock.clone();
-            if let Some(w) = &opts.what {
-                entry.detail = Some(serde_json::json!({"what": w}).to_string());
-            }
+            let entry = super::intents::intent_entry(ctx.face, plan, piece, opts.what.as_deref());
             match ctx.records.intent(&entry) {
                 Ok(id) => audit_id = Some(id),
                 Err(e) => {

@@ -10,25 +10,13 @@ pub fn record_intents(
     plan: &Approved,
     what: Option<&str>,
 ) -> Result<Vec<Option<i64>>, OpsError> {
-    let confirmed_by = plan.approval.confirmed_by();
     let mut ids = Vec::with_capacity(plan.pieces.len());
     for piece in &plan.pieces {
         if !should_audit(&piece.verdict) {
             ids.push(None);
             continue;
         }
-        let mut entry = statement_entry(
-            &plan.target.name,
-            plan.target.engine(),
-            &piece.verdict,
-            &Outcome::Ok,
-            None,
-            None,
-            confirmed_by.as_deref(),
-        );
-        entry.face = Some(ctx.face.as_str().into());
-        entry.unlock = plan.unlock.clone();
-        entry.detail = what.map(|w| serde_json::json!({"what": w}).to_string());
+        let entry = intent_entry(ctx.face, plan, piece, what);
         let id = ctx
             .records
             .intent(&entry)
@@ -36,6 +24,24 @@ pub fn record_intents(
         ids.push(Some(id));
     }
     Ok(ids)
+}
+
+/// The audit intent of one write of `plan`, recorded before it is sent
+/// (by [`record_intents`] and by `execute`).
+pub(super) fn intent_entry(face: Face, plan: &Approved, piece: &Piece, what: Option<&str>) -> AuditEntry {
+    let mut entry = statement_entry(
+        &plan.target.name,
+        plan.target.engine(),
+        &piece.verdict,
+        &Outcome::Ok,
+        None,
+        None,
+        plan.approval.confirmed_by().as_deref(),
+    );
+    entry.face = Some(face.as_str().into());
+    entry.unlock = plan.unlock.clone();
+    entry.detail = what.map(|w| serde_json::json!({"what": w}).to_string());
+    entry
 }
 
 /// Complete intents from [`record_intents`] with each piece's outcome
