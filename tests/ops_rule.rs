@@ -402,3 +402,43 @@ fn a_schema_job_never_bypasses_the_rule_and_runs_in_process() {
         "which unlock allowed it: {m}"
     );
 }
+
+/// A schema job calls a migration verified only as `dbn sync schema
+/// --apply` does: when the target is left with a difference dbn does not
+/// migrate (Postgres column order), the run fails with the same verdict
+/// (exit 1, `SCHEMA_NOT_VERIFIED`) instead of reporting success.
+#[test]
+fn a_schema_job_is_not_verified_over_what_it_left_different() {
+    let Some(src) = fresh_pg_db("jobv_s") else { return };
+    let dst = fresh_pg_db("jobv_t").unwrap();
+    psql(&src, "CREATE TABLE t (id int PRIMARY KEY, x int, y int, z int)");
+    psql(&dst, "CREATE TABLE t (id int PRIMARY KEY, y int, x int)");
+    let s = Sandbox::new();
+    for (name, url) in [("src", &src), ("dst", &dst)] {
+        let out = dbn(&s, &["connect", "add", name, "--tag", "dev", "--url", url]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let out = dbn(&s, &["job", "add", "v", "--kind", "schema", "-s", "src", "-t", "dst"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = dbn(&s, &["job", "run", "v", "--apply", "--confirm", "dst", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let summary = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|e| e["event"] == "finished")
+        .unwrap()["summary"]
+        .clone();
+    assert_eq!(summary["code"], "SCHEMA_NOT_VERIFIED", "{summary}");
+    assert_eq!(summary["counts"]["verified_empty_diff"], false, "{summary}");
+    assert_eq!(
+        summary["counts"]["applied"], summary["counts"]["statements"],
+        "{summary}"
+    );
+    assert!(
+        summary["error"].as_str().is_some_and(|e| e.contains("Not verified")),
+        "{summary}"
+    );
+    for url in [&src, &dst] {
+        common::drop_test_database(dbn::db::Engine::Postgres, &common::database_of(url).unwrap());
+    }
+}

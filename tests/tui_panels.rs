@@ -932,15 +932,18 @@ fn preview_through_binary(sb: &common::Sandbox, job: bool) -> Previewed {
             ]);
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         }
-        let finished = |name: &str, ok: bool| -> serde_json::Value {
+        // A job exits as `dbn sync data` does for the same failure, with its code.
+        let finished = |name: &str, exit: i32| -> serde_json::Value {
             let o = run(&["job", "run", name, "--json"]);
-            assert_eq!(o.status.success(), ok, "{}", String::from_utf8_lossy(&o.stderr));
+            assert_eq!(o.status.code(), Some(exit), "{}", String::from_utf8_lossy(&o.stderr));
             let ev = json_lines(&o.stdout);
             ev.into_iter().find(|e| e["event"] == "finished").unwrap()["summary"].clone()
         };
-        let t = finished("jp", true)["counts"]["tables"][0].clone();
-        let error = |name: &str, table: &str| {
-            let e = finished(name, false)["error"].as_str().unwrap().to_string();
+        let t = finished("jp", 0)["counts"]["tables"][0].clone();
+        let error = |name: &str, table: &str, exit: i32, code: &str| {
+            let summary = finished(name, exit);
+            assert_eq!(summary["code"], code, "{summary}");
+            let e = summary["error"].as_str().unwrap().to_string();
             e.strip_prefix(&format!("table {table}: ")).unwrap_or(&e).to_string()
         };
         Previewed {
@@ -950,8 +953,8 @@ fn preview_through_binary(sb: &common::Sandbox, job: bool) -> Previewed {
                 t["changed"].as_u64().unwrap(),
                 t["identical"].as_u64().unwrap(),
             ),
-            missing_table: error("jt", "only_src"),
-            no_key: error("jk", "notes"),
+            missing_table: error("jt", "only_src", 1, "TABLE_NOT_FOUND"),
+            no_key: error("jk", "notes", 2, "NO_KEY"),
         }
     } else {
         let sync = |table: &str| run(&["sync", "data", "-s", "src", "-t", "dst", "--table", table, "--json"]);

@@ -417,9 +417,12 @@ fn run_job(a: RunArgs, ctx: &mut Ctx) -> Result<ExitCode> {
             })
         })?;
     }
+    // A failed run exits as the same failure does in the command that does
+    // the work alone (`dbn sync data`, `dbn sync schema --apply`).
     Ok(match summary.status {
         RunStatus::Success => ExitCode::Ok,
         RunStatus::Cancelled => ExitCode::Interrupted,
+        _ if summary.exit != ExitCode::Ok => summary.exit,
         _ => ExitCode::QueryError,
     })
 }

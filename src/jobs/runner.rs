@@ -5,6 +5,7 @@
 use super::{DataJob, JobError};
 use crate::datasync::{Control, DataSyncError, Progress, Strategy};
 use crate::db::ConnSpec;
+use crate::error::{Coded, ExitStatus};
 use crate::ops::sync_table::{Endpoint, SyncRequest};
 use crate::store::Store;
 use crate::store::jobs::{JobKind, RunStatus};
@@ -93,8 +94,24 @@ pub struct RunSummary {
     pub counts: serde_json::Value,
     /// Error message, for failed runs.
     pub error: Option<String>,
+    /// Stable code of the failure (as `dbn` commands report it).
+    pub code: Option<&'static str>,
+    /// The exit status the same failure has in the commands that do it alone.
+    #[serde(skip)]
+    pub exit: ExitStatus,
     /// Duration in milliseconds.
     pub duration_ms: i64,
+}
+
+/// Code of a migration that ran but left the target different from its
+/// source (or objects uncompared): not verified.
+pub const NOT_VERIFIED: &str = "SCHEMA_NOT_VERIFIED";
+
+/// Why a run did not succeed: message, code and exit status.
+type Failed = Option<(String, &'static str, ExitStatus)>;
+
+fn failed(e: &dyn Coded, message: String) -> Failed {
+    Some((message, e.code(), e.exit()))
 }
 
 /// A submitted run.
@@ -149,7 +166,7 @@ impl JobRunner {
         let recorded = Store::open(&self.metadata).and_then(|s| s.start_run(run));
         let _ = self.events.send(JobEvent::Started { run });
         let (status, counts, error) = match recorded {
-            Err(e) => (RunStatus::Failed, json!({}), Some(e.to_string())),
+            Err(e) => (RunStatus::Failed, json!({}), failed(&e, e.to_string())),
             Ok(()) => match work {
                 Work::Data {
                     def,
@@ -175,10 +192,16 @@ impl JobRunner {
                 }
             },
         };
+        let (error, code, exit) = match error {
+            Some((m, c, x)) => (Some(m), Some(c), x),
+            None => (None, None, ExitStatus::Ok),
+        };
         let summary = RunSummary {
             status,
             counts,
             error,
+            code,
+            exit,
             duration_ms: started.elapsed().as_millis() as i64,
         };
         let stored = Store::open(&self.metadata).and_then(|s| {
@@ -208,7 +231,7 @@ impl JobRunner {
         target: &crate::ops::Target,
         apply: &Apply<'_>,
         cancel: &CancellationToken,
-    ) -> (RunStatus, serde_json::Value, Option<String>) {
+    ) -> (RunStatus, serde_json::Value, Failed) {
         let mut tables = Vec::new();
         for table in &def.tables {
             let _ = self.events.send(JobEvent::Table {
@@ -239,7 +262,7 @@ impl JobRunner {
                     };
                     let message = format!("table {table}: {e}");
                     tables.push(json!({"table": table, "error": e.to_string()}));
-                    return (status, json!({"tables": tables}), Some(message));
+                    return (status, json!({"tables": tables}), failed(&e, message));
                 }
             }
         }
@@ -261,7 +284,7 @@ impl JobRunner {
         confirmed: Option<&crate::ops::gate::Confirmed>,
         jsonl: Option<PathBuf>,
         cancel: &CancellationToken,
-    ) -> (RunStatus, serde_json::Value, Option<String>) {
+    ) -> (RunStatus, serde_json::Value, Failed) {
         use crate::ops::sinks::{NoPrompt, NullProgress, StoreRecords};
         use crate::ops::{Face, OpsContext};
         let planned = json!({
@@ -284,11 +307,8 @@ impl JobRunner {
         let mut records = match StoreRecords::open(&self.metadata, jsonl) {
             Ok(r) => r,
             Err(e) => {
-                return (
-                    RunStatus::Failed,
-                    planned,
-                    Some(format!("the audit log cannot be written ({e}), so nothing was sent")),
-                );
+                let e = crate::ops::OpsError::AuditUnavailable(e.to_string());
+                return (RunStatus::Failed, planned, failed(&e, e.to_string()));
             }
         };
         let mut ctx = OpsContext {
@@ -304,21 +324,29 @@ impl JobRunner {
                 counts["applied"] = json!(a.statements);
                 counts["before_snapshot"] = json!(a.before_snapshot);
                 counts["after_snapshot"] = json!(a.after_snapshot);
-                counts["verified_empty_diff"] = json!(a.remaining.is_empty());
+                // Verified only when nothing differs and nothing was left
+                // uncompared or unmigrated, as `dbn sync schema --apply` says.
+                counts["verified_empty_diff"] = json!(a.remaining.is_identical());
                 counts["audit_id"] = json!(a.audit_id);
-                if a.remaining.is_empty() {
+                if a.remaining.is_identical() {
                     (RunStatus::Success, counts, None)
                 } else {
-                    let n = a.remaining.changes.len();
+                    let verdict = crate::schema::verify::verdict(&a.remaining, &target.name, &m.goal_label);
                     (
                         RunStatus::Failed,
                         counts,
-                        Some(format!("applied, but {n} object(s) still differ from the source")),
+                        Some((verdict, NOT_VERIFIED, ExitStatus::QueryError)),
                     )
                 }
             }
-            Err(crate::ops::OpsError::Cancelled) => (RunStatus::Cancelled, counts, Some("cancelled".into())),
-            Err(e) => (RunStatus::Failed, counts, Some(e.to_string())),
+            Err(e) => {
+                let status = if matches!(e, crate::ops::OpsError::Cancelled) {
+                    RunStatus::Cancelled
+                } else {
+                    RunStatus::Failed
+                };
+                (status, counts, failed(&e, e.to_string()))
+            }
         }
     }
 }
