@@ -62,10 +62,29 @@ pub fn classify(err: &anyhow::Error) -> (ExitCode, &'static str) {
     (ExitCode::Usage, "ERROR")
 }
 
+/// The error and its causes joined by `: `, as `{err:#}` prints them, but
+/// without a cause whose text the error before it already ends with (an
+/// error that says its source in its own message and also exposes it as
+/// its source, so the chain keeps the typed cause for codes and SQLSTATE).
+fn chain_message(err: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if message.ends_with(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
+}
+
 /// Print an error (plain or JSON) to stderr and return its exit code.
 pub fn report(err: &anyhow::Error, json: bool) -> ExitCode {
     let (exit, code) = classify(err);
-    let message = crate::logging::redact(&format!("{err:#}"));
+    let message = crate::logging::redact(&chain_message(err));
     tracing::warn!(code, "{message}");
     if json {
         let mut obj = json!({"error": {"code": code, "message": message, "exit_code": exit.code()}});
@@ -85,4 +104,29 @@ pub fn report(err: &anyhow::Error, json: bool) -> ExitCode {
         eprintln!("dbn: error: {}", crate::sanitize::sanitize_multiline(&message));
     }
     exit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_the_message_already_ends_with_is_said_once() {
+        let db = DbError::new(crate::db::ErrorCode::QueryError, "SQLite: no such column: nosuch");
+        let e = anyhow::Error::from(crate::datasync::DataSyncError::Db {
+            side: "source",
+            source: db,
+        });
+        assert_eq!(chain_message(&e), "source: SQLite: no such column: nosuch");
+        let e = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(chain_message(&e), "outer: inner");
+        assert_eq!(
+            classify(&anyhow::Error::from(DbError::new(
+                crate::db::ErrorCode::QueryError,
+                "x"
+            )))
+            .1,
+            "QUERY_ERROR"
+        );
+    }
 }
