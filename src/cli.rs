@@ -6,6 +6,7 @@ mod audit;
 pub mod backup;
 mod bundle_export;
 mod bundle_import;
+pub mod coded;
 mod completions;
 pub mod connect;
 mod ctx;

@@ -45,14 +45,14 @@ impl std::error::Error for Failure {}
 /// Exit code and stable code of an error: the first CLI [`Failure`] or
 /// domain error in its chain, each of which carries both
 /// ([`crate::error::Coded`], every domain error type is listed in
-/// [`crate::error::coded`]). What is left is not a domain error: I/O at the
+/// [`super::coded::coded`]). What is left is not a domain error: I/O at the
 /// CLI's edge, or a message the CLI raised about its input.
 pub fn classify(err: &anyhow::Error) -> (ExitCode, &'static str) {
     for cause in err.chain() {
         if let Some(f) = cause.downcast_ref::<Failure>() {
             return (f.exit, f.code);
         }
-        if let Some(c) = crate::error::coded(cause) {
+        if let Some(c) = super::coded::coded(cause) {
             return (c.exit(), c.code());
         }
     }

@@ -365,12 +365,8 @@ fn run_job(a: RunArgs, ctx: &mut Ctx) -> Result<ExitCode> {
                 ..AuditEntry::default()
             };
             let mut face = CliFace::new(ctx);
-            let octx = face.context();
-            Some(
-                octx.records
-                    .intent(&entry)
-                    .map_err(|e| ops_failure(OpsError::AuditUnavailable(e.to_string())))?,
-            )
+            let mut octx = face.context();
+            Some(octx.intent(&entry).map_err(ops_failure)?)
         }
         None => None,
     };

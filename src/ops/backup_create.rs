@@ -64,10 +64,7 @@ pub async fn create_backup(
         detail: Some(json!({"operation": "backup", "tables": opts.tables, "label": opts.label}).to_string()),
         ..Default::default()
     };
-    let id = ctx
-        .records
-        .intent(&entry)
-        .map_err(|e| OpsError::AuditUnavailable(e.to_string()))?;
+    let id = ctx.intent(&entry)?;
     let started = Instant::now();
     let ran = read(target, repo, key, opts, progress, ctx).await;
     let duration_ms = Some(i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX));

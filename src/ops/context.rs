@@ -119,3 +119,13 @@ pub struct OpsContext<'a> {
     /// Cancels the operation between statements and batches (and the running statement on the server).
     pub cancel: CancellationToken,
 }
+
+impl OpsContext<'_> {
+    /// Record the audit intent of a write before it is sent (outcome
+    /// `unknown`); when it cannot be recorded nothing may be sent (fail closed).
+    pub fn intent(&mut self, entry: &AuditEntry) -> Result<i64, super::error::OpsError> {
+        self.records
+            .intent(entry)
+            .map_err(|e| super::error::OpsError::AuditUnavailable(e.to_string()))
+    }
+}

@@ -121,10 +121,7 @@ pub async fn apply(
         detail: Some(json!({"source": m.goal_label, "before_snapshot": before_snapshot}).to_string()),
         ..Default::default()
     };
-    let audit_id = ctx
-        .records
-        .intent(&entry)
-        .map_err(|e| OpsError::AuditUnavailable(e.to_string()))?;
+    let audit_id = ctx.intent(&entry)?;
     let started = Instant::now();
     let ran = run(ctx, &confirmed.spec(target), m).await;
     let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);

@@ -154,10 +154,7 @@ pub async fn restore_backup(
         ),
         ..Default::default()
     };
-    let id = ctx
-        .records
-        .intent(&entry)
-        .map_err(|e| OpsError::AuditUnavailable(e.to_string()))?;
+    let id = ctx.intent(&entry)?;
     let started = Instant::now();
     let mut created: Option<NewDatabase> = None;
     let ran = run(ctx, target, confirmed, req, progress, on_plan, &mut created).await;

@@ -111,10 +111,10 @@ pub async fn execute(
         let mut audit_id = None;
         if audited {
             let entry = super::intents::intent_entry(ctx.face, plan, piece, opts.what.as_deref());
-            match ctx.records.intent(&entry) {
+            match ctx.intent(&entry) {
                 Ok(id) => audit_id = Some(id),
                 Err(e) => {
-                    report.error = Some(OpsError::AuditUnavailable(e.to_string()));
+                    report.error = Some(e);
                     break;
                 }
             }

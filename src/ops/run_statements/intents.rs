@@ -17,10 +17,7 @@ pub fn record_intents(
             continue;
         }
         let entry = intent_entry(ctx.face, plan, piece, what);
-        let id = ctx
-            .records
-            .intent(&entry)
-            .map_err(|e| OpsError::AuditUnavailable(e.to_string()))?;
+        let id = ctx.intent(&entry)?;
         ids.push(Some(id));
     }
     Ok(ids)
