@@ -289,6 +289,31 @@ async fn editor_tabs_come_back_per_connection() {
     assert_eq!(other.editor.buf().text(), "");
 }
 
+/// Saved tabs go to the metadata store: a password typed into the editor is
+/// masked there by the same rule as history and the audit log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saved_editor_tabs_hold_no_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("meta.db");
+    {
+        let (mut app, mut rx) = make(sqlite(dir.path()), "lite", Some(Store::open(&db).unwrap()));
+        type_text(&mut app, "select 1;\nCREATE USER bob IDENTIFIED BY 'hunter2-secret'");
+        app.shutdown(&mut rx, Duration::from_secs(2)).await;
+    }
+    for f in ["meta.db", "meta.db-wal"] {
+        let raw = std::fs::read(dir.path().join(f)).unwrap_or_default();
+        assert!(
+            !raw.windows(14).any(|w| w == b"hunter2-secret"),
+            "the password is in {f}"
+        );
+    }
+    let (app, _rx) = make(sqlite(dir.path()), "lite", Some(Store::open(&db).unwrap()));
+    assert_eq!(
+        app.editor.buf().text(),
+        "select 1;\nCREATE USER bob IDENTIFIED BY '***'"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_open_transaction_shows_tx_asks_on_quit_and_is_rolled_back() {
     let Some(url) = common::fresh_pg_db("tui_tx") else {

@@ -29,13 +29,16 @@ impl App {
     /// Save the editor tabs for this connection (errors go to the log only).
     pub fn save_session(&mut self) {
         let Some(store) = self.store.as_ref() else { return };
+        let engine = self.engine();
         let mut total = 0;
         let tabs: Vec<SavedTab> = self
             .editor
             .buffers
             .iter()
             .filter_map(|b| {
-                let text = b.text();
+                // The store is on disk: secrets masked by the one rule
+                // (history, audit log), so a typed password is never kept.
+                let text = crate::safety::redact::statement(&b.text(), engine);
                 total += text.len();
                 (total <= MAX_SAVED_BYTES).then(|| {
                     let ratatui_textarea::DataCursor(r, c) = b.textarea.cursor();
