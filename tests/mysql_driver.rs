@@ -534,3 +534,49 @@ async fn a_killed_connection_is_reported_as_lost() {
     assert_eq!(err.code, ErrorCode::DbConnLost, "{err:?}");
     assert!(err.message.contains("reconnect"), "{}", err.message);
 }
+
+/// Payloads of 16 MiB and more travel as several packets, both ways: a
+/// statement longer than one packet, one of exactly 0xFFFFFF bytes (which
+/// needs an empty packet after it), and rows of both kinds.
+#[tokio::test]
+async fn rows_and_statements_over_16_mib_cross_packet_boundaries() {
+    let Some((mut admin, spec)) = fresh("mybig").await else {
+        return;
+    };
+    run(&mut admin, "SET GLOBAL max_allowed_packet = 67108864").await;
+    // The session value is taken at login: a new connection sees it.
+    let mut s = connect(&spec).await.unwrap();
+    let first = |rows: &[Vec<Value>]| rows.first().and_then(|r| r.first()).cloned();
+    let (_, rows, _) = query_all(s.as_mut(), "SELECT REPEAT('ab', 9437184) AS big, 7 AS n")
+        .await
+        .unwrap();
+    match first(&rows) {
+        Some(Value::Text(t)) => assert!(t.len() == 18_874_368 && t.starts_with("abab") && t.ends_with("ab")),
+        other => panic!(
+            "{:?}",
+            other.map(|v| format!("{v:?}").chars().take(40).collect::<String>())
+        ),
+    }
+    assert_eq!(rows[0][1], Value::Int(7));
+    // One text cell whose row payload is exactly 0xFFFFFF bytes (4-byte
+    // length prefix + 16777211).
+    let (_, rows, _) = query_all(s.as_mut(), "SELECT REPEAT('c', 16777211)").await.unwrap();
+    assert!(matches!(first(&rows), Some(Value::Text(t)) if t.len() == 16_777_211));
+    // A statement of exactly 0xFFFFFF payload bytes (command byte + text),
+    // and one longer than a packet.
+    for total in [0xFF_FFFF_usize, 17 * 1024 * 1024 + 3] {
+        let head = "SELECT LENGTH('";
+        let tail = "') AS n";
+        let fill = total - 1 - head.len() - tail.len();
+        let sql = format!("{head}{}{tail}", "x".repeat(fill));
+        let (_, rows, _) = query_all(s.as_mut(), &sql).await.unwrap();
+        assert_eq!(
+            first(&rows),
+            Some(Value::Int(fill as i64)),
+            "statement of {total} bytes"
+        );
+    }
+    // The connection is in step afterwards.
+    let (_, rows, _) = query_all(s.as_mut(), "SELECT 1").await.unwrap();
+    assert_eq!(first(&rows), Some(Value::Int(1)));
+}

@@ -7,7 +7,6 @@ mod keys;
 mod verify;
 
 use super::{ConnSpec, DbError, DbResult, Engine, ErrorCode, SslMode};
-use base64::Engine as _;
 use rustls::client::WebPkiServerVerifier;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, RootCertStore};
@@ -192,46 +191,6 @@ fn identity(spec: &ConnSpec) -> DbResult<Option<Identity>> {
     let chain = keys::certs("sslcert", &cert)?;
     let key = keys::private_key(&key, spec.ssl_password.as_deref())?;
     Ok(Some((chain, key)))
-}
-
-/// The client certificate chain and key as PEM buffers, for drivers that
-/// load them themselves (mysql_async); an encrypted key comes back decrypted.
-pub(crate) fn identity_pem(spec: &ConnSpec) -> DbResult<Option<(Vec<u8>, Vec<u8>)>> {
-    let Some((chain, key)) = identity(spec)? else {
-        return Ok(None);
-    };
-    let mut certs = Vec::new();
-    for c in &chain {
-        certs.extend(pem("CERTIFICATE", c.as_ref()));
-    }
-    let key = match &key {
-        PrivateKeyDer::Pkcs8(k) => pem("PRIVATE KEY", k.secret_pkcs8_der()),
-        PrivateKeyDer::Pkcs1(k) => pem("RSA PRIVATE KEY", k.secret_pkcs1_der()),
-        PrivateKeyDer::Sec1(k) => pem("EC PRIVATE KEY", k.secret_sec1_der()),
-        _ => {
-            return Err(DbError::new(
-                ErrorCode::DbTls,
-                "sslkey holds a key type dbn cannot pass on",
-            ));
-        }
-    };
-    Ok(Some((certs, key)))
-}
-
-/// The CA file to trust, for drivers that load it themselves.
-pub(crate) fn root_cert_file(spec: &ConnSpec) -> Option<PathBuf> {
-    root_cert(spec)
-}
-
-fn pem(label: &str, der: &[u8]) -> Vec<u8> {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n").into_bytes();
-    for line in b64.as_bytes().chunks(64) {
-        out.extend_from_slice(line);
-        out.push(b'\n');
-    }
-    out.extend_from_slice(format!("-----END {label}-----\n").as_bytes());
-    out
 }
 
 /// What to do next for a TLS failure, from the text of the error.

@@ -17,8 +17,8 @@
 
 use crate::db::{Interval, Value};
 use chrono::{NaiveDate, NaiveDateTime};
-use mysql_async::consts::{ColumnFlags, ColumnType};
-use mysql_async::{Column, Value as My};
+use mysql_common::constants::{ColumnFlags, ColumnType};
+use mysql_common::packets::Column;
 
 /// The `binary` character set: the column holds bytes, not text.
 const BINARY_CHARSET: u16 = 63;
@@ -86,42 +86,16 @@ pub(super) fn kind_of(col: &Column) -> Kind {
 
 /// Convert one value of column `col`.
 #[cfg(test)]
-pub(super) fn to_value(v: My, col: &Column) -> Value {
+pub(super) fn to_value(v: Option<&[u8]>, col: &Column) -> Value {
     value_of(v, kind_of(col))
 }
 
-/// Convert one value of a column of kind `kind` (see [`kind_of`]).
-pub(super) fn value_of(v: My, kind: Kind) -> Value {
+/// Convert one text-protocol value (`None`: NULL) of a column of kind
+/// `kind` (see [`kind_of`]).
+pub(super) fn value_of(v: Option<&[u8]>, kind: Kind) -> Value {
     match v {
-        My::NULL => Value::Null,
-        My::Bytes(b) => from_text(b, kind),
-        My::Int(i) => Value::Int(i),
-        My::UInt(u) => i64::try_from(u).map(Value::Int).unwrap_or(Value::UInt(u)),
-        My::Float(f) => Value::Float(f64::from(f)),
-        My::Double(d) => Value::Float(d),
-        My::Date(y, mo, d, h, mi, s, us) => binary_datetime(kind, (y, mo, d), (h, mi, s, us)),
-        My::Time(neg, days, h, m, s, us) => {
-            let secs = i64::from(days) * 86_400 + i64::from(h) * 3600 + i64::from(m) * 60 + i64::from(s);
-            let micros = secs * 1_000_000 + i64::from(us);
-            Value::Interval(Interval {
-                months: 0,
-                days: 0,
-                micros: if neg { -micros } else { micros },
-            })
-        }
-    }
-}
-
-fn binary_datetime(kind: Kind, (y, mo, d): (u16, u8, u8), (h, mi, s, us): (u8, u8, u8, u32)) -> Value {
-    let date = NaiveDate::from_ymd_opt(i32::from(y), u32::from(mo), u32::from(d));
-    let text = format!("{y:04}-{mo:02}-{d:02}");
-    match (kind, date) {
-        (Kind::Date, Some(date)) => Value::Date(date),
-        (_, Some(date)) => date
-            .and_hms_micro_opt(u32::from(h), u32::from(mi), u32::from(s), us)
-            .map(Value::Timestamp)
-            .unwrap_or(Value::Text(text)),
-        (_, None) => Value::Text(text),
+        None => Value::Null,
+        Some(bytes) => from_text(bytes, kind),
     }
 }
 
@@ -129,58 +103,52 @@ fn binary_datetime(kind: Kind, (y, mo, d): (u16, u8, u8), (h, mi, s, us): (u8, u
 // decimals, dates, datetimes, text) are read straight from the bytes, and
 // only what the fast readers do not recognise goes the general way
 // (`str::parse`, chrono's format parser), with the same outcome.
-fn from_text(bytes: Vec<u8>, kind: Kind) -> Value {
+fn from_text(bytes: &[u8], kind: Kind) -> Value {
     match kind {
-        Kind::Int { unsigned } => parse_int(&bytes, unsigned),
+        Kind::Int { unsigned } => parse_int(bytes, unsigned),
         Kind::Float => {
-            let s = lossy(&bytes);
+            let s = lossy(bytes);
             s.parse::<f64>().map(Value::Float).unwrap_or(Value::Text(s))
         }
-        Kind::Decimal => Value::Decimal(into_lossy(bytes)),
-        Kind::Date => match fast_date(&bytes) {
+        Kind::Decimal => Value::Decimal(lossy(bytes)),
+        Kind::Date => match fast_date(bytes) {
             Some(d) => Value::Date(d),
             None => {
-                let s = lossy(&bytes);
+                let s = lossy(bytes);
                 NaiveDate::parse_from_str(&s, "%Y-%m-%d")
                     .map(Value::Date)
                     .unwrap_or(Value::Text(s))
             }
         },
-        Kind::DateTime => match fast_datetime(&bytes) {
+        Kind::DateTime => match fast_datetime(bytes) {
             Some(t) => Value::Timestamp(t),
             None => {
-                let s = lossy(&bytes);
+                let s = lossy(bytes);
                 NaiveDateTime::parse_from_str(&s, "%Y-%m-%d %H:%M:%S%.f")
                     .map(Value::Timestamp)
                     .unwrap_or(Value::Text(s))
             }
         },
         Kind::Time => {
-            let s = lossy(&bytes);
+            let s = lossy(bytes);
             parse_duration(&s).map(Value::Interval).unwrap_or(Value::Text(s))
         }
-        Kind::Bit => bit_value(&bytes),
-        Kind::Json => match String::from_utf8(bytes) {
-            Ok(s) => Value::Json(s),
-            Err(e) => Value::Bytes(e.into_bytes()),
+        Kind::Bit => bit_value(bytes),
+        Kind::Json => match std::str::from_utf8(bytes) {
+            Ok(s) => Value::Json(s.to_owned()),
+            Err(_) => Value::Bytes(bytes.to_vec()),
         },
-        Kind::Bytes => Value::Bytes(bytes),
+        Kind::Bytes => Value::Bytes(bytes.to_vec()),
         Kind::Null => Value::Null,
-        Kind::Text => match String::from_utf8(bytes) {
-            Ok(s) => Value::Text(s),
-            Err(e) => Value::Bytes(e.into_bytes()),
+        Kind::Text => match std::str::from_utf8(bytes) {
+            Ok(s) => Value::Text(s.to_owned()),
+            Err(_) => Value::Bytes(bytes.to_vec()),
         },
     }
 }
 
 fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// [`lossy`] that keeps the buffer when it is valid UTF-8 (it always is
-/// for numbers).
-fn into_lossy(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap_or_else(|e| lossy(e.as_bytes()))
 }
 
 fn parse_int(bytes: &[u8], unsigned: bool) -> Value {
@@ -357,16 +325,10 @@ mod tests {
     #[test]
     fn integers_signed_unsigned_and_out_of_range() {
         let c = col(ColumnType::MYSQL_TYPE_LONGLONG).with_flags(ColumnFlags::UNSIGNED_FLAG);
-        assert_eq!(
-            to_value(My::Bytes(b"18446744073709551615".to_vec()), &c),
-            Value::UInt(u64::MAX)
-        );
-        assert_eq!(to_value(My::Bytes(b"42".to_vec()), &c), Value::Int(42));
+        assert_eq!(to_value(Some(b"18446744073709551615"), &c), Value::UInt(u64::MAX));
+        assert_eq!(to_value(Some(b"42"), &c), Value::Int(42));
         let c = col(ColumnType::MYSQL_TYPE_LONGLONG);
-        assert_eq!(
-            to_value(My::Bytes(b"-9223372036854775808".to_vec()), &c),
-            Value::Int(i64::MIN)
-        );
+        assert_eq!(to_value(Some(b"-9223372036854775808"), &c), Value::Int(i64::MIN));
         assert_eq!(type_name(&c), "BIGINT");
     }
 
@@ -374,33 +336,30 @@ mod tests {
     fn zero_dates_and_odd_times_never_panic() {
         let c = col(ColumnType::MYSQL_TYPE_DATETIME);
         assert_eq!(
-            to_value(My::Bytes(b"0000-00-00 00:00:00".to_vec()), &c),
+            to_value(Some(b"0000-00-00 00:00:00"), &c),
             Value::Text("0000-00-00 00:00:00".into())
         );
         let c = col(ColumnType::MYSQL_TYPE_DATE);
-        assert_eq!(
-            to_value(My::Date(0, 0, 0, 0, 0, 0, 0), &c),
-            Value::Text("0000-00-00".into())
-        );
+        assert_eq!(to_value(Some(b"0000-00-00"), &c), Value::Text("0000-00-00".into()));
         let c = col(ColumnType::MYSQL_TYPE_TIME);
         assert_eq!(
-            to_value(My::Bytes(b"-838:59:59.5".to_vec()), &c),
+            to_value(Some(b"-838:59:59.5"), &c),
             Value::Interval(Interval {
                 months: 0,
                 days: 0,
                 micros: -(838 * 3600 + 59 * 60 + 59) * 1_000_000 - 500_000
             })
         );
-        assert_eq!(to_value(My::Bytes(b"xx".to_vec()), &c), Value::Text("xx".into()));
+        assert_eq!(to_value(Some(b"xx"), &c), Value::Text("xx".into()));
     }
 
     #[test]
     fn bits_and_binary() {
         let c = col(ColumnType::MYSQL_TYPE_BIT);
-        assert_eq!(to_value(My::Bytes(vec![0x01, 0x02]), &c), Value::Int(258));
-        assert_eq!(to_value(My::Bytes(vec![0xff; 8]), &c), Value::UInt(u64::MAX));
+        assert_eq!(to_value(Some(&[0x01, 0x02]), &c), Value::Int(258));
+        assert_eq!(to_value(Some(&[0xff; 8]), &c), Value::UInt(u64::MAX));
         let c = Column::new(ColumnType::MYSQL_TYPE_BLOB).with_character_set(63);
-        assert_eq!(to_value(My::Bytes(vec![0, 0xff]), &c), Value::Bytes(vec![0, 0xff]));
+        assert_eq!(to_value(Some(&[0, 0xff]), &c), Value::Bytes(vec![0, 0xff]));
         assert_eq!(type_name(&c), "BLOB");
     }
 
@@ -458,7 +417,7 @@ mod tests {
             assert!(fast_datetime(s.as_bytes()).is_none_or(|t| Some(t) == general), "{s}");
             let c = col(ColumnType::MYSQL_TYPE_DATETIME);
             let want = general.map_or(Value::Text(s.into()), Value::Timestamp);
-            assert_eq!(to_value(My::Bytes(s.as_bytes().to_vec()), &c), want, "{s}");
+            assert_eq!(to_value(Some(s.as_bytes()), &c), want, "{s}");
         }
         assert!(fast_datetime(b"2026-01-01 00:00:01").is_some());
         for s in [
@@ -474,13 +433,10 @@ mod tests {
             assert!(fast_date(s.as_bytes()).is_none_or(|d| Some(d) == general), "{s}");
             let c = col(ColumnType::MYSQL_TYPE_DATE);
             let want = general.map_or(Value::Text(s.into()), Value::Date);
-            assert_eq!(to_value(My::Bytes(s.as_bytes().to_vec()), &c), want, "{s}");
+            assert_eq!(to_value(Some(s.as_bytes()), &c), want, "{s}");
         }
         assert!(fast_date(b"2024-02-29").is_some());
         let c = col(ColumnType::MYSQL_TYPE_NEWDECIMAL);
-        assert_eq!(
-            to_value(My::Bytes(b"-12.50".to_vec()), &c),
-            Value::Decimal("-12.50".into())
-        );
+        assert_eq!(to_value(Some(b"-12.50"), &c), Value::Decimal("-12.50".into()));
     }
 }

@@ -1,9 +1,9 @@
-//! mysql_async errors into `DbError` with stable codes and next steps.
+//! Wire errors into `DbError` with stable codes and next steps.
 //! Messages never include the password: server messages do not carry it,
 //! and connection options are never formatted into a message.
 
+use super::wire::WireError;
 use crate::db::{DbError, ErrorCode};
-use mysql_async::{DriverError, IoError};
 
 /// Where an error happened, for the wording of connection failures.
 pub(super) struct Target<'a> {
@@ -18,42 +18,22 @@ pub(super) struct Target<'a> {
     pub connecting: bool,
 }
 
-/// Classify any mysql_async error.
-pub(super) fn map_err(e: mysql_async::Error, t: &Target<'_>) -> DbError {
+/// Classify a wire error.
+pub(super) fn map_err(e: WireError, t: &Target<'_>) -> DbError {
     match e {
-        mysql_async::Error::Server(s) => server_error(s.code, &s.message, t),
-        mysql_async::Error::Io(IoError::Io(io)) => io_error(&io, t),
-        mysql_async::Error::Io(IoError::Tls(tls)) => DbError::new(
-            ErrorCode::DbTls,
-            format!(
-                "TLS with {} failed: {tls}; check sslmode and the CA file (sslrootcert)",
-                t.addr
-            ),
-        ),
-        mysql_async::Error::Driver(DriverError::NoClientSslFlagFromServer) => DbError::new(
+        WireError::Server { code, message } => server_error(code, &message, t),
+        WireError::Io(io) => io_error(&io, t),
+        WireError::NoTls => DbError::new(
             ErrorCode::DbTls,
             format!(
                 "the server at {} does not support TLS but the connection requires it; enable TLS on the server or use sslmode=prefer/disable",
                 t.addr
             ),
         ),
-        mysql_async::Error::Driver(DriverError::ConnectionClosed) => lost(t, "the server closed the connection"),
-        mysql_async::Error::Driver(d @ DriverError::UnknownAuthPlugin { .. }) => {
-            DbError::new(ErrorCode::DbAuthFailed, format!("cannot log in to {}: {d}", t.addr))
-        }
-        mysql_async::Error::Driver(d) => DbError::new(ErrorCode::QueryError, format!("MySQL driver: {d}")),
-        mysql_async::Error::Url(u) => DbError::new(ErrorCode::DbBadUrl, format!("bad MySQL connection option: {u}")),
-        mysql_async::Error::Other(o) => {
-            let text = o.to_string();
-            if text.to_ascii_lowercase().contains("certificate") || text.contains("tls") {
-                DbError::new(
-                    ErrorCode::DbTls,
-                    format!("TLS with {} failed: {text}; check sslmode and the CA file", t.addr),
-                )
-            } else {
-                DbError::new(ErrorCode::QueryError, format!("MySQL: {text}"))
-            }
-        }
+        WireError::Closed => lost(t, "the server closed the connection"),
+        WireError::Auth(why) => DbError::new(ErrorCode::DbAuthFailed, format!("cannot log in to {}: {why}", t.addr)),
+        WireError::Protocol(why) => lost(t, &format!("unexpected reply from the server ({why})")),
+        e @ WireError::Broken => lost(t, &e.to_string()),
     }
 }
 

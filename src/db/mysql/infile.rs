@@ -1,18 +1,16 @@
 //! Bulk load through `LOAD DATA LOCAL INFILE`, fed from a stream.
 //!
-//! The server asks the client for "the file"; a one-time handler set on this
-//! connection answers with rows encoded on the fly, so nothing touches the
-//! disk and no file name chosen by the server is ever opened (there is no
-//! global handler: a server asking at any other time gets an error).
+//! The server asks the client for "the file"; the connection answers with
+//! rows encoded on the fly, so nothing touches the disk and no file name
+//! chosen by the server is ever opened (a server asking at any other time
+//! gets an empty file and the statement an error).
 //! Binary and spatial columns travel as hex through a user variable
 //! (`SET col = UNHEX(@v)`), so their bytes survive the connection charset.
 
 use super::error::{Target, map_err};
+use super::wire::{Conn, WireError};
 use crate::db::{BulkRows, BulkTarget, DbError, DbResult, Engine, ErrorCode, Value, bulk_aborted, quote};
 use bytes::{BufMut, Bytes, BytesMut};
-use futures::StreamExt;
-use mysql_async::Conn;
-use mysql_async::prelude::Queryable;
 use tokio::sync::mpsc;
 
 /// Bytes gathered before a packet is handed to the driver.
@@ -105,22 +103,17 @@ pub(super) async fn load(conn: &mut Conn, target: &BulkTarget, mut rows: BulkRow
             let _ = tx.send(Ok(buf.split().freeze())).await;
         }
     });
-    conn.set_infile_handler(async move {
-        let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
-        Ok(stream.boxed())
-    });
-    let result = conn.query_drop(load_sql(target)).await;
+    let result = conn.load_local(&load_sql(target), rx).await;
     let _ = encoder.await;
     if let Ok(why) = why_rx.try_recv() {
         return Err(bulk_aborted(&why));
     }
     match result {
-        Ok(()) => Ok(conn.affected_rows()),
-        Err(mysql_async::Error::Server(s)) if s.code == 1148 || s.code == 3948 || s.code == 4166 => Err(DbError::new(
+        Ok(loaded) => Ok(loaded),
+        Err(WireError::Server { code, message }) if code == 1148 || code == 3948 || code == 4166 => Err(DbError::new(
             ErrorCode::QueryError,
             format!(
-                "the server refuses LOAD DATA LOCAL INFILE ({}); enable it with `SET GLOBAL local_infile = 1`",
-                s.message
+                "the server refuses LOAD DATA LOCAL INFILE ({message}); enable it with `SET GLOBAL local_infile = 1`"
             ),
         )),
         Err(e) => Err(map_err(e, t)),

@@ -3,14 +3,13 @@
 
 use super::error::{Target, map_err};
 use super::stream;
+use super::wire::{self, Conn, Opts, WireError};
 use crate::db::access::{write_in_snapshot, wrong_permit};
 use crate::db::{
     Access, BulkRows, BulkTarget, Canceller, ConnSpec, DbError, DbResult, Engine, ErrorCode, Frame, Lexing, Session,
     Summary, bulk_read_only,
 };
 use async_trait::async_trait;
-use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, Opts};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -21,6 +20,7 @@ use tokio::task::JoinHandle;
 pub(super) async fn make_read_only(conn: &mut Conn, target: &Target<'_>) -> DbResult<()> {
     conn.query_drop("SET SESSION TRANSACTION READ ONLY")
         .await
+        .map(|_| ())
         .map_err(|e| map_err(e, target))
 }
 
@@ -29,7 +29,11 @@ pub(super) async fn make_read_only(conn: &mut Conn, target: &Target<'_>) -> DbRe
 /// (DDL) ends the read-only transaction and runs under the session's
 /// default, so both must say READ ONLY. The leading ROLLBACK ends whatever
 /// a previous write left open (START TRANSACTION would commit it).
-const READ_ONLY_PRELUDE: &str = "ROLLBACK; SET SESSION TRANSACTION READ ONLY; START TRANSACTION READ ONLY";
+const READ_ONLY_PRELUDE: &[&str] = &[
+    "ROLLBACK",
+    "SET SESSION TRANSACTION READ ONLY",
+    "START TRANSACTION READ ONLY",
+];
 
 /// Sends `KILL QUERY` for one session from a separate connection.
 pub(super) struct Killer {
@@ -58,7 +62,7 @@ impl Killer {
     }
 
     async fn connect(&self) -> DbResult<Conn> {
-        match tokio::time::timeout(self.timeout, Conn::new(self.opts.clone())).await {
+        match tokio::time::timeout(self.timeout, wire::connect(&self.opts)).await {
             Ok(conn) => conn.map_err(|e| map_err(e, &self.target(true))),
             Err(_) => Err(DbError::new(
                 ErrorCode::DbTimeout,
@@ -87,12 +91,13 @@ impl Killer {
     async fn kill_now(&self) -> DbResult<()> {
         let mut side = self.connect().await?;
         let id = self.conn_id.load(Ordering::SeqCst);
-        let result = side.query_drop(format!("KILL QUERY {id}")).await;
-        let _ = side.disconnect().await;
+        let result = side.query_drop(&format!("KILL QUERY {id}")).await;
+        side.quit().await;
         match result {
+            Ok(_) => Ok(()),
             // 1094: unknown thread id; the session is already gone.
-            Err(mysql_async::Error::Server(s)) if s.code == 1094 => Ok(()),
-            other => other.map_err(|e| map_err(e, &self.target(false))),
+            Err(WireError::Server { code: 1094, .. }) => Ok(()),
+            Err(e) => Err(map_err(e, &self.target(false))),
         }
     }
 }
@@ -156,11 +161,11 @@ impl MysqlSession {
                 let _ = self.killer.kill().await;
             }
         }
-        if !self.conn.is_disconnected() {
+        if !self.conn.is_broken() {
             // Reading the leftovers may surface the old statement's error
             // (e.g. 1317 interrupted); that is the old statement's, not ours.
             match self.conn.query_drop("DO 0").await {
-                Ok(()) | Err(mysql_async::Error::Server(_)) => {
+                Ok(_) | Err(WireError::Server { .. }) => {
                     self.dirty = false;
                     return Ok(());
                 }
@@ -180,11 +185,11 @@ impl MysqlSession {
         Ok(())
     }
 
-    /// dbn's own fixed SQL (transaction control, session mode); may hold
-    /// several statements.
-    async fn control(&mut self, sql: &str) -> DbResult<()> {
+    /// dbn's own fixed SQL (transaction control, session mode): each
+    /// statement its own command, sent together.
+    async fn control(&mut self, statements: &[&str]) -> DbResult<()> {
         let target = self.killer.target(false);
-        self.conn.query_drop(sql).await.map_err(|e| map_err(e, &target))
+        self.conn.query_each(statements).await.map_err(|e| map_err(e, &target))
     }
 
     /// Run one statement under `access` (see [`Access`]): the read-only wall.
@@ -201,29 +206,23 @@ impl MysqlSession {
                 return Err(wrong_permit(permit, &self.database));
             }
             if !self.write_open {
-                self.control("ROLLBACK; SET SESSION TRANSACTION READ WRITE").await?;
+                self.control(&["ROLLBACK", "SET SESSION TRANSACTION READ WRITE"])
+                    .await?;
                 self.write_open = true;
             }
             return self.run(sql, tx).await;
         }
-        // The server checks the text is one statement before the wall opens,
-        // so a refused text leaves no transaction behind.
-        stream::check_one_statement(&mut self.conn, sql, &statement_target(&self.killer, sql)).await?;
         self.write_open = false;
         self.control(READ_ONLY_PRELUDE).await?;
-        let result = self.run_checked(sql, tx).await;
-        self.control("ROLLBACK").await?;
+        let result = self.run(sql, tx).await;
+        self.control(&["ROLLBACK"]).await?;
         result
     }
 
-    /// One statement, checked by the server to be exactly one, then run.
+    /// Run one statement. The connection never negotiates
+    /// `CLIENT_MULTI_STATEMENTS`, so the server's parser refuses any text
+    /// after a first statement's `;` before running anything.
     async fn run(&mut self, sql: &str, tx: &mpsc::Sender<Frame>) -> DbResult<Summary> {
-        stream::check_one_statement(&mut self.conn, sql, &statement_target(&self.killer, sql)).await?;
-        self.run_checked(sql, tx).await
-    }
-
-    /// Run text the server has just checked to be one statement.
-    async fn run_checked(&mut self, sql: &str, tx: &mpsc::Sender<Frame>) -> DbResult<Summary> {
         let target = statement_target(&self.killer, sql);
         stream::execute(&mut self.conn, sql, tx, &self.killer, &target).await
     }
@@ -309,9 +308,13 @@ impl Session for MysqlSession {
             return Ok(());
         }
         let mode = if self.read_only { "READ ONLY" } else { "READ WRITE" };
-        self.control(&format!(
-            "ROLLBACK; SET SESSION TRANSACTION {mode}; SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"
-        ))
+        let session_mode = format!("SET SESSION TRANSACTION {mode}");
+        self.control(&[
+            "ROLLBACK",
+            &session_mode,
+            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+            "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
+        ])
         .await?;
         self.write_open = false;
         self.snapshot = true;
@@ -326,7 +329,7 @@ impl Session for MysqlSession {
         if self.dirty {
             return self.recover().await;
         }
-        self.control("ROLLBACK").await
+        self.control(&["ROLLBACK"]).await
     }
 
     async fn lexing(&mut self) -> DbResult<Lexing> {
@@ -334,7 +337,7 @@ impl Session for MysqlSession {
             self.recover().await?;
         }
         let target = self.killer.target(false);
-        let mode: Option<String> = self
+        let mode = self
             .conn
             .query_first("SELECT @@SESSION.sql_mode")
             .await
