@@ -18,6 +18,7 @@ mod explain;
 pub mod guard;
 mod init;
 pub mod job;
+pub mod myenv;
 pub mod panic;
 pub mod pgenv;
 pub mod query;

@@ -466,3 +466,46 @@ fn mariadb_and_sqlite_queries() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).1.contains("QUERY_SYNTAX_ERROR"), "{:?}", text(&out));
 }
+
+/// A MySQL connection with no password of its own takes `MYSQL_PWD`, as
+/// the `mariadb` client does; a stored password always wins over it.
+#[test]
+fn mysql_pwd_is_the_password_of_a_connection_without_one() {
+    let Some(url) = fresh_mysql_db("q_pwd") else { return };
+    let (head, rest) = url.split_once("://").unwrap();
+    let (userinfo, hostpart) = rest.split_once('@').unwrap();
+    let (user, password) = userinfo.split_once(':').expect("the test URL carries a password");
+    let bare = format!("{head}://{user}@{hostpart}");
+    let s = Sandbox::new();
+    let add = s
+        .cmd()
+        .args(["connect", "add", "m", "--url", &bare, "--no-password"])
+        .output()
+        .unwrap();
+    assert!(add.status.success(), "{:?}", text(&add));
+    let run = |env: Option<&str>, target: &[&str]| {
+        let mut c = s.cmd();
+        c.args(["query", "--sql", "SELECT 41 + 1", "--format", "tsv"])
+            .args(target);
+        if let Some(pw) = env {
+            c.env("MYSQL_PWD", pw);
+        }
+        c.output().unwrap()
+    };
+    let out = run(None, &["--conn", "m"]);
+    assert!(!out.status.success(), "no password at all must fail: {:?}", text(&out));
+    assert!(text(&out).1.contains("authentication failed"), "{:?}", text(&out));
+    let out = run(Some(password), &["--conn", "m"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert_eq!(text(&out).0, "41 + 1\n42\n");
+    let out = run(Some(password), &["--url", &bare]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let add = s
+        .cmd()
+        .args(["connect", "add", "stored", "--url", &url])
+        .output()
+        .unwrap();
+    assert!(add.status.success(), "{:?}", text(&add));
+    let out = run(Some("not-the-password"), &["--conn", "stored"]);
+    assert!(out.status.success(), "the stored password wins: {:?}", text(&out));
+}

@@ -1,7 +1,7 @@
 //! Turn `--conn NAME` / `--url URL` / the environment into a ready-to-connect
 //! spec with its password resolved from the secret store or libpq files.
 
-use super::{Ctx, ExitCode, Failure, pgenv};
+use super::{Ctx, ExitCode, Failure, myenv, pgenv};
 use crate::db::{ConnSpec, Engine};
 use crate::store::connections::{ConnectionRecord, Tag, ssl_password_key};
 use anyhow::{Context, Result};
@@ -58,6 +58,7 @@ pub fn resolve_saved(ctx: &mut Ctx, name: &str) -> Result<(ConnectionRecord, Con
     {
         spec.password = pgenv::pgpass_lookup(&spec, &path);
     }
+    myenv::apply_password(&mut spec);
     Ok((rec, spec))
 }
 
@@ -116,6 +117,7 @@ fn finish_adhoc(ctx: &mut Ctx, mut spec: ConnSpec) -> Result<Target> {
     {
         spec.password = pgenv::pgpass_lookup(&spec, &path);
     }
+    myenv::apply_password(&mut spec);
     Ok(Target {
         name: spec.display_target(),
         record: None,

@@ -196,6 +196,7 @@ impl Sandbox {
             .env_remove("PGUSER")
             .env_remove("PGPASSWORD")
             .env_remove("PGDATABASE")
+            .env_remove("MYSQL_PWD")
             .env("NO_COLOR", "1");
         c
     }
