@@ -580,3 +580,31 @@ async fn rows_and_statements_over_16_mib_cross_packet_boundaries() {
     let (_, rows, _) = query_all(s.as_mut(), "SELECT 1").await.unwrap();
     assert_eq!(first(&rows), Some(Value::Int(1)));
 }
+
+/// A large result is read in bulk (the socket wakes the reader only once
+/// 64 KiB are queued): a server that pauses half-way still delivers every
+/// row, and the small replies after it are read at once, not held back
+/// below the mark.
+#[tokio::test]
+async fn bulk_reads_survive_a_pause_and_leave_small_replies_prompt() {
+    let Some((mut s, _)) = fresh("mybulk").await else {
+        return;
+    };
+    if !is_mariadb(&mut s).await {
+        return;
+    }
+    let sql = "SELECT seq, IF(seq = 30000, SLEEP(0.4), 0) AS pause, REPEAT('x', 40) AS pad FROM seq_1_to_60000";
+    let (_, rows, summary) = query_all(s.as_mut(), sql).await.unwrap();
+    assert_eq!(rows.len(), 60_000);
+    assert_eq!(summary.rows_returned, 60_000);
+    assert_eq!(rows[59_999][0], Value::Int(60_000));
+    for _ in 0..3 {
+        let started = Instant::now();
+        let small = tokio::time::timeout(Duration::from_secs(5), query_all(s.as_mut(), "SELECT 1"))
+            .await
+            .expect("a small reply after a bulk read must not wait for 64 KiB that never come")
+            .unwrap();
+        assert_eq!(small.1[0][0], Value::Int(1));
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+}

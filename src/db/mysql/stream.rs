@@ -12,6 +12,9 @@ use tokio::time::Instant;
 /// A partly filled batch is sent after this long, so slow queries still
 /// show their first rows promptly.
 const BATCH_MAX_WAIT: Duration = Duration::from_millis(100);
+/// After this many rows of one set, a result counts as large: the reader
+/// waits for the socket in bulk (fewer wake-ups for the server to pay).
+const BULK_AFTER_ROWS: u64 = 4 * BATCH_ROWS as u64;
 
 enum SetOutcome {
     /// All rows of the set were sent; how many.
@@ -105,6 +108,8 @@ async fn stream_set(
     let mut batch: Vec<Vec<Value>> = Vec::with_capacity(BATCH_ROWS);
     let mut flush_at: Option<Instant> = None;
     let mut count = 0u64;
+    // Off for the rest of the set once the server turned out to be slow.
+    let mut bulk_ok = true;
     loop {
         match conn.try_row().map_err(|e| map_err(e, target))? {
             RowPoll::Row(row) => {
@@ -121,11 +126,14 @@ async fn stream_set(
             }
             RowPoll::End => break,
             RowPoll::Pending => loop {
+                let bulk = bulk_ok && count >= BULK_AFTER_ROWS;
                 tokio::select! {
                     biased;
-                    ready = conn.wait_row() => {
-                        ready.map_err(|e| map_err(e, target))?;
-                        break;
+                    ready = conn.wait_rows(bulk) => {
+                        if ready.map_err(|e| map_err(e, target))? {
+                            break;
+                        }
+                        bulk_ok = false;
                     }
                     () = tx.closed() => return Ok(SetOutcome::ReceiverGone),
                     () = sleep_until(flush_at), if flush_at.is_some() => {

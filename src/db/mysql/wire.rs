@@ -12,6 +12,7 @@
 
 mod auth;
 mod conn;
+mod lowat;
 mod packet;
 mod reply;
 

@@ -15,6 +15,11 @@ const MAX_CHUNK: usize = 0xFF_FFFF;
 /// Read buffer growth: large enough that a stream of small rows costs one
 /// system call per buffer, not per row.
 const READ_CHUNK: usize = 256 * 1024;
+/// While a large result streams in, the socket wakes the reader only once
+/// this much is queued (see `lowat`).
+const LOW_WATER: usize = 64 * 1024;
+/// How long a bulk read waits before taking the bytes below the mark.
+const TAIL_WAIT: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// The byte stream under the protocol.
 pub(super) enum Transport {
@@ -77,6 +82,9 @@ pub(super) struct PacketIo {
     /// Sequence id of the next packet, either way.
     pub(super) seq: u8,
     out: Vec<u8>,
+    /// The socket's low-water mark is raised (only inside `fill_bulk`; any
+    /// other wait lowers it first).
+    low_water: bool,
 }
 
 fn len_at(buf: &[u8], at: usize) -> Option<usize> {
@@ -112,6 +120,7 @@ impl PacketIo {
             handed_big: false,
             seq: 0,
             out: Vec::new(),
+            low_water: false,
         }
     }
 
@@ -180,6 +189,7 @@ impl PacketIo {
 
     /// Read from the stream until a whole payload is buffered (cancel-safe).
     pub(super) async fn fill(&mut self) -> Result<(), WireError> {
+        self.lower_water();
         self.release();
         while let Err(need) = extent(&self.buf) {
             let spare = self.buf.capacity() - self.buf.len();
@@ -193,6 +203,74 @@ impl PacketIo {
             }
         }
         Ok(())
+    }
+
+    fn lower_water(&mut self) {
+        if self.low_water {
+            self.low_water = false;
+            if let Transport::Tcp(tcp) = &self.io {
+                let _ = super::lowat::set(tcp, 1);
+            }
+        }
+    }
+
+    /// [`PacketIo::fill`] for a large result on plain TCP: the socket wakes
+    /// the reader only once `LOW_WATER` bytes are queued, and bytes below
+    /// the mark are taken after `TAIL_WAIT`. `Ok(false)`: the server sent
+    /// nothing for that long (it is slow, not streaming), so the caller
+    /// should wait with `fill` instead. Cancel-safe.
+    pub(super) async fn fill_bulk(&mut self) -> Result<bool, WireError> {
+        if !matches!(self.io, Transport::Tcp(_)) {
+            self.fill().await?;
+            return Ok(true);
+        }
+        self.release();
+        if !self.low_water
+            && let Transport::Tcp(tcp) = &self.io
+            && super::lowat::set(tcp, LOW_WATER).is_ok()
+        {
+            self.low_water = true;
+        }
+        while let Err(need) = extent(&self.buf) {
+            let spare = self.buf.capacity() - self.buf.len();
+            if spare < need.max(READ_CHUNK / 4) {
+                self.buf.reserve(need.max(READ_CHUNK));
+            }
+            match tokio::time::timeout(TAIL_WAIT, self.io.read_buf(&mut self.buf)).await {
+                Ok(Ok(0)) => return Err(WireError::Closed),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => return Err(WireError::Io(e)),
+                Err(_) => {
+                    if !self.read_now()? {
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Take what the socket holds now, below the low-water mark too.
+    fn read_now(&mut self) -> Result<bool, WireError> {
+        let Transport::Tcp(tcp) = &self.io else {
+            return Ok(false);
+        };
+        let at = self.buf.len();
+        self.buf.resize(at + LOW_WATER, 0);
+        let got = super::lowat::read_now(tcp, &mut self.buf[at..]);
+        let n = match got {
+            Ok(Some(n)) => n,
+            Ok(None) => 0,
+            Err(e) => {
+                self.buf.truncate(at);
+                return Err(WireError::Io(e));
+            }
+        };
+        self.buf.truncate(at + n);
+        match got {
+            Ok(Some(0)) => Err(WireError::Closed),
+            _ => Ok(n > 0),
+        }
     }
 
     /// The next payload, reading from the stream as needed.

@@ -275,6 +275,17 @@ impl Conn {
         self.io.fill().await
     }
 
+    /// [`Conn::wait_row`], or with `bulk` the wait for a large result that
+    /// wakes less often (see `lowat`). `Ok(false)`: nothing came for a
+    /// while, so the result is not streaming: wait without `bulk`.
+    pub(in crate::db::mysql) async fn wait_rows(&mut self, bulk: bool) -> Result<bool, WireError> {
+        if bulk {
+            self.io.fill_bulk().await
+        } else {
+            self.io.fill().await.map(|()| true)
+        }
+    }
+
     /// Run `sql` and drop every result; the affected rows of the last.
     pub(in crate::db::mysql) async fn query_drop(&mut self, sql: &str) -> Result<u64, WireError> {
         self.query(sql).await?;
