@@ -608,3 +608,32 @@ async fn bulk_reads_survive_a_pause_and_leave_small_replies_prompt() {
         assert!(started.elapsed() < Duration::from_secs(1));
     }
 }
+
+/// Over the server's Unix socket sslmode does not apply (as with libpq):
+/// the default `prefer` and even `require` connect without TLS.
+#[tokio::test]
+async fn a_unix_socket_connects_whatever_the_sslmode() {
+    let Some(url) = common::mysql_url() else { return };
+    let Ok(socket) = std::env::var("DBN_TEST_MYSQL_ROOT_SOCKET") else {
+        assert!(
+            !common::in_ci(),
+            "DBN_TEST_MYSQL_ROOT_SOCKET is not set: start scripts/test-services.sh"
+        );
+        return;
+    };
+    let spec = ConnSpec::parse_url(&url).unwrap();
+    let host: String = socket.bytes().map(|b| format!("%{b:02X}")).collect();
+    for mode in ["", "?sslmode=prefer", "?sslmode=require"] {
+        let url = format!(
+            "mysql://{}:{}@{host}/{}{mode}",
+            spec.user.as_deref().unwrap(),
+            spec.password.as_deref().unwrap(),
+            spec.database.as_deref().unwrap()
+        );
+        let socket_spec = ConnSpec::parse_url(&url).unwrap();
+        assert_eq!(socket_spec.host.as_deref(), Some(socket.as_str()));
+        let mut s = connect(&socket_spec).await.unwrap_or_else(|e| panic!("{mode}: {e}"));
+        let (_, rows, _) = query_all(s.as_mut(), "SELECT 6 * 7").await.unwrap();
+        assert_eq!(rows[0][0], Value::Int(42), "{mode}");
+    }
+}

@@ -94,6 +94,11 @@ fn base_opts(spec: &ConnSpec) -> wire::Opts {
 /// `opts` with TLS as `spec` asks (verification policy, CRLs and client
 /// certificate all from the shared rustls configuration).
 fn with_tls(mut opts: wire::Opts, spec: &ConnSpec, required: bool) -> DbResult<wire::Opts> {
+    // A Unix socket never leaves the machine: as libpq does, sslmode does
+    // not apply to it (the server offers no TLS there anyway).
+    if opts.host.starts_with('/') {
+        return Ok(opts);
+    }
     let Some(config) = crate::db::tls::client_config(spec)? else {
         return Ok(opts);
     };
