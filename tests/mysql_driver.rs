@@ -637,3 +637,48 @@ async fn a_unix_socket_connects_whatever_the_sslmode() {
         assert_eq!(rows[0][0], Value::Int(42), "{mode}");
     }
 }
+
+/// A session that ends says goodbye (`COM_QUIT`): the server does not
+/// count it in `Aborted_clients` (nor log it as an aborted connection).
+#[tokio::test]
+async fn a_dropped_session_says_goodbye() {
+    let Some((mut admin, spec)) = fresh("myquit").await else {
+        return;
+    };
+    let aborted = |rows: Vec<Vec<Value>>| match rows.first().and_then(|r| r.get(1)) {
+        Some(Value::Text(t)) => t.parse::<u64>().unwrap(),
+        Some(Value::Int(i)) => *i as u64,
+        other => panic!("{other:?}"),
+    };
+    // Other tests abort connections on purpose (kills): a window with an
+    // abort of our own fails every try, one of theirs only some.
+    let mut clean = false;
+    for _ in 0..4 {
+        let before = aborted(
+            query_all(admin.as_mut(), "SHOW GLOBAL STATUS LIKE 'Aborted_clients'")
+                .await
+                .unwrap()
+                .1,
+        );
+        for _ in 0..3 {
+            let mut s = connect(&spec).await.unwrap();
+            query_all(s.as_mut(), "SELECT 1").await.unwrap();
+            drop(s);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let after = aborted(
+            query_all(admin.as_mut(), "SHOW GLOBAL STATUS LIKE 'Aborted_clients'")
+                .await
+                .unwrap()
+                .1,
+        );
+        if after == before {
+            clean = true;
+            break;
+        }
+    }
+    assert!(
+        clean,
+        "every window saw aborted connections: dropped sessions do not send COM_QUIT"
+    );
+}

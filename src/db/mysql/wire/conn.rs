@@ -202,5 +202,17 @@ impl Conn {
     pub(in crate::db::mysql) async fn quit(mut self) {
         self.io.queue_command(&[0x01]);
         let _ = self.io.flush().await;
+        // Said; `Drop` must not say it again.
+        self.state = State::Broken;
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        // Mid-reply the server could not read a goodbye before its own
+        // write fails; only an idle connection gets one.
+        if self.state == State::Idle {
+            self.io.quit_now();
+        }
     }
 }

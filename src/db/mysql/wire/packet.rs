@@ -314,8 +314,51 @@ impl PacketIo {
         self.io.flush().await.map_err(WireError::Io)
     }
 
+    /// `COM_QUIT` written without waiting (from `Drop`), so the server sees
+    /// a client that said goodbye, not an aborted connection (which counts
+    /// in `Aborted_clients` and may be logged). Best effort: a socket that
+    /// cannot take the bytes at once is closed without them.
+    pub(super) fn quit_now(&mut self) {
+        const QUIT: [u8; 5] = [1, 0, 0, 0, 0x01];
+        match &mut self.io {
+            Transport::Tcp(s) => {
+                let _ = s.try_write(&QUIT);
+            }
+            Transport::Unix(s) => {
+                let _ = s.try_write(&QUIT);
+            }
+            Transport::Tls(s) => {
+                let (tcp, tls) = s.get_mut();
+                if std::io::Write::write_all(&mut tls.writer(), &QUIT).is_err() {
+                    return;
+                }
+                tls.send_close_notify();
+                let mut out = TryWrite(tcp);
+                while tls.wants_write() {
+                    match tls.write_tls(&mut out) {
+                        Ok(n) if n > 0 => {}
+                        _ => break,
+                    }
+                }
+            }
+        }
+    }
+
     /// Whether bytes wait in the read buffer (none may when TLS starts).
     pub(super) fn buffered(&self) -> bool {
         self.buf.len() > self.pending
+    }
+}
+
+/// A socket as a `std::io::Write` that never waits (for `quit_now`).
+struct TryWrite<'a>(&'a TcpStream);
+
+impl std::io::Write for TryWrite<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.try_write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
