@@ -15,6 +15,9 @@ const MAX_CHUNK: usize = 0xFF_FFFF;
 /// Read buffer growth: large enough that a stream of small rows costs one
 /// system call per buffer, not per row.
 const READ_CHUNK: usize = 256 * 1024;
+/// A read buffer grown past this for one packet is replaced by a small one
+/// once it is empty.
+const SHRINK_ABOVE: usize = 8 * 1024 * 1024;
 /// While a large result streams in, the socket wakes the reader only once
 /// this much is queued (see `lowat`).
 const LOW_WATER: usize = 64 * 1024;
@@ -85,6 +88,8 @@ pub(super) struct PacketIo {
     /// The socket's low-water mark is raised (only inside `fill_bulk`; any
     /// other wait lowers it first).
     low_water: bool,
+    /// `buf` was grown past `SHRINK_ABOVE`.
+    grown: bool,
 }
 
 fn len_at(buf: &[u8], at: usize) -> Option<usize> {
@@ -121,6 +126,7 @@ impl PacketIo {
             seq: 0,
             out: Vec::new(),
             low_water: false,
+            grown: false,
         }
     }
 
@@ -137,6 +143,12 @@ impl PacketIo {
         if self.handed_big {
             self.handed_big = false;
             self.big = Vec::new();
+        }
+        // A huge packet grew the buffer; do not keep that memory for the
+        // rest of the session once it is consumed.
+        if self.grown && self.buf.is_empty() {
+            self.buf = BytesMut::with_capacity(READ_CHUNK);
+            self.grown = false;
         }
     }
 
@@ -187,15 +199,23 @@ impl PacketIo {
         }
     }
 
+    /// Room for at least `need` more bytes (and never less than a quarter
+    /// of a read chunk).
+    fn make_room(&mut self, need: usize) {
+        let spare = self.buf.capacity() - self.buf.len();
+        if spare < need.max(READ_CHUNK / 4) {
+            let want = need.max(READ_CHUNK);
+            self.grown |= self.buf.len() + want > SHRINK_ABOVE;
+            self.buf.reserve(want);
+        }
+    }
+
     /// Read from the stream until a whole payload is buffered (cancel-safe).
     pub(super) async fn fill(&mut self) -> Result<(), WireError> {
         self.lower_water();
         self.release();
         while let Err(need) = extent(&self.buf) {
-            let spare = self.buf.capacity() - self.buf.len();
-            if spare < need.max(READ_CHUNK / 4) {
-                self.buf.reserve(need.max(READ_CHUNK));
-            }
+            self.make_room(need);
             match self.io.read_buf(&mut self.buf).await {
                 Ok(0) => return Err(WireError::Closed),
                 Ok(_) => {}
@@ -232,10 +252,7 @@ impl PacketIo {
             self.low_water = true;
         }
         while let Err(need) = extent(&self.buf) {
-            let spare = self.buf.capacity() - self.buf.len();
-            if spare < need.max(READ_CHUNK / 4) {
-                self.buf.reserve(need.max(READ_CHUNK));
-            }
+            self.make_room(need);
             match tokio::time::timeout(TAIL_WAIT, self.io.read_buf(&mut self.buf)).await {
                 Ok(Ok(0)) => return Err(WireError::Closed),
                 Ok(Ok(_)) => {}
