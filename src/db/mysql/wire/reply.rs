@@ -86,6 +86,14 @@ fn lenenc(b: &[u8]) -> Option<(u64, usize)> {
     }
 }
 
+/// The `COM_QUERY` payload of `sql`.
+fn com_query(sql: &str) -> Vec<u8> {
+    let mut payload = Vec::with_capacity(sql.len() + 1);
+    payload.push(0x03);
+    payload.extend_from_slice(sql.as_bytes());
+    payload
+}
+
 /// An ERR packet as an error. `protocol_41`: the packet carries a SQL
 /// state (not so before the login).
 pub(in crate::db::mysql) fn server_error(packet: &[u8], protocol_41: bool) -> WireError {
@@ -155,10 +163,7 @@ impl Conn {
     /// [`Conn::next_result`].
     pub(in crate::db::mysql) async fn query(&mut self, sql: &str) -> Result<(), WireError> {
         self.settle().await?;
-        let mut payload = Vec::with_capacity(sql.len() + 1);
-        payload.push(0x03);
-        payload.extend_from_slice(sql.as_bytes());
-        self.io.queue_command(&payload);
+        self.io.queue_command(&com_query(sql));
         self.state = State::Broken;
         self.io.flush().await?;
         self.state = State::Head;
@@ -305,10 +310,7 @@ impl Conn {
     pub(in crate::db::mysql) async fn query_each(&mut self, statements: &[&str]) -> Result<(), WireError> {
         self.settle().await?;
         for sql in statements {
-            let mut payload = Vec::with_capacity(sql.len() + 1);
-            payload.push(0x03);
-            payload.extend_from_slice(sql.as_bytes());
-            self.io.queue_command(&payload);
+            self.io.queue_command(&com_query(sql));
         }
         self.state = State::Broken;
         self.io.flush().await?;
