@@ -4,7 +4,7 @@ use super::WireError;
 use super::auth::{self, Channel};
 use super::packet::{PacketIo, Transport};
 use super::reply::State;
-use mysql_common::constants::{CapabilityFlags, StatusFlags};
+use mysql_common::constants::CapabilityFlags;
 use mysql_common::io::ParseBuf;
 use mysql_common::packets::{HandshakePacket, HandshakeResponse, SslRequest};
 use mysql_common::proto::MySerialize;
@@ -37,6 +37,7 @@ pub(in crate::db::mysql) struct Opts {
     pub user: Option<String>,
     pub password: Option<String>,
     pub database: Option<String>,
+    /// TLS over TCP; never set for a Unix socket (sslmode does not apply).
     pub tls: Option<Tls>,
 }
 
@@ -58,9 +59,6 @@ pub(in crate::db::mysql) struct Conn {
     pub(super) io: PacketIo,
     pub(super) caps: CapabilityFlags,
     pub(super) state: State,
-    /// Affected rows of the last OK packet.
-    pub(super) affected: u64,
-    pub(super) status: StatusFlags,
     id: u32,
     /// The version string of the server's greeting.
     version: String,
@@ -121,10 +119,9 @@ pub(in crate::db::mysql) async fn connect(opts: &Opts) -> Result<Conn, WireError
     }
     let plugin = auth::initial_plugin(hs.auth_plugin());
     let id = hs.connection_id();
-    let status = hs.status_flags();
     let server_version = hs.server_version_str().into_owned();
     let mut secure = socket;
-    if let Some(tls) = opts.tls.as_ref().filter(|_| !socket) {
+    if let Some(tls) = &opts.tls {
         if server_caps.contains(CapabilityFlags::CLIENT_SSL) {
             caps |= CapabilityFlags::CLIENT_SSL;
             io = start_tls(io, tls, caps).await?;
@@ -153,8 +150,6 @@ pub(in crate::db::mysql) async fn connect(opts: &Opts) -> Result<Conn, WireError
         io,
         caps,
         state: State::Idle,
-        affected: 0,
-        status,
         id,
         version: server_version,
     })

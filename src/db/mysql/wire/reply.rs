@@ -132,7 +132,6 @@ impl Conn {
 
     /// After an OK or end-of-rows packet: another result, or the end.
     fn after(&mut self, status: StatusFlags) {
-        self.status = status;
         self.state = if status.contains(StatusFlags::SERVER_MORE_RESULTS_EXISTS) {
             State::Head
         } else {
@@ -184,7 +183,6 @@ impl Conn {
         match packet.first() {
             Some(0x00) => {
                 let ok = self.ok(&packet, false)?;
-                self.affected = ok.affected_rows();
                 self.after(ok.status_flags());
                 Ok(Some(Reply::Done {
                     affected: ok.affected_rows(),
