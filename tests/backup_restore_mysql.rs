@@ -51,11 +51,7 @@ fn show(url: &str, what: &str, name: &str, col: usize) -> String {
     let field = line.split('\t').nth(col).unwrap_or_default().to_string();
     // The database name and definer are not part of the schema.
     let db = url.rsplit('/').next().unwrap();
-    // `ON UPDATE NO ACTION` is the default spelled out (the schema module's
-    // DDL writes it; SHOW CREATE then repeats it): the same key.
-    field
-        .replace(&format!("`{db}`."), "")
-        .replace(" ON UPDATE NO ACTION", "")
+    field.replace(&format!("`{db}`."), "")
 }
 
 #[test]

@@ -235,10 +235,19 @@ impl Ddl {
         if fk.match_full {
             s.push_str(" MATCH FULL");
         }
-        if fk.on_update != "NO ACTION" {
+        // Each engine's default action is left unsaid. MariaDB's default is
+        // RESTRICT, and spelling it out is not the same: added while
+        // FOREIGN_KEY_CHECKS = 0 (as a restore does), an explicit RESTRICT is
+        // stored as NO ACTION.
+        let default = if self.engine == Engine::Mysql {
+            "RESTRICT"
+        } else {
+            "NO ACTION"
+        };
+        if fk.on_update != default {
             s.push_str(&format!(" ON UPDATE {}", fk.on_update));
         }
-        if fk.on_delete != "NO ACTION" {
+        if fk.on_delete != default {
             s.push_str(&format!(" ON DELETE {}", fk.on_delete));
         }
         if let Some(d) = &fk.deferrable {
